@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { capstanHome } from '../../core/config.ts';
+import { adminToken, createApp, listen, RegistryModelProvider } from '../../server/index.ts';
+import { parseIntOption, stores } from '../common.ts';
+import { untilSignal } from '../serving.ts';
+
+export function serverCommand(program: Command): void {
+  program
+    .command('server')
+    .description('run the Capstan server: every registered model over KServe V2, the API, token auth')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'port', '7707')
+    .action(async (o: { host: string; port: string }) => {
+      const port = parseIntOption('--port', o.port, 0, 65535);
+      const s = stores();
+      const auth = adminToken(capstanHome());
+      const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, token: auth.token, log: (l) => process.stderr.write(l + '\n') });
+      const bound = await listen(server, port, o.host);
+      process.stdout.write(`capstan server on http://${o.host}:${bound}\n`);
+      if (auth.created) process.stdout.write(`admin token (shown once, also in ${auth.file}): ${auth.token}\n`);
+      else process.stdout.write(`authenticate with: Authorization: Bearer <token from ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}>\n`);
+      await untilSignal(server);
+      await s.metadata.close();
+    });
+}

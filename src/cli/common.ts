@@ -1,0 +1,54 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { capstanHome } from '../core/config.ts';
+import { invalid } from '../core/errors.ts';
+import type { Pipeline } from '../pipeline/index.ts';
+import { runPipeline, type PipelineResult } from '../pipeline/index.ts';
+import { openStores, type Stores } from '../store/index.ts';
+import type { Output } from './output.ts';
+
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function stores(): Stores {
+  return openStores(capstanHome());
+}
+
+export function parseIntOption(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw invalid(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+/** `--param k=v` values (numbers) into an object; a malformed one names itself. */
+export function parseParams(list: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of list) {
+    const m = /^([a-z_][a-z0-9_]*)=(.+)$/.exec(p);
+    if (!m) throw invalid(`--param "${p}" must look like name=value`);
+    const v = Number(m[2]);
+    if (!Number.isFinite(v)) throw invalid(`--param ${m[1]} must be a number, got "${m[2]}"`);
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+/** Run a pipeline inside a tracked run, printing each stage; the run ends FINISHED or FAILED. */
+export async function trackedPipeline(s: Stores, out: Output, experiment: string, pipeline: Pipeline, tags: Record<string, string> = {}): Promise<{ runId: string; result: PipelineResult }> {
+  const run = await s.metadata.createRun({ experiment, name: `${pipeline.name}-${new Date().toISOString()}`, tags });
+  try {
+    const result = await runPipeline(
+      pipeline,
+      { runId: run.id, log: (m) => out.detail(m) },
+      {
+        record: (r) => s.metadata.recordStep(r),
+        onStart: (_name, title, i, total) => out.stage(i, total, title),
+        onEnd: (_name, seconds, status) => out.detail(`${status === 'SUCCEEDED' ? 'done' : 'failed'} in ${seconds.toFixed(2)} s`),
+      },
+    );
+    await s.metadata.endRun(run.id, 'FINISHED');
+    return { runId: run.id, result };
+  } catch (e) {
+    await s.metadata.endRun(run.id, 'FAILED');
+    throw e;
+  }
+}

@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+import { CAPSTAN_VERSION } from '../core/config.ts';
+import { isCapstanError } from '../core/errors.ts';
+import { modelsCommand } from './commands/models.ts';
+import { predictCommand } from './commands/predict.ts';
+import { quickstartCommand } from './commands/quickstart.ts';
+import { serveCommand } from './commands/serve.ts';
+import { serverCommand } from './commands/server.ts';
+import { trainCommand } from './commands/train.ts';
+
+function program(): Command {
+  const p = new Command('capstan')
+    .description('Capstan: data -> model -> served, monitored model, in one tool')
+    .version(CAPSTAN_VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run capstan --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const add of [quickstartCommand, trainCommand, predictCommand, serveCommand, serverCommand, modelsCommand]) add(p);
+  for (const c of p.commands) c.exitOverride();
+  return p;
+}
+
+/**
+ * Run the CLI and return the exit code: 0 success, 1 user error (one line on stderr), 2 usage error. Long-running commands
+ * (serve, server, quickstart) resolve when they stop serving.
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (isCapstanError(e)) {
+      process.stderr.write(`capstan: ${e.message}\n`);
+      return e.code === 'USAGE' ? 2 : 1;
+    }
+    process.stderr.write(`capstan: internal error: ${(e as Error)?.message ?? String(e)}${process.env.CAPSTAN_DEBUG ? `\n${(e as Error)?.stack}` : ' (set CAPSTAN_DEBUG=1 for details)'}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,28 @@
+/** Shared learning vocabulary: tasks and the typed columns a model expects (its signature). */
+export type Task = 'binary' | 'multiclass' | 'regression';
+
+export interface NumericFeature {
+  name: string;
+  kind: 'numeric';
+  /** integer-valued in the training data (served as INT64 or FP64) */
+  integer: boolean;
+  min: number;
+  max: number;
+  missing: number;
+}
+
+export interface CategoricalFeature {
+  name: string;
+  kind: 'categorical';
+  categories: string[];
+  missing: number;
+}
+
+export type FeatureSpec = NumericFeature | CategoricalFeature;
+
+export interface TargetSpec {
+  name: string;
+  task: Task;
+  /** class labels in the order of probability columns (classification only) */
+  classes?: string[];
+}

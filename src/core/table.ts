@@ -1,0 +1,91 @@
+/**
+ * The in-memory columnar table every layer shares: numbers in Float64Array (NaN = missing), categories dictionary-encoded in
+ * Int32Array (-1 = missing). No row objects, so learners and serving work on flat typed arrays.
+ */
+export interface NumericColumn {
+  kind: 'numeric';
+  name: string;
+  values: Float64Array;
+}
+
+export interface CategoricalColumn {
+  kind: 'categorical';
+  name: string;
+  codes: Int32Array;
+  categories: string[];
+}
+
+export type Column = NumericColumn | CategoricalColumn;
+
+export interface Table {
+  rows: number;
+  columns: Column[];
+}
+
+export function numericColumn(name: string, values: Float64Array): NumericColumn {
+  return { kind: 'numeric', name, values };
+}
+
+export function categoricalColumn(name: string, codes: Int32Array, categories: string[]): CategoricalColumn {
+  return { kind: 'categorical', name, codes, categories };
+}
+
+/** Dictionary-encode strings (null/undefined/'' = missing). Categories are kept in first-seen order. */
+export function encodeStrings(name: string, values: ArrayLike<string | null | undefined>): CategoricalColumn {
+  const index = new Map<string, number>();
+  const categories: string[] = [];
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || v === '') {
+      codes[i] = -1;
+      continue;
+    }
+    let c = index.get(v);
+    if (c === undefined) {
+      c = categories.length;
+      index.set(v, c);
+      categories.push(v);
+    }
+    codes[i] = c;
+  }
+  return categoricalColumn(name, codes, categories);
+}
+
+export function columnByName(table: Table, name: string): Column | undefined {
+  return table.columns.find((c) => c.name === name);
+}
+
+export function isMissing(column: Column, row: number): boolean {
+  return column.kind === 'numeric' ? Number.isNaN(column.values[row]) : column.codes[row] < 0;
+}
+
+/** The cell as a display value: number, string or null. */
+export function cellValue(column: Column, row: number): number | string | null {
+  if (column.kind === 'numeric') {
+    const v = column.values[row];
+    return Number.isNaN(v) ? null : v;
+  }
+  const c = column.codes[row];
+  return c < 0 ? null : column.categories[c];
+}
+
+/** A new table with the given rows, in the given order; dictionaries are shared, not copied. */
+export function takeRows(table: Table, rows: ArrayLike<number>): Table {
+  const n = rows.length;
+  const columns = table.columns.map((col): Column => {
+    if (col.kind === 'numeric') {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = col.values[rows[i]];
+      return numericColumn(col.name, out);
+    }
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = col.codes[rows[i]];
+    return categoricalColumn(col.name, out, col.categories);
+  });
+  return { rows: n, columns };
+}
+
+export function dropColumns(table: Table, names: string[]): Table {
+  return { rows: table.rows, columns: table.columns.filter((c) => !names.includes(c.name)) };
+}

@@ -1,0 +1,84 @@
+import type { Rng } from '../../core/random.ts';
+import type { FeatureMatrix } from '../matrix.ts';
+
+/** Bin 255 of every feature holds missing values, so a histogram slot layout of 256 per feature fits every feature. */
+export const MISSING_BIN = 255;
+export const MAX_VALUE_BINS = 255;
+const SAMPLE = 200_000;
+
+export interface BinMapper {
+  kind: 'numeric' | 'categorical';
+  /** number of value bins used (excluding the missing bin) */
+  nBins: number;
+  /** numeric: upper edge of bin i is edges[i] (length nBins-1); a value v falls in the first bin with v <= edge */
+  edges: Float64Array;
+}
+
+function numericEdges(col: Float64Array, rng: Rng): Float64Array {
+  let values: Float64Array;
+  if (col.length > SAMPLE) {
+    values = new Float64Array(SAMPLE);
+    for (let i = 0; i < SAMPLE; i++) values[i] = col[rng.int(col.length)];
+  } else values = Float64Array.from(col);
+  values = values.filter((v) => !Number.isNaN(v)).sort();
+  const distinct: number[] = [];
+  for (let i = 0; i < values.length; i++) if (i === 0 || values[i] !== values[i - 1]) distinct.push(values[i]);
+  if (distinct.length <= 1) return new Float64Array(0);
+  if (distinct.length <= MAX_VALUE_BINS) {
+    const edges = new Float64Array(distinct.length - 1);
+    for (let i = 0; i < edges.length; i++) edges[i] = distinct[i] + (distinct[i + 1] - distinct[i]) / 2;
+    return edges;
+  }
+  // Quantile edges: each bin holds about the same number of sampled values; duplicates collapse.
+  const edges: number[] = [];
+  for (let q = 1; q < MAX_VALUE_BINS; q++) {
+    const pos = (q / MAX_VALUE_BINS) * (values.length - 1);
+    const lo = values[Math.floor(pos)];
+    const hi = values[Math.min(values.length - 1, Math.floor(pos) + 1)];
+    const e = lo + (hi - lo) / 2;
+    if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
+  }
+  if (edges[edges.length - 1] >= values[values.length - 1]) edges.pop();
+  return Float64Array.from(edges);
+}
+
+function binIndex(edges: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v <= edges[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Discretise every feature into at most 255 bins (numeric: quantiles of a sample; categorical: the code itself, codes past 254
+ * count as missing), so split finding scans small histograms instead of sorted values.
+ */
+export function binMatrix(m: FeatureMatrix, rng: Rng): { mappers: BinMapper[]; bins: Uint8Array[] } {
+  const mappers: BinMapper[] = [];
+  const bins: Uint8Array[] = [];
+  for (let f = 0; f < m.columns.length; f++) {
+    const col = m.columns[f];
+    const out = new Uint8Array(m.rows);
+    if (m.kinds[f] === 'categorical') {
+      const nBins = Math.min(m.nCategories[f], MAX_VALUE_BINS);
+      for (let i = 0; i < m.rows; i++) {
+        const v = col[i];
+        out[i] = Number.isNaN(v) || v >= nBins || v < 0 ? MISSING_BIN : v;
+      }
+      mappers.push({ kind: 'categorical', nBins, edges: new Float64Array(0) });
+    } else {
+      const edges = numericEdges(col, rng);
+      for (let i = 0; i < m.rows; i++) {
+        const v = col[i];
+        out[i] = Number.isNaN(v) ? MISSING_BIN : binIndex(edges, v);
+      }
+      mappers.push({ kind: 'numeric', nBins: edges.length + 1, edges });
+    }
+    bins.push(out);
+  }
+  return { mappers, bins };
+}

@@ -1,0 +1,63 @@
+import type { FeatureMatrix } from '../matrix.ts';
+
+/**
+ * A trained tree ensemble as flat typed arrays (one entry per node across all trees), so prediction walks arrays instead of
+ * objects and a model loads from a bundle without rebuilding anything.
+ */
+export interface Forest {
+  /** number of raw outputs (1, or the number of classes for multiclass) */
+  nOutputs: number;
+  /** starting raw score per output */
+  base: Float64Array;
+  /** root node index of every tree */
+  roots: Int32Array;
+  /** which output each tree adds to */
+  treeOutput: Int32Array;
+  /** split feature per node, -1 for a leaf */
+  feature: Int32Array;
+  /** numeric split: go left when value <= threshold; leaf: the value it adds */
+  value: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** bit 0: missing (and unknown categories) go left; bit 1: categorical split */
+  flags: Uint8Array;
+  /** categorical split: offset into catBits of the node's bitset of categories that go left */
+  catOffset: Int32Array;
+  catBits: Uint32Array;
+  /** categories per feature (bitset length), 0 for numeric */
+  nCategories: Int32Array;
+}
+
+export const MISSING_LEFT = 1;
+export const CATEGORICAL = 2;
+
+/** Raw scores (row-major, rows x nOutputs) for every row of the matrix. */
+export function predictRaw(forest: Forest, X: FeatureMatrix): Float64Array {
+  const { nOutputs, base, roots, treeOutput, feature, value, left, right, flags, catOffset, catBits, nCategories } = forest;
+  const n = X.rows;
+  const cols = X.columns;
+  const out = new Float64Array(n * nOutputs);
+  for (let r = 0; r < n; r++) for (let k = 0; k < nOutputs; k++) out[r * nOutputs + k] = base[k];
+  for (let t = 0; t < roots.length; t++) {
+    const root = roots[t];
+    const k = treeOutput[t];
+    for (let r = 0; r < n; r++) {
+      let node = root;
+      let f = feature[node];
+      while (f >= 0) {
+        const v = cols[f][r];
+        const fl = flags[node];
+        let goLeft: boolean;
+        if (v !== v) goLeft = (fl & MISSING_LEFT) !== 0;
+        else if ((fl & CATEGORICAL) !== 0) {
+          const c = v | 0;
+          goLeft = c >= 0 && c < nCategories[f] ? ((catBits[catOffset[node] + (c >>> 5)] >>> (c & 31)) & 1) === 1 : (fl & MISSING_LEFT) !== 0;
+        } else goLeft = v <= value[node];
+        node = goLeft ? left[node] : right[node];
+        f = feature[node];
+      }
+      out[r * nOutputs + k] += value[node];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,204 @@
+import { invalid } from '../../core/errors.ts';
+import { Rng } from '../../core/random.ts';
+import type { Task } from '../../core/schema.ts';
+import type { FeatureMatrix } from '../matrix.ts';
+import { binMatrix, MISSING_BIN, type BinMapper } from './binning.ts';
+import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest.ts';
+import { TreeGrower, type BinTree } from './grower.ts';
+
+export interface GbdtParams {
+  /** boosting rounds (scikit-learn: max_iter / n_estimators) */
+  nEstimators: number;
+  learningRate: number;
+  maxLeafNodes: number;
+  /** 0 = unlimited */
+  maxDepth: number;
+  minSamplesLeaf: number;
+  l2Regularization: number;
+  seed: number;
+}
+
+/** scikit-learn HistGradientBoosting's defaults: the baseline a data scientist compares against. */
+export const GBDT_DEFAULTS: GbdtParams = {
+  nEstimators: 100,
+  learningRate: 0.1,
+  maxLeafNodes: 31,
+  maxDepth: 0,
+  minSamplesLeaf: 20,
+  l2Regularization: 0,
+  seed: 0,
+};
+
+function checkParams(p: GbdtParams): void {
+  const intAtLeast = (name: string, v: number, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw invalid(`parameter ${name} must be an integer >= ${min}, got ${v}`);
+  };
+  intAtLeast('n_estimators', p.nEstimators, 1);
+  intAtLeast('max_leaf_nodes', p.maxLeafNodes, 2);
+  intAtLeast('max_depth', p.maxDepth, 0);
+  intAtLeast('min_samples_leaf', p.minSamplesLeaf, 1);
+  if (!(p.learningRate > 0 && p.learningRate <= 1)) throw invalid(`parameter learning_rate must be in (0, 1], got ${p.learningRate}`);
+  if (!(p.l2Regularization >= 0 && Number.isFinite(p.l2Regularization))) throw invalid(`parameter l2_regularization must be >= 0, got ${p.l2Regularization}`);
+}
+
+function baseScores(task: Task, y: Float64Array, nClasses: number): Float64Array {
+  const n = y.length;
+  if (task === 'regression') {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += y[i];
+    return Float64Array.of(s / n);
+  }
+  const counts = new Float64Array(nClasses);
+  for (let i = 0; i < n; i++) counts[y[i]]++;
+  const eps = 1e-15;
+  if (task === 'binary') {
+    const p = Math.min(1 - eps, Math.max(eps, counts[1] / n));
+    return Float64Array.of(Math.log(p / (1 - p)));
+  }
+  return counts.map((c) => Math.log(Math.max(eps, c / n)));
+}
+
+/** Softmax of the raw scores, computed once per boosting round (not once per class: that would be K times the work). */
+function softmax(raw: Float64Array, K: number, prob: Float64Array): void {
+  for (let o = 0; o < raw.length; o += K) {
+    let max = -Infinity;
+    for (let c = 0; c < K; c++) if (raw[o + c] > max) max = raw[o + c];
+    let sum = 0;
+    for (let c = 0; c < K; c++) sum += prob[o + c] = Math.exp(raw[o + c] - max);
+    for (let c = 0; c < K; c++) prob[o + c] /= sum;
+  }
+}
+
+/** Gradients and hessians of the loss for output k (multiclass reads the round's softmax from `prob`). */
+function gradients(task: Task, y: Float64Array, raw: Float64Array, prob: Float64Array, K: number, k: number, g: Float64Array, h: Float64Array): void {
+  const n = y.length;
+  if (task === 'regression') {
+    for (let i = 0; i < n; i++) {
+      g[i] = raw[i] - y[i];
+      h[i] = 1;
+    }
+  } else if (task === 'binary') {
+    for (let i = 0; i < n; i++) {
+      const p = 1 / (1 + Math.exp(-raw[i]));
+      g[i] = p - y[i];
+      h[i] = Math.max(p * (1 - p), 1e-16);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const p = prob[i * K + k];
+      g[i] = p - (y[i] === k ? 1 : 0);
+      h[i] = Math.max(p * (1 - p), 1e-16);
+    }
+  }
+}
+
+/** Map bin-space trees to raw thresholds and flatten them into one Forest. */
+function flatten(trees: BinTree[], treeOutput: number[], mappers: BinMapper[], X: FeatureMatrix, base: Float64Array): Forest {
+  let total = 0;
+  for (const t of trees) total += t.feature.length;
+  const feature = new Int32Array(total);
+  const value = new Float64Array(total);
+  const left = new Int32Array(total);
+  const right = new Int32Array(total);
+  const flags = new Uint8Array(total);
+  const catOffset = new Int32Array(total).fill(-1);
+  const catWords: number[] = [];
+  const roots = new Int32Array(trees.length);
+  let offset = 0;
+  trees.forEach((t, ti) => {
+    roots[ti] = offset;
+    for (let i = 0; i < t.feature.length; i++) {
+      const at = offset + i;
+      const f = t.feature[i];
+      feature[at] = f;
+      if (f < 0) {
+        value[at] = t.value[i];
+        left[at] = right[at] = -1;
+        continue;
+      }
+      left[at] = offset + t.left[i];
+      right[at] = offset + t.right[i];
+      const lut = t.lut[i]!;
+      if (lut[MISSING_BIN] === 1) flags[at] |= MISSING_LEFT;
+      const m = mappers[f];
+      if (m.kind === 'numeric') {
+        value[at] = t.bin[i] < m.nBins - 1 ? m.edges[t.bin[i]] : Infinity;
+      } else {
+        flags[at] |= CATEGORICAL;
+        catOffset[at] = catWords.length;
+        const words = new Uint32Array(Math.ceil(X.nCategories[f] / 32));
+        for (let b = 0; b < m.nBins; b++) if (lut[b] === 1) words[b >>> 5] |= 1 << (b & 31);
+        catWords.push(...words);
+      }
+    }
+    offset += t.feature.length;
+  });
+  return {
+    nOutputs: base.length,
+    base,
+    roots,
+    treeOutput: Int32Array.from(treeOutput),
+    feature,
+    value,
+    left,
+    right,
+    flags,
+    catOffset,
+    catBits: Uint32Array.from(catWords),
+    nCategories: Int32Array.from(X.nCategories),
+  };
+}
+
+/**
+ * Fit histogram gradient-boosted trees: logistic loss (binary), softmax (multiclass, one tree per class per round) or squared
+ * error (regression). `y` holds class indices or values.
+ *
+ * @example
+ * const forest = fitGbdt(X, y, 'binary', 2, { ...GBDT_DEFAULTS, seed: 1 });
+ */
+export function fitGbdt(X: FeatureMatrix, y: Float64Array, task: Task, nClasses: number, params: GbdtParams = GBDT_DEFAULTS): Forest {
+  checkParams(params);
+  const n = X.rows;
+  if (n === 0) throw invalid('cannot train on an empty training set (0 rows)');
+  if (y.length !== n) throw invalid(`target has ${y.length} values for ${n} rows`);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) throw invalid(`target value at row ${i + 1} is not a finite number`);
+  const rng = new Rng(params.seed);
+  const { mappers, bins } = binMatrix(X, rng);
+  const K = task === 'multiclass' ? nClasses : 1;
+  const base = baseScores(task, y, nClasses);
+  const raw = new Float64Array(n * K);
+  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
+  const g = new Float64Array(n);
+  const h = new Float64Array(n);
+  const idx = new Uint32Array(n);
+  const features = Int32Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
+  const grower = new TreeGrower(bins, mappers, {
+    maxLeafNodes: params.maxLeafNodes,
+    maxDepth: params.maxDepth,
+    minSamplesLeaf: params.minSamplesLeaf,
+    minChildWeight: 1e-3,
+    l2: params.l2Regularization,
+    learningRate: params.learningRate,
+    catSmooth: 10,
+    catL2: 10,
+  }, n);
+  const trees: BinTree[] = [];
+  const treeOutput: number[] = [];
+  const step = new Float64Array(n * K);
+  const prob = new Float64Array(task === 'multiclass' ? n * K : 0);
+  for (let iter = 0; iter < params.nEstimators; iter++) {
+    step.fill(0);
+    if (task === 'multiclass') softmax(raw, K, prob);
+    for (let k = 0; k < K; k++) {
+      gradients(task, y, raw, prob, K, k, g, h);
+      for (let i = 0; i < n; i++) idx[i] = i;
+      const { tree, leaves } = grower.grow(idx, n, g, h, features);
+      for (const [start, end, v] of leaves) for (let i = start; i < end; i++) step[idx[i] * K + k] += v;
+      trees.push(tree);
+      treeOutput.push(k);
+    }
+    // all classes of a round see the same raw scores, as in the softmax gradient
+    for (let i = 0; i < raw.length; i++) raw[i] += step[i];
+  }
+  return flatten(trees, treeOutput, mappers, X, base);
+}

@@ -1,0 +1,76 @@
+import { invalid } from '../../core/errors.ts';
+import type { FeatureSpec } from '../../core/schema.ts';
+import { columnByName, type Column, type Table } from '../../core/table.ts';
+import type { FeatureMatrix } from '../matrix.ts';
+
+/** Trees split on at most 254 categories per feature; rarer ones are treated as missing, at training and at serving alike. */
+export const MAX_TREE_CATEGORIES = 254;
+
+/** The preprocessing shipped inside a tree model: numeric columns pass through, categories map to fixed codes. */
+export interface TreeEncoder {
+  kind: 'tree-encoder';
+  features: { name: string; kind: 'numeric' | 'categorical'; categories?: string[] }[];
+}
+
+/** Fit on training rows only: keeps each categorical feature's most frequent categories (ties by name) in a fixed order. */
+export function fitTreeEncoder(table: Table, specs: FeatureSpec[]): TreeEncoder {
+  return {
+    kind: 'tree-encoder',
+    features: specs.map((s) => {
+      if (s.kind === 'numeric') return { name: s.name, kind: 'numeric' };
+      const col = columnByName(table, s.name);
+      if (!col || col.kind !== 'categorical') throw invalid(`column "${s.name}" is not categorical in the training table`);
+      const counts = new Float64Array(col.categories.length);
+      for (const c of col.codes) if (c >= 0) counts[c]++;
+      const kept = [...counts.keys()]
+        .filter((i) => counts[i] > 0)
+        .sort((a, b) => counts[b] - counts[a] || (col.categories[a] < col.categories[b] ? -1 : 1))
+        .slice(0, MAX_TREE_CATEGORIES)
+        .map((i) => col.categories[i])
+        .sort();
+      return { name: s.name, kind: 'categorical', categories: kept };
+    }),
+  };
+}
+
+function toNumbers(col: Column): Float64Array {
+  if (col.kind === 'numeric') return col.values;
+  const parsed = col.categories.map((c) => (c.trim() === '' ? NaN : Number(c)));
+  const bad = parsed.findIndex((v, i) => Number.isNaN(v) && col.categories[i].trim() !== '');
+  if (bad >= 0) throw invalid(`column "${col.name}" expects numbers but has "${col.categories[bad].slice(0, 40)}"`);
+  const out = new Float64Array(col.codes.length);
+  for (let i = 0; i < out.length; i++) out[i] = col.codes[i] < 0 ? NaN : parsed[col.codes[i]];
+  return out;
+}
+
+function toCodes(col: Column, categories: string[]): Float64Array {
+  const index = new Map(categories.map((c, i) => [c, i]));
+  const out = new Float64Array(col.kind === 'numeric' ? col.values.length : col.codes.length);
+  if (col.kind === 'numeric') {
+    // a column of numbers for a categorical feature (e.g. codes typed as numbers by a client): match on their text
+    for (let i = 0; i < out.length; i++) {
+      const v = col.values[i];
+      out[i] = Number.isNaN(v) ? NaN : (index.get(String(v)) ?? NaN);
+    }
+    return out;
+  }
+  const remap = col.categories.map((c) => index.get(c) ?? NaN);
+  for (let i = 0; i < out.length; i++) out[i] = col.codes[i] < 0 ? NaN : remap[col.codes[i]];
+  return out;
+}
+
+/** Apply the encoder to any table holding the model's feature columns (extra columns are ignored; unknown categories = missing). */
+export function encodeTable(encoder: TreeEncoder, table: Table): FeatureMatrix {
+  const missing = encoder.features.filter((f) => !columnByName(table, f.name)).map((f) => f.name);
+  if (missing.length > 0) throw invalid(`input is missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
+  return {
+    rows: table.rows,
+    names: encoder.features.map((f) => f.name),
+    kinds: encoder.features.map((f) => f.kind),
+    nCategories: encoder.features.map((f) => f.categories?.length ?? 0),
+    columns: encoder.features.map((f) => {
+      const col = columnByName(table, f.name)!;
+      return f.kind === 'numeric' ? toNumbers(col) : toCodes(col, f.categories!);
+    }),
+  };
+}

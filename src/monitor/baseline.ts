@@ -1,0 +1,75 @@
+import type { FeatureSpec } from '../core/schema.ts';
+import { columnByName, type Column, type Table } from '../core/table.ts';
+
+/**
+ * A feature's training distribution as binned proportions: what drift monitoring compares live traffic against, small enough to
+ * ship in every model bundle (never the training rows themselves).
+ * Numeric: bins split at `edges` (v <= edges[0] is bin 0, ...), then one bin for missing.
+ * Categorical: one bin per category, one for categories unseen in training, one for missing.
+ */
+export type FeatureBaseline =
+  | { name: string; kind: 'numeric'; edges: number[]; proportions: number[] }
+  | { name: string; kind: 'categorical'; categories: string[]; proportions: number[] };
+
+const DECILES = 10;
+
+function lowerBound(edges: number[], v: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v <= edges[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function quantileEdges(values: Float64Array): number[] {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort();
+  const edges: number[] = [];
+  if (sorted.length === 0) return edges;
+  for (let q = 1; q < DECILES; q++) {
+    const e = sorted[Math.min(sorted.length - 1, Math.floor((q / DECILES) * sorted.length))];
+    if ((edges.length === 0 || e > edges[edges.length - 1]) && e < sorted[sorted.length - 1]) edges.push(e);
+  }
+  return edges;
+}
+
+/** Count a column into the baseline's bins (length = proportions.length). Columns typed differently are matched by value. */
+export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array): void {
+  const n = col.kind === 'numeric' ? col.values.length : col.codes.length;
+  if (b.kind === 'numeric') {
+    const missing = b.edges.length + 1;
+    const parsed = col.kind === 'categorical' ? col.categories.map(Number) : undefined;
+    for (let i = 0; i < n; i++) {
+      const v = col.kind === 'numeric' ? col.values[i] : col.codes[i] < 0 ? NaN : parsed![col.codes[i]];
+      counts[Number.isNaN(v) ? missing : lowerBound(b.edges, v)]++;
+    }
+    return;
+  }
+  const other = b.categories.length;
+  const missing = other + 1;
+  const index = new Map(b.categories.map((c, i) => [c, i]));
+  if (col.kind === 'numeric') {
+    for (let i = 0; i < n; i++) counts[Number.isNaN(col.values[i]) ? missing : (index.get(String(col.values[i])) ?? other)]++;
+    return;
+  }
+  const remap = col.categories.map((c) => index.get(c) ?? other);
+  for (let i = 0; i < n; i++) counts[col.codes[i] < 0 ? missing : remap[col.codes[i]]]++;
+}
+
+/** Build the baseline of every feature from the training rows. */
+export function buildBaseline(table: Table, features: FeatureSpec[]): FeatureBaseline[] {
+  return features.map((f) => {
+    const col = columnByName(table, f.name)!;
+    const b: FeatureBaseline =
+      f.kind === 'numeric' && col.kind === 'numeric'
+        ? { name: f.name, kind: 'numeric', edges: quantileEdges(col.values), proportions: [] }
+        : { name: f.name, kind: 'categorical', categories: f.kind === 'categorical' ? f.categories : [], proportions: [] };
+    const size = b.kind === 'numeric' ? b.edges.length + 2 : b.categories.length + 2;
+    const counts = new Float64Array(size);
+    binCounts(b, col, counts);
+    b.proportions = Array.from(counts, (c) => c / Math.max(1, table.rows));
+    return b;
+  });
+}

@@ -1,0 +1,230 @@
+import { basename } from 'node:path';
+import type { FeatureSpec, Task } from '../../core/schema.ts';
+import { takeRows, type Table } from '../../core/table.ts';
+import { fileSha256, inferFeatures, kFold, prepareTarget, profileTable, readTable, trainTestSplit, type PreparedTarget, type Split, type TableProfile } from '../../data/index.ts';
+import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type GbdtParams, type TabularModel } from '../../learn/index.ts';
+import { buildBaseline } from '../../monitor/index.ts';
+import { encodeBundle, registerModel } from '../../registry/index.ts';
+import type { DatasetVersion, ModelVersion, Stores } from '../../store/index.ts';
+import { step, type Pipeline, type Step, type StepInput } from '../spec.ts';
+
+export interface TrainingOptions {
+  file: string;
+  target: string;
+  task: Task | 'auto';
+  params: GbdtParams;
+  seed: number;
+  /** holdout: train on a stratified split, score the test part; cv: K-fold scores, then fit on all rows */
+  evaluation: { kind: 'holdout'; testFraction: number } | { kind: 'cv'; folds: number };
+  register?: { name: string; alias?: string };
+  datasetName?: string;
+}
+
+export interface CvResult {
+  mean: number;
+  std: number;
+  folds: number[];
+}
+
+function strata(t: PreparedTarget): Float64Array | undefined {
+  return t.spec.task === 'regression' ? undefined : t.y;
+}
+
+function score(model: TabularModel, table: Table, y: Float64Array): Evaluation {
+  const p = predictTable(model, table);
+  return evaluate(model.target.task, y, predictionOutput(p), model.target.classes?.length ?? 1);
+}
+
+/**
+ * The training pipeline behind `capstan quickstart` and `capstan train`: load -> profile -> split or cross-validate -> train ->
+ * evaluate -> register. Each step records what it did on the run (params, metrics, dataset lineage).
+ */
+export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
+  const meta = stores.metadata;
+  const steps: Step[] = [
+    step({
+      name: 'load',
+      title: 'load data',
+      inputs: {},
+      outputs: { table: 'table', dataset: 'dataset' },
+      run: async (_in, ctx) => {
+        const table = await readTable(o.file);
+        const contentHash = await fileSha256(o.file);
+        const dataset = await meta.registerDataset({ name: o.datasetName ?? basename(o.file).replace(/\.[^.]+$/, ''), contentHash, source: o.file, rows: table.rows, columns: table.columns.length });
+        await meta.linkRunDataset(ctx.runId, dataset.id, 'training');
+        ctx.log(`${table.rows} rows x ${table.columns.length} columns from ${basename(o.file)} (dataset ${dataset.name} v${dataset.version}, ${contentHash.slice(0, 19)}...)`);
+        return { table, dataset };
+      },
+    }),
+    step({
+      name: 'profile',
+      title: 'infer schema and profile',
+      inputs: { table: { from: 'load.table', type: 'table' } },
+      outputs: { target: 'target', features: 'features', profile: 'json' },
+      run: async (i, ctx) => {
+        const target = prepareTarget(i.table as Table, o.target, o.task, basename(o.file));
+        const features = inferFeatures(target.features, basename(o.file));
+        const profile = profileTable(i.table as Table);
+        const numeric = features.filter((f) => f.kind === 'numeric').length;
+        ctx.log(`task ${target.spec.task}${target.spec.classes ? ` (classes: ${target.spec.classes.join(', ')})` : ''}; ${features.length} features: ${numeric} numeric, ${features.length - numeric} categorical`);
+        if (target.droppedMissingTarget > 0) ctx.log(`dropped ${target.droppedMissingTarget} rows with no target value`);
+        for (const c of profile.columns) {
+          const detail = c.type === 'numeric' ? `range ${fmt(c.min!)}..${fmt(c.max!)}, mean ${fmt(c.mean!)}` : `${c.distinct} categories: ${c.top!.slice(0, 4).map((t) => t.value).join(', ')}${c.distinct > 4 ? ', ...' : ''}`;
+          ctx.log(`  ${c.name.padEnd(20)} ${c.type.padEnd(11)} missing ${String(c.missing).padStart(5)}  ${detail}`);
+        }
+        return { target, features, profile };
+      },
+    }),
+  ];
+  if (o.evaluation.kind === 'holdout') {
+    const testFraction = o.evaluation.testFraction;
+    steps.push(
+      step({
+        name: 'split',
+        title: 'split train/test',
+        inputs: { target: { from: 'profile.target', type: 'target' } },
+        outputs: { split: 'split' },
+        run: async (i, ctx) => {
+          const t = i.target as PreparedTarget;
+          const split = trainTestSplit(t.features.rows, { testFraction, seed: o.seed, strata: strata(t) });
+          await meta.logParams(ctx.runId, { 'split.kind': split.kind, 'split.seed': o.seed, 'split.test_fraction': testFraction, 'split.train_rows': split.train.length, 'split.test_rows': split.test.length });
+          ctx.log(`${split.kind} split, seed ${o.seed}: ${split.train.length} train rows, ${split.test.length} test rows`);
+          return { split };
+        },
+      }),
+      step({
+        name: 'train',
+        title: 'train gradient-boosted trees',
+        inputs: { target: { from: 'profile.target', type: 'target' }, features: { from: 'profile.features', type: 'features' }, split: { from: 'split.split', type: 'split' } },
+        outputs: { model: 'model', trainTable: 'table', fitSeconds: 'json' },
+        run: async (i, ctx) => {
+          const t = i.target as PreparedTarget;
+          const split = i.split as Split;
+          const trainTable = takeRows(t.features, split.train);
+          await meta.logParams(ctx.runId, paramsOf(o));
+          const t0 = performance.now();
+          const model = trainModel(trainTable, takeValues(t.y, split.train), t.spec, i.features as FeatureSpec[], o.params);
+          const fitSeconds = (performance.now() - t0) / 1000;
+          ctx.log(`${model.forest.roots.length} trees, ${model.forest.feature.length} nodes in ${fitSeconds.toFixed(2)} s (preprocessing fitted on the ${trainTable.rows} training rows)`);
+          return { model, trainTable, fitSeconds };
+        },
+      }),
+      step({
+        name: 'evaluate',
+        title: 'evaluate on the test rows',
+        inputs: { target: { from: 'profile.target', type: 'target' }, split: { from: 'split.split', type: 'split' }, model: { from: 'train.model', type: 'model' } },
+        outputs: { evaluation: 'evaluation', testTable: 'table' },
+        run: async (i, ctx) => {
+          const t = i.target as PreparedTarget;
+          const split = i.split as Split;
+          const testTable = takeRows(t.features, split.test);
+          const evaluation = score(i.model as TabularModel, testTable, takeValues(t.y, split.test));
+          await meta.logMetrics(ctx.runId, Object.fromEntries(Object.entries(evaluation.metrics).map(([k, v]) => [`test_${k}`, v])));
+          ctx.log(Object.entries(evaluation.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', '));
+          if (evaluation.confusion) logConfusion(ctx.log, evaluation.confusion, t.spec.classes!);
+          return { evaluation, testTable };
+        },
+      }),
+    );
+  } else {
+    const folds = o.evaluation.folds;
+    if (folds > 0) steps.push(
+      step({
+        name: 'cross-validate',
+        title: `${folds}-fold cross-validation`,
+        inputs: { target: { from: 'profile.target', type: 'target' }, features: { from: 'profile.features', type: 'features' } },
+        outputs: { cv: 'json' },
+        run: async (i, ctx) => {
+          const t = i.target as PreparedTarget;
+          const fold = kFold(t.features.rows, folds, o.seed, strata(t));
+          const scores: number[] = [];
+          for (let k = 0; k < folds; k++) {
+            const trainRows: number[] = [];
+            const testRows: number[] = [];
+            for (let r = 0; r < fold.length; r++) (fold[r] === k ? testRows : trainRows).push(r);
+            const model = trainModel(takeRows(t.features, trainRows), takeValues(t.y, trainRows), t.spec, i.features as FeatureSpec[], o.params);
+            scores.push(score(model, takeRows(t.features, testRows), takeValues(t.y, testRows)).score);
+            await meta.logMetrics(ctx.runId, { [`cv_${metricName(t)}`]: scores[k] }, k);
+          }
+          const mean = scores.reduce((a, b) => a + b, 0) / folds;
+          const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / folds);
+          await meta.logMetrics(ctx.runId, { [`cv_${metricName(t)}_mean`]: mean, [`cv_${metricName(t)}_std`]: std });
+          ctx.log(`${metricName(t)} ${mean.toFixed(4)} +- ${std.toFixed(4)} (folds: ${scores.map((s) => s.toFixed(4)).join(', ')})`);
+          return { cv: { mean, std, folds: scores } satisfies CvResult };
+        },
+      }),
+    );
+    steps.push(
+      step({
+        name: 'train',
+        title: 'fit on all rows',
+        inputs: { target: { from: 'profile.target', type: 'target' }, features: { from: 'profile.features', type: 'features' } },
+        outputs: { model: 'model', trainTable: 'table', fitSeconds: 'json' },
+        run: async (i, ctx) => {
+          const t = i.target as PreparedTarget;
+          await meta.logParams(ctx.runId, paramsOf(o));
+          const t0 = performance.now();
+          const model = trainModel(t.features, t.y, t.spec, i.features as FeatureSpec[], o.params);
+          const fitSeconds = (performance.now() - t0) / 1000;
+          ctx.log(`${model.forest.roots.length} trees on ${t.features.rows} rows in ${fitSeconds.toFixed(2)} s`);
+          return { model, trainTable: t.features, fitSeconds };
+        },
+      }),
+    );
+  }
+  if (o.register) {
+    const reg = o.register;
+    const scoresFrom: Record<string, StepInput> =
+      o.evaluation.kind === 'holdout' ? { scores: { from: 'evaluate.evaluation', type: 'evaluation' as const } } : o.evaluation.folds > 0 ? { scores: { from: 'cross-validate.cv', type: 'json' as const } } : {};
+    steps.push(
+      step({
+        name: 'register',
+        title: 'register the model',
+        inputs: { model: { from: 'train.model', type: 'model' }, trainTable: { from: 'train.trainTable', type: 'table' }, dataset: { from: 'load.dataset', type: 'dataset' }, ...scoresFrom },
+        outputs: { version: 'model-version' },
+        run: async (i, ctx) => {
+          const model = i.model as TabularModel;
+          const dataset = i.dataset as DatasetVersion;
+          const metrics =
+            i.scores === undefined ? {} : o.evaluation.kind === 'holdout' ? prefixed('test_', (i.scores as Evaluation).metrics) : { [`cv_${primaryMetric(model.target.task)}_mean`]: (i.scores as CvResult).mean };
+          const bundle = encodeBundle(model, {
+            metrics,
+            baseline: buildBaseline(i.trainTable as Table, model.features),
+            lineage: { runId: ctx.runId, datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] },
+          });
+          const version = await registerModel(stores, reg.name, bundle, ctx.runId);
+          if (reg.alias) await meta.setAlias(reg.name, reg.alias, version.version, 'capstan');
+          await meta.setTags(ctx.runId, { 'model.name': reg.name, 'model.version': String(version.version) });
+          ctx.log(`${reg.name} version ${version.version}${reg.alias ? `, alias ${reg.alias} -> ${version.version}` : ''} (${version.digest.slice(0, 19)}...)`);
+          return { version: version satisfies ModelVersion };
+        },
+      }),
+    );
+  }
+  return { name: 'training', steps };
+}
+
+function metricName(t: PreparedTarget): string {
+  return primaryMetric(t.spec.task);
+}
+
+function paramsOf(o: TrainingOptions): Record<string, string | number> {
+  return { learner: 'gbdt', target: o.target, seed: o.seed, ...Object.fromEntries(Object.entries(o.params).map(([k, v]) => [`gbdt.${k}`, v])) };
+}
+
+function prefixed(prefix: string, m: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [prefix + k, v]));
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4);
+}
+
+function logConfusion(log: (m: string) => void, m: number[][], classes: string[]): void {
+  const w = Math.max(8, ...classes.map((c) => c.length + 2));
+  log(`confusion matrix (rows: actual, columns: predicted)`);
+  log(' '.repeat(w) + classes.map((c) => c.padStart(w)).join(''));
+  m.forEach((row, i) => log(classes[i].padStart(w) + row.map((v) => String(v).padStart(w)).join('')));
+}
+
+export type { TableProfile };

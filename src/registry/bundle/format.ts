@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { CAPSTAN_VERSION } from '../../core/config.ts';
+import { invalid } from '../../core/errors.ts';
+import type { FeatureSpec, TargetSpec } from '../../core/schema.ts';
+import { forestFromArrays, forestToArrays, type NamedArrays, type TabularModel } from '../../learn/index.ts';
+import type { TreeEncoder } from '../../learn/preprocess/tree-encoder.ts';
+import type { FeatureBaseline } from '../../monitor/index.ts';
+
+export const BUNDLE_FORMAT = 'capstan-model';
+export const BUNDLE_VERSION = 1;
+export const MANIFEST_FILE = 'capstan-model.json';
+export const ARRAYS_FILE = 'arrays.bin';
+
+type DType = 'float64' | 'int32' | 'uint32' | 'uint8';
+const CTORS = { float64: Float64Array, int32: Int32Array, uint32: Uint32Array, uint8: Uint8Array } as const;
+
+export interface ArrayEntry {
+  name: string;
+  dtype: DType;
+  offset: number;
+  length: number;
+}
+
+export interface Lineage {
+  runId?: string;
+  datasets?: { name: string; contentHash: string; rows: number }[];
+  split?: { kind: string; seed: number; testFraction: number; trainRows: number; testRows: number };
+}
+
+/** `capstan-model.json`: everything about the model except the big arrays, readable by humans and other tools. */
+export interface BundleManifest {
+  format: typeof BUNDLE_FORMAT;
+  formatVersion: number;
+  library: { name: 'capstan'; version: string };
+  createdAt: string;
+  task: TargetSpec['task'];
+  target: TargetSpec;
+  signature: { inputs: FeatureSpec[]; outputs: { name: string; datatype: 'BYTES' | 'FP64'; shape: number[] }[] };
+  preprocessing: TreeEncoder;
+  learner: { name: string; params: Record<string, number>; nOutputs: number };
+  metrics: Record<string, number>;
+  baseline: FeatureBaseline[];
+  lineage: Lineage;
+  arrays: { file: typeof ARRAYS_FILE; sha256: string; entries: ArrayEntry[] };
+}
+
+export interface Bundle {
+  manifest: BundleManifest;
+  binary: Buffer;
+}
+
+function dtypeOf(a: NamedArrays[string]): DType {
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Uint32Array) return 'uint32';
+  return 'uint8';
+}
+
+export function outputsOf(target: TargetSpec): BundleManifest['signature']['outputs'] {
+  if (target.task === 'regression') return [{ name: 'prediction', datatype: 'FP64', shape: [-1] }];
+  return [
+    { name: 'label', datatype: 'BYTES', shape: [-1] },
+    { name: 'probabilities', datatype: 'FP64', shape: [-1, target.classes!.length] },
+  ];
+}
+
+/** Pack a model into manifest + one binary file of 8-byte-aligned typed arrays. */
+export function encodeBundle(model: TabularModel, extra: { metrics: Record<string, number>; baseline: FeatureBaseline[]; lineage: Lineage }): Bundle {
+  const arrays = forestToArrays(model.forest);
+  const entries: ArrayEntry[] = [];
+  let size = 0;
+  for (const [name, a] of Object.entries(arrays)) {
+    entries.push({ name, dtype: dtypeOf(a), offset: size, length: a.length });
+    size += Math.ceil(a.byteLength / 8) * 8;
+  }
+  const binary = Buffer.alloc(size);
+  entries.forEach((e) => {
+    const a = arrays[e.name];
+    binary.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), e.offset);
+  });
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_VERSION,
+    library: { name: 'capstan', version: CAPSTAN_VERSION },
+    createdAt: new Date().toISOString(),
+    task: model.target.task,
+    target: model.target,
+    signature: { inputs: model.features, outputs: outputsOf(model.target) },
+    preprocessing: model.encoder,
+    learner: { name: model.learner.name, params: model.learner.params, nOutputs: model.forest.nOutputs },
+    metrics: extra.metrics,
+    baseline: extra.baseline,
+    lineage: extra.lineage,
+    arrays: { file: ARRAYS_FILE, sha256: createHash('sha256').update(binary).digest('hex'), entries },
+  };
+  return { manifest, binary };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Parse and check a bundle. Only data is read: the manifest is JSON, arrays are copied out of the binary after their bounds and
+ * the file's digest are checked, so loading a bundle can never run code.
+ */
+export function decodeBundle(manifestText: string, binary: Buffer): { manifest: BundleManifest; model: TabularModel } {
+  let m: unknown;
+  try {
+    m = JSON.parse(manifestText);
+  } catch {
+    throw invalid(`model bundle: ${MANIFEST_FILE} is not valid JSON`);
+  }
+  if (!isObject(m) || m.format !== BUNDLE_FORMAT) throw invalid(`model bundle: ${MANIFEST_FILE} is not a Capstan model manifest`);
+  if (m.formatVersion !== BUNDLE_VERSION) throw invalid(`model bundle: format version ${String(m.formatVersion)} is not supported (this Capstan reads ${BUNDLE_VERSION})`);
+  const man = m as unknown as BundleManifest;
+  if (!isObject(man.target) || !isObject(man.signature) || !Array.isArray(man.signature.inputs) || !isObject(man.preprocessing) || !isObject(man.arrays) || !Array.isArray(man.arrays.entries)) {
+    throw invalid('model bundle: manifest lacks target, signature, preprocessing or arrays');
+  }
+  if (createHash('sha256').update(binary).digest('hex') !== man.arrays.sha256) throw invalid(`model bundle: ${ARRAYS_FILE} does not match its recorded sha256`);
+  const arrays: NamedArrays = {};
+  for (const e of man.arrays.entries) {
+    const ctor = CTORS[e.dtype];
+    if (!ctor || !Number.isInteger(e.offset) || !Number.isInteger(e.length) || e.offset < 0 || e.length < 0 || e.offset % 8 !== 0) {
+      throw invalid(`model bundle: array entry "${String(e.name)}" is malformed`);
+    }
+    const bytes = e.length * ctor.BYTES_PER_ELEMENT;
+    if (e.offset + bytes > binary.length) throw invalid(`model bundle: array "${e.name}" runs past the end of ${ARRAYS_FILE}`);
+    const copy = new Uint8Array(bytes);
+    copy.set(binary.subarray(e.offset, e.offset + bytes));
+    arrays[e.name] = new ctor(copy.buffer);
+  }
+  const features = man.signature.inputs;
+  if (man.preprocessing.features.length !== features.length) throw invalid('model bundle: preprocessing and signature disagree');
+  const forest = forestFromArrays(arrays, features.length);
+  const model: TabularModel = {
+    target: man.target,
+    features,
+    encoder: man.preprocessing,
+    learner: { name: 'gbdt', params: man.learner.params },
+    forest,
+  };
+  return { manifest: man, model };
+}
+
+/** Content digest of a bundle: sha256 over the manifest text and the arrays. */
+export function bundleDigest(manifestText: string, binary: Buffer): string {
+  return 'sha256:' + createHash('sha256').update(manifestText).update(binary).digest('hex');
+}

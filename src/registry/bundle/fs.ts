@@ -1,0 +1,59 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { invalid, notFound } from '../../core/errors.ts';
+import { ARRAYS_FILE, bundleDigest, decodeBundle, MANIFEST_FILE, type Bundle, type BundleManifest } from './format.ts';
+import type { TabularModel } from '../../learn/index.ts';
+
+function writeDurably(path: string, data: string | Buffer): void {
+  const fd = openSync(path, 'w', 0o644);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write a bundle directory atomically: files go to a temporary sibling, are fsynced, and the directory is renamed into place,
+ * so a crash leaves either no bundle or a whole one. Returns the bundle's digest.
+ */
+export function writeBundleDir(dir: string, bundle: Bundle): string {
+  if (existsSync(dir)) throw invalid(`model bundle directory already exists: ${dir}`);
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  const tmp = join(parent, `.tmp-${randomBytes(6).toString('hex')}`);
+  mkdirSync(tmp);
+  try {
+    const text = JSON.stringify(bundle.manifest, null, 1);
+    writeDurably(join(tmp, ARRAYS_FILE), bundle.binary);
+    writeDurably(join(tmp, MANIFEST_FILE), text);
+    fsyncDir(tmp);
+    renameSync(tmp, dir);
+    fsyncDir(parent);
+    return bundleDigest(text, bundle.binary);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Load a bundle directory (data only, never code). */
+export function readBundleDir(dir: string): { manifest: BundleManifest; model: TabularModel; digest: string } {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  if (!existsSync(manifestPath)) throw notFound(`no Capstan model bundle at ${dir} (missing ${MANIFEST_FILE})`);
+  const text = readFileSync(manifestPath, 'utf8');
+  const binary = existsSync(join(dir, ARRAYS_FILE)) ? readFileSync(join(dir, ARRAYS_FILE)) : Buffer.alloc(0);
+  const { manifest, model } = decodeBundle(text, binary);
+  return { manifest, model, digest: bundleDigest(text, binary) };
+}

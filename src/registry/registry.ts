@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import type { TabularModel } from '../learn/index.ts';
+import type { ModelVersion, Stores } from '../store/index.ts';
+import { writeBundleDir, readBundleDir } from './bundle/fs.ts';
+import type { Bundle, BundleManifest } from './bundle/format.ts';
+import { checkModelName, parseModelRef } from './refs.ts';
+
+export interface LoadedModel {
+  manifest: BundleManifest;
+  model: TabularModel;
+  digest: string;
+  path: string;
+  /** registry coordinates, absent for a bare bundle directory */
+  name: string;
+  version: number | null;
+}
+
+/**
+ * Register a bundle as the next version of `name`. The bundle is written (atomically) before the version row, so a crash leaves
+ * at worst an unreferenced folder, never a version without its files.
+ */
+export async function registerModel(stores: Stores, name: string, bundle: Bundle, runId: string | null): Promise<ModelVersion> {
+  checkModelName(name);
+  const source = `models/${name}/${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const digest = writeBundleDir(stores.artifacts.resolve(source), bundle);
+  return stores.metadata.createModelVersion({ name, runId, source, digest, task: bundle.manifest.task, metrics: bundle.manifest.metrics });
+}
+
+/** Find the version a reference points at (NAME = latest version). */
+export async function resolveModelVersion(stores: Stores, ref: string): Promise<ModelVersion> {
+  const r = parseModelRef(ref);
+  if (r.kind === 'alias') return stores.metadata.resolveAlias(r.name, r.alias);
+  if (r.kind === 'version') return stores.metadata.getModelVersion(r.name, r.version);
+  if (r.kind === 'latest') return stores.metadata.latestModelVersion(r.name);
+  throw new Error('unreachable: directory refs have no version');
+}
+
+/** Load a model by reference: a registry name/alias/version, or a bundle directory on disk. */
+export async function loadModel(stores: Stores | null, ref: string): Promise<LoadedModel> {
+  const r = parseModelRef(ref);
+  if (r.kind === 'dir') {
+    const b = readBundleDir(r.path);
+    return { ...b, path: resolve(r.path), name: basename(resolve(r.path)), version: null };
+  }
+  if (!stores) throw new Error('a registry reference needs the metadata store');
+  const v = await resolveModelVersion(stores, ref);
+  const path = stores.artifacts.resolve(v.source);
+  return { ...readBundleDir(path), path, name: v.name, version: v.version };
+}
