@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Rng } from '../../core/random.ts';
+import type { FeatureMatrix } from '../matrix.ts';
+import { takeMatrixRows } from '../matrix.ts';
+import { rocAuc } from '../metrics/classification.ts';
+import { r2 } from '../metrics/regression.ts';
+import { fitGbdt, GBDT_DEFAULTS } from './gbdt.ts';
+import { predictRaw } from './forest.ts';
+import { forestFromArrays, forestToArrays } from './serialize.ts';
+
+/** y depends on a numeric interaction, a categorical and on missingness itself, so each split kind must work to score well. */
+function synthetic(n: number, seed: number): { X: FeatureMatrix; y: Float64Array } {
+  const rng = new Rng(seed);
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  const c = new Float64Array(n);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    a[i] = rng.next() * 2 - 1;
+    b[i] = rng.next() < 0.2 ? NaN : rng.next() * 2 - 1;
+    c[i] = rng.int(6);
+    const logit = 3 * a[i] * (Number.isNaN(b[i]) ? -1 : Math.sign(b[i])) + (c[i] === 2 || c[i] === 5 ? 2 : -1) + (Number.isNaN(b[i]) ? 1.5 : 0);
+    y[i] = rng.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+  }
+  return { X: { rows: n, columns: [a, b, c], kinds: ['numeric', 'numeric', 'categorical'], nCategories: [0, 0, 6], names: ['a', 'b', 'c'] }, y };
+}
+
+function sigmoidAuc(X: FeatureMatrix, y: Float64Array, raw: Float64Array): number {
+  void X;
+  return rocAuc(y, raw);
+}
+
+describe('fitGbdt', () => {
+  const train = synthetic(4000, 1);
+  const test = synthetic(2000, 2);
+
+  it('learns numeric interactions, categorical sets and missingness (binary)', () => {
+    const f = fitGbdt(train.X, train.y, 'binary', 2, GBDT_DEFAULTS);
+    const auc = sigmoidAuc(test.X, test.y, predictRaw(f, test.X));
+    assert.ok(auc > 0.85, `test AUC ${auc}`);
+  });
+
+  it('is deterministic for a seed', () => {
+    const a = fitGbdt(train.X, train.y, 'binary', 2, { ...GBDT_DEFAULTS, nEstimators: 10 });
+    const b = fitGbdt(train.X, train.y, 'binary', 2, { ...GBDT_DEFAULTS, nEstimators: 10 });
+    assert.deepEqual(predictRaw(a, test.X), predictRaw(b, test.X));
+  });
+
+  it('predicts one row exactly as in a batch', () => {
+    const f = fitGbdt(train.X, train.y, 'binary', 2, { ...GBDT_DEFAULTS, nEstimators: 20 });
+    const batch = predictRaw(f, test.X);
+    for (const r of [0, 7, 1999]) assert.equal(predictRaw(f, takeMatrixRows(test.X, [r]))[0], batch[r]);
+  });
+
+  it('round-trips through its arrays and rejects corrupt child indices', () => {
+    const f = fitGbdt(train.X, train.y, 'binary', 2, { ...GBDT_DEFAULTS, nEstimators: 5 });
+    const arrays = forestToArrays(f);
+    assert.deepEqual(predictRaw(forestFromArrays(arrays, 3), test.X), predictRaw(f, test.X));
+    const bad = { ...arrays, 'forest.left': Int32Array.from(arrays['forest.left'] as Int32Array, (v) => (v > 0 ? 0 : v)) };
+    assert.throws(() => forestFromArrays(bad, 3), /children of node/);
+  });
+
+  it('fits regression and multiclass', () => {
+    const yReg = Float64Array.from({ length: train.X.rows }, (_, i) => 2 * train.X.columns[0][i] + (train.X.columns[2][i] === 3 ? 1 : 0));
+    const reg = fitGbdt(train.X, yReg, 'regression', 1, GBDT_DEFAULTS);
+    assert.ok(r2(yReg, predictRaw(reg, train.X)) > 0.95);
+    const yMulti = Float64Array.from(train.X.columns[2], (c) => c % 3);
+    const multi = fitGbdt(train.X, yMulti, 'multiclass', 3, { ...GBDT_DEFAULTS, nEstimators: 10 });
+    const raw = predictRaw(multi, train.X);
+    let ok = 0;
+    for (let i = 0; i < train.X.rows; i++) {
+      const row = [raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]];
+      if (row.indexOf(Math.max(...row)) === yMulti[i]) ok++;
+    }
+    assert.equal(ok, train.X.rows);
+  });
+
+  it('rejects bad parameters naming them, and an empty training set', () => {
+    assert.throws(() => fitGbdt(train.X, train.y, 'binary', 2, { ...GBDT_DEFAULTS, nEstimators: -1 }), /n_estimators must be an integer >= 1, got -1/);
+    assert.throws(() => fitGbdt(train.X, train.y, 'binary', 2, { ...GBDT_DEFAULTS, learningRate: 0 }), /learning_rate/);
+    assert.throws(() => fitGbdt(takeMatrixRows(train.X, []), new Float64Array(0), 'binary', 2), /empty training set/);
+  });
+});

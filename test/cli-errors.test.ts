@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { describe, it } from 'node:test';
+import { cli, cliAsync, TELCO, tempHome, writeTemp } from './helpers.ts';
+
+/** One clear line on stderr, exit 1, no stack trace. */
+function assertUserError(r: { status: number | null; stderr: string }, re: RegExp): void {
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, re);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+}
+
+describe('CLI bad input', () => {
+  const home = tempHome();
+
+  it('missing file', () => assertUserError(cli(['train', '/no/such.csv', '--target', 'y'], home), /^capstan: file not found: \/no\/such.csv$/m));
+  it('empty CSV', () => assertUserError(cli(['train', writeTemp('e.csv', ''), '--target', 'y'], home), /e.csv is empty/));
+  it('header-only CSV', () => assertUserError(cli(['train', writeTemp('h.csv', 'a,y\n'), '--target', 'y'], home), /target column "y" has no values/));
+  it('unknown target column', () => assertUserError(cli(['train', TELCO, '--target', 'churned'], home), /target column "churned" not found in telco_churn.csv \(columns: female, /));
+  it('one-class target', () => assertUserError(cli(['train', writeTemp('one.csv', 'a,y\n1,x\n2,x\n3,x\n'), '--target', 'y'], home), /has only one class \("x"\)/));
+  it('unparsable numbers in a numeric column', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `${i},${i % 2 ? 'a' : 'b'}`);
+    rows[30] = '12x,a';
+    assertUserError(cli(['train', writeTemp('n.csv', 'x,y\n' + rows.join('\n') + '\n'), '--target', 'y'], home), /n.csv data row 31: column "x" holds numbers but has "12x"/);
+  });
+  it('bad parameter', () => assertUserError(cli(['train', TELCO, '--target', 'churn', '--param', 'n_estimators=-1'], home), /n_estimators must be an integer >= 1, got -1/));
+  it('unknown parameter', () => assertUserError(cli(['train', TELCO, '--target', 'churn', '--param', 'depth=3'], home), /unknown parameter "depth" for learner gbdt/));
+  it('unknown model name', () => assertUserError(cli(['predict', '--model', 'ghost', '--input', TELCO, '--output', '/tmp/x.csv'], home), /model "ghost" not found/));
+  it('usage error exits 2', () => assert.equal(cli(['train', TELCO], home).status, 2));
+
+  it('port in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const trained = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=5', '--register', 'm'], home);
+      assert.equal(trained.status, 0, trained.stderr);
+      assertUserError(await cliAsync(['serve', 'm', '--port', String(port)], home), new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('capstan train / predict', () => {
+  const home = tempHome();
+
+  it('train --json prints one document with cv scores, then predict writes input-ordered probabilities', () => {
+    const r = cli(['train', TELCO, '--target', 'churn', '--cv', '3', '--param', 'n_estimators=20', '--register', 'churn', '--json'], home);
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.task, 'binary');
+    assert.equal(doc.metric, 'roc_auc');
+    assert.equal(doc.cv.folds.length, 3);
+    assert.ok(doc.cv.mean > 0.8);
+    assert.equal(doc.model.version, 1);
+    assert.ok(doc.fit_seconds > 0);
+    const out = writeTemp('p.csv', '');
+    const input = writeTemp('in.csv', 'tenure,contract,female,senior_citizen,partner,dependents,phone_service,multiple_lines,internet_service,online_security,online_backup,device_protection,tech_support,streaming_tv,streaming_movies,paperless_billing,payment_method,monthly_charges,total_charges\n1,Month-to-month,1,0,1,0,0,No phone service,DSL,No,Yes,No,No,No,No,1,Electronic check,29.85,29.85\n72,Two year,0,0,1,1,1,Yes,No,No internet service,No internet service,No internet service,No internet service,No internet service,No internet service,0,Bank transfer (automatic),25.0,1800\n');
+    const p = cli(['predict', '--model', 'churn', '--input', input, '--output', out], home);
+    assert.equal(p.status, 0, p.stderr);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'prediction,proba_No,proba_Yes');
+    assert.equal(lines.length, 3);
+    // a new month-to-month customer churns more likely than a two-year one
+    assert.ok(Number(lines[1].split(',')[2]) > Number(lines[2].split(',')[2]));
+  });
+});
