@@ -69,6 +69,21 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     assert.ok(drift.rows >= 50);
   });
 
+  it('a bare name follows the champion alias, else the latest version, resolved per request', async () => {
+    const body = async () => {
+      const loaded = await loadModel(stores, 'churn:1');
+      const rows = takeRows(await readTable(TELCO), [0]);
+      return v2Body(rows, loaded.manifest.signature.inputs, 0, 1);
+    };
+    const r = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=5', '--register', 'churn'], home);
+    assert.equal(r.status, 0, r.stderr);
+    const version = async () => ((await (await post('/v2/models/churn/infer', await body())).json()) as { model_version: string }).model_version;
+    assert.equal(await version(), '2');
+    await stores.metadata.setAlias('churn', 'champion', 1, 'test');
+    assert.equal(await version(), '1');
+    assert.equal(((await (await post('/v2/models/churn/versions/2/infer', await body())).json()) as { model_version: string }).model_version, '2');
+  });
+
   it('answers malformed and mistyped requests with 400 naming the field', async () => {
     const cases: [unknown, RegExp][] = [
       ['{"inputs": [', /not valid JSON/],

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename, resolve } from 'node:path';
+import { invalid } from '../core/errors.ts';
 import type { TabularModel } from '../learn/index.ts';
 import type { ModelVersion, Stores } from '../store/index.ts';
 import { writeBundleDir, readBundleDir } from './bundle/fs.ts';
@@ -33,7 +34,7 @@ export async function resolveModelVersion(stores: Stores, ref: string): Promise<
   if (r.kind === 'alias') return stores.metadata.resolveAlias(r.name, r.alias);
   if (r.kind === 'version') return stores.metadata.getModelVersion(r.name, r.version);
   if (r.kind === 'latest') return stores.metadata.latestModelVersion(r.name);
-  throw new Error('unreachable: directory refs have no version');
+  throw invalid(`"${ref}" is a bundle directory, not a registered model version`);
 }
 
 /** Load a model by reference: a registry name/alias/version, or a bundle directory on disk. */
@@ -43,7 +44,7 @@ export async function loadModel(stores: Stores | null, ref: string): Promise<Loa
     const b = readBundleDir(r.path);
     return { ...b, path: resolve(r.path), name: basename(resolve(r.path)), version: null };
   }
-  if (!stores) throw new Error('a registry reference needs the metadata store');
+  if (!stores) throw invalid(`"${ref}" is a registry reference, but no metadata store is open`);
   const v = await resolveModelVersion(stores, ref);
   const path = stores.artifacts.resolve(v.source);
   return { ...readBundleDir(path), path, name: v.name, version: v.version };

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { CapstanError, httpStatusOf, isCapstanError } from '../core/errors.ts';
+import { CapstanError, isCapstanError } from '../core/errors.ts';
 import type { Route, Router } from './router.ts';
 
 export interface HttpOptions {
@@ -82,4 +82,3 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
   });
 }
 
-export { httpStatusOf };

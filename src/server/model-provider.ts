@@ -48,13 +48,9 @@ export class RegistryModelProvider implements ModelProvider {
       if (!/^[1-9][0-9]{0,8}$/.test(version)) throw new CapstanError('INVALID_ARGUMENT', 'version must be a positive integer');
       return `${name}:${version}`;
     }
-    try {
-      const v = await this.stores.metadata.resolveAlias(name, 'champion');
-      return `${name}:${v.version}`;
-    } catch (e) {
-      if (e instanceof CapstanError && e.code === 'NOT_FOUND' && /alias/.test(e.message)) return `${name}:${(await this.stores.metadata.latestModelVersion(name)).version}`;
-      throw e;
-    }
+    const champion = await this.stores.metadata.aliasVersion(name, 'champion');
+    // without a champion, the latest version answers (and a model that does not exist is a 404 from the store)
+    return `${name}:${champion ?? (await this.stores.metadata.latestModelVersion(name)).version}`;
   }
 
   async get(name: string, version?: string): Promise<ServedModel> {

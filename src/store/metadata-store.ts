@@ -31,6 +31,8 @@ export interface MetadataStore {
   /** Move (or create) an alias to a version; the move is atomic and audited. */
   setAlias(name: string, alias: string, version: number, actor: string): Promise<void>;
   resolveAlias(name: string, alias: string): Promise<ModelVersion>;
+  /** The version an alias points at, or null when the alias (or model) does not exist. */
+  aliasVersion(name: string, alias: string): Promise<number | null>;
   latestModelVersion(name: string): Promise<ModelVersion>;
   listModels(): Promise<RegisteredModel[]>;
   listModelVersions(name: string): Promise<ModelVersion[]>;

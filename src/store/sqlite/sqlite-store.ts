@@ -249,6 +249,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.getModelVersion(name, r.version as number);
   }
 
+  async aliasVersion(name: string, alias: string): Promise<number | null> {
+    const r = this.db.prepare('SELECT version FROM model_aliases WHERE name = ? AND alias = ?').get(name, alias) as Row | undefined;
+    return r ? (r.version as number) : null;
+  }
+
   async latestModelVersion(name: string): Promise<ModelVersion> {
     const r = this.db.prepare('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT 1').get(name) as Row | undefined;
     if (!r) throw notFound(`model "${name}" not found`);
