@@ -55,14 +55,18 @@ function binIndex(edges: Float64Array, v: number): number {
 
 /**
  * Discretise every feature into at most 255 bins (numeric: quantiles of a sample; categorical: the code itself, codes past 254
- * count as missing), so split finding scans small histograms instead of sorted values.
+ * count as missing), so split finding scans small histograms instead of sorted values. Bins are stored row-major (row r's
+ * features at r*F..r*F+F-1): a histogram pass then reads each row's bytes and gradients once.
  */
-export function binMatrix(m: FeatureMatrix, rng: Rng): { mappers: BinMapper[]; bins: Uint8Array[] } {
+export function binMatrix(m: FeatureMatrix, rng: Rng): { mappers: BinMapper[]; bins: Uint8Array; columns: Uint8Array[] } {
   const mappers: BinMapper[] = [];
-  const bins: Uint8Array[] = [];
-  for (let f = 0; f < m.columns.length; f++) {
+  const F = m.columns.length;
+  const bins = new Uint8Array(m.rows * F);
+  const columns: Uint8Array[] = [];
+  for (let f = 0; f < F; f++) {
     const col = m.columns[f];
     const out = new Uint8Array(m.rows);
+    columns.push(out);
     if (m.kinds[f] === 'categorical') {
       const nBins = Math.min(m.nCategories[f], MAX_VALUE_BINS);
       for (let i = 0; i < m.rows; i++) {
@@ -78,7 +82,7 @@ export function binMatrix(m: FeatureMatrix, rng: Rng): { mappers: BinMapper[]; b
       }
       mappers.push({ kind: 'numeric', nBins: edges.length + 1, edges });
     }
-    bins.push(out);
+    for (let i = 0; i < m.rows; i++) bins[i * F + f] = out[i];
   }
-  return { mappers, bins };
+  return { mappers, bins, columns };
 }

@@ -31,32 +31,50 @@ export interface Forest {
 export const MISSING_LEFT = 1;
 export const CATEGORICAL = 2;
 
-/** Raw scores (row-major, rows x nOutputs) for every row of the matrix. */
+/**
+ * Raw scores (row-major, rows x nOutputs) for every row of the matrix. Rows go through in blocks: a block's feature values are
+ * copied row-major into a small buffer, then every tree walks the block, so the tree's nodes stay in cache across the block.
+ */
 export function predictRaw(forest: Forest, X: FeatureMatrix): Float64Array {
   const { nOutputs, base, roots, treeOutput, feature, value, left, right, flags, catOffset, catBits, nCategories } = forest;
   const n = X.rows;
+  const F = X.columns.length;
   const cols = X.columns;
   const out = new Float64Array(n * nOutputs);
+  const BLOCK = 64;
+  const buf = new Float64Array(BLOCK * F);
   for (let r = 0; r < n; r++) for (let k = 0; k < nOutputs; k++) out[r * nOutputs + k] = base[k];
-  for (let t = 0; t < roots.length; t++) {
-    const root = roots[t];
-    const k = treeOutput[t];
-    for (let r = 0; r < n; r++) {
-      let node = root;
-      let f = feature[node];
-      while (f >= 0) {
-        const v = cols[f][r];
-        const fl = flags[node];
-        let goLeft: boolean;
-        if (v !== v) goLeft = (fl & MISSING_LEFT) !== 0;
-        else if ((fl & CATEGORICAL) !== 0) {
-          const c = v | 0;
-          goLeft = c >= 0 && c < nCategories[f] ? ((catBits[catOffset[node] + (c >>> 5)] >>> (c & 31)) & 1) === 1 : (fl & MISSING_LEFT) !== 0;
-        } else goLeft = v <= value[node];
-        node = goLeft ? left[node] : right[node];
-        f = feature[node];
+  for (let b0 = 0; b0 < n; b0 += BLOCK) {
+    const bn = Math.min(BLOCK, n - b0);
+    for (let f = 0; f < F; f++) {
+      const col = cols[f];
+      for (let i = 0; i < bn; i++) buf[i * F + f] = col[b0 + i];
+    }
+    for (let t = 0; t < roots.length; t++) {
+      const root = roots[t];
+      const k = treeOutput[t];
+      for (let i = 0; i < bn; i++) {
+        const row = i * F;
+        let node = root;
+        let f = feature[node];
+        while (f >= 0) {
+          const v = buf[row + f];
+          const fl = flags[node];
+          // children are adjacent (right = left + 1), so the common numeric case needs no branch: NaN fails <= and goes right
+          if (fl === 0) node = left[node] + (v <= value[node] ? 0 : 1);
+          else {
+            let goLeft: boolean;
+            if (v !== v) goLeft = (fl & MISSING_LEFT) !== 0;
+            else if ((fl & CATEGORICAL) !== 0) {
+              const c = v | 0;
+              goLeft = c >= 0 && c < nCategories[f] ? ((catBits[catOffset[node] + (c >>> 5)] >>> (c & 31)) & 1) === 1 : (fl & MISSING_LEFT) !== 0;
+            } else goLeft = v <= value[node];
+            node = goLeft ? left[node] : right[node];
+          }
+          f = feature[node];
+        }
+        out[(b0 + i) * nOutputs + k] += value[node];
       }
-      out[r * nOutputs + k] += value[node];
     }
   }
   return out;

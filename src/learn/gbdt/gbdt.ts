@@ -70,24 +70,24 @@ function softmax(raw: Float64Array, K: number, prob: Float64Array): void {
 }
 
 /** Gradients and hessians of the loss for output k (multiclass reads the round's softmax from `prob`). */
-function gradients(task: Task, y: Float64Array, raw: Float64Array, prob: Float64Array, K: number, k: number, g: Float64Array, h: Float64Array): void {
+function gradients(task: Task, y: Float64Array, raw: Float64Array, prob: Float64Array, K: number, k: number, gh: Float64Array): void {
   const n = y.length;
   if (task === 'regression') {
     for (let i = 0; i < n; i++) {
-      g[i] = raw[i] - y[i];
-      h[i] = 1;
+      gh[2 * i] = raw[i] - y[i];
+      gh[2 * i + 1] = 1;
     }
   } else if (task === 'binary') {
     for (let i = 0; i < n; i++) {
       const p = 1 / (1 + Math.exp(-raw[i]));
-      g[i] = p - y[i];
-      h[i] = Math.max(p * (1 - p), 1e-16);
+      gh[2 * i] = p - y[i];
+      gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
     }
   } else {
     for (let i = 0; i < n; i++) {
       const p = prob[i * K + k];
-      g[i] = p - (y[i] === k ? 1 : 0);
-      h[i] = Math.max(p * (1 - p), 1e-16);
+      gh[2 * i] = p - (y[i] === k ? 1 : 0);
+      gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
     }
   }
 }
@@ -163,16 +163,15 @@ export function fitGbdt(X: FeatureMatrix, y: Float64Array, task: Task, nClasses:
   if (y.length !== n) throw invalid(`target has ${y.length} values for ${n} rows`);
   for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) throw invalid(`target value at row ${i + 1} is not a finite number`);
   const rng = new Rng(params.seed);
-  const { mappers, bins } = binMatrix(X, rng);
+  const { mappers, bins, columns } = binMatrix(X, rng);
   const K = task === 'multiclass' ? nClasses : 1;
   const base = baseScores(task, y, nClasses);
   const raw = new Float64Array(n * K);
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
-  const g = new Float64Array(n);
-  const h = new Float64Array(n);
+  const gh = new Float64Array(2 * n);
   const idx = new Uint32Array(n);
   const features = Int32Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
-  const grower = new TreeGrower(bins, mappers, {
+  const grower = new TreeGrower(bins, columns, mappers, {
     maxLeafNodes: params.maxLeafNodes,
     maxDepth: params.maxDepth,
     minSamplesLeaf: params.minSamplesLeaf,
@@ -190,9 +189,9 @@ export function fitGbdt(X: FeatureMatrix, y: Float64Array, task: Task, nClasses:
     step.fill(0);
     if (task === 'multiclass') softmax(raw, K, prob);
     for (let k = 0; k < K; k++) {
-      gradients(task, y, raw, prob, K, k, g, h);
+      gradients(task, y, raw, prob, K, k, gh);
       for (let i = 0; i < n; i++) idx[i] = i;
-      const { tree, leaves } = grower.grow(idx, n, g, h, features);
+      const { tree, leaves } = grower.grow(idx, n, gh, features);
       for (const [start, end, v] of leaves) for (let i = start; i < end; i++) step[idx[i] * K + k] += v;
       trees.push(tree);
       treeOutput.push(k);

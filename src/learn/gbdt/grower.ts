@@ -26,6 +26,7 @@ export interface BinTree {
 }
 
 const SLOT = 3; // g, h, count
+const EMPTY = new Float64Array(0);
 const FEATURE_STRIDE = 256 * SLOT;
 
 interface Split {
@@ -33,6 +34,9 @@ interface Split {
   feature: number;
   lut: Uint8Array;
   bin: number;
+  /** gradient and hessian sums of the left child, from the histogram */
+  gl: number;
+  hl: number;
 }
 
 interface Leaf {
@@ -54,20 +58,19 @@ interface Leaf {
 export class TreeGrower {
   private readonly nFeatures: number;
   private readonly tmp: Uint32Array;
-  private readonly og: Float64Array;
-  private readonly oh: Float64Array;
   private readonly histPool: Float64Array[] = [];
 
   constructor(
-    private readonly bins: Uint8Array[],
+    /** row-major bins, nFeatures per row (histograms read a row's features together) */
+    private readonly bins: Uint8Array,
+    /** the same bins column-major (a partition reads one feature of many rows) */
+    private readonly columns: Uint8Array[],
     private readonly mappers: BinMapper[],
     private readonly params: GrowParams,
     rows: number,
   ) {
-    this.nFeatures = bins.length;
+    this.nFeatures = mappers.length;
     this.tmp = new Uint32Array(rows);
-    this.og = new Float64Array(rows);
-    this.oh = new Float64Array(rows);
   }
 
   private takeHist(): Float64Array {
@@ -79,23 +82,35 @@ export class TreeGrower {
     return new Float64Array(this.nFeatures * FEATURE_STRIDE);
   }
 
-  private buildHist(hist: Float64Array, idx: Uint32Array, start: number, end: number, g: Float64Array, h: Float64Array, features: Int32Array): void {
-    const og = this.og;
-    const oh = this.oh;
-    const n = end - start;
-    for (let i = 0; i < n; i++) {
-      const r = idx[start + i];
-      og[i] = g[r];
-      oh[i] = h[r];
+  private buildHist(hist: Float64Array, idx: Uint32Array, start: number, end: number, gh: Float64Array, features: Int32Array): void {
+    const bins = this.bins;
+    const F = this.nFeatures;
+    const nf = features.length;
+    if (nf === F) {
+      for (let i = start; i < end; i++) {
+        const r = idx[i];
+        const gr = gh[2 * r];
+        const hr = gh[2 * r + 1];
+        const row = r * F;
+        for (let f = 0, base = 0; f < F; f++, base += FEATURE_STRIDE) {
+          const s = base + bins[row + f] * SLOT;
+          hist[s] += gr;
+          hist[s + 1] += hr;
+          hist[s + 2] += 1;
+        }
+      }
+      return;
     }
-    for (let j = 0; j < features.length; j++) {
-      const f = features[j];
-      const col = this.bins[f];
-      const base = f * FEATURE_STRIDE;
-      for (let i = 0; i < n; i++) {
-        const s = base + col[idx[start + i]] * SLOT;
-        hist[s] += og[i];
-        hist[s + 1] += oh[i];
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      const gr = gh[2 * r];
+      const hr = gh[2 * r + 1];
+      const row = r * F;
+      for (let j = 0; j < nf; j++) {
+        const f = features[j];
+        const s = f * FEATURE_STRIDE + bins[row + f] * SLOT;
+        hist[s] += gr;
+        hist[s + 1] += hr;
         hist[s + 2] += 1;
       }
     }
@@ -124,6 +139,8 @@ export class TreeGrower {
         let NL = 0;
         let splitBin = -1;
         let splitMissingLeft = false;
+        let bestGL = 0;
+        let bestHL = 0;
         for (let b = 0; b < m.nBins; b++) {
           const s = base + b * SLOT;
           GL += hist[s];
@@ -139,6 +156,8 @@ export class TreeGrower {
               splitBin = b;
               // with no missing values seen here, send future missing values to the larger side
               splitMissingLeft = Nm === 0 && NL >= NR;
+              bestGL = GL;
+              bestHL = HL;
             }
           }
           // option 2: missing values go left
@@ -153,6 +172,8 @@ export class TreeGrower {
                 bestGain = gain;
                 splitBin = b;
                 splitMissingLeft = true;
+                bestGL = GL2;
+                bestHL = HL2;
               }
             }
           }
@@ -161,7 +182,7 @@ export class TreeGrower {
           const lut = new Uint8Array(256);
           for (let b = 0; b <= splitBin; b++) lut[b] = 1;
           lut[MISSING_BIN] = splitMissingLeft ? 1 : 0;
-          best = { gain: bestGain, feature: f, lut, bin: splitBin };
+          best = { gain: bestGain, feature: f, lut, bin: splitBin, gl: bestGL, hl: bestHL };
         }
       } else {
         const found = this.categoricalSplit(hist, base, m.nBins, n, G, H, bestGain);
@@ -190,6 +211,8 @@ export class TreeGrower {
     let NL = 0;
     let bestK = -1;
     let bestGain = minGain;
+    let bestGL = 0;
+    let bestHL = 0;
     for (let k = 0; k < cats.length - 1; k++) {
       const s = base + cats[k] * SLOT;
       GL += hist[s];
@@ -201,16 +224,18 @@ export class TreeGrower {
       if (gain > bestGain) {
         bestGain = gain;
         bestK = k;
+        bestGL = GL;
+        bestHL = HL;
       }
     }
     if (bestK < 0) return null;
     const lut = new Uint8Array(256);
     for (let k = 0; k <= bestK; k++) lut[cats[k]] = 1;
-    return { gain: bestGain, lut, bin: -1 };
+    return { gain: bestGain, lut, bin: -1, gl: bestGL, hl: bestHL };
   }
 
   private partition(idx: Uint32Array, leaf: Leaf, split: Split): number {
-    const col = this.bins[split.feature];
+    const col = this.columns[split.feature];
     const lut = split.lut;
     const tmp = this.tmp;
     let l = leaf.start;
@@ -228,17 +253,17 @@ export class TreeGrower {
    * Grow a tree over rows idx[0..n); on return idx is permuted so each leaf's rows are contiguous, and `leaves` lists
    * [start, end, value] so the caller can update its raw scores without walking the tree.
    */
-  grow(idx: Uint32Array, n: number, g: Float64Array, h: Float64Array, features: Int32Array): { tree: BinTree; leaves: [number, number, number][] } {
+  grow(idx: Uint32Array, n: number, gh: Float64Array, features: Int32Array): { tree: BinTree; leaves: [number, number, number][] } {
     const p = this.params;
     const tree: BinTree = { feature: [-1], lut: [null], bin: [-1], left: [-1], right: [-1], value: [0] };
     let G = 0;
     let H = 0;
     for (let i = 0; i < n; i++) {
-      G += g[idx[i]];
-      H += h[idx[i]];
+      G += gh[2 * idx[i]];
+      H += gh[2 * idx[i] + 1];
     }
     const rootHist = this.takeHist();
-    this.buildHist(rootHist, idx, 0, n, g, h, features);
+    this.buildHist(rootHist, idx, 0, n, gh, features);
     const root: Leaf = { node: 0, start: 0, end: n, G, H, depth: 0, hist: rootHist, split: null };
     root.split = this.findSplit(root, features);
     const open: Leaf[] = [root];
@@ -267,29 +292,34 @@ export class TreeGrower {
         tree.right.push(-1);
         tree.value.push(0);
       }
-      let GL = 0;
-      let HL = 0;
-      for (let i = leaf.start; i < mid; i++) {
-        GL += g[idx[i]];
-        HL += h[idx[i]];
-      }
+      const GL = split.gl;
+      const HL = split.hl;
       const left: Leaf = { node: ln, start: leaf.start, end: mid, G: GL, H: HL, depth: leaf.depth + 1, hist: leaf.hist, split: null };
       const right: Leaf = { node: rn, start: mid, end: leaf.end, G: leaf.G - GL, H: leaf.H - HL, depth: leaf.depth + 1, hist: leaf.hist, split: null };
+      nLeaves++;
+      // children at the depth limit, too small to split, or past the leaf budget never need a histogram
+      const canSplit = (c: Leaf) => nLeaves < p.maxLeafNodes && (p.maxDepth === 0 || c.depth < p.maxDepth) && c.end - c.start >= 2 * p.minSamplesLeaf;
+      if (!canSplit(left) && !canSplit(right)) {
+        this.histPool.push(leaf.hist);
+        left.hist = right.hist = EMPTY;
+        done.push(left, right);
+        continue;
+      }
       const [small, large] = mid - leaf.start <= leaf.end - mid ? [left, right] : [right, left];
       small.hist = this.takeHist();
-      this.buildHist(small.hist, idx, small.start, small.end, g, h, features);
+      this.buildHist(small.hist, idx, small.start, small.end, gh, features);
       const parentHist = leaf.hist;
       for (let j = 0; j < features.length; j++) {
         const base = features[j] * FEATURE_STRIDE;
         for (let s = base; s < base + FEATURE_STRIDE; s++) parentHist[s] -= small.hist[s];
       }
       large.hist = parentHist;
-      nLeaves++;
       for (const child of [left, right]) {
-        child.split = nLeaves < p.maxLeafNodes ? this.findSplit(child, features) : null;
+        child.split = canSplit(child) ? this.findSplit(child, features) : null;
         if (child.split) open.push(child);
         else {
           this.histPool.push(child.hist);
+          child.hist = EMPTY;
           done.push(child);
         }
       }
@@ -299,7 +329,7 @@ export class TreeGrower {
       const v = (-leaf.G / (leaf.H + p.l2)) * p.learningRate;
       tree.value[leaf.node] = v;
       leaves.push([leaf.start, leaf.end, v]);
-      if (open.includes(leaf)) this.histPool.push(leaf.hist);
+      if (leaf.hist !== EMPTY) this.histPool.push(leaf.hist);
     }
     return { tree, leaves };
   }
