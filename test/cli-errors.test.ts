@@ -25,7 +25,7 @@ describe('CLI bad input', () => {
     rows[30] = '12x,a';
     assertUserError(cli(['train', writeTemp('n.csv', 'x,y\n' + rows.join('\n') + '\n'), '--target', 'y'], home), /n.csv data row 31: column "x" holds numbers but has "12x"/);
   });
-  it('bad parameter', () => assertUserError(cli(['train', TELCO, '--target', 'churn', '--param', 'n_estimators=-1'], home), /n_estimators must be an integer >= 1, got -1/));
+  it('bad parameter', () => assertUserError(cli(['train', TELCO, '--target', 'churn', '--param', 'n_estimators=-1'], home), /parameter n_estimators must be an integer >= 1 and <= 100000, got -1/));
   it('unknown parameter', () => assertUserError(cli(['train', TELCO, '--target', 'churn', '--param', 'depth=3'], home), /unknown parameter "depth" for learner gbdt/));
   it('unknown model name', () => assertUserError(cli(['predict', '--model', 'ghost', '--input', TELCO, '--output', '/tmp/x.csv'], home), /model "ghost" not found/));
   it('usage error exits 2', () => assert.equal(cli(['train', TELCO], home).status, 2));

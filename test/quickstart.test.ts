@@ -10,7 +10,7 @@ describe('capstan quickstart --no-serve', () => {
   it('runs every stage, reaches ROC AUC >= 0.83 and records run, dataset and model', async () => {
     const r = cli(['quickstart', '--no-serve'], home);
     assert.equal(r.status, 0, r.stderr);
-    for (const stage of ['load data', 'infer schema and profile', 'split train/test', 'train gradient-boosted trees', 'evaluate on the test rows', 'register the model', 'check drift']) {
+    for (const stage of ['load data', 'infer schema and profile', 'split train/test', 'train gbdt', 'evaluate on the test rows', 'register the model', 'check drift']) {
       assert.match(r.stdout, new RegExp(stage), `stage "${stage}" missing`);
     }
     assert.match(r.stdout, /population stability index per feature/);

@@ -1,19 +1,23 @@
 import { invalid } from '../core/errors.ts';
 import type { FeatureSpec, TargetSpec } from '../core/schema.ts';
 import type { Table } from '../core/table.ts';
-import { predictRaw, type Forest } from './gbdt/forest.ts';
+import type { Fitted } from './estimator.ts';
+import type { FeatureMatrix } from './matrix.ts';
+import { encodeDense, denseColumnNames, type DenseEncoder } from './preprocess/dense-encoder.ts';
 import { encodeTable, type TreeEncoder } from './preprocess/tree-encoder.ts';
 
+export type Encoder = TreeEncoder | DenseEncoder;
+
 /**
- * A trained tabular model: the signature it was trained on, the preprocessing fitted on the training rows, and the learner's
- * state. Training and serving both call `predictTable`, so there is one preprocessing implementation and no skew.
+ * A trained tabular model: the signature it was trained on, the preprocessing fitted on the training rows, and the fitted
+ * learner. Training and serving both call `predictTable`, so there is one preprocessing implementation and no skew.
  */
 export interface TabularModel {
   target: TargetSpec;
   features: FeatureSpec[];
-  encoder: TreeEncoder;
-  learner: { name: 'gbdt'; params: Record<string, number> };
-  forest: Forest;
+  encoder: Encoder;
+  learner: { name: string; params: Record<string, number> };
+  fitted: Fitted;
 }
 
 export interface Predictions {
@@ -26,45 +30,32 @@ export interface Predictions {
   values?: Float64Array;
 }
 
-/** Turn raw ensemble scores into probabilities / values. */
-export function finishScores(model: Pick<TabularModel, 'target'>, raw: Float64Array, rows: number): Predictions {
-  const task = model.target.task;
-  if (task === 'regression') return { rows, values: raw };
-  const K = model.target.classes!.length;
-  const proba = new Float64Array(rows * K);
+export function encode(encoder: Encoder, table: Table): FeatureMatrix {
+  return encoder.kind === 'tree-encoder' ? encodeTable(encoder, table) : encodeDense(encoder, table);
+}
+
+/** Columns the learner sees after preprocessing. */
+export function encodedWidth(encoder: Encoder): number {
+  return encoder.kind === 'tree-encoder' ? encoder.features.length : denseColumnNames(encoder).length;
+}
+
+/** Learner output (probabilities or values) -> predictions with the arg-max class. */
+export function toPredictions(target: TargetSpec, output: Float64Array, rows: number): Predictions {
+  if (target.task === 'regression') return { rows, values: output };
+  const K = target.classes!.length;
   const classIndex = new Int32Array(rows);
-  if (task === 'binary') {
-    for (let i = 0; i < rows; i++) {
-      const p = 1 / (1 + Math.exp(-raw[i]));
-      proba[2 * i] = 1 - p;
-      proba[2 * i + 1] = p;
-      classIndex[i] = p > 0.5 ? 1 : 0;
-    }
-    return { rows, proba, classIndex };
-  }
   for (let i = 0; i < rows; i++) {
-    const o = i * K;
-    let max = -Infinity;
     let best = 0;
-    for (let k = 0; k < K; k++) {
-      if (raw[o + k] > max) {
-        max = raw[o + k];
-        best = k;
-      }
-    }
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += proba[o + k] = Math.exp(raw[o + k] - max);
-    for (let k = 0; k < K; k++) proba[o + k] /= sum;
+    for (let k = 1; k < K; k++) if (output[i * K + k] > output[i * K + best]) best = k;
     classIndex[i] = best;
   }
-  return { rows, proba, classIndex };
+  return { rows, proba: output, classIndex };
 }
 
 /** Predict every row of a table holding (at least) the model's feature columns. */
 export function predictTable(model: TabularModel, table: Table): Predictions {
   if (table.rows === 0) throw invalid('no rows to predict');
-  const X = encodeTable(model.encoder, table);
-  return finishScores(model, predictRaw(model.forest, X), table.rows);
+  return toPredictions(model.target, model.fitted.predict(encode(model.encoder, table)), table.rows);
 }
 
 /** The probability matrix for metrics (classification) or the values (regression). */

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { capstanHome } from '../../core/config.ts';
 import { cellValue, type Table } from '../../core/table.ts';
-import { GBDT_DEFAULTS } from '../../learn/index.ts';
 import { DriftMonitor, type DriftReport } from '../../monitor/index.ts';
 import { step, type Pipeline } from '../../pipeline/index.ts';
 import { trainingPipeline } from '../../pipeline/builtin/training.ts';
@@ -59,8 +58,7 @@ function quickstartPipeline(s: Stores, out: Output, serve: { port: number } | nu
     file: EXAMPLE,
     target: 'churn',
     task: 'auto',
-    params: { ...GBDT_DEFAULTS, seed: 0 },
-    seed: 0,
+    spec: { learner: 'gbdt', params: {}, seed: 0 },
     evaluation: { kind: 'holdout', testFraction: 0.2 },
     register: { name: MODEL, alias: 'champion' },
     datasetName: 'telco-churn',

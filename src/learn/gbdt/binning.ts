@@ -86,3 +86,18 @@ export function binMatrix(m: FeatureMatrix, rng: Rng): { mappers: BinMapper[]; b
   }
   return { mappers, bins, columns };
 }
+
+/** Bin new rows (row-major) with mappers fitted elsewhere: validation rows during early stopping. */
+export function binRows(m: FeatureMatrix, mappers: BinMapper[]): Uint8Array {
+  const F = mappers.length;
+  const out = new Uint8Array(m.rows * F);
+  for (let f = 0; f < F; f++) {
+    const col = m.columns[f];
+    const mp = mappers[f];
+    for (let i = 0; i < m.rows; i++) {
+      const v = col[i];
+      out[i * F + f] = Number.isNaN(v) ? MISSING_BIN : mp.kind === 'categorical' ? (v >= 0 && v < mp.nBins ? v : MISSING_BIN) : binIndex(mp.edges, v);
+    }
+  }
+  return out;
+}

@@ -1,8 +1,8 @@
 import { invalid } from '../../core/errors.ts';
 import { Rng } from '../../core/random.ts';
 import type { Task } from '../../core/schema.ts';
-import type { FeatureMatrix } from '../matrix.ts';
-import { binMatrix, MISSING_BIN, type BinMapper } from './binning.ts';
+import { takeMatrixRows, takeValues, type FeatureMatrix } from '../matrix.ts';
+import { binMatrix, binRows, MISSING_BIN, type BinMapper } from './binning.ts';
 import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest.ts';
 import { TreeGrower, type BinTree } from './grower.ts';
 
@@ -14,7 +14,16 @@ export interface GbdtParams {
   /** 0 = unlimited */
   maxDepth: number;
   minSamplesLeaf: number;
+  minChildWeight: number;
   l2Regularization: number;
+  /** share of rows drawn (without replacement) for each tree */
+  subsample: number;
+  /** share of features drawn for each tree */
+  colsample: number;
+  /** -1 auto (on above 10 000 rows, as scikit-learn), 0 off, 1 on */
+  earlyStopping: number;
+  validationFraction: number;
+  nIterNoChange: number;
   seed: number;
 }
 
@@ -25,7 +34,13 @@ export const GBDT_DEFAULTS: GbdtParams = {
   maxLeafNodes: 31,
   maxDepth: 0,
   minSamplesLeaf: 20,
+  minChildWeight: 1e-3,
   l2Regularization: 0,
+  subsample: 1,
+  colsample: 1,
+  earlyStopping: -1,
+  validationFraction: 0.1,
+  nIterNoChange: 10,
   seed: 0,
 };
 
@@ -39,6 +54,8 @@ function checkParams(p: GbdtParams): void {
   intAtLeast('min_samples_leaf', p.minSamplesLeaf, 1);
   if (!(p.learningRate > 0 && p.learningRate <= 1)) throw invalid(`parameter learning_rate must be in (0, 1], got ${p.learningRate}`);
   if (!(p.l2Regularization >= 0 && Number.isFinite(p.l2Regularization))) throw invalid(`parameter l2_regularization must be >= 0, got ${p.l2Regularization}`);
+  if (!(p.subsample > 0 && p.subsample <= 1)) throw invalid(`parameter subsample must be in (0, 1], got ${p.subsample}`);
+  if (!(p.colsample > 0 && p.colsample <= 1)) throw invalid(`parameter max_features must be in (0, 1], got ${p.colsample}`);
 }
 
 function baseScores(task: Task, y: Float64Array, nClasses: number): Float64Array {
@@ -149,33 +166,98 @@ function flatten(trees: BinTree[], treeOutput: number[], mappers: BinMapper[], X
   };
 }
 
+/** Walk a bin-space tree for row r of a row-major binned matrix. */
+function binTreeValue(tree: BinTree, bins: Uint8Array, F: number, r: number): number {
+  let node = 0;
+  while (tree.feature[node] >= 0) node = tree.lut[node]![bins[r * F + tree.feature[node]]] === 1 ? tree.left[node] : tree.right[node];
+  return tree.value[node];
+}
+
+function lossOf(task: Task, y: Float64Array, raw: Float64Array, K: number): number {
+  let s = 0;
+  const n = y.length;
+  for (let i = 0; i < n; i++) {
+    if (task === 'regression') s += (raw[i] - y[i]) ** 2;
+    else if (task === 'binary') {
+      const p = 1 / (1 + Math.exp(-raw[i]));
+      s -= Math.log(Math.max(1e-15, y[i] === 1 ? p : 1 - p));
+    } else {
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) max = Math.max(max, raw[i * K + k]);
+      let z = 0;
+      for (let k = 0; k < K; k++) z += Math.exp(raw[i * K + k] - max);
+      s -= raw[i * K + y[i]] - max - Math.log(z);
+    }
+  }
+  return s / n;
+}
+
+/** Rows held out for early stopping: stratified by class for classification, seeded. */
+function holdout(y: Float64Array, task: Task, fraction: number, rng: Rng): { train: number[]; valid: number[] } {
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < y.length; i++) {
+    const key = task === 'regression' ? 0 : y[i];
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(i);
+  }
+  const train: number[] = [];
+  const valid: number[] = [];
+  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+    const g = rng.shuffle(groups.get(key)!);
+    const nv = Math.round(g.length * fraction);
+    g.forEach((r, i) => (i < nv ? valid : train).push(r));
+  }
+  return { train: train.sort((a, b) => a - b), valid: valid.sort((a, b) => a - b) };
+}
+
 /**
  * Fit histogram gradient-boosted trees: logistic loss (binary), softmax (multiclass, one tree per class per round) or squared
- * error (regression). `y` holds class indices or values.
+ * error (regression). `y` holds class indices or values. Optional row/feature subsampling per tree and early stopping on a
+ * held-out validation share (the model keeps the rounds up to the best validation loss).
  *
  * @example
  * const forest = fitGbdt(X, y, 'binary', 2, { ...GBDT_DEFAULTS, seed: 1 });
  */
-export function fitGbdt(X: FeatureMatrix, y: Float64Array, task: Task, nClasses: number, params: GbdtParams = GBDT_DEFAULTS): Forest {
+export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nClasses: number, params: GbdtParams = GBDT_DEFAULTS): Forest {
   checkParams(params);
-  const n = X.rows;
-  if (n === 0) throw invalid('cannot train on an empty training set (0 rows)');
-  if (y.length !== n) throw invalid(`target has ${y.length} values for ${n} rows`);
-  for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) throw invalid(`target value at row ${i + 1} is not a finite number`);
+  if (Xall.rows === 0) throw invalid('cannot train on an empty training set (0 rows)');
+  if (yAll.length !== Xall.rows) throw invalid(`target has ${yAll.length} values for ${Xall.rows} rows`);
+  for (let i = 0; i < yAll.length; i++) if (!Number.isFinite(yAll[i])) throw invalid(`target value at row ${i + 1} is not a finite number`);
   const rng = new Rng(params.seed);
+  const early = params.earlyStopping === 1 || (params.earlyStopping === -1 && Xall.rows > 10_000);
+  let X = Xall;
+  let y = yAll;
+  let valid: { bins: Uint8Array; y: Float64Array; raw: Float64Array } | null = null;
+  let validRows: number[] = [];
+  if (early) {
+    const split = holdout(yAll, task, params.validationFraction, rng);
+    if (split.valid.length > 0 && split.train.length > 0) {
+      X = takeMatrixRows(Xall, split.train);
+      y = takeValues(yAll, split.train);
+      validRows = split.valid;
+    }
+  }
+  const n = X.rows;
   const { mappers, bins, columns } = binMatrix(X, rng);
+  const F = mappers.length;
   const K = task === 'multiclass' ? nClasses : 1;
   const base = baseScores(task, y, nClasses);
+  if (validRows.length > 0) {
+    const Xv = takeMatrixRows(Xall, validRows);
+    const vr = new Float64Array(validRows.length * K);
+    for (let i = 0; i < validRows.length; i++) for (let k = 0; k < K; k++) vr[i * K + k] = base[k];
+    valid = { bins: binRows(Xv, mappers), y: takeValues(yAll, validRows), raw: vr };
+  }
   const raw = new Float64Array(n * K);
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
   const gh = new Float64Array(2 * n);
   const idx = new Uint32Array(n);
-  const features = Int32Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
+  const usable = Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
   const grower = new TreeGrower(bins, columns, mappers, {
     maxLeafNodes: params.maxLeafNodes,
     maxDepth: params.maxDepth,
     minSamplesLeaf: params.minSamplesLeaf,
-    minChildWeight: 1e-3,
+    minChildWeight: params.minChildWeight,
     l2: params.l2Regularization,
     learningRate: params.learningRate,
     catSmooth: 10,
@@ -185,19 +267,43 @@ export function fitGbdt(X: FeatureMatrix, y: Float64Array, task: Task, nClasses:
   const treeOutput: number[] = [];
   const step = new Float64Array(n * K);
   const prob = new Float64Array(task === 'multiclass' ? n * K : 0);
+  const inBag = new Uint8Array(n);
+  const nSub = Math.max(1, Math.round(params.subsample * n));
+  const nCols = Math.max(1, Math.round(params.colsample * usable.length));
+  let bestLoss = Infinity;
+  let bestRounds = 0;
   for (let iter = 0; iter < params.nEstimators; iter++) {
     step.fill(0);
     if (task === 'multiclass') softmax(raw, K, prob);
     for (let k = 0; k < K; k++) {
       gradients(task, y, raw, prob, K, k, gh);
-      for (let i = 0; i < n; i++) idx[i] = i;
-      const { tree, leaves } = grower.grow(idx, n, gh, features);
+      let m = n;
+      if (nSub < n) {
+        // sorted sample keeps histogram reads in memory order
+        const perm = rng.shuffle(Uint32Array.from({ length: n }, (_, i) => i)).subarray(0, nSub).sort();
+        idx.set(perm);
+        m = nSub;
+        inBag.fill(0);
+        for (let i = 0; i < m; i++) inBag[idx[i]] = 1;
+      } else for (let i = 0; i < n; i++) idx[i] = i;
+      const features = nCols < usable.length ? Int32Array.from(rng.shuffle(Int32Array.from(usable)).subarray(0, nCols)).sort() : Int32Array.from(usable);
+      const { tree, leaves } = grower.grow(idx, m, gh, features);
       for (const [start, end, v] of leaves) for (let i = start; i < end; i++) step[idx[i] * K + k] += v;
+      if (m < n) for (let r = 0; r < n; r++) if (inBag[r] === 0) step[r * K + k] += binTreeValue(tree, bins, F, r);
+      if (valid) for (let r = 0; r < valid.y.length; r++) valid.raw[r * K + k] += binTreeValue(tree, valid.bins, F, r);
       trees.push(tree);
       treeOutput.push(k);
     }
     // all classes of a round see the same raw scores, as in the softmax gradient
     for (let i = 0; i < raw.length; i++) raw[i] += step[i];
+    if (valid) {
+      const loss = lossOf(task, valid.y, valid.raw, K);
+      if (loss < bestLoss - 1e-7) {
+        bestLoss = loss;
+        bestRounds = iter + 1;
+      } else if (iter + 1 - bestRounds >= params.nIterNoChange) break;
+    }
   }
-  return flatten(trees, treeOutput, mappers, X, base);
+  const rounds = valid ? Math.max(1, bestRounds) : trees.length / K;
+  return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, X, base);
 }

@@ -1,7 +1,9 @@
 import { invalid } from '../../core/errors.ts';
 import type { Forest } from './forest.ts';
 
-export type NamedArrays = Record<string, Float64Array | Int32Array | Uint32Array | Uint8Array>;
+import type { NamedArrays } from '../estimator.ts';
+
+export type { NamedArrays };
 
 const FIELDS = ['base', 'roots', 'treeOutput', 'feature', 'value', 'left', 'right', 'flags', 'catOffset', 'catBits', 'nCategories'] as const;
 

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { FeatureSpec, Task } from '../../core/schema.ts';
 import { takeRows, type Table } from '../../core/table.ts';
 import { fileSha256, inferFeatures, kFold, prepareTarget, profileTable, readTable, trainTestSplit, type PreparedTarget, type Split, type TableProfile } from '../../data/index.ts';
-import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type GbdtParams, type TabularModel } from '../../learn/index.ts';
+import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type TabularModel, type TrainSpec } from '../../learn/index.ts';
 import { buildBaseline } from '../../monitor/index.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
 import type { DatasetVersion, ModelVersion, Stores } from '../../store/index.ts';
@@ -12,8 +12,8 @@ export interface TrainingOptions {
   file: string;
   target: string;
   task: Task | 'auto';
-  params: GbdtParams;
-  seed: number;
+  /** learner, its parameters (scikit-learn names) and seed */
+  spec: TrainSpec;
   /** holdout: train on a stratified split, score the test part; cv: K-fold scores, then fit on all rows */
   evaluation: { kind: 'holdout'; testFraction: number } | { kind: 'cv'; folds: number };
   register?: { name: string; alias?: string };
@@ -86,26 +86,26 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
         outputs: { split: 'split' },
         run: async (i, ctx) => {
           const t = i.target as PreparedTarget;
-          const split = trainTestSplit(t.features.rows, { testFraction, seed: o.seed, strata: strata(t) });
-          await meta.logParams(ctx.runId, { 'split.kind': split.kind, 'split.seed': o.seed, 'split.test_fraction': testFraction, 'split.train_rows': split.train.length, 'split.test_rows': split.test.length });
-          ctx.log(`${split.kind} split, seed ${o.seed}: ${split.train.length} train rows, ${split.test.length} test rows`);
+          const split = trainTestSplit(t.features.rows, { testFraction, seed: o.spec.seed, strata: strata(t) });
+          await meta.logParams(ctx.runId, { 'split.kind': split.kind, 'split.seed': o.spec.seed, 'split.test_fraction': testFraction, 'split.train_rows': split.train.length, 'split.test_rows': split.test.length });
+          ctx.log(`${split.kind} split, seed ${o.spec.seed}: ${split.train.length} train rows, ${split.test.length} test rows`);
           return { split };
         },
       }),
       step({
         name: 'train',
-        title: 'train gradient-boosted trees',
+        title: `train ${o.spec.learner}`,
         inputs: { target: { from: 'profile.target', type: 'target' }, features: { from: 'profile.features', type: 'features' }, split: { from: 'split.split', type: 'split' } },
         outputs: { model: 'model', trainTable: 'table', fitSeconds: 'json' },
         run: async (i, ctx) => {
           const t = i.target as PreparedTarget;
           const split = i.split as Split;
           const trainTable = takeRows(t.features, split.train);
-          await meta.logParams(ctx.runId, paramsOf(o));
           const t0 = performance.now();
-          const model = trainModel(trainTable, takeValues(t.y, split.train), t.spec, i.features as FeatureSpec[], o.params);
+          const model = trainModel(trainTable, takeValues(t.y, split.train), t.spec, i.features as FeatureSpec[], o.spec);
           const fitSeconds = (performance.now() - t0) / 1000;
-          ctx.log(`${model.forest.roots.length} trees, ${model.forest.feature.length} nodes in ${fitSeconds.toFixed(2)} s (preprocessing fitted on the ${trainTable.rows} training rows)`);
+          await meta.logParams(ctx.runId, paramsOf(o, model));
+          ctx.log(`${model.learner.name} fitted in ${fitSeconds.toFixed(2)} s (preprocessing fitted on the ${trainTable.rows} training rows only)`);
           return { model, trainTable, fitSeconds };
         },
       }),
@@ -136,13 +136,13 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
         outputs: { cv: 'json' },
         run: async (i, ctx) => {
           const t = i.target as PreparedTarget;
-          const fold = kFold(t.features.rows, folds, o.seed, strata(t));
+          const fold = kFold(t.features.rows, folds, o.spec.seed, strata(t));
           const scores: number[] = [];
           for (let k = 0; k < folds; k++) {
             const trainRows: number[] = [];
             const testRows: number[] = [];
             for (let r = 0; r < fold.length; r++) (fold[r] === k ? testRows : trainRows).push(r);
-            const model = trainModel(takeRows(t.features, trainRows), takeValues(t.y, trainRows), t.spec, i.features as FeatureSpec[], o.params);
+            const model = trainModel(takeRows(t.features, trainRows), takeValues(t.y, trainRows), t.spec, i.features as FeatureSpec[], o.spec);
             scores.push(score(model, takeRows(t.features, testRows), takeValues(t.y, testRows)).score);
             await meta.logMetrics(ctx.runId, { [`cv_${metricName(t)}`]: scores[k] }, k);
           }
@@ -162,11 +162,11 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
         outputs: { model: 'model', trainTable: 'table', fitSeconds: 'json' },
         run: async (i, ctx) => {
           const t = i.target as PreparedTarget;
-          await meta.logParams(ctx.runId, paramsOf(o));
           const t0 = performance.now();
-          const model = trainModel(t.features, t.y, t.spec, i.features as FeatureSpec[], o.params);
+          const model = trainModel(t.features, t.y, t.spec, i.features as FeatureSpec[], o.spec);
           const fitSeconds = (performance.now() - t0) / 1000;
-          ctx.log(`${model.forest.roots.length} trees on ${t.features.rows} rows in ${fitSeconds.toFixed(2)} s`);
+          await meta.logParams(ctx.runId, paramsOf(o, model));
+          ctx.log(`${model.learner.name} on ${t.features.rows} rows in ${fitSeconds.toFixed(2)} s`);
           return { model, trainTable: t.features, fitSeconds };
         },
       }),
@@ -208,8 +208,8 @@ function metricName(t: PreparedTarget): string {
   return primaryMetric(t.spec.task);
 }
 
-function paramsOf(o: TrainingOptions): Record<string, string | number> {
-  return { learner: 'gbdt', target: o.target, seed: o.seed, ...Object.fromEntries(Object.entries(o.params).map(([k, v]) => [`gbdt.${k}`, v])) };
+function paramsOf(o: TrainingOptions, model: TabularModel): Record<string, string | number> {
+  return { learner: model.learner.name, target: o.target, seed: o.spec.seed, ...Object.fromEntries(Object.entries(model.learner.params).map(([k, v]) => [`${model.learner.name}.${k}`, v])) };
 }
 
 function prefixed(prefix: string, m: Record<string, number>): Record<string, number> {

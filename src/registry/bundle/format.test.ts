@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeStrings, numericColumn, type Table } from '../../core/table.ts';
-import { predictTable, trainModel, GBDT_DEFAULTS } from '../../learn/index.ts';
+import { predictTable, trainModel } from '../../learn/index.ts';
 import { inferFeatures } from '../../data/index.ts';
 import { decodeBundle, encodeBundle } from './format.ts';
 
@@ -15,7 +15,7 @@ function table(): { t: Table; y: Float64Array } {
 
 describe('model bundle', () => {
   const { t, y } = table();
-  const model = trainModel(t, y, { name: 'y', task: 'binary', classes: ['0', '1'] }, inferFeatures(t), { ...GBDT_DEFAULTS, nEstimators: 10, minSamplesLeaf: 5 });
+  const model = trainModel(t, y, { name: 'y', task: 'binary', classes: ['0', '1'] }, inferFeatures(t), { learner: 'gbdt', params: { n_estimators: 10, min_samples_leaf: 5 }, seed: 0 });
   const bundle = encodeBundle(model, { metrics: { auc: 1 }, baseline: [], lineage: { runId: 'r' } });
   const text = JSON.stringify(bundle.manifest);
 

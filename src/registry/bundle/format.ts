@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { CAPSTAN_VERSION } from '../../core/config.ts';
 import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec, TargetSpec } from '../../core/schema.ts';
-import { forestFromArrays, forestToArrays, type NamedArrays, type TabularModel } from '../../learn/index.ts';
-import type { TreeEncoder } from '../../learn/preprocess/tree-encoder.ts';
+import { encodedWidth, getLearner, type Encoder, type NamedArrays, type TabularModel } from '../../learn/index.ts';
 import type { FeatureBaseline } from '../../monitor/index.ts';
 
 export const BUNDLE_FORMAT = 'capstan-model';
@@ -36,8 +35,8 @@ export interface BundleManifest {
   task: TargetSpec['task'];
   target: TargetSpec;
   signature: { inputs: FeatureSpec[]; outputs: { name: string; datatype: 'BYTES' | 'FP64'; shape: number[] }[] };
-  preprocessing: TreeEncoder;
-  learner: { name: string; params: Record<string, number>; nOutputs: number };
+  preprocessing: Encoder;
+  learner: { name: string; params: Record<string, number>; meta: Record<string, unknown> };
   metrics: Record<string, number>;
   baseline: FeatureBaseline[];
   lineage: Lineage;
@@ -66,7 +65,8 @@ export function outputsOf(target: TargetSpec): BundleManifest['signature']['outp
 
 /** Pack a model into manifest + one binary file of 8-byte-aligned typed arrays. */
 export function encodeBundle(model: TabularModel, extra: { metrics: Record<string, number>; baseline: FeatureBaseline[]; lineage: Lineage }): Bundle {
-  const arrays = forestToArrays(model.forest);
+  const state = model.fitted.state();
+  const arrays = state.arrays;
   const entries: ArrayEntry[] = [];
   let size = 0;
   for (const [name, a] of Object.entries(arrays)) {
@@ -87,7 +87,7 @@ export function encodeBundle(model: TabularModel, extra: { metrics: Record<strin
     target: model.target,
     signature: { inputs: model.features, outputs: outputsOf(model.target) },
     preprocessing: model.encoder,
-    learner: { name: model.learner.name, params: model.learner.params, nOutputs: model.forest.nOutputs },
+    learner: { name: model.learner.name, params: model.learner.params, meta: state.meta },
     metrics: extra.metrics,
     baseline: extra.baseline,
     lineage: extra.lineage,
@@ -131,15 +131,11 @@ export function decodeBundle(manifestText: string, binary: Buffer): { manifest: 
     arrays[e.name] = new ctor(copy.buffer);
   }
   const features = man.signature.inputs;
-  if (man.preprocessing.features.length !== features.length) throw invalid('model bundle: preprocessing and signature disagree');
-  const forest = forestFromArrays(arrays, features.length);
-  const model: TabularModel = {
-    target: man.target,
-    features,
-    encoder: man.preprocessing,
-    learner: { name: 'gbdt', params: man.learner.params },
-    forest,
-  };
+  if (!isObject(man.learner) || typeof man.learner.name !== 'string') throw invalid('model bundle: manifest lacks the learner');
+  if (!Array.isArray(man.preprocessing.features) || man.preprocessing.features.length !== features.length) throw invalid('model bundle: preprocessing and signature disagree');
+  const info = { task: man.target.task, nClasses: man.target.classes?.length ?? 1 };
+  const fitted = getLearner(man.learner.name).load(isObject(man.learner.meta) ? man.learner.meta : {}, arrays, encodedWidth(man.preprocessing), info);
+  const model: TabularModel = { target: man.target, features, encoder: man.preprocessing, learner: { name: man.learner.name, params: man.learner.params }, fitted };
   return { manifest: man, model };
 }
 
