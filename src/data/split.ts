@@ -64,3 +64,43 @@ export function kFold(rows: number, k: number, seed: number, strata?: ArrayLike<
   }
   return fold;
 }
+
+/**
+ * Group K-fold: every row of a group lands in the same fold (no group straddles train and test); groups are dealt to the
+ * currently smallest fold, largest groups first, as scikit-learn's GroupKFold does.
+ */
+export function groupKFold(groups: ArrayLike<number | string>, k: number): Int32Array {
+  const byGroup = new Map<number | string, number[]>();
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i];
+    if (!byGroup.has(g)) byGroup.set(g, []);
+    byGroup.get(g)!.push(i);
+  }
+  if (byGroup.size < k) throw invalid(`group k-fold with k=${k} needs at least ${k} groups, got ${byGroup.size}`);
+  const sizes = new Float64Array(k);
+  const fold = new Int32Array(groups.length);
+  const ordered = [...byGroup.values()].sort((a, b) => b.length - a.length || a[0] - b[0]);
+  for (const rows of ordered) {
+    let f = 0;
+    for (let j = 1; j < k; j++) if (sizes[j] < sizes[f]) f = j;
+    sizes[f] += rows.length;
+    for (const r of rows) fold[r] = f;
+  }
+  return fold;
+}
+
+/**
+ * Time-series splits over rows already in time order: split i trains on everything before its test block (expanding window),
+ * like scikit-learn's TimeSeriesSplit.
+ */
+export function timeSeriesSplits(rows: number, k: number): { train: Uint32Array; test: Uint32Array }[] {
+  if (!Number.isInteger(k) || k < 2) throw invalid(`time-series splits need an integer k >= 2, got ${k}`);
+  const testSize = Math.floor(rows / (k + 1));
+  if (testSize < 1) throw invalid(`${rows} rows are too few for ${k} time-series splits`);
+  const out: { train: Uint32Array; test: Uint32Array }[] = [];
+  for (let i = 0; i < k; i++) {
+    const testStart = rows - (k - i) * testSize;
+    out.push({ train: Uint32Array.from({ length: testStart }, (_, r) => r), test: Uint32Array.from({ length: testSize }, (_, r) => testStart + r) });
+  }
+  return out;
+}

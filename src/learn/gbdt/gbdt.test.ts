@@ -6,8 +6,8 @@ import { takeMatrixRows } from '../matrix.ts';
 import { rocAuc } from '../metrics/classification.ts';
 import { r2 } from '../metrics/regression.ts';
 import { fitGbdt, GBDT_DEFAULTS } from './gbdt.ts';
-import { predictRaw } from './forest.ts';
-import { forestFromArrays, forestToArrays } from './serialize.ts';
+import { predictRaw } from '../trees/forest.ts';
+import { forestFromArrays, forestToArrays } from '../trees/serialize.ts';
 
 /** y depends on a numeric interaction, a categorical and on missingness itself, so each split kind must work to score well. */
 function synthetic(n: number, seed: number): { X: FeatureMatrix; y: Float64Array } {

@@ -2,8 +2,9 @@ import { invalid } from '../../core/errors.ts';
 import { Rng } from '../../core/random.ts';
 import type { Task } from '../../core/schema.ts';
 import { takeMatrixRows, takeValues, type FeatureMatrix } from '../matrix.ts';
-import { binMatrix, binRows, MISSING_BIN, type BinMapper } from './binning.ts';
-import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest.ts';
+import { binMatrix, binRows } from '../trees/binning.ts';
+import type { Forest } from '../trees/forest.ts';
+import { flatten } from '../trees/flatten.ts';
 import { TreeGrower, type BinTree } from './grower.ts';
 
 export interface GbdtParams {
@@ -107,63 +108,6 @@ function gradients(task: Task, y: Float64Array, raw: Float64Array, prob: Float64
       gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
     }
   }
-}
-
-/** Map bin-space trees to raw thresholds and flatten them into one Forest. */
-function flatten(trees: BinTree[], treeOutput: number[], mappers: BinMapper[], X: FeatureMatrix, base: Float64Array): Forest {
-  let total = 0;
-  for (const t of trees) total += t.feature.length;
-  const feature = new Int32Array(total);
-  const value = new Float64Array(total);
-  const left = new Int32Array(total);
-  const right = new Int32Array(total);
-  const flags = new Uint8Array(total);
-  const catOffset = new Int32Array(total).fill(-1);
-  const catWords: number[] = [];
-  const roots = new Int32Array(trees.length);
-  let offset = 0;
-  trees.forEach((t, ti) => {
-    roots[ti] = offset;
-    for (let i = 0; i < t.feature.length; i++) {
-      const at = offset + i;
-      const f = t.feature[i];
-      feature[at] = f;
-      if (f < 0) {
-        value[at] = t.value[i];
-        left[at] = right[at] = -1;
-        continue;
-      }
-      left[at] = offset + t.left[i];
-      right[at] = offset + t.right[i];
-      const lut = t.lut[i]!;
-      if (lut[MISSING_BIN] === 1) flags[at] |= MISSING_LEFT;
-      const m = mappers[f];
-      if (m.kind === 'numeric') {
-        value[at] = t.bin[i] < m.nBins - 1 ? m.edges[t.bin[i]] : Infinity;
-      } else {
-        flags[at] |= CATEGORICAL;
-        catOffset[at] = catWords.length;
-        const words = new Uint32Array(Math.ceil(X.nCategories[f] / 32));
-        for (let b = 0; b < m.nBins; b++) if (lut[b] === 1) words[b >>> 5] |= 1 << (b & 31);
-        catWords.push(...words);
-      }
-    }
-    offset += t.feature.length;
-  });
-  return {
-    nOutputs: base.length,
-    base,
-    roots,
-    treeOutput: Int32Array.from(treeOutput),
-    feature,
-    value,
-    left,
-    right,
-    flags,
-    catOffset,
-    catBits: Uint32Array.from(catWords),
-    nCategories: Int32Array.from(X.nCategories),
-  };
 }
 
 /** Walk a bin-space tree for row r of a row-major binned matrix. */
@@ -305,5 +249,5 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     }
   }
   const rounds = valid ? Math.max(1, bestRounds) : trees.length / K;
-  return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, X, base);
+  return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, X.nCategories, base);
 }

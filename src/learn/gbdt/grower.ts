@@ -1,4 +1,7 @@
-import { MISSING_BIN, type BinMapper } from './binning.ts';
+import { MISSING_BIN, type BinMapper } from '../trees/binning.ts';
+import type { BinTree } from '../trees/flatten.ts';
+
+export type { BinTree };
 
 export interface GrowParams {
   maxLeafNodes: number;
@@ -11,18 +14,6 @@ export interface GrowParams {
   /** smoothing of the gradient ratio used to order categories, and extra L2 on categorical splits (LightGBM's cat_smooth, cat_l2) */
   catSmooth: number;
   catL2: number;
-}
-
-/** A tree in bin space, before thresholds are mapped back to raw values. */
-export interface BinTree {
-  feature: number[];
-  /** per internal node: 256 flags, 1 = this bin goes left (missing bin included) */
-  lut: (Uint8Array | null)[];
-  /** numeric split bin (bins <= go left) */
-  bin: number[];
-  left: number[];
-  right: number[];
-  value: number[];
 }
 
 const SLOT = 3; // g, h, count

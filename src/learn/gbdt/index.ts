@@ -1,8 +1,8 @@
 import type { Learner } from '../estimator.ts';
-import { predictRaw } from './forest.ts';
+import { predictRaw } from '../trees/forest.ts';
 import { fitGbdt, GBDT_DEFAULTS, type GbdtParams } from './gbdt.ts';
-import { forestFromArrays, forestToArrays } from './serialize.ts';
-import type { Forest } from './forest.ts';
+import { forestFromArrays, forestToArrays } from '../trees/serialize.ts';
+import type { Forest } from '../trees/forest.ts';
 import type { FeatureMatrix } from '../matrix.ts';
 import type { Task } from '../../core/schema.ts';
 

@@ -17,3 +17,9 @@ export function r2(y: ArrayLike<number>, p: ArrayLike<number>): number {
   }
   return tot === 0 ? (res === 0 ? 1 : 0) : 1 - res / tot;
 }
+
+export function mae(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += Math.abs(y[i] - p[i]);
+  return s / y.length;
+}

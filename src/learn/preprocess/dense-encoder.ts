@@ -90,7 +90,8 @@ export function encodeDense(e: DenseEncoder, table: Table): FeatureMatrix {
       for (let i = 0; i < n; i++) {
         const x = v[i];
         const isMissing = !Number.isFinite(x);
-        out[i] = ((isMissing ? f.median : x) - f.mean) / f.scale;
+        // clipped so an extreme but finite input (1e308) cannot overflow a dot product into Infinity - Infinity
+        out[i] = Math.max(-1e9, Math.min(1e9, ((isMissing ? f.median : x) - f.mean) / f.scale));
         if (ind && isMissing) ind[i] = 1;
       }
       columns.push(out);

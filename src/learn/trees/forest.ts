@@ -26,6 +26,9 @@ export interface Forest {
   catBits: Uint32Array;
   /** categories per feature (bitset length), 0 for numeric */
   nCategories: Int32Array;
+  /** [w]: 1 when a leaf adds value[leaf] to its tree's output; w > 1 when it adds leafValues[value[leaf] .. +w] to all outputs */
+  leafWidth: Int32Array;
+  leafValues: Float64Array;
 }
 
 export const MISSING_LEFT = 1;
@@ -36,7 +39,8 @@ export const CATEGORICAL = 2;
  * copied row-major into a small buffer, then every tree walks the block, so the tree's nodes stay in cache across the block.
  */
 export function predictRaw(forest: Forest, X: FeatureMatrix): Float64Array {
-  const { nOutputs, base, roots, treeOutput, feature, value, left, right, flags, catOffset, catBits, nCategories } = forest;
+  const { nOutputs, base, roots, treeOutput, feature, value, left, right, flags, catOffset, catBits, nCategories, leafValues } = forest;
+  const width = forest.leafWidth[0];
   const n = X.rows;
   const F = X.columns.length;
   const cols = X.columns;
@@ -73,7 +77,12 @@ export function predictRaw(forest: Forest, X: FeatureMatrix): Float64Array {
           }
           f = feature[node];
         }
-        out[(b0 + i) * nOutputs + k] += value[node];
+        if (width === 1) out[(b0 + i) * nOutputs + k] += value[node];
+        else {
+          const o = (b0 + i) * nOutputs;
+          const off = value[node];
+          for (let c = 0; c < width; c++) out[o + c] += leafValues[off + c];
+        }
       }
     }
   }

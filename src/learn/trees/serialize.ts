@@ -5,7 +5,7 @@ import type { NamedArrays } from '../estimator.ts';
 
 export type { NamedArrays };
 
-const FIELDS = ['base', 'roots', 'treeOutput', 'feature', 'value', 'left', 'right', 'flags', 'catOffset', 'catBits', 'nCategories'] as const;
+const FIELDS = ['base', 'roots', 'treeOutput', 'feature', 'value', 'left', 'right', 'flags', 'catOffset', 'catBits', 'nCategories', 'leafWidth', 'leafValues'] as const;
 
 /** The forest as named typed arrays, for the bundle's binary file. */
 export function forestToArrays(forest: Forest): NamedArrays {
@@ -38,6 +38,8 @@ export function forestFromArrays(arrays: NamedArrays, nFeatures: number): Forest
     catOffset: expect(arrays, 'catOffset', Int32Array),
     catBits: expect(arrays, 'catBits', Uint32Array),
     nCategories: expect(arrays, 'nCategories', Int32Array),
+    leafWidth: expect(arrays, 'leafWidth', Int32Array),
+    leafValues: expect(arrays, 'leafValues', Float64Array),
   };
   f.nOutputs = f.base.length;
   const nodes = f.feature.length;
@@ -48,9 +50,14 @@ export function forestFromArrays(arrays: NamedArrays, nFeatures: number): Forest
     if (f.roots[t] < 0 || f.roots[t] >= nodes) throw bad(`root of tree ${t}`);
     if (f.treeOutput[t] < 0 || f.treeOutput[t] >= f.nOutputs) throw bad(`output of tree ${t}`);
   }
+  const width = f.leafWidth[0];
+  if (f.leafWidth.length !== 1 || !(width >= 1) || (width > 1 && width !== f.nOutputs)) throw bad('leaf width');
   for (let i = 0; i < nodes; i++) {
     const feat = f.feature[i];
-    if (feat < 0) continue;
+    if (feat < 0) {
+      if (width > 1 && !(Number.isInteger(f.value[i]) && f.value[i] >= 0 && f.value[i] + width <= f.leafValues.length)) throw bad(`leaf values of node ${i}`);
+      continue;
+    }
     if (feat >= nFeatures) throw bad(`feature index at node ${i}`);
     if (!(f.left[i] > i && f.left[i] < nodes && f.right[i] > i && f.right[i] < nodes)) throw bad(`children of node ${i}`);
     if ((f.flags[i] & 2) !== 0) {

@@ -1,0 +1,324 @@
+import { Rng } from '../../core/random.ts';
+import { MISSING_BIN, type BinMapper } from '../trees/binning.ts';
+import type { BinTree } from '../trees/flatten.ts';
+
+export interface ForestTreeParams {
+  maxDepth: number;
+  minSamplesLeaf: number;
+  minSamplesSplit: number;
+  /** features tried per split */
+  mtry: number;
+  extraTrees: boolean;
+}
+
+/**
+ * Grows one fully-randomised decision tree (random forest / extra trees) on binned columns: depth-first, mtry random features
+ * per split (more only when none of them can split, as scikit-learn), Gini for classes or squared error for values, rows
+ * weighted by their bootstrap count. Histograms touch only the bins present in a node, so deep small nodes stay cheap.
+ */
+export class ForestTreeGrower {
+  private readonly stat: Float64Array;
+  private readonly wsum = new Float64Array(256);
+  private readonly cnt = new Float64Array(256);
+  private readonly seen = new Uint8Array(256);
+  private readonly touched = new Int32Array(256);
+  private readonly tmp: Uint32Array;
+  private readonly nw: Float64Array;
+  private readonly ny: Float64Array;
+  private readonly nyc: Int32Array;
+  private readonly L: Float64Array;
+  private readonly values = new Int32Array(256);
+  private readonly foundOrder = new Int32Array(256);
+  private foundLen = 0;
+  private foundMissingLeft = false;
+  private foundBin = -1;
+
+  constructor(
+    private readonly columns: Uint8Array[],
+    private readonly mappers: BinMapper[],
+    /** class index per row (classification) or value (regression) */
+    private readonly y: Float64Array,
+    /** 0 for regression */
+    private readonly nClasses: number,
+    private readonly params: ForestTreeParams,
+    rows: number,
+  ) {
+    this.stat = new Float64Array(256 * Math.max(1, nClasses));
+    this.tmp = new Uint32Array(rows);
+    this.L = new Float64Array(Math.max(1, nClasses));
+    this.nw = new Float64Array(rows);
+    this.ny = new Float64Array(rows);
+    this.nyc = new Int32Array(rows);
+  }
+
+  private width(): number {
+    return this.nClasses > 0 ? this.nClasses : 1;
+  }
+
+  /** The node's per-class weights (classification) or [sum of w*y] (regression), and total weight. */
+  private nodeTotals(idx: Uint32Array, start: number, end: number, w: Float64Array): { total: Float64Array; W: number; pure: boolean } {
+    const K = this.width();
+    const total = new Float64Array(K);
+    let W = 0;
+    let sq = 0;
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      const wr = w[r];
+      W += wr;
+      if (this.nClasses > 0) total[this.y[r]] += wr;
+      else {
+        total[0] += wr * this.y[r];
+        sq += wr * this.y[r] * this.y[r];
+      }
+    }
+    let pure: boolean;
+    if (this.nClasses > 0) {
+      let nonzero = 0;
+      for (let k = 0; k < K; k++) if (total[k] > 0) nonzero++;
+      pure = nonzero <= 1;
+    }
+    else pure = sq / W - (total[0] / W) ** 2 <= 1e-12 * Math.max(1, Math.abs(sq / W));
+    return { total, W, pure };
+  }
+
+  private WL = 0;
+  private NL = 0;
+  private bestScore = -Infinity;
+  private bestK = -1;
+  private bestMissingLeft = false;
+
+  private add(b: number, K: number): void {
+    this.WL += this.wsum[b];
+    this.NL += this.cnt[b];
+    for (let c = 0; c < K; c++) this.L[c] += this.stat[b * K + c];
+  }
+
+  /** Evaluate "bins order[0..k] left", with the missing bin left or right. */
+  private consider(k: number, missingLeft: boolean, x: { K: number; nNode: number; W: number; total: Float64Array; mW: number; mN: number; mBase: number; minLeaf: number }): void {
+    const NLm = this.NL + (missingLeft ? x.mN : 0);
+    const WLm = this.WL + (missingLeft ? x.mW : 0);
+    if (NLm < x.minLeaf || x.nNode - NLm < x.minLeaf || WLm <= 0 || WLm >= x.W) return;
+    let a = 0;
+    let b = 0;
+    for (let c = 0; c < x.K; c++) {
+      const l = this.L[c] + (missingLeft ? this.stat[x.mBase + c] : 0);
+      a += l * l;
+      const r = x.total[c] - l;
+      b += r * r;
+    }
+    const score = a / WLm + b / (x.W - WLm);
+    if (score > this.bestScore + 1e-12) {
+      this.bestScore = score;
+      this.bestK = k;
+      this.bestMissingLeft = missingLeft;
+    }
+  }
+
+  /**
+   * The hot loops live in their own small functions: V8 optimises them once, and rare branches elsewhere (extra trees,
+   * categories, missing values) cannot deoptimise them.
+   */
+  private histClasses(col: Uint8Array, idx: Uint32Array, start: number, end: number, K: number): number {
+    const { nw, nyc, seen, touched, stat, cnt, wsum } = this;
+    const counts = this.params.minSamplesLeaf > 1;
+    let nt = 0;
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const b = col[idx[i]];
+      if (seen[b] === 0) {
+        seen[b] = 1;
+        touched[nt++] = b;
+      }
+      stat[b * K + nyc[j]] += nw[j];
+      if (counts) cnt[b] += 1;
+    }
+    for (let t = 0; t < nt; t++) {
+      const b = touched[t];
+      let s = 0;
+      for (let k = 0; k < K; k++) s += stat[b * K + k];
+      wsum[b] = s;
+      if (!counts) cnt[b] = 1;
+    }
+    return nt;
+  }
+
+  private histValues(col: Uint8Array, idx: Uint32Array, start: number, end: number): number {
+    const { nw, ny, seen, touched, stat, cnt, wsum } = this;
+    let nt = 0;
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const b = col[idx[i]];
+      if (seen[b] === 0) {
+        seen[b] = 1;
+        touched[nt++] = b;
+      }
+      stat[b] += nw[j] * ny[j];
+      wsum[b] += nw[j];
+      cnt[b] += 1;
+    }
+    return nt;
+  }
+
+  /** Score of the best split on feature f, or -Infinity; the split itself is left in this.found* for the caller. */
+  private bestSplitOn(f: number, idx: Uint32Array, start: number, end: number, w: Float64Array, total: Float64Array, W: number, rng: Rng): number {
+    const K = this.width();
+    const col = this.columns[f];
+    const { stat, wsum, cnt, seen, touched, values } = this;
+    void w;
+    void stat;
+    void cnt;
+    const nt = this.nClasses > 0 ? this.histClasses(col, idx, start, end, K) : this.histValues(col, idx, start, end);
+    const hasMissing = seen[MISSING_BIN] === 1;
+    let nv = 0;
+    for (let j = 0; j < nt; j++) if (touched[j] !== MISSING_BIN) values[nv++] = touched[j];
+    let bestScore = -Infinity;
+    if (nv + (hasMissing ? 1 : 0) >= 2) {
+      const m = this.mappers[f];
+      // order: numeric bins by value; categories by their target mean (class-1 share, mean value, or majority-class share)
+      const order = values.subarray(0, nv);
+      if (m.kind === 'categorical') {
+        let major = 0;
+        for (let k = 1; k < K; k++) if (total[k] > total[major]) major = k;
+        const c = this.nClasses === 2 ? 1 : major;
+        const key = (b: number) => (this.nClasses === 0 ? stat[b] : stat[b * K + c]) / wsum[b];
+        const sorted = Array.from(order).sort((a, b) => key(a) - key(b));
+        order.set(sorted);
+      } else if (nv <= 32) {
+        // insertion sort: a typed-array sort call costs more than the sort itself on the tiny bin sets of deep nodes
+        for (let a = 1; a < nv; a++) {
+          const v = order[a];
+          let b = a - 1;
+          while (b >= 0 && order[b] > v) {
+            order[b + 1] = order[b];
+            b--;
+          }
+          order[b + 1] = v;
+        }
+      } else {
+        let j = 0;
+        for (let b = 0; b < MISSING_BIN; b++) if (seen[b] === 1) order[j++] = b;
+      }
+      const minLeaf = this.params.minSamplesLeaf;
+      const nNode = end - start;
+      const mW = hasMissing ? wsum[MISSING_BIN] : 0;
+      const mN = hasMissing ? cnt[MISSING_BIN] : 0;
+      const mBase = MISSING_BIN * K;
+      this.L.fill(0);
+      this.WL = 0;
+      this.NL = 0;
+      this.bestScore = -Infinity;
+      this.bestK = -1;
+      const ctx = { K, nNode, W, total, mW, mN, mBase, minLeaf };
+      if (this.params.extraTrees && m.kind === 'numeric') {
+        // one random cut between the node's smallest and largest bin, missing values sent to a random side
+        const lo = order[0];
+        const hi = order[nv - 1];
+        if (hi > lo) {
+          const cut = lo + rng.int(hi - lo);
+          let k = -1;
+          for (let j = 0; j < nv && order[j] <= cut; j++) {
+            this.add(order[j], K);
+            k = j;
+          }
+          this.consider(k, hasMissing && rng.next() < 0.5, ctx);
+        } else if (hasMissing) {
+          for (let j = 0; j < nv; j++) this.add(order[j], K);
+          this.consider(nv - 1, false, ctx);
+        }
+      } else {
+        for (let j = 0; j < nv; j++) {
+          this.add(order[j], K);
+          if (j < nv - 1 || hasMissing) this.consider(j, false, ctx);
+          if (hasMissing && j < nv - 1) this.consider(j, true, ctx);
+        }
+      }
+      bestScore = this.bestScore;
+      if (bestScore > -Infinity) {
+        this.foundLen = this.bestK + 1;
+        this.foundOrder.set(order.subarray(0, this.foundLen));
+        this.foundMissingLeft = this.bestMissingLeft;
+        this.foundBin = m.kind === 'numeric' && this.bestK >= 0 ? order[this.bestK] : -1;
+      }
+    }
+    for (let j = 0; j < nt; j++) {
+      const b = touched[j];
+      seen[b] = 0;
+      wsum[b] = 0;
+      cnt[b] = 0;
+      for (let k = 0; k < K; k++) stat[b * K + k] = 0;
+    }
+    return bestScore;
+  }
+
+  grow(idx: Uint32Array, n: number, w: Float64Array, features: number[], rng: Rng): BinTree {
+    const p = this.params;
+    const K = this.width();
+    const tree: BinTree = { feature: [], lut: [], bin: [], left: [], right: [], value: [], vectors: [] };
+    const addNode = () => {
+      tree.feature.push(-1);
+      tree.lut.push(null);
+      tree.bin.push(-1);
+      tree.left.push(-1);
+      tree.right.push(-1);
+      tree.value.push(0);
+      tree.vectors!.push(null);
+      return tree.feature.length - 1;
+    };
+    const stack: [number, number, number, number][] = [[addNode(), 0, n, 0]];
+    const order = features.slice();
+    while (stack.length > 0) {
+      const [node, start, end, depth] = stack.pop()!;
+      const { total, W, pure } = this.nodeTotals(idx, start, end, w);
+      for (let i = start, j = 0; i < end; i++, j++) {
+        this.nw[j] = w[idx[i]];
+        this.ny[j] = this.y[idx[i]];
+        this.nyc[j] = this.y[idx[i]];
+      }
+      const leaf = () => {
+        const v = new Float64Array(K);
+        for (let k = 0; k < K; k++) v[k] = total[k] / W;
+        tree.vectors![node] = v;
+        tree.value[node] = v[0];
+      };
+      if (pure || end - start < Math.max(p.minSamplesSplit, 2 * p.minSamplesLeaf) || (p.maxDepth > 0 && depth >= p.maxDepth)) {
+        leaf();
+        continue;
+      }
+      rng.shuffle(order);
+      let best: { gain: number; lut: Uint8Array; bin: number; feature: number } | null = null;
+      for (let j = 0; j < order.length; j++) {
+        if (j >= p.mtry && best) break;
+        const score = this.bestSplitOn(order[j], idx, start, end, w, total, W, rng);
+        if (score > -Infinity && (!best || score > best.gain)) {
+          const lut = new Uint8Array(256);
+          // numeric: every bin up to the cut goes left, also bins absent from this node (as the raw threshold will send them)
+          if (this.foundBin >= 0) lut.fill(1, 0, this.foundBin + 1);
+          else for (let q = 0; q < this.foundLen; q++) lut[this.foundOrder[q]] = 1;
+          if (this.foundMissingLeft) lut[MISSING_BIN] = 1;
+          best = { gain: score, lut, bin: this.foundBin, feature: order[j] };
+        }
+      }
+      if (!best) {
+        leaf();
+        continue;
+      }
+      const col = this.columns[best.feature];
+      const lut = best.lut;
+      let l = start;
+      let t = 0;
+      for (let i = start; i < end; i++) {
+        const r = idx[i];
+        if (lut[col[r]] === 1) idx[l++] = r;
+        else this.tmp[t++] = r;
+      }
+      idx.set(this.tmp.subarray(0, t), l);
+      tree.feature[node] = best.feature;
+      tree.lut[node] = lut;
+      tree.bin[node] = best.bin;
+      const ln = addNode();
+      const rn = addNode();
+      tree.left[node] = ln;
+      tree.right[node] = rn;
+      stack.push([rn, l, end, depth + 1], [ln, start, l, depth + 1]);
+    }
+    return tree;
+  }
+}
