@@ -34,3 +34,25 @@ describe('kFold', () => {
     }
   });
 });
+
+describe('groupKFold and timeSeriesSplits', () => {
+  it('keeps groups whole and balances fold sizes', async () => {
+    const { groupKFold } = await import('./split.ts');
+    const groups = Array.from({ length: 100 }, (_, i) => `g${i % 13}`);
+    const fold = groupKFold(groups, 4);
+    const where = new Map<string, number>();
+    groups.forEach((g, i) => {
+      if (where.has(g)) assert.equal(where.get(g), fold[i]);
+      where.set(g, fold[i]);
+    });
+    assert.throws(() => groupKFold(['a', 'a'], 2), /needs at least 2 groups/);
+  });
+
+  it('time-series splits train only on the past', async () => {
+    const { timeSeriesSplits } = await import('./split.ts');
+    const splits = timeSeriesSplits(100, 4);
+    assert.equal(splits.length, 4);
+    for (const s of splits) assert.ok(s.train[s.train.length - 1] < s.test[0]);
+    assert.equal(splits[3].test[splits[3].test.length - 1], 99);
+  });
+});

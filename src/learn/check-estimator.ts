@@ -55,7 +55,7 @@ function output(model: TabularModel, table: Table): Float64Array {
  * after a save/load round trip of its state, right output shapes with probabilities summing to 1, finite outputs for
  * NaN / infinite / unknown inputs, one row predicted exactly as in a batch, and better than chance on learnable data.
  */
-export function checkEstimator(learnerName: string, task: Task, params: Record<string, number> = {}): CheckResult[] {
+export async function checkEstimator(learnerName: string, task: Task, params: Record<string, number> = {}, threads = 1): Promise<CheckResult[]> {
   const learner = getLearner(learnerName);
   const { table, y, target, features } = checkTable(task);
   const trainRows = Array.from({ length: 400 }, (_, i) => i);
@@ -64,7 +64,7 @@ export function checkEstimator(learnerName: string, task: Task, params: Record<s
   const test = takeRows(table, testRows);
   const yTrain = y.subarray(0, 400);
   const yTest = y.subarray(400);
-  const spec = { learner: learnerName, params, seed: 3 };
+  const spec = { learner: learnerName, params, seed: 3, threads };
   const results: CheckResult[] = [];
   const check = (name: string, fn: () => string | true) => {
     try {
@@ -74,10 +74,11 @@ export function checkEstimator(learnerName: string, task: Task, params: Record<s
       results.push({ name, ok: false, detail: (e as Error).message });
     }
   };
-  const model = trainModel(train, yTrain, target, features, spec);
+  const model = await trainModel(train, yTrain, target, features, spec);
+  const again = await trainModel(train, yTrain, target, features, spec);
   const out = output(model, test);
   const K = target.classes?.length ?? 1;
-  check('determinism', () => (same(out, output(trainModel(train, yTrain, target, features, spec), test)) ? true : 'two fits with the same seed differ'));
+  check('determinism', () => (same(out, output(again, test)) ? true : 'two fits with the same seed differ'));
   check('save/load round trip', () => {
     const state = model.fitted.state();
     const meta = JSON.parse(JSON.stringify(state.meta)) as Record<string, unknown>;

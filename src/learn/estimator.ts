@@ -43,7 +43,8 @@ export interface Learner<P = Record<string, number>> {
   /** tree: numeric values raw + categories as codes; dense: imputed, one-hot, scaled numbers only */
   preprocessing: 'tree' | 'dense';
   tasks: Task[];
-  fit(X: FeatureMatrix, y: Float64Array, info: TaskInfo, params: P, seed: number, threads: number): Fitted;
+  /** may fan out to worker threads, hence a promise */
+  fit(X: FeatureMatrix, y: Float64Array, info: TaskInfo, params: P, seed: number, threads: number): Fitted | Promise<Fitted>;
   load(meta: Record<string, unknown>, arrays: NamedArrays, nFeatures: number, info: TaskInfo): Fitted;
 }
 

@@ -10,8 +10,8 @@ const FAST: Record<string, Record<string, number>> = { gbdt: { n_estimators: 30 
 describe('checkEstimator battery', () => {
   for (const learner of Object.values(LEARNERS)) {
     for (const task of learner.tasks) {
-      it(`${learner.name} (${task})`, () => {
-        const failed = checkEstimator(learner.name, task, FAST[learner.name]).filter((r) => !r.ok);
+      it(`${learner.name} (${task})`, async () => {
+        const failed = (await checkEstimator(learner.name, task, FAST[learner.name])).filter((r) => !r.ok);
         assert.deepEqual(failed, []);
       });
     }
@@ -22,5 +22,36 @@ describe('checkEstimator battery', () => {
     assert.throws(() => resolveParams(LEARNERS.linear, { C: 0 }), /parameter C must be a number > 0, got 0/);
     assert.throws(() => resolveParams(LEARNERS.forest, { bootstrap: 2 }), /parameter bootstrap must be 0 or 1, got 2/);
     assert.throws(() => resolveParams(LEARNERS.knn, { k: 3 }), /unknown parameter "k" for learner knn \(allowed: n_neighbors, weights\)/);
+  });
+});
+
+describe('forest on worker threads', () => {
+  it('grows the same forest with 2 threads as with 1 (trees depend on their seed, not on the thread)', async () => {
+    const { checkTable } = await import('./check-estimator.ts');
+    const { trainModel } = await import('./train.ts');
+    const { predictTable } = await import('./model.ts');
+    const { table, y, target, features } = checkTable('multiclass');
+    const one = await trainModel(table, y, target, features, { learner: 'forest', params: { n_estimators: 12 }, seed: 5, threads: 1 });
+    const two = await trainModel(table, y, target, features, { learner: 'forest', params: { n_estimators: 12 }, seed: 5, threads: 2 });
+    assert.deepEqual(predictTable(two, table).proba, predictTable(one, table).proba);
+    assert.deepEqual(two.fitted.state().meta, one.fitted.state().meta);
+  });
+});
+
+describe('hostile inputs', () => {
+  it('a categorical with 100 000 levels trains quickly on every learner (rare levels grouped, never a hang)', async () => {
+    const { encodeStrings, numericColumn } = await import('../core/table.ts');
+    const { trainModel } = await import('./train.ts');
+    const { inferFeatures } = await import('../data/index.ts');
+    const n = 100_000;
+    const x = Float64Array.from({ length: n }, (_, i) => i % 97);
+    const table = { rows: n, columns: [numericColumn('x', x), encodeStrings('id', Array.from({ length: n }, (_, i) => `id${i}`))] };
+    const y = Float64Array.from(x, (v) => (v > 48 ? 1 : 0));
+    for (const learner of ['gbdt', 'linear', 'bayes']) {
+      const t0 = performance.now();
+      const m = await trainModel(table, y, { name: 'y', task: 'binary', classes: ['0', '1'] }, inferFeatures(table), { learner, params: learner === 'gbdt' ? { n_estimators: 5 } : {}, seed: 0 });
+      assert.ok(m.fitted, learner);
+      assert.ok(performance.now() - t0 < 60_000, `${learner} took too long`);
+    }
   });
 });

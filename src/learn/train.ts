@@ -24,14 +24,14 @@ export function checkTrainSpec(spec: TrainSpec): void {
  * Fit the learner's default preprocessing and the learner on training rows only.
  *
  * @example
- * const model = trainModel(trainTable, y, target, features, { learner: 'gbdt', params: { n_estimators: 200 }, seed: 0 });
+ * const model = await trainModel(trainTable, y, target, features, { learner: 'gbdt', params: { n_estimators: 200 }, seed: 0 });
  */
-export function trainModel(table: Table, y: Float64Array, target: TargetSpec, features: FeatureSpec[], spec: TrainSpec): TabularModel {
+export async function trainModel(table: Table, y: Float64Array, target: TargetSpec, features: FeatureSpec[], spec: TrainSpec): Promise<TabularModel> {
   const learner = getLearner(spec.learner);
   if (!learner.tasks.includes(target.task)) throw invalid(`learner ${learner.name} does not support ${target.task} (it does ${learner.tasks.join(', ')})`);
   const params = resolveParams<Record<string, number>>(learner, spec.params);
   const encoder = learner.preprocessing === 'tree' ? fitTreeEncoder(table, features) : fitDenseEncoder(table, features);
   const X = encode(encoder, table);
-  const fitted = learner.fit(X, y, { task: target.task, nClasses: target.classes?.length ?? 1 }, params, spec.seed, spec.threads ?? 1);
+  const fitted = await learner.fit(X, y, { task: target.task, nClasses: target.classes?.length ?? 1 }, params, spec.seed, spec.threads ?? 1);
   return { target, features, encoder, learner: { name: learner.name, params }, fitted };
 }

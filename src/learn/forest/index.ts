@@ -6,10 +6,11 @@ import type { FeatureMatrix } from '../matrix.ts';
 import { accuracy } from '../metrics/classification.ts';
 import { r2 } from '../metrics/regression.ts';
 import { binMatrix } from '../trees/binning.ts';
-import { flatten, type BinTree } from '../trees/flatten.ts';
+import { flatten } from '../trees/flatten.ts';
 import { predictRaw, type Forest } from '../trees/forest.ts';
 import { forestFromArrays, forestToArrays } from '../trees/serialize.ts';
-import { ForestTreeGrower } from './grower.ts';
+import { growTrees, type GrowJob, type GrowResult } from './grow-trees.ts';
+import { runInWorkers, shared } from '../parallel/pool.ts';
 
 export interface ForestParams {
   nEstimators: number;
@@ -22,10 +23,21 @@ export interface ForestParams {
   extraTrees: number;
 }
 
-function binTreeVector(t: BinTree, columns: Uint8Array[], r: number): Float64Array {
-  let node = 0;
-  while (t.feature[node] >= 0) node = t.lut[node]![columns[t.feature[node]][r]] === 1 ? t.left[node] : t.right[node];
-  return t.vectors![node]!;
+/** Split the seeds into one contiguous share per thread; shares come back in order, so the forest does not depend on threads. */
+async function growInWorkers(job: GrowJob, threads: number): Promise<GrowResult> {
+  const per = Math.ceil(job.seeds.length / threads);
+  const columns = job.columns.map((c) => shared(c));
+  const y = shared(job.y);
+  const jobs: GrowJob[] = [];
+  for (let s = 0; s < job.seeds.length; s += per) jobs.push({ ...job, columns, y, seeds: job.seeds.slice(s, s + per) });
+  const parts = await runInWorkers<GrowJob, GrowResult>(new URL('./worker.ts', import.meta.url), jobs);
+  const oob = new Float64Array(parts[0].oob.length);
+  const oobCount = new Float64Array(parts[0].oobCount.length);
+  for (const p of parts) {
+    for (let i = 0; i < oob.length; i++) oob[i] += p.oob[i];
+    for (let i = 0; i < oobCount.length; i++) oobCount[i] += p.oobCount[i];
+  }
+  return { trees: parts.flatMap((p) => p.trees), oob, oobCount };
 }
 
 function fitted(forest: Forest, meta: Record<string, unknown>): Fitted {
@@ -65,7 +77,7 @@ export const forestLearner: Learner<ForestParams> = {
     { name: 'bootstrap', key: 'bootstrap', type: 'bool', default: 1 },
     { name: 'extra_trees', key: 'extraTrees', type: 'bool', default: 0 },
   ],
-  fit(X, y, info, params, seed) {
+  async fit(X, y, info, params, seed, threads) {
     const n = X.rows;
     if (n === 0) throw invalid('cannot train on an empty training set (0 rows)');
     const rng = new Rng(seed);
@@ -75,32 +87,10 @@ export const forestLearner: Learner<ForestParams> = {
     const K = Math.max(1, classes);
     const share = params.maxFeatures > 0 ? params.maxFeatures : info.task === 'regression' ? 1 : Math.sqrt(F) / F;
     const mtry = Math.max(1, Math.round(share * F));
-    const grower = new ForestTreeGrower(columns, mappers, y, classes, { maxDepth: params.maxDepth, minSamplesLeaf: params.minSamplesLeaf, minSamplesSplit: params.minSamplesSplit, mtry, extraTrees: params.extraTrees === 1 }, n);
-    const features = Array.from({ length: F }, (_, f) => f);
-    const trees: BinTree[] = [];
-    const w = new Float64Array(n);
-    const idx = new Uint32Array(n);
-    const oob = new Float64Array(n * K);
-    const oobCount = new Float64Array(n);
-    for (let t = 0; t < params.nEstimators; t++) {
-      const treeRng = new Rng(rng.int(2 ** 31));
-      if (params.bootstrap === 1) {
-        w.fill(0);
-        for (let i = 0; i < n; i++) w[treeRng.int(n)] += 1;
-      } else w.fill(1);
-      let m = 0;
-      for (let i = 0; i < n; i++) if (w[i] > 0) idx[m++] = i;
-      const tree = grower.grow(idx, m, w, features, treeRng);
-      trees.push(tree);
-      if (params.bootstrap === 1) {
-        for (let i = 0; i < n; i++) {
-          if (w[i] > 0) continue;
-          const v = binTreeVector(tree, columns, i);
-          for (let k = 0; k < K; k++) oob[i * K + k] += v[k];
-          oobCount[i]++;
-        }
-      }
-    }
+    const treeParams = { maxDepth: params.maxDepth, minSamplesLeaf: params.minSamplesLeaf, minSamplesSplit: params.minSamplesSplit, mtry, extraTrees: params.extraTrees === 1 };
+    const seeds = Array.from({ length: params.nEstimators }, () => rng.int(2 ** 31));
+    const job = { columns, mappers, y, classes, params: treeParams, bootstrap: params.bootstrap === 1, seeds };
+    const { trees, oob, oobCount } = threads > 1 && seeds.length > 1 ? await growInWorkers(job, threads) : growTrees(job);
     for (const t of trees) {
       for (let i = 0; i < t.feature.length; i++) {
         const v = t.vectors![i];

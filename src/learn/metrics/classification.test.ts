@@ -17,3 +17,16 @@ describe('classification metrics', () => {
     assert.deepEqual(confusionMatrix([0, 1, 1], [0, 1, 0], 2), [[1, 0], [1, 1]]);
   });
 });
+
+describe('more classification metrics', () => {
+  it('prAuc matches scikit-learn average_precision_score', async () => {
+    const { prAuc, balancedAccuracy, perClass } = await import('./classification.ts');
+    // average_precision_score([0,0,1,1],[0.1,0.4,0.35,0.8]) == 0.8333...
+    assert.ok(Math.abs(prAuc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) - 0.8333333333) < 1e-9);
+    // balanced_accuracy_score([0,0,0,1],[0,0,1,1]) == (2/3 + 1)/2
+    assert.ok(Math.abs(balancedAccuracy([0, 0, 0, 1], [0, 0, 1, 1], 2) - (2 / 3 + 1) / 2) < 1e-12);
+    const pc = perClass([0, 0, 1, 1], [0, 1, 1, 1], 2);
+    assert.deepEqual(pc.precision, [1, 2 / 3]);
+    assert.deepEqual(pc.recall, [0.5, 1]);
+  });
+});

@@ -14,7 +14,8 @@ export type DenseFeature =
 /**
  * The preprocessing of linear and distance-based learners, fitted on training rows only and shipped in the model: numeric
  * columns median-imputed (plus a missing indicator when training had gaps) and standardised; categorical columns one-hot encoded
- * with rare categories grouped and unknown ones as all zeros.
+ * with rare categories grouped; an unknown category joins the rare column when there is one (scikit-learn's
+ * 'infrequent_if_exist'), else encodes as all zeros.
  */
 export interface DenseEncoder {
   kind: 'dense-encoder';

@@ -34,7 +34,11 @@ export function fitTreeEncoder(table: Table, specs: FeatureSpec[]): TreeEncoder 
 }
 
 function toNumbers(col: Column): Float64Array {
-  if (col.kind === 'numeric') return col.values;
+  if (col.kind === 'numeric') {
+    // infinities are treated as missing: a split threshold between finite values and Infinity means nothing
+    if (col.values.every((v) => Number.isFinite(v) || Number.isNaN(v))) return col.values;
+    return col.values.map((v) => (Number.isFinite(v) ? v : NaN));
+  }
   const parsed = col.categories.map((c) => (c.trim() === '' ? NaN : Number(c)));
   const bad = parsed.findIndex((v, i) => Number.isNaN(v) && col.categories[i].trim() !== '');
   if (bad >= 0) throw invalid(`column "${col.name}" expects numbers but has "${col.categories[bad].slice(0, 40)}"`);

@@ -1,12 +1,13 @@
 import { basename } from 'node:path';
 import type { FeatureSpec, Task } from '../../core/schema.ts';
 import { takeRows, type Table } from '../../core/table.ts';
-import { fileSha256, inferFeatures, kFold, prepareTarget, profileTable, readTable, trainTestSplit, type PreparedTarget, type Split, type TableProfile } from '../../data/index.ts';
+import { fileSha256, inferFeatures, prepareTarget, profileTable, readTable, trainTestSplit, type PreparedTarget, type Split, type TableProfile } from '../../data/index.ts';
 import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type TabularModel, type TrainSpec } from '../../learn/index.ts';
 import { buildBaseline } from '../../monitor/index.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
 import type { DatasetVersion, ModelVersion, Stores } from '../../store/index.ts';
 import { step, type Pipeline, type Step, type StepInput } from '../spec.ts';
+import { crossValidate, type CvResult } from './cross-validate.ts';
 
 export interface TrainingOptions {
   file: string;
@@ -20,11 +21,7 @@ export interface TrainingOptions {
   datasetName?: string;
 }
 
-export interface CvResult {
-  mean: number;
-  std: number;
-  folds: number[];
-}
+export type { CvResult };
 
 function strata(t: PreparedTarget): Float64Array | undefined {
   return t.spec.task === 'regression' ? undefined : t.y;
@@ -102,7 +99,7 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
           const split = i.split as Split;
           const trainTable = takeRows(t.features, split.train);
           const t0 = performance.now();
-          const model = trainModel(trainTable, takeValues(t.y, split.train), t.spec, i.features as FeatureSpec[], o.spec);
+          const model = await trainModel(trainTable, takeValues(t.y, split.train), t.spec, i.features as FeatureSpec[], o.spec);
           const fitSeconds = (performance.now() - t0) / 1000;
           await meta.logParams(ctx.runId, paramsOf(o, model));
           ctx.log(`${model.learner.name} fitted in ${fitSeconds.toFixed(2)} s (preprocessing fitted on the ${trainTable.rows} training rows only)`);
@@ -136,21 +133,12 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
         outputs: { cv: 'json' },
         run: async (i, ctx) => {
           const t = i.target as PreparedTarget;
-          const fold = kFold(t.features.rows, folds, o.spec.seed, strata(t));
-          const scores: number[] = [];
-          for (let k = 0; k < folds; k++) {
-            const trainRows: number[] = [];
-            const testRows: number[] = [];
-            for (let r = 0; r < fold.length; r++) (fold[r] === k ? testRows : trainRows).push(r);
-            const model = trainModel(takeRows(t.features, trainRows), takeValues(t.y, trainRows), t.spec, i.features as FeatureSpec[], o.spec);
-            scores.push(score(model, takeRows(t.features, testRows), takeValues(t.y, testRows)).score);
-            await meta.logMetrics(ctx.runId, { [`cv_${metricName(t)}`]: scores[k] }, k);
-          }
-          const mean = scores.reduce((a, b) => a + b, 0) / folds;
-          const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / folds);
-          await meta.logMetrics(ctx.runId, { [`cv_${metricName(t)}_mean`]: mean, [`cv_${metricName(t)}_std`]: std });
-          ctx.log(`${metricName(t)} ${mean.toFixed(4)} +- ${std.toFixed(4)} (folds: ${scores.map((s) => s.toFixed(4)).join(', ')})`);
-          return { cv: { mean, std, folds: scores } satisfies CvResult };
+          const metric = metricName(t);
+          const cv = await crossValidate(t, i.features as FeatureSpec[], o.spec, folds);
+          for (let k = 0; k < folds; k++) await meta.logMetrics(ctx.runId, { [`cv_${metric}`]: cv.folds[k] }, k);
+          await meta.logMetrics(ctx.runId, { [`cv_${metric}_mean`]: cv.mean, [`cv_${metric}_std`]: cv.std });
+          ctx.log(`${metric} ${cv.mean.toFixed(4)} +- ${cv.std.toFixed(4)} (folds: ${cv.folds.map((s) => s.toFixed(4)).join(', ')})`);
+          return { cv };
         },
       }),
     );
@@ -163,7 +151,7 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
         run: async (i, ctx) => {
           const t = i.target as PreparedTarget;
           const t0 = performance.now();
-          const model = trainModel(t.features, t.y, t.spec, i.features as FeatureSpec[], o.spec);
+          const model = await trainModel(t.features, t.y, t.spec, i.features as FeatureSpec[], o.spec);
           const fitSeconds = (performance.now() - t0) / 1000;
           await meta.logParams(ctx.runId, paramsOf(o, model));
           ctx.log(`${model.learner.name} on ${t.features.rows} rows in ${fitSeconds.toFixed(2)} s`);

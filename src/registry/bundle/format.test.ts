@@ -13,11 +13,12 @@ function table(): { t: Table; y: Float64Array } {
   return { t: { rows: n, columns: [numericColumn('x', x), encodeStrings('c', c)] }, y };
 }
 
+const { t, y } = table();
+const model = await trainModel(t, y, { name: 'y', task: 'binary', classes: ['0', '1'] }, inferFeatures(t), { learner: 'gbdt', params: { n_estimators: 10, min_samples_leaf: 5 }, seed: 0 });
+const bundle = encodeBundle(model, { metrics: { auc: 1 }, baseline: [], lineage: { runId: 'r' } });
+const text = JSON.stringify(bundle.manifest);
+
 describe('model bundle', () => {
-  const { t, y } = table();
-  const model = trainModel(t, y, { name: 'y', task: 'binary', classes: ['0', '1'] }, inferFeatures(t), { learner: 'gbdt', params: { n_estimators: 10, min_samples_leaf: 5 }, seed: 0 });
-  const bundle = encodeBundle(model, { metrics: { auc: 1 }, baseline: [], lineage: { runId: 'r' } });
-  const text = JSON.stringify(bundle.manifest);
 
   it('round-trips to identical predictions', () => {
     const back = decodeBundle(text, bundle.binary);
