@@ -93,6 +93,13 @@ export class ForestTreeGrower {
     for (let c = 0; c < K; c++) this.L[c] += this.stat[b * K + c];
   }
 
+  private keepFound(order: Int32Array): void {
+    this.foundLen = this.bestK + 1;
+    this.foundOrder.set(order.subarray(0, this.foundLen));
+    this.foundMissingLeft = this.bestMissingLeft;
+    this.foundBin = this.bestK >= 0 ? order[this.bestK] : -1;
+  }
+
   /** Evaluate "bins order[0..k] left", with the missing bin left or right. */
   private consider(k: number, missingLeft: boolean, x: { K: number; nNode: number; W: number; total: Float64Array; mW: number; mN: number; mBase: number; minLeaf: number }): void {
     const NLm = this.NL + (missingLeft ? x.mN : 0);
@@ -171,17 +178,12 @@ export class ForestTreeGrower {
     for (let j = 0; j < nt; j++) if (touched[j] !== MISSING_BIN) values[nv++] = touched[j];
     let bestScore = -Infinity;
     if (nv + (hasMissing ? 1 : 0) >= 2) {
-      const m = this.mappers[f];
-      // order: numeric bins by value; categories by their target mean (class-1 share, mean value, or majority-class share)
+      // bins in value order (the forest gets imputed, one-hot numeric inputs, so every feature is ordered)
       const order = values.subarray(0, nv);
-      if (m.kind === 'categorical') {
-        let major = 0;
-        for (let k = 1; k < K; k++) if (total[k] > total[major]) major = k;
-        const c = this.nClasses === 2 ? 1 : major;
-        const key = (b: number) => (this.nClasses === 0 ? stat[b] : stat[b * K + c]) / wsum[b];
-        const sorted = Array.from(order).sort((a, b) => key(a) - key(b));
-        order.set(sorted);
-      } else if (nv <= 32) {
+      if (nv > 32) {
+        let j = 0;
+        for (let b = 0; b < MISSING_BIN; b++) if (seen[b] === 1) order[j++] = b;
+      } else {
         // insertion sort: a typed-array sort call costs more than the sort itself on the tiny bin sets of deep nodes
         for (let a = 1; a < nv; a++) {
           const v = order[a];
@@ -192,9 +194,6 @@ export class ForestTreeGrower {
           }
           order[b + 1] = v;
         }
-      } else {
-        let j = 0;
-        for (let b = 0; b < MISSING_BIN; b++) if (seen[b] === 1) order[j++] = b;
       }
       const minLeaf = this.params.minSamplesLeaf;
       const nNode = end - start;
@@ -207,7 +206,7 @@ export class ForestTreeGrower {
       this.bestScore = -Infinity;
       this.bestK = -1;
       const ctx = { K, nNode, W, total, mW, mN, mBase, minLeaf };
-      if (this.params.extraTrees && m.kind === 'numeric') {
+      if (this.params.extraTrees) {
         // one random cut between the node's smallest and largest bin, missing values sent to a random side
         const lo = order[0];
         const hi = order[nv - 1];
@@ -231,12 +230,7 @@ export class ForestTreeGrower {
         }
       }
       bestScore = this.bestScore;
-      if (bestScore > -Infinity) {
-        this.foundLen = this.bestK + 1;
-        this.foundOrder.set(order.subarray(0, this.foundLen));
-        this.foundMissingLeft = this.bestMissingLeft;
-        this.foundBin = m.kind === 'numeric' && this.bestK >= 0 ? order[this.bestK] : -1;
-      }
+      if (bestScore > -Infinity) this.keepFound(order);
     }
     for (let j = 0; j < nt; j++) {
       const b = touched[j];

@@ -25,6 +25,8 @@ export interface GbdtParams {
   earlyStopping: number;
   validationFraction: number;
   nIterNoChange: number;
+  /** cap on a leaf's Newton step (logits); -1 = 10 for classification, none for regression; 0 = none */
+  maxDeltaStep: number;
   seed: number;
 }
 
@@ -42,6 +44,7 @@ export const GBDT_DEFAULTS: GbdtParams = {
   earlyStopping: -1,
   validationFraction: 0.1,
   nIterNoChange: 10,
+  maxDeltaStep: -1,
   seed: 0,
 };
 
@@ -204,8 +207,10 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     minChildWeight: params.minChildWeight,
     l2: params.l2Regularization,
     learningRate: params.learningRate,
+    // order categories by a smoothed gradient ratio, but add no extra L2 to categorical splits (as scikit-learn)
     catSmooth: 10,
-    catL2: 10,
+    catL2: 0,
+    maxDeltaStep: params.maxDeltaStep > 0 ? params.maxDeltaStep : params.maxDeltaStep === 0 ? 0 : task === 'regression' ? 0 : 10,
   }, n);
   const trees: BinTree[] = [];
   const treeOutput: number[] = [];

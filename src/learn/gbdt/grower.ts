@@ -14,6 +14,8 @@ export interface GrowParams {
   /** smoothing of the gradient ratio used to order categories, and extra L2 on categorical splits (LightGBM's cat_smooth, cat_l2) */
   catSmooth: number;
   catL2: number;
+  /** bound on a leaf's Newton step before shrinkage; 0 = none */
+  maxDeltaStep: number;
 }
 
 const SLOT = 3; // g, h, count
@@ -317,7 +319,10 @@ export class TreeGrower {
     }
     const leaves: [number, number, number][] = [];
     for (const leaf of [...open, ...done]) {
-      const v = (-leaf.G / (leaf.H + p.l2)) * p.learningRate;
+      let step = -leaf.G / (leaf.H + p.l2);
+      // Newton steps explode where the hessian is tiny (a rare class predicted ~0): cap the step, as XGBoost's max_delta_step
+      if (p.maxDeltaStep > 0) step = Math.max(-p.maxDeltaStep, Math.min(p.maxDeltaStep, step));
+      const v = step * p.learningRate;
       tree.value[leaf.node] = v;
       leaves.push([leaf.start, leaf.end, v]);
       if (leaf.hist !== EMPTY) this.histPool.push(leaf.hist);

@@ -57,6 +57,7 @@ export const gbdtLearner: Learner<GbdtParams> = {
     { name: 'early_stopping', key: 'earlyStopping', type: 'int', min: -1, max: 1, default: GBDT_DEFAULTS.earlyStopping },
     { name: 'validation_fraction', key: 'validationFraction', type: 'float', min: 0, above: true, max: 0.5, default: GBDT_DEFAULTS.validationFraction },
     { name: 'n_iter_no_change', key: 'nIterNoChange', type: 'int', min: 1, default: GBDT_DEFAULTS.nIterNoChange },
+    { name: 'max_delta_step', key: 'maxDeltaStep', type: 'float', min: -1, default: GBDT_DEFAULTS.maxDeltaStep },
   ],
   fit(X, y, info, params, seed) {
     return fitted(fitGbdt(X, y, info.task, info.nClasses, { ...params, seed }), info.task, info.nClasses);
