@@ -236,7 +236,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
         for (let i = 0; i < m; i++) inBag[idx[i]] = 1;
       } else for (let i = 0; i < n; i++) idx[i] = i;
       const features = nCols < usable.length ? Int32Array.from(rng.shuffle(Int32Array.from(usable)).subarray(0, nCols)).sort() : Int32Array.from(usable);
-      const { tree, leaves } = grower.grow(idx, m, gh, features);
+      const { tree, leaves } = grower.grow(idx, m, gh, features, rng);
       for (const [start, end, v] of leaves) for (let i = start; i < end; i++) step[idx[i] * K + k] += v;
       if (m < n) for (let r = 0; r < n; r++) if (inBag[r] === 0) step[r * K + k] += binTreeValue(tree, bins, F, r);
       if (valid) for (let r = 0; r < valid.y.length; r++) valid.raw[r * K + k] += binTreeValue(tree, valid.bins, F, r);

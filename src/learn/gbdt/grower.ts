@@ -1,3 +1,4 @@
+import type { Rng } from '../../core/random.ts';
 import { MISSING_BIN, type BinMapper } from '../trees/binning.ts';
 import type { BinTree } from '../trees/flatten.ts';
 
@@ -18,18 +19,19 @@ export interface GrowParams {
   maxDeltaStep: number;
 }
 
-const SLOT = 3; // g, h, count
 const EMPTY = new Float64Array(0);
-const FEATURE_STRIDE = 256 * SLOT;
+/** largest integer a double holds exactly is 2^53; keep a bit of margin */
+const EXACT_BITS = 52;
 
 interface Split {
   gain: number;
   feature: number;
   lut: Uint8Array;
   bin: number;
-  /** gradient and hessian sums of the left child, from the histogram */
+  /** quantised gradient and hessian sums of the left child (decoded), from the histogram */
   gl: number;
   hl: number;
+  nl: number;
 }
 
 interface Leaf {
@@ -44,14 +46,32 @@ interface Leaf {
 }
 
 /**
+ * How gradients are quantised for one tree (Shi et al., "Quantized Training of Gradient Boosting Decision Trees", as in
+ * LightGBM 4): g and h are stochastically rounded to integers and packed into one double, g * shift + h, so a histogram bin
+ * is a single exact integer sum. Split gains use the quantised sums; leaf values are recomputed from the exact gradients.
+ */
+interface Quantizer {
+  shift: number;
+  scaleG: number;
+  scaleH: number;
+}
+
+/**
  * Grows one regression tree on gradients leaf-wise (best gain first) over binned features, the LightGBM / scikit-learn
  * HistGradientBoosting strategy. Rows are kept in `idx` with each leaf owning a contiguous range, so a split is an in-place
  * partition and a histogram is a scan of that range; the larger child's histogram is parent minus smaller child.
+ * A histogram slot is [packed g/h sum] or, when a minimum leaf size needs row counts, [packed sum, count].
  */
 export class TreeGrower {
   private readonly nFeatures: number;
   private readonly tmp: Uint32Array;
+  private readonly packed: Float64Array;
   private readonly histPool: Float64Array[] = [];
+  private readonly slot: number;
+  private readonly stride: number;
+  private q: Quantizer = { shift: 1, scaleG: 1, scaleH: 1 };
+  private dither = new Float64Array(0);
+  private trees = 0;
 
   constructor(
     /** row-major bins, nFeatures per row (histograms read a row's features together) */
@@ -64,6 +84,9 @@ export class TreeGrower {
   ) {
     this.nFeatures = mappers.length;
     this.tmp = new Uint32Array(rows);
+    this.packed = new Float64Array(rows);
+    this.slot = params.minSamplesLeaf > 1 ? 2 : 1;
+    this.stride = 256 * this.slot;
   }
 
   private takeHist(): Float64Array {
@@ -72,41 +95,101 @@ export class TreeGrower {
       h.fill(0);
       return h;
     }
-    return new Float64Array(this.nFeatures * FEATURE_STRIDE);
+    return new Float64Array(this.nFeatures * this.stride);
   }
 
-  private buildHist(hist: Float64Array, idx: Uint32Array, start: number, end: number, gh: Float64Array, features: Int32Array): void {
-    const bins = this.bins;
+  /** Quantise the gradients of rows idx[0..n) into this.packed; the bit budget leaves room for sums over all n rows. */
+  private quantize(idx: Uint32Array, n: number, gh: Float64Array, rng: Rng): void {
+    const rowBits = Math.ceil(Math.log2(n + 1));
+    const avail = EXACT_BITS - 2 * rowBits;
+    const gBits = Math.min(16, Math.floor(avail / 2));
+    const hBits = Math.min(16, avail - gBits);
+    if (gBits < 3 || hBits < 3) throw new Error(`gradient boosting quantises gradients for at most 2^${Math.floor((EXACT_BITS - 6) / 2)} rows per tree; got ${n}`);
+    const gLevels = 2 ** (gBits - 1) - 1;
+    const hLevels = 2 ** hBits - 1;
+    let gMax = 0;
+    let hMax = 0;
+    for (let i = 0; i < n; i++) {
+      const r = idx[i];
+      gMax = Math.max(gMax, Math.abs(gh[2 * r]));
+      hMax = Math.max(hMax, gh[2 * r + 1]);
+    }
+    const scaleG = gMax > 0 ? gMax / gLevels : 1;
+    const scaleH = hMax > 0 ? hMax / hLevels : 1;
+    const shift = 2 ** (hBits + rowBits);
+    const packed = this.packed;
+    // stochastic rounding keeps every quantised sum unbiased; per-row uniforms drawn once, then rotated by an irrational
+    // step each tree (cheaper than two generator calls per row per tree, and still uniform and seeded)
+    if (this.dither.length === 0) {
+      this.dither = new Float64Array(packed.length);
+      for (let i = 0; i < this.dither.length; i++) this.dither[i] = rng.next();
+    }
+    const rot = (this.trees++ * 0.6180339887498949) % 1;
+    const dither = this.dither;
+    const invG = 1 / scaleG;
+    const invH = 1 / scaleH;
+    for (let i = 0; i < n; i++) {
+      const r = idx[i];
+      let u = dither[r] + rot;
+      if (u >= 1) u -= 1;
+      const gq = Math.floor(gh[2 * r] * invG + u);
+      const hq = Math.floor(gh[2 * r + 1] * invH + (1 - u));
+      packed[r] = gq * shift + hq;
+    }
+    this.q = { shift, scaleG, scaleH };
+  }
+
+  private buildHist(hist: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array): void {
+    if (this.slot === 1) this.histPacked(hist, idx, start, end, features);
+    else this.histPackedCounts(hist, idx, start, end, features);
+  }
+
+  private histPacked(hist: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array): void {
+    const { bins, packed } = this;
     const F = this.nFeatures;
     const nf = features.length;
     if (nf === F) {
       for (let i = start; i < end; i++) {
         const r = idx[i];
-        const gr = gh[2 * r];
-        const hr = gh[2 * r + 1];
+        const v = packed[r];
         const row = r * F;
-        for (let f = 0, base = 0; f < F; f++, base += FEATURE_STRIDE) {
-          const s = base + bins[row + f] * SLOT;
-          hist[s] += gr;
-          hist[s + 1] += hr;
-          hist[s + 2] += 1;
-        }
+        for (let f = 0, base = 0; f < F; f++, base += 256) hist[base + bins[row + f]] += v;
       }
       return;
     }
     for (let i = start; i < end; i++) {
       const r = idx[i];
-      const gr = gh[2 * r];
-      const hr = gh[2 * r + 1];
+      const v = packed[r];
       const row = r * F;
       for (let j = 0; j < nf; j++) {
         const f = features[j];
-        const s = f * FEATURE_STRIDE + bins[row + f] * SLOT;
-        hist[s] += gr;
-        hist[s + 1] += hr;
-        hist[s + 2] += 1;
+        hist[f * 256 + bins[row + f]] += v;
       }
     }
+  }
+
+  private histPackedCounts(hist: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array): void {
+    const { bins, packed } = this;
+    const F = this.nFeatures;
+    const nf = features.length;
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      const v = packed[r];
+      const row = r * F;
+      for (let j = 0; j < nf; j++) {
+        const f = features[j];
+        const s = f * 512 + (bins[row + f] << 1);
+        hist[s] += v;
+        hist[s + 1] += 1;
+      }
+    }
+  }
+
+  /** Decode a packed sum into [G, H] in gradient units. */
+  private decode(sum: number): [number, number] {
+    const { shift, scaleG, scaleH } = this.q;
+    const gq = Math.floor(sum / shift);
+    return [gq * scaleG, (sum - gq * shift) * scaleH];
   }
 
   private findSplit(leaf: Leaf, features: Int32Array): Split | null {
@@ -114,43 +197,52 @@ export class TreeGrower {
     const n = leaf.end - leaf.start;
     if (n < 2 * p.minSamplesLeaf || (p.maxDepth > 0 && leaf.depth >= p.maxDepth)) return null;
     const { G, H, hist } = leaf;
+    const { shift, scaleG, scaleH } = this.q;
+    const slot = this.slot;
+    const counts = slot === 2;
     const lambda = p.l2;
     const parent = (G * G) / (H + lambda);
+    const minLeaf = p.minSamplesLeaf;
+    const mcw = p.minChildWeight;
     let best: Split | null = null;
     let bestGain = 1e-10;
     for (let j = 0; j < features.length; j++) {
       const f = features[j];
-      const base = f * FEATURE_STRIDE;
+      const base = f * this.stride;
       const m = this.mappers[f];
-      const ms = base + MISSING_BIN * SLOT;
-      const Gm = hist[ms];
-      const Hm = hist[ms + 1];
-      const Nm = hist[ms + 2];
+      const mSum = hist[base + MISSING_BIN * slot];
+      const gqM = Math.floor(mSum / shift);
+      const Gm = gqM * scaleG;
+      const Hm = (mSum - gqM * shift) * scaleH;
+      const Nm = counts ? hist[base + MISSING_BIN * slot + 1] : Hm > 0 ? 1 : 0;
       if (m.kind === 'numeric') {
-        let GL = 0;
-        let HL = 0;
+        let acc = 0;
         let NL = 0;
         let splitBin = -1;
         let splitMissingLeft = false;
         let bestGL = 0;
         let bestHL = 0;
-        for (let b = 0; b < m.nBins; b++) {
-          const s = base + b * SLOT;
-          GL += hist[s];
-          HL += hist[s + 1];
-          NL += hist[s + 2];
-          if (NL === 0) continue;
+        let bestNL = 0;
+        for (let b = 0; b < m.nBins - 1 || (b === m.nBins - 1 && Nm > 0); b++) {
+          const s = base + b * slot;
+          acc += hist[s];
+          if (counts) NL += hist[s + 1];
+          const gq = Math.floor(acc / shift);
+          const GL = gq * scaleG;
+          const HL = (acc - gq * shift) * scaleH;
+          if (HL === 0 && (!counts || NL === 0)) continue;
           // option 1: missing values go right
-          const NR = n - NL;
-          if (NL >= p.minSamplesLeaf && NR >= p.minSamplesLeaf && HL >= p.minChildWeight && H - HL >= p.minChildWeight && NR > 0) {
+          const NR = counts ? n - NL : 1;
+          if ((!counts || (NL >= minLeaf && NR >= minLeaf)) && HL >= mcw && H - HL >= mcw) {
             const gain = (GL * GL) / (HL + lambda) + ((G - GL) * (G - GL)) / (H - HL + lambda) - parent;
             if (gain > bestGain) {
               bestGain = gain;
               splitBin = b;
               // with no missing values seen here, send future missing values to the larger side
-              splitMissingLeft = Nm === 0 && NL >= NR;
+              splitMissingLeft = Nm === 0 && (counts ? NL >= NR : HL >= H - HL);
               bestGL = GL;
               bestHL = HL;
+              bestNL = NL;
             }
           }
           // option 2: missing values go left
@@ -158,8 +250,7 @@ export class TreeGrower {
             const GL2 = GL + Gm;
             const HL2 = HL + Hm;
             const NL2 = NL + Nm;
-            const NR2 = n - NL2;
-            if (NL2 >= p.minSamplesLeaf && NR2 >= p.minSamplesLeaf && HL2 >= p.minChildWeight && H - HL2 >= p.minChildWeight) {
+            if ((!counts || (NL2 >= minLeaf && n - NL2 >= minLeaf)) && HL2 >= mcw && H - HL2 >= mcw) {
               const gain = (GL2 * GL2) / (HL2 + lambda) + ((G - GL2) * (G - GL2)) / (H - HL2 + lambda) - parent;
               if (gain > bestGain) {
                 bestGain = gain;
@@ -167,15 +258,16 @@ export class TreeGrower {
                 splitMissingLeft = true;
                 bestGL = GL2;
                 bestHL = HL2;
+                bestNL = NL2;
               }
             }
           }
         }
-        if (splitBin >= 0 && (best === null || bestGain > best.gain)) {
+        if (splitBin >= 0) {
           const lut = new Uint8Array(256);
           for (let b = 0; b <= splitBin; b++) lut[b] = 1;
           lut[MISSING_BIN] = splitMissingLeft ? 1 : 0;
-          best = { gain: bestGain, feature: f, lut, bin: splitBin, gl: bestGL, hl: bestHL };
+          best = { gain: bestGain, feature: f, lut, bin: splitBin, gl: bestGL, hl: bestHL, nl: bestNL };
         }
       } else {
         const found = this.categoricalSplit(hist, base, m.nBins, n, G, H, bestGain);
@@ -191,12 +283,25 @@ export class TreeGrower {
   /** Order the categories by smoothed gradient ratio and take the best prefix (Fisher's grouping, as LightGBM does). */
   private categoricalSplit(hist: Float64Array, base: number, nBins: number, n: number, G: number, H: number, minGain: number): Omit<Split, 'feature'> | null {
     const p = this.params;
+    const slot = this.slot;
+    const counts = slot === 2;
     const cats: number[] = [];
-    for (let b = 0; b < nBins; b++) if (hist[base + b * SLOT + 2] > 0) cats.push(b);
-    if (hist[base + MISSING_BIN * SLOT + 2] > 0) cats.push(MISSING_BIN);
+    const cg = new Float64Array(256);
+    const ch = new Float64Array(256);
+    const cn = new Float64Array(256);
+    const consider = (b: number) => {
+      const [g, h] = this.decode(hist[base + b * slot]);
+      const c = counts ? hist[base + b * slot + 1] : h > 0 ? 1 : 0;
+      if (c <= 0 && h <= 0) return;
+      cg[b] = g;
+      ch[b] = h;
+      cn[b] = c;
+      cats.push(b);
+    };
+    for (let b = 0; b < nBins; b++) consider(b);
+    consider(MISSING_BIN);
     if (cats.length < 2) return null;
-    const ratio = (b: number) => hist[base + b * SLOT] / (hist[base + b * SLOT + 1] + p.catSmooth);
-    cats.sort((a, b) => ratio(a) - ratio(b));
+    cats.sort((a, b) => cg[a] / (ch[a] + p.catSmooth) - cg[b] / (ch[b] + p.catSmooth));
     const lambda = p.l2 + p.catL2;
     const parent = (G * G) / (H + lambda);
     let GL = 0;
@@ -206,27 +311,29 @@ export class TreeGrower {
     let bestGain = minGain;
     let bestGL = 0;
     let bestHL = 0;
+    let bestNL = 0;
     for (let k = 0; k < cats.length - 1; k++) {
-      const s = base + cats[k] * SLOT;
-      GL += hist[s];
-      HL += hist[s + 1];
-      NL += hist[s + 2];
-      const NR = n - NL;
-      if (NL < p.minSamplesLeaf || NR < p.minSamplesLeaf || HL < p.minChildWeight || H - HL < p.minChildWeight) continue;
+      GL += cg[cats[k]];
+      HL += ch[cats[k]];
+      NL += cn[cats[k]];
+      if (counts && (NL < p.minSamplesLeaf || n - NL < p.minSamplesLeaf)) continue;
+      if (HL < p.minChildWeight || H - HL < p.minChildWeight) continue;
       const gain = (GL * GL) / (HL + lambda) + ((G - GL) * (G - GL)) / (H - HL + lambda) - parent;
       if (gain > bestGain) {
         bestGain = gain;
         bestK = k;
         bestGL = GL;
         bestHL = HL;
+        bestNL = NL;
       }
     }
     if (bestK < 0) return null;
     const lut = new Uint8Array(256);
     for (let k = 0; k <= bestK; k++) lut[cats[k]] = 1;
-    return { gain: bestGain, lut, bin: -1, gl: bestGL, hl: bestHL };
+    return { gain: bestGain, lut, bin: -1, gl: bestGL, hl: bestHL, nl: bestNL };
   }
 
+  /** Stable in-place partition of a leaf's rows by the split's bin table, branch-free (the side of a row is unpredictable). */
   private partition(idx: Uint32Array, leaf: Leaf, split: Split): number {
     const col = this.columns[split.feature];
     const lut = split.lut;
@@ -235,8 +342,11 @@ export class TreeGrower {
     let t = 0;
     for (let i = leaf.start; i < leaf.end; i++) {
       const r = idx[i];
-      if (lut[col[r]] === 1) idx[l++] = r;
-      else tmp[t++] = r;
+      const left = lut[col[r]];
+      idx[l] = r;
+      tmp[t] = r;
+      l += left;
+      t += 1 - left;
     }
     idx.set(tmp.subarray(0, t), l);
     return l;
@@ -246,17 +356,15 @@ export class TreeGrower {
    * Grow a tree over rows idx[0..n); on return idx is permuted so each leaf's rows are contiguous, and `leaves` lists
    * [start, end, value] so the caller can update its raw scores without walking the tree.
    */
-  grow(idx: Uint32Array, n: number, gh: Float64Array, features: Int32Array): { tree: BinTree; leaves: [number, number, number][] } {
+  grow(idx: Uint32Array, n: number, gh: Float64Array, features: Int32Array, rng: Rng): { tree: BinTree; leaves: [number, number, number][] } {
     const p = this.params;
     const tree: BinTree = { feature: [-1], lut: [null], bin: [-1], left: [-1], right: [-1], value: [0] };
-    let G = 0;
-    let H = 0;
-    for (let i = 0; i < n; i++) {
-      G += gh[2 * idx[i]];
-      H += gh[2 * idx[i] + 1];
-    }
+    this.quantize(idx, n, gh, rng);
+    let total = 0;
+    for (let i = 0; i < n; i++) total += this.packed[idx[i]];
+    const [G, H] = this.decode(total);
     const rootHist = this.takeHist();
-    this.buildHist(rootHist, idx, 0, n, gh, features);
+    this.buildHist(rootHist, idx, 0, n, features);
     const root: Leaf = { node: 0, start: 0, end: n, G, H, depth: 0, hist: rootHist, split: null };
     root.split = this.findSplit(root, features);
     const open: Leaf[] = [root];
@@ -285,10 +393,8 @@ export class TreeGrower {
         tree.right.push(-1);
         tree.value.push(0);
       }
-      const GL = split.gl;
-      const HL = split.hl;
-      const left: Leaf = { node: ln, start: leaf.start, end: mid, G: GL, H: HL, depth: leaf.depth + 1, hist: leaf.hist, split: null };
-      const right: Leaf = { node: rn, start: mid, end: leaf.end, G: leaf.G - GL, H: leaf.H - HL, depth: leaf.depth + 1, hist: leaf.hist, split: null };
+      const left: Leaf = { node: ln, start: leaf.start, end: mid, G: split.gl, H: split.hl, depth: leaf.depth + 1, hist: leaf.hist, split: null };
+      const right: Leaf = { node: rn, start: mid, end: leaf.end, G: leaf.G - split.gl, H: leaf.H - split.hl, depth: leaf.depth + 1, hist: leaf.hist, split: null };
       nLeaves++;
       // children at the depth limit, too small to split, or past the leaf budget never need a histogram
       const canSplit = (c: Leaf) => nLeaves < p.maxLeafNodes && (p.maxDepth === 0 || c.depth < p.maxDepth) && c.end - c.start >= 2 * p.minSamplesLeaf;
@@ -300,11 +406,12 @@ export class TreeGrower {
       }
       const [small, large] = mid - leaf.start <= leaf.end - mid ? [left, right] : [right, left];
       small.hist = this.takeHist();
-      this.buildHist(small.hist, idx, small.start, small.end, gh, features);
+      this.buildHist(small.hist, idx, small.start, small.end, features);
       const parentHist = leaf.hist;
+      const stride = this.stride;
       for (let j = 0; j < features.length; j++) {
-        const base = features[j] * FEATURE_STRIDE;
-        for (let s = base; s < base + FEATURE_STRIDE; s++) parentHist[s] -= small.hist[s];
+        const base = features[j] * stride;
+        for (let s = base; s < base + stride; s++) parentHist[s] -= small.hist[s];
       }
       large.hist = parentHist;
       for (const child of [left, right]) {
@@ -319,7 +426,15 @@ export class TreeGrower {
     }
     const leaves: [number, number, number][] = [];
     for (const leaf of [...open, ...done]) {
-      let step = -leaf.G / (leaf.H + p.l2);
+      // leaf values from the exact gradients: quantisation only steers the choice of splits
+      let g = 0;
+      let h = 0;
+      for (let i = leaf.start; i < leaf.end; i++) {
+        const r = idx[i];
+        g += gh[2 * r];
+        h += gh[2 * r + 1];
+      }
+      let step = -g / (h + p.l2);
       // Newton steps explode where the hessian is tiny (a rare class predicted ~0): cap the step, as XGBoost's max_delta_step
       if (p.maxDeltaStep > 0) step = Math.max(-p.maxDeltaStep, Math.min(p.maxDeltaStep, step));
       const v = step * p.learningRate;

@@ -20,25 +20,30 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
     values = new Float64Array(SAMPLE);
     for (let i = 0; i < SAMPLE; i++) values[i] = col[rng.int(col.length)];
   } else values = Float64Array.from(col);
-  values = values.filter((v) => !Number.isNaN(v)).sort();
-  const distinct: number[] = [];
-  for (let i = 0; i < values.length; i++) if (i === 0 || values[i] !== values[i - 1]) distinct.push(values[i]);
-  if (distinct.length <= 1) return new Float64Array(0);
-  if (distinct.length <= MAX_VALUE_BINS) {
-    const edges = new Float64Array(distinct.length - 1);
-    for (let i = 0; i < edges.length; i++) edges[i] = distinct[i] + (distinct[i + 1] - distinct[i]) / 2;
+  // typed-array sort puts NaN last, so the present values are a prefix
+  values.sort();
+  let present = values.length;
+  while (present > 0 && Number.isNaN(values[present - 1])) present--;
+  if (present === 0) return new Float64Array(0);
+  let distinct = 1;
+  for (let i = 1; i < present && distinct <= MAX_VALUE_BINS; i++) if (values[i] !== values[i - 1]) distinct++;
+  if (distinct <= 1) return new Float64Array(0);
+  if (distinct <= MAX_VALUE_BINS) {
+    const edges = new Float64Array(distinct - 1);
+    let e = 0;
+    for (let i = 1; i < present; i++) if (values[i] !== values[i - 1]) edges[e++] = values[i - 1] + (values[i] - values[i - 1]) / 2;
     return edges;
   }
   // Quantile edges: each bin holds about the same number of sampled values; duplicates collapse.
   const edges: number[] = [];
   for (let q = 1; q < MAX_VALUE_BINS; q++) {
-    const pos = (q / MAX_VALUE_BINS) * (values.length - 1);
+    const pos = (q / MAX_VALUE_BINS) * (present - 1);
     const lo = values[Math.floor(pos)];
-    const hi = values[Math.min(values.length - 1, Math.floor(pos) + 1)];
+    const hi = values[Math.min(present - 1, Math.floor(pos) + 1)];
     const e = lo + (hi - lo) / 2;
     if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
   }
-  if (edges[edges.length - 1] >= values[values.length - 1]) edges.pop();
+  if (edges[edges.length - 1] >= values[present - 1]) edges.pop();
   return Float64Array.from(edges);
 }
 
