@@ -68,3 +68,29 @@ describe('capstan train / predict', () => {
     assert.ok(Number(lines[1].split(',')[2]) > Number(lines[2].split(',')[2]));
   });
 });
+
+describe('capstan train --learner', () => {
+  const home = tempHome();
+  // Palmer penguins (palmerpenguins R package, Palmer Station LTER), copied from the shared datasets
+  const penguins = new URL('./fixtures/penguins.csv', import.meta.url).pathname;
+
+  for (const [learner, extra] of [['linear', []], ['forest', ['--threads', '2', '--param', 'n_estimators=30']], ['knn', []], ['bayes', []]] as const) {
+    it(`${learner}: cross-validates, registers, and the bundle predicts`, () => {
+      const r = cli(['train', penguins, '--target', 'species', '--learner', learner, ...extra, '--cv', '3', '--register', `p-${learner}`, '--json'], home);
+      assert.equal(r.status, 0, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.metric, 'accuracy');
+      assert.ok(doc.cv.mean > 0.9, `${learner} accuracy ${doc.cv.mean}`);
+      assert.equal(doc.leaderboard[0].learner, learner);
+      const out = writeTemp('p.csv', '');
+      const p = cli(['predict', '--model', `p-${learner}`, '--input', penguins, '--output', out], home);
+      assert.equal(p.status, 0, p.stderr);
+      assert.equal(readFileSync(out, 'utf8').trim().split('\n')[0], 'prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo');
+    });
+  }
+
+  it('rejects an unknown learner and a task the learner cannot do', () => {
+    assertUserError(cli(['train', penguins, '--target', 'species', '--learner', 'svm'], home), /unknown learner "svm" \(available: gbdt, linear, forest, knn, bayes\)/);
+    assertUserError(cli(['train', penguins, '--target', 'body_mass_g', '--learner', 'bayes', '--task', 'regression'], home), /learner bayes does not support regression/);
+  });
+});

@@ -19,15 +19,14 @@ export function parseIntOption(name: string, value: string, min: number, max: nu
   return n;
 }
 
-/** `--param k=v` values (numbers) into an object; a malformed one names itself. */
-export function parseParams(list: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
+/** `--param k=v` values into an object (numbers where they parse, else words for enum parameters); a malformed one names itself. */
+export function parseParams(list: string[]): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
   for (const p of list) {
-    const m = /^([a-z_][a-z0-9_]*)=(.+)$/.exec(p);
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(p);
     if (!m) throw invalid(`--param "${p}" must look like name=value`);
     const v = Number(m[2]);
-    if (!Number.isFinite(v)) throw invalid(`--param ${m[1]} must be a number, got "${m[2]}"`);
-    out[m[1]] = v;
+    out[m[1]] = Number.isFinite(v) ? v : m[2];
   }
   return out;
 }

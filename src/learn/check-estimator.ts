@@ -55,7 +55,7 @@ function output(model: TabularModel, table: Table): Float64Array {
  * after a save/load round trip of its state, right output shapes with probabilities summing to 1, finite outputs for
  * NaN / infinite / unknown inputs, one row predicted exactly as in a batch, and better than chance on learnable data.
  */
-export async function checkEstimator(learnerName: string, task: Task, params: Record<string, number> = {}, threads = 1): Promise<CheckResult[]> {
+export async function checkEstimator(learnerName: string, task: Task, params: Record<string, number | string> = {}, threads = 1): Promise<CheckResult[]> {
   const learner = getLearner(learnerName);
   const { table, y, target, features } = checkTable(task);
   const trainRows = Array.from({ length: 400 }, (_, i) => i);

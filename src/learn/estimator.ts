@@ -21,22 +21,26 @@ export interface Fitted {
 }
 
 /** One declared parameter: its scikit-learn name, the option key, and the allowed range (checked before fitting). */
+export type ParamValue = number | string;
+
 export interface ParamSpec {
   name: string;
   key: string;
-  type: 'int' | 'float' | 'bool';
+  type: 'int' | 'float' | 'bool' | 'enum';
   min?: number;
   max?: number;
   /** min is exclusive */
   above?: boolean;
-  default: number;
+  /** the allowed words of an enum parameter */
+  values?: string[];
+  default: ParamValue;
 }
 
 /**
  * A learner: declared parameters, the preprocessing it wants, and fit/load. Follows scikit-learn's contract, typed:
  * options in, `fit()` returns a fitted model.
  */
-export interface Learner<P = Record<string, number>> {
+export interface Learner<P = Record<string, ParamValue>> {
   name: string;
   description: string;
   params: ParamSpec[];
@@ -52,12 +56,19 @@ export interface Learner<P = Record<string, number>> {
  * Resolve user parameters (scikit-learn names) over the declared defaults, checking type and range; errors name the parameter
  * and what it allows.
  */
-export function resolveParams<P>(learner: Pick<Learner, 'name' | 'params'>, user: Record<string, number>): P {
-  const out: Record<string, number> = {};
+export function resolveParams<P>(learner: Pick<Learner, 'name' | 'params'>, user: Record<string, ParamValue>): P {
+  const out: Record<string, ParamValue> = {};
   for (const s of learner.params) out[s.key] = s.default;
-  for (const [name, v] of Object.entries(user)) {
+  for (const [name, given] of Object.entries(user)) {
     const s = learner.params.find((p) => p.name === name);
     if (!s) throw invalid(`unknown parameter "${name}" for learner ${learner.name} (allowed: ${learner.params.map((p) => p.name).join(', ')})`);
+    if (s.type === 'enum') {
+      if (typeof given !== 'string' || !s.values!.includes(given)) throw invalid(`parameter ${name} must be one of ${s.values!.join(', ')}, got ${String(given)}`);
+      out[s.key] = given;
+      continue;
+    }
+    const v = typeof given === 'string' ? Number(given.trim() === '' ? NaN : given) : given;
+    if (typeof v !== 'number' || (typeof given === 'string' && Number.isNaN(v))) throw invalid(`parameter ${name} must be a number, got ${String(given)}`);
     const range = `${s.min !== undefined ? `${s.above ? '>' : '>='} ${s.min}` : ''}${s.min !== undefined && s.max !== undefined ? ' and ' : ''}${s.max !== undefined ? `<= ${s.max}` : ''}`;
     if (s.type === 'bool' && v !== 0 && v !== 1) throw invalid(`parameter ${name} must be 0 or 1, got ${v}`);
     if (s.type === 'int' && !Number.isInteger(v)) throw invalid(`parameter ${name} must be an integer${range ? ` ${range}` : ''}, got ${v}`);

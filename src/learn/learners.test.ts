@@ -21,7 +21,7 @@ describe('checkEstimator battery', () => {
     assert.throws(() => resolveParams(LEARNERS.gbdt, { n_estimators: -1 }), /parameter n_estimators must be an integer >= 1 and <= 100000, got -1/);
     assert.throws(() => resolveParams(LEARNERS.linear, { C: 0 }), /parameter C must be a number > 0, got 0/);
     assert.throws(() => resolveParams(LEARNERS.forest, { bootstrap: 2 }), /parameter bootstrap must be 0 or 1, got 2/);
-    assert.throws(() => resolveParams(LEARNERS.knn, { k: 3 }), /unknown parameter "k" for learner knn \(allowed: n_neighbors, weights\)/);
+    assert.throws(() => resolveParams(LEARNERS.knn, { k: 3 }), /unknown parameter "k" for learner knn \(allowed: n_neighbors, weights, impute, scaler, categorical\)/);
   });
 });
 
@@ -53,5 +53,13 @@ describe('hostile inputs', () => {
       assert.ok(m.fitted, learner);
       assert.ok(performance.now() - t0 < 60_000, `${learner} took too long`);
     }
+  });
+});
+
+describe('enum parameters', () => {
+  it('accept their words and reject others, naming the choices', () => {
+    assert.equal(resolveParams<{ scaler: string }>(LEARNERS.linear, { scaler: 'robust' }).scaler, 'robust');
+    assert.throws(() => resolveParams(LEARNERS.linear, { scaler: 'minmax' }), /parameter scaler must be one of standard, robust, none, got minmax/);
+    assert.throws(() => resolveParams(LEARNERS.linear, { C: 'big' }), /parameter C must be a number, got big/);
   });
 });

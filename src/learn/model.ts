@@ -16,7 +16,7 @@ export interface TabularModel {
   target: TargetSpec;
   features: FeatureSpec[];
   encoder: Encoder;
-  learner: { name: string; params: Record<string, number> };
+  learner: { name: string; params: Record<string, number | string> };
   fitted: Fitted;
 }
 

@@ -2,15 +2,16 @@ import type { FeatureSpec, TargetSpec } from '../core/schema.ts';
 import type { Table } from '../core/table.ts';
 import { resolveParams } from './estimator.ts';
 import { getLearner } from './learners.ts';
-import { encode, type TabularModel } from './model.ts';
-import { fitDenseEncoder } from './preprocess/dense-encoder.ts';
+import { encode, type Encoder, type TabularModel } from './model.ts';
+import type { FeatureMatrix } from './matrix.ts';
+import { fitDense, type DenseOptions } from './preprocess/dense-encoder.ts';
 import { fitTreeEncoder } from './preprocess/tree-encoder.ts';
 import { invalid } from '../core/errors.ts';
 
 export interface TrainSpec {
   learner: string;
   /** scikit-learn parameter names */
-  params: Record<string, number>;
+  params: Record<string, number | string>;
   seed: number;
   threads?: number;
 }
@@ -29,9 +30,17 @@ export function checkTrainSpec(spec: TrainSpec): void {
 export async function trainModel(table: Table, y: Float64Array, target: TargetSpec, features: FeatureSpec[], spec: TrainSpec): Promise<TabularModel> {
   const learner = getLearner(spec.learner);
   if (!learner.tasks.includes(target.task)) throw invalid(`learner ${learner.name} does not support ${target.task} (it does ${learner.tasks.join(', ')})`);
-  const params = resolveParams<Record<string, number>>(learner, spec.params);
-  const encoder = learner.preprocessing === 'tree' ? fitTreeEncoder(table, features) : fitDenseEncoder(table, features);
-  const X = encode(encoder, table);
-  const fitted = await learner.fit(X, y, { task: target.task, nClasses: target.classes?.length ?? 1 }, params, spec.seed, spec.threads ?? 1);
+  const params = resolveParams<Record<string, number | string>>(learner, spec.params);
+  const nClasses = target.classes?.length ?? 1;
+  let encoder: Encoder;
+  let X: FeatureMatrix;
+  if (learner.preprocessing === 'tree') {
+    encoder = fitTreeEncoder(table, features);
+    X = encode(encoder, table);
+  } else {
+    const options = { impute: params.impute, scaler: params.scaler, categorical: params.categorical } as DenseOptions;
+    ({ encoder, X } = fitDense(table, features, options, { y, task: target.task, nClasses, seed: spec.seed }));
+  }
+  const fitted = await learner.fit(X, y, { task: target.task, nClasses }, params, spec.seed, spec.threads ?? 1);
   return { target, features, encoder, learner: { name: learner.name, params }, fitted };
 }

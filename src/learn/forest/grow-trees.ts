@@ -1,6 +1,6 @@
 import { Rng } from '../../core/random.ts';
 import type { BinMapper } from '../trees/binning.ts';
-import type { BinTree } from '../trees/flatten.ts';
+import { binGoesLeft, type BinTree } from '../trees/flatten.ts';
 import { ForestTreeGrower, type ForestTreeParams } from './grower.ts';
 
 export interface GrowJob {
@@ -24,7 +24,7 @@ export interface GrowResult {
 
 function treeVector(t: BinTree, columns: Uint8Array[], r: number): Float64Array {
   let node = 0;
-  while (t.feature[node] >= 0) node = t.lut[node]![columns[t.feature[node]][r]] === 1 ? t.left[node] : t.right[node];
+  while (t.feature[node] >= 0) node = binGoesLeft(t, node, columns[t.feature[node]][r]) ? t.left[node] : t.right[node];
   return t.vectors![node]!;
 }
 

@@ -28,8 +28,6 @@ export class ForestTreeGrower {
   private readonly nyc: Int32Array;
   private readonly L: Float64Array;
   private readonly values = new Int32Array(256);
-  private readonly foundOrder = new Int32Array(256);
-  private foundLen = 0;
   private foundMissingLeft = false;
   private foundBin = -1;
 
@@ -94,8 +92,6 @@ export class ForestTreeGrower {
   }
 
   private keepFound(order: Int32Array): void {
-    this.foundLen = this.bestK + 1;
-    this.foundOrder.set(order.subarray(0, this.foundLen));
     this.foundMissingLeft = this.bestMissingLeft;
     this.foundBin = this.bestK >= 0 ? order[this.bestK] : -1;
   }
@@ -245,10 +241,11 @@ export class ForestTreeGrower {
   grow(idx: Uint32Array, n: number, w: Float64Array, features: number[], rng: Rng): BinTree {
     const p = this.params;
     const K = this.width();
-    const tree: BinTree = { feature: [], lut: [], bin: [], left: [], right: [], value: [], vectors: [] };
+    const tree: BinTree = { feature: [], lut: [], bin: [], left: [], right: [], value: [], vectors: [], missingLeft: [] };
     const addNode = () => {
       tree.feature.push(-1);
       tree.lut.push(null);
+      tree.missingLeft!.push(false);
       tree.bin.push(-1);
       tree.left.push(-1);
       tree.right.push(-1);
@@ -277,35 +274,31 @@ export class ForestTreeGrower {
         continue;
       }
       rng.shuffle(order);
-      let best: { gain: number; lut: Uint8Array; bin: number; feature: number } | null = null;
+      let best: { gain: number; bin: number; missingLeft: boolean; feature: number } | null = null;
       for (let j = 0; j < order.length; j++) {
         if (j >= p.mtry && best) break;
         const score = this.bestSplitOn(order[j], idx, start, end, w, total, W, rng);
-        if (score > -Infinity && (!best || score > best.gain)) {
-          const lut = new Uint8Array(256);
-          // numeric: every bin up to the cut goes left, also bins absent from this node (as the raw threshold will send them)
-          if (this.foundBin >= 0) lut.fill(1, 0, this.foundBin + 1);
-          else for (let q = 0; q < this.foundLen; q++) lut[this.foundOrder[q]] = 1;
-          if (this.foundMissingLeft) lut[MISSING_BIN] = 1;
-          best = { gain: score, lut, bin: this.foundBin, feature: order[j] };
-        }
+        if (score > -Infinity && (!best || score > best.gain)) best = { gain: score, bin: this.foundBin, missingLeft: this.foundMissingLeft, feature: order[j] };
       }
       if (!best) {
         leaf();
         continue;
       }
+      // every bin up to the cut goes left, also bins absent from this node (as the raw threshold will send them)
       const col = this.columns[best.feature];
-      const lut = best.lut;
+      const cut = best.bin;
+      const missingLeft = best.missingLeft;
       let l = start;
       let t = 0;
       for (let i = start; i < end; i++) {
         const r = idx[i];
-        if (lut[col[r]] === 1) idx[l++] = r;
+        const b = col[r];
+        if (b === MISSING_BIN ? missingLeft : b <= cut) idx[l++] = r;
         else this.tmp[t++] = r;
       }
       idx.set(this.tmp.subarray(0, t), l);
       tree.feature[node] = best.feature;
-      tree.lut[node] = lut;
+      tree.missingLeft![node] = missingLeft;
       tree.bin[node] = best.bin;
       const ln = addNode();
       const rn = addNode();

@@ -3,6 +3,7 @@ import { Rng } from '../../core/random.ts';
 import type { Task } from '../../core/schema.ts';
 import type { Fitted, Learner } from '../estimator.ts';
 import type { FeatureMatrix } from '../matrix.ts';
+import { DENSE_PARAMS } from '../preprocess/dense-encoder.ts';
 import { accuracy } from '../metrics/classification.ts';
 import { r2 } from '../metrics/regression.ts';
 import { binMatrix } from '../trees/binning.ts';
@@ -78,6 +79,8 @@ export const forestLearner: Learner<ForestParams> = {
     { name: 'max_features', key: 'maxFeatures', type: 'float', min: 0, max: 1, default: 0 },
     { name: 'bootstrap', key: 'bootstrap', type: 'bool', default: 1 },
     { name: 'extra_trees', key: 'extraTrees', type: 'bool', default: 0 },
+
+    ...DENSE_PARAMS,
   ],
   async fit(X, y, info, params, seed, threads) {
     const n = X.rows;

@@ -4,7 +4,7 @@ import type { Task } from '../../core/schema.ts';
 import { takeMatrixRows, takeValues, type FeatureMatrix } from '../matrix.ts';
 import { binMatrix, binRows } from '../trees/binning.ts';
 import type { Forest } from '../trees/forest.ts';
-import { flatten } from '../trees/flatten.ts';
+import { binGoesLeft, flatten } from '../trees/flatten.ts';
 import { TreeGrower, type BinTree } from './grower.ts';
 
 export interface GbdtParams {
@@ -116,7 +116,7 @@ function gradients(task: Task, y: Float64Array, raw: Float64Array, prob: Float64
 /** Walk a bin-space tree for row r of a row-major binned matrix. */
 function binTreeValue(tree: BinTree, bins: Uint8Array, F: number, r: number): number {
   let node = 0;
-  while (tree.feature[node] >= 0) node = tree.lut[node]![bins[r * F + tree.feature[node]]] === 1 ? tree.left[node] : tree.right[node];
+  while (tree.feature[node] >= 0) node = binGoesLeft(tree, node, bins[r * F + tree.feature[node]]) ? tree.left[node] : tree.right[node];
   return tree.value[node];
 }
 

@@ -3,6 +3,7 @@ import type { Task } from '../../core/schema.ts';
 import type { Fitted, Learner } from '../estimator.ts';
 import { link } from '../gbdt/index.ts';
 import type { FeatureMatrix } from '../matrix.ts';
+import { DENSE_PARAMS } from '../preprocess/dense-encoder.ts';
 import { fista, lbfgs } from './optimize.ts';
 
 export interface LinearParams {
@@ -193,6 +194,8 @@ export const linearLearner: Learner<LinearParams> = {
     { name: 'alpha', key: 'alpha', type: 'float', min: 0, default: 1 },
     { name: 'l1_ratio', key: 'l1Ratio', type: 'float', min: 0, max: 1, default: 0 },
     { name: 'max_iter', key: 'maxIter', type: 'int', min: 1, max: 100_000, default: 1000 },
+
+    ...DENSE_PARAMS,
   ],
   fit(X, y, info, params) {
     const n = X.rows;

@@ -2,6 +2,7 @@ import { invalid } from '../../core/errors.ts';
 import type { Task } from '../../core/schema.ts';
 import type { Fitted, Learner } from '../estimator.ts';
 import type { FeatureMatrix } from '../matrix.ts';
+import { DENSE_PARAMS } from '../preprocess/dense-encoder.ts';
 
 export interface KnnParams {
   nNeighbors: number;
@@ -74,6 +75,8 @@ export const knnLearner: Learner<KnnParams> = {
   params: [
     { name: 'n_neighbors', key: 'nNeighbors', type: 'int', min: 1, max: 10_000, default: 5 },
     { name: 'weights', key: 'weights', type: 'int', min: 0, max: 1, default: 0 },
+
+    ...DENSE_PARAMS,
   ],
   fit(X, y, info, params) {
     if (X.rows === 0) throw invalid('cannot train on an empty training set (0 rows)');

@@ -4,8 +4,11 @@ import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest.ts';
 /** A tree in bin space, before thresholds are mapped back to raw values. */
 export interface BinTree {
   feature: number[];
-  /** per internal node: 256 flags, 1 = this bin goes left (missing bin included) */
+  /** per internal node: 256 flags, 1 = this bin goes left (missing bin included); null for a numeric split given by
+   *  `bin` and `missingLeft` (a forest's deep trees would spend 256 bytes a node otherwise) */
   lut: (Uint8Array | null)[];
+  /** numeric splits without a lut: whether missing values go left */
+  missingLeft?: boolean[];
   /** numeric split bin (bins <= go left) */
   bin: number[];
   left: number[];
@@ -13,6 +16,13 @@ export interface BinTree {
   value: number[];
   /** per leaf: one value per output, for ensembles whose leaves are vectors (random forest class shares) */
   vectors?: (Float64Array | null)[];
+}
+
+/** Whether bin b goes left at internal node `node` of a bin-space tree. */
+export function binGoesLeft(t: BinTree, node: number, b: number): boolean {
+  const lut = t.lut[node];
+  if (lut) return lut[b] === 1;
+  return b === MISSING_BIN ? t.missingLeft![node] : b <= t.bin[node];
 }
 
 /** Map bin-space trees to raw thresholds and flatten them into one Forest (GBDT and random forest alike). */
@@ -47,8 +57,8 @@ export function flatten(trees: BinTree[], treeOutput: number[], mappers: BinMapp
       }
       left[at] = offset + t.left[i];
       right[at] = offset + t.right[i];
-      const lut = t.lut[i]!;
-      if (lut[MISSING_BIN] === 1) flags[at] |= MISSING_LEFT;
+      const lut = t.lut[i];
+      if (lut ? lut[MISSING_BIN] === 1 : t.missingLeft![i]) flags[at] |= MISSING_LEFT;
       const m = mappers[f];
       if (m.kind === 'numeric') {
         value[at] = t.bin[i] < m.nBins - 1 ? m.edges[t.bin[i]] : Infinity;
@@ -56,7 +66,7 @@ export function flatten(trees: BinTree[], treeOutput: number[], mappers: BinMapp
         flags[at] |= CATEGORICAL;
         catOffset[at] = catWords.length;
         const words = new Uint32Array(Math.ceil(nCategories[f] / 32));
-        for (let b = 0; b < m.nBins; b++) if (lut[b] === 1) words[b >>> 5] |= 1 << (b & 31);
+        for (let b = 0; b < m.nBins; b++) if (lut![b] === 1) words[b >>> 5] |= 1 << (b & 31);
         catWords.push(...words);
       }
     }

@@ -36,7 +36,7 @@ export const CATEGORICAL = 2;
 
 /**
  * Raw scores (row-major, rows x nOutputs) for every row of the matrix. Rows go through in blocks: a block's feature values are
- * copied row-major into a small buffer, then every tree walks the block, so the tree's nodes stay in cache across the block.
+ * copied row-major into a buffer, then every tree walks the block.
  */
 export function predictRaw(forest: Forest, X: FeatureMatrix): Float64Array {
   const { nOutputs, base, roots, treeOutput, feature, value, left, right, flags, catOffset, catBits, nCategories, leafValues } = forest;
@@ -45,8 +45,11 @@ export function predictRaw(forest: Forest, X: FeatureMatrix): Float64Array {
   const F = X.columns.length;
   const cols = X.columns;
   const out = new Float64Array(n * nOutputs);
-  const BLOCK = 64;
-  const buf = new Float64Array(BLOCK * F);
+  // Small trees (boosting) stay in cache across a block of rows; large ones (a forest's deep trees) do not, and are better
+  // walked one tree at a time over every row.
+  const nodesPerTree = feature.length / Math.max(1, roots.length);
+  const BLOCK = nodesPerTree > 4096 ? Math.max(1, n) : 64;
+  const buf = new Float64Array(Math.min(BLOCK, Math.max(1, n)) * F);
   for (let r = 0; r < n; r++) for (let k = 0; k < nOutputs; k++) out[r * nOutputs + k] = base[k];
   for (let b0 = 0; b0 < n; b0 += BLOCK) {
     const bn = Math.min(BLOCK, n - b0);

@@ -36,7 +36,7 @@ export interface BundleManifest {
   target: TargetSpec;
   signature: { inputs: FeatureSpec[]; outputs: { name: string; datatype: 'BYTES' | 'FP64'; shape: number[] }[] };
   preprocessing: Encoder;
-  learner: { name: string; params: Record<string, number>; meta: Record<string, unknown> };
+  learner: { name: string; params: Record<string, number | string>; meta: Record<string, unknown> };
   metrics: Record<string, number>;
   baseline: FeatureBaseline[];
   lineage: Lineage;
