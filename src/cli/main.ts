@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CAPSTAN_VERSION } from '../core/config.ts';
 import { isCapstanError } from '../core/errors.ts';
+import { dataCommand } from './commands/data.ts';
 import { modelsCommand } from './commands/models.ts';
 import { predictCommand } from './commands/predict.ts';
 import { quickstartCommand } from './commands/quickstart.ts';
@@ -15,8 +16,12 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError('(run capstan --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const add of [quickstartCommand, trainCommand, predictCommand, serveCommand, serverCommand, modelsCommand]) add(p);
-  for (const c of p.commands) c.exitOverride();
+  for (const add of [quickstartCommand, trainCommand, predictCommand, serveCommand, serverCommand, modelsCommand, dataCommand]) add(p);
+  const exitOverride = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach(exitOverride);
+  };
+  p.commands.forEach(exitOverride);
   return p;
 }
 
@@ -27,7 +32,8 @@ function program(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
+    // a command that printed its report but found errors (data validate) sets the exit code itself
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;

@@ -1,6 +1,10 @@
-export { readTable, type ReadOptions, type ColumnParse } from './ingest/duckdb.ts';
+export { readTable, loadFile, formatOf, type ReadOptions, type ColumnParse } from './ingest/duckdb.ts';
+export { profileFile, domainOf } from './ingest/duckdb-profile.ts';
 export { inferFeatures } from './schema.ts';
-export { profileTable, type TableProfile, type ColumnProfile } from './profile.ts';
+export { inferSchema, parseSchema, type DataSchema, type SchemaColumn } from './schema-file.ts';
+export { validateFile, jsDistance, type Anomaly, type AnomalyKind, type ValidationReport, type ValidateOptions } from './validate.ts';
 export { trainTestSplit, kFold, groupKFold, timeSeriesSplits, type Split } from './split.ts';
 export { prepareTarget, type PreparedTarget } from './target.ts';
 export { fileSha256 } from './hash.ts';
+export type { FileProfile, ColumnProfile, ColumnType } from './profile-types.ts';
+export { registerDatasetFile } from './register.ts';

@@ -21,7 +21,11 @@ export interface MetadataStore {
   listSteps(runId: string): Promise<StepRecord[]>;
 
   /** The same (name, content hash) returns the existing version; new content gets the next version number. */
-  registerDataset(input: { name: string; contentHash: string; source: string; rows: number; columns: number }): Promise<DatasetVersion>;
+  registerDataset(input: { name: string; contentHash: string; source: string; rows: number; columns: number; schema?: unknown; profile?: unknown }): Promise<DatasetVersion>;
+  /** Newest version first; every dataset name when `name` is absent. */
+  listDatasets(name?: string): Promise<DatasetVersion[]>;
+  /** A version, or the latest one. */
+  getDataset(name: string, version?: number): Promise<DatasetVersion>;
   linkRunDataset(runId: string, datasetId: string, role: string): Promise<void>;
   listRunDatasets(runId: string): Promise<(DatasetVersion & { role: string })[]>;
 

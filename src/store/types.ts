@@ -30,6 +30,9 @@ export interface DatasetVersion {
   rows: number;
   columns: number;
   createdAt: number;
+  /** the inferred schema and profile (JSON), when registered through the data layer */
+  schema?: unknown;
+  profile?: unknown;
 }
 
 export interface ModelVersion {

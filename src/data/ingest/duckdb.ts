@@ -10,23 +10,36 @@ export type ColumnParse = 'numeric' | 'categorical';
 export interface ReadOptions {
   /** force these columns' types (serving and predict read files against the model's signature) */
   types?: Record<string, ColumnParse>;
+  /** refuse files with more columns than this */
+  maxColumns?: number;
+  /** read at most this many rows (a seeded reservoir sample for larger files) */
+  sampleRows?: number;
 }
 
+export const DEFAULT_MAX_COLUMNS = 5000;
 const NUMERIC_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
+const TEMPORAL_TYPES = /^(DATE|TIMESTAMP.*|TIME)$/;
 
 let connection: Promise<DuckDBConnection> | undefined;
+let tableCounter = 0;
 
-function connect(): Promise<DuckDBConnection> {
-  // One in-memory DuckDB per process: creating an instance costs ~20 ms and it holds no state between reads.
-  connection ??= DuckDBInstance.create(':memory:').then((db) => db.connect());
+/** One in-memory DuckDB per process: creating an instance costs ~20 ms and it holds no state between reads. */
+export function connect(): Promise<DuckDBConnection> {
+  connection ??= DuckDBInstance.create(':memory:').then(async (db) => {
+    const c = await db.connect();
+    // built into the bindings: LOAD, never INSTALL (no network here, nor for users behind a proxy)
+    await c.run('LOAD parquet');
+    await c.run('LOAD json');
+    return c;
+  });
   return connection;
 }
 
-function quote(s: string): string {
+export function quote(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-function ident(s: string): string {
+export function ident(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
@@ -36,22 +49,35 @@ function cleanDuckError(file: string, e: unknown): CapstanError {
   const line = /CSV Error on Line: (\d+)/.exec(msg)?.[1];
   const conv = /Error when converting column "([^"]+)"\. Could not convert string "([^"]*)" to '(\w+)'/.exec(msg);
   const name = basename(file);
-  if (conv) {
-    return invalid(`${name}${line ? ` line ${line}` : ''}: column "${conv[1]}" expects numbers but has "${conv[2].slice(0, 40)}"`);
+  if (conv) return invalid(`${name}${line ? ` line ${line}` : ''}: column "${conv[1]}" expects numbers but has "${conv[2].slice(0, 40)}"`);
+  if (/unterminated quote|quote.*not.*closed|Value with unterminated quote/i.test(msg)) return invalid(`${name}${line ? ` line ${line}` : ''}: unterminated quoted field`);
+  if (/Expected Number of Columns|too many columns|Too few columns|sniffing file|not possible to automatically detect/i.test(msg)) {
+    return invalid(`${name}${line ? ` line ${line}` : ''}: cannot parse as CSV (rows have different numbers of fields, or the quoting is broken)`);
   }
-  if (/sniffing file|not possible to automatically detect/.test(msg)) {
-    return invalid(`${name}: cannot parse as CSV (rows have different numbers of fields, or the quoting is broken)`);
-  }
+  if (/Invalid unicode|invalid UTF-8|not utf-8/i.test(msg)) return invalid(`${name}${line ? ` line ${line}` : ''}: the file is not valid UTF-8 text (convert it, e.g. with iconv -f latin1 -t utf-8)`);
   const first = msg.split('\n').find((l) => l.trim().length > 0) ?? msg;
   return invalid(`${name}${line ? ` line ${line}` : ''}: ${first.replace(/^[A-Za-z ]+Error: /, '')}`);
 }
 
-function readSql(file: string, opts: ReadOptions): string {
+export type FileFormat = 'csv' | 'parquet' | 'jsonl';
+
+export function formatOf(file: string): FileFormat {
   const ext = extname(file).toLowerCase();
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+  return 'csv';
+}
+
+/** The table function that reads a file (CSV: header, quoting, delimiter and BOM sniffed; UTF-8 enforced). */
+export function sourceSql(file: string, opts: ReadOptions = {}): string {
+  const format = formatOf(file);
+  if (format === 'parquet') return `read_parquet(${quote(file)})`;
+  if (format === 'jsonl') return `read_json_auto(${quote(file)}, format='newline_delimited')`;
   const parts = [quote(file), 'header=true'];
-  if (ext === '.csv') parts.push(`delim=','`);
+  // RFC 4180 for .csv: comma-separated, double-quoted; a quote left open is an error, not text
+  if (extname(file).toLowerCase() === '.csv') parts.push(`delim=','`, `quote='"'`, `escape='"'`);
   // BOOLEAN is left out on purpose: DuckDB would turn "Yes"/"No" targets into true/false and lose the user's labels.
-  parts.push(`auto_type_candidates=['BIGINT','DOUBLE','VARCHAR']`);
+  parts.push(`auto_type_candidates=['BIGINT','DOUBLE','DATE','TIMESTAMP','VARCHAR']`);
   if (opts.types && Object.keys(opts.types).length > 0) {
     const entries = Object.entries(opts.types).map(([k, t]) => `${quote(k)}: ${t === 'numeric' ? "'DOUBLE'" : "'VARCHAR'"}`);
     parts.push(`types={${entries.join(', ')}}`);
@@ -59,13 +85,7 @@ function readSql(file: string, opts: ReadOptions): string {
   return `read_csv(${parts.join(', ')})`;
 }
 
-/**
- * Read a CSV file into a columnar table through DuckDB: numbers as Float64 (NaN = missing), text dictionary-encoded.
- *
- * @example
- * const table = await readTable('examples/telco-churn/telco_churn.csv');
- */
-export async function readTable(file: string, opts: ReadOptions = {}): Promise<Table> {
+function checkFile(file: string): number {
   let size: number;
   try {
     const st = statSync(file);
@@ -76,36 +96,84 @@ export async function readTable(file: string, opts: ReadOptions = {}): Promise<T
     throw notFound(`file not found: ${file}`);
   }
   if (size === 0) throw invalid(`${basename(file)} is empty (0 bytes)`);
-  const db = await connect();
-  const source = readSql(file, opts);
-  let described: unknown[][];
+  return size;
+}
+
+export interface LoadedFile {
+  conn: DuckDBConnection;
+  /** quoted name of a temporary table holding the file */
+  table: string;
+  columns: { name: string; type: string }[];
+  rows: number;
+  drop(): Promise<void>;
+}
+
+/**
+ * Parse a file once into a temporary DuckDB table (so profiling and validation run as SQL over columns, never as JavaScript
+ * rows), checking size, column count and a header-only file. Call `drop()` when done.
+ */
+export async function loadFile(file: string, opts: ReadOptions = {}): Promise<LoadedFile> {
+  checkFile(file);
+  const conn = await connect();
+  const table = `capstan_t${++tableCounter}`;
+  const source = sourceSql(file, opts);
+  const sample = opts.sampleRows ? ` USING SAMPLE reservoir(${Math.floor(opts.sampleRows)} ROWS) REPEATABLE (0)` : '';
   try {
-    described = (await db.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowsJS() as unknown[][];
+    await conn.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${source}${sample}`);
   } catch (e) {
     throw cleanDuckError(file, e);
   }
-  const names = described.map((r) => String(r[0]));
-  const numeric = described.map((r) => NUMERIC_TYPES.test(String(r[1])));
-  const select = names.map((n, i) => (numeric[i] ? `CAST(${ident(n)} AS DOUBLE)` : `CAST(${ident(n)} AS VARCHAR)`));
-  let cols: unknown[][];
-  try {
-    const reader = await db.runAndReadAll(`SELECT ${select.join(', ')} FROM ${source}`);
-    cols = reader.getColumnsJS() as unknown[][];
-  } catch (e) {
-    throw cleanDuckError(file, e);
+  const drop = async () => {
+    await conn.run(`DROP TABLE IF EXISTS ${table}`);
+  };
+  const described = (await conn.runAndReadAll(`DESCRIBE ${table}`)).getRowsJS() as unknown[][];
+  const columns = described.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+  const max = opts.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  if (columns.length > max) {
+    await drop();
+    throw invalid(`${basename(file)} has ${columns.length} columns; the limit is ${max} (raise it with --max-columns)`);
   }
-  const rows = cols.length > 0 ? cols[0].length : 0;
-  const columns: Column[] = names.map((name, i) => {
-    const raw = cols[i] ?? [];
-    if (numeric[i]) {
-      const values = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) {
-        const v = raw[r];
-        values[r] = v === null || v === undefined ? NaN : (v as number);
+  const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJS()[0][0]);
+  return { conn, table, columns, rows, drop };
+}
+
+export function isNumericType(t: string): boolean {
+  return NUMERIC_TYPES.test(t);
+}
+
+export function isTemporalType(t: string): boolean {
+  return TEMPORAL_TYPES.test(t);
+}
+
+/**
+ * Read a file into a columnar table through DuckDB: numbers as Float64 (NaN = missing), dates as epoch milliseconds, text
+ * dictionary-encoded.
+ *
+ * @example
+ * const table = await readTable('examples/telco-churn/telco_churn.csv');
+ */
+export async function readTable(file: string, opts: ReadOptions = {}): Promise<Table> {
+  const loaded = await loadFile(file, opts);
+  try {
+    const select = loaded.columns.map((c) =>
+      isNumericType(c.type) ? `CAST(${ident(c.name)} AS DOUBLE)` : isTemporalType(c.type) ? `CAST(epoch_ms(CAST(${ident(c.name)} AS TIMESTAMP)) AS DOUBLE)` : `CAST(${ident(c.name)} AS VARCHAR)`,
+    );
+    const cols = (await loaded.conn.runAndReadAll(`SELECT ${select.join(', ')} FROM ${loaded.table}`)).getColumnsJS() as unknown[][];
+    const rows = loaded.rows;
+    const columns: Column[] = loaded.columns.map((c, i) => {
+      const raw = cols[i] ?? [];
+      if (isNumericType(c.type) || isTemporalType(c.type)) {
+        const values = new Float64Array(rows);
+        for (let r = 0; r < rows; r++) {
+          const v = raw[r];
+          values[r] = v === null || v === undefined ? NaN : (v as number);
+        }
+        return numericColumn(c.name, values);
       }
-      return numericColumn(name, values);
-    }
-    return encodeStrings(name, raw as (string | null)[]);
-  });
-  return { rows, columns };
+      return encodeStrings(c.name, raw as (string | null)[]);
+    });
+    return { rows, columns };
+  } finally {
+    await loaded.drop();
+  }
 }

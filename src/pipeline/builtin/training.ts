@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { FeatureSpec, Task } from '../../core/schema.ts';
 import { takeRows, type Table } from '../../core/table.ts';
-import { fileSha256, inferFeatures, prepareTarget, profileTable, readTable, trainTestSplit, type PreparedTarget, type Split, type TableProfile } from '../../data/index.ts';
+import { fileSha256, inferFeatures, prepareTarget, profileFile, readTable, trainTestSplit, type PreparedTarget, type Split } from '../../data/index.ts';
 import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type TabularModel, type TrainSpec } from '../../learn/index.ts';
 import { buildBaseline } from '../../monitor/index.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
@@ -61,12 +61,12 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
       run: async (i, ctx) => {
         const target = prepareTarget(i.table as Table, o.target, o.task, basename(o.file));
         const features = inferFeatures(target.features, basename(o.file));
-        const profile = profileTable(i.table as Table);
+        const profile = await profileFile(o.file);
         const numeric = features.filter((f) => f.kind === 'numeric').length;
         ctx.log(`task ${target.spec.task}${target.spec.classes ? ` (classes: ${target.spec.classes.join(', ')})` : ''}; ${features.length} features: ${numeric} numeric, ${features.length - numeric} categorical`);
         if (target.droppedMissingTarget > 0) ctx.log(`dropped ${target.droppedMissingTarget} rows with no target value`);
         for (const c of profile.columns) {
-          const detail = c.type === 'numeric' ? `range ${fmt(c.min!)}..${fmt(c.max!)}, mean ${fmt(c.mean!)}` : `${c.distinct} categories: ${c.top!.slice(0, 4).map((t) => t.value).join(', ')}${c.distinct > 4 ? ', ...' : ''}`;
+          const detail = c.mean !== null ? `range ${fmt(c.min!)}..${fmt(c.max!)}, mean ${fmt(c.mean)}` : `${c.distinct} values: ${(c.top ?? []).slice(0, 4).map((t) => t.value).join(', ')}${c.distinct > 4 ? ', ...' : ''}`;
           ctx.log(`  ${c.name.padEnd(20)} ${c.type.padEnd(11)} missing ${String(c.missing).padStart(5)}  ${detail}`);
         }
         return { target, features, profile };
@@ -215,4 +215,3 @@ function logConfusion(log: (m: string) => void, m: number[][], classes: string[]
   m.forEach((row, i) => log(classes[i].padStart(w) + row.map((v) => String(v).padStart(w)).join('')));
 }
 
-export type { TableProfile };

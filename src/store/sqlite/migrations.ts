@@ -37,4 +37,12 @@ CREATE TABLE audit_events (
   entity TEXT NOT NULL, detail TEXT NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: 'dataset schema and profile',
+    sql: `
+ALTER TABLE datasets ADD COLUMN schema TEXT;
+ALTER TABLE datasets ADD COLUMN profile TEXT;
+`,
+  },
 ];

@@ -33,6 +33,8 @@ function toDataset(r: Row): DatasetVersion {
     rows: r.rows as number,
     columns: r.columns as number,
     createdAt: r.created_at as number,
+    ...(r.schema ? { schema: JSON.parse(r.schema as string) as unknown } : {}),
+    ...(r.profile ? { profile: JSON.parse(r.profile as string) as unknown } : {}),
   };
 }
 
@@ -166,17 +168,32 @@ export class SqliteMetadataStore implements MetadataStore {
     }));
   }
 
-  async registerDataset(input: { name: string; contentHash: string; source: string; rows: number; columns: number }): Promise<DatasetVersion> {
+  async registerDataset(input: { name: string; contentHash: string; source: string; rows: number; columns: number; schema?: unknown; profile?: unknown }): Promise<DatasetVersion> {
     return this.db.transaction(() => {
       const existing = this.db.prepare('SELECT * FROM datasets WHERE name = ? AND content_hash = ?').get(input.name, input.contentHash) as Row | undefined;
       if (existing) return toDataset(existing);
       const next = ((this.db.prepare('SELECT MAX(version) AS v FROM datasets WHERE name = ?').get(input.name) as Row).v as number | null) ?? 0;
       const id = newId();
       this.db
-        .prepare('INSERT INTO datasets (id, name, version, content_hash, source, rows, columns, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(id, input.name, next + 1, input.contentHash, input.source, input.rows, input.columns, Date.now());
+        .prepare('INSERT INTO datasets (id, name, version, content_hash, source, rows, columns, created_at, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(id, input.name, next + 1, input.contentHash, input.source, input.rows, input.columns, Date.now(), input.schema === undefined ? null : JSON.stringify(input.schema), input.profile === undefined ? null : JSON.stringify(input.profile));
       return toDataset(this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as Row);
     }).immediate();
+  }
+
+  async listDatasets(name?: string): Promise<DatasetVersion[]> {
+    const rows = name
+      ? (this.db.prepare('SELECT * FROM datasets WHERE name = ? ORDER BY version DESC').all(name) as Row[])
+      : (this.db.prepare('SELECT * FROM datasets d WHERE version = (SELECT MAX(version) FROM datasets WHERE name = d.name) ORDER BY name').all() as Row[]);
+    return rows.map(toDataset);
+  }
+
+  async getDataset(name: string, version?: number): Promise<DatasetVersion> {
+    const r = (version === undefined
+      ? this.db.prepare('SELECT * FROM datasets WHERE name = ? ORDER BY version DESC LIMIT 1').get(name)
+      : this.db.prepare('SELECT * FROM datasets WHERE name = ? AND version = ?').get(name, version)) as Row | undefined;
+    if (!r) throw notFound(version === undefined ? `dataset "${name}" not found` : `dataset "${name}" has no version ${version}`);
+    return toDataset(r);
   }
 
   async linkRunDataset(runId: string, datasetId: string, role: string): Promise<void> {

@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { invalid } from '../../core/errors.ts';
+import { domainOf, inferSchema, loadFile, parseSchema, profileFile, registerDatasetFile, validateFile, type FileProfile } from '../../data/index.ts';
+import { profileLoaded } from '../../data/ingest/duckdb-profile.ts';
+import { parseIntOption, stores } from '../common.ts';
+
+function fmt(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '-';
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 ? v.toFixed(1) : v.toPrecision(4);
+}
+
+function limits(o: { maxColumns?: string }) {
+  return o.maxColumns ? { maxColumns: parseIntOption('--max-columns', o.maxColumns, 1, 100_000) } : {};
+}
+
+function printProfile(p: FileProfile): void {
+  process.stdout.write(`${p.file}: ${p.rows} rows, ${p.columns.length} columns\n`);
+  process.stdout.write(`${'COLUMN'.padEnd(22)} ${'TYPE'.padEnd(11)} ${'MISSING'.padStart(8)} ${'DISTINCT'.padStart(9)}  SUMMARY\n`);
+  for (const c of p.columns) {
+    const summary = c.mean !== null ? `mean ${fmt(c.mean)}, std ${fmt(c.std)}, min ${fmt(c.min)}, median ${fmt(c.quantiles?.['0.5'] ?? null)}, max ${fmt(c.max)}` : `top: ${(c.top ?? []).slice(0, 3).map((t) => `${t.value} (${t.count})`).join(', ')}`;
+    process.stdout.write(`${c.name.slice(0, 22).padEnd(22)} ${c.type.padEnd(11)} ${String(c.missing).padStart(8)} ${String(c.distinct).padStart(9)}  ${summary}\n`);
+  }
+}
+
+async function baselineOf(path: string): Promise<FileProfile> {
+  if (path.toLowerCase().endsWith('.json')) {
+    const text = readFileSync(path, 'utf8');
+    try {
+      const p = JSON.parse(text) as FileProfile;
+      if (Array.isArray(p.columns) && typeof p.rows === 'number') return p;
+    } catch {
+      // fall through to the error below
+    }
+    throw invalid(`--baseline ${path} is neither a profile (capstan data profile --json) nor a data file`);
+  }
+  return profileFile(path);
+}
+
+export function dataCommand(program: Command): void {
+  const data = program.command('data').description('profile, infer schemas for, validate and version datasets (CSV, Parquet, JSON lines)');
+  data
+    .command('profile')
+    .argument('<file>')
+    .description('per-column statistics: count, missing, distinct, mean, std, range, quantiles, histogram, top values')
+    .option('--json', 'print one JSON document')
+    .option('--max-columns <n>', 'refuse files with more columns')
+    .action(async (file: string, o: { json?: boolean; maxColumns?: string }) => {
+      const p = await profileFile(file, limits(o));
+      if (o.json) process.stdout.write(JSON.stringify(p, null, 1) + '\n');
+      else printProfile(p);
+    });
+  data
+    .command('schema')
+    .argument('<file>')
+    .description('infer an editable schema (types, nullability, category domains, ranges)')
+    .option('--out <file>', 'write the schema here instead of stdout')
+    .option('--max-columns <n>', 'refuse files with more columns')
+    .action(async (file: string, o: { out?: string; maxColumns?: string }) => {
+      const f = await loadFile(file, limits(o));
+      try {
+        const p = await profileLoaded(f, basename(file));
+        const domains = new Map<string, string[] | null>();
+        for (const c of p.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
+        const text = JSON.stringify(inferSchema(p, domains), null, 1) + '\n';
+        if (o.out) {
+          writeFileSync(o.out, text);
+          process.stdout.write(`wrote the schema of ${p.columns.length} columns to ${o.out}\n`);
+        } else process.stdout.write(text);
+      } finally {
+        await f.drop();
+      }
+    });
+  data
+    .command('validate')
+    .argument('<file>')
+    .description('report anomalies against a schema (and a baseline); exits 1 when one is an error')
+    .requiredOption('--schema <file>', 'schema.json from capstan data schema')
+    .option('--baseline <file>', 'a profile JSON or a data file to test distribution shift against')
+    .option('--target <col>', 'also look for features that leak the target')
+    .option('--psi-warn <x>', 'PSI warning threshold', '0.1')
+    .option('--psi-error <x>', 'PSI error threshold', '0.25')
+    .option('--js-warn <x>', 'Jensen-Shannon distance warning threshold', '0.1')
+    .option('--json', 'print one JSON document')
+    .option('--max-columns <n>', 'refuse files with more columns')
+    .action(async (file: string, o: { schema: string; baseline?: string; target?: string; psiWarn: string; psiError: string; jsWarn: string; json?: boolean; maxColumns?: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(o.schema, 'utf8');
+      } catch {
+        throw invalid(`cannot read --schema ${o.schema}`);
+      }
+      const schema = parseSchema(text, basename(o.schema));
+      const num = (name: string, v: string) => {
+        const x = Number(v);
+        if (!(x >= 0)) throw invalid(`${name} must be a number >= 0, got "${v}"`);
+        return x;
+      };
+      const report = await validateFile(file, schema, {
+        ...limits(o),
+        baseline: o.baseline ? await baselineOf(o.baseline) : undefined,
+        target: o.target,
+        psiWarn: num('--psi-warn', o.psiWarn),
+        psiError: num('--psi-error', o.psiError),
+        jsWarn: num('--js-warn', o.jsWarn),
+      });
+      if (o.json) {
+        const { profile: _profile, ...rest } = report;
+        process.stdout.write(JSON.stringify(rest, null, 1) + '\n');
+      } else {
+        process.stdout.write(`${report.file}: ${report.rows} rows, ${report.errors} errors, ${report.warnings} warnings\n`);
+        for (const a of report.anomalies) process.stdout.write(`  ${a.severity.toUpperCase().padEnd(7)} ${a.kind.padEnd(18)} ${a.message}\n`);
+      }
+      if (report.errors > 0) process.exitCode = 1;
+    });
+  data
+    .command('register')
+    .argument('<file>')
+    .description('store a dataset version (content hash, schema, profile); the same content is the same version')
+    .requiredOption('--name <name>', 'dataset name')
+    .option('--json', 'print one JSON document')
+    .action(async (file: string, o: { name: string; json?: boolean }) => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(o.name)) throw invalid(`dataset name "${o.name.slice(0, 80)}" must be 1-128 letters, digits, '.', '_' or '-'`);
+      const s = stores();
+      try {
+        const v = await registerDatasetFile(s.metadata, file, o.name);
+        if (o.json) process.stdout.write(JSON.stringify({ name: v.name, version: v.version, contentHash: v.contentHash, rows: v.rows, columns: v.columns }, null, 1) + '\n');
+        else process.stdout.write(`dataset ${v.name} version ${v.version}: ${v.rows} rows, ${v.columns} columns, ${v.contentHash}\n`);
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  data
+    .command('list')
+    .description('registered datasets (latest version of each)')
+    .option('--json', 'print one JSON document')
+    .action(async (o: { json?: boolean }) => {
+      const s = stores();
+      try {
+        const list = (await s.metadata.listDatasets()).map(({ schema: _s, profile: _p, ...d }) => d);
+        if (o.json) process.stdout.write(JSON.stringify({ datasets: list }, null, 1) + '\n');
+        else if (list.length === 0) process.stdout.write('no registered datasets (register one with: capstan data register FILE --name NAME)\n');
+        else for (const d of list) process.stdout.write(`${d.name.padEnd(24)} v${String(d.version).padEnd(4)} ${String(d.rows).padStart(9)} rows  ${d.contentHash.slice(0, 19)}...  ${d.source}\n`);
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  data
+    .command('show')
+    .argument('<ref>', 'NAME or NAME:version')
+    .description('a dataset version with its schema and profile')
+    .action(async (ref: string) => {
+      const [name, v] = ref.split(':');
+      const version = v === undefined ? undefined : parseIntOption('version', v, 1, 2 ** 31);
+      const s = stores();
+      try {
+        process.stdout.write(JSON.stringify(await s.metadata.getDataset(name, version), null, 1) + '\n');
+      } finally {
+        await s.metadata.close();
+      }
+    });
+}
