@@ -4,3 +4,4 @@ export * from './random.ts';
 export * from './table.ts';
 export * from './schema.ts';
 export * from './config.ts';
+export * from './search.ts';

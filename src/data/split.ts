@@ -9,6 +9,18 @@ export interface Split {
   test: Uint32Array;
 }
 
+/** Row indexes per stratum (one group of all rows without strata), in row order. */
+function byStratum(rows: number, strata?: ArrayLike<number>): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < rows; i++) {
+    const key = strata ? strata[i] : 0;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(i);
+  }
+  return groups;
+}
+
 function sorted(a: number[]): Uint32Array {
   return Uint32Array.from(a).sort();
 }
@@ -26,13 +38,7 @@ export function trainTestSplit(rows: number, opts: { testFraction: number; seed:
   const rng = new Rng(seed);
   const train: number[] = [];
   const test: number[] = [];
-  const groups = new Map<number, number[]>();
-  for (let i = 0; i < rows; i++) {
-    const key = strata ? strata[i] : 0;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(i);
-  }
+  const groups = byStratum(rows, strata);
   for (const key of [...groups.keys()].sort((a, b) => a - b)) {
     const members = rng.shuffle(groups.get(key)!);
     const nTest = Math.round(members.length * testFraction);
@@ -48,13 +54,7 @@ export function kFold(rows: number, k: number, seed: number, strata?: ArrayLike<
   if (rows < k) throw invalid(`cv=${k} needs at least ${k} rows, got ${rows}`);
   const rng = new Rng(seed);
   const fold = new Int32Array(rows);
-  const groups = new Map<number, number[]>();
-  for (let i = 0; i < rows; i++) {
-    const key = strata ? strata[i] : 0;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(i);
-  }
+  const groups = byStratum(rows, strata);
   let offset = 0;
   for (const key of [...groups.keys()].sort((a, b) => a - b)) {
     const members = rng.shuffle(groups.get(key)!);

@@ -1,3 +1,4 @@
+import { binOf } from '../core/search.ts';
 import type { FeatureSpec } from '../core/schema.ts';
 import { columnByName, type Column, type Table } from '../core/table.ts';
 
@@ -12,17 +13,6 @@ export type FeatureBaseline =
   | { name: string; kind: 'categorical'; categories: string[]; proportions: number[] };
 
 const DECILES = 10;
-
-function lowerBound(edges: number[], v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (v <= edges[mid]) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
 
 function quantileEdges(values: Float64Array): number[] {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort();
@@ -43,7 +33,7 @@ export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array)
     const parsed = col.kind === 'categorical' ? col.categories.map(Number) : undefined;
     for (let i = 0; i < n; i++) {
       const v = col.kind === 'numeric' ? col.values[i] : col.codes[i] < 0 ? NaN : parsed![col.codes[i]];
-      counts[Number.isNaN(v) ? missing : lowerBound(b.edges, v)]++;
+      counts[Number.isNaN(v) ? missing : binOf(b.edges, v)]++;
     }
     return;
   }

@@ -1,4 +1,5 @@
 import type { Rng } from '../../core/random.ts';
+import { binOf } from '../../core/search.ts';
 import type { FeatureMatrix } from '../matrix.ts';
 
 /** Bin 255 of every feature holds missing values, so a histogram slot layout of 256 per feature fits every feature. */
@@ -47,17 +48,6 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
   return Float64Array.from(edges);
 }
 
-function binIndex(edges: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (v <= edges[mid]) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
 /**
  * Discretise every feature into at most 255 bins (numeric: quantiles of a sample; categorical: the code itself, codes past 254
  * count as missing), so split finding scans small histograms instead of sorted values. Bins are stored row-major (row r's
@@ -83,7 +73,7 @@ export function binMatrix(m: FeatureMatrix, rng: Rng): { mappers: BinMapper[]; b
       const edges = numericEdges(col, rng);
       for (let i = 0; i < m.rows; i++) {
         const v = col[i];
-        out[i] = Number.isNaN(v) ? MISSING_BIN : binIndex(edges, v);
+        out[i] = Number.isNaN(v) ? MISSING_BIN : binOf(edges, v);
       }
       mappers.push({ kind: 'numeric', nBins: edges.length + 1, edges });
     }
@@ -101,7 +91,7 @@ export function binRows(m: FeatureMatrix, mappers: BinMapper[]): Uint8Array {
     const mp = mappers[f];
     for (let i = 0; i < m.rows; i++) {
       const v = col[i];
-      out[i * F + f] = Number.isNaN(v) ? MISSING_BIN : mp.kind === 'categorical' ? (v >= 0 && v < mp.nBins ? v : MISSING_BIN) : binIndex(mp.edges, v);
+      out[i * F + f] = Number.isNaN(v) ? MISSING_BIN : mp.kind === 'categorical' ? (v >= 0 && v < mp.nBins ? v : MISSING_BIN) : binOf(mp.edges, v);
     }
   }
   return out;
