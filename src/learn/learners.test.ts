@@ -63,3 +63,20 @@ describe('enum parameters', () => {
     assert.throws(() => resolveParams(LEARNERS.linear, { C: 'big' }), /parameter C must be a number, got big/);
   });
 });
+
+describe('gbdt on two threads', () => {
+  it('builds histograms on a helper thread and grows exactly the trees one thread grows (integer histogram sums)', async () => {
+    const { fitGbdt, GBDT_DEFAULTS } = await import('./gbdt/gbdt.ts');
+    const { predictRaw } = await import('./trees/forest.ts');
+    const { Rng } = await import('../core/random.ts');
+    const n = 60_000;
+    const rng = new Rng(3);
+    const cols = Array.from({ length: 6 }, () => Float64Array.from({ length: n }, () => rng.next()));
+    const y = Float64Array.from({ length: n }, (_, i) => (cols[0][i] + cols[1][i] * cols[2][i] + 0.3 * rng.next() > 0.9 ? 1 : 0));
+    const X = { rows: n, columns: cols, kinds: cols.map(() => 'numeric' as const), nCategories: cols.map(() => 0), names: cols.map((_, i) => `f${i}`) };
+    const params = { ...GBDT_DEFAULTS, nEstimators: 8, earlyStopping: 0 };
+    const one = fitGbdt(X, y, 'binary', 2, params, 1);
+    const two = fitGbdt(X, y, 'binary', 2, params, 2);
+    assert.deepEqual(predictRaw(two, X), predictRaw(one, X));
+  });
+});

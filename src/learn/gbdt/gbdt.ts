@@ -165,7 +165,7 @@ function holdout(y: Float64Array, task: Task, fraction: number, rng: Rng): { tra
  * @example
  * const forest = fitGbdt(X, y, 'binary', 2, { ...GBDT_DEFAULTS, seed: 1 });
  */
-export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nClasses: number, params: GbdtParams = GBDT_DEFAULTS): Forest {
+export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nClasses: number, params: GbdtParams = GBDT_DEFAULTS, threads = 1): Forest {
   checkParams(params);
   if (Xall.rows === 0) throw invalid('cannot train on an empty training set (0 rows)');
   if (yAll.length !== Xall.rows) throw invalid(`target has ${yAll.length} values for ${Xall.rows} rows`);
@@ -198,7 +198,6 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   const raw = new Float64Array(n * K);
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
   const gh = new Float64Array(2 * n);
-  const idx = new Uint32Array(n);
   const usable = Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
   const grower = new TreeGrower(bins, columns, mappers, {
     maxLeafNodes: params.maxLeafNodes,
@@ -211,11 +210,18 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     catSmooth: 10,
     catL2: 0,
     maxDeltaStep: params.maxDeltaStep > 0 ? params.maxDeltaStep : params.maxDeltaStep === 0 ? 0 : task === 'regression' ? 0 : 10,
-  }, n);
+  }, n, threads);
+  try {
+    return boost();
+  } finally {
+    grower.close();
+  }
+  function boost(): Forest {
   const trees: BinTree[] = [];
   const treeOutput: number[] = [];
   const step = new Float64Array(n * K);
   const prob = new Float64Array(task === 'multiclass' ? n * K : 0);
+  const idx = grower.rowOrder(n);
   const inBag = new Uint8Array(n);
   const nSub = Math.max(1, Math.round(params.subsample * n));
   const nCols = Math.max(1, Math.round(params.colsample * usable.length));
@@ -255,4 +261,5 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   }
   const rounds = valid ? Math.max(1, bestRounds) : trees.length / K;
   return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, X.nCategories, base);
+  }
 }

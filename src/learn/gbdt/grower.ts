@@ -1,5 +1,7 @@
 import type { Rng } from '../../core/random.ts';
 import { MISSING_BIN, type BinMapper } from '../trees/binning.ts';
+import { buildHistogram } from './histogram.ts';
+import { ParallelHistogram } from './parallel.ts';
 import type { BinTree } from '../trees/flatten.ts';
 
 export type { BinTree };
@@ -20,6 +22,8 @@ export interface GrowParams {
 }
 
 const EMPTY = new Float64Array(0);
+/** a helper thread pays off only on tables where histograms dominate */
+const PARALLEL_MIN_ROWS = 50_000;
 /** largest integer a double holds exactly is 2^53; keep a bit of margin */
 const EXACT_BITS = 52;
 
@@ -66,6 +70,7 @@ export class TreeGrower {
   private readonly nFeatures: number;
   private readonly tmp: Uint32Array;
   private readonly packed: Float64Array;
+  private readonly parallel: ParallelHistogram | null;
   private readonly histPool: Float64Array[] = [];
   private readonly slot: number;
   private readonly stride: number;
@@ -81,12 +86,14 @@ export class TreeGrower {
     private readonly mappers: BinMapper[],
     private readonly params: GrowParams,
     rows: number,
+    threads = 1,
   ) {
     this.nFeatures = mappers.length;
     this.tmp = new Uint32Array(rows);
-    this.packed = new Float64Array(rows);
     this.slot = params.minSamplesLeaf > 1 ? 2 : 1;
     this.stride = 256 * this.slot;
+    this.parallel = threads > 1 && rows >= PARALLEL_MIN_ROWS ? new ParallelHistogram(bins, rows, this.nFeatures, this.slot) : null;
+    this.packed = this.parallel ? this.parallel.packed : new Float64Array(rows);
   }
 
   private takeHist(): Float64Array {
@@ -140,49 +147,8 @@ export class TreeGrower {
   }
 
   private buildHist(hist: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array): void {
-    if (this.slot === 1) this.histPacked(hist, idx, start, end, features);
-    else this.histPackedCounts(hist, idx, start, end, features);
-  }
-
-  private histPacked(hist: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array): void {
-    const { bins, packed } = this;
-    const F = this.nFeatures;
-    const nf = features.length;
-    if (nf === F) {
-      for (let i = start; i < end; i++) {
-        const r = idx[i];
-        const v = packed[r];
-        const row = r * F;
-        for (let f = 0, base = 0; f < F; f++, base += 256) hist[base + bins[row + f]] += v;
-      }
-      return;
-    }
-    for (let i = start; i < end; i++) {
-      const r = idx[i];
-      const v = packed[r];
-      const row = r * F;
-      for (let j = 0; j < nf; j++) {
-        const f = features[j];
-        hist[f * 256 + bins[row + f]] += v;
-      }
-    }
-  }
-
-  private histPackedCounts(hist: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array): void {
-    const { bins, packed } = this;
-    const F = this.nFeatures;
-    const nf = features.length;
-    for (let i = start; i < end; i++) {
-      const r = idx[i];
-      const v = packed[r];
-      const row = r * F;
-      for (let j = 0; j < nf; j++) {
-        const f = features[j];
-        const s = f * 512 + (bins[row + f] << 1);
-        hist[s] += v;
-        hist[s + 1] += 1;
-      }
-    }
+    if (this.parallel) this.parallel.build(hist, start, end, features);
+    else buildHistogram(hist, this.bins, this.nFeatures, this.packed, idx, start, end, features, features.length, this.slot);
   }
 
   /** Decode a packed sum into [G, H] in gradient units. */
@@ -356,6 +322,16 @@ export class TreeGrower {
    * Grow a tree over rows idx[0..n); on return idx is permuted so each leaf's rows are contiguous, and `leaves` lists
    * [start, end, value] so the caller can update its raw scores without walking the tree.
    */
+  /** The row-order array to pass to grow(): shared with the helper thread when there is one. */
+  rowOrder(rows: number): Uint32Array {
+    return this.parallel ? this.parallel.idx : new Uint32Array(rows);
+  }
+
+  /** Stop the helper thread, if any. */
+  close(): void {
+    this.parallel?.close();
+  }
+
   grow(idx: Uint32Array, n: number, gh: Float64Array, features: Int32Array, rng: Rng): { tree: BinTree; leaves: [number, number, number][] } {
     const p = this.params;
     const tree: BinTree = { feature: [-1], lut: [null], bin: [-1], left: [-1], right: [-1], value: [0] };

@@ -59,8 +59,8 @@ export const gbdtLearner: Learner<GbdtParams> = {
     { name: 'n_iter_no_change', key: 'nIterNoChange', type: 'int', min: 1, default: GBDT_DEFAULTS.nIterNoChange },
     { name: 'max_delta_step', key: 'maxDeltaStep', type: 'float', min: -1, default: GBDT_DEFAULTS.maxDeltaStep },
   ],
-  fit(X, y, info, params, seed) {
-    return fitted(fitGbdt(X, y, info.task, info.nClasses, { ...params, seed }), info.task, info.nClasses);
+  fit(X, y, info, params, seed, threads) {
+    return fitted(fitGbdt(X, y, info.task, info.nClasses, { ...params, seed }, threads), info.task, info.nClasses);
   },
   load(_meta, arrays, nFeatures, info) {
     return fitted(forestFromArrays(arrays, nFeatures), info.task, info.nClasses);
