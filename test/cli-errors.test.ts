@@ -94,3 +94,25 @@ describe('capstan train --learner', () => {
     assertUserError(cli(['train', penguins, '--target', 'body_mass_g', '--learner', 'bayes', '--task', 'regression'], home), /learner bayes does not support regression/);
   });
 });
+
+describe('dates as features', () => {
+  it('a weekend effect is learned from the date column (its calendar parts), and predict reads dates', () => {
+    const home = tempHome();
+    const lines = ['day,x,busy'];
+    for (let i = 0; i < 600; i++) {
+      const d = new Date(Date.UTC(2024, 0, 1) + i * 86_400_000);
+      const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6;
+      lines.push(`${d.toISOString().slice(0, 10)},${(i * 7919) % 100},${weekend ? 'yes' : 'no'}`);
+    }
+    const file = writeTemp('days.csv', lines.join('\n') + '\n');
+    const r = cli(['train', file, '--target', 'busy', '--cv', '3', '--register', 'days', '--json'], home);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(JSON.parse(r.stdout).cv.mean > 0.99, r.stdout);
+    const input = writeTemp('new-days.csv', 'day,x\n2026-11-28,5\n2026-11-30,5\n');
+    const out = writeTemp('scored.csv', '');
+    const p = cli(['predict', '--model', 'days', '--input', input, '--output', out], home);
+    assert.equal(p.status, 0, p.stderr);
+    // 2026-11-28 is a Saturday, 2026-11-30 a Monday
+    assert.deepEqual(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]), ['yes', 'no']);
+  });
+});

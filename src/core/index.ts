@@ -5,3 +5,4 @@ export * from './table.ts';
 export * from './schema.ts';
 export * from './config.ts';
 export * from './search.ts';
+export * from './datetime.ts';

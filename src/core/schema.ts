@@ -6,6 +6,8 @@ export interface NumericFeature {
   kind: 'numeric';
   /** integer-valued in the training data (served as INT64 or FP64) */
   integer: boolean;
+  /** a date or timestamp (epoch milliseconds); learners see its parts (year, month, day, weekday, hour) as well */
+  datetime?: boolean;
   min: number;
   max: number;
   missing: number;

@@ -6,6 +6,8 @@ export interface NumericColumn {
   kind: 'numeric';
   name: string;
   values: Float64Array;
+  /** dates and timestamps, as epoch milliseconds (UTC) */
+  temporal?: boolean;
 }
 
 export interface CategoricalColumn {
@@ -77,7 +79,7 @@ export function takeRows(table: Table, rows: ArrayLike<number>): Table {
     if (col.kind === 'numeric') {
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = col.values[rows[i]];
-      return numericColumn(col.name, out);
+      return { ...col, values: out };
     }
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = col.codes[rows[i]];

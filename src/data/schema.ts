@@ -38,7 +38,7 @@ export function inferFeatures(table: Table, file = 'input'): FeatureSpec[] {
         if (v > max) max = v;
         if (integer && !Number.isInteger(v)) integer = false;
       }
-      return { name: col.name, kind: 'numeric', integer, min: min === Infinity ? NaN : min, max: max === -Infinity ? NaN : max, missing };
+      return { name: col.name, kind: 'numeric', integer, min: min === Infinity ? NaN : min, max: max === -Infinity ? NaN : max, missing, ...(col.temporal ? { datetime: true } : {}) };
     }
     rejectMostlyNumeric(col, file);
     let missing = 0;

@@ -39,3 +39,12 @@ describe('parseInferRequest', () => {
     });
   }
 });
+
+describe('parseInferRequest with a date feature', () => {
+  const sigDate: FeatureSpec[] = [{ name: 'day', kind: 'numeric', integer: true, min: 0, max: 1, missing: 0, datetime: true }];
+  it('accepts ISO 8601 text and rejects other text, naming the input', () => {
+    const { table } = parseInferRequest({ inputs: [{ name: 'day', datatype: 'BYTES', shape: [1], data: ['2026-11-28'] }] }, sigDate);
+    assert.equal(table.columns[0].kind, 'categorical');
+    assert.throws(() => parseInferRequest({ inputs: [{ name: 'day', datatype: 'BYTES', shape: [1], data: ['someday'] }] }, sigDate), /input "day": value 0 is not an ISO 8601 date/);
+  });
+});

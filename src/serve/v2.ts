@@ -33,7 +33,8 @@ function flatten(data: unknown[], name: string, depth = 0): unknown[] {
 
 /** The V2 datatype a feature is served as. */
 export function datatypeOf(f: FeatureSpec): 'FP64' | 'INT64' | 'BYTES' {
-  return f.kind === 'categorical' ? 'BYTES' : f.integer ? 'INT64' : 'FP64';
+  // dates travel as ISO 8601 text
+  return f.kind === 'categorical' || (f.kind === 'numeric' && f.datetime) ? 'BYTES' : f.integer ? 'INT64' : 'FP64';
 }
 
 /**
@@ -69,7 +70,16 @@ export function parseInferRequest(body: unknown, signature: FeatureSpec[]): { ta
     if (data.length !== n) throw invalid(`input "${name}": shape says ${n} values but data has ${data.length}`);
     if (rows >= 0 && n !== rows) throw invalid(`input "${name}" has ${n} rows but other inputs have ${rows}`);
     rows = n;
-    if (f.kind === 'numeric') {
+    if (f.kind === 'numeric' && f.datetime && t.datatype === 'BYTES') {
+      const values = new Array<string | null>(n);
+      for (let r = 0; r < n; r++) {
+        const v = data[r];
+        if (v === null) values[r] = null;
+        else if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) values[r] = v;
+        else throw invalid(`input "${name}": value ${r} is not an ISO 8601 date`);
+      }
+      given.set(name, encodeStrings(name, values));
+    } else if (f.kind === 'numeric') {
       if (!NUMERIC_TYPES.has(t.datatype)) throw invalid(`input "${name}": datatype must be numeric (FP64, INT64, ...), got ${t.datatype.slice(0, 16)}`);
       const values = new Float64Array(n);
       for (let r = 0; r < n; r++) {

@@ -20,7 +20,8 @@ export function predictCommand(program: Command): void {
       const s = parseModelRef(o.model).kind === 'dir' ? null : stores();
       try {
         const loaded = await loadModel(s, o.model);
-        const types: Record<string, ColumnParse> = Object.fromEntries(loaded.manifest.signature.inputs.map((f) => [f.name, f.kind]));
+        // dates are left to the reader's detection; everything else is parsed as the model expects
+        const types: Record<string, ColumnParse> = Object.fromEntries(loaded.manifest.signature.inputs.filter((f) => !(f.kind === 'numeric' && f.datetime)).map((f) => [f.name, f.kind]));
         const table = await readTable(o.input, { types });
         const p = predictTable(loaded.model, table);
         const classes = loaded.manifest.target.classes;

@@ -168,7 +168,9 @@ export async function readTable(file: string, opts: ReadOptions = {}): Promise<T
           const v = raw[r];
           values[r] = v === null || v === undefined ? NaN : (v as number);
         }
-        return numericColumn(c.name, values);
+        const col = numericColumn(c.name, values);
+        if (isTemporalType(c.type)) col.temporal = true;
+        return col;
       }
       return encodeStrings(c.name, raw as (string | null)[]);
     });

@@ -4,6 +4,8 @@ import type { FeatureSpec, Task } from '../../core/schema.ts';
 import { columnByName, type Column, type Table } from '../../core/table.ts';
 import type { FeatureMatrix } from '../matrix.ts';
 import type { ParamSpec } from '../estimator.ts';
+import { DATE_PARTS, dateParts, type DatePart } from '../../core/datetime.ts';
+import { toTimestamps } from './tree-encoder.ts';
 
 /** Categories seen fewer times than this in training share one "rare" column; at most this many one-hot columns per feature. */
 export const RARE_MIN_COUNT = 5;
@@ -30,7 +32,7 @@ export const DENSE_PARAMS: ParamSpec[] = [
 ];
 
 export type DenseFeature =
-  | { name: string; kind: 'numeric'; fill: number; center: number; scale: number; indicator: boolean }
+  | { name: string; kind: 'numeric'; fill: number; center: number; scale: number; indicator: boolean; source?: string; part?: DatePart; datetime?: boolean }
   | { name: string; kind: 'onehot'; categories: string[]; rare: boolean }
   | { name: string; kind: 'target'; categories: string[]; values: number[][]; prior: number[] };
 
@@ -67,7 +69,7 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-function fitNumeric(name: string, v: Float64Array, o: DenseOptions): DenseFeature {
+function fitNumeric(name: string, v: Float64Array, o: DenseOptions): DenseFeature & { kind: 'numeric' } {
   const present = v.filter((x) => Number.isFinite(x)).sort();
   let fill = 0;
   if (o.impute === 'median') fill = quantile(present, 0.5);
@@ -127,10 +129,14 @@ export interface DenseTarget {
 export function fitDense(table: Table, specs: FeatureSpec[], o: DenseOptions, target: DenseTarget): { encoder: DenseEncoder; X: FeatureMatrix } {
   const width = target.task === 'multiclass' ? target.nClasses : 1;
   const oof = new Map<string, Float64Array[]>();
-  const features = specs.map((s): DenseFeature => {
+  const features = specs.flatMap((s): DenseFeature[] => {
     const col = columnByName(table, s.name);
     if (!col) throw invalid(`training table has no column "${s.name}"`);
-    if (s.kind === 'numeric') return fitNumeric(s.name, numbers(col), o);
+    if (s.kind === 'numeric' && s.datetime) {
+      const ms = toTimestamps(col);
+      return [{ ...fitNumeric(s.name, ms, o), datetime: true }, ...DATE_PARTS.map((part) => ({ ...fitNumeric(`${s.name}.${part}`, dateParts(ms, part), o), source: s.name, part }) as DenseFeature)];
+    }
+    if (s.kind === 'numeric') return [fitNumeric(s.name, numbers(col), o)];
     const l = labels(col);
     const counts = new Map<string, number>();
     for (const x of l) if (x !== null) counts.set(x, (counts.get(x) ?? 0) + 1);
@@ -151,11 +157,11 @@ export function fitDense(table: Table, specs: FeatureSpec[], o: DenseOptions, ta
         }
       }
       oof.set(s.name, cols);
-      return { name: s.name, kind: 'target', categories, values: categories.map((c) => full.table.get(c)!), prior: full.prior };
+      return [{ name: s.name, kind: 'target', categories, values: categories.map((c) => full.table.get(c)!), prior: full.prior }];
     }
     const frequent = [...counts.entries()].filter(([, c]) => c >= RARE_MIN_COUNT).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const kept = frequent.slice(0, MAX_ONE_HOT).map(([k]) => k).sort();
-    return { name: s.name, kind: 'onehot', categories: kept, rare: kept.length < counts.size };
+    return [{ name: s.name, kind: 'onehot', categories: kept, rare: kept.length < counts.size }];
   });
   const encoder: DenseEncoder = { kind: 'dense-encoder', features };
   const X = encodeDense(encoder, table);
@@ -192,14 +198,15 @@ export function denseColumnNames(e: DenseEncoder): string[] {
 }
 
 export function encodeDense(e: DenseEncoder, table: Table): FeatureMatrix {
-  const missing = e.features.filter((f) => !columnByName(table, f.name)).map((f) => `"${f.name}"`);
+  const sourceOf = (f: DenseFeature) => (f.kind === 'numeric' && f.source) || f.name;
+  const missing = e.features.filter((f) => !columnByName(table, sourceOf(f))).map((f) => `"${sourceOf(f)}"`);
   if (missing.length > 0) throw invalid(`input is missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   const n = table.rows;
   const columns: Float64Array[] = [];
   for (const f of e.features) {
-    const col = columnByName(table, f.name)!;
+    const col = columnByName(table, sourceOf(f))!;
     if (f.kind === 'numeric') {
-      const v = numbers(col);
+      const v = f.part ? dateParts(toTimestamps(col), f.part) : f.datetime ? toTimestamps(col) : numbers(col);
       const out = new Float64Array(n);
       const ind = f.indicator ? new Float64Array(n) : null;
       for (let i = 0; i < n; i++) {

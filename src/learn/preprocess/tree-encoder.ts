@@ -2,6 +2,7 @@ import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec } from '../../core/schema.ts';
 import { columnByName, type Column, type Table } from '../../core/table.ts';
 import type { FeatureMatrix } from '../matrix.ts';
+import { DATE_PARTS, dateParts, type DatePart } from '../../core/datetime.ts';
 
 /** Trees split on at most 254 categories per feature; rarer ones are treated as missing, at training and at serving alike. */
 export const MAX_TREE_CATEGORIES = 254;
@@ -9,15 +10,16 @@ export const MAX_TREE_CATEGORIES = 254;
 /** The preprocessing shipped inside a tree model: numeric columns pass through, categories map to fixed codes. */
 export interface TreeEncoder {
   kind: 'tree-encoder';
-  features: { name: string; kind: 'numeric' | 'categorical'; categories?: string[] }[];
+  features: { name: string; kind: 'numeric' | 'categorical'; categories?: string[]; source?: string; part?: DatePart; datetime?: boolean }[];
 }
 
 /** Fit on training rows only: keeps each categorical feature's most frequent categories (ties by name) in a fixed order. */
 export function fitTreeEncoder(table: Table, specs: FeatureSpec[]): TreeEncoder {
   return {
     kind: 'tree-encoder',
-    features: specs.map((s) => {
-      if (s.kind === 'numeric') return { name: s.name, kind: 'numeric' };
+    features: specs.flatMap((s): TreeEncoder['features'] => {
+      if (s.kind === 'numeric' && s.datetime) return [{ name: s.name, kind: 'numeric', datetime: true }, ...DATE_PARTS.map((part) => ({ name: `${s.name}.${part}`, kind: 'numeric' as const, source: s.name, part }))];
+      if (s.kind === 'numeric') return [{ name: s.name, kind: 'numeric' }];
       const col = columnByName(table, s.name);
       if (!col || col.kind !== 'categorical') throw invalid(`column "${s.name}" is not categorical in the training table`);
       const counts = new Float64Array(col.categories.length);
@@ -28,7 +30,7 @@ export function fitTreeEncoder(table: Table, specs: FeatureSpec[]): TreeEncoder 
         .slice(0, MAX_TREE_CATEGORIES)
         .map((i) => col.categories[i])
         .sort();
-      return { name: s.name, kind: 'categorical', categories: kept };
+      return [{ name: s.name, kind: 'categorical', categories: kept }];
     }),
   };
 }
@@ -45,6 +47,15 @@ function toNumbers(col: Column): Float64Array {
   const out = new Float64Array(col.codes.length);
   for (let i = 0; i < out.length; i++) out[i] = col.codes[i] < 0 ? NaN : parsed[col.codes[i]];
   return out;
+}
+
+/** Epoch milliseconds from a numeric column, or from text dates (ISO 8601) sent by a client. */
+export function toTimestamps(col: Column): Float64Array {
+  if (col.kind === 'numeric') return col.values;
+  const parsed = col.categories.map((c) => Date.parse(c));
+  const bad = parsed.findIndex((v) => Number.isNaN(v));
+  if (bad >= 0) throw invalid(`column "${col.name}" expects dates but has "${col.categories[bad].slice(0, 40)}"`);
+  return Float64Array.from(col.codes, (c) => (c < 0 ? NaN : parsed[c]));
 }
 
 function toCodes(col: Column, categories: string[]): Float64Array {
@@ -65,7 +76,7 @@ function toCodes(col: Column, categories: string[]): Float64Array {
 
 /** Apply the encoder to any table holding the model's feature columns (extra columns are ignored; unknown categories = missing). */
 export function encodeTable(encoder: TreeEncoder, table: Table): FeatureMatrix {
-  const missing = encoder.features.filter((f) => !columnByName(table, f.name)).map((f) => f.name);
+  const missing = encoder.features.filter((f) => !columnByName(table, f.source ?? f.name)).map((f) => f.source ?? f.name);
   if (missing.length > 0) throw invalid(`input is missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
   return {
     rows: table.rows,
@@ -73,7 +84,9 @@ export function encodeTable(encoder: TreeEncoder, table: Table): FeatureMatrix {
     kinds: encoder.features.map((f) => f.kind),
     nCategories: encoder.features.map((f) => f.categories?.length ?? 0),
     columns: encoder.features.map((f) => {
-      const col = columnByName(table, f.name)!;
+      const col = columnByName(table, f.source ?? f.name)!;
+      if (f.part) return dateParts(toTimestamps(col), f.part);
+      if (f.datetime) return toTimestamps(col);
       return f.kind === 'numeric' ? toNumbers(col) : toCodes(col, f.categories!);
     }),
   };

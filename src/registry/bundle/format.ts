@@ -132,7 +132,11 @@ export function decodeBundle(manifestText: string, binary: Buffer): { manifest: 
   }
   const features = man.signature.inputs;
   if (!isObject(man.learner) || typeof man.learner.name !== 'string') throw invalid('model bundle: manifest lacks the learner');
-  if (!Array.isArray(man.preprocessing.features) || man.preprocessing.features.length !== features.length) throw invalid('model bundle: preprocessing and signature disagree');
+  // every column the preprocessing reads (directly, or as the source of date parts) must be an input of the signature
+  const inputs = new Set(features.map((f) => f.name));
+  if (!Array.isArray(man.preprocessing.features) || !man.preprocessing.features.every((f) => inputs.has(('source' in f && f.source) || f.name))) {
+    throw invalid('model bundle: preprocessing and signature disagree');
+  }
   const info = { task: man.target.task, nClasses: man.target.classes?.length ?? 1 };
   const fitted = getLearner(man.learner.name).load(isObject(man.learner.meta) ? man.learner.meta : {}, arrays, encodedWidth(man.preprocessing), info);
   const model: TabularModel = { target: man.target, features, encoder: man.preprocessing, learner: { name: man.learner.name, params: man.learner.params }, fitted };
