@@ -1,4 +1,5 @@
 import type { FeatureMatrix } from '../matrix.ts';
+import { predictRawWasm } from './wasm-walk.ts';
 
 /**
  * A trained tree ensemble as flat typed arrays (one entry per node across all trees), so prediction walks arrays instead of
@@ -39,6 +40,8 @@ export const CATEGORICAL = 2;
  * copied row-major into a buffer, then every tree walks the block.
  */
 export function predictRaw(forest: Forest, X: FeatureMatrix): Float64Array {
+  const fast = predictRawWasm(forest, X);
+  if (fast) return fast;
   const { nOutputs, base, roots, treeOutput, feature, value, left, right, flags, catOffset, catBits, nCategories, leafValues } = forest;
   const width = forest.leafWidth[0];
   const n = X.rows;

@@ -1,0 +1,266 @@
+import type { FeatureMatrix } from '../matrix.ts';
+import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest.ts';
+
+/**
+ * Tree walking in WebAssembly for numeric forests with scalar leaves (gradient boosting without categorical splits): the same
+ * walk as the JavaScript one, without bounds checks and boxed values, with 8 rows walked in lock-step so their loads overlap (100 trees of depth 6 over 100k rows: 0.13 s, the JavaScript walk 0.6 s). The module is assembled
+ * below from a fixed instruction list (nothing from a model bundle is executed: bundles only fill its memory with numbers).
+ */
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function str(s: string): number[] {
+  return vec([...s].map((c) => [c.charCodeAt(0)]));
+}
+
+// opcodes
+const GET = 0x20, SET = 0x21, I32C = 0x41, ADD = 0x6a, MUL = 0x6c, SHL = 0x74, GES = 0x4e, EQZ = 0x45, AND = 0x71, OR = 0x72;
+const I32LOAD = 0x28, F64LOAD = 0x2b, F64STORE = 0x39, F64LE = 0x65, F64NE = 0x62, F64ADD = 0xa0;
+const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40;
+
+// parameters and locals of walk()
+const P = { nTrees: 0, roots: 1, treeOut: 2, depth: 3, nodes: 4, leafVal: 5, rows: 6, nRows: 7, F: 8, out: 9, nOut: 10 };
+const LANES = 8;
+const L = { t: 11, r: 12, k: 13, d: 14, D: 15, root: 16, rowBytes: 17, at: 18, ff: 19, node: 20, base: 20 + LANES, x: 20 + 2 * LANES };
+const SHRS = 0x75;
+const LTU = 0x49;
+
+const get = (i: number) => [GET, i];
+const set = (i: number) => [SET, i];
+const tee = (i: number) => [0x22, i];
+const i32 = (v: number) => [I32C, ...sleb(v)];
+const load32at = (offset: number) => [I32LOAD, 2, ...uleb(offset)];
+const load64 = [F64LOAD, 3, 0];
+/** base + index * (1 << shift) */
+const addr = (base: number[], index: number[], shift: number) => [...base, ...index, ...i32(shift), SHL, ADD];
+
+/**
+ * One step of one lane: a node is 16 bytes (f64 threshold, i32 feature << 1 | missing-goes-left, i32 left child); leaves are
+ * threshold +Infinity, missing-left, left = themselves, so extra steps keep a finished row where it is.
+ */
+function step(lane: number): number[] {
+  const node = L.node + lane;
+  return [
+    ...addr(get(P.nodes), get(node), 4), ...tee(L.at), ...load32at(8), ...set(L.ff),
+    ...get(L.at), ...load32at(12),
+    ...addr(get(L.base + lane), [...get(L.ff), ...i32(1), SHRS], 3), ...load64, ...tee(L.x),
+    ...get(L.at), ...load64, F64LE,
+    ...get(L.x), ...get(L.x), F64NE, ...get(L.ff), ...i32(1), AND, AND,
+    OR, EQZ, ADD, ...set(node),
+  ];
+}
+
+/** out[(r + lane) * nOut + k] += leafVal[node] */
+function accumulate(lane: number): number[] {
+  const target = addr(get(P.out), [...get(L.r), ...i32(lane), ADD, ...get(P.nOut), MUL, ...get(L.k), ADD], 3);
+  return [...target, ...target, ...load64, ...addr(get(P.leafVal), get(L.node + lane), 3), ...load64, F64ADD, F64STORE, 3, 0];
+}
+
+/** Walk `lanes` rows starting at row r through tree t for D steps, then add their leaves. */
+function walkRows(lanes: number): number[] {
+  const code: number[] = [];
+  for (let j = 0; j < lanes; j++) {
+    code.push(...get(L.root), ...set(L.node + j));
+    code.push(...get(P.rows), ...get(L.r), ...i32(j), ADD, ...get(L.rowBytes), MUL, ADD, ...set(L.base + j));
+  }
+  code.push(...i32(0), ...set(L.d));
+  code.push(BLOCK, VOID, LOOP, VOID, ...get(L.d), ...get(L.D), GES, BRIF, 1);
+  for (let j = 0; j < lanes; j++) code.push(...step(j));
+  code.push(...get(L.d), ...i32(1), ADD, ...set(L.d), BR, 0, END, END);
+  for (let j = 0; j < lanes; j++) code.push(...accumulate(j));
+  return code;
+}
+
+function walkBody(): number[] {
+  const code = [
+    ...get(P.F), ...i32(3), SHL, ...set(L.rowBytes),
+    ...i32(0), ...set(L.t),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(L.t), ...get(P.nTrees), GES, BRIF, 1,
+    ...addr(get(P.treeOut), get(L.t), 2), ...load32at(0), ...set(L.k),
+    ...addr(get(P.roots), get(L.t), 2), ...load32at(0), ...set(L.root),
+    ...addr(get(P.depth), get(L.t), 2), ...load32at(0), ...set(L.D),
+    ...i32(0), ...set(L.r),
+    // rows in groups of LANES: independent walks whose loads overlap
+    BLOCK, VOID, LOOP, VOID,
+    ...get(L.r), ...i32(LANES), ADD, ...get(P.nRows), 0x4a /* i32.gt_s */, BRIF, 1,
+    ...walkRows(LANES),
+    ...get(L.r), ...i32(LANES), ADD, ...set(L.r),
+    BR, 0,
+    END, END,
+    // the remaining rows one at a time
+    BLOCK, VOID, LOOP, VOID,
+    ...get(L.r), ...get(P.nRows), GES, BRIF, 1,
+    ...walkRows(1),
+    ...get(L.r), ...i32(1), ADD, ...set(L.r),
+    BR, 0,
+    END, END,
+    ...get(L.t), ...i32(1), ADD, ...set(L.t),
+    BR, 0,
+    END, END,
+    END,
+  ];
+  void LTU;
+  const nI32 = L.x - L.t;
+  const locals = vec([[...uleb(nI32), 0x7f], [...uleb(1), 0x7c]]);
+  const body = [...locals, ...code];
+  return [...uleb(body.length), ...body];
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+function module(): WebAssembly.Module {
+  if (compiled) return compiled;
+  const type = vec([[0x60, ...vec(Array.from({ length: 11 }, () => [0x7f])), ...vec([])]]);
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, type),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...section(7, vec([[...str('walk'), 0x00, 0], [...str('mem'), 0x02, 0]])),
+    ...section(10, vec([walkBody()])),
+  ];
+  compiled = new WebAssembly.Module(new Uint8Array(bytes));
+  return compiled;
+}
+
+interface Instance {
+  walk: (...args: number[]) => void;
+  mem: WebAssembly.Memory;
+  offsets: { roots: number; treeOut: number; depth: number; nodes: number; leafVal: number; end: number };
+}
+
+const instances = new WeakMap<Forest, Instance | null>();
+
+function treeDepths(forest: Forest): Int32Array {
+  return Int32Array.from(forest.roots, (root) => {
+    let deepest = 0;
+    const stack: [number, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const [node, d] = stack.pop()!;
+      if (forest.feature[node] < 0) deepest = Math.max(deepest, d);
+      else stack.push([forest.left[node], d + 1], [forest.right[node], d + 1]);
+    }
+    return deepest;
+  });
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+/** An instance holding this forest's arrays, or null when the forest needs the general walk. */
+function instanceFor(forest: Forest): Instance | null {
+  if (instances.has(forest)) return instances.get(forest)!;
+  let inst: Instance | null = null;
+  const nodes = forest.feature.length;
+  const simple = forest.leafWidth[0] === 1 && !forest.flags.some((f) => (f & CATEGORICAL) !== 0) && forest.feature.every((f, i) => f < 0 || forest.right[i] === forest.left[i] + 1);
+  if (simple && typeof WebAssembly === 'object') {
+    const nt = forest.roots.length;
+    const o = { roots: 0, treeOut: 0, depth: 0, nodes: 0, leafVal: 0, end: 0 };
+    let at = 0;
+    const take = (bytes: number) => {
+      const p = at;
+      at = align8(at + bytes);
+      return p;
+    };
+    o.roots = take(nt * 4);
+    o.treeOut = take(nt * 4);
+    o.depth = take(nt * 4);
+    o.nodes = take(nodes * 16);
+    o.leafVal = take(nodes * 8);
+    o.end = at;
+    const wasm = new WebAssembly.Instance(module(), {});
+    const mem = wasm.exports.mem as WebAssembly.Memory;
+    grow(mem, o.end);
+    const buf = mem.buffer;
+    new Int32Array(buf, o.roots, nt).set(forest.roots);
+    new Int32Array(buf, o.treeOut, nt).set(forest.treeOutput);
+    new Int32Array(buf, o.depth, nt).set(treeDepths(forest));
+    const f64 = new Float64Array(buf, o.nodes, nodes * 2);
+    const i32v = new Int32Array(buf, o.nodes, nodes * 4);
+    const leaf = new Float64Array(buf, o.leafVal, nodes);
+    for (let i = 0; i < nodes; i++) {
+      if (forest.feature[i] < 0) {
+        f64[2 * i] = Infinity;
+        i32v[4 * i + 2] = 1;
+        i32v[4 * i + 3] = i;
+        leaf[i] = forest.value[i];
+      } else {
+        f64[2 * i] = forest.value[i];
+        i32v[4 * i + 2] = (forest.feature[i] << 1) | (forest.flags[i] & MISSING_LEFT);
+        i32v[4 * i + 3] = forest.left[i];
+      }
+    }
+    inst = { walk: wasm.exports.walk as Instance['walk'], mem, offsets: o };
+  }
+  instances.set(forest, inst);
+  return inst;
+}
+
+function grow(mem: WebAssembly.Memory, bytes: number): void {
+  const need = Math.ceil(bytes / 65536) - mem.buffer.byteLength / 65536;
+  if (need > 0) mem.grow(need);
+}
+
+/** Raw scores through WebAssembly, or null when this forest needs the general walk. Rows go in chunks to bound memory. */
+export function predictRawWasm(forest: Forest, X: FeatureMatrix): Float64Array | null {
+  const inst = instanceFor(forest);
+  if (!inst) return null;
+  const { nOutputs: K, base } = forest;
+  const n = X.rows;
+  const F = X.columns.length;
+  const out = new Float64Array(n * K);
+  const CHUNK = 16_384;
+  const rowsAt = inst.offsets.end;
+  const outAt = align8(rowsAt + Math.min(CHUNK, n) * F * 8);
+  grow(inst.mem, outAt + Math.min(CHUNK, n) * K * 8);
+  for (let c0 = 0; c0 < n; c0 += CHUNK) {
+    const m = Math.min(CHUNK, n - c0);
+    const rows = new Float64Array(inst.mem.buffer, rowsAt, m * F);
+    for (let f = 0; f < F; f++) {
+      const col = X.columns[f];
+      for (let i = 0; i < m; i++) rows[i * F + f] = col[c0 + i];
+    }
+    const o = new Float64Array(inst.mem.buffer, outAt, m * K);
+    for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) o[i * K + k] = base[k];
+    const off = inst.offsets;
+    // 256 rows at a time through every tree: the trees stay in cache while a block's rows stay in L1
+    for (let b = 0; b < m; b += 256) {
+      const bm = Math.min(256, m - b);
+      inst.walk(forest.roots.length, off.roots, off.treeOut, off.depth, off.nodes, off.leafVal, rowsAt + b * F * 8, bm, F, outAt + b * K * 8, K);
+    }
+    out.set(new Float64Array(inst.mem.buffer, outAt, m * K), c0 * K);
+  }
+  return out;
+}
