@@ -8,7 +8,8 @@ let seen = 0;
 Atomics.store(ctrl, CTRL.ready, 1);
 Atomics.notify(ctrl, CTRL.ready);
 for (;;) {
-  Atomics.wait(ctrl, CTRL.seq, seen);
+  // bounded waits: a missed wake-up costs at most 5 ms, never a stall
+  while (Atomics.load(ctrl, CTRL.seq) === seen) Atomics.wait(ctrl, CTRL.seq, seen, 5);
   if (Atomics.load(ctrl, CTRL.stop) === 1) break;
   seen = Atomics.load(ctrl, CTRL.seq);
   const nf = ctrl[CTRL.nf];

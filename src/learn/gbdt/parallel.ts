@@ -65,7 +65,11 @@ export class ParallelHistogram {
     Atomics.store(ctrl, CTRL.seq, seq);
     Atomics.notify(ctrl, CTRL.seq);
     buildHistogram(hist, b.bins, b.F, b.packed, b.idx, start, mid, features, nf, b.slot);
-    while (Atomics.load(ctrl, CTRL.done) !== seq) Atomics.wait(ctrl, CTRL.done, Atomics.load(ctrl, CTRL.done), 10_000);
+    // the helper's half takes about as long as ours, so it is usually done or nearly: spin briefly, then sleep in short waits
+    // (short, because wake-ups were seen to be missed here, stalling a fit for a whole timeout)
+    for (let spin = 0; Atomics.load(ctrl, CTRL.done) !== seq; spin++) {
+      if (spin > 1000) Atomics.wait(ctrl, CTRL.done, Atomics.load(ctrl, CTRL.done), 1);
+    }
     const stride = 256 * b.slot;
     for (let j = 0; j < nf; j++) {
       const base = features[j] * stride;
