@@ -58,7 +58,8 @@ function quickstartPipeline(s: Stores, out: Output, serve: { port: number } | nu
     file: EXAMPLE,
     target: 'churn',
     task: 'auto',
-    spec: { learner: 'gbdt', params: {}, seed: 0 },
+    // early stopping on a validation share of the training rows (the test rows stay unseen until evaluation)
+    spec: { learner: 'gbdt', params: { early_stopping: 1 }, seed: 0 },
     evaluation: { kind: 'holdout', testFraction: 0.2 },
     register: { name: MODEL, alias: 'champion' },
     datasetName: 'telco-churn',
