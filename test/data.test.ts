@@ -136,3 +136,17 @@ describe('capstan data CLI', () => {
     assert.equal(cli(['data', 'show', 'nope'], home).status, 1);
   });
 });
+
+describe('input limits', () => {
+  it('--sample reads a seeded sample; --max-rows and --max-bytes refuse, naming the limit', () => {
+    const home = tempHome();
+    const sampled = JSON.parse(cli(['data', 'profile', TELCO, '--sample', '500', '--json'], home).stdout);
+    assert.equal(sampled.rows, 500);
+    const again = JSON.parse(cli(['data', 'profile', TELCO, '--sample', '500', '--json'], home).stdout);
+    assert.deepEqual(again.columns[4], sampled.columns[4]);
+    const rows = cli(['data', 'profile', TELCO, '--max-rows', '100'], home);
+    assert.equal(rows.status, 1);
+    assert.match(rows.stderr, /telco_churn.csv has 7043 rows; the limit is 100/);
+    assert.match(cli(['data', 'validate', TELCO, '--schema', TELCO, '--max-bytes', '10'], home).stderr, /(not valid JSON|the limit is 10)/);
+  });
+});

@@ -30,6 +30,10 @@ function program(): Command {
  * (serve, server, quickstart) resolve when they stop serving.
  */
 export async function main(argv: string[]): Promise<number> {
+  // `capstan data profile big.csv | head`: a reader that stops early is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
   try {
     await program().parseAsync(argv);
     // a command that printed its report but found errors (data validate) sets the exit code itself

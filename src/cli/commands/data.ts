@@ -11,8 +11,30 @@ function fmt(v: number | null): string {
   return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 ? v.toFixed(1) : v.toPrecision(4);
 }
 
-function limits(o: { maxColumns?: string }) {
-  return o.maxColumns ? { maxColumns: parseIntOption('--max-columns', o.maxColumns, 1, 100_000) } : {};
+interface LimitOptions {
+  maxColumns?: string;
+  maxRows?: string;
+  maxBytes?: string;
+  sample?: string;
+}
+
+function limits(o: LimitOptions) {
+  const big = 2 ** 52;
+  return {
+    ...(o.maxColumns ? { maxColumns: parseIntOption('--max-columns', o.maxColumns, 1, 100_000) } : {}),
+    ...(o.maxRows ? { maxRows: parseIntOption('--max-rows', o.maxRows, 1, big) } : {}),
+    ...(o.maxBytes ? { maxBytes: parseIntOption('--max-bytes', o.maxBytes, 1, big) } : {}),
+    ...(o.sample ? { sampleRows: parseIntOption('--sample', o.sample, 1, big) } : {}),
+  };
+}
+
+/** The input limits every data command takes. */
+function withLimits(c: Command): Command {
+  return c
+    .option('--max-columns <n>', 'refuse files with more columns (default 5000)')
+    .option('--max-rows <n>', 'refuse files with more rows')
+    .option('--max-bytes <n>', 'refuse larger files')
+    .option('--sample <n>', 'read a seeded random sample of this many rows');
 }
 
 function printProfile(p: FileProfile): void {
@@ -44,9 +66,8 @@ export function dataCommand(program: Command): void {
     .command('profile')
     .argument('<file>')
     .description('per-column statistics: count, missing, distinct, mean, std, range, quantiles, histogram, top values')
-    .option('--json', 'print one JSON document')
-    .option('--max-columns <n>', 'refuse files with more columns')
-    .action(async (file: string, o: { json?: boolean; maxColumns?: string }) => {
+    .option('--json', 'print one JSON document');
+  withLimits(data.commands[data.commands.length - 1]).action(async (file: string, o: { json?: boolean } & LimitOptions) => {
       const p = await profileFile(file, limits(o));
       if (o.json) process.stdout.write(JSON.stringify(p, null, 1) + '\n');
       else printProfile(p);
@@ -55,9 +76,8 @@ export function dataCommand(program: Command): void {
     .command('schema')
     .argument('<file>')
     .description('infer an editable schema (types, nullability, category domains, ranges)')
-    .option('--out <file>', 'write the schema here instead of stdout')
-    .option('--max-columns <n>', 'refuse files with more columns')
-    .action(async (file: string, o: { out?: string; maxColumns?: string }) => {
+    .option('--out <file>', 'write the schema here instead of stdout');
+  withLimits(data.commands[data.commands.length - 1]).action(async (file: string, o: { out?: string } & LimitOptions) => {
       const f = await loadFile(file, limits(o));
       try {
         const p = await profileLoaded(f, basename(file));
@@ -82,9 +102,8 @@ export function dataCommand(program: Command): void {
     .option('--psi-warn <x>', 'PSI warning threshold', '0.1')
     .option('--psi-error <x>', 'PSI error threshold', '0.25')
     .option('--js-warn <x>', 'Jensen-Shannon distance warning threshold', '0.1')
-    .option('--json', 'print one JSON document')
-    .option('--max-columns <n>', 'refuse files with more columns')
-    .action(async (file: string, o: { schema: string; baseline?: string; target?: string; psiWarn: string; psiError: string; jsWarn: string; json?: boolean; maxColumns?: string }) => {
+    .option('--json', 'print one JSON document');
+  withLimits(data.commands[data.commands.length - 1]).action(async (file: string, o: { schema: string; baseline?: string; target?: string; psiWarn: string; psiError: string; jsWarn: string; json?: boolean } & LimitOptions) => {
       let text: string;
       try {
         text = readFileSync(o.schema, 'utf8');

@@ -14,6 +14,10 @@ export interface ReadOptions {
   maxColumns?: number;
   /** read at most this many rows (a seeded reservoir sample for larger files) */
   sampleRows?: number;
+  /** refuse files with more rows than this (after sampling) */
+  maxRows?: number;
+  /** refuse files larger than this many bytes */
+  maxBytes?: number;
 }
 
 export const DEFAULT_MAX_COLUMNS = 5000;
@@ -113,7 +117,8 @@ export interface LoadedFile {
  * rows), checking size, column count and a header-only file. Call `drop()` when done.
  */
 export async function loadFile(file: string, opts: ReadOptions = {}): Promise<LoadedFile> {
-  checkFile(file);
+  const size = checkFile(file);
+  if (opts.maxBytes !== undefined && size > opts.maxBytes) throw invalid(`${basename(file)} has ${size} bytes; the limit is ${opts.maxBytes} (raise it with --max-bytes)`);
   const conn = await connect();
   const table = `capstan_t${++tableCounter}`;
   const source = sourceSql(file, opts);
@@ -134,6 +139,10 @@ export async function loadFile(file: string, opts: ReadOptions = {}): Promise<Lo
     throw invalid(`${basename(file)} has ${columns.length} columns; the limit is ${max} (raise it with --max-columns)`);
   }
   const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJS()[0][0]);
+  if (opts.maxRows !== undefined && rows > opts.maxRows) {
+    await drop();
+    throw invalid(`${basename(file)} has ${rows} rows; the limit is ${opts.maxRows} (raise it with --max-rows, or profile a --sample)`);
+  }
   return { conn, table, columns, rows, drop };
 }
 
