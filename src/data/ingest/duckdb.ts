@@ -164,27 +164,32 @@ export function isTemporalType(t: string): boolean {
 export async function readTable(file: string, opts: ReadOptions = {}): Promise<Table> {
   const loaded = await loadFile(file, opts);
   try {
-    const select = loaded.columns.map((c) =>
-      isNumericType(c.type) ? `CAST(${ident(c.name)} AS DOUBLE)` : isTemporalType(c.type) ? `CAST(epoch_ms(CAST(${ident(c.name)} AS TIMESTAMP)) AS DOUBLE)` : `CAST(${ident(c.name)} AS VARCHAR)`,
-    );
-    const cols = (await loaded.conn.runAndReadAll(`SELECT ${select.join(', ')} FROM ${loaded.table}`)).getColumnsJS() as unknown[][];
-    const rows = loaded.rows;
-    const columns: Column[] = loaded.columns.map((c, i) => {
-      const raw = cols[i] ?? [];
-      if (isNumericType(c.type) || isTemporalType(c.type)) {
-        const values = new Float64Array(rows);
-        for (let r = 0; r < rows; r++) {
-          const v = raw[r];
-          values[r] = v === null || v === undefined ? NaN : (v as number);
-        }
-        const col = numericColumn(c.name, values);
-        if (isTemporalType(c.type)) col.temporal = true;
-        return col;
-      }
-      return encodeStrings(c.name, raw as (string | null)[]);
-    });
-    return { rows, columns };
+    return await tableOf(loaded);
   } finally {
     await loaded.drop();
   }
+}
+
+/** The columnar table of a file already loaded (so one parse can serve both a table and a profile). */
+export async function tableOf(loaded: LoadedFile): Promise<Table> {
+  const select = loaded.columns.map((c) =>
+    isNumericType(c.type) ? `CAST(${ident(c.name)} AS DOUBLE)` : isTemporalType(c.type) ? `CAST(epoch_ms(CAST(${ident(c.name)} AS TIMESTAMP)) AS DOUBLE)` : `CAST(${ident(c.name)} AS VARCHAR)`,
+  );
+  const cols = (await loaded.conn.runAndReadAll(`SELECT ${select.join(', ')} FROM ${loaded.table}`)).getColumnsJS() as unknown[][];
+  const rows = loaded.rows;
+  const columns: Column[] = loaded.columns.map((c, i) => {
+    const raw = cols[i] ?? [];
+    if (isNumericType(c.type) || isTemporalType(c.type)) {
+      const values = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) {
+        const v = raw[r];
+        values[r] = v === null || v === undefined ? NaN : (v as number);
+      }
+      const col = numericColumn(c.name, values);
+      if (isTemporalType(c.type)) col.temporal = true;
+      return col;
+    }
+    return encodeStrings(c.name, raw as (string | null)[]);
+  });
+  return { rows, columns };
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { FeatureSpec, Task } from '../../core/schema.ts';
 import { takeRows, type Table } from '../../core/table.ts';
-import { fileSha256, inferFeatures, prepareTarget, profileFile, readTable, trainTestSplit, type PreparedTarget, type Split } from '../../data/index.ts';
+import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf, trainTestSplit, type FileProfile, type PreparedTarget, type Split } from '../../data/index.ts';
 import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type TabularModel, type TrainSpec } from '../../learn/index.ts';
 import { buildBaseline } from '../../monitor/index.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
@@ -43,25 +43,34 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
       name: 'load',
       title: 'load data',
       inputs: {},
-      outputs: { table: 'table', dataset: 'dataset' },
+      outputs: { table: 'table', dataset: 'dataset', profile: 'json' },
       run: async (_in, ctx) => {
-        const table = await readTable(o.file);
+        // one parse serves the table the learners read and the profile the user sees and the dataset version keeps
+        const loaded = await loadFile(o.file);
+        let table: Table;
+        let profile: FileProfile;
+        try {
+          table = await tableOf(loaded);
+          profile = await profileLoaded(loaded, basename(o.file));
+        } finally {
+          await loaded.drop();
+        }
         const contentHash = await fileSha256(o.file);
-        const dataset = await meta.registerDataset({ name: o.datasetName ?? basename(o.file).replace(/\.[^.]+$/, ''), contentHash, source: o.file, rows: table.rows, columns: table.columns.length });
+        const dataset = await meta.registerDataset({ name: o.datasetName ?? basename(o.file).replace(/\.[^.]+$/, ''), contentHash, source: o.file, rows: table.rows, columns: table.columns.length, profile });
         await meta.linkRunDataset(ctx.runId, dataset.id, 'training');
         ctx.log(`${table.rows} rows x ${table.columns.length} columns from ${basename(o.file)} (dataset ${dataset.name} v${dataset.version}, ${contentHash.slice(0, 19)}...)`);
-        return { table, dataset };
+        return { table, dataset, profile };
       },
     }),
     step({
       name: 'profile',
       title: 'infer schema and profile',
-      inputs: { table: { from: 'load.table', type: 'table' } },
+      inputs: { table: { from: 'load.table', type: 'table' }, profile: { from: 'load.profile', type: 'json' } },
       outputs: { target: 'target', features: 'features', profile: 'json' },
       run: async (i, ctx) => {
         const target = prepareTarget(i.table as Table, o.target, o.task, basename(o.file));
         const features = inferFeatures(target.features, basename(o.file));
-        const profile = await profileFile(o.file);
+        const profile = i.profile as FileProfile;
         const numeric = features.filter((f) => f.kind === 'numeric').length;
         ctx.log(`task ${target.spec.task}${target.spec.classes ? ` (classes: ${target.spec.classes.join(', ')})` : ''}; ${features.length} features: ${numeric} numeric, ${features.length - numeric} categorical`);
         if (target.droppedMissingTarget > 0) ctx.log(`dropped ${target.droppedMissingTarget} rows with no target value`);
