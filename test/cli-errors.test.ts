@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
+import { join } from 'node:path';
+import { Rng } from '../src/core/random.ts';
+import { SqliteMetadataStore } from '../src/store/index.ts';
 import { cli, cliAsync, TELCO, tempHome, writeTemp } from './helpers.ts';
 
 /** One clear line on stderr, exit 1, no stack trace. */
@@ -114,5 +117,40 @@ describe('dates as features', () => {
     assert.equal(p.status, 0, p.stderr);
     // 2026-11-28 is a Saturday, 2026-11-30 a Monday
     assert.deepEqual(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]), ['yes', 'no']);
+  });
+});
+
+describe('cross-validation schemes', () => {
+  // 60 groups of 8 near-copies with a random label per group: only memorising a group scores well
+  const lines = ['store,x1,x2,label'];
+  const rng = new Rng(11);
+  for (let g = 0; g < 60; g++) {
+    const [a, b, label] = [rng.next(), rng.next(), rng.next() < 0.5 ? 'yes' : 'no'];
+    for (let i = 0; i < 8; i++) lines.push(`s${g},${(a + rng.next() * 0.001).toFixed(5)},${(b + rng.next() * 0.001).toFixed(5)},${label}`);
+  }
+  const file = writeTemp('groups.csv', lines.join('\n') + '\n');
+
+  it('--group keeps each group in one fold: no score from memorised groups, and the group is not a feature', async () => {
+    const home = tempHome();
+    const plain = JSON.parse(cli(['train', file, '--target', 'label', '--learner', 'knn', '--cv', '5', '--json'], home).stdout);
+    const grouped = cli(['train', file, '--target', 'label', '--learner', 'knn', '--cv', '5', '--group', 'store', '--json'], home);
+    assert.equal(grouped.status, 0, grouped.stderr);
+    const g = JSON.parse(grouped.stdout);
+    assert.ok(plain.cv.mean > 0.9, `plain k-fold ${plain.cv.mean}`);
+    assert.ok(g.cv.mean < 0.7, `group k-fold ${g.cv.mean}`);
+    const s = new SqliteMetadataStore(join(home, 'capstan.db'));
+    const run = await s.getRun(g.run_id);
+    assert.deepEqual([run.params['cv.kind'], run.params['cv.column']], ['group', 'store']);
+    await s.close();
+  });
+
+  it('--time and bad scheme arguments', () => {
+    const home = tempHome();
+    const r = cli(['train', file, '--target', 'label', '--cv', '3', '--time', 'x1', '--json', '--param', 'n_estimators=5'], home);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).cv.folds.length, 3);
+    assertUserError(cli(['train', file, '--target', 'label', '--group', 'store', '--time', 'x1'], home), /--group and --time are alternatives/);
+    assertUserError(cli(['train', file, '--target', 'label', '--group', 'shop'], home), /--group column "shop" not found in groups.csv/);
+    assertUserError(cli(['train', file, '--target', 'label', '--group', 'store', '--cv', '0'], home), /--group needs --cv of at least 2/);
   });
 });

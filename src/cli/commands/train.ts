@@ -3,6 +3,7 @@ import { invalid } from '../../core/errors.ts';
 import type { Task } from '../../core/schema.ts';
 import { checkTrainSpec, LEARNERS, primaryMetric, type TabularModel } from '../../learn/index.ts';
 import { trainingPipeline, type CvResult } from '../../pipeline/builtin/training.ts';
+import type { CvScheme } from '../../pipeline/builtin/cross-validate.ts';
 import type { ModelVersion } from '../../store/index.ts';
 import { parseIntOption, parseParams, stores, trackedPipeline } from '../common.ts';
 import { Output } from '../output.ts';
@@ -20,21 +21,26 @@ export function trainCommand(program: Command): void {
     .option('--param <name=value>', 'learner parameter, scikit-learn names (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--cv <k>', 'folds for cross-validation (0 = none)', '5')
     .option('--seed <n>', 'random seed', '0')
+    .option('--group <col>', 'cross-validate by whole groups of this column (group k-fold); the column is not a feature')
+    .option('--time <col>', 'cross-validate in time order of this column (expanding window: train on the past, test on the next block)')
     .option('--threads <n>', 'worker threads for learners that use them', '1')
     .option('--register <name>', 'register the fitted model under this name')
     .option('--json', 'print one JSON document')
-    .action(async (file: string, o: { target: string; task: string; learner: string; param: string[]; cv: string; seed: string; threads: string; register?: string; json?: boolean }) => {
+    .action(async (file: string, o: { target: string; task: string; learner: string; param: string[]; cv: string; seed: string; threads: string; group?: string; time?: string; register?: string; json?: boolean }) => {
       if (!TASKS.includes(o.task)) throw invalid(`--task must be one of ${TASKS.join(', ')}, got "${o.task}"`);
       const folds = parseIntOption('--cv', o.cv, 0, 100);
       if (folds === 1) throw invalid('--cv must be 0 (no cross-validation) or at least 2');
       const seed = parseIntOption('--seed', o.seed, 0, 2 ** 31 - 1);
+      if (o.group && o.time) throw invalid('--group and --time are alternatives: give one');
+      if ((o.group || o.time) && folds < 2) throw invalid(`--${o.group ? 'group' : 'time'} needs --cv of at least 2`);
+      const scheme: CvScheme = o.group ? { kind: 'group', column: o.group } : o.time ? { kind: 'time', column: o.time } : { kind: 'kfold' };
       const threads = parseIntOption('--threads', o.threads, 1, 64);
       const spec = { learner: o.learner, params: parseParams(o.param), seed, threads };
       checkTrainSpec(spec);
       const out = new Output(Boolean(o.json));
       const s = stores();
       try {
-        const pipeline = trainingPipeline(s, { file, target: o.target, task: o.task as Task | 'auto', spec, evaluation: { kind: 'cv', folds }, register: o.register ? { name: o.register } : undefined });
+        const pipeline = trainingPipeline(s, { file, target: o.target, task: o.task as Task | 'auto', spec, evaluation: { kind: 'cv', folds, scheme }, register: o.register ? { name: o.register } : undefined });
         const { runId, result } = await trackedPipeline(s, out, 'train', pipeline);
         const model = result.outputs.get('train')!.model as TabularModel;
         const cv = (result.outputs.get('cross-validate')?.cv as CvResult | undefined) ?? null;

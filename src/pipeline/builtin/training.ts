@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec, Task } from '../../core/schema.ts';
 import { takeRows, type Table } from '../../core/table.ts';
 import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf, trainTestSplit, type FileProfile, type PreparedTarget, type Split } from '../../data/index.ts';
@@ -7,7 +8,7 @@ import { buildBaseline } from '../../monitor/index.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
 import type { DatasetVersion, ModelVersion, Stores } from '../../store/index.ts';
 import { step, type Pipeline, type Step, type StepInput } from '../spec.ts';
-import { crossValidate, type CvResult } from './cross-validate.ts';
+import { crossValidate, type CvResult, type CvScheme } from './cross-validate.ts';
 
 export interface TrainingOptions {
   file: string;
@@ -16,7 +17,7 @@ export interface TrainingOptions {
   /** learner, its parameters (scikit-learn names) and seed */
   spec: TrainSpec;
   /** holdout: train on a stratified split, score the test part; cv: K-fold scores, then fit on all rows */
-  evaluation: { kind: 'holdout'; testFraction: number } | { kind: 'cv'; folds: number };
+  evaluation: { kind: 'holdout'; testFraction: number } | { kind: 'cv'; folds: number; scheme?: CvScheme };
   register?: { name: string; alias?: string };
   datasetName?: string;
 }
@@ -69,7 +70,12 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
       outputs: { target: 'target', features: 'features', profile: 'json' },
       run: async (i, ctx) => {
         const target = prepareTarget(i.table as Table, o.target, o.task, basename(o.file));
-        const features = inferFeatures(target.features, basename(o.file));
+        const scheme = o.evaluation.kind === 'cv' ? o.evaluation.scheme : undefined;
+        if (scheme && scheme.kind !== 'kfold' && !target.features.columns.some((c) => c.name === scheme.column)) {
+          throw invalid(`--${scheme.kind} column "${scheme.column}" not found in ${basename(o.file)}`);
+        }
+        // a group id decides folds, it is not a feature (a model would learn the ids)
+        const features = inferFeatures(target.features, basename(o.file)).filter((f) => !(scheme?.kind === 'group' && f.name === scheme.column));
         const profile = i.profile as FileProfile;
         const numeric = features.filter((f) => f.kind === 'numeric').length;
         ctx.log(`task ${target.spec.task}${target.spec.classes ? ` (classes: ${target.spec.classes.join(', ')})` : ''}; ${features.length} features: ${numeric} numeric, ${features.length - numeric} categorical`);
@@ -143,7 +149,9 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
         run: async (i, ctx) => {
           const t = i.target as PreparedTarget;
           const metric = metricName(t);
-          const cv = await crossValidate(t, i.features as FeatureSpec[], o.spec, folds);
+          const scheme: CvScheme = o.evaluation.kind === 'cv' && o.evaluation.scheme ? o.evaluation.scheme : { kind: 'kfold' };
+          const cv = await crossValidate(t, i.features as FeatureSpec[], o.spec, folds, scheme);
+          await meta.logParams(ctx.runId, { 'cv.kind': scheme.kind === 'kfold' ? (t.spec.task === 'regression' ? 'random' : 'stratified') : scheme.kind, 'cv.folds': folds, 'cv.seed': o.spec.seed, ...(scheme.kind !== 'kfold' ? { 'cv.column': scheme.column } : {}) });
           for (let k = 0; k < folds; k++) await meta.logMetrics(ctx.runId, { [`cv_${metric}`]: cv.folds[k] }, k);
           await meta.logMetrics(ctx.runId, { [`cv_${metric}_mean`]: cv.mean, [`cv_${metric}_std`]: cv.std });
           ctx.log(`${metric} ${cv.mean.toFixed(4)} +- ${cv.std.toFixed(4)} (folds: ${cv.folds.map((s) => s.toFixed(4)).join(', ')})`);
