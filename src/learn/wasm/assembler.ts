@@ -1,0 +1,61 @@
+/**
+ * A minimal WebAssembly binary writer: LEB128 numbers, sections, vectors and the opcodes our kernels use. Kernels are fixed
+ * instruction lists written in TypeScript; no input (and no model bundle) ever becomes code.
+ */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+export function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+export function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+export function str(s: string): number[] {
+  return vec([...s].map((c) => [c.charCodeAt(0)]));
+}
+
+// opcodes (WebAssembly 1.0)
+export const GET = 0x20, SET = 0x21, TEE = 0x22, I32C = 0x41, ADD = 0x6a, MUL = 0x6c, SHL = 0x74, SHRS = 0x75, GES = 0x4e, EQZ = 0x45, AND = 0x71, OR = 0x72;
+export const I32LOAD = 0x28, I32LOAD8U = 0x2d, F64LOAD = 0x2b, F64STORE = 0x39, F64LE = 0x65, F64NE = 0x62, F64ADD = 0xa0;
+export const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40;
+export const I32 = 0x7f, F64 = 0x7c;
+
+
+/** A module of one exported function `name` (all-i32 parameters, no result) and one exported memory `mem`. */
+export function singleFunctionModule(name: string, params: number, locals: [count: number, type: number][], code: number[]): WebAssembly.Module {
+  const type = vec([[0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])]]);
+  const body = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...code];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, type),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...section(7, vec([[...str(name), 0x00, 0], [...str('mem'), 0x02, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ];
+  return new WebAssembly.Module(new Uint8Array(bytes));
+}
