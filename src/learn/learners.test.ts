@@ -74,9 +74,12 @@ describe('gbdt on two threads', () => {
     const cols = Array.from({ length: 6 }, () => Float64Array.from({ length: n }, () => rng.next()));
     const y = Float64Array.from({ length: n }, (_, i) => (cols[0][i] + cols[1][i] * cols[2][i] + 0.3 * rng.next() > 0.9 ? 1 : 0));
     const X = { rows: n, columns: cols, kinds: cols.map(() => 'numeric' as const), nCategories: cols.map(() => 0), names: cols.map((_, i) => `f${i}`) };
-    const params = { ...GBDT_DEFAULTS, nEstimators: 8, earlyStopping: 0 };
-    const one = fitGbdt(X, y, 'binary', 2, params, 1);
-    const two = fitGbdt(X, y, 'binary', 2, params, 2);
-    assert.deepEqual(predictRaw(two, X), predictRaw(one, X));
+    for (const minSamplesLeaf of [20, 1]) {
+      // 20: row counts, JavaScript kernels on one and two threads; 1: the WebAssembly kernel on one thread
+      const params = { ...GBDT_DEFAULTS, nEstimators: 8, earlyStopping: 0, minSamplesLeaf };
+      const one = fitGbdt(X, y, 'binary', 2, params, 1);
+      const two = fitGbdt(X, y, 'binary', 2, params, 2);
+      assert.deepEqual(predictRaw(two, X), predictRaw(one, X));
+    }
   });
 });

@@ -2,6 +2,7 @@ import type { Rng } from '../../core/random.ts';
 import { MISSING_BIN, type BinMapper } from '../trees/binning.ts';
 import { buildHistogram } from './histogram.ts';
 import { ParallelHistogram } from './parallel.ts';
+import { HistogramArena } from './wasm-hist.ts';
 import type { BinTree } from '../trees/flatten.ts';
 
 export type { BinTree };
@@ -71,6 +72,7 @@ export class TreeGrower {
   private readonly tmp: Uint32Array;
   private readonly packed: Float64Array;
   private readonly parallel: ParallelHistogram | null;
+  private readonly arena: HistogramArena | null;
   private readonly histPool: Float64Array[] = [];
   private readonly slot: number;
   private readonly stride: number;
@@ -93,7 +95,10 @@ export class TreeGrower {
     this.slot = params.minSamplesLeaf > 1 ? 2 : 1;
     this.stride = 256 * this.slot;
     this.parallel = threads > 1 && rows >= PARALLEL_MIN_ROWS ? new ParallelHistogram(bins, rows, this.nFeatures, this.slot) : null;
-    this.packed = this.parallel ? this.parallel.packed : new Float64Array(rows);
+    // one thread, no row counts: histograms in WebAssembly, with a histogram for every open leaf at once
+    this.arena = !this.parallel && this.slot === 1 ? HistogramArena.create(bins, rows, this.nFeatures, params.maxLeafNodes + 4) : null;
+    if (this.arena) this.histPool.push(...this.arena.hists);
+    this.packed = this.parallel ? this.parallel.packed : this.arena ? this.arena.packed : new Float64Array(rows);
   }
 
   private takeHist(): Float64Array {
@@ -148,6 +153,7 @@ export class TreeGrower {
 
   private buildHist(hist: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array): void {
     if (this.parallel) this.parallel.build(hist, start, end, features);
+    else if (this.arena && features.length === this.nFeatures && this.arena.owns(hist)) this.arena.build(hist, start, end);
     else buildHistogram(hist, this.bins, this.nFeatures, this.packed, idx, start, end, features, features.length, this.slot);
   }
 
@@ -324,7 +330,7 @@ export class TreeGrower {
    */
   /** The row-order array to pass to grow(): shared with the helper thread when there is one. */
   rowOrder(rows: number): Uint32Array {
-    return this.parallel ? this.parallel.idx : new Uint32Array(rows);
+    return this.parallel ? this.parallel.idx : this.arena ? this.arena.idx : new Uint32Array(rows);
   }
 
   /** Stop the helper thread, if any. */
