@@ -219,7 +219,9 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   function boost(): Forest {
   const trees: BinTree[] = [];
   const treeOutput: number[] = [];
-  const step = new Float64Array(n * K);
+  // with several outputs every class of a round must see the same raw scores, so updates wait in `step`; with one output
+  // they go straight into the raw scores
+  const step = K > 1 ? new Float64Array(n * K) : raw;
   const prob = new Float64Array(task === 'multiclass' ? n * K : 0);
   const idx = grower.rowOrder(n);
   const inBag = new Uint8Array(n);
@@ -228,7 +230,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   let bestLoss = Infinity;
   let bestRounds = 0;
   for (let iter = 0; iter < params.nEstimators; iter++) {
-    step.fill(0);
+    if (K > 1) step.fill(0);
     if (task === 'multiclass') softmax(raw, K, prob);
     for (let k = 0; k < K; k++) {
       gradients(task, y, raw, prob, K, k, gh);
@@ -250,7 +252,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
       treeOutput.push(k);
     }
     // all classes of a round see the same raw scores, as in the softmax gradient
-    for (let i = 0; i < raw.length; i++) raw[i] += step[i];
+    if (K > 1) for (let i = 0; i < raw.length; i++) raw[i] += step[i];
     if (valid) {
       const loss = lossOf(task, valid.y, valid.raw, K);
       if (loss < bestLoss - 1e-7) {
