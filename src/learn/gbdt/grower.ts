@@ -307,6 +307,7 @@ export class TreeGrower {
 
   /** Stable in-place partition of a leaf's rows by the split's bin table, branch-free (the side of a row is unpredictable). */
   private partition(idx: Uint32Array, leaf: Leaf, split: Split): number {
+    if (this.arena && idx === this.arena.idx) return this.arena.partition(split.feature, split.lut, leaf.start, leaf.end);
     const col = this.columns[split.feature];
     const lut = split.lut;
     const tmp = this.tmp;

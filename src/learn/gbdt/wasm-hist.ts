@@ -1,4 +1,4 @@
-import { ADD, BLOCK, BR, BRIF, END, F64, F64ADD, F64LOAD, F64STORE, GES, GET, I32, I32C, I32LOAD, I32LOAD8U, LOOP, MUL, SET, SHL, singleFunctionModule, sleb, TEE, VOID } from '../wasm/assembler.ts';
+import { ADD, BLOCK, BR, BRIF, END, F64, F64ADD, F64LOAD, F64STORE, GES, GET, I32, I32C, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SET, SHL, sleb, SUB, TEE, VOID } from '../wasm/assembler.ts';
 
 // hist(histPtr, binsPtr, F, packedPtr, idxPtr, start, end): for rows idx[start..end), hist[f * 256 + bin] += packed[row]
 const P = { hist: 0, bins: 1, F: 2, packed: 3, idx: 4, start: 5, end: 6 };
@@ -30,6 +30,27 @@ const CODE = [
   END,
 ];
 
+// partition(binsPtr, F, f, lutPtr, idxPtr, tmpPtr, start, end) -> mid: stable, branch-free split of idx[start..end) by
+// lut[bins[row * F + f]] (1 = left); the right side goes through tmp
+const Q = { bins: 0, F: 1, f: 2, lut: 3, idx: 4, tmp: 5, start: 6, end: 7 };
+const M = { i: 8, l: 9, t: 10, r: 11, left: 12 };
+const PARTITION = [
+  ...get(Q.start), ...set(M.i), ...get(Q.start), ...set(M.l), ...i32(0), ...set(M.t),
+  BLOCK, VOID, LOOP, VOID,
+  ...get(M.i), ...get(Q.end), GES, BRIF, 1,
+  ...get(Q.idx), ...get(M.i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, ...set(M.r),
+  ...get(Q.lut), ...get(Q.bins), ...get(M.r), ...get(Q.F), MUL, ADD, ...get(Q.f), ADD, I32LOAD8U, 0, 0, ADD, I32LOAD8U, 0, 0, ...set(M.left),
+  ...get(Q.idx), ...get(M.l), ...i32(2), SHL, ADD, ...get(M.r), I32STORE, 2, 0,
+  ...get(Q.tmp), ...get(M.t), ...i32(2), SHL, ADD, ...get(M.r), I32STORE, 2, 0,
+  ...get(M.l), ...get(M.left), ADD, ...set(M.l),
+  ...get(M.t), ...i32(1), ADD, ...get(M.left), SUB, ...set(M.t),
+  ...get(M.i), ...i32(1), ADD, ...set(M.i),
+  BR, 0,
+  END, END,
+  ...get(M.l),
+  END,
+];
+
 let compiled: WebAssembly.Module | null = null;
 
 /**
@@ -42,18 +63,26 @@ export class HistogramArena {
   readonly packed: Float64Array;
   readonly idx: Uint32Array;
   readonly hists: Float64Array[] = [];
+  private readonly tmp: Uint32Array;
+  private readonly lut: Uint8Array;
   private readonly run: (...args: number[]) => void;
+  private readonly split: (...args: number[]) => number;
   private readonly buffer: ArrayBuffer;
 
   private constructor(rows: number, private readonly F: number, histograms: number) {
-    compiled ??= singleFunctionModule('hist', 7, [[4, I32], [1, F64]], CODE);
+    compiled ??= moduleOf([
+      { name: 'hist', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: CODE },
+      { name: 'partition', params: 8, results: 1, locals: [[5, I32]], code: PARTITION },
+    ]);
     const instance = new WebAssembly.Instance(compiled, {});
     const mem = instance.exports.mem as WebAssembly.Memory;
     const align = (n: number) => Math.ceil(n / 8) * 8;
     const binsAt = 0;
     const packedAt = align(rows * F);
     const idxAt = packedAt + rows * 8;
-    const histAt = align(idxAt + rows * 4);
+    const tmpAt = align(idxAt + rows * 4);
+    const lutAt = align(tmpAt + rows * 4);
+    const histAt = align(lutAt + 256);
     const histBytes = F * 256 * 8;
     const total = histAt + histograms * histBytes;
     mem.grow(Math.ceil(total / 65536) - mem.buffer.byteLength / 65536 + 1);
@@ -61,13 +90,16 @@ export class HistogramArena {
     this.bins = new Uint8Array(this.buffer, binsAt, rows * F);
     this.packed = new Float64Array(this.buffer, packedAt, rows);
     this.idx = new Uint32Array(this.buffer, idxAt, rows);
+    this.tmp = new Uint32Array(this.buffer, tmpAt, rows);
+    this.lut = new Uint8Array(this.buffer, lutAt, 256);
     for (let h = 0; h < histograms; h++) this.hists.push(new Float64Array(this.buffer, histAt + h * histBytes, F * 256));
     this.run = instance.exports.hist as (...args: number[]) => void;
+    this.split = instance.exports.partition as (...args: number[]) => number;
   }
 
   /** An arena for this many rows and histograms, or null where WebAssembly or the memory budget says no. */
   static create(bins: Uint8Array, rows: number, F: number, histograms: number): HistogramArena | null {
-    if (typeof WebAssembly !== 'object' || rows * F + rows * 12 + histograms * F * 2048 > 1 << 30) return null;
+    if (typeof WebAssembly !== 'object' || rows * F + rows * 16 + histograms * F * 2048 > 1 << 30) return null;
     const arena = new HistogramArena(rows, F, histograms);
     arena.bins.set(bins);
     return arena;
@@ -78,8 +110,17 @@ export class HistogramArena {
     return hist.buffer === this.buffer;
   }
 
+  /** Stable in-place partition of idx[start..end) by table[bin of feature f] (1 = left); returns where the right side starts. */
+  partition(f: number, table: Uint8Array, start: number, end: number): number {
+    this.lut.set(table);
+    const mid = this.split(this.bins.byteOffset, this.F, f, this.lut.byteOffset, this.idx.byteOffset, this.tmp.byteOffset, start, end);
+    this.idx.set(this.tmp.subarray(0, end - mid), mid);
+    return mid;
+  }
+
   /** hist[f * 256 + bin] += packed[row] for every feature of rows idx[start..end). */
   build(hist: Float64Array, start: number, end: number): void {
     this.run(hist.byteOffset, this.bins.byteOffset, this.F, this.packed.byteOffset, this.idx.byteOffset, start, end);
   }
 }
+

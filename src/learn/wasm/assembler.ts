@@ -41,21 +41,39 @@ export function str(s: string): number[] {
 // opcodes (WebAssembly 1.0)
 export const GET = 0x20, SET = 0x21, TEE = 0x22, I32C = 0x41, ADD = 0x6a, MUL = 0x6c, SHL = 0x74, SHRS = 0x75, GES = 0x4e, EQZ = 0x45, AND = 0x71, OR = 0x72;
 export const I32LOAD = 0x28, I32LOAD8U = 0x2d, F64LOAD = 0x2b, F64STORE = 0x39, F64LE = 0x65, F64NE = 0x62, F64ADD = 0xa0;
-export const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40;
+export const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40, SUB = 0x6b, I32STORE = 0x36;
 export const I32 = 0x7f, F64 = 0x7c;
 
 
-/** A module of one exported function `name` (all-i32 parameters, no result) and one exported memory `mem`. */
-export function singleFunctionModule(name: string, params: number, locals: [count: number, type: number][], code: number[]): WebAssembly.Module {
-  const type = vec([[0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])]]);
-  const body = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...code];
+export interface WasmFunction {
+  name: string;
+  /** number of i32 parameters */
+  params: number;
+  /** i32 results (0 or 1) */
+  results: number;
+  locals: [count: number, type: number][];
+  code: number[];
+}
+
+/** A module of exported functions (all-i32 parameters) sharing one exported memory `mem`. */
+export function moduleOf(functions: WasmFunction[]): WebAssembly.Module {
+  const types = vec(functions.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...vec(Array.from({ length: f.results }, () => [I32]))]));
+  const bodies = functions.map((f) => {
+    const body = [...vec(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.code];
+    return [...uleb(body.length), ...body];
+  });
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, type),
-    ...section(3, vec([[0]])),
+    ...section(1, types),
+    ...section(3, vec(functions.map((_, i) => uleb(i)))),
     ...section(5, vec([[0x00, ...uleb(1)]])),
-    ...section(7, vec([[...str(name), 0x00, 0], [...str('mem'), 0x02, 0]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
+    ...section(7, vec([...functions.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]), [...str('mem'), 0x02, 0]])),
+    ...section(10, vec(bodies)),
   ];
   return new WebAssembly.Module(new Uint8Array(bytes));
+}
+
+/** A module of one exported function `name` (all-i32 parameters, no result) and one exported memory `mem`. */
+export function singleFunctionModule(name: string, params: number, locals: [count: number, type: number][], code: number[]): WebAssembly.Module {
+  return moduleOf([{ name, params, results: 0, locals, code }]);
 }
