@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Rng } from '../../core/random.ts';
+import { buildHistogram } from './histogram.ts';
+import { HistogramArena } from './wasm-hist.ts';
+
+describe('WebAssembly histogram arena', () => {
+  const rows = 5000;
+  const F = 7;
+  const rng = new Rng(9);
+  const bins = Uint8Array.from({ length: rows * F }, () => rng.int(256));
+  const arena = HistogramArena.create(bins, rows, F, 4)!;
+
+  it('builds the histogram the JavaScript kernel builds, bit for bit', () => {
+    for (let i = 0; i < rows; i++) {
+      arena.idx[i] = (i * 7919) % rows;
+      arena.packed[i] = Math.floor(rng.next() * 1e6) * 2 ** 20 + rng.int(1000);
+    }
+    const h = arena.hists[0];
+    h.fill(0);
+    arena.build(h, 100, 4000);
+    const expected = new Float64Array(F * 256);
+    buildHistogram(expected, bins, F, arena.packed, arena.idx, 100, 4000, Int32Array.from({ length: F }, (_, f) => f), F, 1);
+    assert.deepEqual(Array.from(h), Array.from(expected));
+  });
+
+  it('partitions stably: left rows first in their order, then right rows in theirs', () => {
+    for (let i = 0; i < rows; i++) arena.idx[i] = i;
+    const table = new Uint8Array(256);
+    for (let b = 0; b < 100; b++) table[b] = 1;
+    const before = Array.from(arena.idx.subarray(10, 2010));
+    const mid = arena.partition(3, table, 10, 2010);
+    const left = before.filter((r) => table[bins[r * F + 3]] === 1);
+    const right = before.filter((r) => table[bins[r * F + 3]] === 0);
+    assert.equal(mid, 10 + left.length);
+    assert.deepEqual(Array.from(arena.idx.subarray(10, 2010)), [...left, ...right]);
+  });
+});
