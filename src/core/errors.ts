@@ -42,10 +42,6 @@ export class CapstanError extends Error {
   }
 }
 
-export function httpStatusOf(code: ErrorCode): number {
-  return HTTP_STATUS[code];
-}
-
 /** Shorthand for the most common error: a user-supplied value that is wrong. */
 export function invalid(message: string): CapstanError {
   return new CapstanError('INVALID_ARGUMENT', message);

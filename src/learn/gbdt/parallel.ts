@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { CapstanError } from '../../core/errors.ts';
 import { buildHistogram, CTRL, type HelperBuffers } from './histogram.ts';
+import { WORKER_ENTRY } from '../parallel/pool.ts';
 
-const ENTRY = new URL('../parallel/entry.mjs', import.meta.url);
 /** below this many rows a node's histogram is built on one thread: waking the helper costs more than it saves */
 const MIN_PARALLEL_ROWS = 2048;
 
@@ -30,7 +30,7 @@ export class ParallelHistogram {
       F,
       slot,
     };
-    this.worker = new Worker(ENTRY, { workerData: { module: new URL('./hist-worker.ts', import.meta.url).href, payload: this.b } });
+    this.worker = new Worker(WORKER_ENTRY, { workerData: { module: new URL('./hist-worker.ts', import.meta.url).href, payload: this.b } });
     this.worker.unref();
     // the helper boots in its own thread; block (bounded) until it listens
     if (Atomics.wait(this.b.ctrl, CTRL.ready, 0, 30_000) === 'timed-out' && Atomics.load(this.b.ctrl, CTRL.ready) === 0) {

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { CapstanError } from '../../core/errors.ts';
 
-const ENTRY = new URL('./entry.mjs', import.meta.url);
+/** The worker bootstrap every worker thread starts from (it registers tsx, then imports the task module). */
+export const WORKER_ENTRY = new URL('./entry.mjs', import.meta.url);
 
 /**
  * Run one job per payload in worker threads (module = a file URL whose top level reads `workerData.payload` and posts one
@@ -13,7 +14,7 @@ export function runInWorkers<P, R>(module: URL, payloads: P[]): Promise<R[]> {
     payloads.map(
       (payload) =>
         new Promise<R>((resolve, reject) => {
-          const w = new Worker(ENTRY, { workerData: { module: module.href, payload } });
+          const w = new Worker(WORKER_ENTRY, { workerData: { module: module.href, payload } });
           let done = false;
           w.once('message', (m: R) => {
             done = true;
