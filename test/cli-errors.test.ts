@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
 import { Rng } from '../src/core/random.ts';
-import { SqliteMetadataStore } from '../src/store/index.ts';
+import { openMetadataStore } from '../src/store/index.ts';
 import { cli, cliAsync, TELCO, tempHome, writeTemp } from './helpers.ts';
 
 /** One clear line on stderr, exit 1, no stack trace. */
@@ -138,8 +138,8 @@ describe('cross-validation schemes', () => {
     const g = JSON.parse(grouped.stdout);
     assert.ok(plain.cv.mean > 0.9, `plain k-fold ${plain.cv.mean}`);
     assert.ok(g.cv.mean < 0.7, `group k-fold ${g.cv.mean}`);
-    const s = new SqliteMetadataStore(join(home, 'capstan.db'));
-    const run = await s.getRun(g.run_id);
+    const s = await openMetadataStore(join(home, 'capstan.db'));
+    const run = await s.runs.get(g.run_id);
     assert.deepEqual([run.params['cv.kind'], run.params['cv.column']], ['group', 'store']);
     await s.close();
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Rng } from '../src/core/random.ts';
 import { loadModel } from '../src/registry/index.ts';
-import { openStores, SqliteMetadataStore } from '../src/store/index.ts';
+import { openStores, openMetadataStore } from '../src/store/index.ts';
 import { BIN, tempHome } from './helpers.ts';
 
 function runAndKill(home: string, afterMs: number): Promise<void> {
@@ -24,13 +24,13 @@ describe('kill -9 during quickstart', () => {
     const rng = new Rng(7);
     for (let trial = 0; trial < 12; trial++) {
       await runAndKill(home, 150 + rng.int(1500));
-      const db = new SqliteMetadataStore(join(home, 'capstan.db'));
-      assert.equal(db.integrityCheck(), 'ok', `trial ${trial}`);
+      const db = await openMetadataStore(join(home, 'capstan.db'));
+      assert.equal(await db.integrityCheck(), 'ok', `trial ${trial}`);
       await db.close();
-      const stores = openStores(home);
+      const stores = await openStores(home);
       try {
-        for (const m of await stores.metadata.listModels()) {
-          for (const v of await stores.metadata.listModelVersions(m.name)) {
+        for (const m of (await stores.metadata.models.listModels()).items) {
+          for (const v of (await stores.metadata.models.listVersions(m.name)).items) {
             const loaded = await loadModel(stores, `${m.name}:${v.version}`);
             assert.equal(loaded.digest, v.digest, `trial ${trial}: ${m.name}:${v.version}`);
           }

@@ -39,3 +39,25 @@ export function cliAsync(args: string[], home: string): Promise<CliResult> {
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** The PostgreSQL server the integration tests use (never skipped: a missing server fails the tests). */
+export const PG_BASE = process.env.CAPSTAN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A store URI on a fresh schema of the test server; `dropPgSchemas` removes every schema this process made. */
+const madeSchemas: string[] = [];
+export function pgTestUri(): string {
+  const schema = `capstan_t${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  madeSchemas.push(schema);
+  return `${PG_BASE}?schema=${schema}`;
+}
+
+export async function dropPgSchemas(): Promise<void> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: PG_BASE });
+  await c.connect();
+  try {
+    for (const s of madeSchemas.splice(0)) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  } finally {
+    await c.end();
+  }
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SqliteMetadataStore } from '../src/store/index.ts';
+import { openMetadataStore } from '../src/store/index.ts';
 import { cli, tempHome } from './helpers.ts';
 
 describe('capstan quickstart --no-serve', () => {
@@ -14,31 +14,31 @@ describe('capstan quickstart --no-serve', () => {
       assert.match(r.stdout, new RegExp(stage), `stage "${stage}" missing`);
     }
     assert.match(r.stdout, /population stability index per feature/);
-    const s = new SqliteMetadataStore(join(home, 'capstan.db'));
-    const v = await s.resolveAlias('telco-churn', 'champion');
+    const s = await openMetadataStore(join(home, 'capstan.db'));
+    const v = await s.models.resolveAlias('telco-churn', 'champion');
     assert.equal(v.version, 1);
     assert.ok(v.metrics.test_roc_auc >= 0.83, `test ROC AUC ${v.metrics.test_roc_auc}`);
-    const run = await s.getRun(v.runId!);
+    const run = await s.runs.get(v.runId!);
     assert.equal(run.status, 'FINISHED');
     assert.equal(run.params['split.kind'], 'stratified');
-    const datasets = await s.listRunDatasets(run.id);
+    const datasets = await s.runs.listDatasets(run.id);
     assert.match(datasets[0].contentHash, /^sha256:[0-9a-f]{64}$/);
-    assert.deepEqual((await s.listSteps(run.id)).map((x) => x.status), Array(7).fill('SUCCEEDED'));
+    assert.deepEqual((await s.runs.listSteps(run.id)).map((x) => x.status), Array(7).fill('SUCCEEDED'));
     await s.close();
   });
 
   it('a second run adds version 2 and leaves version 1 intact', async () => {
-    const s0 = new SqliteMetadataStore(join(home, 'capstan.db'));
-    const v1 = await s0.getModelVersion('telco-churn', 1);
+    const s0 = await openMetadataStore(join(home, 'capstan.db'));
+    const v1 = await s0.models.getVersion('telco-churn', 1);
     await s0.close();
     const r = cli(['quickstart', '--no-serve'], home);
     assert.equal(r.status, 0, r.stderr);
-    const s = new SqliteMetadataStore(join(home, 'capstan.db'));
-    assert.equal((await s.resolveAlias('telco-churn', 'champion')).version, 2);
-    assert.deepEqual(await s.getModelVersion('telco-churn', 1), { ...v1, aliases: [] });
+    const s = await openMetadataStore(join(home, 'capstan.db'));
+    assert.equal((await s.models.resolveAlias('telco-churn', 'champion')).version, 2);
+    assert.deepEqual(await s.models.getVersion('telco-churn', 1), { ...v1, aliases: [] });
     // same file, same content: the dataset version is reused
-    const runs = await s.listRuns({ experiment: 'quickstart' });
-    const ds = await Promise.all(runs.map((x) => s.listRunDatasets(x.id)));
+    const runs = (await s.runs.search({ experimentIds: [(await s.experiments.getByName('quickstart')).id] })).items;
+    const ds = await Promise.all(runs.map((x) => s.runs.listDatasets(x.id)));
     assert.equal(new Set(ds.map((d) => d[0].id)).size, 1);
     await s.close();
     const m = cli(['models', 'list', '--json'], home);

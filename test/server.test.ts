@@ -21,7 +21,7 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
   before(async () => {
     const r = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=30', '--register', 'churn'], home);
     assert.equal(r.status, 0, r.stderr);
-    stores = openStores(home);
+    stores = await openStores(home);
     ({ server } = createApp({ models: new RegistryModelProvider(stores), stores, token }));
     url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   });
@@ -79,7 +79,7 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     assert.equal(r.status, 0, r.stderr);
     const version = async () => ((await (await post('/v2/models/churn/infer', await body())).json()) as { model_version: string }).model_version;
     assert.equal(await version(), '2');
-    await stores.metadata.setAlias('churn', 'champion', 1, 'test');
+    await stores.metadata.models.setAlias('churn', 'champion', 1, 'test');
     assert.equal(await version(), '1');
     assert.equal(((await (await post('/v2/models/churn/versions/2/infer', await body())).json()) as { model_version: string }).model_version, '2');
   });

@@ -9,8 +9,13 @@ import type { Output } from './output.ts';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function stores(): Stores {
+export function stores(): Promise<Stores> {
   return openStores(capstanHome());
+}
+
+/** Who the local CLI acts as in the audit log. */
+export function localActor(): string {
+  return `local:${process.env.USER || process.env.USERNAME || 'user'}`;
 }
 
 export function parseIntOption(name: string, value: string, min: number, max: number): number {
@@ -33,21 +38,21 @@ export function parseParams(list: string[]): Record<string, number | string> {
 
 /** Run a pipeline inside a tracked run, printing each stage; the run ends FINISHED or FAILED. */
 export async function trackedPipeline(s: Stores, out: Output, experiment: string, pipeline: Pipeline, tags: Record<string, string> = {}): Promise<{ runId: string; result: PipelineResult }> {
-  const run = await s.metadata.createRun({ experiment, name: `${pipeline.name}-${new Date().toISOString()}`, tags });
+  const run = await s.metadata.runs.create({ experiment, userId: localActor(), name: `${pipeline.name}-${new Date().toISOString()}`, tags });
   try {
     const result = await runPipeline(
       pipeline,
       { runId: run.id, log: (m) => out.detail(m) },
       {
-        record: (r) => s.metadata.recordStep(r),
+        record: (r) => s.metadata.runs.recordStep(r),
         onStart: (_name, title, i, total) => out.stage(i, total, title),
         onEnd: (_name, seconds, status) => out.detail(`${status === 'SUCCEEDED' ? 'done' : 'failed'} in ${seconds.toFixed(2)} s`),
       },
     );
-    await s.metadata.endRun(run.id, 'FINISHED');
+    await s.metadata.runs.update(run.id, { status: 'FINISHED' });
     return { runId: run.id, result };
   } catch (e) {
-    await s.metadata.endRun(run.id, 'FAILED');
+    await s.metadata.runs.update(run.id, { status: 'FAILED' });
     throw e;
   }
 }

@@ -17,7 +17,7 @@ export async function registerDatasetFile(store: MetadataStore, file: string, na
     for (const c of profile.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
     const schema = inferSchema(profile, domains);
     const contentHash = await fileSha256(file);
-    return await store.registerDataset({ name, contentHash, source: resolve(file), rows: profile.rows, columns: profile.columns.length, schema, profile });
+    return await store.datasets.register({ name, contentHash, source: resolve(file), rows: profile.rows, columns: profile.columns.length, schema, profile });
   } finally {
     await f.drop();
   }

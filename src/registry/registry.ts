@@ -21,19 +21,19 @@ export interface LoadedModel {
  * Register a bundle as the next version of `name`. The bundle is written (atomically) before the version row, so a crash leaves
  * at worst an unreferenced folder, never a version without its files.
  */
-export async function registerModel(stores: Stores, name: string, bundle: Bundle, runId: string | null): Promise<ModelVersion> {
+export async function registerModel(stores: Stores, name: string, bundle: Bundle, runId: string | null, author: string): Promise<ModelVersion> {
   checkModelName(name);
   const source = `models/${name}/${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const digest = writeBundleDir(stores.artifacts.resolve(source), bundle);
-  return stores.metadata.createModelVersion({ name, runId, source, digest, task: bundle.manifest.task, metrics: bundle.manifest.metrics });
+  return stores.metadata.models.createVersion({ name, runId, source, digest, task: bundle.manifest.task, metrics: bundle.manifest.metrics, signature: bundle.manifest.signature, author });
 }
 
 /** Find the version a reference points at (NAME = latest version). */
 export async function resolveModelVersion(stores: Stores, ref: string): Promise<ModelVersion> {
   const r = parseModelRef(ref);
-  if (r.kind === 'alias') return stores.metadata.resolveAlias(r.name, r.alias);
-  if (r.kind === 'version') return stores.metadata.getModelVersion(r.name, r.version);
-  if (r.kind === 'latest') return stores.metadata.latestModelVersion(r.name);
+  if (r.kind === 'alias') return stores.metadata.models.resolveAlias(r.name, r.alias);
+  if (r.kind === 'version') return stores.metadata.models.getVersion(r.name, r.version);
+  if (r.kind === 'latest') return stores.metadata.models.latestVersion(r.name);
   throw invalid(`"${ref}" is a bundle directory, not a registered model version`);
 }
 

@@ -1,7 +1,7 @@
 import { CapstanError, notFound } from '../core/errors.ts';
 import { loadModel, type LoadedModel } from '../registry/index.ts';
 import { ServedModel } from '../serve/index.ts';
-import type { Stores } from '../store/index.ts';
+import { allPages, type Stores } from '../store/index.ts';
 
 /** Which model answers a name (and optional version) on the inference routes. */
 export interface ModelProvider {
@@ -48,9 +48,9 @@ export class RegistryModelProvider implements ModelProvider {
       if (!/^[1-9][0-9]{0,8}$/.test(version)) throw new CapstanError('INVALID_ARGUMENT', 'version must be a positive integer');
       return `${name}:${version}`;
     }
-    const champion = await this.stores.metadata.aliasVersion(name, 'champion');
+    const champion = await this.stores.metadata.models.aliasVersion(name, 'champion');
     // without a champion, the latest version answers (and a model that does not exist is a 404 from the store)
-    return `${name}:${champion ?? (await this.stores.metadata.latestModelVersion(name)).version}`;
+    return `${name}:${champion ?? (await this.stores.metadata.models.latestVersion(name)).version}`;
   }
 
   async get(name: string, version?: string): Promise<ServedModel> {
@@ -65,10 +65,10 @@ export class RegistryModelProvider implements ModelProvider {
   }
 
   async versions(name: string): Promise<string[]> {
-    return (await this.stores.metadata.listModelVersions(name)).map((v) => String(v.version));
+    return (await allPages((cursor) => this.stores.metadata.models.listVersions(name, { cursor, limit: 1000 }))).map((v) => String(v.version));
   }
 
   async names(): Promise<string[]> {
-    return (await this.stores.metadata.listModels()).map((m) => m.name);
+    return (await allPages((cursor) => this.stores.metadata.models.listModels({ cursor, limit: 1000 }))).map((m) => m.name);
   }
 }

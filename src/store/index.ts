@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { FsArtifactStore } from './fs/artifact-store.ts';
 import type { MetadataStore } from './metadata-store.ts';
-import { SqliteMetadataStore } from './sqlite/sqlite-store.ts';
+import { openMetadataStore } from './open.ts';
 
-export type { MetadataStore } from './metadata-store.ts';
+export type * from './metadata-store.ts';
 export type * from './types.ts';
+export { ROLES, RUN_STATUSES } from './types.ts';
 export { FsArtifactStore } from './fs/artifact-store.ts';
-export { SqliteMetadataStore } from './sqlite/sqlite-store.ts';
+export { openMetadataStore } from './open.ts';
+export { SqlMetadataStore } from './sql/store.ts';
 
 export interface Stores {
   metadata: MetadataStore;
@@ -14,7 +16,11 @@ export interface Stores {
   home: string;
 }
 
-/** Open the stores of a Capstan home: `capstan.db` (SQLite) and the `artifacts/` folder beside it. */
-export function openStores(home: string): Stores {
-  return { metadata: new SqliteMetadataStore(join(home, 'capstan.db')), artifacts: new FsArtifactStore(join(home, 'artifacts')), home };
+/**
+ * Open the stores of a Capstan home: the metadata store at `uri` (default: SQLite `capstan.db` in the home;
+ * `CAPSTAN_STORE_URI` chooses e.g. PostgreSQL) and the `artifacts/` folder.
+ */
+export async function openStores(home: string, uri: string = process.env.CAPSTAN_STORE_URI || `sqlite:${join(home, 'capstan.db')}`): Promise<Stores> {
+  return { metadata: await openMetadataStore(uri), artifacts: new FsArtifactStore(join(home, 'artifacts')), home };
 }
+export { allPages, logMetrics, logParams, setTags } from './run-log.ts';

@@ -1,45 +1,134 @@
-import type { DatasetVersion, ModelVersion, RegisteredModel, Run, RunStatus, StepRecord } from './types.ts';
+import type {
+  ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelVersion, Page,
+  PageRequest, Principal, RegisteredModel, Role, Run, RunStatus, StepRecord,
+} from './types.ts';
 
-/**
- * Where Capstan records what happened. Every backend (SQLite, PostgreSQL) implements this and passes the conformance suite in
- * `conformance.ts`.
+/*
+ * Where Capstan records what happened, split by entity. Every backend (SQLite, PostgreSQL, and the SDK over REST) implements
+ * these and passes the conformance suite in `conformance.ts`.
  *
- * Guarantees: each method is atomic (all of its writes land or none do) and durable once its promise resolves; version numbers
- * are assigned without gaps or duplicates even with concurrent writers; an alias points at exactly one version at any instant.
- * Not guaranteed: ordering between different runs' writes; metric timestamps are the caller's.
+ * Guarantees common to every method: atomic (all of its writes land or none do); durable once the promise resolves; errors are
+ * CapstanErrors (NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT naming the field, PERMISSION_DENIED for governance rules).
+ * Listings are ordered deterministically (ties broken by id) and paginated by opaque cursors.
+ * Not guaranteed: ordering between different writers' calls; metric timestamps are the caller's.
  */
-export interface MetadataStore {
-  createRun(input: { experiment: string; name: string; tags?: Record<string, string> }): Promise<Run>;
-  getRun(id: string): Promise<Run>;
-  listRuns(opts?: { experiment?: string; limit?: number }): Promise<Run[]>;
-  endRun(id: string, status: Exclude<RunStatus, 'RUNNING'>): Promise<void>;
-  logParams(runId: string, params: Record<string, string | number>): Promise<void>;
-  logMetrics(runId: string, metrics: Record<string, number>, step?: number): Promise<void>;
-  setTags(runId: string, tags: Record<string, string>): Promise<void>;
 
+export interface ExperimentStore {
+  /** ALREADY_EXISTS when the name is taken. */
+  create(input: { name: string; artifactLocation?: string; tags?: Record<string, string> }): Promise<Experiment>;
+  /** The experiment with this name, created when missing (idempotent, safe under concurrency). */
+  ensure(name: string): Promise<Experiment>;
+  get(id: string): Promise<Experiment>;
+  getByName(name: string): Promise<Experiment>;
+  /** Oldest first. */
+  list(opts?: PageRequest & { includeDeleted?: boolean }): Promise<Page<Experiment>>;
+  setTag(id: string, key: string, value: string): Promise<void>;
+}
+
+export interface RunSearch extends PageRequest {
+  experimentIds?: string[];
+  /** the filter language: `metrics.roc_auc > 0.8 and params.learner = 'gbdt' and tags.team = 'risk'` */
+  filter?: string;
+  /** e.g. `['metrics.roc_auc DESC', 'start_time ASC']`; default newest first */
+  orderBy?: string[];
+  includeDeleted?: boolean;
+}
+
+export interface RunStore {
+  /** `experimentId`, or `experiment` by name (created when missing). */
+  create(input: { experimentId?: string; experiment?: string; name: string; userId?: string; startTime?: number; tags?: Record<string, string> }): Promise<Run>;
+  get(id: string): Promise<Run>;
+  search(q?: RunSearch): Promise<Page<Run>>;
+  update(id: string, patch: { status?: RunStatus; endTime?: number | null; name?: string }): Promise<Run>;
+  /** Soft delete (lifecycle `deleted`): hidden from searches unless asked for, still readable by id. Idempotent. */
+  delete(id: string): Promise<void>;
+  /**
+   * Metrics, params and tags in one all-or-nothing write: one bad item (a non-finite step, an over-long key, a param whose value
+   * differs from the one already logged) stores nothing. Params are immutable: logging the same value again is a no-op.
+   */
+  logBatch(id: string, batch: { metrics?: MetricPoint[]; params?: KeyValue[]; tags?: KeyValue[] }): Promise<void>;
+  /** Every point of one metric, by step then timestamp then arrival. */
+  metricHistory(id: string, key: string): Promise<MetricPoint[]>;
+  deleteTag(id: string, key: string): Promise<void>;
+
+  /** Pipeline step records (idempotent per run and step name: the last write wins). */
   recordStep(step: StepRecord): Promise<void>;
   listSteps(runId: string): Promise<StepRecord[]>;
+  /** Lineage: which dataset versions a run used, and in what role (train, test...). Idempotent. */
+  linkDataset(runId: string, datasetId: string, role: string): Promise<void>;
+  listDatasets(runId: string): Promise<(DatasetVersion & { role: string })[]>;
+  /** Record that a run's artifact path holds the blob `digest` (replaces a previous entry for the path). */
+  putArtifact(entry: Omit<ArtifactEntry, 'createdAt'>): Promise<ArtifactEntry>;
+  getArtifact(runId: string, path: string): Promise<ArtifactEntry>;
+  listArtifacts(runId: string): Promise<ArtifactEntry[]>;
+}
 
+export interface DatasetStore {
   /** The same (name, content hash) returns the existing version; new content gets the next version number. */
-  registerDataset(input: { name: string; contentHash: string; source: string; rows: number; columns: number; schema?: unknown; profile?: unknown }): Promise<DatasetVersion>;
-  /** Newest version first; every dataset name when `name` is absent. */
-  listDatasets(name?: string): Promise<DatasetVersion[]>;
+  register(input: { name: string; contentHash: string; source: string; rows: number; columns: number; schema?: unknown; profile?: unknown }): Promise<DatasetVersion>;
+  /** Newest version first; the latest version of every dataset when `name` is absent. */
+  list(name?: string): Promise<DatasetVersion[]>;
   /** A version, or the latest one. */
-  getDataset(name: string, version?: number): Promise<DatasetVersion>;
-  linkRunDataset(runId: string, datasetId: string, role: string): Promise<void>;
-  listRunDatasets(runId: string): Promise<(DatasetVersion & { role: string })[]>;
+  get(name: string, version?: number): Promise<DatasetVersion>;
+}
 
-  /** Creates the registered model on first use and appends the next version. */
-  createModelVersion(input: { name: string; runId: string | null; source: string; digest: string; task: string; metrics: Record<string, number> }): Promise<ModelVersion>;
-  getModelVersion(name: string, version: number): Promise<ModelVersion>;
-  /** Move (or create) an alias to a version; the move is atomic and audited. */
-  setAlias(name: string, alias: string, version: number, actor: string): Promise<void>;
+export interface ModelStore {
+  /** ALREADY_EXISTS when the name is taken. */
+  createModel(input: { name: string; description?: string; tags?: Record<string, string>; actor: string }): Promise<RegisteredModel>;
+  getModel(name: string): Promise<RegisteredModel>;
+  /** By name; `nameLike` is a SQL LIKE pattern (case-sensitive). */
+  listModels(opts?: PageRequest & { nameLike?: string }): Promise<Page<RegisteredModel>>;
+  setModelTag(name: string, key: string, value: string, actor: string): Promise<void>;
+  /** Aliases whose moves need approval; an admin decision, audited. */
+  setProtectedAliases(name: string, aliases: string[], actor: string): Promise<RegisteredModel>;
+
+  /**
+   * Append the next version (the registered model is created on first use). Versions are immutable, numbered without gaps
+   * even with concurrent writers; lineage records the run's dataset versions at this moment.
+   */
+  createVersion(input: { name: string; runId: string | null; source: string; digest: string; task: string; metrics: Record<string, number>; signature?: unknown; description?: string; tags?: Record<string, string>; author: string }): Promise<ModelVersion>;
+  getVersion(name: string, version: number): Promise<ModelVersion>;
+  latestVersion(name: string): Promise<ModelVersion>;
+  /** Oldest first. */
+  listVersions(name: string, opts?: PageRequest): Promise<Page<ModelVersion>>;
+  setVersionTag(name: string, version: number, key: string, value: string, actor: string): Promise<void>;
+
+  /**
+   * Move (or create) an alias. Atomic: a reader sees the old version or the new one, never none or two. A protected alias needs
+   * an approval of that version for that alias by someone other than the version's author (PERMISSION_DENIED otherwise).
+   */
+  setAlias(name: string, alias: string, version: number, actor: string, reason?: string): Promise<void>;
+  deleteAlias(name: string, alias: string, actor: string, reason?: string): Promise<void>;
   resolveAlias(name: string, alias: string): Promise<ModelVersion>;
   /** The version an alias points at, or null when the alias (or model) does not exist. */
   aliasVersion(name: string, alias: string): Promise<number | null>;
-  latestModelVersion(name: string): Promise<ModelVersion>;
-  listModels(): Promise<RegisteredModel[]>;
-  listModelVersions(name: string): Promise<ModelVersion[]>;
 
+  /** Approve `version` for `alias`. The approver needs the approver (or admin) role and must not be the version's author. */
+  approve(input: { name: string; version: number; alias: string; approver: Principal; comment: string }): Promise<Approval>;
+  listApprovals(name: string): Promise<Approval[]>;
+}
+
+/** Append-only: every registry transition writes one event in the same transaction as the change itself. */
+export interface AuditStore {
+  /** Oldest first; `entity` filters to one model (`NAME`) or a prefix (`NAME:`, `NAME@`). */
+  list(opts?: PageRequest & { entity?: string }): Promise<Page<AuditEvent>>;
+}
+
+/** API tokens, stored as sha256 hashes (tokens are 192-bit random, so a fast hash is safe); the plain token is shown once. */
+export interface TokenStore {
+  create(input: { name: string; role: Role; actor: string }): Promise<{ token: string; info: ApiToken }>;
+  /** The principal for a token, or null when unknown or revoked. */
+  verify(token: string): Promise<Principal | null>;
+  list(): Promise<ApiToken[]>;
+  revoke(name: string, actor: string): Promise<void>;
+}
+
+export interface MetadataStore {
+  readonly experiments: ExperimentStore;
+  readonly runs: RunStore;
+  readonly datasets: DatasetStore;
+  readonly models: ModelStore;
+  readonly audit: AuditStore;
+  readonly tokens: TokenStore;
   close(): Promise<void>;
 }

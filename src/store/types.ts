@@ -1,15 +1,54 @@
-export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
+export type Lifecycle = 'active' | 'deleted';
+
+/** One page of a listing; pass `nextCursor` back as `cursor` for the next page (null: this was the last one). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  /** 1..1000, default 100 */
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface Experiment {
+  id: string;
+  name: string;
+  lifecycle: Lifecycle;
+  artifactLocation: string;
+  createdAt: number;
+  updatedAt: number;
+  tags: Record<string, string>;
+}
 
 export interface Run {
   id: string;
   experimentId: string;
   name: string;
   status: RunStatus;
+  lifecycle: Lifecycle;
+  userId: string;
   startedAt: number;
   endedAt: number | null;
   params: Record<string, string>;
+  /** latest value per key (highest step, then latest timestamp); NaN is a value */
   metrics: Record<string, number>;
   tags: Record<string, string>;
+}
+
+export interface MetricPoint {
+  key: string;
+  value: number;
+  step: number;
+  timestamp: number;
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
 }
 
 export interface StepRecord {
@@ -35,6 +74,16 @@ export interface DatasetVersion {
   profile?: unknown;
 }
 
+export interface ArtifactEntry {
+  runId: string;
+  /** validated relative path inside the run, `/`-separated */
+  path: string;
+  /** sha256 of the content, the blob's name in the artifact store */
+  digest: string;
+  size: number;
+  createdAt: number;
+}
+
 export interface ModelVersion {
   name: string;
   version: number;
@@ -46,11 +95,60 @@ export interface ModelVersion {
   metrics: Record<string, number>;
   createdAt: number;
   aliases: string[];
+  /** who registered it (the token's name); approvals of protected aliases must come from someone else */
+  author: string;
+  description: string;
+  /** input/output signature from the bundle, when known */
+  signature: unknown;
+  /** where it came from: the run and the dataset versions that run used */
+  lineage: { runId?: string | null; datasets?: { id: string; name: string; version: number; role: string }[] };
+  tags: Record<string, string>;
 }
 
 export interface RegisteredModel {
   name: string;
   createdAt: number;
+  updatedAt: number;
+  description: string;
   latestVersion: number;
   aliases: Record<string, number>;
+  tags: Record<string, string>;
+  /** aliases whose moves need an approval (default `production`) */
+  protectedAliases: string[];
+}
+
+export interface Approval {
+  id: number;
+  name: string;
+  version: number;
+  alias: string;
+  approver: string;
+  comment: string;
+  at: number;
+}
+
+export interface AuditEvent {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  entity: string;
+  detail: unknown;
+}
+
+export type Role = 'viewer' | 'member' | 'approver' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'member', 'approver', 'admin'];
+
+/** Who is acting: a token's name and role (the admin token is `admin`). */
+export interface Principal {
+  name: string;
+  role: Role;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+  revokedAt: number | null;
 }

@@ -141,7 +141,7 @@ export function dataCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (file: string, o: { name: string; json?: boolean }) => {
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(o.name)) throw invalid(`dataset name "${o.name.slice(0, 80)}" must be 1-128 letters, digits, '.', '_' or '-'`);
-      const s = stores();
+      const s = await stores();
       try {
         const v = await registerDatasetFile(s.metadata, file, o.name);
         if (o.json) process.stdout.write(JSON.stringify({ name: v.name, version: v.version, contentHash: v.contentHash, rows: v.rows, columns: v.columns }, null, 1) + '\n');
@@ -155,9 +155,9 @@ export function dataCommand(program: Command): void {
     .description('registered datasets (latest version of each)')
     .option('--json', 'print one JSON document')
     .action(async (o: { json?: boolean }) => {
-      const s = stores();
+      const s = await stores();
       try {
-        const list = (await s.metadata.listDatasets()).map(({ schema: _s, profile: _p, ...d }) => d);
+        const list = (await s.metadata.datasets.list()).map(({ schema: _s, profile: _p, ...d }) => d);
         if (o.json) process.stdout.write(JSON.stringify({ datasets: list }, null, 1) + '\n');
         else if (list.length === 0) process.stdout.write('no registered datasets (register one with: capstan data register FILE --name NAME)\n');
         else for (const d of list) process.stdout.write(`${d.name.padEnd(24)} v${String(d.version).padEnd(4)} ${String(d.rows).padStart(9)} rows  ${d.contentHash.slice(0, 19)}...  ${d.source}\n`);
@@ -172,9 +172,9 @@ export function dataCommand(program: Command): void {
     .action(async (ref: string) => {
       const [name, v] = ref.split(':');
       const version = v === undefined ? undefined : parseIntOption('version', v, 1, 2 ** 31);
-      const s = stores();
+      const s = await stores();
       try {
-        process.stdout.write(JSON.stringify(await s.metadata.getDataset(name, version), null, 1) + '\n');
+        process.stdout.write(JSON.stringify(await s.metadata.datasets.get(name, version), null, 1) + '\n');
       } finally {
         await s.metadata.close();
       }

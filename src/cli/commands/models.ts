@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { allPages } from '../../store/index.ts';
 import { stores } from '../common.ts';
 
 export function modelsCommand(program: Command): void {
@@ -8,9 +9,9 @@ export function modelsCommand(program: Command): void {
     .description('registered models with their latest version and aliases')
     .option('--json', 'print one JSON document')
     .action(async (o: { json?: boolean }) => {
-      const s = stores();
+      const s = await stores();
       try {
-        const list = await s.metadata.listModels();
+        const list = await allPages((cursor) => s.metadata.models.listModels({ cursor, limit: 1000 }));
         if (o.json) {
           process.stdout.write(JSON.stringify({ models: list }, null, 2) + '\n');
           return;

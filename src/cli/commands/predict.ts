@@ -17,7 +17,7 @@ export function predictCommand(program: Command): void {
     .requiredOption('--input <file>', 'CSV file with the model\'s feature columns')
     .requiredOption('--output <file>', 'CSV file to write')
     .action(async (o: { model: string; input: string; output: string }) => {
-      const s = parseModelRef(o.model).kind === 'dir' ? null : stores();
+      const s = parseModelRef(o.model).kind === 'dir' ? null : await stores();
       try {
         const loaded = await loadModel(s, o.model);
         // dates are left to the reader's detection; everything else is parsed as the model expects

@@ -127,7 +127,7 @@ export function quickstartCommand(program: Command): void {
       const out = new Output(false);
       const t0 = performance.now();
       out.line(`Capstan quickstart: telco churn (IBM sample data), state in ${capstanHome()}`);
-      const s = stores();
+      const s = await stores();
       const started: { server?: Server; token?: string; url?: string } = {};
       try {
         const { runId, result } = await trackedPipeline(s, out, 'quickstart', quickstartPipeline(s, out, o.serve ? { port } : null, started));

@@ -25,7 +25,7 @@ export function serveCommand(program: Command): void {
         }
         if (token.length < 16) throw invalid('--token-file must hold a token of at least 16 characters');
       }
-      const s = parseModelRef(ref).kind === 'dir' ? null : stores();
+      const s = parseModelRef(ref).kind === 'dir' ? null : await stores();
       const loaded = await loadModel(s, ref);
       await s?.metadata.close();
       const { server } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, token, log: (l) => process.stderr.write(l + '\n') });

@@ -12,7 +12,7 @@ export function serverCommand(program: Command): void {
     .option('--port <n>', 'port', '7707')
     .action(async (o: { host: string; port: string }) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
-      const s = stores();
+      const s = await stores();
       const auth = adminToken(capstanHome());
       const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, token: auth.token, log: (l) => process.stderr.write(l + '\n') });
       const bound = await listen(server, port, o.host);

@@ -38,7 +38,7 @@ export function trainCommand(program: Command): void {
       const spec = { learner: o.learner, params: parseParams(o.param), seed, threads };
       checkTrainSpec(spec);
       const out = new Output(Boolean(o.json));
-      const s = stores();
+      const s = await stores();
       try {
         const pipeline = trainingPipeline(s, { file, target: o.target, task: o.task as Task | 'auto', spec, evaluation: { kind: 'cv', folds, scheme }, register: o.register ? { name: o.register } : undefined });
         const { runId, result } = await trackedPipeline(s, out, 'train', pipeline);

@@ -6,7 +6,7 @@ import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tabl
 import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type TabularModel, type TrainSpec } from '../../learn/index.ts';
 import { buildBaseline } from '../../monitor/index.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
-import type { DatasetVersion, ModelVersion, Stores } from '../../store/index.ts';
+import { logMetrics, logParams, setTags, type DatasetVersion, type ModelVersion, type Stores } from '../../store/index.ts';
 import { step, type Pipeline, type Step, type StepInput } from '../spec.ts';
 import { crossValidate, type CvResult, type CvScheme } from './cross-validate.ts';
 
@@ -20,6 +20,8 @@ export interface TrainingOptions {
   evaluation: { kind: 'holdout'; testFraction: number } | { kind: 'cv'; folds: number; scheme?: CvScheme };
   register?: { name: string; alias?: string };
   datasetName?: string;
+  /** who registers the model and moves aliases (audit log); default `capstan` */
+  actor?: string;
 }
 
 export type { CvResult };
@@ -57,8 +59,8 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
           await loaded.drop();
         }
         const contentHash = await fileSha256(o.file);
-        const dataset = await meta.registerDataset({ name: o.datasetName ?? basename(o.file).replace(/\.[^.]+$/, ''), contentHash, source: o.file, rows: table.rows, columns: table.columns.length, profile });
-        await meta.linkRunDataset(ctx.runId, dataset.id, 'training');
+        const dataset = await meta.datasets.register({ name: o.datasetName ?? basename(o.file).replace(/\.[^.]+$/, ''), contentHash, source: o.file, rows: table.rows, columns: table.columns.length, profile });
+        await meta.runs.linkDataset(ctx.runId, dataset.id, 'training');
         ctx.log(`${table.rows} rows x ${table.columns.length} columns from ${basename(o.file)} (dataset ${dataset.name} v${dataset.version}, ${contentHash.slice(0, 19)}...)`);
         return { table, dataset, profile };
       },
@@ -99,7 +101,7 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
         run: async (i, ctx) => {
           const t = i.target as PreparedTarget;
           const split = trainTestSplit(t.features.rows, { testFraction, seed: o.spec.seed, strata: strata(t) });
-          await meta.logParams(ctx.runId, { 'split.kind': split.kind, 'split.seed': o.spec.seed, 'split.test_fraction': testFraction, 'split.train_rows': split.train.length, 'split.test_rows': split.test.length });
+          await logParams(meta.runs, ctx.runId, { 'split.kind': split.kind, 'split.seed': o.spec.seed, 'split.test_fraction': testFraction, 'split.train_rows': split.train.length, 'split.test_rows': split.test.length });
           ctx.log(`${split.kind} split, seed ${o.spec.seed}: ${split.train.length} train rows, ${split.test.length} test rows`);
           return { split };
         },
@@ -116,7 +118,7 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
           const t0 = performance.now();
           const model = await trainModel(trainTable, takeValues(t.y, split.train), t.spec, i.features as FeatureSpec[], o.spec);
           const fitSeconds = (performance.now() - t0) / 1000;
-          await meta.logParams(ctx.runId, paramsOf(o, model));
+          await logParams(meta.runs, ctx.runId, paramsOf(o, model));
           ctx.log(`${model.learner.name} fitted in ${fitSeconds.toFixed(2)} s (preprocessing fitted on the ${trainTable.rows} training rows only)`);
           return { model, trainTable, fitSeconds };
         },
@@ -131,7 +133,7 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
           const split = i.split as Split;
           const testTable = takeRows(t.features, split.test);
           const evaluation = score(i.model as TabularModel, testTable, takeValues(t.y, split.test));
-          await meta.logMetrics(ctx.runId, Object.fromEntries(Object.entries(evaluation.metrics).map(([k, v]) => [`test_${k}`, v])));
+          await logMetrics(meta.runs, ctx.runId, Object.fromEntries(Object.entries(evaluation.metrics).map(([k, v]) => [`test_${k}`, v])));
           ctx.log(Object.entries(evaluation.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', '));
           if (evaluation.confusion) logConfusion(ctx.log, evaluation.confusion, t.spec.classes!);
           return { evaluation, testTable };
@@ -151,9 +153,9 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
           const metric = metricName(t);
           const scheme: CvScheme = o.evaluation.kind === 'cv' && o.evaluation.scheme ? o.evaluation.scheme : { kind: 'kfold' };
           const cv = await crossValidate(t, i.features as FeatureSpec[], o.spec, folds, scheme);
-          await meta.logParams(ctx.runId, { 'cv.kind': scheme.kind === 'kfold' ? (t.spec.task === 'regression' ? 'random' : 'stratified') : scheme.kind, 'cv.folds': folds, 'cv.seed': o.spec.seed, ...(scheme.kind !== 'kfold' ? { 'cv.column': scheme.column } : {}) });
-          for (let k = 0; k < folds; k++) await meta.logMetrics(ctx.runId, { [`cv_${metric}`]: cv.folds[k] }, k);
-          await meta.logMetrics(ctx.runId, { [`cv_${metric}_mean`]: cv.mean, [`cv_${metric}_std`]: cv.std });
+          await logParams(meta.runs, ctx.runId, { 'cv.kind': scheme.kind === 'kfold' ? (t.spec.task === 'regression' ? 'random' : 'stratified') : scheme.kind, 'cv.folds': folds, 'cv.seed': o.spec.seed, ...(scheme.kind !== 'kfold' ? { 'cv.column': scheme.column } : {}) });
+          for (let k = 0; k < folds; k++) await logMetrics(meta.runs, ctx.runId, { [`cv_${metric}`]: cv.folds[k] }, k);
+          await logMetrics(meta.runs, ctx.runId, { [`cv_${metric}_mean`]: cv.mean, [`cv_${metric}_std`]: cv.std });
           ctx.log(`${metric} ${cv.mean.toFixed(4)} +- ${cv.std.toFixed(4)} (folds: ${cv.folds.map((s) => s.toFixed(4)).join(', ')})`);
           return { cv };
         },
@@ -170,7 +172,7 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
           const t0 = performance.now();
           const model = await trainModel(t.features, t.y, t.spec, i.features as FeatureSpec[], o.spec);
           const fitSeconds = (performance.now() - t0) / 1000;
-          await meta.logParams(ctx.runId, paramsOf(o, model));
+          await logParams(meta.runs, ctx.runId, paramsOf(o, model));
           ctx.log(`${model.learner.name} on ${t.features.rows} rows in ${fitSeconds.toFixed(2)} s`);
           return { model, trainTable: t.features, fitSeconds };
         },
@@ -197,9 +199,9 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
             baseline: buildBaseline(i.trainTable as Table, model.features),
             lineage: { runId: ctx.runId, datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] },
           });
-          const version = await registerModel(stores, reg.name, bundle, ctx.runId);
-          if (reg.alias) await meta.setAlias(reg.name, reg.alias, version.version, 'capstan');
-          await meta.setTags(ctx.runId, { 'model.name': reg.name, 'model.version': String(version.version) });
+          const version = await registerModel(stores, reg.name, bundle, ctx.runId, o.actor ?? 'capstan');
+          if (reg.alias) await meta.models.setAlias(reg.name, reg.alias, version.version, o.actor ?? 'capstan', 'registered by the training pipeline');
+          await setTags(meta.runs, ctx.runId, { 'model.name': reg.name, 'model.version': String(version.version) });
           ctx.log(`${reg.name} version ${version.version}${reg.alias ? `, alias ${reg.alias} -> ${version.version}` : ''} (${version.digest.slice(0, 19)}...)`);
           return { version: version satisfies ModelVersion };
         },

@@ -1,0 +1,88 @@
+import type { SqlValue } from './driver.ts';
+import type { Comparison, FilterNode, OrderTerm } from '../search/filter.ts';
+
+/*
+ * Filter trees and order terms to SQL over `runs r`, every value a bound parameter. The SQL is the same for SQLite and
+ * PostgreSQL: NaN metrics are stored as NULL on both (so they never satisfy a comparison), text compares byte-wise on both
+ * (PostgreSQL columns use the C collation, SQLite's LIKE is made case-sensitive), NULLs sort last on both.
+ */
+
+const COLUMNS: Record<string, string> = {
+  status: 'r.status',
+  run_name: 'r.name',
+  run_id: 'r.id',
+  user_id: 'r.user_id',
+  experiment_id: 'r.experiment_id',
+  start_time: 'r.started_at',
+  end_time: 'r.ended_at',
+};
+
+const TABLES = { metrics: 'latest_metrics', params: 'params', tags: 'tags' } as const;
+
+/** ASCII-only lower-casing, as both databases do on byte-collated text. */
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+function condition(expr: string, c: Comparison, params: SqlValue[]): string {
+  const vals = c.values as SqlValue[];
+  switch (c.op) {
+    case 'IN':
+    case 'NOT IN':
+      params.push(...vals);
+      return `${expr} ${c.op} (${vals.map(() => '?').join(', ')})`;
+    case 'LIKE':
+      params.push(vals[0]);
+      return `${expr} LIKE ?`;
+    case 'ILIKE':
+      params.push(asciiLower(String(vals[0])));
+      return `LOWER(${expr}) LIKE ?`;
+    case 'IS NULL':
+      return `${expr} IS NULL`;
+    case 'IS NOT NULL':
+      return `${expr} IS NOT NULL`;
+    case '!=':
+      params.push(vals[0]);
+      return `${expr} <> ?`;
+    default:
+      params.push(vals[0]);
+      return `${expr} ${c.op} ?`;
+  }
+}
+
+function comparison(c: Comparison, params: SqlValue[]): string {
+  if (c.entity === 'attributes') return condition(COLUMNS[c.key], c, params);
+  const table = TABLES[c.entity];
+  if (c.op === 'IS NULL' || c.op === 'IS NOT NULL') {
+    params.push(c.key);
+    const exists = `EXISTS (SELECT 1 FROM ${table} f WHERE f.run_id = r.id AND f.key = ? AND f.value IS NOT NULL)`;
+    return c.op === 'IS NULL' ? `NOT ${exists}` : exists;
+  }
+  params.push(c.key);
+  const inner = condition('f.value', c, params);
+  return `EXISTS (SELECT 1 FROM ${table} f WHERE f.run_id = r.id AND f.key = ? AND ${inner})`;
+}
+
+/** The WHERE fragment of a filter tree, appending its values to `params`. */
+export function filterSql(node: FilterNode, params: SqlValue[]): string {
+  if (node.kind === 'cmp') return comparison(node, params);
+  return '(' + node.items.map((n) => filterSql(n, params)).join(node.kind === 'and' ? ' AND ' : ' OR ') + ')';
+}
+
+/** ORDER BY terms (NULLs last either way), always ending with the default newest-first order and the id for ties. */
+export function orderSql(terms: OrderTerm[], params: SqlValue[]): string {
+  const parts: string[] = [];
+  for (const t of terms) {
+    let expr: string;
+    if (t.entity === 'attributes') expr = COLUMNS[t.key];
+    else {
+      params.push(t.key);
+      expr = `(SELECT f.value FROM ${TABLES[t.entity]} f WHERE f.run_id = r.id AND f.key = ?)`;
+    }
+    // the expression appears twice (null rank, value): bind the key twice
+    if (t.entity !== 'attributes') params.push(t.key);
+    parts.push(`CASE WHEN ${expr} IS NULL THEN 1 ELSE 0 END`, `${expr} ${t.desc ? 'DESC' : 'ASC'}`);
+  }
+  parts.push('r.started_at DESC', 'r.id DESC');
+  return parts.join(', ');
+}
