@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Server } from 'node:http';
 import { loadModel } from '../src/registry/index.ts';
-import { createApp, listen, RegistryModelProvider } from '../src/server/index.ts';
+import { createApp, createAuthenticator, listen, RegistryModelProvider } from '../src/server/index.ts';
 import { openStores, type Stores } from '../src/store/index.ts';
 import { readTable } from '../src/data/index.ts';
 import { predictTable } from '../src/learn/index.ts';
@@ -22,7 +22,7 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     const r = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=30', '--register', 'churn'], home);
     assert.equal(r.status, 0, r.stderr);
     stores = await openStores(home);
-    ({ server } = createApp({ models: new RegistryModelProvider(stores), stores, token }));
+    ({ server } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: createAuthenticator(token, stores.metadata.tokens) }));
     url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   });
   after(async () => {

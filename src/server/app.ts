@@ -1,18 +1,30 @@
 import type { Server } from 'node:http';
-import type { Stores } from '../store/index.ts';
+import { CapstanError } from '../core/errors.ts';
+import type { Principal, Stores } from '../store/index.ts';
 import { createHttpServer } from './http.ts';
 import type { ModelProvider } from './model-provider.ts';
 import { Router } from './router.ts';
+import { artifactRoutes } from './routes/api/artifacts.ts';
+import { auditRoutes } from './routes/api/audit.ts';
+import { datasetRoutes } from './routes/api/datasets.ts';
+import { experimentRoutes } from './routes/api/experiments.ts';
+import { registryRoutes } from './routes/api/models.ts';
+import { openApiRoute } from './routes/api/openapi.ts';
+import { runRoutes } from './routes/api/runs.ts';
+import { tokenRoutes } from './routes/api/tokens.ts';
 import { healthRoutes } from './routes/health.ts';
 import { inferenceRoutes } from './routes/inference.ts';
+import { mlflowRoutes } from './routes/mlflow.ts';
 import { modelRoutes } from './routes/models.ts';
-import { CapstanError } from '../core/errors.ts';
 
 export interface AppOptions {
   models: ModelProvider;
+  /** the stores behind the API; null for a single-model `capstan serve` (inference routes only) */
   stores: Stores | null;
-  token: string | null;
+  /** bearer token -> principal; null = no authentication */
+  authenticate: ((token: string) => Promise<Principal | null>) | null;
   maxBodyBytes?: number;
+  maxArtifactBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -22,7 +34,19 @@ export function createApp(opts: AppOptions): { server: Server; router: Router } 
   healthRoutes(router, () => true);
   inferenceRoutes(router, opts.models);
   modelRoutes(router, opts.models, opts.stores);
-  const server = createHttpServer(router, { token: opts.token, maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, log: opts.log });
+  if (opts.stores) {
+    const meta = opts.stores.metadata;
+    experimentRoutes(router, meta);
+    runRoutes(router, meta);
+    artifactRoutes(router, meta, opts.stores.artifacts, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
+    datasetRoutes(router, meta);
+    registryRoutes(router, meta);
+    auditRoutes(router, meta);
+    tokenRoutes(router, meta);
+    mlflowRoutes(router, meta);
+  }
+  openApiRoute(router);
+  const server = createHttpServer(router, { authenticate: opts.authenticate, maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, log: opts.log });
   server.keepAliveTimeout = 65_000;
   return { server, router };
 }

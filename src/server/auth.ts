@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Principal, TokenStore } from '../store/index.ts';
 
 /**
  * The admin token: `CAPSTAN_ADMIN_TOKEN`, else `$CAPSTAN_HOME/admin-token`, else a new random one written there (mode 600).
@@ -15,4 +16,27 @@ export function adminToken(home: string, env: NodeJS.ProcessEnv = process.env): 
   writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return { token, file, created: true };
+}
+
+const CACHE_MS = 5_000;
+
+/**
+ * Bearer tokens to principals: the admin token (compared in constant time) is `admin`; API tokens are looked up by hash in
+ * the token store, cached for 5 s (so a revocation takes effect within 5 s) to keep the inference path free of queries.
+ */
+export function createAuthenticator(admin: string | null, tokens: TokenStore | null): (token: string) => Promise<Principal | null> {
+  const adminDigest = admin ? createHash('sha256').update(admin).digest() : null;
+  const cache = new Map<string, { principal: Principal | null; until: number }>();
+  return async (token) => {
+    const digest = createHash('sha256').update(token).digest();
+    if (adminDigest && timingSafeEqual(digest, adminDigest)) return { name: 'admin', role: 'admin' };
+    if (!tokens) return null;
+    const key = digest.toString('hex');
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.principal;
+    const principal = await tokens.verify(token);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(key, { principal, until: Date.now() + CACHE_MS });
+    return principal;
+  };
 }

@@ -1,31 +1,43 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { CapstanError, isCapstanError } from '../core/errors.ts';
-import type { Route, Router } from './router.ts';
+import { pipeline } from 'node:stream/promises';
+import { CapstanError, isCapstanError, type ErrorCode } from '../core/errors.ts';
+import { decodeFully } from '../core/names.ts';
+import type { Principal } from '../store/index.ts';
+import { parsePythonJson, stringifyApiJson, stringifyPythonJson } from './json.ts';
+import { ROLE_RANK, type ApiResponse, type Route, type Router } from './router.ts';
 
 export interface HttpOptions {
-  /** bearer token required on every non-public route; null = no auth (single-model `capstan serve` on loopback) */
-  token: string | null;
+  /** who a bearer token belongs to; null = no auth at all (single-model `capstan serve` on loopback without a token file) */
+  authenticate: ((token: string) => Promise<Principal | null>) | null;
   maxBodyBytes: number;
   log?: (line: string) => void;
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
+/** MLflow's error codes for ours (its clients branch on them). */
+const MLFLOW_CODES: Record<ErrorCode, string> = {
+  INVALID_ARGUMENT: 'INVALID_PARAMETER_VALUE',
+  USAGE: 'BAD_REQUEST',
+  NOT_FOUND: 'RESOURCE_DOES_NOT_EXIST',
+  ALREADY_EXISTS: 'RESOURCE_ALREADY_EXISTS',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  PAYLOAD_TOO_LARGE: 'REQUEST_LIMIT_EXCEEDED',
+  UNAVAILABLE: 'TEMPORARILY_UNAVAILABLE',
+  INTERNAL: 'INTERNAL_ERROR',
+};
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
-function sendError(res: ServerResponse, route: Route | undefined, e: CapstanError): void {
-  const body = route?.errors === 'v2' ? { error: e.message } : { error: { code: e.code, message: e.message } };
-  send(res, e.httpStatus, body);
+function errorBody(route: Route | undefined, e: CapstanError): string {
+  if (route?.errors === 'v2') return JSON.stringify({ error: e.message });
+  if (route?.errors === 'mlflow') return JSON.stringify({ error_code: MLFLOW_CODES[e.code], message: e.message });
+  return JSON.stringify({ error: { code: e.code, message: e.message } });
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+async function readJson(req: IncomingMessage, limit: number, python: boolean): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new CapstanError('PAYLOAD_TOO_LARGE', `request body is ${declared} bytes; the limit is ${limit}`);
   const chunks: Buffer[] = [];
@@ -37,6 +49,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
   }
   if (size === 0) return undefined;
   const text = Buffer.concat(chunks).toString('utf8');
+  if (python) return parsePythonJson(text);
   try {
     return JSON.parse(text);
   } catch {
@@ -45,40 +58,74 @@ async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
 }
 
 /**
- * The thin HTTP adapter: routing, token check, JSON body with a size limit, and one mapping from CapstanError codes to statuses.
- * Anything unexpected becomes a 500 without internals in the body (logged instead).
+ * The raw request path split into still-encoded segments. Dot segments, empty segments, backslashes, NUL and control
+ * characters are refused here, whatever their encoding, so no URL normalisation can change which route or entity is addressed.
+ */
+export function rawSegments(rawUrl: string): string[] {
+  const path = rawUrl.split('?')[0];
+  if (!path.startsWith('/')) throw new CapstanError('INVALID_ARGUMENT', 'the request path must start with /');
+  const parts = path.split('/').slice(1);
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  parts.forEach((p, i) => {
+    const d = decodeFully(`path segment ${i + 1}`, p);
+    // eslint-disable-next-line no-control-regex
+    if (d === '' || d === '.' || d === '..' || /[\\\u0000-\u001f\u007f#]/.test(d) || d.normalize('NFKC').split('/').some((x) => x === '..' || x === '.')) {
+      throw new CapstanError('INVALID_ARGUMENT', `path segment ${i + 1} is not allowed (no empty, "." or ".." segments, backslashes, "#" or control characters, however encoded)`);
+    }
+  });
+  return parts;
+}
+
+/**
+ * The thin HTTP adapter: routing, authentication and roles, JSON bodies with a size limit, and one mapping from CapstanError
+ * codes to statuses. Anything unexpected becomes a 500 without internals in the body (logged instead).
  */
 export function createHttpServer(router: Router, opts: HttpOptions): Server {
-  const expected = opts.token ? digest(opts.token) : null;
   return createServer(async (req, res) => {
     let route: Route | undefined;
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const rawUrl = req.url ?? '/';
       const method = req.method ?? 'GET';
-      const found = router.match(method, url.pathname);
-      if (found === null) throw new CapstanError('NOT_FOUND', `no route ${method} ${url.pathname.slice(0, 200)}`);
-      if ('allowed' in found) {
-        send(res, 405, { error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${found.allowed.join(', ')})` } }, { allow: found.allowed.join(', ') });
+      const q = rawUrl.indexOf('?');
+      const query = new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '');
+      const parts = rawSegments(rawUrl);
+      // match the shape first so an unknown route is a 404 and a bad parameter a 400, but never before authentication
+      const shape = router.match(method, parts, false);
+      if (shape === null) throw new CapstanError('NOT_FOUND', `no route ${method} /${parts.join('/').slice(0, 200)}`);
+      if ('allowed' in shape) {
+        send(res, 405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${shape.allowed.join(', ')})` } }), { allow: shape.allowed.join(', ') });
         return;
       }
+      route = shape.route;
+      let principal: Principal | null = null;
+      if (!route.public && opts.authenticate) {
+        const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
+        principal = m ? await opts.authenticate(m[1]) : null;
+        if (!principal) throw new CapstanError('UNAUTHENTICATED', 'missing or invalid token: send "Authorization: Bearer <token>"');
+        if (ROLE_RANK[principal.role] < ROLE_RANK[route.role!]) throw new CapstanError('PERMISSION_DENIED', `${req.method} ${route.pattern} needs the ${route.role} role; ${principal.name} has ${principal.role}`);
+      }
+      const found = router.match(method, parts);
+      if (found === null || 'allowed' in found) throw new CapstanError('NOT_FOUND', `no route ${method} /${parts.join('/').slice(0, 200)}`);
       route = found.route;
-      if (!route.public && expected) {
-        const auth = req.headers.authorization ?? '';
-        const m = /^Bearer (.+)$/.exec(auth);
-        if (!m || !timingSafeEqual(digest(m[1]), expected)) throw new CapstanError('UNAUTHENTICATED', 'missing or invalid token: send "Authorization: Bearer <token>"');
-      }
-      const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req, opts.maxBodyBytes) : undefined;
-      const out = await route.handler({ method, path: url.pathname, params: found.params, query: url.searchParams, headers: req.headers, body });
-      send(res, out.status, out.body, out.headers);
-    } catch (e) {
-      if (isCapstanError(e)) {
-        sendError(res, route, e);
-        if (e.code === 'PAYLOAD_TOO_LARGE') req.resume();
+      const python = route.json === 'python';
+      const wantsBody = route.body ? route.body === 'json' : method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE';
+      const body = wantsBody ? await readJson(req, opts.maxBodyBytes, python) : undefined;
+      const out: ApiResponse = await route.handler({ method, path: '/' + parts.join('/'), params: found.params, query, headers: req.headers, body, raw: req, principal });
+      if (out.stream) {
+        res.writeHead(out.status, { 'content-type': 'application/octet-stream', ...out.headers });
+        await pipeline(out.stream, res);
         return;
       }
-      opts.log?.(`internal error on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
-      sendError(res, route, new CapstanError('INTERNAL', 'internal error'));
+      send(res, out.status, python ? stringifyPythonJson(out.body) : stringifyApiJson(out.body), out.headers);
+    } catch (e) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const err = isCapstanError(e) ? e : new CapstanError('INTERNAL', 'internal error');
+      if (!isCapstanError(e)) opts.log?.(`internal error on ${req.method} ${req.url?.slice(0, 200)}: ${(e as Error)?.stack ?? String(e)}`);
+      send(res, err.httpStatus, errorBody(route, err));
+      if (!req.complete) req.resume();
     }
   });
 }
-

@@ -1,4 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { invalid } from '../core/errors.ts';
+import { checkAlias, checkId, checkKey, checkName, checkPath } from '../core/names.ts';
+import type { Principal, Role } from '../store/index.ts';
 
 export interface ApiRequest {
   method: string;
@@ -6,22 +10,39 @@ export interface ApiRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** parsed JSON (routes with `body: 'json'`) */
   body: unknown;
+  /** the raw request, for streaming bodies (routes with `body: 'stream'`) */
+  raw: IncomingMessage;
+  /** who is calling (null only on public routes and on servers without auth) */
+  principal: Principal | null;
 }
 
 export interface ApiResponse {
   status: number;
-  body: unknown;
+  body?: unknown;
   headers?: Record<string, string>;
+  /** a streamed body instead of JSON */
+  stream?: Readable;
 }
 
 export type Handler = (req: ApiRequest) => Promise<ApiResponse> | ApiResponse;
 
+/** Error body shapes: Capstan's `{error: {code, message}}`, the V2 protocol's `{error: "message"}`, MLflow's `{error_code, message}`. */
+export type ErrorShape = 'api' | 'v2' | 'mlflow';
+
 export interface RouteOptions {
   /** reachable without a token (health checks only) */
   public?: boolean;
-  /** error body shape: Capstan's `{error: {code, message}}` or the V2 protocol's `{error: "message"}` */
-  errors?: 'api' | 'v2';
+  /** the least role that may call it (required unless public) */
+  role?: Role;
+  errors?: ErrorShape;
+  /** `json` (default for POST/PUT/PATCH/DELETE), `stream` (handler reads `raw`), `none` */
+  body?: 'json' | 'stream' | 'none';
+  /** MLflow's JSON: bare NaN/Infinity tokens in and out */
+  json?: 'standard' | 'python';
+  summary?: string;
+  tag?: string;
 }
 
 export interface Route extends RouteOptions {
@@ -31,36 +52,77 @@ export interface Route extends RouteOptions {
   handler: Handler;
 }
 
-/** Tiny exact-segment router: `/v2/models/:name/infer`. Params are URL-decoded once and never touch the filesystem raw. */
+/**
+ * Every path parameter is validated by its name before a handler sees it, so a new route cannot forget to: names of models and
+ * datasets, aliases, ids, versions, keys, and `*path` for artifact paths (the rest of the URL).
+ */
+const PARAM_CHECKS: Record<string, (field: string, v: string) => string> = {
+  name: checkName,
+  alias: checkAlias,
+  runId: checkId,
+  experimentId: checkId,
+  key: checkKey,
+  tokenName: checkName,
+  version: (field, v) => {
+    if (!/^[1-9][0-9]{0,8}$/.test(v)) throw invalid(`${field} must be a positive integer`);
+    return v;
+  },
+  path: checkPath,
+};
+
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, approver: 2, admin: 3 };
+
+/** Tiny exact-segment router: `/v2/models/:name/infer`, with a trailing `*path` capturing the rest. */
 export class Router {
   readonly routes: Route[] = [];
 
   add(method: string, pattern: string, handler: Handler, opts: RouteOptions = {}): this {
-    this.routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler, ...opts });
+    const segments = pattern.split('/').filter(Boolean);
+    for (const s of segments) {
+      const p = s.startsWith(':') || s.startsWith('*') ? s.slice(1) : null;
+      if (p !== null && !PARAM_CHECKS[p]) throw new Error(`route ${pattern}: parameter "${p}" has no validation rule`);
+    }
+    if (!opts.public && !opts.role) throw new Error(`route ${method} ${pattern} must be public or name a role`);
+    this.routes.push({ method, pattern, segments, handler, ...opts });
     return this;
   }
 
-  match(method: string, path: string): { route: Route; params: Record<string, string> } | { allowed: string[] } | null {
-    const parts = path.split('/').filter(Boolean);
+  /**
+   * Match raw (still percent-encoded) segments; each parameter is decoded once and validated by its rule (`validate` false:
+   * the route's shape only, used to decide on authentication before any parameter is judged).
+   */
+  match(method: string, parts: string[], validate = true): { route: Route; params: Record<string, string> } | { allowed: string[] } | null {
     const allowed: string[] = [];
     for (const r of this.routes) {
-      if (r.segments.length !== parts.length) continue;
-      const params: Record<string, string> = {};
+      const tail = r.segments.length > 0 && r.segments[r.segments.length - 1].startsWith('*');
+      if (tail ? parts.length < r.segments.length : r.segments.length !== parts.length) continue;
       let ok = true;
-      for (let i = 0; i < parts.length && ok; i++) {
+      for (let i = 0; i < r.segments.length && ok; i++) {
         const s = r.segments[i];
-        if (s.startsWith(':')) {
-          try {
-            params[s.slice(1)] = decodeURIComponent(parts[i]);
-          } catch {
-            ok = false;
-          }
-        } else ok = s === parts[i];
+        if (!s.startsWith(':') && !s.startsWith('*')) ok = s === parts[i];
       }
       if (!ok) continue;
-      if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { route: r, params };
-      allowed.push(r.method);
+      if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) {
+        allowed.push(r.method);
+        continue;
+      }
+      const params: Record<string, string> = {};
+      if (!validate) return { route: r, params };
+      for (let i = 0; i < r.segments.length; i++) {
+        const s = r.segments[i];
+        if (s.startsWith(':')) params[s.slice(1)] = PARAM_CHECKS[s.slice(1)](s.slice(1), decodeSegment(parts[i]));
+        else if (s.startsWith('*')) params[s.slice(1)] = PARAM_CHECKS[s.slice(1)](s.slice(1), parts.slice(i).map(decodeSegment).join('/'));
+      }
+      return { route: r, params };
     }
     return allowed.length > 0 ? { allowed } : null;
+  }
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw invalid('the URL path has a malformed %-escape');
   }
 }

@@ -7,7 +7,7 @@ import { step, type Pipeline } from '../../pipeline/index.ts';
 import { trainingPipeline } from '../../pipeline/builtin/training.ts';
 import { loadModel } from '../../registry/index.ts';
 import { datatypeOf } from '../../serve/index.ts';
-import { adminToken, createApp, listen, RegistryModelProvider } from '../../server/index.ts';
+import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
 import type { FeatureSpec } from '../../core/schema.ts';
 import type { ModelVersion, Stores } from '../../store/index.ts';
 import { PACKAGE_ROOT, parseIntOption, stores, trackedPipeline } from '../common.ts';
@@ -74,7 +74,7 @@ function quickstartPipeline(s: Stores, out: Output, serve: { port: number } | nu
         outputs: { url: 'json' },
         run: async (_i, ctx) => {
           const auth = adminToken(capstanHome());
-          const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, token: auth.token, log: (l) => process.stderr.write(l + '\n') });
+          const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), log: (l) => process.stderr.write(l + '\n') });
           const port = await listen(server, serve.port, '127.0.0.1');
           const url = `http://127.0.0.1:${port}`;
           Object.assign(started, { server, token: auth.token, url });

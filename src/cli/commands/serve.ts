@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { invalid } from '../../core/errors.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
-import { createApp, listen, SingleModelProvider } from '../../server/index.ts';
+import { createApp, createAuthenticator, listen, SingleModelProvider } from '../../server/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { untilSignal } from '../serving.ts';
 
@@ -28,7 +28,7 @@ export function serveCommand(program: Command): void {
       const s = parseModelRef(ref).kind === 'dir' ? null : await stores();
       const loaded = await loadModel(s, ref);
       await s?.metadata.close();
-      const { server } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, token, log: (l) => process.stderr.write(l + '\n') });
+      const { server } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, log: (l) => process.stderr.write(l + '\n') });
       const bound = await listen(server, port, o.host);
       process.stdout.write(`serving ${loaded.name}${loaded.version ? ` version ${loaded.version}` : ''} on http://${o.host}:${bound} (POST /v2/models/${loaded.name}/infer); Ctrl-C to stop\n`);
       await untilSignal(server);

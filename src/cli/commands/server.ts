@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { capstanHome } from '../../core/config.ts';
-import { adminToken, createApp, listen, RegistryModelProvider } from '../../server/index.ts';
+import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { untilSignal } from '../serving.ts';
 
@@ -14,7 +14,7 @@ export function serverCommand(program: Command): void {
       const port = parseIntOption('--port', o.port, 0, 65535);
       const s = await stores();
       const auth = adminToken(capstanHome());
-      const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, token: auth.token, log: (l) => process.stderr.write(l + '\n') });
+      const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), log: (l) => process.stderr.write(l + '\n') });
       const bound = await listen(server, port, o.host);
       process.stdout.write(`capstan server on http://${o.host}:${bound}\n`);
       if (auth.created) process.stdout.write(`admin token (shown once, also in ${auth.file}): ${auth.token}\n`);

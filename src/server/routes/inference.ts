@@ -17,8 +17,8 @@ export function inferenceRoutes(router: Router, models: ModelProvider): void {
     return { status: 200, body: served.infer(req.body, req.params.name) };
   };
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
-    router.add('GET', prefix, meta, { errors: 'v2' });
-    router.add('GET', `${prefix}/ready`, ready, { errors: 'v2' });
-    router.add('POST', `${prefix}/infer`, infer, { errors: 'v2' });
+    router.add('GET', prefix, meta, { errors: 'v2', role: 'viewer', tag: 'inference' });
+    router.add('GET', `${prefix}/ready`, ready, { errors: 'v2', role: 'viewer', tag: 'inference' });
+    router.add('POST', `${prefix}/infer`, infer, { errors: 'v2', role: 'viewer', tag: 'inference' });
   }
 }

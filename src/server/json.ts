@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { invalid } from '../core/errors.ts';
+
+/*
+ * JSON as Python writes it: MLflow clients send NaN, Infinity and -Infinity as bare tokens (Python's json module), and expect
+ * them back the same way. Values round-trip exactly; everything else is standard JSON.
+ */
+
+const NONCE = randomBytes(9).toString('base64url');
+const TOKENS: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** Parse JSON that may hold bare NaN / Infinity / -Infinity tokens. */
+export function parsePythonJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // fall through: rewrite bare tokens outside strings, then parse again
+  }
+  let out = '';
+  let i = 0;
+  let last = 0;
+  let inString = false;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i += 2;
+      else {
+        if (c === 34) inString = false;
+        i++;
+      }
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      i++;
+      continue;
+    }
+    const rest = c === 78 || c === 73 || c === 45 ? /^(NaN|Infinity|-Infinity)/.exec(text.slice(i, i + 9)) : null;
+    if (rest) {
+      out += text.slice(last, i) + `"${NONCE}${rest[1]}"`;
+      i += rest[1].length;
+      last = i;
+      continue;
+    }
+    i++;
+  }
+  out += text.slice(last);
+  try {
+    return JSON.parse(out, (_k, v) => (typeof v === 'string' && v.startsWith(NONCE) && v.slice(NONCE.length) in TOKENS ? TOKENS[v.slice(NONCE.length)] : v));
+  } catch {
+    throw invalid('request body is not valid JSON');
+  }
+}
+
+/** JSON text with non-finite numbers written as bare NaN / Infinity / -Infinity tokens. */
+export function stringifyPythonJson(value: unknown): string {
+  let found = false;
+  const text = JSON.stringify(value, (_k, v) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      found = true;
+      return `${NONCE}${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'}`;
+    }
+    return v;
+  });
+  return found ? text.replace(new RegExp(`"${NONCE}(NaN|Infinity|-Infinity)"`, 'g'), '$1') : text;
+}
+
+/**
+ * Capstan's own API follows the protobuf JSON mapping for doubles: NaN and infinities as the strings "NaN", "Infinity",
+ * "-Infinity", so every JSON parser can read the body.
+ */
+export function stringifyApiJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v));
+}
+
+/** A metric value from JSON: a number, or one of the strings / tokens for NaN and the infinities. */
+export function metricValue(field: string, v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v in TOKENS) return TOKENS[v];
+  throw invalid(`${field} must be a number (or "NaN", "Infinity", "-Infinity")`);
+}

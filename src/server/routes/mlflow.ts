@@ -1,0 +1,187 @@
+import { invalid } from '../../core/errors.ts';
+import { checkId, checkKey, checkName } from '../../core/names.ts';
+import type { Experiment, MetadataStore, ModelVersion, RegisteredModel, Run, RunStatus } from '../../store/index.ts';
+import { allPages } from '../../store/index.ts';
+import type { ApiRequest, Router, RouteOptions } from '../router.ts';
+import { batchOf } from './api/runs.ts';
+import { actor, bodyObject, optInt, optString, queryObject, reqString } from './api/fields.ts';
+
+/*
+ * The subset of MLflow's REST API (/api/2.0/mlflow/) its Python client uses for tracking and the registry, with MLflow's request
+ * and response shapes, so `MLFLOW_TRACKING_URI=http://127.0.0.1:7707` works. Bodies are Python-flavoured JSON (bare NaN and
+ * Infinity). Unlike MLflow, log-batch is all-or-nothing.
+ */
+
+const kv = (o: Record<string, string>) => Object.entries(o).map(([key, value]) => ({ key, value }));
+
+function mlflowExperiment(e: Experiment) {
+  return { experiment_id: e.id, name: e.name, artifact_location: e.artifactLocation || `mlflow-artifacts:/${e.id}`, lifecycle_stage: e.lifecycle, creation_time: e.createdAt, last_update_time: e.updatedAt, tags: kv(e.tags) };
+}
+
+function mlflowRun(r: Run, history?: Map<string, { step: number; timestamp: number }>) {
+  return {
+    info: { run_id: r.id, run_uuid: r.id, run_name: r.name, experiment_id: r.experimentId, user_id: r.userId, status: r.status, start_time: r.startedAt, ...(r.endedAt !== null ? { end_time: r.endedAt } : {}), artifact_uri: `mlflow-artifacts:/${r.experimentId}/${r.id}/artifacts`, lifecycle_stage: r.lifecycle },
+    data: {
+      metrics: Object.entries(r.metrics).map(([key, value]) => ({ key, value, timestamp: history?.get(key)?.timestamp ?? r.startedAt, step: history?.get(key)?.step ?? 0 })),
+      params: kv(r.params),
+      tags: kv({ 'mlflow.runName': r.name, ...r.tags }),
+    },
+    inputs: { dataset_inputs: [] },
+  };
+}
+
+function mlflowVersion(v: ModelVersion) {
+  return {
+    name: v.name, version: String(v.version), creation_timestamp: v.createdAt, last_updated_timestamp: v.createdAt, user_id: v.author, current_stage: 'None', description: v.description,
+    source: v.source, ...(v.runId ? { run_id: v.runId } : {}), status: 'READY', tags: kv(v.tags), aliases: v.aliases,
+  };
+}
+
+function mlflowModel(m: RegisteredModel, latest: ModelVersion | null) {
+  return {
+    name: m.name, creation_timestamp: m.createdAt, last_updated_timestamp: m.updatedAt, description: m.description,
+    latest_versions: latest ? [mlflowVersion(latest)] : [], tags: kv(m.tags), aliases: Object.entries(m.aliases).map(([alias, version]) => ({ alias, version: String(version) })),
+  };
+}
+
+/** MLflow page tokens are our cursors; max_results defaults as in MLflow. */
+function pageArgs(o: Record<string, unknown>, defaultMax: number) {
+  return { limit: Math.min(optInt(o, 'max_results', 1) ?? defaultMax, 1000), cursor: optString(o, 'page_token') ?? null };
+}
+
+function runIdOf(o: Record<string, unknown>): string {
+  return checkId('run_id', o.run_id ?? o.run_uuid);
+}
+
+function versionOf(o: Record<string, unknown>): number {
+  const v = optInt(o, 'version', 1);
+  if (v === undefined) throw invalid('version is required (a positive integer)');
+  return v;
+}
+
+/** `name = 'x'`, `name LIKE 'x%'`, `run_id = 'id'`: the registry filters MLflow clients send. */
+function registryFilter(filter: string | undefined): { name?: string; like?: string; runId?: string } {
+  if (!filter || filter.trim() === '') return {};
+  const m = /^\s*(name|run_id)\s*(=|LIKE|ILIKE)\s*'((?:[^']|'')*)'\s*$/i.exec(filter);
+  if (!m) throw invalid("filter supports name = 'x', name LIKE 'x%' or run_id = 'id'");
+  const value = m[3].replace(/''/g, "'");
+  if (m[1].toLowerCase() === 'run_id') return { runId: value };
+  return m[2] === '=' ? { name: value } : { like: value };
+}
+
+export function mlflowRoutes(router: Router, store: MetadataStore): void {
+  const P = '/api/2.0/mlflow';
+  const add = (method: string, path: string, role: 'viewer' | 'member', handler: (o: Record<string, unknown>, req: ApiRequest) => Promise<unknown>) => {
+    const opts: RouteOptions = { role, errors: 'mlflow', json: 'python', tag: 'mlflow', summary: `MLflow ${path}` };
+    router.add(method, P + path, async (req) => ({ status: 200, body: await handler(method === 'GET' ? queryObject(req) : { ...queryObject(req), ...bodyObject(req) }, req) }), opts);
+  };
+
+  add('POST', '/experiments/create', 'member', async (o) => {
+    const e = await store.experiments.create({ name: reqString(o, 'name'), artifactLocation: optString(o, 'artifact_location'), tags: Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value])) });
+    return { experiment_id: e.id };
+  });
+  add('GET', '/experiments/get', 'viewer', async (o) => ({ experiment: mlflowExperiment(await store.experiments.get(checkId('experiment_id', o.experiment_id))) }));
+  add('GET', '/experiments/get-by-name', 'viewer', async (o) => ({ experiment: mlflowExperiment(await store.experiments.getByName(checkName('experiment_name', o.experiment_name))) }));
+  const searchExperiments = async (o: Record<string, unknown>) => {
+    const view = optString(o, 'view_type') ?? 'ACTIVE_ONLY';
+    const page = await store.experiments.list({ ...pageArgs(o, 1000), includeDeleted: view !== 'ACTIVE_ONLY' });
+    return { experiments: page.items.map(mlflowExperiment), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
+  };
+  add('POST', '/experiments/search', 'viewer', searchExperiments);
+  add('GET', '/experiments/search', 'viewer', searchExperiments);
+  add('POST', '/experiments/set-experiment-tag', 'member', async (o) => {
+    await store.experiments.setTag(checkId('experiment_id', o.experiment_id), reqString(o, 'key'), reqString(o, 'value'));
+    return {};
+  });
+
+  add('POST', '/runs/create', 'member', async (o, req) => {
+    const tags = Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value]));
+    const name = optString(o, 'run_name') ?? tags['mlflow.runName'] ?? '';
+    delete tags['mlflow.runName'];
+    const run = await store.runs.create({ experimentId: o.experiment_id === undefined ? undefined : checkId('experiment_id', o.experiment_id), experiment: 'Default', name, userId: optString(o, 'user_id') ?? actor(req), startTime: optInt(o, 'start_time', 0), tags });
+    return { run: mlflowRun(run) };
+  });
+  add('POST', '/runs/update', 'member', async (o) => {
+    const patch: { status?: RunStatus; endTime?: number; name?: string } = {};
+    if (o.status !== undefined) patch.status = reqString(o, 'status') as RunStatus;
+    if (o.end_time !== undefined) patch.endTime = optInt(o, 'end_time', 0);
+    if (o.run_name !== undefined) patch.name = optString(o, 'run_name');
+    const run = await store.runs.update(runIdOf(o), patch);
+    return { run_info: mlflowRun(run).info };
+  });
+  add('GET', '/runs/get', 'viewer', async (o) => ({ run: mlflowRun(await store.runs.get(runIdOf(o))) }));
+  add('POST', '/runs/delete', 'member', async (o) => {
+    await store.runs.delete(runIdOf(o));
+    return {};
+  });
+  add('POST', '/runs/search', 'viewer', async (o) => {
+    const ids = o.experiment_ids;
+    if (ids !== undefined && (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string'))) throw invalid('experiment_ids must be an array of strings');
+    const orderBy = o.order_by;
+    if (orderBy !== undefined && (!Array.isArray(orderBy) || orderBy.some((x) => typeof x !== 'string'))) throw invalid('order_by must be an array of strings');
+    const view = optString(o, 'run_view_type') ?? 'ACTIVE_ONLY';
+    const page = await store.runs.search({ experimentIds: ids as string[] | undefined, filter: optString(o, 'filter'), orderBy: orderBy as string[] | undefined, includeDeleted: view !== 'ACTIVE_ONLY', ...pageArgs(o, 1000) });
+    const runs = view === 'DELETED_ONLY' ? page.items.filter((r) => r.lifecycle === 'deleted') : page.items;
+    return { runs: runs.map((r) => mlflowRun(r)), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
+  });
+  add('POST', '/runs/log-metric', 'member', async (o) => {
+    await store.runs.logBatch(runIdOf(o), batchOf({ metrics: [{ key: o.key, value: o.value, timestamp: o.timestamp, step: o.step }] }));
+    return {};
+  });
+  add('POST', '/runs/log-parameter', 'member', async (o) => {
+    await store.runs.logBatch(runIdOf(o), { params: [{ key: o.key as string, value: o.value as string }] });
+    return {};
+  });
+  add('POST', '/runs/set-tag', 'member', async (o) => {
+    await store.runs.logBatch(runIdOf(o), { tags: [{ key: o.key as string, value: o.value as string }] });
+    return {};
+  });
+  add('POST', '/runs/delete-tag', 'member', async (o) => {
+    await store.runs.deleteTag(runIdOf(o), reqString(o, 'key'));
+    return {};
+  });
+  add('POST', '/runs/log-batch', 'member', async (o) => {
+    await store.runs.logBatch(runIdOf(o), batchOf(o));
+    return {};
+  });
+  add('GET', '/metrics/get-history', 'viewer', async (o) => ({ metrics: await store.runs.metricHistory(runIdOf(o), checkKey('metric_key', o.metric_key)) }));
+
+  add('POST', '/registered-models/create', 'member', async (o, req) => {
+    const tags = Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value]));
+    const m = await store.models.createModel({ name: reqString(o, 'name'), description: optString(o, 'description'), tags, actor: actor(req) });
+    return { registered_model: mlflowModel(m, null) };
+  });
+  const latest = async (m: RegisteredModel) => (m.latestVersion > 0 ? await store.models.getVersion(m.name, m.latestVersion) : null);
+  add('GET', '/registered-models/get', 'viewer', async (o) => {
+    const m = await store.models.getModel(checkName('name', o.name));
+    return { registered_model: mlflowModel(m, await latest(m)) };
+  });
+  add('GET', '/registered-models/search', 'viewer', async (o) => {
+    const f = registryFilter(optString(o, 'filter'));
+    if (f.runId) throw invalid('registered-models/search filters by name only');
+    const page = await store.models.listModels({ ...pageArgs(o, 100), ...(f.name !== undefined ? { nameLike: f.name } : f.like !== undefined ? { nameLike: f.like } : {}) });
+    const models = page.items.filter((m) => f.name === undefined || m.name === f.name);
+    return { registered_models: await Promise.all(models.map(async (m) => mlflowModel(m, await latest(m)))), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
+  });
+  add('POST', '/model-versions/create', 'member', async (o, req) => {
+    const tags = Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value]));
+    const v = await store.models.createVersion({ name: checkName('name', o.name), runId: o.run_id ? checkId('run_id', o.run_id) : null, source: reqString(o, 'source'), digest: '', task: 'external', metrics: {}, description: optString(o, 'description'), tags, author: actor(req) });
+    return { model_version: mlflowVersion(v) };
+  });
+  add('GET', '/model-versions/get', 'viewer', async (o) => ({ model_version: mlflowVersion(await store.models.getVersion(checkName('name', o.name), versionOf(o))) }));
+  add('GET', '/model-versions/search', 'viewer', async (o) => {
+    const f = registryFilter(optString(o, 'filter'));
+    if (f.name === undefined) throw invalid("model-versions/search needs filter name = 'MODEL'");
+    const versions = await allPages((cursor) => store.models.listVersions(checkName('name', f.name), { cursor, limit: 1000 }));
+    return { model_versions: versions.filter((v) => !f.runId || v.runId === f.runId).reverse().map(mlflowVersion) };
+  });
+  add('POST', '/registered-models/alias', 'member', async (o, req) => {
+    await store.models.setAlias(checkName('name', o.name), reqString(o, 'alias'), versionOf(o), actor(req));
+    return {};
+  });
+  add('DELETE', '/registered-models/alias', 'member', async (o, req) => {
+    await store.models.deleteAlias(checkName('name', o.name), reqString(o, 'alias'), actor(req));
+    return {};
+  });
+  add('GET', '/registered-models/alias', 'viewer', async (o) => ({ model_version: mlflowVersion(await store.models.resolveAlias(checkName('name', o.name), reqString(o, 'alias'))) }));
+}
