@@ -64,8 +64,8 @@ const KEY = /^[A-Za-z0-9_.\- /:]{1,250}$/;
 
 /** Metric, param and tag keys: letters, digits, `_ - . / : space`, 250 at most, no `.`/`..` segment, not starting with `/`. */
 export function checkKey(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !KEY.test(value) || value.startsWith('/') || value.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-    throw invalid(`${field} ${typeof value === 'string' ? shown(value) + ' ' : ''}must be 1-250 letters, digits, "_", "-", ".", "/", ":" or spaces, without "." or ".." segments`);
+  if (typeof value !== 'string' || !KEY.test(value) || value.startsWith('/') || /^[A-Za-z]:\//.test(value) || value.includes('..') || value.split('/').some((s) => s === '.' || s === '')) {
+    throw invalid(`${field} ${typeof value === 'string' ? shown(value) + ' ' : ''}must be 1-250 letters, digits, "_", "-", ".", "/", ":" or spaces, without ".." or "." segments`);
   }
   return value;
 }
@@ -92,9 +92,8 @@ export function checkPath(field: string, value: unknown): string {
     v.normalize('NFKC') !== v ||
     v.startsWith('/') ||
     /^[A-Za-z]:/.test(v) ||
-    // eslint-disable-next-line no-control-regex
-    /[\\#;%\u0000-\u001f\u007f-\u009f]/.test(v) ||
-    v.split('/').some((s) => s === '..' || s === '.' || s === '' || s.trim() !== s);
-  if (bad) throw invalid(`${field} ${shown(value)} is not allowed: a relative path of plain segments (no "..", "." or empty segments, no "\\", "#", ";", "%", control or full-width characters)`);
+    /[\\#;%\p{C}\p{Zl}\p{Zp}]/u.test(v) ||
+    v.split('/').some((s) => /^\.*$/.test(s) || s.trim() !== s);
+  if (bad) throw invalid(`${field} ${shown(value)} is not allowed: a relative path of plain segments (no empty or dots-only segments, no "\\", "#", ";", "%", control or full-width characters)`);
   return v;
 }

@@ -116,6 +116,11 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         await pipeline(out.stream, res);
         return;
       }
+      if (out.body === undefined) {
+        res.writeHead(out.status, out.headers);
+        res.end();
+        return;
+      }
       send(res, out.status, python ? stringifyPythonJson(out.body) : stringifyApiJson(out.body), out.headers);
     } catch (e) {
       if (res.headersSent) {
