@@ -4,6 +4,8 @@ import { isCapstanError } from '../core/errors.ts';
 import { dataCommand } from './commands/data.ts';
 import { modelsCommand } from './commands/models.ts';
 import { predictCommand } from './commands/predict.ts';
+import { runsCommand } from './commands/runs.ts';
+import { tokensCommand } from './commands/tokens.ts';
 import { quickstartCommand } from './commands/quickstart.ts';
 import { serveCommand } from './commands/serve.ts';
 import { serverCommand } from './commands/server.ts';
@@ -16,7 +18,7 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError('(run capstan --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const add of [quickstartCommand, trainCommand, predictCommand, serveCommand, serverCommand, modelsCommand, dataCommand]) add(p);
+  for (const add of [quickstartCommand, trainCommand, predictCommand, serveCommand, serverCommand, runsCommand, modelsCommand, tokensCommand, dataCommand]) add(p);
   const exitOverride = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(exitOverride);

@@ -22,12 +22,18 @@ const CACHE_MS = 5_000;
 
 /**
  * Bearer tokens to principals: the admin token (compared in constant time) is `admin`; API tokens are looked up by hash in
- * the token store, cached for 5 s (so a revocation takes effect within 5 s) to keep the inference path free of queries.
+ * the token store, cached for 5 s to keep the inference path free of queries (a revocation through this server takes effect at
+ * once; one made by another process within 5 s).
  */
 export function createAuthenticator(admin: string | null, tokens: TokenStore | null): (token: string) => Promise<Principal | null> {
   const adminDigest = admin ? createHash('sha256').update(admin).digest() : null;
   const cache = new Map<string, { principal: Principal | null; until: number }>();
+  let seen = tokens?.revocations ?? 0;
   return async (token) => {
+    if (tokens && tokens.revocations !== seen) {
+      cache.clear();
+      seen = tokens.revocations;
+    }
     const digest = createHash('sha256').update(token).digest();
     if (adminDigest && timingSafeEqual(digest, adminDigest)) return { name: 'admin', role: 'admin' };
     if (!tokens) return null;

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { CapstanError, isCapstanError, type ErrorCode } from '../core/errors.ts';
 import { decodeFully } from '../core/names.ts';
 import type { Principal } from '../store/index.ts';
-import { parsePythonJson, stringifyApiJson, stringifyPythonJson } from './json.ts';
+import { parsePythonJson, stringifyApiJson, stringifyPythonJson } from '../core/json.ts';
 import { ROLE_RANK, type ApiResponse, type Route, type Router } from './router.ts';
 
 export interface HttpOptions {

@@ -121,6 +121,8 @@ export interface TokenStore {
   verify(token: string): Promise<Principal | null>;
   list(): Promise<ApiToken[]>;
   revoke(name: string, actor: string): Promise<void>;
+  /** Grows with every revocation made through this instance: callers that cache `verify` results drop them when it moves. */
+  readonly revocations: number;
 }
 
 export interface MetadataStore {

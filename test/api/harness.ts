@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApp, createAuthenticator, listen, RegistryModelProvider } from '../../src/server/index.ts';
 import type { Router } from '../../src/server/router.ts';
-import { FsArtifactStore, openMetadataStore, type Stores } from '../../src/store/index.ts';
+import { FsArtifactStore, openMetadataStore, type SqlMetadataStore, type Stores } from '../../src/store/index.ts';
 import { tempHome } from '../helpers.ts';
 
 export const ADMIN = 'test-admin-token-0123456789';
@@ -10,6 +10,8 @@ export const ADMIN = 'test-admin-token-0123456789';
 export interface Api {
   url: string;
   stores: Stores;
+  /** the same metadata store, typed as the SQL store (driver access for checks) */
+  sql: SqlMetadataStore;
   router: Router;
   server: Server;
   /** fetch with a token (admin by default) */
@@ -26,6 +28,7 @@ export async function startApi(uri?: string, home: string = tempHome()): Promise
   return {
     url,
     stores,
+    sql: metadata,
     router,
     server,
     call: (method, path, body, token = ADMIN, headers = {}) =>

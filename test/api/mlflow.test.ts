@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parsePythonJson } from '../../src/server/json.ts';
+import { parsePythonJson } from '../../src/core/json.ts';
 import { startApi, type Api } from './harness.ts';
 
 const M = '/api/2.0/mlflow';

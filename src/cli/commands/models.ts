@@ -1,32 +1,90 @@
 import type { Command } from 'commander';
+import { invalid } from '../../core/errors.ts';
 import { allPages } from '../../store/index.ts';
-import { stores } from '../common.ts';
+import { parseIntOption } from '../common.ts';
+import { printJson, remoteOptions, table, withTarget, type TargetOptions } from '../target.ts';
+
+function parseVersionRef(ref: string): { name: string; version: number } {
+  const m = /^(.+):([0-9]+)$/.exec(ref);
+  if (!m) throw invalid(`"${ref.slice(0, 80)}" must be NAME:VERSION, e.g. churn:3`);
+  return { name: m[1], version: parseIntOption('version', m[2], 1, 2 ** 31) };
+}
 
 export function modelsCommand(program: Command): void {
   const models = program.command('models').description('the model registry');
-  models
-    .command('list')
+  remoteOptions(models.command('list'))
     .description('registered models with their latest version and aliases')
-    .option('--json', 'print one JSON document')
-    .action(async (o: { json?: boolean }) => {
-      const s = await stores();
-      try {
-        const list = await allPages((cursor) => s.metadata.models.listModels({ cursor, limit: 1000 }));
-        if (o.json) {
-          process.stdout.write(JSON.stringify({ models: list }, null, 2) + '\n');
-          return;
+    .action(async (o: TargetOptions) => {
+      await withTarget(o, async (store) => {
+        const list = await allPages((cursor) => store.models.listModels({ cursor, limit: 1000 }));
+        if (o.json) return printJson({ models: list });
+        if (list.length === 0) return void process.stdout.write('no registered models (train one with: capstan train FILE --target COL --register NAME)\n');
+        process.stdout.write(table([['NAME', 'LATEST', 'ALIASES'], ...list.map((m) => [m.name, String(m.latestVersion), Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(', ')])]));
+      });
+    });
+  remoteOptions(models.command('show'))
+    .argument('<ref>', 'NAME, or NAME:VERSION for one version')
+    .description('a model and its versions, or one version with its lineage')
+    .action(async (ref: string, o: TargetOptions) => {
+      await withTarget(o, async (store) => {
+        if (/:[0-9]+$/.test(ref)) {
+          const { name, version } = parseVersionRef(ref);
+          const v = await store.models.getVersion(name, version);
+          if (o.json) return printJson(v);
+          const lines = [`${v.name}:${v.version} (${v.task}) by ${v.author}, ${new Date(v.createdAt).toISOString()}`, `digest ${v.digest}`, `aliases: ${v.aliases.join(', ') || '-'}`];
+          lines.push(...Object.entries(v.metrics).map(([k, x]) => `  ${k} = ${x}`));
+          if (v.lineage.runId) lines.push(`run ${v.lineage.runId}`);
+          for (const d of v.lineage.datasets ?? []) lines.push(`  ${d.role}: ${d.name} v${d.version}`);
+          return void process.stdout.write(lines.join('\n') + '\n');
         }
-        if (list.length === 0) {
-          process.stdout.write('no registered models (train one with: capstan train FILE --target COL --register NAME)\n');
-          return;
+        const m = await store.models.getModel(ref);
+        const versions = await allPages((cursor) => store.models.listVersions(ref, { cursor, limit: 1000 }));
+        if (o.json) return printJson({ ...m, versions });
+        process.stdout.write(`${m.name}: ${versions.length} versions; protected aliases: ${m.protectedAliases.join(', ') || '-'}\n`);
+        process.stdout.write(table([['VERSION', 'AUTHOR', 'CREATED', 'ALIASES'], ...versions.map((v) => [String(v.version), v.author, new Date(v.createdAt).toISOString().slice(0, 19), v.aliases.join(', ')])]));
+      });
+    });
+  remoteOptions(models.command('alias'))
+    .argument('<ref>', 'NAME:VERSION')
+    .argument('<alias>', 'alias to point at that version (champion, production...)')
+    .option('--reason <text>', 'why (kept in the audit log)', '')
+    .option('--delete', 'remove the alias instead (ref is then just NAME)')
+    .description('move an alias atomically (protected aliases need an approval of the version)')
+    .action(async (ref: string, alias: string, o: TargetOptions & { reason: string; delete?: boolean }) => {
+      await withTarget(o, async (store, me) => {
+        if (o.delete) {
+          await store.models.deleteAlias(ref.replace(/:[0-9]+$/, ''), alias, me.name, o.reason);
+          return o.json ? printJson({ deleted: alias }) : void process.stdout.write(`removed alias ${alias}\n`);
         }
-        process.stdout.write(`${'NAME'.padEnd(24)} ${'LATEST'.padStart(6)}  ALIASES\n`);
-        for (const m of list) {
-          const aliases = Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(', ');
-          process.stdout.write(`${m.name.padEnd(24)} ${String(m.latestVersion).padStart(6)}  ${aliases}\n`);
-        }
-      } finally {
-        await s.metadata.close();
-      }
+        const { name, version } = parseVersionRef(ref);
+        await store.models.setAlias(name, alias, version, me.name, o.reason);
+        if (o.json) return printJson(await store.models.resolveAlias(name, alias));
+        process.stdout.write(`${name}@${alias} -> version ${version}\n`);
+      });
+    });
+  remoteOptions(models.command('approve'))
+    .argument('<ref>', 'NAME:VERSION')
+    .requiredOption('--alias <alias>', 'the protected alias the version may move to')
+    .option('--comment <text>', 'review note (kept in the audit log)', '')
+    .description('approve a version for a protected alias (approver role; not the version\'s author)')
+    .action(async (ref: string, o: TargetOptions & { alias: string; comment: string }) => {
+      const { name, version } = parseVersionRef(ref);
+      await withTarget(o, async (store, me) => {
+        const a = await store.models.approve({ name, version, alias: o.alias, approver: me, comment: o.comment });
+        if (o.json) return printJson(a);
+        process.stdout.write(`${a.approver} approved ${name}:${version} for ${a.alias}\n`);
+      });
+    });
+  remoteOptions(models.command('audit'))
+    .argument('[name]', 'only this model')
+    .option('--limit <n>', 'how many events', '100')
+    .description('the append-only audit log: who did what, when, why')
+    .action(async (name: string | undefined, o: TargetOptions & { limit: string }) => {
+      const limit = parseIntOption('--limit', o.limit, 1, 1000);
+      await withTarget(o, async (store) => {
+        const page = await store.audit.list({ entity: name, limit });
+        if (o.json) return printJson(page);
+        process.stdout.write(table([['WHEN', 'ACTOR', 'ACTION', 'ENTITY', 'DETAIL'], ...page.items.map((e) => [new Date(e.at).toISOString().slice(0, 19), e.actor, e.action, e.entity, JSON.stringify(e.detail)])]));
+      });
     });
 }

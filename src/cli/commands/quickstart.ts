@@ -10,7 +10,7 @@ import { datatypeOf } from '../../serve/index.ts';
 import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
 import type { FeatureSpec } from '../../core/schema.ts';
 import type { ModelVersion, Stores } from '../../store/index.ts';
-import { PACKAGE_ROOT, parseIntOption, stores, trackedPipeline } from '../common.ts';
+import { localActor, PACKAGE_ROOT, parseIntOption, stores, trackedPipeline } from '../common.ts';
 import { Output } from '../output.ts';
 import { untilSignal } from '../serving.ts';
 import type { Server } from 'node:http';
@@ -63,6 +63,7 @@ function quickstartPipeline(s: Stores, out: Output, serve: { port: number } | nu
     evaluation: { kind: 'holdout', testFraction: 0.2 },
     register: { name: MODEL, alias: 'champion' },
     datasetName: 'telco-churn',
+    actor: localActor(),
   });
   const steps = [...training.steps];
   if (serve) {

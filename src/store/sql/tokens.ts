@@ -13,6 +13,7 @@ export function tokenHash(token: string): string {
 }
 
 export class SqlTokenStore implements TokenStore {
+  revocations = 0;
   constructor(private readonly db: SqlDriver) {}
 
   async create(input: { name: string; role: Role; actor: string }): Promise<{ token: string; info: ApiToken }> {
@@ -44,5 +45,6 @@ export class SqlTokenStore implements TokenStore {
       if (n === 0) throw notFound(`no active token named "${name}"`);
       await appendAudit(q, actor, 'token.revoke', `token:${name}`, {});
     });
+    this.revocations++;
   }
 }

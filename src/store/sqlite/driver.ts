@@ -65,17 +65,53 @@ export class SqliteDriver implements SqlDriver {
     return this.serial(() => this.direct.run(sql, params));
   }
 
+  /**
+   * Group commit: transactions that arrive while another is running are run together, each inside its own savepoint (so one
+   * failing rolls back only itself), under one BEGIN IMMEDIATE ... COMMIT and one fsync. Every promise settles only after that
+   * COMMIT, so a resolved write is durable; if the COMMIT fails, every transaction of the group fails.
+   */
   tx<T>(fn: (q: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.serial(async () => {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.length === 1) void this.serial(() => this.commitGroup());
+    });
+  }
+
+  private pending: { fn: (q: SqlExecutor) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+
+  private async commitGroup(): Promise<void> {
+    const group = this.pending.splice(0, 512);
+    if (this.pending.length > 0) void this.serial(() => this.commitGroup());
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
       this.db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      for (const t of group) t.reject(e);
+      return;
+    }
+    for (const t of group) {
+      this.db.exec('SAVEPOINT grp');
       try {
-        const out = await fn(this.direct);
-        this.db.exec('COMMIT');
-        return out;
-      } catch (e) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw e;
+        const value = await t.fn(this.direct);
+        this.db.exec('RELEASE grp');
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        this.db.exec('ROLLBACK TO grp');
+        this.db.exec('RELEASE grp');
+        outcomes.push({ ok: false, error });
       }
+    }
+    try {
+      this.db.exec('COMMIT');
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const t of group) t.reject(e);
+      return;
+    }
+    group.forEach((t, i) => {
+      const o = outcomes[i];
+      if (o.ok) t.resolve(o.value);
+      else t.reject(o.error);
     });
   }
 

@@ -1,6 +1,7 @@
 import { invalid } from '../../../core/errors.ts';
+import { checkId } from '../../../core/names.ts';
 import type { KeyValue, MetadataStore, MetricPoint, RunStatus } from '../../../store/index.ts';
-import { metricValue } from '../../json.ts';
+import { metricValue } from '../../../core/json.ts';
 import type { ApiRequest, Router } from '../../router.ts';
 import { bodyObject, optInt, optString, pageOfQuery, queryObject, reqString, stringMap } from './fields.ts';
 
@@ -83,9 +84,10 @@ export function runRoutes(router: Router, store: MetadataStore): void {
   }, { role: 'member', tag, summary: 'Delete a run tag' });
   router.add('GET', '/api/v1/runs/:runId/steps', async (req) => ({ status: 200, body: { items: await store.runs.listSteps(req.params.runId) } }), { role: 'viewer', tag, summary: 'Pipeline steps of a run' });
   router.add('GET', '/api/v1/runs/:runId/datasets', async (req) => ({ status: 200, body: { items: (await store.runs.listDatasets(req.params.runId)).map(({ schema: _s, profile: _p, ...d }) => d) } }), { role: 'viewer', tag, summary: 'Dataset versions a run used (lineage)' });
-  router.add('PUT', '/api/v1/runs/:runId/datasets/:name/versions/:version', async (req) => {
-    const d = await store.datasets.get(req.params.name, Number(req.params.version));
-    await store.runs.linkDataset(req.params.runId, d.id, reqString(bodyObject(req), 'role'));
+  router.add('POST', '/api/v1/runs/:runId/datasets', async (req) => {
+    const b = bodyObject(req);
+    await store.runs.get(req.params.runId);
+    await store.runs.linkDataset(req.params.runId, checkId('datasetId', b.datasetId), reqString(b, 'role'));
     return { status: 204 };
-  }, { role: 'member', tag, summary: 'Record that a run used a dataset version' });
+  }, { role: 'member', tag, summary: 'Record that a run used a dataset version (lineage)' });
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { invalid } from '../core/errors.ts';
+import { invalid } from './errors.ts';
 
 /*
  * JSON as Python writes it: MLflow clients send NaN, Infinity and -Infinity as bare tokens (Python's json module), and expect

@@ -1,0 +1,54 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { capstanHome } from '../core/config.ts';
+import { invalid } from '../core/errors.ts';
+import { stringifyApiJson } from '../core/json.ts';
+import { CapstanClient } from '../sdk/index.ts';
+import type { MetadataStore, Principal } from '../store/index.ts';
+import { localActor, stores } from './common.ts';
+
+export interface TargetOptions {
+  server?: string;
+  token?: string;
+  json?: boolean;
+}
+
+/** `--server URL [--token T]` on a command: work on a remote Capstan server instead of the local store. */
+export function remoteOptions(c: Command): Command {
+  return c
+    .option('--server <url>', 'a Capstan server (default: the local store in $CAPSTAN_HOME)')
+    .option('--token <token>', 'API token for --server (default: $CAPSTAN_TOKEN, else the local admin token)')
+    .option('--json', 'print one JSON document');
+}
+
+/**
+ * The metadata store a command works on, and who it acts as: the server's (through the SDK, as the token's principal) or the
+ * local one (as the local user, who owns the store file and so has the admin role).
+ */
+export async function withTarget<T>(o: TargetOptions, fn: (store: MetadataStore, me: Principal) => Promise<T>): Promise<T> {
+  if (o.server) {
+    if (!/^https?:\/\/[^\s]+$/.test(o.server)) throw invalid(`--server must be an http(s) URL, got "${o.server.slice(0, 80)}"`);
+    const file = join(capstanHome(), 'admin-token');
+    const token = o.token ?? process.env.CAPSTAN_TOKEN ?? (existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
+    if (!token) throw invalid('no token for --server: pass --token or set CAPSTAN_TOKEN');
+    const client = new CapstanClient(o.server.replace(/\/+$/, ''), token);
+    return fn(client, await client.whoami());
+  }
+  const s = await stores();
+  try {
+    return await fn(s.metadata, { name: localActor(), role: 'admin' });
+  } finally {
+    await s.metadata.close();
+  }
+}
+
+/** Print a JSON document (non-finite numbers as strings, as the API does). */
+export function printJson(doc: unknown): void {
+  process.stdout.write(JSON.stringify(JSON.parse(stringifyApiJson(doc)), null, 1) + '\n');
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+}

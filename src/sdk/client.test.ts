@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { ADMIN, startApi, type Api } from '../../test/api/harness.ts';
+import { metadataStoreConformance } from '../store/conformance.ts';
+import type { MetadataStore } from '../store/index.ts';
+import { CapstanClient } from './client.ts';
+
+/** The SDK passes the same conformance suite as the local stores, through a real server on a real SQLite store. */
+const servers: Api[] = [];
+after(async () => {
+  for (const a of servers) await a.close();
+});
+
+metadataStoreConformance(
+  'SDK over REST',
+  async () => {
+    const api = await startApi();
+    servers.push(api);
+    return new CapstanClient(api.url, ADMIN);
+  },
+  {
+    local: false,
+    as: async (s: MetadataStore, who) => {
+      const client = s as CapstanClient;
+      if (who.name === 'alice' && who.role === 'admin') return client;
+      try {
+        const { token } = await client.tokens.create({ name: who.name, role: who.role, actor: 'admin' });
+        tokens.set(who.name, token);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'ALREADY_EXISTS') throw e;
+      }
+      return new CapstanClient(client.url, tokens.get(who.name)!);
+    },
+  },
+);
+const tokens = new Map<string, string>();
+
+describe('SDK specifics', () => {
+  it('errors keep their code across the wire; an unreachable server is UNAVAILABLE', async () => {
+    const api = await startApi();
+    servers.push(api);
+    const c = new CapstanClient(api.url, ADMIN);
+    await assert.rejects(c.runs.get('0123456789abcdef'), (e: { code?: string; message: string }) => e.code === 'NOT_FOUND' && /run 0123456789abcdef not found/.test(e.message));
+    await assert.rejects(new CapstanClient(api.url, 'wrong').runs.search(), (e: { code?: string }) => e.code === 'UNAUTHENTICATED');
+    await assert.rejects(new CapstanClient('http://127.0.0.1:1', ADMIN).runs.search(), (e: { code?: string }) => e.code === 'UNAVAILABLE');
+    assert.deepEqual(await c.whoami(), { name: 'admin', role: 'admin' });
+    const run = await c.runs.create({ experiment: 'sdk', name: 'r' });
+    const entry = await c.uploadArtifact(run.id, 'plots/roc.json', '{"auc": 0.9}');
+    assert.equal(entry.size, 12);
+    const res = await fetch(`${api.url}/api/v1/runs/${run.id}/artifacts/plots/roc.json`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(await res.text(), '{"auc": 0.9}');
+    assert.equal(res.headers.get('x-content-sha256'), entry.digest);
+  });
+});

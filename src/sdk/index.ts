@@ -1,0 +1,1 @@
+export { CapstanClient } from './client.ts';

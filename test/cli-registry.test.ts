@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ADMIN, startApi, type Api } from './api/harness.ts';
+import { cli, cliAsync, TELCO, tempHome } from './helpers.ts';
+
+describe('capstan runs / models / tokens, local and --server', () => {
+  const home = tempHome();
+  let api: Api;
+  before(async () => {
+    const r = cli(['train', TELCO, '--target', 'churn', '--cv', '2', '--param', 'n_estimators=20', '--register', 'churn'], home);
+    assert.equal(r.status, 0, r.stderr);
+    // a server over the same store file the CLI just wrote
+    api = await startApi(`sqlite:${join(home, 'capstan.db')}`, home);
+  });
+  after(() => api.close());
+  // async: the server answering the child runs in this process
+  const remote = (args: string[], token = ADMIN) => cliAsync([...args, '--server', api.url, '--token', token], home);
+
+  it('four eyes: the author cannot approve, another approver can, then the protected alias moves; all in the audit log', async () => {
+    const self = cli(['models', 'approve', 'churn:1', '--alias', 'production'], home);
+    assert.equal(self.status, 1);
+    assert.match(self.stderr, /cannot approve it: approvals must come from someone else/);
+    const blocked = cli(['models', 'alias', 'churn:1', 'production'], home);
+    assert.equal(blocked.status, 1);
+    assert.match(blocked.stderr, /protected: churn:1 needs an approval/);
+
+    const created = await remote(['tokens', 'create', '--name', 'ann', '--role', 'approver', '--json']);
+    assert.equal(created.status, 0, created.stderr);
+    const ann = (JSON.parse(created.stdout) as { token: string }).token;
+    const approved = await remote(['models', 'approve', 'churn:1', '--alias', 'production', '--comment', 'holdout checked'], ann);
+    assert.equal(approved.status, 0, approved.stderr);
+    assert.match(approved.stdout, /ann approved churn:1 for production/);
+    const moved = await remote(['models', 'alias', 'churn:1', 'production', '--reason', 'first release']);
+    assert.equal(moved.status, 0, moved.stderr);
+
+    const audit = JSON.parse(cli(['models', 'audit', 'churn', '--json'], home).stdout) as { items: { actor: string; action: string }[] };
+    assert.deepEqual(audit.items.map((e) => `${e.actor} ${e.action}`).slice(-2), ['ann approval.create', 'admin alias.set']);
+    const show = JSON.parse((await remote(['models', 'show', 'churn:1', '--json'])).stdout) as { aliases: string[]; lineage: { datasets: { role: string }[] } };
+    assert.deepEqual(show.aliases, ['production']);
+    assert.equal(show.lineage.datasets[0].role, 'training');
+  });
+
+  it('roles are enforced for CLI calls through the server', async () => {
+    const viewer = JSON.parse((await remote(['tokens', 'create', '--name', 'val', '--role', 'viewer', '--json'])).stdout) as { token: string };
+    const r = await remote(['models', 'alias', 'churn:1', 'champion'], viewer.token);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /needs the member role; val has viewer/);
+    const list = await remote(['models', 'list', '--json'], viewer.token);
+    assert.equal(list.status, 0, list.stderr);
+    assert.equal((JSON.parse(list.stdout) as { models: { name: string }[] }).models[0].name, 'churn');
+    const bad = await remote(['runs', 'list'], 'cap_nope');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /missing or invalid token/);
+  });
+
+  it('runs list filters the same way locally and remotely; runs show has steps and datasets', async () => {
+    const filter = "params.learner = 'gbdt' and metrics.cv_roc_auc_mean > 0.7";
+    const local = JSON.parse(cli(['runs', 'list', '--filter', filter, '--json'], home).stdout) as { items: { id: string }[] };
+    const viaServer = JSON.parse((await remote(['runs', 'list', '--filter', filter, '--json'])).stdout) as { items: { id: string }[] };
+    assert.equal(local.items.length, 1);
+    assert.deepEqual(viaServer.items.map((r) => r.id), local.items.map((r) => r.id));
+    const shown = cli(['runs', 'show', local.items[0].id], home);
+    assert.match(shown.stdout, /steps:\n {2}load: SUCCEEDED/);
+    assert.match(shown.stdout, /training: telco_churn v1/);
+    const bad = cli(['runs', 'list', '--filter', "params.x = 'unterminated"], home);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /unterminated string/);
+  });
+});
