@@ -82,7 +82,8 @@ function quickstartPipeline(s: Stores, out: Output, serve: { port: number } | nu
           const ready = await fetch(`${url}/v2/models/${MODEL}/ready`, { headers: { authorization: `Bearer ${auth.token}` } });
           if (ready.status !== 200) throw new Error(`model did not become ready: ${ready.status}`);
           ctx.log(`listening on ${url} (KServe V2: /v2/health/live, /v2/health/ready, /v2/models/${MODEL}, /v2/models/${MODEL}/infer)`);
-          ctx.log(auth.created ? `admin token (shown once, kept in ${auth.file}): ${auth.token}` : `token: ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}`);
+          ctx.log(auth.created ? `admin token (shown once, kept in ${auth.file}): ${auth.token}` : `admin token: in ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}`);
+          ctx.log(`authenticate: curl -H "Authorization: Bearer ${auth.file ? `$(cat ${auth.file})` : '$CAPSTAN_ADMIN_TOKEN'}" ${url}/api/v1/models  (more tokens: capstan tokens create --name NAME --role viewer)`);
           return { url };
         },
       }),
