@@ -63,10 +63,37 @@ function comparison(c: Comparison, params: SqlValue[]): string {
   return `EXISTS (SELECT 1 FROM ${table} f WHERE f.run_id = r.id AND f.key = ? AND ${inner})`;
 }
 
-/** The WHERE fragment of a filter tree, appending its values to `params`. */
-export function filterSql(node: FilterNode, params: SqlValue[]): string {
+function conditionSql(node: FilterNode, params: SqlValue[]): string {
   if (node.kind === 'cmp') return comparison(node, params);
-  return '(' + node.items.map((n) => filterSql(n, params)).join(node.kind === 'and' ? ' AND ' : ' OR ') + ')';
+  return '(' + node.items.map((n) => conditionSql(n, params)).join(node.kind === 'and' ? ' AND ' : ' OR ') + ')';
+}
+
+/** Comparisons a run must satisfy through a row that exists (so they can be an inner join). */
+function joinable(n: FilterNode): n is Comparison {
+  return n.kind === 'cmp' && n.entity !== 'attributes' && ['=', '<', '<=', '>', '>=', 'LIKE', 'ILIKE', 'IN', 'IS NOT NULL'].includes(n.op);
+}
+
+/**
+ * A filter tree as JOINs plus a WHERE fragment. The top-level AND terms on metrics, params and tags become inner joins on their
+ * (key, value) indexes (one row per run and key, so no duplicates): the cost-based planners of both databases then pick the
+ * most selective term to drive the query, or scan runs in date order when the filter is broad. Everything else (OR, !=,
+ * NOT IN, IS NULL, attributes) stays a condition in WHERE.
+ */
+export function filterSql(node: FilterNode): { joins: string; joinParams: SqlValue[]; where: string; whereParams: SqlValue[] } {
+  const terms = node.kind === 'and' ? node.items : [node];
+  const joinParams: SqlValue[] = [];
+  const whereParams: SqlValue[] = [];
+  const joins: string[] = [];
+  const rest: string[] = [];
+  for (const t of terms) {
+    if (joinable(t)) {
+      const alias = `j${joins.length}`;
+      joinParams.push(t.key);
+      const cond = t.op === 'IS NOT NULL' ? `${alias}.value IS NOT NULL` : condition(`${alias}.value`, t, joinParams);
+      joins.push(`JOIN ${TABLES[t.entity as keyof typeof TABLES]} ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ? AND ${cond}`);
+    } else rest.push(conditionSql(t, whereParams));
+  }
+  return { joins: joins.join(' '), joinParams, where: rest.join(' AND '), whereParams };
 }
 
 /** ORDER BY terms (NULLs last either way), always ending with the default newest-first order and the id for ties. */

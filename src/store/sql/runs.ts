@@ -121,18 +121,21 @@ export class SqlRunStore implements RunStore {
   }
 
   async search(s: RunSearch = {}): Promise<Page<Run>> {
-    const params: SqlValue[] = [];
     const where: string[] = [];
+    const whereParams: SqlValue[] = [];
     if (!s.includeDeleted) where.push("r.lifecycle = 'active'");
     if (s.experimentIds && s.experimentIds.length > 0) {
       if (s.experimentIds.length > 100) throw invalid('experiment_ids holds at most 100 ids');
       where.push(`r.experiment_id IN (${placeholders(s.experimentIds.length)})`);
-      params.push(...s.experimentIds);
+      whereParams.push(...s.experimentIds);
     }
     const tree = parseFilter(s.filter);
-    if (tree) where.push(filterSql(tree, params));
-    const order = orderSql(parseOrderBy(s.orderBy), params);
-    const sql = `SELECT r.* FROM runs r ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`;
+    const f = tree ? filterSql(tree) : { joins: '', joinParams: [], where: '', whereParams: [] };
+    if (f.where) where.push(f.where);
+    const orderParams: SqlValue[] = [];
+    const order = orderSql(parseOrderBy(s.orderBy), orderParams);
+    const sql = `SELECT r.* FROM runs r ${f.joins} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`;
+    const params = [...f.joinParams, ...whereParams, ...f.whereParams, ...orderParams];
     return pageOf<Row, Run>(this.db, sql, params, s, (rows) => this.hydrate(rows));
   }
 

@@ -27,6 +27,8 @@ export class SqliteDriver implements SqlDriver {
       this.db.pragma('foreign_keys = ON');
       // LIKE is case-sensitive on PostgreSQL; make it so here too, so a filter gives the same runs on both
       this.db.pragma('case_sensitive_like = ON');
+      // refresh planner statistics where they are stale (cheap; the search planner relies on them)
+      this.db.pragma('optimize = 0x10002');
     } catch (e) {
       throw new CapstanError('UNAVAILABLE', `cannot open metadata store ${path}: ${(e as Error).message}`);
     }
@@ -131,6 +133,9 @@ export class SqliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     await this.queue;
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.db.pragma('optimize');
+      this.db.close();
+    }
   }
 }
