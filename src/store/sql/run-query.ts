@@ -68,34 +68,41 @@ function conditionSql(node: FilterNode, params: SqlValue[]): string {
   return '(' + node.items.map((n) => conditionSql(n, params)).join(node.kind === 'and' ? ' AND ' : ' OR ') + ')';
 }
 
-/** Comparisons a run must satisfy through a row that exists (so they can be an inner join). */
-function joinable(n: FilterNode): n is Comparison {
-  return n.kind === 'cmp' && n.entity !== 'attributes' && ['=', '<', '<=', '>', '>=', 'LIKE', 'ILIKE', 'IN', 'IS NOT NULL'].includes(n.op);
+/** Top-level AND terms a run must satisfy through an existing metric/param/tag row: candidates to drive the query. */
+export function drivingCandidates(node: FilterNode): Comparison[] {
+  const terms = node.kind === 'and' ? node.items : [node];
+  return terms.filter((n): n is Comparison => n.kind === 'cmp' && n.entity !== 'attributes' && ['=', '<', '<=', '>', '>=', 'LIKE', 'ILIKE', 'IN', 'IS NOT NULL'].includes(n.op));
+}
+
+/** How many rows match one term, counted up to `cap` (an index range scan of at most `cap` rows). */
+export function boundedCountSql(c: Comparison, cap: number): { sql: string; params: SqlValue[] } {
+  const params: SqlValue[] = [c.key];
+  const cond = c.op === 'IS NOT NULL' ? 'f.value IS NOT NULL' : condition('f.value', c, params);
+  params.push(cap);
+  return { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${TABLES[c.entity as keyof typeof TABLES]} f WHERE f.key = ? AND ${cond} LIMIT ?) x`, params };
 }
 
 /**
- * A filter tree as JOINs plus a WHERE fragment. The top-level AND terms on metrics, params and tags become inner joins on their
- * (key, value) indexes (one row per run and key, so no duplicates): the cost-based planners of both databases then pick the
- * most selective term to drive the query, or scan runs in date order when the filter is broad. Everything else (OR, !=,
- * NOT IN, IS NULL, attributes) stays a condition in WHERE.
+ * A filter tree as an optional driving JOIN plus a WHERE fragment. The caller picks the driving term (the most selective
+ * one, when it is selective): joined on its (key, value) index it makes both databases read only its matching rows. Without
+ * one, every comparison is an EXISTS probe and runs are scanned newest first, which stops as soon as a page is full: the
+ * fast plan for broad filters. (SQLite's planner cannot tell these cases apart on its own.)
  */
-export function filterSql(node: FilterNode): { joins: string; joinParams: SqlValue[]; where: string; whereParams: SqlValue[] } {
+export function filterSql(node: FilterNode, drive: Comparison | null): { joins: string; joinParams: SqlValue[]; where: string; whereParams: SqlValue[] } {
   const terms = node.kind === 'and' ? node.items : [node];
   const joinParams: SqlValue[] = [];
   const whereParams: SqlValue[] = [];
-  const joins: string[] = [];
+  let joins = '';
   const rest: string[] = [];
   for (const t of terms) {
-    if (joinable(t)) {
-      const alias = `j${joins.length}`;
+    if (t === drive) {
       joinParams.push(t.key);
-      const cond = t.op === 'IS NOT NULL' ? `${alias}.value IS NOT NULL` : condition(`${alias}.value`, t, joinParams);
-      joins.push(`JOIN ${TABLES[t.entity as keyof typeof TABLES]} ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ? AND ${cond}`);
+      const cond = t.op === 'IS NOT NULL' ? 'd.value IS NOT NULL' : condition('d.value', t, joinParams);
+      joins = `JOIN ${TABLES[t.entity as keyof typeof TABLES]} d ON d.run_id = r.id AND d.key = ? AND ${cond}`;
     } else rest.push(conditionSql(t, whereParams));
   }
-  return { joins: joins.join(' '), joinParams, where: rest.join(' AND '), whereParams };
+  return { joins, joinParams, where: rest.join(' AND '), whereParams };
 }
-
 /** ORDER BY terms (NULLs last either way), always ending with the default newest-first order and the id for ties. */
 export function orderSql(terms: OrderTerm[], params: SqlValue[]): string {
   const parts: string[] = [];

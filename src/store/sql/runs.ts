@@ -9,7 +9,11 @@ import { toDataset } from './datasets.ts';
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from './driver.ts';
 import { ensureExperiment } from './experiments.ts';
 import { groupKv, insertMany, pageOf, placeholders } from './paging.ts';
-import { filterSql, orderSql } from './run-query.ts';
+import { boundedCountSql, drivingCandidates, filterSql, orderSql } from './run-query.ts';
+import type { Comparison } from '../search/filter.ts';
+
+/** A term matching fewer runs than this drives the search through its index; otherwise runs are scanned newest first. */
+const DRIVE_CAP = 5000;
 
 /** MLflow's per-request limits, which its clients already respect. */
 export const BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, paramValue: 6000, tagValue: 8000 };
@@ -130,7 +134,16 @@ export class SqlRunStore implements RunStore {
       whereParams.push(...s.experimentIds);
     }
     const tree = parseFilter(s.filter);
-    const f = tree ? filterSql(tree) : { joins: '', joinParams: [], where: '', whereParams: [] };
+    let drive: Comparison | null = null;
+    if (tree) {
+      let best = DRIVE_CAP;
+      for (const c of drivingCandidates(tree)) {
+        const b = boundedCountSql(c, DRIVE_CAP);
+        const n = Number((await this.db.get<Row>(b.sql, b.params))?.n ?? DRIVE_CAP);
+        if (n < best) [best, drive] = [n, c];
+      }
+    }
+    const f = tree ? filterSql(tree, drive) : { joins: '', joinParams: [], where: '', whereParams: [] };
     if (f.where) where.push(f.where);
     const orderParams: SqlValue[] = [];
     const order = orderSql(parseOrderBy(s.orderBy), orderParams);
