@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tempHome } from '../../../test/helpers.ts';
 import { metadataStoreConformance } from '../conformance.ts';
 import { openMetadataStore } from '../open.ts';
+import { forDialect, MIGRATIONS } from '../sql/migrations.ts';
 
 metadataStoreConformance('SQLite', () => openMetadataStore(`sqlite:${join(tempHome(), 'c.db')}`));
 
@@ -17,6 +19,33 @@ describe('SQLite specifics', () => {
     assert.equal((await again.models.latestVersion('m')).version, 1);
     assert.equal(await again.integrityCheck(), 'ok');
     await again.close();
+  });
+
+  it('upgrades a store written before migration 3: metric history kept, latest metrics and version counters backfilled', async () => {
+    const path = join(tempHome(), 'old.db');
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of MIGRATIONS.filter((x) => x.version <= 2)) {
+      old.exec(forDialect(m, 'sqlite'));
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 1);
+    }
+    old.exec(`INSERT INTO experiments VALUES ('e1', 'quickstart', 1);
+      INSERT INTO runs VALUES ('0000000000000001', 'e1', 'r', 'FINISHED', 1, 2);
+      INSERT INTO metrics VALUES ('0000000000000001', 'auc', 0.7, 0, 1), ('0000000000000001', 'auc', 0.8, 1, 2), ('0000000000000001', 'loss', NULL, 0, 1);
+      INSERT INTO registered_models VALUES ('m', 1);
+      INSERT INTO model_versions VALUES ('m', 1, '0000000000000001', 'models/m/a', 'd1', 'binary', '{}', 1), ('m', 2, NULL, 'models/m/b', 'd2', 'binary', '{}', 2);
+      INSERT INTO model_aliases VALUES ('m', 'champion', 2);`);
+    old.close();
+    const s = await openMetadataStore(path);
+    const run = await s.runs.get('0000000000000001');
+    assert.equal(run.metrics.auc, 0.8);
+    assert.ok(Number.isNaN(run.metrics.loss));
+    assert.deepEqual((await s.runs.metricHistory(run.id, 'auc')).map((p) => p.value), [0.7, 0.8]);
+    assert.equal((await s.models.createVersion({ name: 'm', runId: null, source: 's', digest: 'd3', task: 'binary', metrics: {}, author: 'a' })).version, 3);
+    assert.equal(await s.models.aliasVersion('m', 'champion'), 2);
+    assert.deepEqual((await s.models.getModel('m')).protectedAliases, ['production']);
+    assert.equal(await s.integrityCheck(), 'ok');
+    await s.close();
   });
 
   it('the audit log refuses updates and deletes', async () => {
