@@ -43,7 +43,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router } 
     registryRoutes(router, meta);
     auditRoutes(router, meta);
     tokenRoutes(router, meta);
-    mlflowRoutes(router, meta);
+    mlflowRoutes(router, meta, opts.stores.artifacts, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
   }
   openApiRoute(router);
   const server = createHttpServer(router, { authenticate: opts.authenticate, maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, log: opts.log });

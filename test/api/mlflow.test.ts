@@ -98,6 +98,18 @@ describe('MLflow REST compatibility', () => {
     assert.equal((await post('/registered-models/alias', { name: 'churn', alias: 'production', version: '1' })).body.error_code, 'PERMISSION_DENIED');
   });
 
+  it('the default experiment "0", and log_artifact through the mlflow-artifacts proxy', async () => {
+    const run = await post('/runs/create', { experiment_id: '0', run_name: 'no experiment set' });
+    assert.equal(run.status, 200, JSON.stringify(run.body));
+    const info = run.body.run.info as { run_id: string; experiment_id: string; artifact_uri: string };
+    assert.equal(info.artifact_uri, `mlflow-artifacts:/${info.experiment_id}/${info.run_id}/artifacts`);
+    const path = `/api/2.0/mlflow-artifacts/artifacts/${info.experiment_id}/${info.run_id}/artifacts/model/MLmodel`;
+    assert.equal((await api.call('PUT', path, 'flavors: {}')).status, 200);
+    const back = await api.call('GET', path);
+    assert.equal(await back.text(), 'flavors: {}');
+    assert.equal((await post('/runs/search', { experiment_ids: ['0'] })).body.runs.length, 1);
+  });
+
   it('filter-language injection attempts answer 400 on the Capstan API too, never 500', async () => {
     for (const filter of ["' OR 1=1", '; DROP TABLE runs', "params.a = 'x", Array.from({ length: 10_000 }, (_, i) => `metrics.m${i} > 0`).join(' and '), 'metrics.a > 1 and', "tags.`x = 'y'", '\u0000']) {
       const res = await api.call('POST', '/api/v1/runs/search', { filter });

@@ -1,6 +1,6 @@
 import { invalid } from '../../core/errors.ts';
 import { checkId, checkKey, checkName } from '../../core/names.ts';
-import type { Experiment, MetadataStore, ModelVersion, RegisteredModel, Run, RunStatus } from '../../store/index.ts';
+import type { Experiment, FsArtifactStore, MetadataStore, ModelVersion, RegisteredModel, Run, RunStatus } from '../../store/index.ts';
 import { allPages } from '../../store/index.ts';
 import type { ApiRequest, Router, RouteOptions } from '../router.ts';
 import { batchOf } from './api/runs.ts';
@@ -69,8 +69,10 @@ function registryFilter(filter: string | undefined): { name?: string; like?: str
   return m[2] === '=' ? { name: value } : { like: value };
 }
 
-export function mlflowRoutes(router: Router, store: MetadataStore): void {
+export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: FsArtifactStore | null = null, maxArtifactBytes = 4 * 1024 ** 3): void {
   const P = '/api/2.0/mlflow';
+  // MLflow's default experiment has id "0"; ours is the experiment named Default
+  const experimentId = async (v: unknown): Promise<string> => (v === '0' || v === 0 ? (await store.experiments.ensure('Default')).id : checkId('experiment_id', v));
   const add = (method: string, path: string, role: 'viewer' | 'member', handler: (o: Record<string, unknown>, req: ApiRequest) => Promise<unknown>) => {
     const opts: RouteOptions = { role, errors: 'mlflow', json: 'python', tag: 'mlflow', summary: `MLflow ${path}` };
     router.add(method, P + path, async (req) => ({ status: 200, body: await handler(method === 'GET' ? queryObject(req) : { ...queryObject(req), ...bodyObject(req) }, req) }), opts);
@@ -80,7 +82,7 @@ export function mlflowRoutes(router: Router, store: MetadataStore): void {
     const e = await store.experiments.create({ name: reqString(o, 'name'), artifactLocation: optString(o, 'artifact_location'), tags: Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value])) });
     return { experiment_id: e.id };
   });
-  add('GET', '/experiments/get', 'viewer', async (o) => ({ experiment: mlflowExperiment(await store.experiments.get(checkId('experiment_id', o.experiment_id))) }));
+  add('GET', '/experiments/get', 'viewer', async (o) => ({ experiment: mlflowExperiment(await store.experiments.get(await experimentId(o.experiment_id))) }));
   add('GET', '/experiments/get-by-name', 'viewer', async (o) => ({ experiment: mlflowExperiment(await store.experiments.getByName(checkName('experiment_name', o.experiment_name))) }));
   const searchExperiments = async (o: Record<string, unknown>) => {
     const view = optString(o, 'view_type') ?? 'ACTIVE_ONLY';
@@ -90,7 +92,7 @@ export function mlflowRoutes(router: Router, store: MetadataStore): void {
   add('POST', '/experiments/search', 'viewer', searchExperiments);
   add('GET', '/experiments/search', 'viewer', searchExperiments);
   add('POST', '/experiments/set-experiment-tag', 'member', async (o) => {
-    await store.experiments.setTag(checkId('experiment_id', o.experiment_id), reqString(o, 'key'), reqString(o, 'value'));
+    await store.experiments.setTag(await experimentId(o.experiment_id), reqString(o, 'key'), reqString(o, 'value'));
     return {};
   });
 
@@ -98,7 +100,7 @@ export function mlflowRoutes(router: Router, store: MetadataStore): void {
     const tags = Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value]));
     const name = optString(o, 'run_name') ?? tags['mlflow.runName'] ?? '';
     delete tags['mlflow.runName'];
-    const run = await store.runs.create({ experimentId: o.experiment_id === undefined ? undefined : checkId('experiment_id', o.experiment_id), experiment: 'Default', name, userId: optString(o, 'user_id') ?? actor(req), startTime: optInt(o, 'start_time', 0), tags });
+    const run = await store.runs.create({ experimentId: o.experiment_id === undefined ? undefined : await experimentId(o.experiment_id), experiment: 'Default', name, userId: optString(o, 'user_id') ?? actor(req), startTime: optInt(o, 'start_time', 0), tags });
     return { run: mlflowRun(run) };
   });
   add('POST', '/runs/update', 'member', async (o) => {
@@ -120,7 +122,8 @@ export function mlflowRoutes(router: Router, store: MetadataStore): void {
     const orderBy = o.order_by;
     if (orderBy !== undefined && (!Array.isArray(orderBy) || orderBy.some((x) => typeof x !== 'string'))) throw invalid('order_by must be an array of strings');
     const view = optString(o, 'run_view_type') ?? 'ACTIVE_ONLY';
-    const page = await store.runs.search({ experimentIds: ids as string[] | undefined, filter: optString(o, 'filter'), orderBy: orderBy as string[] | undefined, includeDeleted: view !== 'ACTIVE_ONLY', ...pageArgs(o, 1000) });
+    const experimentIds = ids === undefined ? undefined : await Promise.all((ids as string[]).map(experimentId));
+    const page = await store.runs.search({ experimentIds, filter: optString(o, 'filter'), orderBy: orderBy as string[] | undefined, includeDeleted: view !== 'ACTIVE_ONLY', ...pageArgs(o, 1000) });
     const runs = view === 'DELETED_ONLY' ? page.items.filter((r) => r.lifecycle === 'deleted') : page.items;
     return { runs: runs.map((r) => mlflowRun(r)), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
   });
@@ -184,4 +187,21 @@ export function mlflowRoutes(router: Router, store: MetadataStore): void {
     return {};
   });
   add('GET', '/registered-models/alias', 'viewer', async (o) => ({ model_version: mlflowVersion(await store.models.resolveAlias(checkName('name', o.name), reqString(o, 'alias'))) }));
+
+  if (artifacts) {
+    // the mlflow-artifacts proxy: where the MLflow client sends log_artifact for runs whose artifact_uri is mlflow-artifacts:/
+    const A = '/api/2.0/mlflow-artifacts/artifacts/:experimentId/:runId/artifacts/*path';
+    const opts = { errors: 'mlflow' as const, tag: 'mlflow' };
+    router.add('PUT', A, async (req) => {
+      await store.runs.get(req.params.runId);
+      const blob = await artifacts.putBlob(req.raw, { maxBytes: maxArtifactBytes });
+      await store.runs.putArtifact({ runId: req.params.runId, path: req.params.path, digest: blob.digest, size: blob.size });
+      return { status: 200, body: {} };
+    }, { ...opts, role: 'member', body: 'stream', summary: 'MLflow artifact upload (mlflow-artifacts proxy)' });
+    router.add('GET', A, async (req) => {
+      const entry = await store.runs.getArtifact(req.params.runId, req.params.path);
+      const { stream, size } = await artifacts.openBlob(entry.digest);
+      return { status: 200, stream, headers: { 'content-length': String(size) } };
+    }, { ...opts, role: 'viewer', summary: 'MLflow artifact download (mlflow-artifacts proxy)' });
+  }
 }
