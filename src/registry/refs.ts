@@ -1,12 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { invalid } from '../core/errors.ts';
+import { checkName } from '../core/names.ts';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function checkModelName(name: string): string {
-  if (!NAME.test(name) || name.includes('..')) throw invalid(`model name "${name.slice(0, 80)}" must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
-  return name;
-}
+const checkModelName = (name: string): string => checkName('model name', name);
 
 export type ModelRef = { kind: 'dir'; path: string } | { kind: 'latest'; name: string } | { kind: 'alias'; name: string; alias: string } | { kind: 'version'; name: string; version: number };
 

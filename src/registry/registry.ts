@@ -5,7 +5,8 @@ import type { TabularModel } from '../learn/index.ts';
 import type { ModelVersion, Stores } from '../store/index.ts';
 import { writeBundleDir, readBundleDir } from './bundle/fs.ts';
 import type { Bundle, BundleManifest } from './bundle/format.ts';
-import { checkModelName, parseModelRef } from './refs.ts';
+import { checkName } from '../core/names.ts';
+import { parseModelRef } from './refs.ts';
 
 export interface LoadedModel {
   manifest: BundleManifest;
@@ -22,7 +23,7 @@ export interface LoadedModel {
  * at worst an unreferenced folder, never a version without its files.
  */
 export async function registerModel(stores: Stores, name: string, bundle: Bundle, runId: string | null, author: string): Promise<ModelVersion> {
-  checkModelName(name);
+  checkName('model name', name);
   const source = `models/${name}/${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const digest = writeBundleDir(stores.artifacts.resolve(source), bundle);
   return stores.metadata.models.createVersion({ name, runId, source, digest, task: bundle.manifest.task, metrics: bundle.manifest.metrics, signature: bundle.manifest.signature, author });

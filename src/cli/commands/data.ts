@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { invalid } from '../../core/errors.ts';
+import { checkName } from '../../core/names.ts';
 import { domainOf, inferSchema, loadFile, parseSchema, profileFile, registerDatasetFile, validateFile, type FileProfile } from '../../data/index.ts';
 import { profileLoaded } from '../../data/ingest/duckdb-profile.ts';
 import { parseIntOption, stores } from '../common.ts';
@@ -140,7 +141,7 @@ export function dataCommand(program: Command): void {
     .requiredOption('--name <name>', 'dataset name')
     .option('--json', 'print one JSON document')
     .action(async (file: string, o: { name: string; json?: boolean }) => {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(o.name)) throw invalid(`dataset name "${o.name.slice(0, 80)}" must be 1-128 letters, digits, '.', '_' or '-'`);
+      checkName('--name', o.name);
       const s = await stores();
       try {
         const v = await registerDatasetFile(s.metadata, file, o.name);
