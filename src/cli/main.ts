@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CAPSTAN_VERSION } from '../core/config.ts';
 import { isCapstanError } from '../core/errors.ts';
+import { automlCommand } from './commands/automl.ts';
 import { dataCommand } from './commands/data.ts';
 import { modelsCommand } from './commands/models.ts';
 import { predictCommand } from './commands/predict.ts';
@@ -18,7 +19,7 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError('(run capstan --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const add of [quickstartCommand, trainCommand, predictCommand, serveCommand, serverCommand, runsCommand, modelsCommand, tokensCommand, dataCommand]) add(p);
+  for (const add of [quickstartCommand, trainCommand, automlCommand, predictCommand, serveCommand, serverCommand, runsCommand, modelsCommand, tokensCommand, dataCommand]) add(p);
   const exitOverride = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(exitOverride);

@@ -1,0 +1,153 @@
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { guardrails, METRICS, searchModels, type Candidate } from '../../automl/index.ts';
+import { invalid } from '../../core/errors.ts';
+import type { Task } from '../../core/schema.ts';
+import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../../data/index.ts';
+import { LEARNERS, primaryMetric, trainModel } from '../../learn/index.ts';
+import { buildBaseline } from '../../monitor/index.ts';
+import { cvFolds } from '../../pipeline/builtin/cross-validate.ts';
+import { encodeBundle, registerModel } from '../../registry/index.ts';
+import { logMetrics, logParams, setTags } from '../../store/index.ts';
+import { localActor, parseIntOption, stores } from '../common.ts';
+
+const TASKS = ['auto', 'binary', 'multiclass', 'regression'];
+
+interface AutomlOptions {
+  target: string;
+  task: string;
+  metric?: string;
+  budget: string;
+  cv: string;
+  seed: string;
+  trials?: string;
+  learners?: string;
+  register?: string;
+  json?: boolean;
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
+
+export function automlCommand(program: Command): void {
+  program
+    .command('automl')
+    .description('search learners and hyperparameters within a time budget; a tracked leaderboard, the winner refit on all rows')
+    .argument('<file>', 'CSV, Parquet or JSON lines file')
+    .requiredOption('--target <col>', 'the column to predict')
+    .option('--task <task>', `one of ${TASKS.join(', ')}`, 'auto')
+    .option('--metric <name>', `what to optimise (${Object.keys(METRICS).join(', ')}); default roc_auc / accuracy / r2`)
+    .option('--budget <seconds>', 'wall-clock budget for the whole command', '60')
+    .option('--cv <k>', 'cross-validation folds (the same folds for every candidate)', '5')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--trials <n>', 'stop after this many candidates instead of by time (the leaderboard then depends on the seed alone)')
+    .option('--learners <list>', `comma-separated subset of ${Object.keys(LEARNERS).join(',')}`)
+    .option('--register <name>', 'register the winner (with its preprocessing) under this name')
+    .option('--json', 'print one JSON document and nothing else')
+    .action(async (file: string, o: AutomlOptions) => {
+      const t0 = performance.now();
+      const elapsed = () => (performance.now() - t0) / 1000;
+      if (!TASKS.includes(o.task)) throw invalid(`--task must be one of ${TASKS.join(', ')}, got "${o.task}"`);
+      const budget = parseIntOption('--budget', o.budget, 1, 7 * 24 * 3600);
+      const k = parseIntOption('--cv', o.cv, 2, 20);
+      const seed = parseIntOption('--seed', o.seed, 0, 2 ** 31 - 1);
+      const trials = o.trials === undefined ? undefined : parseIntOption('--trials', o.trials, 1, 100_000);
+      const learners = o.learners?.split(',').map((s) => s.trim());
+      for (const l of learners ?? []) if (!LEARNERS[l] || l === 'kmeans') throw invalid(`--learners: unknown learner "${l}" (known: ${Object.keys(LEARNERS).join(', ')})`);
+      const say = (line: string) => {
+        if (!o.json) process.stdout.write(line + '\n');
+      };
+      const tty = !o.json && process.stdout.isTTY;
+
+      const loaded = await loadFile(file);
+      let table;
+      let profile;
+      try {
+        table = await tableOf(loaded);
+        profile = await profileLoaded(loaded, basename(file));
+      } finally {
+        await loaded.drop();
+      }
+      const t = prepareTarget(table, o.target, o.task as Task | 'auto', basename(file));
+      const metric = o.metric ?? primaryMetric(t.spec.task);
+      if (!METRICS[metric]) throw invalid(`--metric must be one of ${Object.keys(METRICS).join(', ')}, got "${metric}"`);
+      const g = guardrails(t, inferFeatures(t.features, basename(file)), k);
+      say(`${basename(file)}: ${t.features.rows} rows, task ${t.spec.task}, optimising ${metric} with ${g.report.folds}-fold cross-validation, budget ${budget} s`);
+      for (const d of g.report.dropped) say(`  dropped ${d.column}: ${d.reason}`);
+      for (const w of g.report.warnings) say(`  note: ${w}`);
+
+      const s = await stores();
+      try {
+        const meta = s.metadata;
+        const parent = await meta.runs.create({ experiment: 'automl', name: `automl-${basename(file)}-${new Date().toISOString()}`, userId: localActor(), tags: { 'capstan.kind': 'automl' } });
+        const dataset = await meta.datasets.register({ name: basename(file).replace(/\.[^.]+$/, ''), contentHash: await fileSha256(file), source: resolve(file), rows: profile.rows, columns: profile.columns.length, profile });
+        await meta.runs.linkDataset(parent.id, dataset.id, 'training');
+        await logParams(meta.runs, parent.id, { metric, budget, 'cv.folds': g.report.folds, 'cv.seed': seed, ...(trials ? { trials } : {}), 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(',') });
+
+        const folds = cvFolds(t, g.report.folds, seed, { kind: 'kfold' });
+        const record = async (c: Candidate) => {
+          const child = await meta.runs.create({ experimentId: parent.experimentId, name: `${c.learner}-${c.id}`, userId: localActor(), tags: { 'capstan.parent_run': parent.id, 'capstan.blueprint': c.learner, 'capstan.status': c.status, ...(c.note ? { 'capstan.note': c.note.slice(0, 500) } : {}) } });
+          await logParams(meta.runs, child.id, { learner: c.learner, ...c.params });
+          for (let f = 0; f < c.foldScores.length; f++) await logMetrics(meta.runs, child.id, { [`cv_${metric}`]: c.foldScores[f] }, f);
+          if (c.foldScores.length) await logMetrics(meta.runs, child.id, { [`cv_${metric}_mean`]: c.cvMean, [`cv_${metric}_std`]: c.cvStd, fit_seconds: c.fitSeconds });
+          await meta.runs.update(child.id, { status: c.status === 'failed' ? 'FAILED' : 'FINISHED' });
+        };
+        const pending: Promise<void>[] = [];
+        const result = await searchModels(t, g.features, folds, { metric, folds: g.report.folds, seed, budgetSeconds: budget * 0.97 - elapsed(), trials, learners }, (c, state) => {
+          pending.push(record(c));
+          const best = state.best ? `best ${metric} ${fmt(state.best.cvMean)} (${state.best.learner})` : 'no complete candidate yet';
+          const line = `[${String(state.tried).padStart(3)} candidates] ${best} | ${Math.max(0, budget - elapsed()).toFixed(0)} s left`;
+          if (tty) process.stdout.write(`\r${line.padEnd(78)}`);
+          else say(`  ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${metric} ${fmt(c.cvMean)} +- ${fmt(c.cvStd)} (${c.foldScores.length} folds, ${c.fitSeconds.toFixed(2)} s)`);
+        });
+        if (tty) process.stdout.write('\n');
+        await Promise.all(pending);
+
+        const win = result.best;
+        const fitStart = performance.now();
+        const model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed });
+        const fitSeconds = (performance.now() - fitStart) / 1000;
+        await logParams(meta.runs, parent.id, { 'winner.learner': win.learner, 'winner.candidate': win.id });
+        await logMetrics(meta.runs, parent.id, { [`cv_${metric}_mean`]: win.cvMean, [`cv_${metric}_std`]: win.cvStd, candidates: result.candidates.length });
+        let version = null;
+        if (o.register) {
+          const bundle = encodeBundle(model, { metrics: { [`cv_${metric}_mean`]: win.cvMean }, baseline: buildBaseline(t.features, model.features), lineage: { runId: parent.id, datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } });
+          version = await registerModel(s, o.register, bundle, parent.id, localActor());
+          await setTags(meta.runs, parent.id, { 'model.name': version.name, 'model.version': String(version.version) });
+        }
+        await meta.runs.update(parent.id, { status: 'FINISHED' });
+
+        const sign = result.higher ? 1 : -1;
+        const board = [...result.candidates].sort((a, b) => Number(b.status === 'complete') - Number(a.status === 'complete') || sign * (b.cvMean - a.cvMean) || a.id - b.id);
+        if (o.json) {
+          process.stdout.write(
+            JSON.stringify(
+              {
+                task: t.spec.task,
+                target: o.target,
+                metric,
+                cv: { mean: win.cvMean, std: win.cvStd, folds: win.foldScores },
+                leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: Number.isFinite(c.cvMean) ? c.cvMean : null, cv_std: Number.isFinite(c.cvStd) ? c.cvStd : null, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status, ...(c.note ? { note: c.note } : {}) })),
+                model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
+                guardrails: g.report,
+                run_id: parent.id,
+                fit_seconds: fitSeconds,
+                seconds: elapsed(),
+              },
+              null,
+              2,
+            ) + '\n',
+          );
+          return;
+        }
+        say(`\nleaderboard (${result.candidates.length} candidates, ${elapsed().toFixed(1)} s):`);
+        for (const c of board.slice(0, 10)) say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${fmt(c.cvMean)} +- ${fmt(c.cvStd)}  ${JSON.stringify(c.params)}`);
+        say(`winner: ${win.learner} (candidate ${win.id}), ${metric} ${fmt(win.cvMean)}; refit on all rows in ${fitSeconds.toFixed(2)} s`);
+        if (version) say(`registered ${version.name} version ${version.version}`);
+        say(`run ${parent.id} (capstan runs list --filter "tags.capstan.parent_run = '${parent.id}'")`);
+      } finally {
+        await s.metadata.close();
+      }
+    });
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { openMetadataStore } from '../src/store/index.ts';
+import { cliAsync, ROOT, TELCO, tempHome } from './helpers.ts';
+
+const PENGUINS = join(ROOT, 'test', 'fixtures', 'penguins.csv');
+
+interface AutomlDoc {
+  task: string;
+  metric: string;
+  cv: { mean: number; folds: number[] };
+  leaderboard: { id: number; learner: string; params: Record<string, unknown>; cv_mean: number | null; status: string }[];
+  model: { name: string; version: number } | null;
+  guardrails: { dropped: { column: string }[] };
+  run_id: string;
+  seconds: number;
+}
+
+describe('capstan automl', () => {
+  it('the same seed gives the same leaderboard; every candidate is a child run; the winner is registered and predicts', async () => {
+    const home = tempHome();
+    const args = ['automl', PENGUINS, '--target', 'species', '--trials', '9', '--cv', '3', '--seed', '4', '--json'];
+    const [a, b] = await Promise.all([cliAsync([...args, '--register', 'penguins'], home), cliAsync(args, tempHome())]);
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(b.status, 0, b.stderr);
+    const da = JSON.parse(a.stdout) as AutomlDoc;
+    const db = JSON.parse(b.stdout) as AutomlDoc;
+    const board = (d: AutomlDoc) => d.leaderboard.map((c) => [c.id, c.learner, JSON.stringify(c.params), c.cv_mean, c.status]);
+    assert.deepEqual(board(da), board(db));
+    assert.equal(da.leaderboard.length, 9);
+    assert.equal(da.task, 'multiclass');
+    assert.ok(da.cv.mean > 0.95, `penguins accuracy ${da.cv.mean}`);
+    assert.deepEqual(new Set(da.leaderboard.map((c) => c.learner)), new Set(['gbdt', 'forest', 'linear', 'knn', 'bayes']), 'every learner\'s defaults are tried first');
+
+    const s = await openMetadataStore(join(home, 'capstan.db'));
+    const children = (await s.runs.search({ filter: `tags.capstan.parent_run = '${da.run_id}'`, limit: 100 })).items;
+    assert.equal(children.length, 9);
+    assert.deepEqual(new Set(children.map((c) => c.tags['capstan.blueprint'])), new Set(da.leaderboard.map((c) => c.learner)));
+    const v = await s.models.getVersion('penguins', 1);
+    assert.equal(v.lineage.runId, da.run_id);
+    await s.close();
+    const scored = await cliAsync(['predict', '--model', 'penguins', '--input', PENGUINS, '--output', join(home, 'scored.csv')], home);
+    assert.equal(scored.status, 0, scored.stderr);
+  });
+
+  it('respects the budget (+10%) with the search stopped by time', async () => {
+    const home = tempHome();
+    const t0 = performance.now();
+    const r = await cliAsync(['automl', TELCO, '--target', 'churn', '--budget', '10', '--json'], home);
+    const wall = (performance.now() - t0) / 1000;
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as AutomlDoc;
+    assert.ok(d.seconds <= 11, `command took ${d.seconds} s for a 10 s budget`);
+    assert.ok(wall <= 12.5, `process took ${wall} s (command ${d.seconds} s + start-up)`);
+    assert.ok(d.leaderboard.length >= 3, `${d.leaderboard.length} candidates`);
+    assert.ok(d.cv.mean > 0.83, `telco roc_auc ${d.cv.mean}`);
+  });
+
+  it('bad arguments are clear errors', async () => {
+    const home = tempHome();
+    for (const [args, pattern] of [
+      [['--metric', 'r2'], /--metric r2 does not apply to multiclass/],
+      [['--budget', '0'], /--budget must be an integer from 1/],
+      [['--learners', 'gbdt,nope'], /unknown learner "nope"/],
+      [['--cv', '1'], /--cv must be an integer from 2/],
+    ] as const) {
+      const r = await cliAsync(['automl', PENGUINS, '--target', 'species', ...args], home);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, pattern);
+    }
+  });
+});
