@@ -9,6 +9,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { profileFile } from '../src/data/index.ts';
+import { ensurePythonPeers } from './peers.ts';
+
+ensurePythonPeers();
 
 const ROOT = join(import.meta.dirname, '..');
 const SHARED = join(ROOT, '..', 'shared');

@@ -11,6 +11,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { inferFeatures, prepareTarget, readTable } from '../src/data/index.ts';
 import { crossValidate } from '../src/pipeline/builtin/cross-validate.ts';
+import { ensurePythonPeers } from './peers.ts';
+
+ensurePythonPeers();
 
 const ROOT = join(import.meta.dirname, '..');
 const SHARED = join(ROOT, '..', 'shared');

@@ -3,7 +3,8 @@ import { Rng } from '../core/random.ts';
 import type { FeatureSpec, Task } from '../core/schema.ts';
 import { takeRows } from '../core/table.ts';
 import type { PreparedTarget } from '../data/index.ts';
-import { evaluate, getLearner, predictionOutput, predictTable, takeValues, trainModel } from '../learn/index.ts';
+import { getLearner, predictionOutput, predictTable, takeValues, trainModel } from '../learn/index.ts';
+import { accuracy, balancedAccuracy, logLoss, mae, perClass, prAuc, r2, rmse, rocAuc } from '../learn/metrics/index.ts';
 import { CostModel, type Shape } from './cost.ts';
 import { BLUEPRINTS, type Blueprint, type Params } from './space.ts';
 import { suggest, type Scored } from './tpe.ts';
@@ -54,12 +55,29 @@ export interface SearchState {
   secondsLeft: number;
 }
 
-function score(task: Task, metric: string, y: Float64Array, out: Float64Array, nClasses: number): number {
-  const e = evaluate(task, y, out, nClasses);
-  const v = e.metrics[metric];
-  if (v === undefined) throw invalid(`metric ${metric} is not reported for ${task} tasks`);
-  return v;
+/** One metric of predictions (probabilities rows x classes, or values), computing only what it needs. */
+export function scoreOf(task: Task, metric: string, y: Float64Array, out: Float64Array, nClasses: number): number {
+  if (task === 'regression') return metric === 'rmse' ? rmse(y, out) : metric === 'mae' ? mae(y, out) : r2(y, out);
+  const n = y.length;
+  if (task === 'binary' && (metric === 'roc_auc' || metric === 'pr_auc')) {
+    const p1 = new Float64Array(n);
+    for (let i = 0; i < n; i++) p1[i] = out[i * 2 + 1];
+    return metric === 'roc_auc' ? rocAuc(y, p1) : prAuc(y, p1);
+  }
+  if (metric === 'log_loss') return logLoss(y, out, nClasses);
+  const predicted = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < nClasses; c++) if (out[i * nClasses + c] > out[i * nClasses + best]) best = c;
+    predicted[i] = best;
+  }
+  if (metric === 'accuracy') return accuracy(y, predicted);
+  if (metric === 'balanced_accuracy') return balancedAccuracy(y, predicted, nClasses);
+  const pc = perClass(y, predicted, nClasses);
+  return metric === 'f1' ? pc.f1[1] : pc.f1.reduce((a, b) => a + b, 0) / nClasses;
 }
+
+const score = scoreOf;
 
 /**
  * Search blueprints and their hyperparameters with the same cross-validation folds for every candidate: each learner's
@@ -68,7 +86,7 @@ function score(task: Task, metric: string, y: Float64Array, out: Float64Array, n
  * scores so far (successive halving), so weak ones cost one fit. Time is planned with a cost model; with `trials` the count
  * is fixed instead and the leaderboard depends on the seed alone.
  */
-export async function searchModels(t: PreparedTarget, features: FeatureSpec[], folds: { train: number[]; test: number[] }[], o: SearchOptions, onEvent: (c: Candidate, s: SearchState) => void = () => undefined): Promise<{ candidates: Candidate[]; best: Candidate; higher: boolean }> {
+export async function searchModels(t: PreparedTarget, features: FeatureSpec[], folds: { train: number[]; test: number[] }[], o: SearchOptions, onEvent: (c: Candidate, s: SearchState) => void = () => undefined): Promise<{ candidates: Candidate[]; best: Candidate; higher: boolean; oof: Map<number, Float64Array> }> {
   const task = t.spec.task;
   const m = METRICS[o.metric];
   if (!m || !m.tasks.includes(task)) throw invalid(`--metric ${o.metric} does not apply to ${task} tasks (use one of ${Object.entries(METRICS).filter(([, v]) => v.tasks.includes(task)).map(([k]) => k).join(', ')})`);
@@ -85,13 +103,16 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
   const history = new Map<string, Scored[]>(blueprints.map((b) => [b.learner, []]));
   const firstFold: number[] = [];
   const tried = new Set<string>();
-  const fit = async (learner: string, params: Params, k: number): Promise<{ score: number; seconds: number }> => {
+  const width = task === 'regression' ? 1 : nClasses;
+  const oof = new Map<number, Float64Array>();
+  const fit = async (learner: string, params: Params, k: number, into: Float64Array): Promise<{ score: number; seconds: number }> => {
     const f = folds[k];
     const t0 = now();
     const model = await trainModel(takeRows(t.features, f.train), takeValues(t.y, f.train), t.spec, features, { learner, params, seed: o.seed });
     const seconds = now() - t0;
     cost.observe(learner, params, shape, seconds);
     const out = predictionOutput(predictTable(model, takeRows(t.features, f.test)));
+    f.test.forEach((row, i) => into.set(out.subarray(i * width, (i + 1) * width), row * width));
     return { score: score(task, o.metric, takeValues(t.y, f.test), out, nClasses), seconds };
   };
   const best = () => candidates.filter((c) => c.status === 'complete').sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id)[0] ?? null;
@@ -125,8 +146,9 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
       if (!fits.includes(bp)) continue;
     }
     const c: Candidate = { id: candidates.length, learner: bp.learner, params, foldScores: [], cvMean: NaN, cvStd: NaN, fitSeconds: 0, status: 'complete' };
+    const predictions = new Float64Array(t.features.rows * width);
     try {
-      const first = await fit(bp.learner, params, 0);
+      const first = await fit(bp.learner, params, 0, predictions);
       c.foldScores.push(first.score);
       c.fitSeconds += first.seconds;
       const sorted = [...firstFold].sort((a, b) => sign * (b - a));
@@ -140,7 +162,7 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
         c.note = 'the other folds would not fit in the budget';
       } else {
         for (let k = 1; k < folds.length; k++) {
-          const r = await fit(bp.learner, params, k);
+          const r = await fit(bp.learner, params, k, predictions);
           c.foldScores.push(r.score);
           c.fitSeconds += r.seconds;
         }
@@ -155,12 +177,21 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
     }
     if (c.status !== 'failed') history.get(bp.learner)!.push({ params, score: c.status === 'complete' ? c.cvMean : c.foldScores[0] });
     candidates.push(c);
+    if (c.status === 'complete') {
+      // keep the out-of-fold predictions of the best few complete candidates, for ensembling
+      oof.set(c.id, predictions);
+      const keep = candidates.filter((x) => oof.has(x.id)).sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id);
+      for (const x of keep.slice(OOF_KEEP)) oof.delete(x.id);
+    }
     onEvent(c, { tried: candidates.length, best: best(), secondsLeft: left() });
   }
   const winner = best();
   if (!winner) throw invalid('no candidate finished within the budget: give a larger --budget');
-  return { candidates, best: winner, higher: m.higher };
+  return { candidates, best: winner, higher: m.higher, oof };
 }
+
+/** How many candidates' out-of-fold predictions are kept for ensemble selection. */
+const OOF_KEEP = 12;
 
 /** A candidate's parameters with the learner's defaults filled in for searched ones it left unset (the defaults candidates). */
 function completed(bp: Blueprint, params: Params): Params {

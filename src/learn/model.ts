@@ -18,6 +18,32 @@ export interface TabularModel {
   encoder: Encoder;
   learner: { name: string; params: Record<string, number | string> };
   fitted: Fitted;
+  /**
+   * An ensemble: the weighted mean of its members' outputs (probabilities or values), each member with its own preprocessing.
+   * `encoder` and `fitted` are then the first member's and unused for prediction.
+   */
+  members?: { weight: number; model: TabularModel }[];
+}
+
+/** The raw output of a model on a table: probabilities (rows x classes) or values. */
+export function modelOutput(model: TabularModel, table: Table): Float64Array {
+  if (!model.members) return model.fitted.predict(encode(model.encoder, table));
+  let out: Float64Array | null = null;
+  for (const { weight, model: m } of model.members) {
+    const o = modelOutput(m, table);
+    if (!out) out = new Float64Array(o.length);
+    for (let i = 0; i < o.length; i++) out[i] += weight * o[i];
+  }
+  return out!;
+}
+
+/** An ensemble model over members trained on the same target and features; weights are normalised to sum to 1. */
+export function ensembleModel(members: { weight: number; model: TabularModel }[]): TabularModel {
+  if (members.length === 0) throw invalid('an ensemble needs at least one member');
+  const total = members.reduce((a, m) => a + m.weight, 0);
+  const first = members[0].model;
+  const normalised = members.map((m) => ({ weight: m.weight / total, model: m.model }));
+  return { ...first, learner: { name: 'ensemble', params: Object.fromEntries(normalised.map((m, i) => [`member${i}`, `${m.model.learner.name}:${m.weight.toFixed(4)}`])) }, members: normalised };
 }
 
 export interface Predictions {
@@ -55,7 +81,7 @@ export function toPredictions(target: TargetSpec, output: Float64Array, rows: nu
 /** Predict every row of a table holding (at least) the model's feature columns. */
 export function predictTable(model: TabularModel, table: Table): Predictions {
   if (table.rows === 0) throw invalid('no rows to predict');
-  return toPredictions(model.target, model.fitted.predict(encode(model.encoder, table)), table.rows);
+  return toPredictions(model.target, modelOutput(model, table), table.rows);
 }
 
 /** The probability matrix for metrics (classification) or the values (regression). */

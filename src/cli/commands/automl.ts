@@ -1,10 +1,10 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { guardrails, METRICS, searchModels, type Candidate } from '../../automl/index.ts';
+import { greedyEnsemble, guardrails, METRICS, searchModels, type Candidate } from '../../automl/index.ts';
 import { invalid } from '../../core/errors.ts';
 import type { Task } from '../../core/schema.ts';
 import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../../data/index.ts';
-import { LEARNERS, primaryMetric, trainModel } from '../../learn/index.ts';
+import { ensembleModel, LEARNERS, primaryMetric, trainModel, type TabularModel } from '../../learn/index.ts';
 import { buildBaseline } from '../../monitor/index.ts';
 import { cvFolds } from '../../pipeline/builtin/cross-validate.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
@@ -105,9 +105,31 @@ export function automlCommand(program: Command): void {
         await Promise.all(pending);
 
         const win = result.best;
+        const sign = result.higher ? 1 : -1;
+        // an ensemble of the best candidates, kept only when its out-of-fold score beats the best single model's and its
+        // members can be refit on all rows within the budget
+        const choice = result.oof.size >= 2 ? greedyEnsemble(result.oof, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign) : null;
+        const byId = new Map(result.candidates.map((c) => [c.id, c]));
+        const refitOf = (c: Candidate) => (c.fitSeconds / c.foldScores.length) * (g.report.folds / (g.report.folds - 1));
+        let ensemble: { members: { id: number; weight: number }[]; oof_score: number; best_single_oof_score: number; kept: boolean; note: string } | null = null;
+        if (choice) {
+          const members = [...choice.weights].map(([id, weight]) => ({ id, weight }));
+          const better = sign * (choice.score - choice.bestSingle) > 1e-4 && members.length > 1;
+          const fits = members.reduce((a, m) => a + refitOf(byId.get(m.id)!), 0) * 1.2 < budget - elapsed();
+          ensemble = { members, oof_score: choice.score, best_single_oof_score: choice.bestSingle, kept: better && fits, note: !better ? 'no better than the best single model' : !fits ? 'refitting its members would exceed the budget' : 'beats the best single model out of fold' };
+        }
         const fitStart = performance.now();
-        const model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed });
+        let model: TabularModel;
+        if (ensemble?.kept) {
+          const members: { weight: number; model: TabularModel }[] = [];
+          for (const m of ensemble.members) {
+            const c = byId.get(m.id)!;
+            members.push({ weight: m.weight, model: await trainModel(t.features, t.y, t.spec, g.features, { learner: c.learner, params: c.params, seed }) });
+          }
+          model = ensembleModel(members);
+        } else model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed });
         const fitSeconds = (performance.now() - fitStart) / 1000;
+        if (ensemble) await logMetrics(meta.runs, parent.id, { [`oof_${metric}_ensemble`]: ensemble.oof_score, [`oof_${metric}_best_single`]: ensemble.best_single_oof_score });
         await logParams(meta.runs, parent.id, { 'winner.learner': win.learner, 'winner.candidate': win.id });
         await logMetrics(meta.runs, parent.id, { [`cv_${metric}_mean`]: win.cvMean, [`cv_${metric}_std`]: win.cvStd, candidates: result.candidates.length });
         let version = null;
@@ -118,7 +140,6 @@ export function automlCommand(program: Command): void {
         }
         await meta.runs.update(parent.id, { status: 'FINISHED' });
 
-        const sign = result.higher ? 1 : -1;
         const board = [...result.candidates].sort((a, b) => Number(b.status === 'complete') - Number(a.status === 'complete') || sign * (b.cvMean - a.cvMean) || a.id - b.id);
         if (o.json) {
           process.stdout.write(
@@ -130,6 +151,8 @@ export function automlCommand(program: Command): void {
                 cv: { mean: win.cvMean, std: win.cvStd, folds: win.foldScores },
                 leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: Number.isFinite(c.cvMean) ? c.cvMean : null, cv_std: Number.isFinite(c.cvStd) ? c.cvStd : null, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status, ...(c.note ? { note: c.note } : {}) })),
                 model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
+                ensemble,
+                winner: ensemble?.kept ? 'ensemble' : win.learner,
                 guardrails: g.report,
                 run_id: parent.id,
                 fit_seconds: fitSeconds,
@@ -143,7 +166,8 @@ export function automlCommand(program: Command): void {
         }
         say(`\nleaderboard (${result.candidates.length} candidates, ${elapsed().toFixed(1)} s):`);
         for (const c of board.slice(0, 10)) say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${fmt(c.cvMean)} +- ${fmt(c.cvStd)}  ${JSON.stringify(c.params)}`);
-        say(`winner: ${win.learner} (candidate ${win.id}), ${metric} ${fmt(win.cvMean)}; refit on all rows in ${fitSeconds.toFixed(2)} s`);
+        if (ensemble) say(`ensemble of ${ensemble.members.map((m) => `${byId.get(m.id)!.learner}#${m.id} x${m.weight.toFixed(2)}`).join(' + ')}: out-of-fold ${metric} ${fmt(ensemble.oof_score)} vs best single ${fmt(ensemble.best_single_oof_score)}; ${ensemble.kept ? 'kept' : 'not kept'} (${ensemble.note})`);
+        say(`winner: ${ensemble?.kept ? 'the ensemble' : `${win.learner} (candidate ${win.id}), ${metric} ${fmt(win.cvMean)}`}; refit on all rows in ${fitSeconds.toFixed(2)} s`);
         if (version) say(`registered ${version.name} version ${version.version}`);
         say(`run ${parent.id} (capstan runs list --filter "tags.capstan.parent_run = '${parent.id}'")`);
       } finally {

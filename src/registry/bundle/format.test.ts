@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeStrings, numericColumn, type Table } from '../../core/table.ts';
-import { predictTable, trainModel } from '../../learn/index.ts';
+import { ensembleModel, predictTable, trainModel } from '../../learn/index.ts';
 import { inferFeatures } from '../../data/index.ts';
 import { decodeBundle, encodeBundle } from './format.ts';
 
@@ -33,6 +33,22 @@ describe('model bundle', () => {
     assert.throws(() => decodeBundle(JSON.stringify({ ...bundle.manifest, formatVersion: 99 }), bundle.binary), /format version 99 is not supported/);
     assert.throws(() => decodeBundle('{"__proto__": 1}', bundle.binary), /not a Capstan model manifest/);
     assert.throws(() => decodeBundle('not json', bundle.binary), /not valid JSON/);
+  });
+
+  it('an ensemble (members with their own preprocessing) round-trips to identical predictions, averaged by weight', async () => {
+    const linear = await trainModel(t, y, model.target, inferFeatures(t), { learner: 'linear', params: {}, seed: 0 });
+    const ens = ensembleModel([{ weight: 3, model }, { weight: 1, model: linear }]);
+    const p = predictTable(ens, t).proba!;
+    const a = predictTable(model, t).proba!;
+    const b = predictTable(linear, t).proba!;
+    for (let i = 0; i < p.length; i++) assert.ok(Math.abs(p[i] - (0.75 * a[i] + 0.25 * b[i])) < 1e-12);
+    const eb = encodeBundle(ens, { metrics: {}, baseline: [], lineage: { runId: 'r' } });
+    const back = decodeBundle(JSON.stringify(eb.manifest), eb.binary);
+    assert.deepEqual(predictTable(back.model, t).proba, p);
+    assert.deepEqual(back.model.members?.map((m) => [m.model.learner.name, m.weight]), [['gbdt', 0.75], ['linear', 0.25]]);
+    const broken = structuredClone(eb.manifest);
+    broken.ensemble!.members[1].weight = -1;
+    assert.throws(() => decodeBundle(JSON.stringify(broken), eb.binary), /ensemble member 1 is malformed/);
   });
 
   it('rejects array entries that point outside the file', () => {

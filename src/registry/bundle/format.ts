@@ -37,6 +37,8 @@ export interface BundleManifest {
   signature: { inputs: FeatureSpec[]; outputs: { name: string; datatype: 'BYTES' | 'FP64'; shape: number[] }[] };
   preprocessing: Encoder;
   learner: { name: string; params: Record<string, number | string>; meta: Record<string, unknown> };
+  /** an ensemble's members: weight, preprocessing and learner each; member i's arrays are named `m<i>/<name>` */
+  ensemble?: { members: { weight: number; preprocessing: Encoder; learner: { name: string; params: Record<string, number | string>; meta: Record<string, unknown> } }[] };
   metrics: Record<string, number>;
   baseline: FeatureBaseline[];
   lineage: Lineage;
@@ -65,8 +67,19 @@ export function outputsOf(target: TargetSpec): BundleManifest['signature']['outp
 
 /** Pack a model into manifest + one binary file of 8-byte-aligned typed arrays. */
 export function encodeBundle(model: TabularModel, extra: { metrics: Record<string, number>; baseline: FeatureBaseline[]; lineage: Lineage }): Bundle {
-  const state = model.fitted.state();
+  const members = model.members ?? null;
+  const state = members ? { meta: {}, arrays: {} as NamedArrays } : model.fitted.state();
   const arrays = state.arrays;
+  const ensemble = members
+    ? {
+        members: members.map((m, i) => {
+          if (m.model.members) throw invalid('an ensemble member cannot itself be an ensemble');
+          const st = m.model.fitted.state();
+          for (const [name, a] of Object.entries(st.arrays)) arrays[`m${i}/${name}`] = a;
+          return { weight: m.weight, preprocessing: m.model.encoder, learner: { name: m.model.learner.name, params: m.model.learner.params, meta: st.meta } };
+        }),
+      }
+    : undefined;
   const entries: ArrayEntry[] = [];
   let size = 0;
   for (const [name, a] of Object.entries(arrays)) {
@@ -88,6 +101,7 @@ export function encodeBundle(model: TabularModel, extra: { metrics: Record<strin
     signature: { inputs: model.features, outputs: outputsOf(model.target) },
     preprocessing: model.encoder,
     learner: { name: model.learner.name, params: model.learner.params, meta: state.meta },
+    ...(ensemble ? { ensemble } : {}),
     metrics: extra.metrics,
     baseline: extra.baseline,
     lineage: extra.lineage,
@@ -138,9 +152,24 @@ export function decodeBundle(manifestText: string, binary: Buffer): { manifest: 
     throw invalid('model bundle: preprocessing and signature disagree');
   }
   const info = { task: man.target.task, nClasses: man.target.classes?.length ?? 1 };
-  const fitted = getLearner(man.learner.name).load(isObject(man.learner.meta) ? man.learner.meta : {}, arrays, encodedWidth(man.preprocessing), info);
-  const model: TabularModel = { target: man.target, features, encoder: man.preprocessing, learner: { name: man.learner.name, params: man.learner.params }, fitted };
-  return { manifest: man, model };
+  const single = (learner: BundleManifest['learner'], encoder: Encoder, own: NamedArrays): TabularModel => {
+    if (!isObject(learner) || typeof learner.name !== 'string') throw invalid('model bundle: a learner entry is malformed');
+    const uses = new Set(features.map((f) => f.name));
+    if (!isObject(encoder) || !Array.isArray(encoder.features) || !encoder.features.every((f) => uses.has(('source' in f && f.source) || f.name))) throw invalid('model bundle: preprocessing and signature disagree');
+    const fitted = getLearner(learner.name).load(isObject(learner.meta) ? learner.meta : {}, own, encodedWidth(encoder), info);
+    return { target: man.target, features, encoder, learner: { name: learner.name, params: learner.params }, fitted };
+  };
+  if (man.ensemble !== undefined) {
+    if (!isObject(man.ensemble) || !Array.isArray(man.ensemble.members) || man.ensemble.members.length === 0) throw invalid('model bundle: ensemble members are malformed');
+    const members = man.ensemble.members.map((m, i) => {
+      if (!isObject(m) || typeof m.weight !== 'number' || !Number.isFinite(m.weight) || m.weight < 0) throw invalid(`model bundle: ensemble member ${i} is malformed`);
+      const prefix = `m${i}/`;
+      const own: NamedArrays = Object.fromEntries(Object.entries(arrays).filter(([k]) => k.startsWith(prefix)).map(([k, a]) => [k.slice(prefix.length), a]));
+      return { weight: m.weight, model: single(m.learner, m.preprocessing, own) };
+    });
+    return { manifest: man, model: { ...members[0].model, learner: { name: 'ensemble', params: man.learner.params }, members } };
+  }
+  return { manifest: man, model: single(man.learner, man.preprocessing, arrays) };
 }
 
 /** Content digest of a bundle: sha256 over the manifest text and the arrays. */
