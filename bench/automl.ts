@@ -64,8 +64,9 @@ for (const d of datasets) {
     console.log(`| ${d.name} | - | - | failed: ${r.stderr.trim().slice(0, 120)} | | ${wall.toFixed(1)} | | |`);
     continue;
   }
-  const doc = JSON.parse(r.stdout) as { metric: string; leaderboard: unknown[]; cv: { mean: number }; leaderboard_winner?: string; model: { name: string } };
-  const winner = (doc.leaderboard as { learner: string; status: string }[]).find((c) => c.status === 'complete')?.learner ?? '?';
+  const doc = JSON.parse(r.stdout) as { metric: string; leaderboard: unknown[]; cv: { mean: number }; winner: string; ensemble: { members: { id: number; weight: number }[]; kept: boolean } | null; model: { name: string } };
+  const board = doc.leaderboard as { id: number; learner: string }[];
+  const winner = doc.ensemble?.kept ? `ensemble of ${doc.ensemble.members.map((m) => board.find((c) => c.id === m.id)?.learner).join('+')}` : doc.winner;
   const scored = join(home, 'scored.csv');
   const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'capstan.js'), 'predict', '--model', 'winner', '--input', test, '--output', scored], { env: { ...process.env, CAPSTAN_HOME: home }, encoding: 'utf8' });
   if (p.status !== 0) throw new Error(p.stderr);

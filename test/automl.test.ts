@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openMetadataStore } from '../src/store/index.ts';
@@ -39,6 +40,12 @@ describe('capstan automl', () => {
     assert.deepEqual(new Set(children.map((c) => c.tags['capstan.blueprint'])), new Set(da.leaderboard.map((c) => c.learner)));
     const v = await s.models.getVersion('penguins', 1);
     assert.equal(v.lineage.runId, da.run_id);
+    const art = await s.runs.getArtifact(da.run_id, 'insights.json');
+    const insights = JSON.parse(readFileSync(join(home, 'artifacts', 'blobs', 'sha256', art.digest.slice(0, 2), art.digest), 'utf8')) as { featureImpact: { feature: string }[]; confusion: { classes: string[]; matrix: number[][] }; partialDependence: { feature: string; points: unknown[] }[] };
+    assert.equal(insights.featureImpact.length, 7);
+    assert.deepEqual(insights.confusion.classes, ['Adelie', 'Chinstrap', 'Gentoo']);
+    assert.equal(insights.confusion.matrix.flat().reduce((a, b) => a + b, 0), 344);
+    assert.deepEqual(insights.partialDependence.map((p) => p.feature), insights.featureImpact.slice(0, 3).map((f) => f.feature));
     await s.close();
     const scored = await cliAsync(['predict', '--model', 'penguins', '--input', PENGUINS, '--output', join(home, 'scored.csv')], home);
     assert.equal(scored.status, 0, scored.stderr);

@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { greedyEnsemble, guardrails, METRICS, searchModels, type Candidate } from '../../automl/index.ts';
+import { greedyEnsemble, guardrails, METRICS, modelInsights, searchModels, type Candidate } from '../../automl/index.ts';
 import { invalid } from '../../core/errors.ts';
 import type { Task } from '../../core/schema.ts';
 import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../../data/index.ts';
@@ -129,6 +130,9 @@ export function automlCommand(program: Command): void {
           model = ensembleModel(members);
         } else model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed });
         const fitSeconds = (performance.now() - fitStart) / 1000;
+        const insights = await modelInsights({ t, features: g.features, folds, model, win, ensemble: ensemble?.kept ? ensemble.members : null, byId, oof: result.oof, metric, sign, seed, timeLeft: () => budget - elapsed() });
+        const blob = await s.artifacts.putBlob(Readable.from([Buffer.from(JSON.stringify(insights))]));
+        await meta.runs.putArtifact({ runId: parent.id, path: 'insights.json', digest: blob.digest, size: blob.size });
         if (ensemble) await logMetrics(meta.runs, parent.id, { [`oof_${metric}_ensemble`]: ensemble.oof_score, [`oof_${metric}_best_single`]: ensemble.best_single_oof_score });
         await logParams(meta.runs, parent.id, { 'winner.learner': win.learner, 'winner.candidate': win.id });
         await logMetrics(meta.runs, parent.id, { [`cv_${metric}_mean`]: win.cvMean, [`cv_${metric}_std`]: win.cvStd, candidates: result.candidates.length });
@@ -152,6 +156,7 @@ export function automlCommand(program: Command): void {
                 leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: Number.isFinite(c.cvMean) ? c.cvMean : null, cv_std: Number.isFinite(c.cvStd) ? c.cvStd : null, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status, ...(c.note ? { note: c.note } : {}) })),
                 model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
                 ensemble,
+                insights: { artifact: 'insights.json', featureImpact: insights.featureImpact.slice(0, 10), notes: insights.notes },
                 winner: ensemble?.kept ? 'ensemble' : win.learner,
                 guardrails: g.report,
                 run_id: parent.id,
@@ -168,6 +173,9 @@ export function automlCommand(program: Command): void {
         for (const c of board.slice(0, 10)) say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${fmt(c.cvMean)} +- ${fmt(c.cvStd)}  ${JSON.stringify(c.params)}`);
         if (ensemble) say(`ensemble of ${ensemble.members.map((m) => `${byId.get(m.id)!.learner}#${m.id} x${m.weight.toFixed(2)}`).join(' + ')}: out-of-fold ${metric} ${fmt(ensemble.oof_score)} vs best single ${fmt(ensemble.best_single_oof_score)}; ${ensemble.kept ? 'kept' : 'not kept'} (${ensemble.note})`);
         say(`winner: ${ensemble?.kept ? 'the ensemble' : `${win.learner} (candidate ${win.id}), ${metric} ${fmt(win.cvMean)}`}; refit on all rows in ${fitSeconds.toFixed(2)} s`);
+        if (insights.featureImpact.length) say(`feature impact (permutation, held-out fold): ${insights.featureImpact.slice(0, 6).map((f) => `${f.feature} ${(f.normalized * 100).toFixed(0)}%`).join(', ')}`);
+        for (const n of insights.notes) say(`  note: ${n}`);
+        say(`insights (curves, lift, calibration or residuals, partial dependence): artifact insights.json of run ${parent.id}`);
         if (version) say(`registered ${version.name} version ${version.version}`);
         say(`run ${parent.id} (capstan runs list --filter "tags.capstan.parent_run = '${parent.id}'")`);
       } finally {
