@@ -108,7 +108,7 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
   const fit = async (learner: string, params: Params, k: number, into: Float64Array): Promise<{ score: number; seconds: number }> => {
     const f = folds[k];
     const t0 = now();
-    const model = await trainModel(takeRows(t.features, f.train), takeValues(t.y, f.train), t.spec, features, { learner, params, seed: o.seed });
+    const model = await trainModel(takeRows(t.features, f.train), takeValues(t.y, f.train), t.spec, features, { learner, params, seed: o.seed, ...(o.trials === undefined ? { deadline: Date.now() + Math.max(0, o.budgetSeconds - (now() - start)) * 1000 } : {}) });
     const seconds = now() - t0;
     cost.observe(learner, params, shape, seconds);
     const out = predictionOutput(predictTable(model, takeRows(t.features, f.test)));
@@ -176,6 +176,14 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
       c.cvStd = Math.sqrt(c.foldScores.reduce((a, b) => a + (b - c.cvMean) ** 2, 0) / c.foldScores.length);
     }
     if (c.status !== 'failed') history.get(bp.learner)!.push({ params, score: c.status === 'complete' ? c.cvMean : c.foldScores[0] });
+    if (o.trials === undefined && now() - start > o.budgetSeconds) {
+      // a fit ran into the deadline and was cut short: its score is not comparable, and the budget is spent
+      c.status = 'pruned';
+      c.note = 'stopped at the budget deadline';
+      candidates.push(c);
+      onEvent(c, { tried: candidates.length, best: best(), secondsLeft: left() });
+      break;
+    }
     candidates.push(c);
     if (c.status === 'complete') {
       // keep the out-of-fold predictions of the best few complete candidates, for ensembling

@@ -8,6 +8,11 @@ export interface TaskInfo {
   task: Task;
   /** classes for classification, 1 for regression */
   nClasses: number;
+  /**
+   * Epoch milliseconds after which iterative learners stop adding trees (keeping at least one round) so a time budget holds;
+   * the fitted model is then smaller than asked, never broken.
+   */
+  deadline?: number;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface TrainSpec {
   params: Record<string, number | string>;
   seed: number;
   threads?: number;
+  /** epoch ms after which iterative learners stop early (see TaskInfo.deadline) */
+  deadline?: number;
 }
 
 /** Check a learner name and its parameters before any data is read. */
@@ -41,6 +43,6 @@ export async function trainModel(table: Table, y: Float64Array, target: TargetSp
     const options = { impute: params.impute, scaler: params.scaler, categorical: params.categorical } as DenseOptions;
     ({ encoder, X } = fitDense(table, features, options, { y, task: target.task, nClasses, seed: spec.seed }));
   }
-  const fitted = await learner.fit(X, y, { task: target.task, nClasses }, params, spec.seed, spec.threads ?? 1);
+  const fitted = await learner.fit(X, y, { task: target.task, nClasses, ...(spec.deadline !== undefined ? { deadline: spec.deadline } : {}) }, params, spec.seed, spec.threads ?? 1);
   return { target, features, encoder, learner: { name: learner.name, params }, fitted };
 }

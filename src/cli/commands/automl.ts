@@ -49,6 +49,8 @@ export function automlCommand(program: Command): void {
     .action(async (file: string, o: AutomlOptions) => {
       const t0 = performance.now();
       const elapsed = () => (performance.now() - t0) / 1000;
+      // the final fit may not run past the budget either (it then keeps the trees it has)
+      const deadline = () => Date.now() + Math.max(1, budget - elapsed()) * 1000;
       if (!TASKS.includes(o.task)) throw invalid(`--task must be one of ${TASKS.join(', ')}, got "${o.task}"`);
       const budget = parseIntOption('--budget', o.budget, 1, 7 * 24 * 3600);
       const k = parseIntOption('--cv', o.cv, 2, 20);
@@ -125,10 +127,10 @@ export function automlCommand(program: Command): void {
           const members: { weight: number; model: TabularModel }[] = [];
           for (const m of ensemble.members) {
             const c = byId.get(m.id)!;
-            members.push({ weight: m.weight, model: await trainModel(t.features, t.y, t.spec, g.features, { learner: c.learner, params: c.params, seed }) });
+            members.push({ weight: m.weight, model: await trainModel(t.features, t.y, t.spec, g.features, { learner: c.learner, params: c.params, seed, ...(trials === undefined ? { deadline: deadline() } : {}) }) });
           }
           model = ensembleModel(members);
-        } else model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed });
+        } else model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed, ...(trials === undefined ? { deadline: deadline() } : {}) });
         const fitSeconds = (performance.now() - fitStart) / 1000;
         const insights = await modelInsights({ t, features: g.features, folds, model, win, ensemble: ensemble?.kept ? ensemble.members : null, byId, oof: result.oof, metric, sign, seed, timeLeft: () => budget - elapsed() });
         const blob = await s.artifacts.putBlob(Readable.from([Buffer.from(JSON.stringify(insights))]));

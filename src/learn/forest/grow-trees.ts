@@ -13,6 +13,8 @@ export interface GrowJob {
   bootstrap: boolean;
   /** one seed per tree: a tree depends on its seed only, never on which thread grows it */
   seeds: number[];
+  /** epoch ms: stop growing more trees after it (at least one is grown) */
+  deadline?: number;
 }
 
 export interface GrowResult {
@@ -40,6 +42,7 @@ export function growTrees(job: GrowJob): GrowResult {
   const oobCount = new Float64Array(n);
   const trees: BinTree[] = [];
   for (const seed of job.seeds) {
+    if (job.deadline !== undefined && trees.length > 0 && Date.now() > job.deadline) break;
     const rng = new Rng(seed);
     if (job.bootstrap) {
       w.fill(0);

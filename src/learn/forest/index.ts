@@ -94,7 +94,7 @@ export const forestLearner: Learner<ForestParams> = {
     const mtry = Math.max(1, process.env.MT === 'floor' ? Math.floor(share * F) : Math.round(share * F));
     const treeParams = { maxDepth: params.maxDepth, minSamplesLeaf: params.minSamplesLeaf, minSamplesSplit: params.minSamplesSplit, mtry, extraTrees: params.extraTrees === 1 };
     const seeds = Array.from({ length: params.nEstimators }, () => rng.int(2 ** 31));
-    const job = { columns, mappers, y, classes, params: treeParams, bootstrap: params.bootstrap === 1, seeds };
+    const job = { columns, mappers, y, classes, params: treeParams, bootstrap: params.bootstrap === 1, seeds, deadline: info.deadline };
     const { trees, oob, oobCount } = threads > 1 && seeds.length > 1 ? await growInWorkers(job, threads) : growTrees(job);
     for (const t of trees) {
       for (let i = 0; i < t.feature.length; i++) {

@@ -165,7 +165,7 @@ function holdout(y: Float64Array, task: Task, fraction: number, rng: Rng): { tra
  * @example
  * const forest = fitGbdt(X, y, 'binary', 2, { ...GBDT_DEFAULTS, seed: 1 });
  */
-export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nClasses: number, params: GbdtParams = GBDT_DEFAULTS, threads = 1): Forest {
+export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nClasses: number, params: GbdtParams = GBDT_DEFAULTS, threads = 1, deadline?: number): Forest {
   checkParams(params);
   if (Xall.rows === 0) throw invalid('cannot train on an empty training set (0 rows)');
   if (yAll.length !== Xall.rows) throw invalid(`target has ${yAll.length} values for ${Xall.rows} rows`);
@@ -230,6 +230,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   let bestLoss = Infinity;
   let bestRounds = 0;
   for (let iter = 0; iter < params.nEstimators; iter++) {
+    if (deadline !== undefined && iter > 0 && Date.now() > deadline) break;
     if (K > 1) step.fill(0);
     if (task === 'multiclass') softmax(raw, K, prob);
     for (let k = 0; k < K; k++) {
@@ -261,7 +262,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
       } else if (iter + 1 - bestRounds >= params.nIterNoChange) break;
     }
   }
-  const rounds = valid ? Math.max(1, bestRounds) : trees.length / K;
+  const rounds = valid ? Math.max(1, Math.min(bestRounds, trees.length / K)) : trees.length / K;
   return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, X.nCategories, base);
   }
 }

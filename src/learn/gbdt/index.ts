@@ -60,7 +60,7 @@ export const gbdtLearner: Learner<GbdtParams> = {
     { name: 'max_delta_step', key: 'maxDeltaStep', type: 'float', min: -1, default: GBDT_DEFAULTS.maxDeltaStep },
   ],
   fit(X, y, info, params, seed, threads) {
-    return fitted(fitGbdt(X, y, info.task, info.nClasses, { ...params, seed }, threads), info.task, info.nClasses);
+    return fitted(fitGbdt(X, y, info.task, info.nClasses, { ...params, seed }, threads, info.deadline), info.task, info.nClasses);
   },
   load(_meta, arrays, nFeatures, info) {
     return fitted(forestFromArrays(arrays, nFeatures), info.task, info.nClasses);
