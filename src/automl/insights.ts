@@ -186,7 +186,7 @@ export async function modelInsights(a: {
   const charts = output ? predictionInsights(a.t.spec, a.t.y, output) : {};
   let featureImpact: Insights['featureImpact'] = [];
   const perFold = members.reduce((s, m) => s + a.byId.get(m.id)!.fitSeconds / a.byId.get(m.id)!.foldScores.length, 0);
-  if (perFold * 1.5 < a.timeLeft()) {
+  if (perFold * 2 + 1 < a.timeLeft()) {
     const f = a.folds[0];
     const train = takeRows(a.t.features, f.train);
     const fitted: { weight: number; model: TabularModel }[] = [];

@@ -206,17 +206,17 @@ export const linearLearner: Learner<LinearParams> = {
       if (params.l1Ratio === 0) return fitted(ridge(A, y, n, d, params.alpha), info.task, 1, d);
       const penalized = new Uint8Array(d).fill(1);
       penalized[d - 1] = 0;
-      const w = fista(squaredObjective(A, y, n, d, params.alpha * (1 - params.l1Ratio)), new Float64Array(d), params.alpha * params.l1Ratio, penalized, params.maxIter * 5);
+      const w = fista(squaredObjective(A, y, n, d, params.alpha * (1 - params.l1Ratio)), new Float64Array(d), params.alpha * params.l1Ratio, penalized, params.maxIter * 5, 1e-7, info.deadline);
       return fitted(w, info.task, 1, d);
     }
     // scikit-learn: C * sum(loss) + penalty; divided by C n to keep the scale of a mean loss
     const scale = 1 / (params.C * n);
     const W0 = new Float64Array(K * d);
     // tolerance on the mean loss's largest gradient component, as scikit-learn's lbfgs (tol=1e-4)
-    if (params.l1Ratio === 0) return fitted(lbfgs(logisticObjective(A, y, n, d, K, scale), W0, params.maxIter, 1e-4), info.task, info.nClasses, d);
+    if (params.l1Ratio === 0) return fitted(lbfgs(logisticObjective(A, y, n, d, K, scale), W0, params.maxIter, 1e-4, info.deadline), info.task, info.nClasses, d);
     const penalized = new Uint8Array(K * d).fill(1);
     for (let k = 0; k < K; k++) penalized[k * d + d - 1] = 0;
-    const W = fista(logisticObjective(A, y, n, d, K, scale * (1 - params.l1Ratio)), W0, scale * params.l1Ratio, penalized, params.maxIter * 5);
+    const W = fista(logisticObjective(A, y, n, d, K, scale * (1 - params.l1Ratio)), W0, scale * params.l1Ratio, penalized, params.maxIter * 5, 1e-7, info.deadline);
     return fitted(W, info.task, info.nClasses, d);
   },
   load(meta, arrays, nFeatures, info) {

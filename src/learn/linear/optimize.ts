@@ -5,7 +5,7 @@ export type Objective = (w: Float64Array, grad: Float64Array) => number;
  * L-BFGS with a backtracking Armijo line search (memory 10). Stops when the gradient's max-norm falls below `tol` or the
  * objective stops moving.
  */
-export function lbfgs(f: Objective, w0: Float64Array, maxIter = 500, tol = 1e-6): Float64Array {
+export function lbfgs(f: Objective, w0: Float64Array, maxIter = 500, tol = 1e-6, deadline?: number): Float64Array {
   const d = w0.length;
   const m = 10;
   const w = Float64Array.from(w0);
@@ -19,6 +19,7 @@ export function lbfgs(f: Objective, w0: Float64Array, maxIter = 500, tol = 1e-6)
   const gNew = new Float64Array(d);
   const alpha = new Float64Array(m);
   for (let iter = 0; iter < maxIter; iter++) {
+    if (deadline !== undefined && iter > 0 && Date.now() > deadline) break;
     let gmax = 0;
     for (let i = 0; i < d; i++) gmax = Math.max(gmax, Math.abs(g[i]));
     if (gmax < tol) break;
@@ -101,7 +102,7 @@ export function lbfgs(f: Objective, w0: Float64Array, maxIter = 500, tol = 1e-6)
  * FISTA (accelerated proximal gradient) for smooth(w) + l1 * |w|_1 over the coordinates where `penalized` is 1, with
  * backtracking on the step size. Used for L1 and elastic-net penalties, where L-BFGS does not apply.
  */
-export function fista(f: Objective, w0: Float64Array, l1: number, penalized: Uint8Array, maxIter = 2000, tol = 1e-7): Float64Array {
+export function fista(f: Objective, w0: Float64Array, l1: number, penalized: Uint8Array, maxIter = 2000, tol = 1e-7, deadline?: number): Float64Array {
   const d = w0.length;
   let w = Float64Array.from(w0);
   const z = Float64Array.from(w0);
@@ -112,6 +113,7 @@ export function fista(f: Objective, w0: Float64Array, l1: number, penalized: Uin
   const next = new Float64Array(d);
   const prox = (v: number, i: number, thr: number) => (penalized[i] ? Math.sign(v) * Math.max(0, Math.abs(v) - thr) : v);
   for (let iter = 0; iter < maxIter; iter++) {
+    if (deadline !== undefined && iter > 0 && Date.now() > deadline) break;
     const fz = f(z, g);
     for (;;) {
       for (let i = 0; i < d; i++) next[i] = prox(z[i] - g[i] / L, i, l1 / L);
