@@ -141,8 +141,9 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
     tried.add(bp.learner + JSON.stringify(params));
     // with a time budget, skip what would not finish (a cheaper blueprint may still fit; stop when none does)
     if (o.trials === undefined) {
-      const fits = blueprints.filter((b) => cost.predict(b.learner, b === bp ? params : defaultsOf(b), shape) < left());
-      if (fits.length === 0 || left() <= 0) break;
+      const remaining = left();
+      const fits = blueprints.filter((b) => cost.predict(b.learner, b === bp ? params : defaultsOf(b), shape) < remaining);
+      if (fits.length === 0 || remaining <= 0) break;
       if (!fits.includes(bp)) continue;
     }
     const c: Candidate = { id: candidates.length, learner: bp.learner, params, foldScores: [], cvMean: NaN, cvStd: NaN, fitSeconds: 0, status: 'complete' };
@@ -193,8 +194,14 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
     }
     onEvent(c, { tried: candidates.length, best: best(), secondsLeft: left() });
   }
-  const winner = best();
+  // when the budget allowed no full cross-validation (a large file), the first-fold scores still compare: they share a fold
+  const winner =
+    best() ??
+    candidates
+      .filter((c) => c.status !== 'failed' && c.foldScores.length > 0)
+      .sort((x, y) => sign * (y.foldScores[0] - x.foldScores[0]) || x.id - y.id)[0];
   if (!winner) throw invalid('no candidate finished within the budget: give a larger --budget');
+  if (winner.status !== 'complete') winner.note = `${winner.note ?? ''}; chosen on the first fold alone: the budget allowed no full cross-validation`.replace(/^; /, '');
   return { candidates, best: winner, higher: m.higher, oof };
 }
 
