@@ -77,7 +77,6 @@ export function scoreOf(task: Task, metric: string, y: Float64Array, out: Float6
   return metric === 'f1' ? pc.f1[1] : pc.f1.reduce((a, b) => a + b, 0) / nClasses;
 }
 
-const score = scoreOf;
 
 /**
  * Search blueprints and their hyperparameters with the same cross-validation folds for every candidate: each learner's
@@ -113,7 +112,7 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
     cost.observe(learner, params, shape, seconds);
     const out = predictionOutput(predictTable(model, takeRows(t.features, f.test)));
     f.test.forEach((row, i) => into.set(out.subarray(i * width, (i + 1) * width), row * width));
-    return { score: score(task, o.metric, takeValues(t.y, f.test), out, nClasses), seconds };
+    return { score: scoreOf(task, o.metric, takeValues(t.y, f.test), out, nClasses), seconds };
   };
   const best = () => candidates.filter((c) => c.status === 'complete').sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id)[0] ?? null;
   // time left for fits, keeping back what refitting the current best on all rows will take

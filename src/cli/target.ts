@@ -45,7 +45,7 @@ export async function withTarget<T>(o: TargetOptions, fn: (store: MetadataStore,
 
 /** Print a JSON document (non-finite numbers as strings, as the API does). */
 export function printJson(doc: unknown): void {
-  process.stdout.write(JSON.stringify(JSON.parse(stringifyApiJson(doc)), null, 1) + '\n');
+  process.stdout.write(stringifyApiJson(doc, 1) + '\n');
 }
 
 export function table(rows: string[][]): string {

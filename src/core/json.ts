@@ -69,8 +69,8 @@ export function stringifyPythonJson(value: unknown): string {
  * Capstan's own API follows the protobuf JSON mapping for doubles: NaN and infinities as the strings "NaN", "Infinity",
  * "-Infinity", so every JSON parser can read the body.
  */
-export function stringifyApiJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v));
+export function stringifyApiJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v), indent);
 }
 
 /** A metric value from JSON: a number, or one of the strings / tokens for NaN and the infinities. */

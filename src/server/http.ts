@@ -89,14 +89,14 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       const q = rawUrl.indexOf('?');
       const query = new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '');
       const parts = rawSegments(rawUrl);
-      // match the shape first so an unknown route is a 404 and a bad parameter a 400, but never before authentication
-      const shape = router.match(method, parts, false);
-      if (shape === null) throw new CapstanError('NOT_FOUND', `no route ${method} /${parts.join('/').slice(0, 200)}`);
-      if ('allowed' in shape) {
-        send(res, 405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${shape.allowed.join(', ')})` } }), { allow: shape.allowed.join(', ') });
+      // an unknown route is a 404 and a bad parameter a 400, but parameters are judged only after authentication
+      const found = router.match(method, parts);
+      if (found === null) throw new CapstanError('NOT_FOUND', `no route ${method} /${parts.join('/').slice(0, 200)}`);
+      if ('allowed' in found) {
+        send(res, 405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${found.allowed.join(', ')})` } }), { allow: found.allowed.join(', ') });
         return;
       }
-      route = shape.route;
+      route = found;
       let principal: Principal | null = null;
       if (!route.public && opts.authenticate) {
         const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
@@ -104,13 +104,11 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         if (!principal) throw new CapstanError('UNAUTHENTICATED', 'missing or invalid token: send "Authorization: Bearer <token>"');
         if (ROLE_RANK[principal.role] < ROLE_RANK[route.role!]) throw new CapstanError('PERMISSION_DENIED', `${req.method} ${route.pattern} needs the ${route.role} role; ${principal.name} has ${principal.role}`);
       }
-      const found = router.match(method, parts);
-      if (found === null || 'allowed' in found) throw new CapstanError('NOT_FOUND', `no route ${method} /${parts.join('/').slice(0, 200)}`);
-      route = found.route;
+      const params = router.params(route, parts);
       const python = route.json === 'python';
       const wantsBody = route.body ? route.body === 'json' : method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE';
       const body = wantsBody ? await readJson(req, opts.maxBodyBytes, python) : undefined;
-      const out: ApiResponse = await route.handler({ method, path: '/' + parts.join('/'), params: found.params, query, headers: req.headers, body, raw: req, principal });
+      const out: ApiResponse = await route.handler({ method, path: '/' + parts.join('/'), params, query, headers: req.headers, body, raw: req, principal });
       if (out.stream) {
         res.writeHead(out.status, { 'content-type': 'application/octet-stream', ...out.headers });
         await pipeline(out.stream, res);

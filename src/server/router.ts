@@ -87,35 +87,28 @@ export class Router {
     return this;
   }
 
-  /**
-   * Match raw (still percent-encoded) segments; each parameter is decoded once and validated by its rule (`validate` false:
-   * the route's shape only, used to decide on authentication before any parameter is judged).
-   */
-  match(method: string, parts: string[], validate = true): { route: Route; params: Record<string, string> } | { allowed: string[] } | null {
+  /** The route whose shape fits the raw (still percent-encoded) segments, or the methods allowed there, or null. */
+  match(method: string, parts: string[]): Route | { allowed: string[] } | null {
     const allowed: string[] = [];
     for (const r of this.routes) {
       const tail = r.segments.length > 0 && r.segments[r.segments.length - 1].startsWith('*');
       if (tail ? parts.length < r.segments.length : r.segments.length !== parts.length) continue;
-      let ok = true;
-      for (let i = 0; i < r.segments.length && ok; i++) {
-        const s = r.segments[i];
-        if (!s.startsWith(':') && !s.startsWith('*')) ok = s === parts[i];
-      }
-      if (!ok) continue;
-      if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) {
-        allowed.push(r.method);
-        continue;
-      }
-      const params: Record<string, string> = {};
-      if (!validate) return { route: r, params };
-      for (let i = 0; i < r.segments.length; i++) {
-        const s = r.segments[i];
-        if (s.startsWith(':')) params[s.slice(1)] = PARAM_CHECKS[s.slice(1)](s.slice(1), decodeSegment(parts[i]));
-        else if (s.startsWith('*')) params[s.slice(1)] = PARAM_CHECKS[s.slice(1)](s.slice(1), parts.slice(i).map(decodeSegment).join('/'));
-      }
-      return { route: r, params };
+      if (!r.segments.every((s, i) => s.startsWith(':') || s.startsWith('*') || s === parts[i])) continue;
+      if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return r;
+      allowed.push(r.method);
     }
     return allowed.length > 0 ? { allowed } : null;
+  }
+
+  /** A matched route's parameters: each decoded once and validated by its rule (after authentication). */
+  params(route: Route, parts: string[]): Record<string, string> {
+    const params: Record<string, string> = {};
+    route.segments.forEach((s, i) => {
+      const name = s.slice(1);
+      if (s.startsWith(':')) params[name] = PARAM_CHECKS[name](name, decodeSegment(parts[i]));
+      else if (s.startsWith('*')) params[name] = PARAM_CHECKS[name](name, parts.slice(i).map(decodeSegment).join('/'));
+    });
+    return params;
   }
 }
 

@@ -44,6 +44,13 @@ function mlflowModel(m: RegisteredModel, latest: ModelVersion | null) {
   };
 }
 
+/** MLflow's `[{key, value}]` tag lists as a record (the stores check keys and values). */
+function tagsOf(v: unknown): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!Array.isArray(v) || v.some((t) => typeof t !== 'object' || t === null || Array.isArray(t))) throw invalid('tags must be an array of {key, value} objects');
+  return Object.fromEntries(v.map((t: { key?: unknown; value?: unknown }) => [String(t.key), t.value as string]));
+}
+
 /** MLflow page tokens are our cursors; max_results defaults as in MLflow. */
 function pageArgs(o: Record<string, unknown>, defaultMax: number) {
   return { limit: Math.min(optInt(o, 'max_results', 1) ?? defaultMax, 1000), cursor: optString(o, 'page_token') ?? null };
@@ -79,7 +86,7 @@ export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: Fs
   };
 
   add('POST', '/experiments/create', 'member', async (o) => {
-    const e = await store.experiments.create({ name: reqString(o, 'name'), artifactLocation: optString(o, 'artifact_location'), tags: Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value])) });
+    const e = await store.experiments.create({ name: reqString(o, 'name'), artifactLocation: optString(o, 'artifact_location'), tags: tagsOf(o.tags) });
     return { experiment_id: e.id };
   });
   add('GET', '/experiments/get', 'viewer', async (o) => ({ experiment: mlflowExperiment(await store.experiments.get(await experimentId(o.experiment_id))) }));
@@ -97,7 +104,7 @@ export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: Fs
   });
 
   add('POST', '/runs/create', 'member', async (o, req) => {
-    const tags = Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value]));
+    const tags = tagsOf(o.tags);
     const name = optString(o, 'run_name') ?? tags['mlflow.runName'] ?? '';
     delete tags['mlflow.runName'];
     const run = await store.runs.create({ experimentId: o.experiment_id === undefined ? undefined : await experimentId(o.experiment_id), experiment: 'Default', name, userId: optString(o, 'user_id') ?? actor(req), startTime: optInt(o, 'start_time', 0), tags });
@@ -150,7 +157,7 @@ export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: Fs
   add('GET', '/metrics/get-history', 'viewer', async (o) => ({ metrics: await store.runs.metricHistory(runIdOf(o), checkKey('metric_key', o.metric_key)) }));
 
   add('POST', '/registered-models/create', 'member', async (o, req) => {
-    const tags = Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value]));
+    const tags = tagsOf(o.tags);
     const m = await store.models.createModel({ name: reqString(o, 'name'), description: optString(o, 'description'), tags, actor: actor(req) });
     return { registered_model: mlflowModel(m, null) };
   });
@@ -167,7 +174,7 @@ export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: Fs
     return { registered_models: await Promise.all(models.map(async (m) => mlflowModel(m, await latest(m)))), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
   });
   add('POST', '/model-versions/create', 'member', async (o, req) => {
-    const tags = Object.fromEntries(((o.tags as { key: string; value: string }[]) ?? []).map((t) => [t.key, t.value]));
+    const tags = tagsOf(o.tags);
     const v = await store.models.createVersion({ name: checkName('name', o.name), runId: o.run_id ? checkId('run_id', o.run_id) : null, source: reqString(o, 'source'), digest: '', task: 'external', metrics: {}, description: optString(o, 'description'), tags, author: actor(req) });
     return { model_version: mlflowVersion(v) };
   });
