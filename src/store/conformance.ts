@@ -237,7 +237,8 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       assert.equal(info.role, 'member');
     });
 
-    it('steps and artifacts are recorded per run', { skip: opts.local === false ? 'remote stores do not record steps or digest-only artifacts' : false }, async () => {
+    // remote stores (the SDK) do not record steps or digest-only artifacts: the case is not registered for them
+    if (opts.local !== false) it('steps and artifacts are recorded per run', async () => {
       const run = await s.runs.create({ experiment: 'exp-steps', name: 'p' });
       await s.runs.recordStep({ runId: run.id, name: 'load', status: 'RUNNING', startedAt: 1, endedAt: null, error: null });
       await s.runs.recordStep({ runId: run.id, name: 'load', status: 'SUCCEEDED', startedAt: 1, endedAt: 2, error: null });
