@@ -1,5 +1,5 @@
 import type { Task } from '../core/schema.ts';
-import { scoreOf } from './search.ts';
+import { scoreOf } from './score.ts';
 
 export interface EnsembleChoice {
   /** candidate id -> weight (summing to 1) */

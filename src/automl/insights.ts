@@ -6,7 +6,8 @@ import { takeRows } from '../core/table.ts';
 import type { PreparedTarget } from '../data/index.ts';
 import { ensembleModel, predictionOutput, predictTable, takeValues, trainModel, type TabularModel } from '../learn/index.ts';
 import { confusionMatrix } from '../learn/metrics/index.ts';
-import { scoreOf, type Candidate } from './search.ts';
+import { scoreOf } from './score.ts';
+import type { Candidate } from './search.ts';
 
 /*
  * The evidence for a chosen model, DataRobot-style: feature impact by permutation on held-out rows, ROC and PR curves, lift

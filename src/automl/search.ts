@@ -1,27 +1,11 @@
 import { invalid } from '../core/errors.ts';
 import { Rng } from '../core/random.ts';
-import type { FeatureSpec, Task } from '../core/schema.ts';
-import { takeRows } from '../core/table.ts';
-import type { PreparedTarget } from '../data/index.ts';
-import { getLearner, predictionOutput, predictTable, takeValues, trainModel } from '../learn/index.ts';
-import { accuracy, balancedAccuracy, logLoss, mae, perClass, prAuc, r2, rmse, rocAuc } from '../learn/metrics/index.ts';
+import { getLearner } from '../learn/index.ts';
 import { CostModel, type Shape } from './cost.ts';
+import { localEvaluator, type Evaluator, type Problem } from './evaluate.ts';
+import { METRICS } from './score.ts';
 import { BLUEPRINTS, type Blueprint, type Params } from './space.ts';
 import { suggest, type Scored } from './tpe.ts';
-
-/** Metrics AutoML can optimise, and whether higher is better. */
-export const METRICS: Record<string, { tasks: Task[]; higher: boolean }> = {
-  roc_auc: { tasks: ['binary'], higher: true },
-  pr_auc: { tasks: ['binary'], higher: true },
-  f1: { tasks: ['binary'], higher: true },
-  accuracy: { tasks: ['binary', 'multiclass'], higher: true },
-  balanced_accuracy: { tasks: ['binary', 'multiclass'], higher: true },
-  f1_macro: { tasks: ['multiclass'], higher: true },
-  log_loss: { tasks: ['binary', 'multiclass'], higher: false },
-  r2: { tasks: ['regression'], higher: true },
-  rmse: { tasks: ['regression'], higher: false },
-  mae: { tasks: ['regression'], higher: false },
-};
 
 export interface Candidate {
   id: number;
@@ -38,14 +22,13 @@ export interface Candidate {
 }
 
 export interface SearchOptions {
-  metric: string;
-  folds: number;
-  seed: number;
   /** wall-clock seconds for the search (the caller reserves time for the final fit) */
   budgetSeconds: number;
   /** stop after this many candidates instead of by time (deterministic) */
   trials?: number;
   learners?: string[];
+  /** where fold fits run; in this process by default */
+  evaluator?: Evaluator;
   now?: () => number;
 }
 
@@ -55,46 +38,28 @@ export interface SearchState {
   secondsLeft: number;
 }
 
-/** One metric of predictions (probabilities rows x classes, or values), computing only what it needs. */
-export function scoreOf(task: Task, metric: string, y: Float64Array, out: Float64Array, nClasses: number): number {
-  if (task === 'regression') return metric === 'rmse' ? rmse(y, out) : metric === 'mae' ? mae(y, out) : r2(y, out);
-  const n = y.length;
-  if (task === 'binary' && (metric === 'roc_auc' || metric === 'pr_auc')) {
-    const p1 = new Float64Array(n);
-    for (let i = 0; i < n; i++) p1[i] = out[i * 2 + 1];
-    return metric === 'roc_auc' ? rocAuc(y, p1) : prAuc(y, p1);
-  }
-  if (metric === 'log_loss') return logLoss(y, out, nClasses);
-  const predicted = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < nClasses; c++) if (out[i * nClasses + c] > out[i * nClasses + best]) best = c;
-    predicted[i] = best;
-  }
-  if (metric === 'accuracy') return accuracy(y, predicted);
-  if (metric === 'balanced_accuracy') return balancedAccuracy(y, predicted, nClasses);
-  const pc = perClass(y, predicted, nClasses);
-  return metric === 'f1' ? pc.f1[1] : pc.f1.reduce((a, b) => a + b, 0) / nClasses;
-}
-
-
 /**
  * Search blueprints and their hyperparameters with the same cross-validation folds for every candidate: each learner's
  * defaults first (what a data scientist tries first), then TPE proposals, spread over learners by how well they do. A
  * candidate is scored on one fold first and gets the other folds only if that score is at least the median of first-fold
  * scores so far (successive halving), so weak ones cost one fit. Time is planned with a cost model; with `trials` the count
- * is fixed instead and the leaderboard depends on the seed alone.
+ * is fixed instead and the leaderboard depends on the seed (and the evaluator's slot count) alone.
+ *
+ * Candidates go out in rounds of `evaluator.slots`: first folds of the round in parallel, then the other folds of the
+ * survivors in parallel; results are taken in candidate order, so one slot reproduces a sequential search exactly.
  */
-export async function searchModels(t: PreparedTarget, features: FeatureSpec[], folds: { train: number[]; test: number[] }[], o: SearchOptions, onEvent: (c: Candidate, s: SearchState) => void = () => undefined): Promise<{ candidates: Candidate[]; best: Candidate; higher: boolean; oof: Map<number, Float64Array> }> {
+export async function searchModels(p: Problem, o: SearchOptions, onEvent: (c: Candidate, s: SearchState) => void = () => undefined): Promise<{ candidates: Candidate[]; best: Candidate; higher: boolean; oof: Map<number, Float64Array> }> {
+  const { t, folds } = p;
   const task = t.spec.task;
-  const m = METRICS[o.metric];
-  if (!m || !m.tasks.includes(task)) throw invalid(`--metric ${o.metric} does not apply to ${task} tasks (use one of ${Object.entries(METRICS).filter(([, v]) => v.tasks.includes(task)).map(([k]) => k).join(', ')})`);
+  const m = METRICS[p.metric];
+  if (!m || !m.tasks.includes(task)) throw invalid(`--metric ${p.metric} does not apply to ${task} tasks (use one of ${Object.entries(METRICS).filter(([, v]) => v.tasks.includes(task)).map(([k]) => k).join(', ')})`);
+  const evaluator = o.evaluator ?? localEvaluator(p);
   const sign = m.higher ? 1 : -1;
   const now = o.now ?? (() => performance.now() / 1000);
   const start = now();
   const nClasses = t.spec.classes?.length ?? 1;
-  const rng = new Rng(o.seed ^ 0x5eed);
-  const shape: Shape = { rows: folds[0].train.length, features: features.length, classes: t.spec.classes?.length ?? 0, testRows: folds[0].test.length };
+  const rng = new Rng(p.seed ^ 0x5eed);
+  const shape: Shape = { rows: folds[0].train.length, features: p.features.length, classes: t.spec.classes?.length ?? 0, testRows: folds[0].test.length };
   const blueprints = BLUEPRINTS.filter((b) => b.tasks.includes(task) && (!o.learners || o.learners.includes(b.learner)) && (!b.maxRows || shape.rows <= b.maxRows));
   if (blueprints.length === 0) throw invalid(`no learner among ${o.learners?.join(', ')} handles ${task} tasks`);
   const cost = new CostModel();
@@ -104,15 +69,17 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
   const tried = new Set<string>();
   const width = task === 'regression' ? 1 : nClasses;
   const oof = new Map<number, Float64Array>();
-  const fit = async (learner: string, params: Params, k: number, into: Float64Array): Promise<{ score: number; seconds: number }> => {
-    const f = folds[k];
-    const t0 = now();
-    const model = await trainModel(takeRows(t.features, f.train), takeValues(t.y, f.train), t.spec, features, { learner, params, seed: o.seed, ...(o.trials === undefined ? { deadline: Date.now() + Math.max(0, o.budgetSeconds - (now() - start)) * 1000 } : {}) });
-    const seconds = now() - t0;
-    cost.observe(learner, params, shape, seconds);
-    const out = predictionOutput(predictTable(model, takeRows(t.features, f.test)));
-    f.test.forEach((row, i) => into.set(out.subarray(i * width, (i + 1) * width), row * width));
-    return { score: scoreOf(task, o.metric, takeValues(t.y, f.test), out, nClasses), seconds };
+  const late = new Set<number>();
+  const deadline = () => (o.trials === undefined ? { deadline: Date.now() + Math.max(0, o.budgetSeconds - (now() - start)) * 1000 } : {});
+  // one fold of one candidate; its test predictions land in the candidate's out-of-fold array
+  const fit = async (c: Candidate, k: number, into: Float64Array): Promise<number> => {
+    const r = await evaluator.evaluate({ learner: c.learner, params: c.params, fold: k, ...deadline() });
+    cost.observe(c.learner, c.params, shape, r.seconds);
+    folds[k].test.forEach((row, i) => into.set(r.predictions.subarray(i * width, (i + 1) * width), row * width));
+    c.fitSeconds += r.seconds;
+    // a fit that ended past the budget ran into the deadline and was cut short: its score is not comparable
+    if (o.trials === undefined && now() - start > o.budgetSeconds) late.add(c.id);
+    return r.score;
   };
   const best = () => candidates.filter((c) => c.status === 'complete').sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id)[0] ?? null;
   // time left for fits, keeping back what refitting the current best on all rows will take
@@ -124,74 +91,95 @@ export async function searchModels(t: PreparedTarget, features: FeatureSpec[], f
 
   // the plan: defaults of every blueprint, then proposals for blueprints picked by standing
   const queue: { bp: Blueprint; params: Params | null }[] = blueprints.map((bp) => ({ bp, params: defaultsOf(bp) }));
-  for (let id = 0; ; id++) {
-    if (o.trials !== undefined && id >= o.trials) break;
-    let next = queue.shift();
-    if (!next) {
-      const bp = pickBlueprint(blueprints, history, sign, rng);
-      const scored = (history.get(bp.learner) ?? []).map((h) => ({ params: completed(bp, h.params), score: sign * h.score }));
-      let params = { ...bp.fixed, ...suggest(bp.space, scored, rng) };
-      // never spend a fit on parameters already tried: fall back to a draw from the prior
-      for (let tries = 0; tried.has(bp.learner + JSON.stringify(params)) && tries < 20; tries++) params = { ...bp.fixed, ...suggest(bp.space, [], rng) };
-      next = { bp, params };
-    }
-    const { bp } = next;
-    const params = next.params!;
-    tried.add(bp.learner + JSON.stringify(params));
-    // with a time budget, skip what would not finish (a cheaper blueprint may still fit; stop when none does)
-    if (o.trials === undefined) {
-      const remaining = left();
-      const fits = blueprints.filter((b) => cost.predict(b.learner, b === bp ? params : defaultsOf(b), shape) < remaining);
-      if (fits.length === 0 || remaining <= 0) break;
-      if (!fits.includes(bp)) continue;
-    }
-    const c: Candidate = { id: candidates.length, learner: bp.learner, params, foldScores: [], cvMean: NaN, cvStd: NaN, fitSeconds: 0, status: 'complete' };
-    const predictions = new Float64Array(t.features.rows * width);
-    try {
-      const first = await fit(bp.learner, params, 0, predictions);
-      c.foldScores.push(first.score);
-      c.fitSeconds += first.seconds;
-      const sorted = [...firstFold].sort((a, b) => sign * (b - a));
-      const median = sorted[Math.floor(sorted.length / 2)];
-      firstFold.push(first.score);
-      if (sorted.length >= 4 && sign * (first.score - median) < 0) {
-        c.status = 'pruned';
-        c.note = 'first-fold score below the median';
-      } else if (o.trials === undefined && cost.predict(bp.learner, params, shape) * (folds.length - 1) > left()) {
-        c.status = 'pruned';
-        c.note = 'the other folds would not fit in the budget';
-      } else {
-        for (let k = 1; k < folds.length; k++) {
-          const r = await fit(bp.learner, params, k, predictions);
-          c.foldScores.push(r.score);
-          c.fitSeconds += r.seconds;
+  const propose = (): { bp: Blueprint; params: Params } => {
+    const next = queue.shift();
+    if (next) return { bp: next.bp, params: next.params! };
+    const bp = pickBlueprint(blueprints, history, sign, rng);
+    const scored = (history.get(bp.learner) ?? []).map((h) => ({ params: completed(bp, h.params), score: sign * h.score }));
+    let params = { ...bp.fixed, ...suggest(bp.space, scored, rng) };
+    // never spend a fit on parameters already tried: fall back to a draw from the prior
+    for (let tries = 0; tried.has(bp.learner + JSON.stringify(params)) && tries < 20; tries++) params = { ...bp.fixed, ...suggest(bp.space, [], rng) };
+    return { bp, params };
+  };
+  let nextId = 0;
+  let stopped = false;
+  while (!stopped) {
+    // a round: up to `slots` candidates, each predicted (with a time budget) to finish in what is left
+    const round: { c: Candidate; predictions: Float64Array; first?: number; error?: string }[] = [];
+    let skips = 0;
+    while (round.length < evaluator.slots && (o.trials === undefined || nextId < o.trials) && skips < 50) {
+      const { bp, params } = propose();
+      tried.add(bp.learner + JSON.stringify(params));
+      if (o.trials === undefined) {
+        // skip what would not finish (a cheaper blueprint may still fit; stop when none does)
+        const remaining = left();
+        const fits = blueprints.filter((b) => cost.predict(b.learner, b === bp ? params : defaultsOf(b), shape) < remaining);
+        if (fits.length === 0 || remaining <= 0) break;
+        if (!fits.includes(bp)) {
+          skips++;
+          continue;
         }
       }
-    } catch (e) {
-      c.status = 'failed';
-      c.note = (e as Error).message;
+      round.push({ c: { id: nextId++, learner: bp.learner, params, foldScores: [], cvMean: NaN, cvStd: NaN, fitSeconds: 0, status: 'complete' }, predictions: new Float64Array(t.features.rows * width) });
     }
-    if (c.foldScores.length > 0) {
-      c.cvMean = c.foldScores.reduce((a, b) => a + b, 0) / c.foldScores.length;
-      c.cvStd = Math.sqrt(c.foldScores.reduce((a, b) => a + (b - c.cvMean) ** 2, 0) / c.foldScores.length);
+    if (round.length === 0) break;
+    await Promise.all(round.map(async (r) => {
+      try {
+        r.first = await fit(r.c, 0, r.predictions);
+      } catch (e) {
+        r.error = (e as Error).message;
+      }
+    }));
+    // halving decisions in candidate order, as a sequential search would take them
+    const survivors: typeof round = [];
+    for (const r of round) {
+      const { c } = r;
+      if (r.first === undefined) continue;
+      c.foldScores.push(r.first);
+      const sorted = [...firstFold].sort((a, b) => sign * (b - a));
+      const median = sorted[Math.floor(sorted.length / 2)];
+      firstFold.push(r.first);
+      if (sorted.length >= 4 && sign * (r.first - median) < 0) {
+        c.status = 'pruned';
+        c.note = 'first-fold score below the median';
+      } else if (o.trials === undefined && (cost.predict(c.learner, c.params, shape) * (folds.length - 1)) / evaluator.slots > left()) {
+        c.status = 'pruned';
+        c.note = 'the other folds would not fit in the budget';
+      } else survivors.push(r);
     }
-    if (c.status !== 'failed') history.get(bp.learner)!.push({ params, score: c.status === 'complete' ? c.cvMean : c.foldScores[0] });
-    if (o.trials === undefined && now() - start > o.budgetSeconds) {
-      // a fit ran into the deadline and was cut short: its score is not comparable, and the budget is spent
-      c.status = 'pruned';
-      c.note = 'stopped at the budget deadline';
+    await Promise.all(survivors.flatMap((r) => folds.slice(1).map(async (_, i) => {
+      try {
+        r.c.foldScores[i + 1] = await fit(r.c, i + 1, r.predictions);
+      } catch (e) {
+        r.error ??= (e as Error).message;
+      }
+    })));
+    for (const { c, predictions, error } of round) {
+      if (error !== undefined) {
+        c.status = 'failed';
+        c.note = error;
+        c.foldScores = c.foldScores.filter((x) => x !== undefined);
+      }
+      if (c.foldScores.length > 0) {
+        c.cvMean = c.foldScores.reduce((a, b) => a + b, 0) / c.foldScores.length;
+        c.cvStd = Math.sqrt(c.foldScores.reduce((a, b) => a + (b - c.cvMean) ** 2, 0) / c.foldScores.length);
+      }
+      if (c.status !== 'failed') history.get(c.learner)!.push({ params: c.params, score: c.status === 'complete' ? c.cvMean : c.foldScores[0] });
+      if (late.has(c.id) && c.status !== 'failed') {
+        c.status = 'pruned';
+        c.note = 'stopped at the budget deadline';
+      }
+      // the budget is spent
+      if (o.trials === undefined && now() - start > o.budgetSeconds) stopped = true;
       candidates.push(c);
+      if (c.status === 'complete') {
+        // keep the out-of-fold predictions of the best few complete candidates, for ensembling
+        oof.set(c.id, predictions);
+        const keep = candidates.filter((x) => oof.has(x.id)).sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id);
+        for (const x of keep.slice(OOF_KEEP)) oof.delete(x.id);
+      }
       onEvent(c, { tried: candidates.length, best: best(), secondsLeft: left() });
-      break;
     }
-    candidates.push(c);
-    if (c.status === 'complete') {
-      // keep the out-of-fold predictions of the best few complete candidates, for ensembling
-      oof.set(c.id, predictions);
-      const keep = candidates.filter((x) => oof.has(x.id)).sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id);
-      for (const x of keep.slice(OOF_KEEP)) oof.delete(x.id);
-    }
-    onEvent(c, { tried: candidates.length, best: best(), secondsLeft: left() });
   }
   // when the budget allowed no full cross-validation (a large file), the first-fold scores still compare: they share a fold
   const winner =

@@ -97,7 +97,7 @@ export function automlCommand(program: Command): void {
           await meta.runs.update(child.id, { status: c.status === 'failed' ? 'FAILED' : 'FINISHED' });
         };
         const pending: Promise<void>[] = [];
-        const result = await searchModels(t, g.features, folds, { metric, folds: g.report.folds, seed, budgetSeconds: budget * 0.92 - elapsed(), trials, learners }, (c, state) => {
+        const result = await searchModels({ t, features: g.features, folds, metric, seed }, { budgetSeconds: budget * 0.92 - elapsed(), trials, learners }, (c, state) => {
           pending.push(record(c));
           const best = state.best ? `best ${metric} ${fmt(state.best.cvMean)} (${state.best.learner})` : 'no complete candidate yet';
           const line = `[${String(state.tried).padStart(3)} candidates] ${best} | ${Math.max(0, budget - elapsed()).toFixed(0)} s left`;
