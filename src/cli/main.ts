@@ -11,6 +11,7 @@ import { quickstartCommand } from './commands/quickstart.ts';
 import { serveCommand } from './commands/serve.ts';
 import { serverCommand } from './commands/server.ts';
 import { trainCommand } from './commands/train.ts';
+import { workerCommand } from './commands/worker.ts';
 
 function program(): Command {
   const p = new Command('capstan')
@@ -19,7 +20,7 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError('(run capstan --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const add of [quickstartCommand, trainCommand, automlCommand, predictCommand, serveCommand, serverCommand, runsCommand, modelsCommand, tokensCommand, dataCommand]) add(p);
+  for (const add of [quickstartCommand, trainCommand, automlCommand, predictCommand, serveCommand, serverCommand, runsCommand, modelsCommand, tokensCommand, dataCommand, workerCommand]) add(p);
   const exitOverride = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(exitOverride);
@@ -30,7 +31,7 @@ function program(): Command {
 
 /**
  * Run the CLI and return the exit code: 0 success, 1 user error (one line on stderr), 2 usage error. Long-running commands
- * (serve, server, quickstart) resolve when they stop serving.
+ * (serve, server, quickstart, worker) resolve when they stop serving.
  */
 export async function main(argv: string[]): Promise<number> {
   // `capstan data profile big.csv | head`: a reader that stops early is not an error

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { greedyEnsemble, guardrails, METRICS, modelInsights, searchModels, type Candidate } from '../../automl/index.ts';
+import { remoteEvaluator } from '../../automl/remote.ts';
 import { invalid } from '../../core/errors.ts';
 import type { Task } from '../../core/schema.ts';
 import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../../data/index.ts';
@@ -9,6 +11,7 @@ import { ensembleModel, LEARNERS, primaryMetric, trainModel, type TabularModel }
 import { buildBaseline } from '../../monitor/index.ts';
 import { cvFolds } from '../../pipeline/builtin/cross-validate.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
+import { checkQueueName, checkRedisUrl, openWorkQueue } from '../../queue/index.ts';
 import { logMetrics, logParams, setTags } from '../../store/index.ts';
 import { localActor, parseIntOption, stores } from '../common.ts';
 
@@ -24,6 +27,8 @@ interface AutomlOptions {
   trials?: string;
   learners?: string;
   register?: string;
+  redis?: string;
+  queue: string;
   json?: boolean;
 }
 
@@ -45,6 +50,8 @@ export function automlCommand(program: Command): void {
     .option('--trials <n>', 'stop after this many candidates instead of by time (the leaderboard then depends on the seed alone)')
     .option('--learners <list>', `comma-separated subset of ${Object.keys(LEARNERS).join(',')}`)
     .option('--register <name>', 'register the winner (with its preprocessing) under this name')
+    .option('--redis <url>', 'fan candidates out to capstan worker processes listening on this Redis (redis://HOST:6379)')
+    .option('--queue <name>', 'the workers\' queue (with --redis)', 'capstan')
     .option('--json', 'print one JSON document and nothing else')
     .action(async (file: string, o: AutomlOptions) => {
       const t0 = performance.now();
@@ -58,6 +65,8 @@ export function automlCommand(program: Command): void {
       const trials = o.trials === undefined ? undefined : parseIntOption('--trials', o.trials, 1, 100_000);
       const learners = o.learners?.split(',').map((s) => s.trim());
       for (const l of learners ?? []) if (!LEARNERS[l] || l === 'kmeans') throw invalid(`--learners: unknown learner "${l}" (known: ${Object.keys(LEARNERS).join(', ')})`);
+      if (o.redis) checkRedisUrl(o.redis);
+      checkQueueName(o.queue);
       const say = (line: string) => {
         if (!o.json) process.stdout.write(line + '\n');
       };
@@ -80,15 +89,30 @@ export function automlCommand(program: Command): void {
       for (const d of g.report.dropped) say(`  dropped ${d.column}: ${d.reason}`);
       for (const w of g.report.warnings) say(`  note: ${w}`);
 
+      const folds = cvFolds(t, g.report.folds, seed, { kind: 'kfold' });
+      const problem = { t, features: g.features, folds, metric, seed };
+      // workers are checked before anything is recorded: no run is left behind by a missing worker
+      const queue = o.redis ? await openWorkQueue(o.redis, o.queue) : null;
+      const remote = queue
+        ? await remoteEvaluator(queue, problem, `automl-${randomUUID()}`, budget + 3_600, o.queue).catch(async (e: unknown) => {
+            await queue.close();
+            throw e;
+          })
+        : null;
       const s = await stores();
+      let parentId: string | null = null;
       try {
         const meta = s.metadata;
         const parent = await meta.runs.create({ experiment: 'automl', name: `automl-${basename(file)}-${new Date().toISOString()}`, userId: localActor(), tags: { 'capstan.kind': 'automl' } });
         const dataset = await meta.datasets.register({ name: basename(file).replace(/\.[^.]+$/, ''), contentHash: await fileSha256(file), source: resolve(file), rows: profile.rows, columns: profile.columns.length, profile });
+        parentId = parent.id;
         await meta.runs.linkDataset(parent.id, dataset.id, 'training');
         await logParams(meta.runs, parent.id, { metric, budget, 'cv.folds': g.report.folds, 'cv.seed': seed, ...(trials ? { trials } : {}), 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(',') });
 
-        const folds = cvFolds(t, g.report.folds, seed, { kind: 'kfold' });
+        if (remote) {
+          say(`  fanning candidates out to ${remote.workers} worker${remote.workers === 1 ? '' : 's'} on ${o.redis} (queue ${o.queue})`);
+          await logParams(meta.runs, parent.id, { 'distributed.workers': remote.workers });
+        }
         const record = async (c: Candidate) => {
           const child = await meta.runs.create({ experimentId: parent.experimentId, name: `${c.learner}-${c.id}`, userId: localActor(), tags: { 'capstan.parent_run': parent.id, 'capstan.blueprint': c.learner, 'capstan.status': c.status, ...(c.note ? { 'capstan.note': c.note.slice(0, 500) } : {}) } });
           await logParams(meta.runs, child.id, { learner: c.learner, ...c.params });
@@ -97,7 +121,7 @@ export function automlCommand(program: Command): void {
           await meta.runs.update(child.id, { status: c.status === 'failed' ? 'FAILED' : 'FINISHED' });
         };
         const pending: Promise<void>[] = [];
-        const result = await searchModels({ t, features: g.features, folds, metric, seed }, { budgetSeconds: budget * 0.92 - elapsed(), trials, learners }, (c, state) => {
+        const result = await searchModels(problem, { budgetSeconds: budget * 0.92 - elapsed(), trials, learners, ...(remote ? { evaluator: remote } : {}) }, (c, state) => {
           pending.push(record(c));
           const best = state.best ? `best ${metric} ${fmt(state.best.cvMean)} (${state.best.learner})` : 'no complete candidate yet';
           const line = `[${String(state.tried).padStart(3)} candidates] ${best} | ${Math.max(0, budget - elapsed()).toFixed(0)} s left`;
@@ -180,7 +204,12 @@ export function automlCommand(program: Command): void {
         say(`insights (curves, lift, calibration or residuals, partial dependence): artifact insights.json of run ${parent.id}`);
         if (version) say(`registered ${version.name} version ${version.version}`);
         say(`run ${parent.id} (capstan runs list --filter "tags.capstan.parent_run = '${parent.id}'")`);
+      } catch (e) {
+        if (parentId) await s.metadata.runs.update(parentId, { status: 'FAILED' }).catch(() => undefined);
+        throw e;
       } finally {
+        await remote?.close().catch(() => undefined);
+        await queue?.close().catch(() => undefined);
         await s.metadata.close();
       }
     });

@@ -37,3 +37,52 @@ export function shared<T extends Uint8Array | Float64Array>(a: T): T {
   out.set(a);
   return out;
 }
+
+/** A long-lived worker thread answering calls one at a time (state such as a decoded dataset stays loaded between calls). */
+export interface ThreadService<P, R> {
+  call(payload: P): Promise<R>;
+  close(): Promise<void>;
+}
+
+/**
+ * Start `module` in a worker thread; its top level calls `answerCalls(handler)`. A call that throws rejects with the
+ * thread's message; a thread that dies rejects what it had and is restarted on the next call.
+ */
+export function startService<P, R>(module: URL): ThreadService<P, R> {
+  let w: Worker | null = null;
+  let seq = 0;
+  const pending = new Map<number, { resolve: (r: R) => void; reject: (e: Error) => void }>();
+  const thread = (): Worker => {
+    if (w) return w;
+    const t = new Worker(WORKER_ENTRY, { workerData: { module: module.href } });
+    t.on('message', (m: { id: number; result?: R; error?: string }) => {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error !== undefined) p?.reject(new CapstanError('INVALID_ARGUMENT', m.error));
+      else p?.resolve(m.result as R);
+    });
+    const fail = (e: Error) => {
+      if (w === t) w = null;
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+    };
+    t.on('error', (e) => fail(new CapstanError('INTERNAL', `worker thread failed: ${e.message}`)));
+    t.on('exit', (code) => fail(new CapstanError('INTERNAL', `worker thread exited with code ${code}`)));
+    w = t;
+    return t;
+  };
+  return {
+    call(payload: P) {
+      return new Promise<R>((resolve, reject) => {
+        const id = ++seq;
+        pending.set(id, { resolve, reject });
+        thread().postMessage({ id, payload });
+      });
+    },
+    async close() {
+      const t = w;
+      w = null;
+      await t?.terminate();
+    },
+  };
+}
