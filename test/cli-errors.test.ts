@@ -70,6 +70,33 @@ describe('capstan train / predict', () => {
     // a new month-to-month customer churns more likely than a two-year one
     assert.ok(Number(lines[1].split(',')[2]) > Number(lines[2].split(',')[2]));
   });
+
+  it('predict reports rows with problems and keeps their place with empty cells; unseen categories are noted, not fatal', () => {
+    const header = 'tenure,contract,female,senior_citizen,partner,dependents,phone_service,multiple_lines,internet_service,online_security,online_backup,device_protection,tech_support,streaming_tv,streaming_movies,paperless_billing,payment_method,monthly_charges,total_charges';
+    const good = '1,Month-to-month,1,0,1,0,0,No phone service,DSL,No,Yes,No,No,No,No,1,Electronic check,29.85,29.85';
+    const rows = [good, good.replace('1,Month', 'abc,Month'), good.replace('Month-to-month', 'Decade'), good.replace(',29.85,29.85', ',1e999,')];
+    const input = writeTemp('mixed.csv', [header, ...rows].join('\n') + '\n');
+    const out = writeTemp('p.csv', '');
+    const p = cli(['predict', '--model', 'churn', '--input', input, '--output', out, '--json'], home);
+    assert.equal(p.status, 0, p.stderr);
+    const doc = JSON.parse(p.stdout);
+    assert.equal(doc.rows, 4);
+    assert.equal(doc.scored, 2);
+    assert.deepEqual(doc.problems, [
+      { row: 2, column: 'tenure', problem: '"abc" is not a finite number' },
+      { row: 4, column: 'monthly_charges', problem: '"1e999" is not a finite number' },
+    ]);
+    assert.deepEqual(doc.unseen_categories, [{ column: 'contract', rows: 1, examples: ['Decade'] }]);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 5);
+    assert.deepEqual([lines[2], lines[4]], [',,', ',,']);
+    assert.match(lines[3], /^(No|Yes),0\.\d+/);
+    const text = cli(['predict', '--model', 'churn', '--input', input, '--output', out], home);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /wrote 4 rows to .*: 2 scored, 2 left empty/);
+    assert.match(text.stderr, /mixed\.csv row 2, column "tenure": "abc" is not a finite number/);
+    assert.match(text.stderr, /column "contract": 1 row with categories unseen in training \("Decade"\), scored as unknown/);
+  });
 });
 
 describe('capstan train --learner', () => {

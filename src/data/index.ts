@@ -8,3 +8,4 @@ export { prepareTarget, type PreparedTarget } from './target.ts';
 export { fileSha256 } from './hash.ts';
 export type { FileProfile, ColumnProfile, ColumnType } from './profile-types.ts';
 export { registerDatasetFile } from './register.ts';
+export { numbersFromText } from './coerce.ts';
