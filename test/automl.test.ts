@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openMetadataStore } from '../src/store/index.ts';
-import { cliAsync, ROOT, TELCO, tempHome } from './helpers.ts';
+import { cliAsync, ROOT, TELCO, tempHome, writeTemp } from './helpers.ts';
 
 const PENGUINS = join(ROOT, 'test', 'fixtures', 'penguins.csv');
 
@@ -66,6 +66,39 @@ describe('capstan automl', () => {
     assert.ok(d.cv.mean > 0.83, `telco roc_auc ${d.cv.mean}`);
   });
 
+  it('--task clustering picks k by silhouette (four separated groups give k=4), tracks every k and registers a model that predicts clusters', async () => {
+    const home = tempHome();
+    // four groups in two numeric columns and a categorical one that follows them, plus an id column the guardrails drop
+    const lines = ['id,x,y,shade'];
+    for (let i = 0; i < 400; i++) {
+      const g = i % 4;
+      const jitter = (k: number) => (((i * 7919 + k * 104729) % 1000) / 1000 - 0.5) * 1.5;
+      lines.push(`${i + 1},${[0, 10, 0, 10][g] + jitter(1)},${[0, 0, 10, 10][g] + jitter(2)},${['a', 'b', 'c', 'd'][g]}`);
+    }
+    const file = writeTemp('groups.csv', lines.join('\n') + '\n');
+    const r = await cliAsync(['automl', file, '--task', 'clustering', '--budget', '20', '--register', 'groups', '--json'], home);
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as AutomlDoc & { clusters: { rows: number }[] };
+    assert.equal(d.task, 'clustering');
+    assert.deepEqual(d.guardrails.dropped.map((x) => x.column), ['id']);
+    assert.equal(d.leaderboard[0].params.n_clusters, 4);
+    assert.ok(d.cv.mean > 0.7, `silhouette ${d.cv.mean}`);
+    assert.deepEqual(d.clusters.map((c) => c.rows), [100, 100, 100, 100]);
+    const s = await openMetadataStore(join(home, 'capstan.db'));
+    const children = (await s.runs.search({ filter: `tags.capstan.parent_run = '${d.run_id}'`, limit: 100 })).items;
+    assert.equal(children.length, d.leaderboard.length);
+    await s.close();
+    const out = join(home, 'clusters.csv');
+    const p = await cliAsync(['predict', '--model', 'groups', '--input', file, '--output', out], home);
+    assert.equal(p.status, 0, p.stderr);
+    const rows = readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(rows[0], 'prediction');
+    // rows of one group share a cluster, and the four groups get four different clusters
+    const byGroup = [0, 1, 2, 3].map((g) => new Set(rows.slice(1).filter((_, i) => i % 4 === g)));
+    assert.ok(byGroup.every((set) => set.size === 1));
+    assert.equal(new Set(byGroup.map((set) => [...set][0])).size, 4);
+  });
+
   it('bad arguments are clear errors', async () => {
     const home = tempHome();
     for (const [args, pattern] of [
@@ -73,6 +106,7 @@ describe('capstan automl', () => {
       [['--budget', '0'], /--budget must be an integer from 1/],
       [['--learners', 'gbdt,nope'], /unknown learner "nope"/],
       [['--cv', '1'], /--cv must be an integer from 2/],
+      [['--task', 'clustering', '--metric', 'accuracy'], /--task clustering searches k-means by silhouette: --redis, --metric/],
     ] as const) {
       const r = await cliAsync(['automl', PENGUINS, '--target', 'species', ...args], home);
       assert.equal(r.status, 1, r.stderr);

@@ -6,3 +6,4 @@ export { BLUEPRINTS, type Blueprint, type Dist, type Params } from './space.ts';
 export { suggest } from './tpe.ts';
 export { greedyEnsemble, type EnsembleChoice } from './ensemble.ts';
 export { modelInsights, partialDependence, permutationImpact, predictionInsights, type Insights } from './insights.ts';
+export { CLUSTER_TARGET, clusterProfiles, searchClusters, type ClusterProfile, type ClusterSearchOptions } from './cluster.ts';

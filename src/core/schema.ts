@@ -1,5 +1,6 @@
 /** Shared learning vocabulary: tasks and the typed columns a model expects (its signature). */
-export type Task = 'binary' | 'multiclass' | 'regression';
+/** clustering has no target column: its "classes" are the cluster labels the model found */
+export type Task = 'binary' | 'multiclass' | 'regression' | 'clustering';
 
 export interface NumericFeature {
   name: string;

@@ -2,7 +2,8 @@ import { Rng } from '../core/random.ts';
 import type { FeatureSpec, TargetSpec, Task } from '../core/schema.ts';
 import { encodeStrings, numericColumn, takeRows, type Table } from '../core/table.ts';
 import { getLearner } from './learners.ts';
-import { predictTable, encodedWidth, type TabularModel } from './model.ts';
+import { rowMajor, silhouette } from './cluster/index.ts';
+import { encode, predictTable, encodedWidth, type TabularModel } from './model.ts';
 import { trainModel } from './train.ts';
 import { evaluate } from './metrics/index.ts';
 
@@ -35,7 +36,7 @@ export function checkTable(task: Task, n = 600, seed = 1): { table: Table; y: Fl
     { name: 'c', kind: 'categorical', categories: ['blue', 'green', 'red'], missing: 0 },
     { name: 'noise', kind: 'numeric', integer: false, min: 0, max: 1, missing: 0 },
   ];
-  const target: TargetSpec = { name: 'y', task, classes: task === 'regression' ? undefined : task === 'binary' ? ['0', '1'] : ['0', '1', '2'] };
+  const target: TargetSpec = { name: 'y', task, classes: task === 'regression' || task === 'clustering' ? undefined : task === 'binary' ? ['0', '1'] : ['0', '1', '2'] };
   return { table, y, target, features };
 }
 
@@ -75,6 +76,7 @@ export async function checkEstimator(learnerName: string, task: Task, params: Re
     }
   };
   const model = await trainModel(train, yTrain, target, features, spec);
+  if (task === 'clustering') target.classes = model.target.classes;
   const again = await trainModel(train, yTrain, target, features, spec);
   const out = output(model, test);
   const K = target.classes?.length ?? 1;
@@ -117,6 +119,13 @@ export async function checkEstimator(learnerName: string, task: Task, params: Re
     return true;
   });
   check('learns', () => {
+    if (task === 'clustering') {
+      // the clusters separate the encoded test rows better than chance
+      const X = encode(model.encoder, test);
+      const labels = Int32Array.from({ length: test.rows }, (_, i) => out.subarray(i * K, (i + 1) * K).indexOf(1));
+      const s = silhouette(rowMajor(X), test.rows, X.columns.length, labels);
+      return s > 0.1 ? true : `silhouette ${s.toFixed(3)} not above 0.1`;
+    }
     const ev = evaluate(task, yTest, out, K);
     const floor = task === 'binary' ? 0.8 : task === 'multiclass' ? 0.6 : 0.5;
     return ev.score >= floor ? true : `${ev.metric} ${ev.score.toFixed(3)} below ${floor}`;

@@ -5,7 +5,7 @@ import { LEARNERS } from './learners.ts';
 import { resolveParams } from './estimator.ts';
 
 // small but real settings so the battery stays quick
-const FAST: Record<string, Record<string, number>> = { gbdt: { n_estimators: 30 }, forest: { n_estimators: 20 } };
+const FAST: Record<string, Record<string, number>> = { gbdt: { n_estimators: 30 }, forest: { n_estimators: 20 }, kmeans: { n_clusters: 3 } };
 
 describe('checkEstimator battery', () => {
   for (const learner of Object.values(LEARNERS)) {

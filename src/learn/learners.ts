@@ -5,6 +5,7 @@ import { linearLearner } from './linear/index.ts';
 import { forestLearner } from './forest/index.ts';
 import { knnLearner } from './neighbors/index.ts';
 import { bayesLearner } from './bayes/index.ts';
+import { kmeansLearner } from './cluster/index.ts';
 
 /** Every learner by its CLI name. */
 export const LEARNERS: Record<string, Learner> = {
@@ -13,6 +14,7 @@ export const LEARNERS: Record<string, Learner> = {
   forest: forestLearner as unknown as Learner,
   knn: knnLearner as unknown as Learner,
   bayes: bayesLearner as unknown as Learner,
+  kmeans: kmeansLearner as unknown as Learner,
 };
 
 export function getLearner(name: string): Learner {

@@ -33,6 +33,8 @@ export async function trainModel(table: Table, y: Float64Array, target: TargetSp
   const learner = getLearner(spec.learner);
   if (!learner.tasks.includes(target.task)) throw invalid(`learner ${learner.name} does not support ${target.task} (it does ${learner.tasks.join(', ')})`);
   const params = resolveParams<Record<string, number | string>>(learner, spec.params);
+  // a clustering model's classes are the clusters it finds: 0..k-1
+  if (target.task === 'clustering') target = { ...target, classes: Array.from({ length: Number(params.nClusters) }, (_, i) => String(i)) };
   const nClasses = target.classes?.length ?? 1;
   let encoder: Encoder;
   let X: FeatureMatrix;

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { greedyEnsemble, guardrails, METRICS, modelInsights, searchModels, type Candidate } from '../../automl/index.ts';
 import { remoteEvaluator } from '../../automl/remote.ts';
+import { automlClusters } from './automl-cluster.ts';
 import { invalid } from '../../core/errors.ts';
 import type { Task } from '../../core/schema.ts';
 import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../../data/index.ts';
@@ -15,10 +16,10 @@ import { checkQueueName, checkRedisUrl, openWorkQueue } from '../../queue/index.
 import { logMetrics, logParams, setTags } from '../../store/index.ts';
 import { localActor, parseIntOption, stores } from '../common.ts';
 
-const TASKS = ['auto', 'binary', 'multiclass', 'regression'];
+const TASKS = ['auto', 'binary', 'multiclass', 'regression', 'clustering'];
 
 interface AutomlOptions {
-  target: string;
+  target?: string;
   task: string;
   metric?: string;
   budget: string;
@@ -41,7 +42,7 @@ export function automlCommand(program: Command): void {
     .command('automl')
     .description('search learners and hyperparameters within a time budget; a tracked leaderboard, the winner refit on all rows')
     .argument('<file>', 'CSV, Parquet or JSON lines file')
-    .requiredOption('--target <col>', 'the column to predict')
+    .option('--target <col>', 'the column to predict (with --task clustering: a column to leave out)')
     .option('--task <task>', `one of ${TASKS.join(', ')}`, 'auto')
     .option('--metric <name>', `what to optimise (${Object.keys(METRICS).join(', ')}); default roc_auc / accuracy / r2`)
     .option('--budget <seconds>', 'wall-clock budget for the whole command', '60')
@@ -65,6 +66,8 @@ export function automlCommand(program: Command): void {
       const trials = o.trials === undefined ? undefined : parseIntOption('--trials', o.trials, 1, 100_000);
       const learners = o.learners?.split(',').map((s) => s.trim());
       for (const l of learners ?? []) if (!LEARNERS[l] || l === 'kmeans') throw invalid(`--learners: unknown learner "${l}" (known: ${Object.keys(LEARNERS).join(', ')})`);
+      if (o.target === undefined && o.task !== 'clustering') throw invalid('--target is required (the column to predict), except with --task clustering');
+      if (o.task === 'clustering' && (o.redis || o.metric || o.learners || o.trials)) throw invalid('--task clustering searches k-means by silhouette: --redis, --metric, --learners and --trials do not apply');
       if (o.redis) checkRedisUrl(o.redis);
       checkQueueName(o.queue);
       const say = (line: string) => {
@@ -81,7 +84,8 @@ export function automlCommand(program: Command): void {
       } finally {
         await loaded.drop();
       }
-      const t = prepareTarget(table, o.target, o.task as Task | 'auto', basename(file));
+      if (o.task === 'clustering') return automlClusters({ file, table, profile, exclude: o.target, budget, seed, register: o.register, json: o.json, elapsed });
+      const t = prepareTarget(table, o.target!, o.task as Task | 'auto', basename(file));
       const metric = o.metric ?? primaryMetric(t.spec.task);
       if (!METRICS[metric]) throw invalid(`--metric must be one of ${Object.keys(METRICS).join(', ')}, got "${metric}"`);
       const g = guardrails(t, inferFeatures(t.features, basename(file)), k);

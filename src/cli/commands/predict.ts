@@ -63,12 +63,15 @@ export function predictCommand(program: Command): void {
           if (counts.size) unseen.push({ column: f.name, rows: [...counts.values()].reduce((a, b) => a + b, 0), examples: [...counts.keys()].slice(0, 5) });
         }
         const p = predictTable(loaded.model, table);
-        const classes = loaded.manifest.target.classes;
+        // a clustering model writes its cluster as the prediction (its one-hot memberships are not probabilities)
+        const clusters = loaded.manifest.task === 'clustering' ? loaded.manifest.target.classes! : null;
+        const classes = clusters ? undefined : loaded.manifest.target.classes;
         const lines: string[] = [];
         lines.push(['prediction', ...(classes ?? []).map((c) => csvCell(`proba_${c}`))].join(','));
         for (let i = 0; i < p.rows; i++) {
           // a row with a problem keeps its place, with empty cells: no made-up score
           if (badRows.has(i)) lines.push(','.repeat(classes?.length ?? 0));
+          else if (clusters) lines.push(clusters[p.classIndex![i]]);
           else if (!classes) lines.push(String(p.values![i]));
           else {
             const row = [csvCell(classes[p.classIndex![i]])];

@@ -1,0 +1,109 @@
+import { basename, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { CLUSTER_TARGET, clusterProfiles, guardrails, searchClusters } from '../../automl/index.ts';
+import { invalid } from '../../core/errors.ts';
+import type { Table } from '../../core/table.ts';
+import { fileSha256, inferFeatures, type FileProfile } from '../../data/index.ts';
+import { trainModel } from '../../learn/index.ts';
+import { buildBaseline } from '../../monitor/index.ts';
+import { encodeBundle, registerModel } from '../../registry/index.ts';
+import { logMetrics, logParams, setTags } from '../../store/index.ts';
+import { localActor, stores } from '../common.ts';
+import { printJson } from '../target.ts';
+
+export interface ClusterRun {
+  file: string;
+  table: Table;
+  profile: FileProfile;
+  /** a column to leave out of the clustering (a known label, kept for comparison) */
+  exclude?: string;
+  budget: number;
+  seed: number;
+  register?: string;
+  json?: boolean;
+  elapsed: () => number;
+}
+
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
+
+/** `capstan automl FILE --task clustering`: k by silhouette, tracked like any AutoML run, the winner registrable. */
+export async function automlClusters(r: ClusterRun): Promise<void> {
+  const say = (line: string) => {
+    if (!r.json) process.stdout.write(line + '\n');
+  };
+  const name = basename(r.file);
+  if (r.exclude && !r.table.columns.some((c) => c.name === r.exclude)) throw invalid(`--target column "${r.exclude}" not found in ${name}`);
+  const table: Table = { rows: r.table.rows, columns: r.table.columns.filter((c) => c.name !== r.exclude) };
+  // the supervised guardrails with no target: constant and identifier-like columns go, duplicates are reported
+  const g = guardrails({ spec: CLUSTER_TARGET, y: new Float64Array(table.rows), features: table, droppedMissingTarget: 0 }, inferFeatures(table, name), 2);
+  say(`${name}: ${table.rows} rows, task clustering, choosing k by silhouette, budget ${r.budget} s${r.exclude ? ` (${r.exclude} left out)` : ''}`);
+  for (const d of g.report.dropped) say(`  dropped ${d.column}: ${d.reason}`);
+  for (const w of g.report.warnings) say(`  note: ${w}`);
+  const s = await stores();
+  let parentId: string | null = null;
+  try {
+    const meta = s.metadata;
+    const parent = await meta.runs.create({ experiment: 'automl', name: `automl-${name}-${new Date().toISOString()}`, userId: localActor(), tags: { 'capstan.kind': 'automl', 'capstan.task': 'clustering' } });
+    parentId = parent.id;
+    const dataset = await meta.datasets.register({ name: name.replace(/\.[^.]+$/, ''), contentHash: await fileSha256(r.file), source: resolve(r.file), rows: r.profile.rows, columns: r.profile.columns.length, profile: r.profile });
+    await meta.runs.linkDataset(parent.id, dataset.id, 'training');
+    await logParams(meta.runs, parent.id, { metric: 'silhouette', budget: r.budget, seed: r.seed, 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(','), ...(r.exclude ? { excluded: r.exclude } : {}) });
+    const pending: Promise<unknown>[] = [];
+    const result = await searchClusters(table, g.features, { seed: r.seed, budgetSeconds: r.budget * 0.85 - r.elapsed() }, (c) => {
+      pending.push(
+        (async () => {
+          const child = await meta.runs.create({ experimentId: parent.experimentId, name: `kmeans-${c.id}`, userId: localActor(), tags: { 'capstan.parent_run': parent.id, 'capstan.blueprint': 'kmeans', 'capstan.status': c.status } });
+          await logParams(meta.runs, child.id, { learner: 'kmeans', ...c.params });
+          await logMetrics(meta.runs, child.id, { silhouette: c.cvMean, fit_seconds: c.fitSeconds });
+          await meta.runs.update(child.id, { status: 'FINISHED' });
+        })(),
+      );
+      say(`  k=${String(c.params.n_clusters).padEnd(3)} silhouette ${fmt(c.cvMean)} (${c.fitSeconds.toFixed(2)} s)`);
+    });
+    await Promise.all(pending);
+    const win = result.best;
+    const fitStart = performance.now();
+    const model = await trainModel(table, new Float64Array(table.rows), CLUSTER_TARGET, g.features, { learner: 'kmeans', params: win.params, seed: r.seed });
+    const fitSeconds = (performance.now() - fitStart) / 1000;
+    const profiles = clusterProfiles(model, table);
+    const insights = { task: 'clustering', silhouette: result.candidates.map((c) => ({ k: c.params.n_clusters, silhouette: c.cvMean })), clusters: profiles };
+    const blob = await s.artifacts.putBlob(Readable.from([Buffer.from(JSON.stringify(insights))]));
+    await meta.runs.putArtifact({ runId: parent.id, path: 'insights.json', digest: blob.digest, size: blob.size });
+    await logParams(meta.runs, parent.id, { 'winner.learner': 'kmeans', 'winner.candidate': win.id, 'winner.n_clusters': win.params.n_clusters });
+    await logMetrics(meta.runs, parent.id, { silhouette: win.cvMean, candidates: result.candidates.length });
+    let version = null;
+    if (r.register) {
+      const bundle = encodeBundle(model, { metrics: { silhouette: win.cvMean }, baseline: buildBaseline(table, model.features), lineage: { runId: parent.id, datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } });
+      version = await registerModel(s, r.register, bundle, parent.id, localActor());
+      await setTags(meta.runs, parent.id, { 'model.name': version.name, 'model.version': String(version.version) });
+    }
+    await meta.runs.update(parent.id, { status: 'FINISHED' });
+    const board = [...result.candidates].sort((a, b) => b.cvMean - a.cvMean || a.id - b.id);
+    if (r.json) {
+      printJson({
+        task: 'clustering',
+        target: null,
+        metric: 'silhouette',
+        cv: { mean: win.cvMean, std: 0, folds: win.foldScores },
+        leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: c.cvMean, cv_std: 0, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status })),
+        model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
+        clusters: profiles,
+        winner: 'kmeans',
+        guardrails: g.report,
+        run_id: parent.id,
+        fit_seconds: fitSeconds,
+        seconds: r.elapsed(),
+      });
+      return;
+    }
+    say(`\nwinner: k=${win.params.n_clusters}, silhouette ${fmt(win.cvMean)} (${result.candidates.length} values of k tried, ${r.elapsed().toFixed(1)} s)`);
+    for (const p of profiles) say(`  cluster ${p.cluster}: ${p.rows} rows (${(p.share * 100).toFixed(1)}%)`);
+    if (version) say(`registered ${version.name} version ${version.version}`);
+    say(`run ${parent.id}; cluster profiles: artifact insights.json`);
+  } catch (e) {
+    if (parentId) await s.metadata.runs.update(parentId, { status: 'FAILED' }).catch(() => undefined);
+    throw e;
+  } finally {
+    await s.metadata.close();
+  }
+}
