@@ -94,9 +94,9 @@ export class TreeGrower {
     this.tmp = new Uint32Array(rows);
     this.slot = params.minSamplesLeaf > 1 ? 2 : 1;
     this.stride = 256 * this.slot;
-    // Without row counts, histograms and partitions run in WebAssembly (measured faster than two JavaScript threads); with
-    // them (min_samples_leaf > 1), JavaScript kernels, split across a helper thread when asked for.
-    this.arena = this.slot === 1 ? HistogramArena.create(bins, rows, this.nFeatures, params.maxLeafNodes + 4) : null;
+    // Histograms and partitions run in WebAssembly (measured faster than two JavaScript threads); JavaScript kernels, split
+    // across a helper thread when asked for, only where WebAssembly or its memory budget says no.
+    this.arena = HistogramArena.create(bins, rows, this.nFeatures, params.maxLeafNodes + 4, this.slot as 1 | 2);
     this.parallel = !this.arena && threads > 1 && rows >= PARALLEL_MIN_ROWS ? new ParallelHistogram(bins, rows, this.nFeatures, this.slot) : null;
     if (this.arena) this.histPool.push(...this.arena.hists);
     this.packed = this.parallel ? this.parallel.packed : this.arena ? this.arena.packed : new Float64Array(rows);
@@ -253,28 +253,48 @@ export class TreeGrower {
     return best;
   }
 
+  // scratch for categoricalSplit (no allocation per feature per leaf): per-bin sums, and the bins in order of their ratio
+  private readonly catG = new Float64Array(256);
+  private readonly catH = new Float64Array(256);
+  private readonly catN = new Float64Array(256);
+  private readonly catKey = new Float64Array(256);
+  private readonly catOrder = new Int32Array(256);
+
   /** Order the categories by smoothed gradient ratio and take the best prefix (Fisher's grouping, as LightGBM does). */
   private categoricalSplit(hist: Float64Array, base: number, nBins: number, n: number, G: number, H: number, minGain: number): Omit<Split, 'feature'> | null {
     const p = this.params;
     const slot = this.slot;
     const counts = slot === 2;
-    const cats: number[] = [];
-    const cg = new Float64Array(256);
-    const ch = new Float64Array(256);
-    const cn = new Float64Array(256);
-    const consider = (b: number) => {
-      const [g, h] = this.decode(hist[base + b * slot]);
+    const { shift, scaleG, scaleH } = this.q;
+    const cg = this.catG;
+    const ch = this.catH;
+    const cn = this.catN;
+    const key = this.catKey;
+    const cats = this.catOrder;
+    let m = 0;
+    for (let i = 0; i <= nBins; i++) {
+      const b = i === nBins ? MISSING_BIN : i;
+      const sum = hist[base + b * slot];
+      const gq = Math.floor(sum / shift);
+      const g = gq * scaleG;
+      const h = (sum - gq * shift) * scaleH;
       const c = counts ? hist[base + b * slot + 1] : h > 0 ? 1 : 0;
-      if (c <= 0 && h <= 0) return;
+      if (c <= 0 && h <= 0) continue;
       cg[b] = g;
       ch[b] = h;
       cn[b] = c;
-      cats.push(b);
-    };
-    for (let b = 0; b < nBins; b++) consider(b);
-    consider(MISSING_BIN);
-    if (cats.length < 2) return null;
-    cats.sort((a, b) => cg[a] / (ch[a] + p.catSmooth) - cg[b] / (ch[b] + p.catSmooth));
+      // insertion by ratio (few categories: cheaper than a comparator sort)
+      const k = g / (h + p.catSmooth);
+      let j = m++;
+      while (j > 0 && key[j - 1] > k) {
+        key[j] = key[j - 1];
+        cats[j] = cats[j - 1];
+        j--;
+      }
+      key[j] = k;
+      cats[j] = b;
+    }
+    if (m < 2) return null;
     const lambda = p.l2 + p.catL2;
     const parent = (G * G) / (H + lambda);
     let GL = 0;
@@ -285,7 +305,7 @@ export class TreeGrower {
     let bestGL = 0;
     let bestHL = 0;
     let bestNL = 0;
-    for (let k = 0; k < cats.length - 1; k++) {
+    for (let k = 0; k < m - 1; k++) {
       GL += cg[cats[k]];
       HL += ch[cats[k]];
       NL += cn[cats[k]];
@@ -393,9 +413,15 @@ export class TreeGrower {
       this.buildHist(small.hist, idx, small.start, small.end, features);
       const parentHist = leaf.hist;
       const stride = this.stride;
+      const slot = this.slot;
+      const smallHist = small.hist;
+      // only the bins a feature uses (and its missing bin) hold sums; the rest stay zero
       for (let j = 0; j < features.length; j++) {
-        const base = features[j] * stride;
-        for (let s = base; s < base + stride; s++) parentHist[s] -= small.hist[s];
+        const f = features[j];
+        const base = f * stride;
+        const end = base + this.mappers[f].nBins * slot;
+        for (let s = base; s < end; s++) parentHist[s] -= smallHist[s];
+        for (let s = base + MISSING_BIN * slot; s < base + stride; s++) parentHist[s] -= smallHist[s];
       }
       large.hist = parentHist;
       for (const child of [left, right]) {

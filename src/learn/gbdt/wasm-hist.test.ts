@@ -24,6 +24,19 @@ describe('WebAssembly histogram arena', () => {
     assert.deepEqual(Array.from(h), Array.from(expected));
   });
 
+  it('with slots of two (a minimum leaf size), also counts rows per bin, as the JavaScript kernel does', () => {
+    const arena2 = HistogramArena.create(bins, rows, F, 2, 2)!;
+    arena2.idx.set(arena.idx);
+    arena2.packed.set(arena.packed);
+    const h = arena2.hists[0];
+    h.fill(0);
+    arena2.build(h, 0, 3000);
+    const expected = new Float64Array(F * 256 * 2);
+    buildHistogram(expected, bins, F, arena2.packed, arena2.idx, 0, 3000, Int32Array.from({ length: F }, (_, f) => f), F, 2);
+    assert.deepEqual(Array.from(h), Array.from(expected));
+    assert.equal(h.filter((_, i) => i % 2 === 1 && i < 512).reduce((a, b) => a + b, 0), 3000);
+  });
+
   it('partitions stably: left rows first in their order, then right rows in theirs', () => {
     for (let i = 0; i < rows; i++) arena.idx[i] = i;
     const table = new Uint8Array(256);

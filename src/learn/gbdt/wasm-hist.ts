@@ -1,13 +1,14 @@
-import { ADD, BLOCK, BR, BRIF, END, F64, F64ADD, F64LOAD, F64STORE, GES, GET, I32, I32C, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SET, SHL, sleb, SUB, TEE, VOID } from '../wasm/assembler.ts';
+import { ADD, BLOCK, BR, BRIF, END, F64, F64ADD, f64const, F64LOAD, F64STORE, GES, GET, I32, I32C, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SET, SHL, sleb, SUB, TEE, VOID } from '../wasm/assembler.ts';
 
-// hist(histPtr, binsPtr, F, packedPtr, idxPtr, start, end): for rows idx[start..end), hist[f * 256 + bin] += packed[row]
+// hist(histPtr, binsPtr, F, packedPtr, idxPtr, start, end): for rows idx[start..end), hist[f * 256 + bin] += packed[row];
+// hist2 (slots of two, for a minimum leaf size): hist[(f * 256 + bin) * 2] += packed[row] and the next slot += 1 (a count)
 const P = { hist: 0, bins: 1, F: 2, packed: 3, idx: 4, start: 5, end: 6 };
 const L = { i: 7, row: 8, f: 9, a: 10, v: 11 };
 const get = (i: number) => [GET, i];
 const set = (i: number) => [SET, i];
 const i32 = (v: number) => [I32C, ...sleb(v)];
 
-const CODE = [
+const histCode = (slot: 1 | 2) => [
   ...get(P.start), ...set(L.i),
   BLOCK, VOID, LOOP, VOID,
   ...get(L.i), ...get(P.end), GES, BRIF, 1,
@@ -18,9 +19,10 @@ const CODE = [
   ...i32(0), ...set(L.f),
   BLOCK, VOID, LOOP, VOID,
   ...get(L.f), ...get(P.F), GES, BRIF, 1,
-  // a = hist + ((f << 8) + bins[row + f]) << 3
-  ...get(P.hist), ...get(L.f), ...i32(8), SHL, ...get(L.row), ...get(L.f), ADD, I32LOAD8U, 0, 0, ADD, ...i32(3), SHL, ADD, TEE, L.a,
+  // a = hist + ((f << 8) + bins[row + f]) << (3 or 4)
+  ...get(P.hist), ...get(L.f), ...i32(8), SHL, ...get(L.row), ...get(L.f), ADD, I32LOAD8U, 0, 0, ADD, ...i32(slot === 1 ? 3 : 4), SHL, ADD, TEE, L.a,
   ...get(L.a), F64LOAD, 3, 0, ...get(L.v), F64ADD, F64STORE, 3, 0,
+  ...(slot === 2 ? [...get(L.a), ...get(L.a), F64LOAD, 3, 8, ...f64const(1), F64ADD, F64STORE, 3, 8] : []),
   ...get(L.f), ...i32(1), ADD, ...set(L.f),
   BR, 0,
   END, END,
@@ -69,9 +71,10 @@ export class HistogramArena {
   private readonly split: (...args: number[]) => number;
   private readonly buffer: ArrayBuffer;
 
-  private constructor(rows: number, private readonly F: number, histograms: number) {
+  private constructor(rows: number, private readonly F: number, histograms: number, slot: 1 | 2) {
     compiled ??= moduleOf([
-      { name: 'hist', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: CODE },
+      { name: 'hist', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: histCode(1) },
+      { name: 'hist2', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: histCode(2) },
       { name: 'partition', params: 8, results: 1, locals: [[5, I32]], code: PARTITION },
     ]);
     const instance = new WebAssembly.Instance(compiled, {});
@@ -83,7 +86,7 @@ export class HistogramArena {
     const tmpAt = align(idxAt + rows * 4);
     const lutAt = align(tmpAt + rows * 4);
     const histAt = align(lutAt + 256);
-    const histBytes = F * 256 * 8;
+    const histBytes = F * 256 * 8 * slot;
     const total = histAt + histograms * histBytes;
     mem.grow(Math.ceil(total / 65536) - mem.buffer.byteLength / 65536 + 1);
     this.buffer = mem.buffer as ArrayBuffer;
@@ -92,15 +95,15 @@ export class HistogramArena {
     this.idx = new Uint32Array(this.buffer, idxAt, rows);
     this.tmp = new Uint32Array(this.buffer, tmpAt, rows);
     this.lut = new Uint8Array(this.buffer, lutAt, 256);
-    for (let h = 0; h < histograms; h++) this.hists.push(new Float64Array(this.buffer, histAt + h * histBytes, F * 256));
-    this.run = instance.exports.hist as (...args: number[]) => void;
+    for (let h = 0; h < histograms; h++) this.hists.push(new Float64Array(this.buffer, histAt + h * histBytes, F * 256 * slot));
+    this.run = instance.exports[slot === 1 ? 'hist' : 'hist2'] as (...args: number[]) => void;
     this.split = instance.exports.partition as (...args: number[]) => number;
   }
 
   /** An arena for this many rows and histograms, or null where WebAssembly or the memory budget says no. */
-  static create(bins: Uint8Array, rows: number, F: number, histograms: number): HistogramArena | null {
-    if (typeof WebAssembly !== 'object' || rows * F + rows * 16 + histograms * F * 2048 > 1 << 30) return null;
-    const arena = new HistogramArena(rows, F, histograms);
+  static create(bins: Uint8Array, rows: number, F: number, histograms: number, slot: 1 | 2 = 1): HistogramArena | null {
+    if (typeof WebAssembly !== 'object' || rows * F + rows * 16 + histograms * F * 2048 * slot > 1 << 30) return null;
+    const arena = new HistogramArena(rows, F, histograms, slot);
     arena.bins.set(bins);
     return arena;
   }
@@ -118,7 +121,7 @@ export class HistogramArena {
     return mid;
   }
 
-  /** hist[f * 256 + bin] += packed[row] for every feature of rows idx[start..end). */
+  /** hist[f * 256 + bin] += packed[row] (with slots of two: and the bin's row count += 1) for every feature of rows idx[start..end). */
   build(hist: Float64Array, start: number, end: number): void {
     this.run(hist.byteOffset, this.bins.byteOffset, this.F, this.packed.byteOffset, this.idx.byteOffset, start, end);
   }

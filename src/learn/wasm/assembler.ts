@@ -44,6 +44,11 @@ export const I32LOAD = 0x28, I32LOAD8U = 0x2d, F64LOAD = 0x2b, F64STORE = 0x39, 
 export const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40, SUB = 0x6b, I32STORE = 0x36;
 export const I32 = 0x7f, F64 = 0x7c;
 
+/** f64.const v: the opcode and the value's 8 little-endian bytes. */
+export function f64const(v: number): number[] {
+  return [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
+}
+
 
 export interface WasmFunction {
   name: string;
