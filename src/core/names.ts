@@ -13,6 +13,7 @@ function shown(value: string): string {
 
 /** Decode percent-escapes until nothing changes; a malformed escape is an error naming the field. */
 export function decodeFully(field: string, value: string): string {
+  if (!value.includes('%')) return value;
   let v = value;
   for (let i = 0; i < MAX_DECODES; i++) {
     let next: string;

@@ -1,2 +1,4 @@
-export { ServedModel } from './served-model.ts';
+export { ServedModel, type Answered } from './served-model.ts';
+export { parseScoringRequest, scoringResponse } from './mlflow-scoring.ts';
+export { columnOf } from './columns.ts';
 export { parseInferRequest, inferResponseOutputs, modelMetadata, datatypeOf, type V2Tensor } from './v2.ts';

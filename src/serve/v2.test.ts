@@ -4,7 +4,7 @@ import type { FeatureSpec } from '../core/schema.ts';
 import { parseInferRequest } from './v2.ts';
 
 const sig: FeatureSpec[] = [
-  { name: 'age', kind: 'numeric', integer: true, min: 0, max: 99, missing: 0 },
+  { name: 'age', kind: 'numeric', integer: true, min: 0, max: 99, missing: 3 },
   { name: 'plan', kind: 'categorical', categories: ['a', 'b'], missing: 0 },
 ];
 const good = () => ({
@@ -32,6 +32,8 @@ describe('parseInferRequest', () => {
     ['row mismatch', (b) => ({ inputs: [b.inputs[0], { ...b.inputs[1], shape: [1], data: ['a'] }] }), /has 1 rows but other inputs have 2/],
     ['bad shape', (b) => ({ inputs: [{ ...b.inputs[0], shape: [2, 2] }, b.inputs[1]] }), /shape must be \[rows\] or \[rows, 1\]/],
     ['duplicate', (b) => ({ inputs: [b.inputs[0], b.inputs[0], b.inputs[1]] }), /given twice/],
+    ['missing where training had none', (b) => ({ inputs: [b.inputs[0], { ...b.inputs[1], data: [['a'], [null]] }] }), /input "plan": value 1 is missing, but the model was trained without missing values in "plan"/],
+    ['infinite number', (b) => ({ inputs: [{ ...b.inputs[0], data: [1, Infinity] }, b.inputs[1]] }), /input "age": value 1 is not a finite number/],
   ];
   for (const [name, make, re] of cases) {
     it(`rejects ${name} with a message naming the field`, () => {

@@ -1,6 +1,7 @@
 import { invalid } from '../core/errors.ts';
 import type { FeatureSpec } from '../core/schema.ts';
-import { encodeStrings, numericColumn, type Column, type Table } from '../core/table.ts';
+import type { Column, Table } from '../core/table.ts';
+import { columnOf } from './columns.ts';
 import type { Predictions } from '../learn/index.ts';
 import type { BundleManifest } from '../registry/index.ts';
 
@@ -70,37 +71,9 @@ export function parseInferRequest(body: unknown, signature: FeatureSpec[]): { ta
     if (data.length !== n) throw invalid(`input "${name}": shape says ${n} values but data has ${data.length}`);
     if (rows >= 0 && n !== rows) throw invalid(`input "${name}" has ${n} rows but other inputs have ${rows}`);
     rows = n;
-    if (f.kind === 'numeric' && f.datetime && t.datatype === 'BYTES') {
-      const values = new Array<string | null>(n);
-      for (let r = 0; r < n; r++) {
-        const v = data[r];
-        if (v === null) values[r] = null;
-        else if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) values[r] = v;
-        else throw invalid(`input "${name}": value ${r} is not an ISO 8601 date`);
-      }
-      given.set(name, encodeStrings(name, values));
-    } else if (f.kind === 'numeric') {
-      if (!NUMERIC_TYPES.has(t.datatype)) throw invalid(`input "${name}": datatype must be numeric (FP64, INT64, ...), got ${t.datatype.slice(0, 16)}`);
-      const values = new Float64Array(n);
-      for (let r = 0; r < n; r++) {
-        const v = data[r];
-        if (typeof v === 'number') values[r] = v;
-        else if (typeof v === 'boolean') values[r] = v ? 1 : 0;
-        else if (v === null) values[r] = NaN;
-        else throw invalid(`input "${name}": value ${r} is not a number`);
-      }
-      given.set(name, numericColumn(name, values));
-    } else {
-      if (t.datatype !== 'BYTES') throw invalid(`input "${name}": datatype must be BYTES (a category), got ${t.datatype.slice(0, 16)}`);
-      const values = new Array<string | null>(n);
-      for (let r = 0; r < n; r++) {
-        const v = data[r];
-        if (typeof v === 'string') values[r] = v;
-        else if (v === null) values[r] = null;
-        else throw invalid(`input "${name}": value ${r} is not a string`);
-      }
-      given.set(name, encodeStrings(name, values));
-    }
+    if (f.kind === 'numeric' && !(f.datetime && t.datatype === 'BYTES') && !NUMERIC_TYPES.has(t.datatype)) throw invalid(`input "${name}": datatype must be numeric (FP64, INT64, ...), got ${t.datatype.slice(0, 16)}`);
+    if (f.kind === 'categorical' && t.datatype !== 'BYTES') throw invalid(`input "${name}": datatype must be BYTES (a category), got ${t.datatype.slice(0, 16)}`);
+    given.set(name, columnOf(f, data));
   });
   const missing = signature.filter((f) => !given.has(f.name)).map((f) => f.name);
   if (missing.length > 0) throw invalid(`missing input${missing.length > 1 ? 's' : ''}: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`);

@@ -29,9 +29,11 @@ export interface AppOptions {
 }
 
 /** Build the Capstan HTTP server (not yet listening). Everything it needs is injected; nothing is module state. */
-export function createApp(opts: AppOptions): { server: Server; router: Router } {
+export function createApp(opts: AppOptions): { server: Server; router: Router; drain: () => void } {
   const router = new Router();
-  healthRoutes(router, () => true);
+  // readiness turns 503 the moment shutdown starts, while in-flight requests finish
+  let draining = false;
+  healthRoutes(router, () => !draining);
   inferenceRoutes(router, opts.models);
   modelRoutes(router, opts.models, opts.stores);
   if (opts.stores) {
@@ -48,7 +50,10 @@ export function createApp(opts: AppOptions): { server: Server; router: Router } 
   openApiRoute(router);
   const server = createHttpServer(router, { authenticate: opts.authenticate, maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, log: opts.log });
   server.keepAliveTimeout = 65_000;
-  return { server, router };
+  // a client that sends its request too slowly (or never finishes its headers) is cut off
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  return { server, router, drain: () => (draining = true) };
 }
 
 /** Listen on host:port; a port in use is a clear UNAVAILABLE error, not a crash. */

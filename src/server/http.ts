@@ -37,18 +37,37 @@ function errorBody(route: Route | undefined, e: CapstanError): string {
   return JSON.stringify({ error: { code: e.code, message: e.message } });
 }
 
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(new CapstanError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(size === 0 ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(new CapstanError('INVALID_ARGUMENT', `request body could not be read: ${e.message}`));
+      failed = true;
+    });
+  });
+}
+
 async function readJson(req: IncomingMessage, limit: number, python: boolean): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new CapstanError('PAYLOAD_TOO_LARGE', `request body is ${declared} bytes; the limit is ${limit}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new CapstanError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
+  const buf = await readBody(req, limit);
+  if (buf === null) return undefined;
+  const text = buf.toString('utf8');
   if (python) return parsePythonJson(text);
   try {
     return JSON.parse(text);
@@ -119,7 +138,7 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         res.end();
         return;
       }
-      send(res, out.status, python ? stringifyPythonJson(out.body) : stringifyApiJson(out.body), out.headers);
+      send(res, out.status, python ? stringifyPythonJson(out.body) : out.finite ? JSON.stringify(out.body) : stringifyApiJson(out.body), out.headers);
     } catch (e) {
       if (res.headersSent) {
         res.destroy();

@@ -8,6 +8,8 @@ export interface ModelProvider {
   get(name: string, version?: string): Promise<ServedModel>;
   versions(name: string): Promise<string[]>;
   names(): Promise<string[]>;
+  /** the model `POST /invocations` answers for without ?model= (the one model of `capstan serve`), else null */
+  defaultName(): string | null;
 }
 
 /** `capstan serve REF`: exactly one model, loaded before the server listens. */
@@ -32,6 +34,10 @@ export class SingleModelProvider implements ModelProvider {
 
   async names(): Promise<string[]> {
     return [this.name];
+  }
+
+  defaultName(): string {
+    return this.name;
   }
 }
 
@@ -66,6 +72,10 @@ export class RegistryModelProvider implements ModelProvider {
 
   async versions(name: string): Promise<string[]> {
     return (await allPages((cursor) => this.stores.metadata.models.listVersions(name, { cursor, limit: 1000 }))).map((v) => String(v.version));
+  }
+
+  defaultName(): null {
+    return null;
   }
 
   async names(): Promise<string[]> {

@@ -24,6 +24,8 @@ export interface ApiResponse {
   headers?: Record<string, string>;
   /** a streamed body instead of JSON */
   stream?: Readable;
+  /** the body holds no NaN or infinite numbers: plain JSON.stringify, without the replacer (the prediction hot path) */
+  finite?: boolean;
 }
 
 export type Handler = (req: ApiRequest) => Promise<ApiResponse> | ApiResponse;
