@@ -6,7 +6,7 @@ import { createApp, createAuthenticator, listen, RegistryModelProvider } from '.
 import { openStores, type Stores } from '../src/store/index.ts';
 import { readTable } from '../src/data/index.ts';
 import { predictTable } from '../src/learn/index.ts';
-import { takeRows } from '../src/core/table.ts';
+import { cellValue, takeRows } from '../src/core/table.ts';
 import { v2Body } from '../src/cli/commands/quickstart.ts';
 import { cli, TELCO, tempHome } from './helpers.ts';
 
@@ -67,6 +67,50 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     assert.deepEqual(label.data, Array.from(local.classIndex!, (c) => ['No', 'Yes'][c]));
     const drift = (await (await fetch(`${url}/api/v1/models/churn/drift`, { headers: auth })).json()) as { rows: number };
     assert.ok(drift.rows >= 50);
+  });
+
+  it('POST /invocations takes every MLflow scoring format and answers what the model predicts, with a prediction id', async () => {
+    const loaded = await loadModel(stores, 'churn:1');
+    const table = takeRows(await readTable(TELCO), [0, 5, 9]);
+    const inputs = loaded.manifest.signature.inputs.map((f) => f.name);
+    const cols = inputs.map((n) => table.columns.find((c) => c.name === n)!);
+    const records = [0, 1, 2].map((r) => Object.fromEntries(cols.map((c) => [c.name, cellValue(c, r)])));
+    const local = predictTable(loaded.model, table);
+    const expected = Array.from(local.classIndex!, (c) => ['No', 'Yes'][c]);
+    const bodies = [
+      { dataframe_records: records },
+      { dataframe_split: { columns: inputs, data: records.map((r) => inputs.map((n) => r[n])), index: [0, 1, 2] } },
+      { instances: records },
+      { inputs: Object.fromEntries(inputs.map((n) => [n, records.map((r) => r[n])])) },
+    ];
+    for (const body of bodies) {
+      const res = await post('/invocations?model=churn&version=1', body);
+      assert.equal(res.status, 200, await res.clone().text());
+      const json = (await res.json()) as { predictions: string[]; probabilities: number[][]; prediction_id: string };
+      assert.deepEqual(json.predictions, expected);
+      assert.deepEqual(json.probabilities.flat(), Array.from(local.proba!));
+      assert.equal(res.headers.get('x-prediction-id'), json.prediction_id);
+      assert.match(json.prediction_id, /^[0-9a-f]{28}$/);
+    }
+    const bad: [unknown, RegExp][] = [
+      [{ dataframe_records: [{ ...records[0], zip: 1 }] }, /dataframe_records\[0\]: unknown column "zip"/],
+      [{ dataframe_records: [{ tenure: 1 }] }, /dataframe_records\[0\]: missing columns female/],
+      [{ dataframe_records: [{ ...records[0], tenure: 'long' }] }, /column "tenure": value 0 is not a number/],
+      [{ dataframe_records: [{ ...records[0], contract: null }] }, /column "contract": value 0 is missing, but the model was trained without missing values in "contract"/],
+      [{ dataframe_split: { columns: inputs, data: [[1, 2]] } }, /dataframe_split.data\[0\] must be an array of 19 values/],
+      [{ records }, /exactly one of dataframe_split, dataframe_records, instances, inputs \(got "records"\)/],
+      [{ dataframe_records: [] }, /dataframe_records has no rows/],
+    ];
+    for (const [body, re] of bad) {
+      const res = await post('/invocations?model=churn', body);
+      assert.equal(res.status, 400);
+      const json = (await res.json()) as { error_code: string; message: string };
+      assert.equal(json.error_code, 'INVALID_PARAMETER_VALUE');
+      assert.match(json.message, re);
+      // values are never echoed back
+      assert.ok(!json.message.includes('long'));
+    }
+    assert.match(((await (await post('/invocations', bodies[0])).json()) as { message: string }).message, /name one with \?model=NAME/);
   });
 
   it('a bare name follows the champion alias, else the latest version, resolved per request', async () => {
