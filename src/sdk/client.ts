@@ -1,11 +1,11 @@
 import { CapstanError, type ErrorCode } from '../core/errors.ts';
 import { stringifyApiJson } from '../core/json.ts';
 import type {
-  AuditStore, DatasetStore, ExperimentStore, MetadataStore, ModelStore, RunSearch, RunStore, TokenStore,
+  AuditStore, DatasetStore, ExperimentStore, MetadataStore, ModelStore, PredictionStore, RunSearch, RunStore, TokenStore,
 } from '../store/metadata-store.ts';
 import type {
   ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelVersion, Page, PageRequest,
-  Principal, RegisteredModel, Role, Run, RunStatus, StepRecord,
+  PredictionRecord, Principal, RegisteredModel, Role, Run, RunStatus, StepRecord,
 } from '../store/types.ts';
 
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
@@ -37,6 +37,7 @@ export class CapstanClient implements MetadataStore {
   readonly models: ModelStore;
   readonly audit: AuditStore;
   readonly tokens: TokenStore;
+  readonly predictions: PredictionStore;
 
   constructor(
     readonly url: string,
@@ -130,6 +131,13 @@ export class CapstanClient implements MetadataStore {
       listApprovals: async (name) => (await this.req<{ items: Approval[] }>('GET', `/api/v1/models/${e(name)}/approvals`)).items,
     };
     this.audit = { list: (o = {}) => this.req<Page<AuditEvent>>('GET', `/api/v1/audit${pageQuery(o, { entity: o.entity })}`) };
+    this.predictions = {
+      append: async (records) => {
+        await this.req('POST', '/api/v1/predictions', { records });
+      },
+      get: (id) => this.req<PredictionRecord>('GET', `/api/v1/predictions/${e(id)}`),
+      list: (o = {}) => this.req<Page<PredictionRecord>>('GET', `/api/v1/predictions${pageQuery(o, { model: o.model, since: o.since === undefined ? undefined : String(o.since) })}`),
+    };
     this.tokens = {
       create: async (i: { name: string; role: Role }) => {
         const r = await this.req<ApiToken & { token: string }>('POST', '/api/v1/tokens', { name: i.name, role: i.role });

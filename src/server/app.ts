@@ -10,6 +10,7 @@ import { datasetRoutes } from './routes/api/datasets.ts';
 import { experimentRoutes } from './routes/api/experiments.ts';
 import { registryRoutes } from './routes/api/models.ts';
 import { openApiRoute } from './routes/api/openapi.ts';
+import { predictionRoutes } from './routes/api/predictions.ts';
 import { runRoutes } from './routes/api/runs.ts';
 import { tokenRoutes } from './routes/api/tokens.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -45,6 +46,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
     registryRoutes(router, meta);
     auditRoutes(router, meta);
     tokenRoutes(router, meta);
+    predictionRoutes(router, meta);
     mlflowRoutes(router, meta, opts.stores.artifacts, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
   }
   openApiRoute(router);

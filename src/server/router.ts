@@ -63,6 +63,11 @@ const PARAM_CHECKS: Record<string, (field: string, v: string) => string> = {
   alias: checkAlias,
   runId: checkId,
   experimentId: checkId,
+  // ours are hex ids; other servers may log with their own request ids
+  predictionId: (field, v) => {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(v)) throw invalid(`${field} must be 1 to 64 letters, digits, "_" or "-"`);
+    return v;
+  },
   key: checkKey,
   tokenName: checkName,
   version: (field, v) => {

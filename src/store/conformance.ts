@@ -237,6 +237,20 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       assert.equal(info.role, 'member');
     });
 
+    it('the prediction log appends once per id, reads back exactly, and lists by model and time', async () => {
+      const rec = (id: string, model: string, at: number) => ({ id, model, version: '3', at, latencyMs: 1.25, rows: 2, features: { columns: ['a', 'b'], rows: [[1, 'x'], [null, 'y']] }, outputs: { predictions: ['No', 'Yes'] }, shadow: false });
+      await s.predictions.append([rec('p1', 'churn', 1000), rec('p2', 'churn', 2000), rec('p3', 'other', 1500)]);
+      // a retried batch does not log twice
+      await s.predictions.append([rec('p1', 'churn', 9999)]);
+      assert.deepEqual(await s.predictions.get('p1'), rec('p1', 'churn', 1000));
+      assert.deepEqual((await s.predictions.list({ model: 'churn' })).items.map((p) => p.id), ['p1', 'p2']);
+      assert.deepEqual((await s.predictions.list({ since: 1500 })).items.map((p) => p.id), ['p3', 'p2']);
+      const first = await s.predictions.list({ limit: 2 });
+      assert.equal(first.items.length, 2);
+      assert.deepEqual((await s.predictions.list({ limit: 2, cursor: first.nextCursor })).items.map((p) => p.id), ['p2']);
+      await assert.rejects(s.predictions.get('nope'), (err: { code?: string }) => err.code === 'NOT_FOUND');
+    });
+
     // remote stores (the SDK) do not record steps or digest-only artifacts: the case is not registered for them
     if (opts.local !== false) it('steps and artifacts are recorded per run', async () => {
       const run = await s.runs.create({ experiment: 'exp-steps', name: 'p' });

@@ -1,6 +1,6 @@
 import type {
   ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelVersion, Page,
-  PageRequest, Principal, RegisteredModel, Role, Run, RunStatus, StepRecord,
+  PageRequest, PredictionRecord, Principal, RegisteredModel, Role, Run, RunStatus, StepRecord,
 } from './types.ts';
 
 /*
@@ -125,6 +125,18 @@ export interface TokenStore {
   readonly revocations: number;
 }
 
+/**
+ * The prediction log: what served models were asked and answered, one record per request (its rows inside), for monitoring
+ * and for joining actuals later by prediction id. Appends are batched by the server; a record is never changed.
+ */
+export interface PredictionStore {
+  /** Append records (ids unique; a repeated id is ignored, so a retried batch does not log twice). */
+  append(records: PredictionRecord[]): Promise<void>;
+  get(id: string): Promise<PredictionRecord>;
+  /** Newest last, by time then id; `since` in epoch milliseconds. */
+  list(opts: PageRequest & { model?: string; since?: number }): Promise<Page<PredictionRecord>>;
+}
+
 export interface MetadataStore {
   readonly experiments: ExperimentStore;
   readonly runs: RunStore;
@@ -132,5 +144,6 @@ export interface MetadataStore {
   readonly models: ModelStore;
   readonly audit: AuditStore;
   readonly tokens: TokenStore;
+  readonly predictions: PredictionStore;
   close(): Promise<void>;
 }

@@ -152,3 +152,20 @@ export interface ApiToken {
   createdAt: number;
   revokedAt: number | null;
 }
+
+/** One answered prediction request: its inputs (rows of values in signature order) and outputs, as served. */
+export interface PredictionRecord {
+  id: string;
+  model: string;
+  version: string;
+  /** epoch milliseconds when it was answered */
+  at: number;
+  latencyMs: number;
+  rows: number;
+  /** column names, then one array of values per row */
+  features: { columns: string[]; rows: (number | string | null)[][] };
+  /** what was returned: labels and probabilities, or values */
+  outputs: Record<string, unknown>;
+  /** answered by a shadow version: logged, never returned to the caller */
+  shadow: boolean;
+}

@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import { dropPgSchemas, pgTestUri } from '../../../test/helpers.ts';
 import { metadataStoreConformance } from '../conformance.ts';
 import { openMetadataStore } from '../open.ts';
+import { MIGRATIONS } from '../sql/migrations.ts';
 
 after(dropPgSchemas);
 
@@ -13,7 +14,7 @@ describe('PostgreSQL specifics', () => {
     const uri = pgTestUri();
     const [a, b] = await Promise.all([openMetadataStore(uri), openMetadataStore(uri)]);
     const rows = await a.driver.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    assert.deepEqual(rows.map((r) => r.version), [1, 2, 3]);
+    assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
     assert.equal(await a.integrityCheck(), 'ok');
     await Promise.all([a.close(), b.close()]);
   });

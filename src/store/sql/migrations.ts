@@ -120,6 +120,16 @@ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
 CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
 `,
   },
+  {
+    version: 4,
+    name: 'prediction log',
+    sql: `
+CREATE TABLE predictions (
+  id TEXT PRIMARY KEY, model TEXT NOT NULL, version TEXT NOT NULL, at INTEGER NOT NULL, latency_ms REAL NOT NULL,
+  rows INTEGER NOT NULL, features TEXT NOT NULL, outputs TEXT NOT NULL, shadow INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX predictions_model ON predictions(model, at, id);
+`,
+  },
 ];
 
 /** The migration's SQL for one dialect. */

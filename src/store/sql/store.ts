@@ -1,5 +1,6 @@
 import type { MetadataStore } from '../metadata-store.ts';
 import { SqlAuditStore } from './audit.ts';
+import { SqlPredictionStore } from './predictions.ts';
 import { SqlDatasetStore } from './datasets.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { SqlExperimentStore } from './experiments.ts';
@@ -32,6 +33,7 @@ export class SqlMetadataStore implements MetadataStore {
   readonly datasets: SqlDatasetStore;
   readonly models: SqlModelStore;
   readonly audit: SqlAuditStore;
+  readonly predictions: SqlPredictionStore;
   readonly tokens: SqlTokenStore;
 
   private constructor(readonly driver: SqlDriver) {
@@ -41,6 +43,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.models = new SqlModelStore(driver);
     this.audit = new SqlAuditStore(driver);
     this.tokens = new SqlTokenStore(driver);
+    this.predictions = new SqlPredictionStore(driver);
   }
 
   /** Migrate, then serve. A store that fails to migrate is closed and the error passed on. */
