@@ -15,6 +15,7 @@ import { runRoutes } from './routes/api/runs.ts';
 import { tokenRoutes } from './routes/api/tokens.ts';
 import { healthRoutes } from './routes/health.ts';
 import { inferenceRoutes } from './routes/inference.ts';
+import { createServingHooks, type ServingHooks } from '../serve/index.ts';
 import { mlflowRoutes } from './routes/mlflow.ts';
 import { modelRoutes } from './routes/models.ts';
 
@@ -24,6 +25,8 @@ export interface AppOptions {
   stores: Stores | null;
   /** bearer token -> principal; null = no authentication */
   authenticate: ((token: string) => Promise<Principal | null>) | null;
+  /** metrics and prediction log of the inference routes; by default metrics of this process and no log */
+  serving?: ServingHooks;
   maxBodyBytes?: number;
   maxArtifactBytes?: number;
   log?: (line: string) => void;
@@ -35,7 +38,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
   // readiness turns 503 the moment shutdown starts, while in-flight requests finish
   let draining = false;
   healthRoutes(router, () => !draining);
-  inferenceRoutes(router, opts.models);
+  inferenceRoutes(router, opts.models, opts.serving ?? createServingHooks(null));
   modelRoutes(router, opts.models, opts.stores);
   if (opts.stores) {
     const meta = opts.stores.metadata;

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { invalid } from '../../core/errors.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
+import { createServingHooks, type MetricsSnapshot, type ServingMetrics } from '../../serve/index.ts';
 import { createApp, createAuthenticator, listen, SingleModelProvider } from '../../server/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { untilSignal } from '../serving.ts';
@@ -12,6 +13,7 @@ interface ServeOptions {
   host: string;
   tokenFile?: string;
   workers: string;
+  log: boolean;
 }
 
 export function serveCommand(program: Command): void {
@@ -23,6 +25,7 @@ export function serveCommand(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--token-file <file>', 'require "Authorization: Bearer <token>" with the token in this file')
     .option('--workers <n>', 'processes sharing the port (each loads the model once)', '1')
+    .option('--no-log', 'do not write predictions to the prediction log of the local store')
     .action(async (ref: string, o: ServeOptions) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
       const workers = parseIntOption('--workers', o.workers, 1, 64);
@@ -36,16 +39,48 @@ export function serveCommand(program: Command): void {
         if (token.length < 16) throw invalid('--token-file must hold a token of at least 16 characters');
       }
       if (workers > 1 && cluster.isPrimary) return primary(ref, o.host, workers);
-      const s = parseModelRef(ref).kind === 'dir' ? null : await stores();
-      const loaded = await loadModel(s, ref);
-      await s?.metadata.close();
-      const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, log: (l) => process.stderr.write(l + '\n') });
+      // the store holds the registry (for a name) and the prediction log
+      const s = parseModelRef(ref).kind === 'dir' && !o.log ? null : await stores();
+      const loaded = await loadModel(parseModelRef(ref).kind === 'dir' ? null : s, ref);
+      const log = (l: string) => process.stderr.write(l + '\n');
+      const hooks = createServingHooks(o.log ? s!.metadata.predictions : null, { onError: log, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics) } : {}) });
+      if (cluster.isWorker) answerSnapshots(hooks.metrics);
+      const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, log });
       const bound = await listen(server, port, o.host);
       const what = `${loaded.name}${loaded.version ? ` version ${loaded.version}` : ''}`;
-      if (cluster.isWorker) process.send?.({ listening: bound, what });
+      if (cluster.isWorker) process.send?.({ listening: bound, what, name: loaded.name });
       else process.stdout.write(`serving ${what} on http://${o.host}:${bound} (POST /invocations, POST /v2/models/${loaded.name}/infer); Ctrl-C to stop\n`);
       await untilSignal(server, undefined, drain);
+      await hooks.close();
+      await s?.metadata.close();
     });
+}
+
+type MetricsMessage = { type: 'metrics?'; id: number } | { type: 'snapshot?'; id: string } | { type: 'snapshot'; id: string; snap: MetricsSnapshot } | { type: 'snapshots'; id: number; snaps: MetricsSnapshot[] };
+
+/** A worker's /metrics: every worker's counters, gathered by the primary (its own alone if the primary does not answer). */
+function clusterSnapshots(metrics: ServingMetrics): Promise<MetricsSnapshot[]> {
+  const id = ++asked;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done([metrics.snapshot()]), 2_000);
+    const done = (snaps: MetricsSnapshot[]) => {
+      clearTimeout(timer);
+      process.off('message', on);
+      resolve(snaps);
+    };
+    const on = (m: MetricsMessage) => {
+      if (m.type === 'snapshots' && m.id === id) done(m.snaps);
+    };
+    process.on('message', on);
+    process.send!({ type: 'metrics?', id } satisfies MetricsMessage);
+  });
+}
+let asked = 0;
+
+function answerSnapshots(metrics: ServingMetrics): void {
+  process.on('message', (m: MetricsMessage) => {
+    if (m.type === 'snapshot?') process.send!({ type: 'snapshot', id: m.id, snap: metrics.snapshot() } satisfies MetricsMessage);
+  });
 }
 
 /**
@@ -66,8 +101,30 @@ async function primary(ref: string, host: string, workers: number): Promise<void
     });
   });
   let stopping = false;
-  cluster.on('message', (_w, m: { listening?: number; what?: string }) => {
-    if (m.listening !== undefined && ++listening === workers) process.stdout.write(`serving ${m.what} on http://${host}:${m.listening} with ${workers} worker processes (POST /invocations, POST /v2/models/${ref}/infer); Ctrl-C to stop\n`);
+  const gathering = new Map<string, { snaps: MetricsSnapshot[]; waiting: number; finish: () => void }>();
+  let round = 0;
+  cluster.on('message', (w, m: { listening?: number; what?: string; name?: string } | MetricsMessage) => {
+    if ('listening' in m && m.listening !== undefined && ++listening === workers) process.stdout.write(`serving ${m.what} on http://${host}:${m.listening} with ${workers} worker processes (POST /invocations, POST /v2/models/${m.name}/infer); Ctrl-C to stop\n`);
+    if (!('type' in m)) return;
+    if (m.type === 'metrics?') {
+      // ask every live worker for its counters; answer with what arrived within a second
+      const id = `r${++round}`;
+      const live = Object.values(cluster.workers ?? {}).filter((x) => x && x.isConnected());
+      const g = { snaps: [] as MetricsSnapshot[], waiting: live.length, finish: () => {} };
+      const timer = setTimeout(() => g.finish(), 1_000);
+      g.finish = () => {
+        clearTimeout(timer);
+        gathering.delete(id);
+        if (w.isConnected()) w.send({ type: 'snapshots', id: m.id, snaps: g.snaps } satisfies MetricsMessage);
+      };
+      gathering.set(id, g);
+      for (const x of live) x!.send({ type: 'snapshot?', id } satisfies MetricsMessage);
+    } else if (m.type === 'snapshot') {
+      const g = gathering.get(m.id);
+      if (!g) return;
+      g.snaps.push(m.snap);
+      if (--g.waiting === 0) g.finish();
+    }
   });
   for (let i = 0; i < workers; i++) cluster.fork();
   const stop = () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { capstanHome } from '../../core/config.ts';
+import { createServingHooks } from '../../serve/index.ts';
 import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { untilSignal } from '../serving.ts';
@@ -14,12 +15,15 @@ export function serverCommand(program: Command): void {
       const port = parseIntOption('--port', o.port, 0, 65535);
       const s = await stores();
       const auth = adminToken(capstanHome());
-      const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), log: (l) => process.stderr.write(l + '\n') });
+      const log = (l: string) => process.stderr.write(l + '\n');
+      const hooks = createServingHooks(s.metadata.predictions, { onError: log });
+      const { server, drain } = createApp({ models: new RegistryModelProvider(s), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), serving: hooks, log });
       const bound = await listen(server, port, o.host);
       process.stdout.write(`capstan server on http://${o.host}:${bound}\n`);
       if (auth.created) process.stdout.write(`admin token (shown once, also in ${auth.file}): ${auth.token}\n`);
       else process.stdout.write(`authenticate with: Authorization: Bearer <token from ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}>\n`);
-      await untilSignal(server);
+      await untilSignal(server, undefined, drain);
+      await hooks.close();
       await s.metadata.close();
     });
 }

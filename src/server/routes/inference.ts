@@ -1,18 +1,32 @@
-import { invalid } from '../../core/errors.ts';
-import { modelMetadata, type Answered } from '../../serve/index.ts';
+import { Readable } from 'node:stream';
+import { invalid, isCapstanError } from '../../core/errors.ts';
+import { modelMetadata, renderPrometheus, type Answered, type ServedModel, type ServingHooks } from '../../serve/index.ts';
 import type { ModelProvider } from '../model-provider.ts';
 import type { ApiRequest, ApiResponse, Router } from '../router.ts';
 
-function answer(a: Answered): ApiResponse {
-  // model outputs are finite (the estimator battery checks it), so the body needs no NaN handling
-  return { status: 200, body: a.body, headers: { 'x-prediction-id': a.predictionId }, finite: true };
-}
-
 /**
- * KServe V2 model routes (metadata, readiness and infer, with or without an explicit version) and MLflow's scoring route
- * `POST /invocations` (the served model, or `?model=NAME[&version=N]` on a server with many).
+ * KServe V2 model routes (metadata, readiness and infer, with or without an explicit version), MLflow's scoring route
+ * `POST /invocations` (the served model, or `?model=NAME[&version=N]` on a server with many) and `/metrics`.
  */
-export function inferenceRoutes(router: Router, models: ModelProvider): void {
+export function inferenceRoutes(router: Router, models: ModelProvider, hooks: ServingHooks): void {
+  // one path for every prediction: resolve the version, answer, count, log (the log write happens later, off this path)
+  const predict = async (protocol: string, name: string, version: string | undefined, fn: (s: ServedModel) => Answered): Promise<ApiResponse> => {
+    const t0 = performance.now();
+    let served: ServedModel | null = null;
+    try {
+      served = await models.get(name, version);
+      const a = fn(served);
+      const seconds = (performance.now() - t0) / 1000;
+      hooks.metrics.observe(name, served.versionLabel, protocol, 200, seconds);
+      hooks.log?.push({ id: a.predictionId, model: name, version: served.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: a.body, shadow: false });
+      // model outputs are finite (the estimator battery checks it), so the body needs no NaN handling
+      return { status: 200, body: a.body, headers: { 'x-prediction-id': a.predictionId }, finite: true };
+    } catch (e) {
+      // a model that does not exist is not a label: unknown names would grow the series without bound
+      hooks.metrics.observe(served ? name : '(unknown)', served?.versionLabel ?? '', protocol, isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);
+      throw e;
+    }
+  };
   const meta = async (req: ApiRequest) => {
     const served = await models.get(req.params.name, req.params.version);
     return { status: 200, body: modelMetadata(req.params.name, await models.versions(req.params.name), served.loaded.manifest) };
@@ -21,7 +35,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider): void {
     await models.get(req.params.name, req.params.version);
     return { status: 200, body: { name: req.params.name, ready: true } };
   };
-  const infer = async (req: ApiRequest) => answer((await models.get(req.params.name, req.params.version)).infer(req.body, req.params.name));
+  const infer = (req: ApiRequest) => predict('v2', req.params.name, req.params.version, (s) => s.infer(req.body, req.params.name));
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     router.add('GET', prefix, meta, { errors: 'v2', role: 'viewer', tag: 'inference' });
     router.add('GET', `${prefix}/ready`, ready, { errors: 'v2', role: 'viewer', tag: 'inference' });
@@ -30,11 +44,17 @@ export function inferenceRoutes(router: Router, models: ModelProvider): void {
   router.add(
     'POST',
     '/invocations',
-    async (req) => {
+    (req) => {
       const name = req.query.get('model') ?? models.defaultName();
       if (name === null) throw invalid('this server serves many models: name one with ?model=NAME (and &version=N)');
-      return answer((await models.get(name, req.query.get('version') ?? undefined)).invocations(req.body));
+      return predict('mlflow', name, req.query.get('version') ?? undefined, (s) => s.invocations(req.body));
     },
     { errors: 'mlflow', role: 'viewer', tag: 'inference', summary: "MLflow's scoring format: dataframe_split, dataframe_records, instances or inputs" },
+  );
+  router.add(
+    'GET',
+    '/metrics',
+    async () => ({ status: 200, stream: Readable.from([renderPrometheus(await hooks.collect())]), headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
+    { role: 'viewer', tag: 'inference', summary: 'Prometheus metrics: requests, errors and latency per model version, prediction log counters' },
   );
 }

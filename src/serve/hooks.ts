@@ -1,0 +1,19 @@
+import type { PredictionStore } from '../store/index.ts';
+import { ServingMetrics, type MetricsSnapshot } from './metrics.ts';
+import { PredictionLog, type PredictionLogOptions } from './prediction-log.ts';
+
+/** What every answered prediction feeds: the metrics, the prediction log (when there is a store), and how /metrics adds up. */
+export interface ServingHooks {
+  metrics: ServingMetrics;
+  log: PredictionLog | null;
+  /** every serving process's snapshot (one process: just this one's) */
+  collect: () => Promise<MetricsSnapshot[]>;
+  close(): Promise<void>;
+}
+
+/** Metrics for this process and, with a store, a prediction log writing to it. */
+export function createServingHooks(store: PredictionStore | null, opts: PredictionLogOptions & { collect?: () => Promise<MetricsSnapshot[]> } = {}): ServingHooks {
+  const log = store ? new PredictionLog(store, opts) : null;
+  const metrics = new ServingMetrics(() => ({ logged: log?.logged ?? 0, dropped: log?.dropped ?? 0, failed: log?.failed ?? 0, queued: log?.queued ?? 0 }));
+  return { metrics, log, collect: opts.collect ?? (async () => [metrics.snapshot()]), close: async () => log?.close() };
+}

@@ -1,0 +1,98 @@
+import { cellValue, type Table } from '../core/table.ts';
+import type { PredictionRecord, PredictionStore } from '../store/index.ts';
+
+/** What the hot path hands over: references only; rows are turned into JSON later, off the request. */
+export interface PendingPrediction {
+  id: string;
+  model: string;
+  version: string;
+  at: number;
+  latencyMs: number;
+  table: Table;
+  outputs: Record<string, unknown>;
+  shadow: boolean;
+}
+
+export interface PredictionLogOptions {
+  /** records waiting at most; past it new ones are dropped (and counted), predictions still answer */
+  capacity?: number;
+  /** records per write */
+  batch?: number;
+  /** how often the queue is written, milliseconds */
+  intervalMs?: number;
+  onError?: (message: string) => void;
+}
+
+/**
+ * An asynchronous, bounded prediction log: `push` never waits and never fails; a timer writes batches to the store. When
+ * the store falls behind and the queue is full, records are dropped and counted (`dropped`); a batch the store refuses is
+ * counted in `failed`. `close` writes what is queued.
+ */
+export class PredictionLog {
+  private queue: PendingPrediction[] = [];
+  private writing: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private readonly capacity: number;
+  private readonly batch: number;
+  logged = 0;
+  dropped = 0;
+  failed = 0;
+
+  constructor(
+    private readonly store: PredictionStore,
+    private readonly opts: PredictionLogOptions = {},
+  ) {
+    this.capacity = opts.capacity ?? 10_000;
+    this.batch = opts.batch ?? 500;
+    this.timer = setInterval(() => void this.flush(), opts.intervalMs ?? 200);
+    this.timer.unref();
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  push(p: PendingPrediction): void {
+    if (this.queue.length >= this.capacity) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(p);
+    if (this.queue.length >= this.batch && !this.writing) void this.flush();
+  }
+
+  /** Write everything queued now (one batch at a time). */
+  flush(): Promise<void> {
+    if (this.writing) return this.writing;
+    if (this.queue.length === 0) return Promise.resolve();
+    this.writing = (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const part = this.queue.splice(0, this.batch);
+          try {
+            await this.store.append(part.map(toRecord));
+            this.logged += part.length;
+          } catch (e) {
+            this.failed += part.length;
+            this.opts.onError?.(`prediction log: ${part.length} records not written: ${(e as Error).message}`);
+          }
+        }
+      } finally {
+        this.writing = null;
+      }
+    })();
+    return this.writing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
+
+function toRecord(p: PendingPrediction): PredictionRecord {
+  const { table } = p;
+  const rows: (number | string | null)[][] = new Array(table.rows);
+  for (let r = 0; r < table.rows; r++) rows[r] = table.columns.map((c) => cellValue(c, r));
+  return { id: p.id, model: p.model, version: p.version, at: p.at, latencyMs: p.latencyMs, rows: table.rows, features: { columns: table.columns.map((c) => c.name), rows }, outputs: p.outputs, shadow: p.shadow };
+}
