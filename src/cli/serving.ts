@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 
 /**
  * Resolve when SIGINT/SIGTERM arrives and the server has stopped accepting and finished in-flight requests. `drain` runs
- * first (readiness turns 503), then idle keep-alive connections close and busy ones close after their current response.
+ * first (readiness turns 503); the server stops accepting after the current turn of the event loop (so requests already
+ * read off the sockets count as in flight); keep-alive connections close as soon as they have no request in progress.
  */
 export function untilSignal(server: Server, onSignal?: (sig: string) => void, drain?: () => void): Promise<void> {
   return new Promise((resolve) => {
@@ -11,10 +12,15 @@ export function untilSignal(server: Server, onSignal?: (sig: string) => void, dr
       onSignal?.(sig);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      // responses written from now on ask the client to close the connection
+      // responses written from now on ask the client to close its connection
       server.on('request', (_req, res) => res.setHeader('connection', 'close'));
-      server.close(() => resolve());
-      server.closeIdleConnections();
+      setImmediate(() => {
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(idle);
+          resolve();
+        });
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -1,6 +1,6 @@
 import type { PredictionStore } from '../store/index.ts';
 import { ServingMetrics, type MetricsSnapshot } from './metrics.ts';
-import { PredictionLog, type PredictionLogOptions } from './prediction-log.ts';
+import { PredictionLog, storeSink, threadSink, type PredictionLogOptions } from './prediction-log.ts';
 
 /** What every answered prediction feeds: the metrics, the prediction log (when there is a store), and how /metrics adds up. */
 export interface ServingHooks {
@@ -11,9 +11,12 @@ export interface ServingHooks {
   close(): Promise<void>;
 }
 
-/** Metrics for this process and, with a store, a prediction log writing to it. */
-export function createServingHooks(store: PredictionStore | null, opts: PredictionLogOptions & { collect?: () => Promise<MetricsSnapshot[]> } = {}): ServingHooks {
-  const log = store ? new PredictionLog(store, opts) : null;
+/**
+ * Metrics for this process and, with a store, a prediction log writing to it: given as a URI, from a writer thread with its
+ * own connection (the server's choice); given as a store object, through it.
+ */
+export function createServingHooks(store: PredictionStore | string | null, opts: PredictionLogOptions & { collect?: () => Promise<MetricsSnapshot[]> } = {}): ServingHooks {
+  const log = store === null ? null : new PredictionLog(typeof store === 'string' ? threadSink(store) : storeSink(store), opts);
   const metrics = new ServingMetrics(() => ({ logged: log?.logged ?? 0, dropped: log?.dropped ?? 0, failed: log?.failed ?? 0, queued: log?.queued ?? 0 }));
   return { metrics, log, collect: opts.collect ?? (async () => [metrics.snapshot()]), close: async () => log?.close() };
 }

@@ -1,5 +1,35 @@
 import { cellValue, type Table } from '../core/table.ts';
-import type { PredictionRecord, PredictionStore } from '../store/index.ts';
+import { startService } from '../learn/parallel/pool.ts';
+import type { PredictionStore } from '../store/index.ts';
+import type { SerializedPrediction } from '../store/sql/predictions.ts';
+
+/** Where batches of records go: a store in this thread, or a writer thread with its own connection. */
+export interface PredictionSink {
+  write(records: SerializedPrediction[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Write through a store interface (the SDK, tests): records are decoded back into objects. */
+export function storeSink(store: PredictionStore): PredictionSink {
+  return {
+    write: (records) => store.append(records.map((r) => ({ ...r, features: JSON.parse(r.features), outputs: JSON.parse(r.outputs) }))),
+    close: async () => undefined,
+  };
+}
+
+/** Write from a thread of its own, connected to the store at `uri` (SQLite or PostgreSQL): no database work on the serving thread. */
+export function threadSink(uri: string): PredictionSink {
+  const thread = startService<{ uri: string; records: SerializedPrediction[] } | { close: true }, true>(new URL('./log-thread.ts', import.meta.url));
+  return {
+    write: async (records) => {
+      await thread.call({ uri, records });
+    },
+    close: async () => {
+      await thread.call({ close: true }).catch(() => undefined);
+      await thread.close();
+    },
+  };
+}
 
 /** What the hot path hands over: references only; rows are turned into JSON later, off the request. */
 export interface PendingPrediction {
@@ -9,7 +39,8 @@ export interface PendingPrediction {
   at: number;
   latencyMs: number;
   table: Table;
-  outputs: Record<string, unknown>;
+  /** the response body as sent (JSON text) */
+  outputs: string;
   shadow: boolean;
 }
 
@@ -39,7 +70,7 @@ export class PredictionLog {
   failed = 0;
 
   constructor(
-    private readonly store: PredictionStore,
+    private readonly sink: PredictionSink,
     private readonly opts: PredictionLogOptions = {},
   ) {
     this.capacity = opts.capacity ?? 10_000;
@@ -70,7 +101,7 @@ export class PredictionLog {
         while (this.queue.length > 0) {
           const part = this.queue.splice(0, this.batch);
           try {
-            await this.store.append(part.map(toRecord));
+            await this.sink.write(part.map(serialize));
             this.logged += part.length;
           } catch (e) {
             this.failed += part.length;
@@ -87,12 +118,13 @@ export class PredictionLog {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    await this.sink.close();
   }
 }
 
-function toRecord(p: PendingPrediction): PredictionRecord {
+function serialize(p: PendingPrediction): SerializedPrediction {
   const { table } = p;
   const rows: (number | string | null)[][] = new Array(table.rows);
   for (let r = 0; r < table.rows; r++) rows[r] = table.columns.map((c) => cellValue(c, r));
-  return { id: p.id, model: p.model, version: p.version, at: p.at, latencyMs: p.latencyMs, rows: table.rows, features: { columns: table.columns.map((c) => c.name), rows }, outputs: p.outputs, shadow: p.shadow };
+  return { id: p.id, model: p.model, version: p.version, at: p.at, latencyMs: p.latencyMs, rows: table.rows, features: JSON.stringify({ columns: table.columns.map((c) => c.name), rows }), outputs: p.outputs, shadow: p.shadow };
 }

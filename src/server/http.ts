@@ -133,12 +133,16 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         await pipeline(out.stream, res);
         return;
       }
+      if (out.json !== undefined) {
+        send(res, out.status, out.json, out.headers);
+        return;
+      }
       if (out.body === undefined) {
         res.writeHead(out.status, out.headers);
         res.end();
         return;
       }
-      send(res, out.status, python ? stringifyPythonJson(out.body) : out.finite ? JSON.stringify(out.body) : stringifyApiJson(out.body), out.headers);
+      send(res, out.status, python ? stringifyPythonJson(out.body) : stringifyApiJson(out.body), out.headers);
     } catch (e) {
       if (res.headersSent) {
         res.destroy();

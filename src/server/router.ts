@@ -24,8 +24,8 @@ export interface ApiResponse {
   headers?: Record<string, string>;
   /** a streamed body instead of JSON */
   stream?: Readable;
-  /** the body holds no NaN or infinite numbers: plain JSON.stringify, without the replacer (the prediction hot path) */
-  finite?: boolean;
+  /** the body as JSON text already (the prediction hot path serialises once for the answer and the log) */
+  json?: string;
 }
 
 export type Handler = (req: ApiRequest) => Promise<ApiResponse> | ApiResponse;

@@ -20,7 +20,12 @@ export interface Stores {
  * Open the stores of a Capstan home: the metadata store at `uri` (default: SQLite `capstan.db` in the home;
  * `CAPSTAN_STORE_URI` chooses e.g. PostgreSQL) and the `artifacts/` folder.
  */
-export async function openStores(home: string, uri: string = process.env.CAPSTAN_STORE_URI || `sqlite:${join(home, 'capstan.db')}`): Promise<Stores> {
+/** The metadata store's URI: CAPSTAN_STORE_URI, else the SQLite file in the home folder. */
+export function storeUri(home: string): string {
+  return process.env.CAPSTAN_STORE_URI || `sqlite:${join(home, 'capstan.db')}`;
+}
+
+export async function openStores(home: string, uri: string = storeUri(home)): Promise<Stores> {
   return { metadata: await openMetadataStore(uri), artifacts: new FsArtifactStore(join(home, 'artifacts')), home };
 }
 export { allPages, logMetrics, logParams, setTags } from './run-log.ts';

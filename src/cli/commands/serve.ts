@@ -5,6 +5,7 @@ import { invalid } from '../../core/errors.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
 import { createServingHooks, type MetricsSnapshot, type ServingMetrics } from '../../serve/index.ts';
 import { createApp, createAuthenticator, listen, SingleModelProvider } from '../../server/index.ts';
+import { storeUri } from '../../store/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { untilSignal } from '../serving.ts';
 
@@ -43,7 +44,7 @@ export function serveCommand(program: Command): void {
       const s = parseModelRef(ref).kind === 'dir' && !o.log ? null : await stores();
       const loaded = await loadModel(parseModelRef(ref).kind === 'dir' ? null : s, ref);
       const log = (l: string) => process.stderr.write(l + '\n');
-      const hooks = createServingHooks(o.log ? s!.metadata.predictions : null, { onError: log, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics) } : {}) });
+      const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics) } : {}) });
       if (cluster.isWorker) answerSnapshots(hooks.metrics);
       const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, log });
       const bound = await listen(server, port, o.host);

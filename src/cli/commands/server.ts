@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { capstanHome } from '../../core/config.ts';
 import { createServingHooks } from '../../serve/index.ts';
 import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
+import { storeUri } from '../../store/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { untilSignal } from '../serving.ts';
 
@@ -16,7 +17,7 @@ export function serverCommand(program: Command): void {
       const s = await stores();
       const auth = adminToken(capstanHome());
       const log = (l: string) => process.stderr.write(l + '\n');
-      const hooks = createServingHooks(s.metadata.predictions, { onError: log });
+      const hooks = createServingHooks(storeUri(s.home), { onError: log });
       const { server, drain } = createApp({ models: new RegistryModelProvider(s), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), serving: hooks, log });
       const bound = await listen(server, port, o.host);
       process.stdout.write(`capstan server on http://${o.host}:${bound}\n`);

@@ -17,10 +17,11 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
       served = await models.get(name, version);
       const a = fn(served);
       const seconds = (performance.now() - t0) / 1000;
+      // model outputs are finite (the estimator battery checks it): plain JSON, serialised once for the answer and the log
+      const json = JSON.stringify(a.body);
       hooks.metrics.observe(name, served.versionLabel, protocol, 200, seconds);
-      hooks.log?.push({ id: a.predictionId, model: name, version: served.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: a.body, shadow: false });
-      // model outputs are finite (the estimator battery checks it), so the body needs no NaN handling
-      return { status: 200, body: a.body, headers: { 'x-prediction-id': a.predictionId }, finite: true };
+      hooks.log?.push({ id: a.predictionId, model: name, version: served.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: json, shadow: false });
+      return { status: 200, json, headers: { 'x-prediction-id': a.predictionId } };
     } catch (e) {
       // a model that does not exist is not a label: unknown names would grow the series without bound
       hooks.metrics.observe(served ? name : '(unknown)', served?.versionLabel ?? '', protocol, isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);

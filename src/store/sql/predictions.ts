@@ -4,6 +4,9 @@ import type { Page, PageRequest, PredictionRecord } from '../types.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { insertMany, pageOf, parseJson } from './paging.ts';
 
+/** A prediction record with its features and outputs as JSON text. */
+export type SerializedPrediction = Omit<PredictionRecord, 'features' | 'outputs'> & { features: string; outputs: string };
+
 function record(r: Row): PredictionRecord {
   return {
     id: r.id as string,
@@ -22,8 +25,13 @@ export class SqlPredictionStore implements PredictionStore {
   constructor(private readonly db: SqlDriver) {}
 
   async append(records: PredictionRecord[]): Promise<void> {
+    await this.appendSerialized(records.map((p) => ({ ...p, features: JSON.stringify(p.features), outputs: JSON.stringify(p.outputs) })));
+  }
+
+  /** The serving fast path: records whose features and outputs are JSON text already (written as given, not re-encoded). */
+  async appendSerialized(records: SerializedPrediction[]): Promise<void> {
     if (records.length === 0) return;
-    const rows = records.map((p) => [p.id, p.model, p.version, p.at, p.latencyMs, p.rows, JSON.stringify(p.features), JSON.stringify(p.outputs), p.shadow ? 1 : 0]);
+    const rows = records.map((p) => [p.id, p.model, p.version, p.at, p.latencyMs, p.rows, p.features, p.outputs, p.shadow ? 1 : 0]);
     await this.db.tx((q) => insertMany(q, 'INSERT INTO predictions (id, model, version, at, latency_ms, rows, features, outputs, shadow)', 9, rows, 'ON CONFLICT (id) DO NOTHING'));
   }
 

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import type { Server } from 'node:http';
+import { describe, it } from 'node:test';
+import { cellValue, takeRows } from '../src/core/table.ts';
+import { readTable } from '../src/data/index.ts';
+import { createApp, listen, RegistryModelProvider } from '../src/server/index.ts';
+import { openStores } from '../src/store/index.ts';
+import { BIN, cli, TELCO, tempHome } from './helpers.ts';
+
+function post(agent: Agent, port: number, path: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function get(agent: Agent, port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+async function records(rows: number[]): Promise<string> {
+  const t = takeRows(await readTable(TELCO), rows);
+  const cols = t.columns.filter((c) => c.name !== 'churn');
+  return JSON.stringify({ dataframe_records: rows.map((_, r) => Object.fromEntries(cols.map((c) => [c.name, cellValue(c, r)]))) });
+}
+
+describe('serving lifecycle', () => {
+  it('SIGTERM with 200 requests in flight: all 200 succeed and the process exits 0', async () => {
+    const home = tempHome();
+    const r = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--register', 'churn'], home);
+    assert.equal(r.status, 0, r.stderr);
+    const child = spawn(process.execPath, [BIN, 'serve', 'churn', '--port', '0'], { env: { ...process.env, CAPSTAN_HOME: home } });
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // 200 open connections first, so every request below is in flight on an accepted connection
+    const agent = new Agent({ keepAlive: true, maxSockets: 200 });
+    await Promise.all(Array.from({ length: 200 }, () => get(agent, port, '/v2/health/live')));
+    const body = await records(Array.from({ length: 400 }, (_, i) => i));
+    const inFlight = Array.from({ length: 200 }, () => post(agent, port, '/invocations', body));
+    await new Promise((res) => setTimeout(res, 30));
+    child.kill('SIGTERM');
+    const answers = await Promise.all(inFlight);
+    assert.deepEqual(answers.map((a) => a.status).filter((s) => s !== 200), []);
+    assert.ok(answers.every((a) => (JSON.parse(a.text) as { predictions: unknown[] }).predictions.length === 400));
+    assert.equal(await exited, 0);
+    agent.destroy();
+  });
+
+  it('moving the alias 100 times under load fails no request; both versions answer', async () => {
+    const home = tempHome();
+    for (const n of ['20', '5']) assert.equal(cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', `n_estimators=${n}`, '--register', 'churn'], home).status, 0);
+    const stores = await openStores(home);
+    const { server, drain } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: null });
+    const port = await listen(server as Server, 0, '127.0.0.1');
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const body = await records([0, 1, 2]);
+    let stop = false;
+    const seen = new Map<string, number>();
+    const failures: string[] = [];
+    const client = async () => {
+      while (!stop) {
+        const a = await post(agent, port, '/v2/models/churn/infer', JSON.stringify({ inputs: Object.entries(JSON.parse(body).dataframe_records[0]).map(([name, v]) => ({ name, datatype: typeof v === 'string' ? 'BYTES' : 'FP64', shape: [1], data: [v] })) }));
+        if (a.status !== 200) failures.push(`${a.status} ${a.text.slice(0, 200)}`);
+        else {
+          const v = (JSON.parse(a.text) as { model_version: string }).model_version;
+          seen.set(v, (seen.get(v) ?? 0) + 1);
+        }
+      }
+    };
+    const clients = Array.from({ length: 8 }, client);
+    for (let i = 0; i < 100; i++) {
+      await stores.metadata.models.setAlias('churn', 'champion', (i % 2) + 1, 'test');
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    stop = true;
+    await Promise.all(clients);
+    assert.deepEqual(failures, []);
+    assert.deepEqual([...seen.keys()].sort(), ['1', '2']);
+    // shutdown begins: readiness turns 503 at once
+    assert.equal(await get(agent, port, '/v2/health/ready'), 200);
+    drain();
+    assert.equal(await get(agent, port, '/v2/health/ready'), 503);
+    agent.destroy();
+    server.closeAllConnections();
+    await new Promise((res) => server.close(res));
+    await stores.metadata.close();
+  });
+});
