@@ -3,6 +3,7 @@ import { CAPSTAN_VERSION } from '../core/config.ts';
 import { isCapstanError } from '../core/errors.ts';
 import { automlCommand } from './commands/automl.ts';
 import { dataCommand } from './commands/data.ts';
+import { deployCommand } from './commands/deploy.ts';
 import { modelsCommand } from './commands/models.ts';
 import { predictCommand } from './commands/predict.ts';
 import { runsCommand } from './commands/runs.ts';
@@ -20,7 +21,7 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError('(run capstan --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const add of [quickstartCommand, trainCommand, automlCommand, predictCommand, serveCommand, serverCommand, runsCommand, modelsCommand, tokensCommand, dataCommand, workerCommand]) add(p);
+  for (const add of [quickstartCommand, trainCommand, automlCommand, predictCommand, serveCommand, serverCommand, runsCommand, modelsCommand, tokensCommand, dataCommand, workerCommand, deployCommand]) add(p);
   const exitOverride = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(exitOverride);

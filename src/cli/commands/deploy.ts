@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CapstanError, invalid } from '../../core/errors.ts';
+import { dockerfile, kserveManifest, kubernetesManifests, validateManifest, type DeploySpec } from '../../deploy/index.ts';
+import { loadModel, parseModelRef } from '../../registry/index.ts';
+import { parseIntOption, stores } from '../common.ts';
+
+const TARGETS = ['docker', 'kubernetes', 'kserve'];
+const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..', '..', '..');
+
+interface DeployOptions {
+  target: string;
+  out: string;
+  name?: string;
+  image?: string;
+  port: string;
+  replicas: string;
+  maxReplicas: string;
+  cpu: string;
+  memory: string;
+  workers: string;
+  force?: boolean;
+}
+
+/** JSON is YAML: documents kubectl applies as they are, without a YAML library in between. */
+function yamlDocs(docs: Record<string, unknown>[]): string {
+  return docs.map((d) => JSON.stringify(d, null, 2)).join('\n---\n') + '\n';
+}
+
+export function deployCommand(program: Command): void {
+  program
+    .command('deploy')
+    .description('write what deploys a model: a Docker build context, and Kubernetes or KServe manifests (validated against the API schemas)')
+    .argument('<ref>', 'NAME, NAME@alias, NAME:version or a bundle directory')
+    .requiredOption('--target <target>', `one of ${TARGETS.join(', ')}`)
+    .requiredOption('--out <dir>', 'an empty or new folder to write into')
+    .option('--name <name>', 'the Kubernetes name (default: the model name)')
+    .option('--image <image>', 'the image to build and run (default capstan-NAME:VERSION)')
+    .option('--port <n>', 'the container port', '8080')
+    .option('--replicas <n>', 'replicas (the autoscaler minimum)', '2')
+    .option('--max-replicas <n>', 'the autoscaler maximum', '10')
+    .option('--cpu <cpu>', 'CPU request and limit per replica', '1')
+    .option('--memory <mem>', 'memory request and limit per replica', '512Mi')
+    .option('--workers <n>', 'serving processes per replica', '1')
+    .option('--force', 'write into a folder that is not empty')
+    .action(async (ref: string, o: DeployOptions) => {
+      if (!TARGETS.includes(o.target)) throw invalid(`--target must be one of ${TARGETS.join(', ')}, got "${o.target}"`);
+      const port = parseIntOption('--port', o.port, 1, 65535);
+      const replicas = parseIntOption('--replicas', o.replicas, 1, 1000);
+      const maxReplicas = parseIntOption('--max-replicas', o.maxReplicas, replicas, 10_000);
+      const workers = parseIntOption('--workers', o.workers, 1, 64);
+      if (!/^(\d+m|\d+(\.\d+)?)$/.test(o.cpu)) throw invalid(`--cpu must be a Kubernetes CPU quantity like 500m or 1, got "${o.cpu}"`);
+      if (!/^\d+(Ki|Mi|Gi)?$/.test(o.memory)) throw invalid(`--memory must be a Kubernetes memory quantity like 512Mi or 2Gi, got "${o.memory}"`);
+      const out = resolve(o.out);
+      if (existsSync(out) && readdirSync(out).length > 0 && !o.force) throw invalid(`--out ${o.out} is not empty (use --force to write into it)`);
+      const s = parseModelRef(ref).kind === 'dir' ? null : await stores();
+      const loaded = await loadModel(s, ref).finally(() => s?.metadata.close());
+      const name = o.name ?? loaded.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 45);
+      if (!/^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$/.test(name)) throw invalid(`--name must be a DNS-1123 label (lower-case letters, digits, "-", starting with a letter, at most 45 characters), got "${name}"`);
+      const image = o.image ?? `capstan-${name}:${loaded.version ?? 'latest'}`;
+      if (!/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/.test(image)) throw invalid(`--image "${image.slice(0, 100)}" is not a valid image reference`);
+      const spec: DeploySpec = { name, model: loaded.name, version: loaded.version, image, port, replicas, maxReplicas, cpu: o.cpu, memory: o.memory, workers };
+      // every manifest is checked before anything is written
+      const manifests = o.target === 'kubernetes' ? kubernetesManifests(spec) : o.target === 'kserve' ? [kserveManifest(spec)] : [];
+      for (const m of manifests) validateManifest(m);
+
+      mkdirSync(out, { recursive: true });
+      cpSync(loaded.path, join(out, 'model'), { recursive: true });
+      const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
+      const tarball = pack.stdout.trim().split('\n').pop() ?? '';
+      if (pack.status !== 0 || !tarball.endsWith('.tgz')) throw new CapstanError('UNAVAILABLE', `npm pack failed: ${pack.stderr.slice(0, 300)}`);
+      writeFileSync(join(out, 'Dockerfile'), dockerfile(spec, tarball));
+      writeFileSync(join(out, '.dockerignore'), '*\n!Dockerfile\n!model\n!' + tarball + '\n');
+      const written = ['Dockerfile', 'model/', tarball];
+      if (manifests.length) {
+        const file = o.target === 'kserve' ? 'inferenceservice.yaml' : 'kubernetes.yaml';
+        writeFileSync(join(out, file), yamlDocs(manifests));
+        written.push(file);
+      }
+      process.stdout.write(`wrote ${written.join(', ')} to ${out}\n  docker build -t ${image} ${o.out}${manifests.length ? `\n  kubectl apply -f ${join(o.out, written[written.length - 1])}` : `\n  docker run -p ${port}:${port} ${image}`}\n`);
+    });
+}

@@ -1,0 +1,2 @@
+export { container, dockerfile, kserveManifest, kubernetesManifests, type DeploySpec } from './manifests.ts';
+export { validateManifest } from './validate.ts';
