@@ -15,6 +15,8 @@ interface Series {
 /** Everything counted, as plain data (so worker processes can send theirs to be added up). */
 export interface MetricsSnapshot {
   series: Series[];
+  /** versions that failed to load, by "model\u0000version" */
+  loadFailures: Record<string, number>;
   log: { logged: number; dropped: number; failed: number; queued: number };
 }
 
@@ -28,6 +30,7 @@ export interface MetricsSnapshot {
  */
 export class ServingMetrics {
   private readonly series = new Map<string, Series>();
+  private readonly loadFailures: Record<string, number> = {};
 
   constructor(private readonly logCounters: () => MetricsSnapshot['log'] = () => ({ logged: 0, dropped: 0, failed: 0, queued: 0 })) {}
 
@@ -43,8 +46,13 @@ export class ServingMetrics {
     s.count++;
   }
 
+  loadFailure(model: string, version: string): void {
+    const key = `${model}\u0000${version}`;
+    this.loadFailures[key] = (this.loadFailures[key] ?? 0) + 1;
+  }
+
   snapshot(): MetricsSnapshot {
-    return { series: [...this.series.values()].map((s) => ({ ...s, codes: { ...s.codes }, buckets: [...s.buckets] })), log: this.logCounters() };
+    return { loadFailures: { ...this.loadFailures }, series: [...this.series.values()].map((s) => ({ ...s, codes: { ...s.codes }, buckets: [...s.buckets] })), log: this.logCounters() };
   }
 }
 
@@ -56,7 +64,9 @@ function label(v: string): string {
 export function renderPrometheus(snapshots: MetricsSnapshot[]): string {
   const merged = new Map<string, Series>();
   const log = { logged: 0, dropped: 0, failed: 0, queued: 0 };
+  const failures: Record<string, number> = {};
   for (const snap of snapshots) {
+    for (const [k, n] of Object.entries(snap.loadFailures)) failures[k] = (failures[k] ?? 0) + n;
     for (const s of snap.series) {
       const key = `${s.model}\u0000${s.version}\u0000${s.protocol}`;
       const m = merged.get(key);
@@ -86,6 +96,11 @@ export function renderPrometheus(snapshots: MetricsSnapshot[]): string {
       out.push(`capstan_request_duration_seconds_bucket{${labels(s)},le="${le}"} ${cum}`);
     });
     out.push(`capstan_request_duration_seconds_bucket{${labels(s)},le="+Inf"} ${s.count}`, `capstan_request_duration_seconds_sum{${labels(s)}} ${s.sum}`, `capstan_request_duration_seconds_count{${labels(s)}} ${s.count}`);
+  }
+  out.push('# HELP capstan_model_load_failures_total Model versions that failed to load (the previous version kept serving).', '# TYPE capstan_model_load_failures_total counter');
+  for (const [k, n] of Object.entries(failures).sort()) {
+    const [model, version] = k.split('\u0000');
+    out.push(`capstan_model_load_failures_total{model="${label(model)}",version="${label(version)}"} ${n}`);
   }
   out.push('# HELP capstan_prediction_log_records_total Prediction records by fate: written, dropped (log full) or failed (store error).', '# TYPE capstan_prediction_log_records_total counter');
   for (const k of ['logged', 'dropped', 'failed'] as const) out.push(`capstan_prediction_log_records_total{state="${k}"} ${log[k]}`);

@@ -31,6 +31,11 @@ export class ServedModel {
     return p;
   }
 
+  /** What this version would answer for a table (a shadow's answer, for the log only). */
+  shadowAnswer(table: Table): { predictionId: string; body: Record<string, unknown> } {
+    return { predictionId: newId(), body: scoringResponse(this.loaded.manifest, this.predict(table)) };
+  }
+
   /** Answer a KServe V2 infer request body. */
   infer(body: unknown, name: string): Answered {
     const { table, id, outputs } = parseInferRequest(body, this.loaded.manifest.signature.inputs);

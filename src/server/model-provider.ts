@@ -1,11 +1,15 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { CapstanError, notFound } from '../core/errors.ts';
 import { loadModel, type LoadedModel } from '../registry/index.ts';
-import { ServedModel } from '../serve/index.ts';
+import { parseTraffic, pickRoute, ServedModel, TRAFFIC_TAG, type TrafficSpec, type VersionPick } from '../serve/index.ts';
 import { allPages, type Stores } from '../store/index.ts';
 
 /** Which model answers a name (and optional version) on the inference routes. */
 export interface ModelProvider {
-  get(name: string, version?: string): Promise<ServedModel>;
+  /** `headers` carry the sticky-routing key of a traffic split */
+  get(name: string, version?: string, headers?: IncomingHttpHeaders): Promise<ServedModel>;
+  /** the shadow version of a bare name (sent a copy of each request), if its traffic split names one */
+  shadow(name: string): Promise<ServedModel | null>;
   versions(name: string): Promise<string[]>;
   names(): Promise<string[]>;
   /** the model `POST /invocations` answers for without ?model= (the one model of `capstan serve`), else null */
@@ -32,6 +36,10 @@ export class SingleModelProvider implements ModelProvider {
     return [this.served.versionLabel];
   }
 
+  async shadow(): Promise<null> {
+    return null;
+  }
+
   async names(): Promise<string[]> {
     return [this.name];
   }
@@ -42,32 +50,104 @@ export class SingleModelProvider implements ModelProvider {
 }
 
 /**
- * `capstan server`: every registered model. A bare name means the `champion` alias, or the latest version without one; the
- * alias is resolved on each request so moving it takes effect at once, while bundles load once per version.
+ * `capstan server`: every registered model. A bare name follows the model's traffic split when it has one (tag
+ * `capstan.traffic`: weighted routes, sticky key, shadow), else the `champion` alias, else the latest version; aliases are
+ * resolved on each request so moving one takes effect at once, while bundles load once per version. A version that fails
+ * to load leaves the last version that served the name answering, and is reported (once per version).
  */
 export class RegistryModelProvider implements ModelProvider {
   private readonly cache = new Map<string, Promise<ServedModel>>();
-  constructor(private readonly stores: Stores) {}
+  private readonly lastGood = new Map<string, ServedModel>();
+  private readonly reported = new Set<string>();
+  private readonly traffic = new Map<string, { at: number; spec: Promise<TrafficSpec | null> }>();
+  constructor(
+    private readonly stores: Stores,
+    private readonly report: (model: string, version: string, message: string) => void = () => undefined,
+  ) {}
 
-  private async resolve(name: string, version?: string): Promise<string> {
+  /** The traffic split of a model, read at most once a second (the tag is a row read; the hot path should not wait on it). */
+  private trafficOf(name: string): Promise<TrafficSpec | null> {
+    const hit = this.traffic.get(name);
+    if (hit && Date.now() - hit.at < 1000) return hit.spec;
+    const spec = this.stores.metadata.models.getModel(name).then(
+      (m) => {
+        const raw = m.tags[TRAFFIC_TAG];
+        if (!raw) return null;
+        try {
+          return parseTraffic(raw);
+        } catch (e) {
+          this.reportOnce(name, 'traffic', `ignoring the traffic split of ${name}: ${(e as Error).message}`);
+          return null;
+        }
+      },
+      () => null,
+    );
+    this.traffic.set(name, { at: Date.now(), spec });
+    return spec;
+  }
+
+  private async versionOf(name: string, p: VersionPick): Promise<number> {
+    if ('version' in p) return p.version;
+    const v = await this.stores.metadata.models.aliasVersion(name, p.alias);
+    if (v === null) throw notFound(`alias "${p.alias}" of model "${name}" does not exist`);
+    return v;
+  }
+
+  private async resolve(name: string, version?: string, headers?: IncomingHttpHeaders): Promise<string> {
     if (version !== undefined) {
       if (!/^[1-9][0-9]{0,8}$/.test(version)) throw new CapstanError('INVALID_ARGUMENT', 'version must be a positive integer');
       return `${name}:${version}`;
+    }
+    const spec = await this.trafficOf(name);
+    if (spec) {
+      const key = spec.stickyHeader ? headers?.[spec.stickyHeader] : undefined;
+      return `${name}:${await this.versionOf(name, pickRoute(spec, Array.isArray(key) ? key[0] : key))}`;
     }
     const champion = await this.stores.metadata.models.aliasVersion(name, 'champion');
     // without a champion, the latest version answers (and a model that does not exist is a 404 from the store)
     return `${name}:${champion ?? (await this.stores.metadata.models.latestVersion(name)).version}`;
   }
 
-  async get(name: string, version?: string): Promise<ServedModel> {
-    const ref = await this.resolve(name, version);
+  private load(ref: string): Promise<ServedModel> {
     let p = this.cache.get(ref);
     if (!p) {
       p = loadModel(this.stores, ref).then((l) => new ServedModel(l));
       this.cache.set(ref, p);
-      p.catch(() => this.cache.delete(ref));
+      // a failed load is tried again later (the bundle may be repaired), not cached
+      p.catch(() => setTimeout(() => this.cache.delete(ref), 5_000).unref());
     }
     return p;
+  }
+
+  private reportOnce(model: string, version: string, message: string): void {
+    const key = `${model}:${version}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.report(model, version, message);
+  }
+
+  async get(name: string, version?: string, headers?: IncomingHttpHeaders): Promise<ServedModel> {
+    const ref = await this.resolve(name, version, headers);
+    try {
+      const served = await this.load(ref);
+      if (version === undefined) this.lastGood.set(name, served);
+      return served;
+    } catch (e) {
+      const last = version === undefined ? this.lastGood.get(name) : undefined;
+      if (e instanceof CapstanError && e.code === 'NOT_FOUND') throw e;
+      if (!last) {
+        this.reportOnce(name, ref.slice(name.length + 1), `${ref} failed to load: ${(e as Error).message}`);
+        throw new CapstanError('UNAVAILABLE', `model ${ref} cannot be loaded (reported in the server log)`);
+      }
+      this.reportOnce(name, ref.slice(name.length + 1), `${ref} failed to load (${(e as Error).message}); version ${last.versionLabel} keeps serving ${name}`);
+      return last;
+    }
+  }
+
+  async shadow(name: string): Promise<ServedModel | null> {
+    const spec = await this.trafficOf(name);
+    if (!spec?.shadow) return null;
+    return this.load(`${name}:${await this.versionOf(name, spec.shadow)}`);
   }
 
   async versions(name: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { invalid } from '../../core/errors.ts';
+import { parseTraffic, TRAFFIC_TAG } from '../../serve/index.ts';
 import { allPages } from '../../store/index.ts';
 import { parseIntOption } from '../common.ts';
 import { printJson, remoteOptions, table, withTarget, type TargetOptions } from '../target.ts';
@@ -60,6 +61,39 @@ export function modelsCommand(program: Command): void {
         await store.models.setAlias(name, alias, version, me.name, o.reason);
         if (o.json) return printJson(await store.models.resolveAlias(name, alias));
         process.stdout.write(`${name}@${alias} -> version ${version}\n`);
+      });
+    });
+  remoteOptions(models.command('traffic'))
+    .argument('<name>', 'the registered model whose bare name the split serves')
+    .option('--split <routes>', 'weighted routes, VERSION_OR_ALIAS=WEIGHT,... (e.g. champion=90,7=10 for a 10% canary)')
+    .option('--shadow <version>', 'a version (or alias) sent a copy of every request; its answers are logged, never returned')
+    .option('--sticky-header <header>', 'a request header whose value pins a caller to one route')
+    .option('--clear', 'remove the split (the champion alias, else the latest version, serves again)')
+    .description('show or set how requests to the model\'s bare name are split across versions (canary, shadow, sticky)')
+    .action(async (name: string, o: TargetOptions & { split?: string; shadow?: string; stickyHeader?: string; clear?: boolean }) => {
+      const pickOf = (s: string, field: string) => (/^[1-9][0-9]{0,8}$/.test(s) ? { version: Number(s) } : /^[A-Za-z]/.test(s) ? { alias: s } : (() => { throw invalid(`${field}: "${s.slice(0, 40)}" is neither a version number nor an alias`); })());
+      await withTarget(o, async (store, me) => {
+        if (o.clear) {
+          await store.models.setModelTag(name, TRAFFIC_TAG, '', me.name);
+          return o.json ? printJson({ name, traffic: null }) : void process.stdout.write(`${name}: traffic split removed\n`);
+        }
+        if (o.split === undefined) {
+          if (o.shadow || o.stickyHeader) throw invalid('--shadow and --sticky-header go with --split');
+          const raw = (await store.models.getModel(name)).tags[TRAFFIC_TAG];
+          const spec = raw ? parseTraffic(raw) : null;
+          return o.json ? printJson({ name, traffic: spec }) : void process.stdout.write(`${name}: ${spec ? JSON.stringify(spec) : 'no traffic split (champion alias, else latest version)'}\n`);
+        }
+        const routes = o.split.split(',').map((part, i) => {
+          const m = /^([^=]+)=(\d+)$/.exec(part.trim());
+          if (!m) throw invalid(`--split part ${i + 1} must be VERSION_OR_ALIAS=WEIGHT, got "${part.slice(0, 40)}"`);
+          return { ...pickOf(m[1], `--split part ${i + 1}`), weight: Number(m[2]) };
+        });
+        const spec = parseTraffic({ routes, ...(o.shadow ? { shadow: pickOf(o.shadow, '--shadow') } : {}), ...(o.stickyHeader ? { stickyHeader: o.stickyHeader.toLowerCase() } : {}) });
+        // every version named must exist now (aliases are resolved per request)
+        for (const p of [...spec.routes, ...(spec.shadow ? [spec.shadow] : [])]) if ('version' in p) await store.models.getVersion(name, p.version);
+        await store.models.setModelTag(name, TRAFFIC_TAG, JSON.stringify(spec), me.name);
+        if (o.json) return printJson({ name, traffic: spec });
+        process.stdout.write(`${name}: ${spec.routes.map((r) => `${'version' in r ? `version ${r.version}` : `@${r.alias}`} ${r.weight}`).join(', ')}${spec.shadow ? `; shadow ${'version' in spec.shadow ? `version ${spec.shadow.version}` : `@${spec.shadow.alias}`}` : ''}${spec.stickyHeader ? `; sticky by ${spec.stickyHeader}` : ''}\n`);
       });
     });
   remoteOptions(models.command('approve'))

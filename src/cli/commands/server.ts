@@ -18,7 +18,11 @@ export function serverCommand(program: Command): void {
       const auth = adminToken(capstanHome());
       const log = (l: string) => process.stderr.write(l + '\n');
       const hooks = createServingHooks(storeUri(s.home), { onError: log });
-      const { server, drain } = createApp({ models: new RegistryModelProvider(s), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), serving: hooks, log });
+      const report = (model: string, version: string, message: string) => {
+        hooks.metrics.loadFailure(model, version);
+        log(message);
+      };
+      const { server, drain } = createApp({ models: new RegistryModelProvider(s, report), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), serving: hooks, log });
       const bound = await listen(server, port, o.host);
       process.stdout.write(`capstan server on http://${o.host}:${bound}\n`);
       if (auth.created) process.stdout.write(`admin token (shown once, also in ${auth.file}): ${auth.token}\n`);

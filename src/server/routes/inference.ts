@@ -10,22 +10,39 @@ import type { ApiRequest, ApiResponse, Router } from '../router.ts';
  */
 export function inferenceRoutes(router: Router, models: ModelProvider, hooks: ServingHooks): void {
   // one path for every prediction: resolve the version, answer, count, log (the log write happens later, off this path)
-  const predict = async (protocol: string, name: string, version: string | undefined, fn: (s: ServedModel) => Answered): Promise<ApiResponse> => {
+  const predict = async (req: ApiRequest, protocol: string, name: string, version: string | undefined, fn: (s: ServedModel) => Answered): Promise<ApiResponse> => {
     const t0 = performance.now();
     let served: ServedModel | null = null;
     try {
-      served = await models.get(name, version);
+      served = await models.get(name, version, req.headers);
       const a = fn(served);
       const seconds = (performance.now() - t0) / 1000;
       // model outputs are finite (the estimator battery checks it): plain JSON, serialised once for the answer and the log
       const json = JSON.stringify(a.body);
       hooks.metrics.observe(name, served.versionLabel, protocol, 200, seconds);
       hooks.log?.push({ id: a.predictionId, model: name, version: served.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: json, shadow: false });
-      return { status: 200, json, headers: { 'x-prediction-id': a.predictionId } };
+      // after the answer is on its way
+      if (version === undefined) setImmediate(() => void shadowCopy(name, served!, a));
+      return { status: 200, json, headers: { 'x-prediction-id': a.predictionId, 'x-model-version': served.versionLabel } };
     } catch (e) {
       // a model that does not exist is not a label: unknown names would grow the series without bound
       hooks.metrics.observe(served ? name : '(unknown)', served?.versionLabel ?? '', protocol, isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);
       throw e;
+    }
+  };
+  // a shadow version gets the same rows after the answer has gone; its answer is logged (shadow), never returned
+  const shadowCopy = async (name: string, primary: ServedModel, a: Answered) => {
+    let shadow: ServedModel | null = null;
+    const t0 = performance.now();
+    try {
+      shadow = await models.shadow(name);
+      if (!shadow || shadow === primary) return;
+      const s = shadow.shadowAnswer(a.table);
+      const seconds = (performance.now() - t0) / 1000;
+      hooks.metrics.observe(name, shadow.versionLabel, 'shadow', 200, seconds);
+      hooks.log?.push({ id: s.predictionId, model: name, version: shadow.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: JSON.stringify({ ...s.body, shadow_of: a.predictionId }), shadow: true });
+    } catch (e) {
+      hooks.metrics.observe(name, shadow?.versionLabel ?? '', 'shadow', isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);
     }
   };
   const meta = async (req: ApiRequest) => {
@@ -36,7 +53,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
     await models.get(req.params.name, req.params.version);
     return { status: 200, body: { name: req.params.name, ready: true } };
   };
-  const infer = (req: ApiRequest) => predict('v2', req.params.name, req.params.version, (s) => s.infer(req.body, req.params.name));
+  const infer = (req: ApiRequest) => predict(req, 'v2', req.params.name, req.params.version, (s) => s.infer(req.body, req.params.name));
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     router.add('GET', prefix, meta, { errors: 'v2', role: 'viewer', tag: 'inference' });
     router.add('GET', `${prefix}/ready`, ready, { errors: 'v2', role: 'viewer', tag: 'inference' });
@@ -48,7 +65,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
     (req) => {
       const name = req.query.get('model') ?? models.defaultName();
       if (name === null) throw invalid('this server serves many models: name one with ?model=NAME (and &version=N)');
-      return predict('mlflow', name, req.query.get('version') ?? undefined, (s) => s.invocations(req.body));
+      return predict(req, 'mlflow', name, req.query.get('version') ?? undefined, (s) => s.invocations(req.body));
     },
     { errors: 'mlflow', role: 'viewer', tag: 'inference', summary: "MLflow's scoring format: dataframe_split, dataframe_records, instances or inputs" },
   );
