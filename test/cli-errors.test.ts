@@ -120,7 +120,7 @@ describe('capstan train --learner', () => {
   }
 
   it('rejects an unknown learner and a task the learner cannot do', () => {
-    assertUserError(cli(['train', penguins, '--target', 'species', '--learner', 'svm'], home), /unknown learner "svm" \(available: gbdt, linear, forest, knn, bayes\)/);
+    assertUserError(cli(['train', penguins, '--target', 'species', '--learner', 'svm'], home), /unknown learner "svm" \(available: gbdt, linear, forest, knn, bayes, kmeans\)/);
     assertUserError(cli(['train', penguins, '--target', 'body_mass_g', '--learner', 'bayes', '--task', 'regression'], home), /learner bayes does not support regression/);
   });
 });
