@@ -99,6 +99,25 @@ describe('capstan automl', () => {
     assert.equal(new Set(byGroup.map((set) => [...set][0])).size, 4);
   });
 
+  it('the SDK runs the same AutoML in-process against any stores, reporting progress through callbacks', async () => {
+    const { openStores, runAutoml } = await import('../src/sdk/index.ts');
+    const stores = await openStores(tempHome());
+    const lines: string[] = [];
+    const seen: number[] = [];
+    try {
+      const report = await runAutoml(PENGUINS, { target: 'species', task: 'auto', budget: 60, cv: 3, seed: 4, trials: 5, queue: 'capstan' }, { stores, actor: 'sdk-user', say: (l) => lines.push(l), onCandidate: (c) => seen.push(c.id) });
+      assert.equal((report.leaderboard as unknown[]).length, 5);
+      assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+      assert.match(lines[0], /penguins\.csv: 344 rows, task multiclass/);
+      const run = await stores.metadata.runs.get(report.run_id);
+      assert.equal(run.userId, 'sdk-user');
+      assert.equal(run.status, 'FINISHED');
+      await assert.rejects(runAutoml(PENGUINS, { task: 'auto', budget: 60, cv: 3, seed: 0, queue: 'capstan' }, { stores, actor: 'x' }), /--target is required/);
+    } finally {
+      await stores.metadata.close();
+    }
+  });
+
   it('bad arguments are clear errors', async () => {
     const home = tempHome();
     for (const [args, pattern] of [

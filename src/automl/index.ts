@@ -7,3 +7,4 @@ export { suggest } from './tpe.ts';
 export { greedyEnsemble, type EnsembleChoice } from './ensemble.ts';
 export { modelInsights, partialDependence, permutationImpact, predictionInsights, type Insights } from './insights.ts';
 export { CLUSTER_TARGET, clusterProfiles, searchClusters, type ClusterProfile, type ClusterSearchOptions } from './cluster.ts';
+export { AUTOML_TASKS, runAutoml, type AutomlContext, type AutomlReport, type AutomlRequest } from './run.ts';

@@ -10,6 +10,8 @@ export interface ModelProvider {
   get(name: string, version?: string, headers?: IncomingHttpHeaders): Promise<ServedModel>;
   /** the shadow version of a bare name (sent a copy of each request), if its traffic split names one */
   shadow(name: string): Promise<ServedModel | null>;
+  /** whether `shadow` can ever answer (the single-model server skips the lookup on its hot path) */
+  readonly shadows: boolean;
   versions(name: string): Promise<string[]>;
   names(): Promise<string[]>;
   /** the model `POST /invocations` answers for without ?model= (the one model of `capstan serve`), else null */
@@ -18,6 +20,7 @@ export interface ModelProvider {
 
 /** `capstan serve REF`: exactly one model, loaded before the server listens. */
 export class SingleModelProvider implements ModelProvider {
+  readonly shadows = false;
   private readonly served: ServedModel;
   constructor(
     loaded: LoadedModel,
@@ -56,6 +59,7 @@ export class SingleModelProvider implements ModelProvider {
  * to load leaves the last version that served the name answering, and is reported (once per version).
  */
 export class RegistryModelProvider implements ModelProvider {
+  readonly shadows = true;
   private readonly cache = new Map<string, Promise<ServedModel>>();
   private readonly lastGood = new Map<string, ServedModel>();
   private readonly reported = new Set<string>();

@@ -22,7 +22,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
       hooks.metrics.observe(name, served.versionLabel, protocol, 200, seconds);
       hooks.log?.push({ id: a.predictionId, model: name, version: served.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: json, shadow: false });
       // after the answer is on its way
-      if (version === undefined) setImmediate(() => void shadowCopy(name, served!, a));
+      if (version === undefined && models.shadows) setImmediate(() => void shadowCopy(name, served!, a));
       return { status: 200, json, headers: { 'x-prediction-id': a.predictionId, 'x-model-version': served.versionLabel } };
     } catch (e) {
       // a model that does not exist is not a label: unknown names would grow the series without bound

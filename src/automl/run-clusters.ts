@@ -1,15 +1,15 @@
 import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { CLUSTER_TARGET, clusterProfiles, guardrails, searchClusters } from '../../automl/index.ts';
-import { invalid } from '../../core/errors.ts';
-import type { Table } from '../../core/table.ts';
-import { fileSha256, inferFeatures, type FileProfile } from '../../data/index.ts';
-import { trainModel } from '../../learn/index.ts';
-import { buildBaseline } from '../../monitor/index.ts';
-import { encodeBundle, registerModel } from '../../registry/index.ts';
-import { logMetrics, logParams, setTags } from '../../store/index.ts';
-import { localActor, stores } from '../common.ts';
-import { printJson } from '../target.ts';
+import { invalid } from '../core/errors.ts';
+import type { Table } from '../core/table.ts';
+import { fileSha256, inferFeatures, type FileProfile } from '../data/index.ts';
+import { trainModel } from '../learn/index.ts';
+import { buildBaseline } from '../monitor/index.ts';
+import { encodeBundle, registerModel } from '../registry/index.ts';
+import { logMetrics, logParams, setTags } from '../store/index.ts';
+import { CLUSTER_TARGET, clusterProfiles, searchClusters } from './cluster.ts';
+import { guardrails } from './guardrails.ts';
+import type { AutomlContext, AutomlReport } from './run.ts';
 
 export interface ClusterRun {
   file: string;
@@ -20,17 +20,14 @@ export interface ClusterRun {
   budget: number;
   seed: number;
   register?: string;
-  json?: boolean;
   elapsed: () => number;
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
 
 /** `capstan automl FILE --task clustering`: k by silhouette, tracked like any AutoML run, the winner registrable. */
-export async function automlClusters(r: ClusterRun): Promise<void> {
-  const say = (line: string) => {
-    if (!r.json) process.stdout.write(line + '\n');
-  };
+export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<AutomlReport> {
+  const say = ctx.say ?? (() => undefined);
   const name = basename(r.file);
   if (r.exclude && !r.table.columns.some((c) => c.name === r.exclude)) throw invalid(`--target column "${r.exclude}" not found in ${name}`);
   const table: Table = { rows: r.table.rows, columns: r.table.columns.filter((c) => c.name !== r.exclude) };
@@ -39,11 +36,11 @@ export async function automlClusters(r: ClusterRun): Promise<void> {
   say(`${name}: ${table.rows} rows, task clustering, choosing k by silhouette, budget ${r.budget} s${r.exclude ? ` (${r.exclude} left out)` : ''}`);
   for (const d of g.report.dropped) say(`  dropped ${d.column}: ${d.reason}`);
   for (const w of g.report.warnings) say(`  note: ${w}`);
-  const s = await stores();
+  const s = ctx.stores;
   let parentId: string | null = null;
   try {
     const meta = s.metadata;
-    const parent = await meta.runs.create({ experiment: 'automl', name: `automl-${name}-${new Date().toISOString()}`, userId: localActor(), tags: { 'capstan.kind': 'automl', 'capstan.task': 'clustering' } });
+    const parent = await meta.runs.create({ experiment: 'automl', name: `automl-${name}-${new Date().toISOString()}`, userId: ctx.actor, tags: { 'capstan.kind': 'automl', 'capstan.task': 'clustering' } });
     parentId = parent.id;
     const dataset = await meta.datasets.register({ name: name.replace(/\.[^.]+$/, ''), contentHash: await fileSha256(r.file), source: resolve(r.file), rows: r.profile.rows, columns: r.profile.columns.length, profile: r.profile });
     await meta.runs.linkDataset(parent.id, dataset.id, 'training');
@@ -52,7 +49,7 @@ export async function automlClusters(r: ClusterRun): Promise<void> {
     const result = await searchClusters(table, g.features, { seed: r.seed, budgetSeconds: r.budget * 0.85 - r.elapsed() }, (c) => {
       pending.push(
         (async () => {
-          const child = await meta.runs.create({ experimentId: parent.experimentId, name: `kmeans-${c.id}`, userId: localActor(), tags: { 'capstan.parent_run': parent.id, 'capstan.blueprint': 'kmeans', 'capstan.status': c.status } });
+          const child = await meta.runs.create({ experimentId: parent.experimentId, name: `kmeans-${c.id}`, userId: ctx.actor, tags: { 'capstan.parent_run': parent.id, 'capstan.blueprint': 'kmeans', 'capstan.status': c.status } });
           await logParams(meta.runs, child.id, { learner: 'kmeans', ...c.params });
           await logMetrics(meta.runs, child.id, { silhouette: c.cvMean, fit_seconds: c.fitSeconds });
           await meta.runs.update(child.id, { status: 'FINISHED' });
@@ -74,36 +71,32 @@ export async function automlClusters(r: ClusterRun): Promise<void> {
     let version = null;
     if (r.register) {
       const bundle = encodeBundle(model, { metrics: { silhouette: win.cvMean }, baseline: buildBaseline(table, model.features), lineage: { runId: parent.id, datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } });
-      version = await registerModel(s, r.register, bundle, parent.id, localActor());
+      version = await registerModel(s, r.register, bundle, parent.id, ctx.actor);
       await setTags(meta.runs, parent.id, { 'model.name': version.name, 'model.version': String(version.version) });
     }
     await meta.runs.update(parent.id, { status: 'FINISHED' });
     const board = [...result.candidates].sort((a, b) => b.cvMean - a.cvMean || a.id - b.id);
-    if (r.json) {
-      printJson({
-        task: 'clustering',
-        target: null,
-        metric: 'silhouette',
-        cv: { mean: win.cvMean, std: 0, folds: win.foldScores },
-        leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: c.cvMean, cv_std: 0, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status })),
-        model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
-        clusters: profiles,
-        winner: 'kmeans',
-        guardrails: g.report,
-        run_id: parent.id,
-        fit_seconds: fitSeconds,
-        seconds: r.elapsed(),
-      });
-      return;
-    }
+    const doc = {
+      task: 'clustering',
+      target: null,
+      metric: 'silhouette',
+      cv: { mean: win.cvMean, std: 0, folds: win.foldScores },
+      leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: c.cvMean, cv_std: 0, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status })),
+      model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
+      clusters: profiles,
+      winner: 'kmeans',
+      guardrails: g.report,
+      run_id: parent.id,
+      fit_seconds: fitSeconds,
+      seconds: r.elapsed(),
+    };
     say(`\nwinner: k=${win.params.n_clusters}, silhouette ${fmt(win.cvMean)} (${result.candidates.length} values of k tried, ${r.elapsed().toFixed(1)} s)`);
     for (const p of profiles) say(`  cluster ${p.cluster}: ${p.rows} rows (${(p.share * 100).toFixed(1)}%)`);
     if (version) say(`registered ${version.name} version ${version.version}`);
     say(`run ${parent.id}; cluster profiles: artifact insights.json`);
+    return doc;
   } catch (e) {
     if (parentId) await s.metadata.runs.update(parentId, { status: 'FAILED' }).catch(() => undefined);
     throw e;
-  } finally {
-    await s.metadata.close();
   }
 }

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { invalid } from '../core/errors.ts';
+import type { Task } from '../core/schema.ts';
+import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../data/index.ts';
+import { ensembleModel, primaryMetric, trainModel, type TabularModel } from '../learn/index.ts';
+import { buildBaseline } from '../monitor/index.ts';
+import { cvFolds } from '../pipeline/builtin/cross-validate.ts';
+import { checkQueueName, checkRedisUrl, openWorkQueue } from '../queue/index.ts';
+import { encodeBundle, registerModel } from '../registry/index.ts';
+import { logMetrics, logParams, setTags, type Stores } from '../store/index.ts';
+import { greedyEnsemble } from './ensemble.ts';
+import { guardrails } from './guardrails.ts';
+import { modelInsights } from './insights.ts';
+import { remoteEvaluator } from './remote.ts';
+import { runClusters } from './run-clusters.ts';
+import { METRICS } from './score.ts';
+import { searchModels, type Candidate, type SearchState } from './search.ts';
+
+export const AUTOML_TASKS = ['auto', 'binary', 'multiclass', 'regression', 'clustering'] as const;
+
+/** An AutoML run, as the CLI's options or the SDK's arguments give it (checked here; errors name the option). */
+export interface AutomlRequest {
+  /** for clustering: a column to leave out */
+  target?: string;
+  task: (typeof AUTOML_TASKS)[number];
+  metric?: string;
+  /** wall-clock seconds for the whole run */
+  budget: number;
+  cv: number;
+  seed: number;
+  /** a fixed number of candidates instead of a time budget (the leaderboard then depends on the seed alone) */
+  trials?: number;
+  learners?: string[];
+  register?: string;
+  /** fan candidates out to capstan workers on this Redis */
+  redis?: string;
+  queue: string;
+}
+
+/** Where an AutoML run records and reports: the stores, the acting principal, progress lines and candidate events. */
+export interface AutomlContext {
+  stores: Stores;
+  actor: string;
+  say?: (line: string) => void;
+  onCandidate?: (c: Candidate, s: SearchState, elapsed: number) => void;
+}
+
+/** The run's document (the CLI's `--json`): leaderboard, winner, ensemble, insights summary, guardrails, run id. */
+export type AutomlReport = Record<string, unknown> & { run_id: string; seconds: number };
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
+
+/**
+ * Search learners and hyperparameters for FILE within a budget, track every candidate as a child run, refit the winner (or
+ * an ensemble that beats it) on all rows, store insights, register it when asked; the same for `capstan automl` and the SDK.
+ * @example
+ * const report = await runAutoml('telco.csv', { target: 'churn', task: 'auto', budget: 60, cv: 5, seed: 0, queue: 'capstan' }, { stores, actor: 'me' });
+ */
+export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlContext): Promise<AutomlReport> {
+  const t0 = performance.now();
+  const elapsed = () => (performance.now() - t0) / 1000;
+  const { budget, seed, trials, learners } = o;
+  const k = o.cv;
+  // the final fit may not run past the budget either (it then keeps the trees it has)
+  const deadline = () => Date.now() + Math.max(1, budget - elapsed()) * 1000;
+  if (!AUTOML_TASKS.includes(o.task)) throw invalid(`--task must be one of ${AUTOML_TASKS.join(', ')}, got "${o.task}"`);
+  if (o.target === undefined && o.task !== 'clustering') throw invalid('--target is required (the column to predict), except with --task clustering');
+  if (o.task === 'clustering' && (o.redis || o.metric || o.learners || o.trials)) throw invalid('--task clustering searches k-means by silhouette: --redis, --metric, --learners and --trials do not apply');
+  if (o.redis) checkRedisUrl(o.redis);
+  checkQueueName(o.queue);
+  const say = ctx.say ?? (() => undefined);
+
+  const loaded = await loadFile(file);
+  let table;
+  let profile;
+  try {
+    table = await tableOf(loaded);
+    profile = await profileLoaded(loaded, basename(file));
+  } finally {
+    await loaded.drop();
+  }
+  if (o.task === 'clustering') return runClusters({ file, table, profile, exclude: o.target, budget, seed, register: o.register, elapsed }, ctx);
+  const t = prepareTarget(table, o.target!, o.task as Task | 'auto', basename(file));
+  const metric = o.metric ?? primaryMetric(t.spec.task);
+  if (!METRICS[metric]) throw invalid(`--metric must be one of ${Object.keys(METRICS).join(', ')}, got "${metric}"`);
+  const g = guardrails(t, inferFeatures(t.features, basename(file)), k);
+  say(`${basename(file)}: ${t.features.rows} rows, task ${t.spec.task}, optimising ${metric} with ${g.report.folds}-fold cross-validation, budget ${budget} s`);
+  for (const d of g.report.dropped) say(`  dropped ${d.column}: ${d.reason}`);
+  for (const w of g.report.warnings) say(`  note: ${w}`);
+
+  const folds = cvFolds(t, g.report.folds, seed, { kind: 'kfold' });
+  const problem = { t, features: g.features, folds, metric, seed };
+  // workers are checked before anything is recorded: no run is left behind by a missing worker
+  const queue = o.redis ? await openWorkQueue(o.redis, o.queue) : null;
+  const remote = queue
+    ? await remoteEvaluator(queue, problem, `automl-${randomUUID()}`, budget + 3_600, o.queue).catch(async (e: unknown) => {
+        await queue.close();
+        throw e;
+      })
+    : null;
+  const s = ctx.stores;
+  let parentId: string | null = null;
+  try {
+    const meta = s.metadata;
+    const parent = await meta.runs.create({ experiment: 'automl', name: `automl-${basename(file)}-${new Date().toISOString()}`, userId: ctx.actor, tags: { 'capstan.kind': 'automl' } });
+    const dataset = await meta.datasets.register({ name: basename(file).replace(/\.[^.]+$/, ''), contentHash: await fileSha256(file), source: resolve(file), rows: profile.rows, columns: profile.columns.length, profile });
+    parentId = parent.id;
+    await meta.runs.linkDataset(parent.id, dataset.id, 'training');
+    await logParams(meta.runs, parent.id, { metric, budget, 'cv.folds': g.report.folds, 'cv.seed': seed, ...(trials ? { trials } : {}), 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(',') });
+
+    if (remote) {
+      say(`  fanning candidates out to ${remote.workers} worker${remote.workers === 1 ? '' : 's'} on ${o.redis} (queue ${o.queue})`);
+      await logParams(meta.runs, parent.id, { 'distributed.workers': remote.workers });
+    }
+    const record = async (c: Candidate) => {
+      const child = await meta.runs.create({ experimentId: parent.experimentId, name: `${c.learner}-${c.id}`, userId: ctx.actor, tags: { 'capstan.parent_run': parent.id, 'capstan.blueprint': c.learner, 'capstan.status': c.status, ...(c.note ? { 'capstan.note': c.note.slice(0, 500) } : {}) } });
+      await logParams(meta.runs, child.id, { learner: c.learner, ...c.params });
+      for (let f = 0; f < c.foldScores.length; f++) await logMetrics(meta.runs, child.id, { [`cv_${metric}`]: c.foldScores[f] }, f);
+      if (c.foldScores.length) await logMetrics(meta.runs, child.id, { [`cv_${metric}_mean`]: c.cvMean, [`cv_${metric}_std`]: c.cvStd, fit_seconds: c.fitSeconds });
+      await meta.runs.update(child.id, { status: c.status === 'failed' ? 'FAILED' : 'FINISHED' });
+    };
+    const pending: Promise<void>[] = [];
+    const result = await searchModels(problem, { budgetSeconds: budget * 0.92 - elapsed(), trials, learners, ...(remote ? { evaluator: remote } : {}) }, (c, state) => {
+      pending.push(record(c));
+      if (ctx.onCandidate) ctx.onCandidate(c, state, elapsed());
+      else say(`  ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${metric} ${fmt(c.cvMean)} +- ${fmt(c.cvStd)} (${c.foldScores.length} folds, ${c.fitSeconds.toFixed(2)} s)`);
+    });
+    await Promise.all(pending);
+
+    const win = result.best;
+    const sign = result.higher ? 1 : -1;
+    // an ensemble of the best candidates, kept only when its out-of-fold score beats the best single model's and its
+    // members can be refit on all rows within the budget
+    const choice = result.oof.size >= 2 ? greedyEnsemble(result.oof, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign) : null;
+    const byId = new Map(result.candidates.map((c) => [c.id, c]));
+    const refitOf = (c: Candidate) => (c.fitSeconds / c.foldScores.length) * (g.report.folds / (g.report.folds - 1));
+    let ensemble: { members: { id: number; weight: number }[]; oof_score: number; best_single_oof_score: number; kept: boolean; note: string } | null = null;
+    if (choice) {
+      const members = [...choice.weights].map(([id, weight]) => ({ id, weight }));
+      const better = sign * (choice.score - choice.bestSingle) > 1e-4 && members.length > 1;
+      const fits = members.reduce((a, m) => a + refitOf(byId.get(m.id)!), 0) * 1.2 < budget - elapsed();
+      ensemble = { members, oof_score: choice.score, best_single_oof_score: choice.bestSingle, kept: better && fits, note: !better ? 'no better than the best single model' : !fits ? 'refitting its members would exceed the budget' : 'beats the best single model out of fold' };
+    }
+    const fitStart = performance.now();
+    let model: TabularModel;
+    if (ensemble?.kept) {
+      const members: { weight: number; model: TabularModel }[] = [];
+      for (const m of ensemble.members) {
+        const c = byId.get(m.id)!;
+        members.push({ weight: m.weight, model: await trainModel(t.features, t.y, t.spec, g.features, { learner: c.learner, params: c.params, seed, ...(trials === undefined ? { deadline: deadline() } : {}) }) });
+      }
+      model = ensembleModel(members);
+    } else model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed, ...(trials === undefined ? { deadline: deadline() } : {}) });
+    const fitSeconds = (performance.now() - fitStart) / 1000;
+    const insights = await modelInsights({ t, features: g.features, folds, model, win, ensemble: ensemble?.kept ? ensemble.members : null, byId, oof: result.oof, metric, sign, seed, timeLeft: () => budget - elapsed() });
+    const blob = await s.artifacts.putBlob(Readable.from([Buffer.from(JSON.stringify(insights))]));
+    await meta.runs.putArtifact({ runId: parent.id, path: 'insights.json', digest: blob.digest, size: blob.size });
+    if (ensemble) await logMetrics(meta.runs, parent.id, { [`oof_${metric}_ensemble`]: ensemble.oof_score, [`oof_${metric}_best_single`]: ensemble.best_single_oof_score });
+    await logParams(meta.runs, parent.id, { 'winner.learner': win.learner, 'winner.candidate': win.id });
+    await logMetrics(meta.runs, parent.id, { [`cv_${metric}_mean`]: win.cvMean, [`cv_${metric}_std`]: win.cvStd, candidates: result.candidates.length });
+    let version = null;
+    if (o.register) {
+      const bundle = encodeBundle(model, { metrics: { [`cv_${metric}_mean`]: win.cvMean }, baseline: buildBaseline(t.features, model.features), lineage: { runId: parent.id, datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } });
+      version = await registerModel(s, o.register, bundle, parent.id, ctx.actor);
+      await setTags(meta.runs, parent.id, { 'model.name': version.name, 'model.version': String(version.version) });
+    }
+    await meta.runs.update(parent.id, { status: 'FINISHED' });
+
+    const board = [...result.candidates].sort((a, b) => Number(b.status === 'complete') - Number(a.status === 'complete') || sign * (b.cvMean - a.cvMean) || a.id - b.id);
+    const doc = {
+      task: t.spec.task,
+      target: o.target,
+      metric,
+      cv: { mean: win.cvMean, std: win.cvStd, folds: win.foldScores },
+      leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: Number.isFinite(c.cvMean) ? c.cvMean : null, cv_std: Number.isFinite(c.cvStd) ? c.cvStd : null, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status, ...(c.note ? { note: c.note } : {}) })),
+      model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
+      ensemble,
+      insights: { artifact: 'insights.json', featureImpact: insights.featureImpact.slice(0, 10), notes: insights.notes },
+      winner: ensemble?.kept ? 'ensemble' : win.learner,
+      guardrails: g.report,
+      run_id: parent.id,
+      fit_seconds: fitSeconds,
+      seconds: elapsed(),
+    };
+    say(`\nleaderboard (${result.candidates.length} candidates, ${elapsed().toFixed(1)} s):`);
+    for (const c of board.slice(0, 10)) say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${fmt(c.cvMean)} +- ${fmt(c.cvStd)}  ${JSON.stringify(c.params)}`);
+    if (ensemble) say(`ensemble of ${ensemble.members.map((m) => `${byId.get(m.id)!.learner}#${m.id} x${m.weight.toFixed(2)}`).join(' + ')}: out-of-fold ${metric} ${fmt(ensemble.oof_score)} vs best single ${fmt(ensemble.best_single_oof_score)}; ${ensemble.kept ? 'kept' : 'not kept'} (${ensemble.note})`);
+    say(`winner: ${ensemble?.kept ? 'the ensemble' : `${win.learner} (candidate ${win.id}), ${metric} ${fmt(win.cvMean)}`}; refit on all rows in ${fitSeconds.toFixed(2)} s`);
+    if (insights.featureImpact.length) say(`feature impact (permutation, held-out fold): ${insights.featureImpact.slice(0, 6).map((f) => `${f.feature} ${(f.normalized * 100).toFixed(0)}%`).join(', ')}`);
+    for (const n of insights.notes) say(`  note: ${n}`);
+    say(`insights (curves, lift, calibration or residuals, partial dependence): artifact insights.json of run ${parent.id}`);
+    if (version) say(`registered ${version.name} version ${version.version}`);
+    say(`run ${parent.id} (capstan runs list --filter "tags.capstan.parent_run = '${parent.id}'")`);
+    return doc;
+  } catch (e) {
+    if (parentId) await s.metadata.runs.update(parentId, { status: 'FAILED' }).catch(() => undefined);
+    throw e;
+  } finally {
+    await remote?.close().catch(() => undefined);
+    await queue?.close().catch(() => undefined);
+  }
+}
