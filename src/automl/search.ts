@@ -4,7 +4,7 @@ import { getLearner } from '../learn/index.ts';
 import { CostModel, type Shape } from './cost.ts';
 import { localEvaluator, type Evaluator, type Problem } from './evaluate.ts';
 import { METRICS } from './score.ts';
-import { BLUEPRINTS, type Blueprint, type Params } from './space.ts';
+import { BLUEPRINTS, spaceFor, type Blueprint, type Params } from './space.ts';
 import { suggest, type Scored } from './tpe.ts';
 
 export interface Candidate {
@@ -60,7 +60,7 @@ export async function searchModels(p: Problem, o: SearchOptions, onEvent: (c: Ca
   const nClasses = t.spec.classes?.length ?? 1;
   const rng = new Rng(p.seed ^ 0x5eed);
   const shape: Shape = { rows: folds[0].train.length, features: p.features.length, classes: t.spec.classes?.length ?? 0, testRows: folds[0].test.length };
-  const blueprints = BLUEPRINTS.filter((b) => b.tasks.includes(task) && (!o.learners || o.learners.includes(b.learner)) && (!b.maxRows || shape.rows <= b.maxRows));
+  const blueprints = BLUEPRINTS.filter((b) => b.tasks.includes(task) && (!o.learners || o.learners.includes(b.learner)) && (!b.maxRows || shape.rows <= b.maxRows)).map((b) => ({ ...b, space: spaceFor(b, task, t.y) }));
   if (blueprints.length === 0) throw invalid(`no learner among ${o.learners?.join(', ')} handles ${task} tasks`);
   const cost = new CostModel();
   const candidates: Candidate[] = [];

@@ -2,7 +2,10 @@ import type { Task } from '../core/schema.ts';
 import type { Rng } from '../core/random.ts';
 
 /** A hyperparameter's prior: integers and floats (optionally on a log scale) or a choice among values. */
-export type Dist = { kind: 'int' | 'float'; low: number; high: number; log?: boolean } | { kind: 'choice'; values: (number | string)[] };
+export type Dist = ({ kind: 'int' | 'float'; low: number; high: number; log?: boolean } | { kind: 'choice'; values: (number | string)[] }) & {
+  /** searched only for these tasks (and, for a log target transform, only for targets above -1) */
+  tasks?: Task[];
+};
 export type Params = Record<string, number | string>;
 
 /**
@@ -30,6 +33,8 @@ export const BLUEPRINTS: Blueprint[] = [
       l2_regularization: { kind: 'float', low: 1e-3, high: 10, log: true },
       subsample: { kind: 'float', low: 0.6, high: 1 },
       max_features: { kind: 'float', low: 0.4, high: 1 },
+      // skewed positive targets (prices, counts) are often fitted better on a log scale
+      target_transform: { kind: 'choice', values: ['none', 'log'], tasks: ['regression'] },
     },
   },
   {
@@ -90,4 +95,11 @@ export function fromUnit(d: Extract<Dist, { kind: 'int' | 'float' }>, u: number)
   const c = Math.min(1, Math.max(0, u));
   const x = d.log ? Math.exp(Math.log(d.low) + c * (Math.log(d.high) - Math.log(d.low))) : d.low + c * (d.high - d.low);
   return d.kind === 'int' ? Math.min(d.high, Math.max(d.low, Math.round(x))) : x;
+}
+
+/** A blueprint's space for one problem: dimensions that do not apply to the task (or the target) left out. */
+export function spaceFor(bp: Blueprint, task: Task, y: Float64Array): Record<string, Dist> {
+  let min = Infinity;
+  if (task === 'regression') for (let i = 0; i < y.length; i++) if (y[i] < min) min = y[i];
+  return Object.fromEntries(Object.entries(bp.space).filter(([name, d]) => (!d.tasks || d.tasks.includes(task)) && (name !== 'target_transform' || min > -1)));
 }

@@ -78,3 +78,34 @@ describe('fitGbdt', () => {
     assert.throws(() => fitGbdt(takeMatrixRows(train.X, []), new Float64Array(0), 'binary', 2), /empty training set/);
   });
 });
+
+describe('gbdt target_transform=log (regression)', () => {
+  // a price-like target: multiplicative effects, so log(1 + y) is additive in the features
+  const rng = new Rng(3);
+  const n = 3000;
+  const a = Float64Array.from({ length: n }, () => rng.next() * 4);
+  const b = Float64Array.from({ length: n }, () => rng.int(4));
+  const y = Float64Array.from({ length: n }, (_, i) => Math.exp(1 + a[i] + 0.5 * b[i] + 0.1 * (rng.next() - 0.5)) - 1);
+  const X: FeatureMatrix = { rows: n, columns: [a, b], kinds: ['numeric', 'categorical'], nCategories: [0, 4], names: ['a', 'b'] };
+  const info = { task: 'regression' as const, nClasses: 1 };
+  const params = { ...GBDT_DEFAULTS, targetTransform: 'log' };
+
+  it('fits log(1 + y), answers on the target scale, and keeps the transform through save and load', async () => {
+    const { gbdtLearner } = await import('./index.ts');
+    const m = await gbdtLearner.fit(X, y, info, params, 0, 1);
+    const out = m.predict(X);
+    assert.ok(r2(y, out) > 0.95, `r2 ${r2(y, out)}`);
+    assert.ok(out.every((v) => v > -1));
+    const { meta, arrays } = m.state();
+    assert.equal(meta.target_transform, 'log');
+    assert.deepEqual(Array.from(gbdtLearner.load(JSON.parse(JSON.stringify(meta)), arrays, 2, info).predict(X)), Array.from(out));
+    const plain = await gbdtLearner.fit(X, y, info, { ...GBDT_DEFAULTS }, 0, 1);
+    assert.notDeepEqual(Array.from(plain.predict(X)), Array.from(out));
+  });
+
+  it('is refused for classification and for targets at or below -1, naming the parameter', async () => {
+    const { gbdtLearner } = await import('./index.ts');
+    assert.throws(() => gbdtLearner.fit(X, y.map((v) => (v > 10 ? 1 : 0)), { task: 'binary', nClasses: 2 }, params, 0, 1), /target_transform=log applies to regression only/);
+    assert.throws(() => gbdtLearner.fit(X, y.map((v) => v - 100), info, params, 0, 1), /target_transform=log needs every target above -1/);
+  });
+});

@@ -27,6 +27,8 @@ export interface GbdtParams {
   nIterNoChange: number;
   /** cap on a leaf's Newton step (logits); -1 = 10 for classification, none for regression; 0 = none */
   maxDeltaStep: number;
+  /** regression: 'log' fits log(1 + y) and predicts back on the target's scale (see index.ts); 'none' fits y */
+  targetTransform?: string;
   seed: number;
 }
 

@@ -1,3 +1,4 @@
+import { invalid } from '../../core/errors.ts';
 import type { Learner } from '../estimator.ts';
 import { predictRaw } from '../trees/forest.ts';
 import { fitGbdt, GBDT_DEFAULTS, type GbdtParams } from './gbdt.ts';
@@ -30,11 +31,16 @@ export function link(task: Task, raw: Float64Array, rows: number, K: number): Fl
   return out;
 }
 
-function fitted(forest: Forest, task: Task, K: number) {
+function fitted(forest: Forest, task: Task, K: number, transform: string) {
   return {
     forest,
-    predict: (X: FeatureMatrix) => link(task, predictRaw(forest, X), X.rows, K),
-    state: () => ({ meta: { trees: forest.roots.length }, arrays: forestToArrays(forest) }),
+    predict: (X: FeatureMatrix) => {
+      const out = link(task, predictRaw(forest, X), X.rows, K);
+      // a model fitted on log(1 + y) answers on the target's own scale
+      if (transform === 'log') for (let i = 0; i < out.length; i++) out[i] = Math.expm1(out[i]);
+      return out;
+    },
+    state: () => ({ meta: { trees: forest.roots.length, target_transform: transform }, arrays: forestToArrays(forest) }),
   };
 }
 
@@ -58,11 +64,22 @@ export const gbdtLearner: Learner<GbdtParams> = {
     { name: 'validation_fraction', key: 'validationFraction', type: 'float', min: 0, above: true, max: 0.5, default: GBDT_DEFAULTS.validationFraction },
     { name: 'n_iter_no_change', key: 'nIterNoChange', type: 'int', min: 1, default: GBDT_DEFAULTS.nIterNoChange },
     { name: 'max_delta_step', key: 'maxDeltaStep', type: 'float', min: -1, default: GBDT_DEFAULTS.maxDeltaStep },
+    { name: 'target_transform', key: 'targetTransform', type: 'enum', values: ['none', 'log'], default: 'none' },
   ],
   fit(X, y, info, params, seed, threads) {
-    return fitted(fitGbdt(X, y, info.task, info.nClasses, { ...params, seed }, threads, info.deadline), info.task, info.nClasses);
+    const transform = params.targetTransform ?? 'none';
+    let target = y;
+    if (transform === 'log') {
+      if (info.task !== 'regression') throw invalid(`parameter target_transform=log applies to regression only, not ${info.task}`);
+      target = new Float64Array(y.length);
+      for (let i = 0; i < y.length; i++) {
+        if (!(y[i] > -1)) throw invalid('parameter target_transform=log needs every target above -1 (it fits log(1 + y))');
+        target[i] = Math.log1p(y[i]);
+      }
+    }
+    return fitted(fitGbdt(X, target, info.task, info.nClasses, { ...params, seed }, threads, info.deadline), info.task, info.nClasses, transform);
   },
-  load(_meta, arrays, nFeatures, info) {
-    return fitted(forestFromArrays(arrays, nFeatures), info.task, info.nClasses);
+  load(meta, arrays, nFeatures, info) {
+    return fitted(forestFromArrays(arrays, nFeatures), info.task, info.nClasses, meta.target_transform === 'log' ? 'log' : 'none');
   },
 };
