@@ -39,6 +39,42 @@ async function records(rows: number[]): Promise<string> {
 }
 
 describe('serving lifecycle', () => {
+  it('past the in-flight limit, prediction requests are shed with 503 and Retry-After at once; health stays up', async () => {
+    const home = tempHome();
+    assert.equal(cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=5', '--register', 'churn'], home).status, 0);
+    const stores = await openStores(home);
+    const { server } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: null, maxInFlight: 2 });
+    const port = await listen(server as Server, 0, '127.0.0.1');
+    // two slow clients: headers sent, body held back
+    const slow = [0, 1].map(() => {
+      const req = request({ host: '127.0.0.1', port, path: '/invocations?model=churn', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 100 } });
+      req.on('error', () => undefined);
+      req.on('response', (res) => res.resume());
+      req.write('{"datafr');
+      return req;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const agent = new Agent({ keepAlive: false });
+    const shed = await new Promise<{ status: number; retry: string | undefined }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/v2/models/churn/infer', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': 2 } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, retry: res.headers['retry-after'] as string | undefined });
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    assert.deepEqual(shed, { status: 503, retry: '1' });
+    assert.equal(await get(agent, port, '/v2/health/live'), 200);
+    for (const r of slow) r.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    // the slots are free again
+    assert.equal((await post(agent, port, '/invocations?model=churn', await records([0]))).status, 200);
+    agent.destroy();
+    server.closeAllConnections();
+    await new Promise((res) => server.close(res));
+    await stores.metadata.close();
+  });
+
   it('SIGTERM with 200 requests in flight: all 200 succeed and the process exits 0', async () => {
     const home = tempHome();
     const r = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--register', 'churn'], home);

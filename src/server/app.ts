@@ -28,6 +28,8 @@ export interface AppOptions {
   /** metrics and prediction log of the inference routes; by default metrics of this process and no log */
   serving?: ServingHooks;
   maxBodyBytes?: number;
+  /** prediction requests handled at once before load is shed with 503 + Retry-After */
+  maxInFlight?: number;
   maxArtifactBytes?: number;
   log?: (line: string) => void;
 }
@@ -53,7 +55,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
     mlflowRoutes(router, meta, opts.stores.artifacts, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
   }
   openApiRoute(router);
-  const server = createHttpServer(router, { authenticate: opts.authenticate, maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, log: opts.log });
+  const server = createHttpServer(router, { authenticate: opts.authenticate, maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}), log: opts.log });
   server.keepAliveTimeout = 65_000;
   // a client that sends its request too slowly (or never finishes its headers) is cut off
   server.headersTimeout = 10_000;

@@ -10,6 +10,8 @@ export interface HttpOptions {
   /** who a bearer token belongs to; null = no auth at all (single-model `capstan serve` on loopback without a token file) */
   authenticate: ((token: string) => Promise<Principal | null>) | null;
   maxBodyBytes: number;
+  /** requests of `shed` routes handled at once; past it they are refused with 503 + Retry-After (load shedding) */
+  maxInFlight?: number;
   log?: (line: string) => void;
 }
 
@@ -100,8 +102,11 @@ export function rawSegments(rawUrl: string): string[] {
  * codes to statuses. Anything unexpected becomes a 500 without internals in the body (logged instead).
  */
 export function createHttpServer(router: Router, opts: HttpOptions): Server {
+  const maxInFlight = opts.maxInFlight ?? 1024;
+  let inFlight = 0;
   return createServer(async (req, res) => {
     let route: Route | undefined;
+    let counted = false;
     try {
       const rawUrl = req.url ?? '/';
       const method = req.method ?? 'GET';
@@ -116,6 +121,16 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         return;
       }
       route = found;
+      if (route.shed) {
+        // shed before reading the body: a saturated server answers at once instead of queueing work it cannot finish in time
+        if (inFlight >= maxInFlight) {
+          send(res, 503, errorBody(route, new CapstanError('UNAVAILABLE', `overloaded: ${inFlight} requests in flight; retry shortly`)), { 'retry-after': '1' });
+          req.resume();
+          return;
+        }
+        inFlight++;
+        counted = true;
+      }
       let principal: Principal | null = null;
       if (!route.public && opts.authenticate) {
         const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
@@ -150,8 +165,10 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       }
       const err = isCapstanError(e) ? e : new CapstanError('INTERNAL', 'internal error');
       if (!isCapstanError(e)) opts.log?.(`internal error on ${req.method} ${req.url?.slice(0, 200)}: ${(e as Error)?.stack ?? String(e)}`);
-      send(res, err.httpStatus, errorBody(route, err));
+      send(res, err.httpStatus, errorBody(route, err), err.code === 'UNAVAILABLE' ? { 'retry-after': '1' } : {});
       if (!req.complete) req.resume();
+    } finally {
+      if (counted) inFlight--;
     }
   });
 }

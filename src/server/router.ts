@@ -45,6 +45,8 @@ export interface RouteOptions {
   json?: 'standard' | 'python';
   summary?: string;
   tag?: string;
+  /** counts toward the server's in-flight limit: past it, answered 503 with Retry-After instead of queued (predictions) */
+  shed?: boolean;
 }
 
 export interface Route extends RouteOptions {

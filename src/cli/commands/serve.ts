@@ -15,6 +15,7 @@ interface ServeOptions {
   tokenFile?: string;
   workers: string;
   log: boolean;
+  maxInFlight: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -27,9 +28,11 @@ export function serveCommand(program: Command): void {
     .option('--token-file <file>', 'require "Authorization: Bearer <token>" with the token in this file')
     .option('--workers <n>', 'processes sharing the port (each loads the model once)', '1')
     .option('--no-log', 'do not write predictions to the prediction log of the local store')
+    .option('--max-in-flight <n>', 'prediction requests handled at once per process; past it, 503 with Retry-After', '1024')
     .action(async (ref: string, o: ServeOptions) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
       const workers = parseIntOption('--workers', o.workers, 1, 64);
+      const maxInFlight = parseIntOption('--max-in-flight', o.maxInFlight, 1, 1_000_000);
       let token: string | null = null;
       if (o.tokenFile) {
         try {
@@ -46,7 +49,7 @@ export function serveCommand(program: Command): void {
       const log = (l: string) => process.stderr.write(l + '\n');
       const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics) } : {}) });
       if (cluster.isWorker) answerSnapshots(hooks.metrics);
-      const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, log });
+      const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, maxInFlight, log });
       const bound = await listen(server, port, o.host);
       const what = `${loaded.name}${loaded.version ? ` version ${loaded.version}` : ''}`;
       if (cluster.isWorker) process.send?.({ listening: bound, what, name: loaded.name });

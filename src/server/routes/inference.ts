@@ -57,7 +57,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     router.add('GET', prefix, meta, { errors: 'v2', role: 'viewer', tag: 'inference' });
     router.add('GET', `${prefix}/ready`, ready, { errors: 'v2', role: 'viewer', tag: 'inference' });
-    router.add('POST', `${prefix}/infer`, infer, { errors: 'v2', role: 'viewer', tag: 'inference' });
+    router.add('POST', `${prefix}/infer`, infer, { errors: 'v2', role: 'viewer', tag: 'inference', shed: true });
   }
   router.add(
     'POST',
@@ -67,7 +67,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
       if (name === null) throw invalid('this server serves many models: name one with ?model=NAME (and &version=N)');
       return predict(req, 'mlflow', name, req.query.get('version') ?? undefined, (s) => s.invocations(req.body));
     },
-    { errors: 'mlflow', role: 'viewer', tag: 'inference', summary: "MLflow's scoring format: dataframe_split, dataframe_records, instances or inputs" },
+    { errors: 'mlflow', role: 'viewer', tag: 'inference', shed: true, summary: "MLflow's scoring format: dataframe_split, dataframe_records, instances or inputs" },
   );
   router.add(
     'GET',
