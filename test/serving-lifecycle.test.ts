@@ -102,6 +102,13 @@ describe('serving lifecycle', () => {
     assert.ok(answers.every((a) => (JSON.parse(a.text) as { predictions: unknown[] }).predictions.length === 400));
     assert.equal(await exited, 0);
     agent.destroy();
+    // the prediction log (written from its own thread) was flushed on the way out: one record per answer, ids as answered
+    const stores = await openStores(home);
+    const logged = (await stores.metadata.predictions.list({ model: 'churn', limit: 1000 })).items;
+    await stores.metadata.close();
+    assert.equal(logged.length, 200);
+    assert.deepEqual(new Set(logged.map((p) => p.id)), new Set(answers.map((a) => (JSON.parse(a.text) as { prediction_id: string }).prediction_id)));
+    assert.ok(logged.every((p) => p.rows === 400 && p.features.rows.length === 400));
   });
 
   it('moving the alias 100 times under load fails no request; both versions answer', async () => {
