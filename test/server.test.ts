@@ -113,6 +113,16 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     assert.match(((await (await post('/invocations', bodies[0])).json()) as { message: string }).message, /name one with \?model=NAME/);
   });
 
+  it('large batches are scored in a thread, off the event loop, with exactly the in-process answer', async () => {
+    const loaded = await loadModel(stores, 'churn:1');
+    const all = await readTable(TELCO);
+    const rows = takeRows(all, Array.from({ length: 6000 }, (_, i) => i % all.rows));
+    const res = await post('/v2/models/churn/versions/1/infer', v2Body(rows, loaded.manifest.signature.inputs, 0, 6000));
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { outputs: { name: string; data: unknown[] }[] };
+    assert.deepEqual(body.outputs[1].data, Array.from(predictTable(loaded.model, rows).proba!));
+  });
+
   it('a bare name follows the champion alias, else the latest version, resolved per request', async () => {
     const body = async () => {
       const loaded = await loadModel(stores, 'churn:1');

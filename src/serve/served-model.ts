@@ -1,4 +1,5 @@
 import { newId } from '../core/ids.ts';
+import { startService, type ThreadService } from '../learn/parallel/pool.ts';
 import type { Table } from '../core/table.ts';
 import { predictTable, type Predictions } from '../learn/index.ts';
 import { DriftMonitor } from '../monitor/index.ts';
@@ -14,11 +15,24 @@ export interface Answered {
   predictions: Predictions;
 }
 
+/** Batches from this many rows are scored in a thread, off the event loop (single rows stay inline: a thread hop costs more). */
+export const OFF_THREAD_ROWS = 2_000;
+
+// one scoring thread per process, shared by every served model, started on the first large batch
+let scorer: ThreadService<{ path: string; table: Table }, Predictions> | null = null;
+
 /** A model loaded once for serving, with the drift monitor that counts what it is sent. */
 export class ServedModel {
   readonly drift: DriftMonitor;
   constructor(readonly loaded: LoadedModel) {
     this.drift = new DriftMonitor(loaded.manifest.baseline);
+  }
+
+  /** Stop the shared scoring thread (server shutdown). */
+  static async stopScoring(): Promise<void> {
+    const s = scorer;
+    scorer = null;
+    await s?.close();
   }
 
   get versionLabel(): string {
@@ -31,23 +45,32 @@ export class ServedModel {
     return p;
   }
 
+  /** Large batches in the scoring thread, the rest inline. */
+  private async predictAsync(table: Table): Promise<Predictions> {
+    if (table.rows < OFF_THREAD_ROWS) return this.predict(table);
+    scorer ??= startService(new URL('./predict-thread.ts', import.meta.url), { unrefWhenIdle: true });
+    const p = await scorer.call({ path: this.loaded.path, table });
+    this.drift.add(table);
+    return p;
+  }
+
   /** What this version would answer for a table (a shadow's answer, for the log only). */
   shadowAnswer(table: Table): { predictionId: string; body: Record<string, unknown> } {
     return { predictionId: newId(), body: scoringResponse(this.loaded.manifest, this.predict(table)) };
   }
 
   /** Answer a KServe V2 infer request body. */
-  infer(body: unknown, name: string): Answered {
+  async infer(body: unknown, name: string): Promise<Answered> {
     const { table, id, outputs } = parseInferRequest(body, this.loaded.manifest.signature.inputs);
-    const predictions = this.predict(table);
+    const predictions = await this.predictAsync(table);
     const predictionId = newId();
     return { predictionId, table, predictions, body: { model_name: name, model_version: this.versionLabel, id: id ?? predictionId, parameters: { prediction_id: predictionId }, outputs: inferResponseOutputs(this.loaded.manifest, predictions, outputs) } };
   }
 
   /** Answer an MLflow scoring request body (`POST /invocations`). */
-  invocations(body: unknown): Answered {
+  async invocations(body: unknown): Promise<Answered> {
     const table = parseScoringRequest(body, this.loaded.manifest.signature.inputs);
-    const predictions = this.predict(table);
+    const predictions = await this.predictAsync(table);
     const predictionId = newId();
     return { predictionId, table, predictions, body: { ...scoringResponse(this.loaded.manifest, predictions), prediction_id: predictionId } };
   }

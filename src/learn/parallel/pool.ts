@@ -48,8 +48,12 @@ export interface ThreadService<P, R> {
  * Start `module` in a worker thread; its top level calls `answerCalls(handler)`. A call that throws rejects with the
  * thread's message; a thread that dies rejects what it had and is restarted on the next call.
  */
-export function startService<P, R>(module: URL): ThreadService<P, R> {
+export function startService<P, R>(module: URL, opts: { unrefWhenIdle?: boolean } = {}): ThreadService<P, R> {
   let w: Worker | null = null;
+  // an idle helper need not keep the process alive (a server's scoring thread); a busy one must
+  const idle = () => {
+    if (opts.unrefWhenIdle && pending.size === 0) w?.unref();
+  };
   let seq = 0;
   const pending = new Map<number, { resolve: (r: R) => void; reject: (e: Error) => void }>();
   const thread = (): Worker => {
@@ -58,6 +62,7 @@ export function startService<P, R>(module: URL): ThreadService<P, R> {
     t.on('message', (m: { id: number; result?: R; error?: string }) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
+      idle();
       if (m.error !== undefined) p?.reject(new CapstanError('INVALID_ARGUMENT', m.error));
       else p?.resolve(m.result as R);
     });
@@ -76,7 +81,9 @@ export function startService<P, R>(module: URL): ThreadService<P, R> {
       return new Promise<R>((resolve, reject) => {
         const id = ++seq;
         pending.set(id, { resolve, reject });
-        thread().postMessage({ id, payload });
+        const t = thread();
+        if (opts.unrefWhenIdle) t.ref();
+        t.postMessage({ id, payload });
       });
     },
     async close() {

@@ -10,12 +10,12 @@ import type { ApiRequest, ApiResponse, Router } from '../router.ts';
  */
 export function inferenceRoutes(router: Router, models: ModelProvider, hooks: ServingHooks): void {
   // one path for every prediction: resolve the version, answer, count, log (the log write happens later, off this path)
-  const predict = async (req: ApiRequest, protocol: string, name: string, version: string | undefined, fn: (s: ServedModel) => Answered): Promise<ApiResponse> => {
+  const predict = async (req: ApiRequest, protocol: string, name: string, version: string | undefined, fn: (s: ServedModel) => Promise<Answered>): Promise<ApiResponse> => {
     const t0 = performance.now();
     let served: ServedModel | null = null;
     try {
       served = await models.get(name, version, req.headers);
-      const a = fn(served);
+      const a = await fn(served);
       const seconds = (performance.now() - t0) / 1000;
       // model outputs are finite (the estimator battery checks it): plain JSON, serialised once for the answer and the log
       const json = JSON.stringify(a.body);
