@@ -9,6 +9,7 @@ import { encodeBundle, registerModel } from '../registry/index.ts';
 import { logMetrics, logParams, setTags } from '../store/index.ts';
 import { CLUSTER_TARGET, clusterProfiles, searchClusters } from './cluster.ts';
 import { guardrails } from './guardrails.ts';
+import { formatScore } from './score.ts';
 import type { AutomlContext, AutomlReport } from './run.ts';
 
 export interface ClusterRun {
@@ -23,7 +24,6 @@ export interface ClusterRun {
   elapsed: () => number;
 }
 
-const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
 
 /** `capstan automl FILE --task clustering`: k by silhouette, tracked like any AutoML run, the winner registrable. */
 export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<AutomlReport> {
@@ -55,7 +55,7 @@ export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<Au
           await meta.runs.update(child.id, { status: 'FINISHED' });
         })(),
       );
-      say(`  k=${String(c.params.n_clusters).padEnd(3)} silhouette ${fmt(c.cvMean)} (${c.fitSeconds.toFixed(2)} s)`);
+      say(`  k=${String(c.params.n_clusters).padEnd(3)} silhouette ${formatScore(c.cvMean)} (${c.fitSeconds.toFixed(2)} s)`);
     });
     await Promise.all(pending);
     const win = result.best;
@@ -90,7 +90,7 @@ export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<Au
       fit_seconds: fitSeconds,
       seconds: r.elapsed(),
     };
-    say(`\nwinner: k=${win.params.n_clusters}, silhouette ${fmt(win.cvMean)} (${result.candidates.length} values of k tried, ${r.elapsed().toFixed(1)} s)`);
+    say(`\nwinner: k=${win.params.n_clusters}, silhouette ${formatScore(win.cvMean)} (${result.candidates.length} values of k tried, ${r.elapsed().toFixed(1)} s)`);
     for (const p of profiles) say(`  cluster ${p.cluster}: ${p.rows} rows (${(p.share * 100).toFixed(1)}%)`);
     if (version) say(`registered ${version.name} version ${version.version}`);
     say(`run ${parent.id}; cluster profiles: artifact insights.json`);

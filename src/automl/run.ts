@@ -15,7 +15,7 @@ import { guardrails } from './guardrails.ts';
 import { modelInsights } from './insights.ts';
 import { remoteEvaluator } from './remote.ts';
 import { runClusters } from './run-clusters.ts';
-import { METRICS } from './score.ts';
+import { formatScore, METRICS } from './score.ts';
 import { searchModels, type Candidate, type SearchState } from './search.ts';
 
 export const AUTOML_TASKS = ['auto', 'binary', 'multiclass', 'regression', 'clustering'] as const;
@@ -50,9 +50,6 @@ export interface AutomlContext {
 /** The run's document (the CLI's `--json`): leaderboard, winner, ensemble, insights summary, guardrails, run id. */
 export type AutomlReport = Record<string, unknown> & { run_id: string; seconds: number };
 
-function fmt(v: number): string {
-  return Number.isFinite(v) ? v.toFixed(4) : String(v);
-}
 
 /**
  * Search learners and hyperparameters for FILE within a budget, track every candidate as a child run, refit the winner (or
@@ -127,7 +124,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     const result = await searchModels(problem, { budgetSeconds: budget * 0.92 - elapsed(), trials, learners, ...(remote ? { evaluator: remote } : {}) }, (c, state) => {
       pending.push(record(c));
       if (ctx.onCandidate) ctx.onCandidate(c, state, elapsed());
-      else say(`  ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${metric} ${fmt(c.cvMean)} +- ${fmt(c.cvStd)} (${c.foldScores.length} folds, ${c.fitSeconds.toFixed(2)} s)`);
+      else say(`  ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${metric} ${formatScore(c.cvMean)} +- ${formatScore(c.cvStd)} (${c.foldScores.length} folds, ${c.fitSeconds.toFixed(2)} s)`);
     });
     await Promise.all(pending);
 
@@ -187,9 +184,9 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
       seconds: elapsed(),
     };
     say(`\nleaderboard (${result.candidates.length} candidates, ${elapsed().toFixed(1)} s):`);
-    for (const c of board.slice(0, 10)) say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${fmt(c.cvMean)} +- ${fmt(c.cvStd)}  ${JSON.stringify(c.params)}`);
-    if (ensemble) say(`ensemble of ${ensemble.members.map((m) => `${byId.get(m.id)!.learner}#${m.id} x${m.weight.toFixed(2)}`).join(' + ')}: out-of-fold ${metric} ${fmt(ensemble.oof_score)} vs best single ${fmt(ensemble.best_single_oof_score)}; ${ensemble.kept ? 'kept' : 'not kept'} (${ensemble.note})`);
-    say(`winner: ${ensemble?.kept ? 'the ensemble' : `${win.learner} (candidate ${win.id}), ${metric} ${fmt(win.cvMean)}`}; refit on all rows in ${fitSeconds.toFixed(2)} s`);
+    for (const c of board.slice(0, 10)) say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${formatScore(c.cvMean)} +- ${formatScore(c.cvStd)}  ${JSON.stringify(c.params)}`);
+    if (ensemble) say(`ensemble of ${ensemble.members.map((m) => `${byId.get(m.id)!.learner}#${m.id} x${m.weight.toFixed(2)}`).join(' + ')}: out-of-fold ${metric} ${formatScore(ensemble.oof_score)} vs best single ${formatScore(ensemble.best_single_oof_score)}; ${ensemble.kept ? 'kept' : 'not kept'} (${ensemble.note})`);
+    say(`winner: ${ensemble?.kept ? 'the ensemble' : `${win.learner} (candidate ${win.id}), ${metric} ${formatScore(win.cvMean)}`}; refit on all rows in ${fitSeconds.toFixed(2)} s`);
     if (insights.featureImpact.length) say(`feature impact (permutation, held-out fold): ${insights.featureImpact.slice(0, 6).map((f) => `${f.feature} ${(f.normalized * 100).toFixed(0)}%`).join(', ')}`);
     for (const n of insights.notes) say(`  note: ${n}`);
     say(`insights (curves, lift, calibration or residuals, partial dependence): artifact insights.json of run ${parent.id}`);

@@ -36,3 +36,8 @@ export function scoreOf(task: Task, metric: string, y: Float64Array, out: Float6
   const pc = perClass(y, predicted, nClasses);
   return metric === 'f1' ? pc.f1[1] : pc.f1.reduce((a, b) => a + b, 0) / nClasses;
 }
+
+/** A score for reports: four decimals, or NaN / Infinity as words. */
+export function formatScore(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : String(v);
+}

@@ -79,3 +79,8 @@ export function metricValue(field: string, v: unknown): number {
   if (typeof v === 'string' && v in TOKENS) return TOKENS[v];
   throw invalid(`${field} must be a number (or "NaN", "Infinity", "-Infinity")`);
 }
+
+/** A JSON object (not null, not an array): the first check on every request body. */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,4 +1,5 @@
 import { invalid } from '../core/errors.ts';
+import { isObject } from '../core/json.ts';
 import type { FeatureSpec } from '../core/schema.ts';
 import type { Table } from '../core/table.ts';
 import type { Predictions } from '../learn/index.ts';
@@ -8,9 +9,6 @@ import { MAX_ROWS } from './v2.ts';
 
 const FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function checkRows(n: number, where: string): void {
   if (n === 0) throw invalid(`${where} has no rows`);

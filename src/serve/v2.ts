@@ -1,4 +1,5 @@
 import { invalid } from '../core/errors.ts';
+import { isObject } from '../core/json.ts';
 import type { FeatureSpec } from '../core/schema.ts';
 import type { Column, Table } from '../core/table.ts';
 import { columnOf } from './columns.ts';
@@ -17,9 +18,6 @@ export interface V2Tensor {
   parameters?: Record<string, unknown>;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function flatten(data: unknown[], name: string, depth = 0): unknown[] {
   if (depth > 2) throw invalid(`input "${name}": data nests deeper than [rows][1]`);

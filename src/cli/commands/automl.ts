@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AUTOML_TASKS, METRICS, runAutoml, type AutomlRequest } from '../../automl/index.ts';
+import { AUTOML_TASKS, formatScore, METRICS, runAutoml, type AutomlRequest } from '../../automl/index.ts';
 import { invalid } from '../../core/errors.ts';
 import { LEARNERS } from '../../learn/index.ts';
 import { localActor, parseIntOption, stores } from '../common.ts';
@@ -17,10 +17,6 @@ interface AutomlOptions {
   redis?: string;
   queue: string;
   json?: boolean;
-}
-
-function fmt(v: number): string {
-  return Number.isFinite(v) ? v.toFixed(4) : String(v);
 }
 
 export function automlCommand(program: Command): void {
@@ -75,7 +71,7 @@ export function automlCommand(program: Command): void {
           ...(tty
             ? {
                 onCandidate: (_c, state, elapsed) => {
-                  const best = state.best ? `best ${fmt(state.best.cvMean)} (${state.best.learner})` : 'no complete candidate yet';
+                  const best = state.best ? `best ${formatScore(state.best.cvMean)} (${state.best.learner})` : 'no complete candidate yet';
                   process.stdout.write(`\r${`[${String(state.tried).padStart(3)} candidates] ${best} | ${Math.max(0, request.budget - elapsed).toFixed(0)} s left`.padEnd(78)}`);
                   progress = true;
                 },

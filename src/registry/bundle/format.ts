@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isObject } from '../../core/json.ts';
 import { CAPSTAN_VERSION } from '../../core/config.ts';
 import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec, TargetSpec } from '../../core/schema.ts';
@@ -110,9 +111,6 @@ export function encodeBundle(model: TabularModel, extra: { metrics: Record<strin
   return { manifest, binary };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Parse and check a bundle. Only data is read: the manifest is JSON, arrays are copied out of the binary after their bounds and

@@ -1,4 +1,5 @@
 import { invalid } from '../../../core/errors.ts';
+import { isObject } from '../../../core/json.ts';
 import { checkName } from '../../../core/names.ts';
 import type { MetadataStore, PredictionRecord } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
@@ -6,9 +7,6 @@ import { bodyObject, optInt, optString, pageOfQuery, queryObject } from './field
 
 const MAX_BATCH = 10_000;
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** One record of a POSTed batch, checked field by field. */
 export function checkPredictionRecord(v: unknown, i: number): PredictionRecord {
