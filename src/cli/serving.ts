@@ -1,28 +1,36 @@
 import type { Server } from 'node:http';
 
+/** The first SIGINT or SIGTERM (listeners removed once it arrives). */
+export function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (sig: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(sig);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 /**
  * Resolve when SIGINT/SIGTERM arrives and the server has stopped accepting and finished in-flight requests. `drain` runs
  * first (readiness turns 503); the server stops accepting after the current turn of the event loop (so requests already
  * read off the sockets count as in flight); keep-alive connections close as soon as they have no request in progress.
  */
-export function untilSignal(server: Server, onSignal?: (sig: string) => void, drain?: () => void): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (sig: string) => {
-      drain?.();
-      onSignal?.(sig);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      // responses written from now on ask the client to close its connection
-      server.on('request', (_req, res) => res.setHeader('connection', 'close'));
-      setImmediate(() => {
-        const idle = setInterval(() => server.closeIdleConnections(), 50);
-        server.close(() => {
-          clearInterval(idle);
-          resolve();
-        });
+export async function untilSignal(server: Server, onSignal?: (sig: string) => void, drain?: () => void): Promise<void> {
+  const sig = await stopSignal();
+  drain?.();
+  onSignal?.(sig);
+  // responses written from now on ask the client to close its connection
+  server.on('request', (_req, res) => res.setHeader('connection', 'close'));
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      server.close(() => {
+        clearInterval(idle);
+        resolve();
       });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+    }),
+  );
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { FOLD_JOB, foldJobHandler } from '../../automl/remote.ts';
 import { startWorker } from '../../queue/index.ts';
 import { parseIntOption } from '../common.ts';
+import { stopSignal } from '../serving.ts';
 
 interface WorkerOptions {
   redis: string;
@@ -44,15 +45,7 @@ export function workerCommand(program: Command): void {
         },
       );
       log(`worker ${process.pid} listening on queue "${o.queue}" at ${o.redis} (${concurrency} at a time)`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await stopSignal();
       log('stopping: finishing the jobs in hand');
       await worker.close();
       await Promise.all(folds.map((f) => f.close()));
