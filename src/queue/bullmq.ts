@@ -1,6 +1,7 @@
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CapstanError, invalid } from '../core/errors.ts';
+import { CapstanError } from '../core/errors.ts';
+import { checkQueueName, checkRedisUrl } from './checks.ts';
 import { JobRejected, type JobHandler, type RunningWorker, type WorkerEvents, type WorkQueue } from './work-queue.ts';
 
 // A dead worker's job is recovered within LOCK_MS + STALLED_MS; the live worker renews its lock every LOCK_MS / 2,
@@ -8,24 +9,6 @@ import { JobRejected, type JobHandler, type RunningWorker, type WorkerEvents, ty
 const LOCK_MS = 4_000;
 const STALLED_MS = 2_000;
 const KEEP_SECONDS = 3_600;
-
-/** `redis://[user:password@]host[:port][/db]`, checked before any connection. */
-export function checkRedisUrl(url: string, option = '--redis'): URL {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw invalid(`${option} must be a URL like redis://127.0.0.1:6379, got "${url}"`);
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw invalid(`${option} must start with redis:// or rediss://, got "${url}"`);
-  if (!/^\/?(\d{1,2})?$/.test(u.pathname)) throw invalid(`${option}: the path may only name a database number (e.g. redis://host:6379/0), got "${u.pathname}"`);
-  return u;
-}
-
-export function checkQueueName(name: string): string {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw invalid(`--queue must be 1-64 letters, digits, "_" or "-", got "${name}"`);
-  return name;
-}
 
 async function connect(url: string): Promise<Redis> {
   checkRedisUrl(url);

@@ -18,7 +18,8 @@ export interface Answered {
 /** Batches from this many rows are scored in a thread, off the event loop (single rows stay inline: a thread hop costs more). */
 export const OFF_THREAD_ROWS = 2_000;
 
-// one scoring thread per process, shared by every served model, started on the first large batch
+// one scoring thread per process, shared by every served model, started on the first large batch (idle, it does not keep
+// the process alive, so it needs no shutdown)
 let scorer: ThreadService<{ path: string; table: Table }, Predictions> | null = null;
 
 /** A model loaded once for serving, with the drift monitor that counts what it is sent. */
@@ -28,12 +29,6 @@ export class ServedModel {
     this.drift = new DriftMonitor(loaded.manifest.baseline);
   }
 
-  /** Stop the shared scoring thread (server shutdown). */
-  static async stopScoring(): Promise<void> {
-    const s = scorer;
-    scorer = null;
-    await s?.close();
-  }
 
   get versionLabel(): string {
     return this.loaded.version === null ? '1' : String(this.loaded.version);

@@ -86,6 +86,8 @@ export class RegistryModelProvider implements ModelProvider {
       },
       () => null,
     );
+    // names come from requests, existing or not: keep the cache bounded
+    if (this.traffic.size >= 1000) this.traffic.clear();
     this.traffic.set(name, { at: Date.now(), spec });
     return spec;
   }
