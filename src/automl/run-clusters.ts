@@ -1,16 +1,14 @@
-import { basename, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { basename } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { Table } from '../core/table.ts';
-import { fileSha256, inferFeatures, type FileProfile } from '../data/index.ts';
+import { inferFeatures, type FileProfile } from '../data/index.ts';
 import { trainModel } from '../learn/index.ts';
-import { buildBaseline } from '../monitor/index.ts';
-import { encodeBundle, registerModel } from '../registry/index.ts';
-import { logMetrics, logParams, setTags } from '../store/index.ts';
+import { logMetrics, logParams } from '../store/index.ts';
 import { CLUSTER_TARGET, clusterProfiles, searchClusters } from './cluster.ts';
 import { guardrails } from './guardrails.ts';
 import { formatScore } from './score.ts';
 import type { AutomlContext, AutomlReport } from './run.ts';
+import { putJsonArtifact, registerWinner, startAutomlRun } from './tracking.ts';
 
 export interface ClusterRun {
   file: string;
@@ -40,10 +38,9 @@ export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<Au
   let parentId: string | null = null;
   try {
     const meta = s.metadata;
-    const parent = await meta.runs.create({ experiment: 'automl', name: `automl-${name}-${new Date().toISOString()}`, userId: ctx.actor, tags: { 'capstan.kind': 'automl', 'capstan.task': 'clustering' } });
+    const rec = await startAutomlRun(s, ctx.actor, r.file, r.profile, { 'capstan.task': 'clustering' });
+    const { parent } = rec;
     parentId = parent.id;
-    const dataset = await meta.datasets.register({ name: name.replace(/\.[^.]+$/, ''), contentHash: await fileSha256(r.file), source: resolve(r.file), rows: r.profile.rows, columns: r.profile.columns.length, profile: r.profile });
-    await meta.runs.linkDataset(parent.id, dataset.id, 'training');
     await logParams(meta.runs, parent.id, { metric: 'silhouette', budget: r.budget, seed: r.seed, 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(','), ...(r.exclude ? { excluded: r.exclude } : {}) });
     const pending: Promise<unknown>[] = [];
     const result = await searchClusters(table, g.features, { seed: r.seed, budgetSeconds: r.budget * 0.85 - r.elapsed() }, (c) => {
@@ -64,16 +61,11 @@ export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<Au
     const fitSeconds = (performance.now() - fitStart) / 1000;
     const profiles = clusterProfiles(model, table);
     const insights = { task: 'clustering', silhouette: result.candidates.map((c) => ({ k: c.params.n_clusters, silhouette: c.cvMean })), clusters: profiles };
-    const blob = await s.artifacts.putBlob(Readable.from([Buffer.from(JSON.stringify(insights))]));
-    await meta.runs.putArtifact({ runId: parent.id, path: 'insights.json', digest: blob.digest, size: blob.size });
+    await putJsonArtifact(s, parent.id, 'insights.json', insights);
     await logParams(meta.runs, parent.id, { 'winner.learner': 'kmeans', 'winner.candidate': win.id, 'winner.n_clusters': win.params.n_clusters });
     await logMetrics(meta.runs, parent.id, { silhouette: win.cvMean, candidates: result.candidates.length });
     let version = null;
-    if (r.register) {
-      const bundle = encodeBundle(model, { metrics: { silhouette: win.cvMean }, baseline: buildBaseline(table, model.features), lineage: { runId: parent.id, datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } });
-      version = await registerModel(s, r.register, bundle, parent.id, ctx.actor);
-      await setTags(meta.runs, parent.id, { 'model.name': version.name, 'model.version': String(version.version) });
-    }
+    if (r.register) version = await registerWinner(s, ctx.actor, r.register, model, { silhouette: win.cvMean }, table, rec);
     await meta.runs.update(parent.id, { status: 'FINISHED' });
     const board = [...result.candidates].sort((a, b) => b.cvMean - a.cvMean || a.id - b.id);
     const doc = {

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { basename, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { basename } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { Task } from '../core/schema.ts';
-import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../data/index.ts';
+import { inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../data/index.ts';
 import { ensembleModel, primaryMetric, trainModel, type TabularModel } from '../learn/index.ts';
-import { buildBaseline } from '../monitor/index.ts';
 import { cvFolds } from '../pipeline/builtin/cross-validate.ts';
 import { checkQueueName, checkRedisUrl, openWorkQueue } from '../queue/index.ts';
-import { encodeBundle, registerModel } from '../registry/index.ts';
-import { logMetrics, logParams, setTags, type Stores } from '../store/index.ts';
+import { logMetrics, logParams, type Stores } from '../store/index.ts';
 import { greedyEnsemble } from './ensemble.ts';
 import { guardrails } from './guardrails.ts';
 import { modelInsights } from './insights.ts';
@@ -17,6 +14,7 @@ import { remoteEvaluator } from './remote.ts';
 import { runClusters } from './run-clusters.ts';
 import { formatScore, METRICS } from './score.ts';
 import { searchModels, type Candidate, type SearchState } from './search.ts';
+import { putJsonArtifact, registerWinner, startAutomlRun } from './tracking.ts';
 
 export const AUTOML_TASKS = ['auto', 'binary', 'multiclass', 'regression', 'clustering'] as const;
 
@@ -103,10 +101,9 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
   let parentId: string | null = null;
   try {
     const meta = s.metadata;
-    const parent = await meta.runs.create({ experiment: 'automl', name: `automl-${basename(file)}-${new Date().toISOString()}`, userId: ctx.actor, tags: { 'capstan.kind': 'automl' } });
-    const dataset = await meta.datasets.register({ name: basename(file).replace(/\.[^.]+$/, ''), contentHash: await fileSha256(file), source: resolve(file), rows: profile.rows, columns: profile.columns.length, profile });
+    const rec = await startAutomlRun(s, ctx.actor, file, profile, {});
+    const { parent } = rec;
     parentId = parent.id;
-    await meta.runs.linkDataset(parent.id, dataset.id, 'training');
     await logParams(meta.runs, parent.id, { metric, budget, 'cv.folds': g.report.folds, 'cv.seed': seed, ...(trials ? { trials } : {}), 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(',') });
 
     if (remote) {
@@ -154,17 +151,12 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     } else model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed, ...(trials === undefined ? { deadline: deadline() } : {}) });
     const fitSeconds = (performance.now() - fitStart) / 1000;
     const insights = await modelInsights({ t, features: g.features, folds, model, win, ensemble: ensemble?.kept ? ensemble.members : null, byId, oof: result.oof, metric, sign, seed, timeLeft: () => budget - elapsed() });
-    const blob = await s.artifacts.putBlob(Readable.from([Buffer.from(JSON.stringify(insights))]));
-    await meta.runs.putArtifact({ runId: parent.id, path: 'insights.json', digest: blob.digest, size: blob.size });
+    await putJsonArtifact(s, parent.id, 'insights.json', insights);
     if (ensemble) await logMetrics(meta.runs, parent.id, { [`oof_${metric}_ensemble`]: ensemble.oof_score, [`oof_${metric}_best_single`]: ensemble.best_single_oof_score });
     await logParams(meta.runs, parent.id, { 'winner.learner': win.learner, 'winner.candidate': win.id });
     await logMetrics(meta.runs, parent.id, { [`cv_${metric}_mean`]: win.cvMean, [`cv_${metric}_std`]: win.cvStd, candidates: result.candidates.length });
     let version = null;
-    if (o.register) {
-      const bundle = encodeBundle(model, { metrics: { [`cv_${metric}_mean`]: win.cvMean }, baseline: buildBaseline(t.features, model.features), lineage: { runId: parent.id, datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } });
-      version = await registerModel(s, o.register, bundle, parent.id, ctx.actor);
-      await setTags(meta.runs, parent.id, { 'model.name': version.name, 'model.version': String(version.version) });
-    }
+    if (o.register) version = await registerWinner(s, ctx.actor, o.register, model, { [`cv_${metric}_mean`]: win.cvMean }, t.features, rec);
     await meta.runs.update(parent.id, { status: 'FINISHED' });
 
     const board = [...result.candidates].sort((a, b) => Number(b.status === 'complete') - Number(a.status === 'complete') || sign * (b.cvMean - a.cvMean) || a.id - b.id);
