@@ -1,27 +1,44 @@
 import { Command, CommanderError } from 'commander';
 import { CAPSTAN_VERSION } from '../core/config.ts';
 import { isCapstanError } from '../core/errors.ts';
-import { automlCommand } from './commands/automl.ts';
-import { dataCommand } from './commands/data.ts';
-import { deployCommand } from './commands/deploy.ts';
-import { modelsCommand } from './commands/models.ts';
-import { predictCommand } from './commands/predict.ts';
-import { runsCommand } from './commands/runs.ts';
-import { tokensCommand } from './commands/tokens.ts';
-import { quickstartCommand } from './commands/quickstart.ts';
-import { serveCommand } from './commands/serve.ts';
-import { serverCommand } from './commands/server.ts';
-import { trainCommand } from './commands/train.ts';
-import { workerCommand } from './commands/worker.ts';
+type AddCommand = (program: Command) => void;
 
-function program(): Command {
+/**
+ * Each command's module, loaded only when that command runs: loading all of them (stores, DuckDB, the server, the learners)
+ * through tsx took ~1.6 s on this machine, more than `data profile` of a large file spends working. Help and unknown commands
+ * load every one. Order is the order of `capstan --help`.
+ */
+const COMMANDS: Record<string, () => Promise<AddCommand>> = {
+  quickstart: async () => (await import('./commands/quickstart.ts')).quickstartCommand,
+  train: async () => (await import('./commands/train.ts')).trainCommand,
+  automl: async () => (await import('./commands/automl.ts')).automlCommand,
+  predict: async () => (await import('./commands/predict.ts')).predictCommand,
+  serve: async () => (await import('./commands/serve.ts')).serveCommand,
+  server: async () => (await import('./commands/server.ts')).serverCommand,
+  runs: async () => (await import('./commands/runs.ts')).runsCommand,
+  models: async () => (await import('./commands/models.ts')).modelsCommand,
+  tokens: async () => (await import('./commands/tokens.ts')).tokensCommand,
+  data: async () => (await import('./commands/data.ts')).dataCommand,
+  worker: async () => (await import('./commands/worker.ts')).workerCommand,
+  deploy: async () => (await import('./commands/deploy.ts')).deployCommand,
+};
+
+/** The command named on the command line (the first argument that is not an option), if it is one of ours. */
+function commandOf(argv: string[]): string | undefined {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
+
+async function program(argv: string[]): Promise<Command> {
   const p = new Command('capstan')
     .description('Capstan: data -> model -> served, monitored model, in one tool')
     .version(CAPSTAN_VERSION)
     .exitOverride()
     .showHelpAfterError('(run capstan --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const add of [quickstartCommand, trainCommand, automlCommand, predictCommand, serveCommand, serverCommand, runsCommand, modelsCommand, tokensCommand, dataCommand, workerCommand, deployCommand]) add(p);
+  const named = commandOf(argv);
+  const version = argv.includes('-V') || argv.includes('--version');
+  for (const load of named ? [COMMANDS[named]] : version ? [] : Object.values(COMMANDS)) (await load())(p);
   const exitOverride = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(exitOverride);
@@ -40,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e.code === 'EPIPE') process.exit(0);
   });
   try {
-    await program().parseAsync(argv);
+    await (await program(argv)).parseAsync(argv);
     // a command that printed its report but found errors (data validate) sets the exit code itself
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
