@@ -2,14 +2,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { capstanHome } from '../core/config.ts';
 import { invalid } from '../core/errors.ts';
-import type { Pipeline } from '../pipeline/index.ts';
-import { runPipeline, type PipelineResult } from '../pipeline/index.ts';
-import { openStores, type Stores } from '../store/index.ts';
+import type { Pipeline, PipelineResult } from '../pipeline/index.ts';
+import type { Stores } from '../store/index.ts';
 import type { Output } from './output.ts';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function stores(): Promise<Stores> {
+/** The stores under $CAPSTAN_HOME (loaded on first use: commands such as `data profile` never open them). */
+export async function stores(): Promise<Stores> {
+  const { openStores } = await import('../store/index.ts');
   return openStores(capstanHome());
 }
 
@@ -40,6 +41,7 @@ export function parseParams(list: string[]): Record<string, number | string> {
 export async function trackedPipeline(s: Stores, out: Output, experiment: string, pipeline: Pipeline, tags: Record<string, string> = {}): Promise<{ runId: string; result: PipelineResult }> {
   const run = await s.metadata.runs.create({ experiment, userId: localActor(), name: `${pipeline.name}-${new Date().toISOString()}`, tags });
   try {
+    const { runPipeline } = await import('../pipeline/index.ts');
     const result = await runPipeline(
       pipeline,
       { runId: run.id, log: (m) => out.detail(m) },

@@ -18,25 +18,35 @@ export interface ReadOptions {
   maxRows?: number;
   /** refuse files larger than this many bytes */
   maxBytes?: number;
+  /** rows may come in any order (a profile): DuckDB then parses in parallel without restoring the file's sequence */
+  anyOrder?: boolean;
 }
 
 export const DEFAULT_MAX_COLUMNS = 5000;
 const NUMERIC_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 const TEMPORAL_TYPES = /^(DATE|TIMESTAMP.*|TIME)$/;
 
-let connection: Promise<DuckDBConnection> | undefined;
+const connections = new Map<boolean, Promise<DuckDBConnection>>();
 let tableCounter = 0;
 
-/** One in-memory DuckDB per process: creating an instance costs ~20 ms and it holds no state between reads. */
-export function connect(): Promise<DuckDBConnection> {
-  connection ??= DuckDBInstance.create(':memory:').then(async (db) => {
-    const c = await db.connect();
-    // built into the bindings: LOAD, never INSTALL (no network here, nor for users behind a proxy)
-    await c.run('LOAD parquet');
-    await c.run('LOAD json');
-    return c;
-  });
-  return connection;
+/**
+ * An in-memory DuckDB per process (creating an instance costs ~20 ms and it holds no state between reads), and a second one
+ * for reads whose row order does not matter: `preserve_insertion_order` is a global setting, so it gets its own instance
+ * rather than being switched under a concurrent ordered read.
+ */
+export function connect(ordered = true): Promise<DuckDBConnection> {
+  let c = connections.get(ordered);
+  if (!c) {
+    c = DuckDBInstance.create(':memory:', ordered ? {} : { preserve_insertion_order: 'false' }).then(async (db) => {
+      const conn = await db.connect();
+      // built into the bindings: LOAD, never INSTALL (no network here, nor for users behind a proxy)
+      await conn.run('LOAD parquet');
+      await conn.run('LOAD json');
+      return conn;
+    });
+    connections.set(ordered, c);
+  }
+  return c;
 }
 
 export function quote(s: string): string {
@@ -119,7 +129,8 @@ export interface LoadedFile {
 export async function loadFile(file: string, opts: ReadOptions = {}): Promise<LoadedFile> {
   const size = checkFile(file);
   if (opts.maxBytes !== undefined && size > opts.maxBytes) throw invalid(`${basename(file)} has ${size} bytes; the limit is ${opts.maxBytes} (raise it with --max-bytes)`);
-  const conn = await connect();
+  // a sample is drawn from rows in file order, so it stays the same sample
+  const conn = await connect(!opts.anyOrder || opts.sampleRows !== undefined);
   const table = `capstan_t${++tableCounter}`;
   const source = sourceSql(file, opts);
   const sample = opts.sampleRows ? ` USING SAMPLE reservoir(${Math.floor(opts.sampleRows)} ROWS) REPEATABLE (0)` : '';
