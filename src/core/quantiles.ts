@@ -90,16 +90,11 @@ function selectRanks(chunks: readonly Float64Array[], n: number, min: number, ma
 }
 
 /**
- * The bucket of each value for `quantilesFromBuckets`, so a caller that already passes over the values (a profile) counts
- * them in the same loop: `counts[quantileBucket(x, min, scale)]++` with `scale = quantileScale(min, max)`.
+ * The scale of the buckets `quantilesFromBuckets` expects: a value x belongs in bucket min(QUANTILE_BUCKETS - 1,
+ * ((x - min) * scale) | 0), so a caller that already passes over the values (a profile) counts them in the same loop.
  */
 export function quantileScale(min: number, max: number): number {
   return QUANTILE_BUCKETS / (max - min);
-}
-
-export function quantileBucket(x: number, min: number, scale: number): number {
-  const b = ((x - min) * scale) | 0;
-  return b < QUANTILE_BUCKETS ? b : QUANTILE_BUCKETS - 1;
 }
 
 /**
