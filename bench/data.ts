@@ -1,6 +1,6 @@
 /**
  * Issue 4 benchmark: profiling a 1 000 000 x 20 CSV as a whole `capstan data profile --json` process versus pandas read_csv +
- * describe(include="all") as a whole process, same file, alternating runs (median of 3 each), peak RSS of each; then parity of
+ * describe(include="all") as a whole process, same file, alternating runs (median of 5 each), peak RSS of each; then parity of
  * means, standard deviations (n-1) and interpolated quantiles with pandas on every dataset of ../shared/datasets.
  * Run: node --import tsx bench/data.ts
  */
@@ -28,15 +28,16 @@ function timed(cmd: string[]): { seconds: number; rssMb: number } {
   return { seconds, rssMb: Number(/RSS (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024 };
 }
 
+const RUNS = 5;
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const ours: { seconds: number; rssMb: number }[] = [];
 const peer: { seconds: number; rssMb: number }[] = [];
-for (let i = 0; i < 3; i++) {
+for (let i = 0; i < RUNS; i++) {
   ours.push(timed([process.execPath, join(ROOT, 'bin', 'capstan.js'), 'data', 'profile', DATA, '--json']));
   peer.push(timed(['/usr/bin/python3', join(ROOT, 'bench', 'pandas_profile.py'), DATA]));
 }
 console.log(`machine: ${cpus().length} x ${cpus()[0].model}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
-console.log('| 1M x 20 CSV, whole process | median s (3 runs) | runs | peak RSS MB |');
+console.log(`| 1M x 20 CSV, whole process | median s (${RUNS} runs) | runs | peak RSS MB |`);
 console.log('|---|---|---|---|');
 console.log(`| capstan data profile --json | ${median(ours.map((r) => r.seconds)).toFixed(2)} | ${ours.map((r) => r.seconds.toFixed(2)).join(', ')} | ${median(ours.map((r) => r.rssMb)).toFixed(0)} |`);
 console.log(`| pandas read_csv + describe(include="all") | ${median(peer.map((r) => r.seconds)).toFixed(2)} | ${peer.map((r) => r.seconds.toFixed(2)).join(', ')} | ${median(peer.map((r) => r.rssMb)).toFixed(0)} |`);

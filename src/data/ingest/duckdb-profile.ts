@@ -52,15 +52,13 @@ export async function profileFile(file: string, opts: ReadOptions = {}): Promise
 export async function profileLoaded(f: LoadedFile, name: string): Promise<FileProfile> {
   const t = f.table;
   const numeric = f.columns.filter((c) => isNumericType(c.type) || isTemporalType(c.type));
-  const textStats = new Map<string, { count: number; distinct: number; avgLength: number }>();
   const numberStats = new Map<string, NumberStats>();
-  // text: counts, exact distinct counts and lengths in one SQL pass
+  // text, on a connection of its own so DuckDB works on it while this thread describes numbers: counts, exact distinct
+  // counts and lengths in one SQL pass, then the top values of each column
   const text = f.columns.filter((c) => !numeric.includes(c));
-  if (text.length > 0) {
-    const exprs = text.flatMap((c) => [`count(${ident(c.name)})`, `count(DISTINCT ${ident(c.name)})`, `avg(length(${ident(c.name)}))`]);
-    const row = (await rowsOf(f, `SELECT ${exprs.join(', ')} FROM ${t}`))[0];
-    text.forEach((c, i) => textStats.set(c.name, { count: num(row[3 * i]), distinct: num(row[3 * i + 1]), avgLength: num(row[3 * i + 2]) }));
-  }
+  const textDone = text.length > 0 ? textProfiles(f, text.map((c) => c.name)) : Promise.resolve(new Map<string, TextStats>());
+  // a failure there is reported once awaited below, not as an unhandled rejection meanwhile
+  textDone.catch(() => undefined);
   // numbers: a group of columns at a time, described straight from the query result's memory, the next group's query
   // running while this one is described
   const perQuery = Math.max(1, Math.floor(GROUP_BYTES / (8 * Math.max(1, f.rows))));
@@ -78,16 +76,12 @@ export async function profileLoaded(f: LoadedFile, name: string): Promise<FilePr
     }
     groups[g].forEach((c, j) => numberStats.set(c.name, describeNumbers(columns[j], QUANTILES)));
   }
+  const textStats = await textDone;
   const columns: ColumnProfile[] = [];
   for (const c of f.columns) {
     const n = numberStats.get(c.name);
     const s = textStats.get(c.name);
-    let top: { value: string; count: number }[] | null = null;
-    if (s) {
-      const x = ident(c.name);
-      const r = await rowsOf(f, `SELECT CAST(${x} AS VARCHAR) v, count(*) n FROM ${t} WHERE ${x} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}`);
-      top = r.map(([v, k]) => ({ value: String(v), count: num(k) }));
-    }
+    const top = s?.top ?? null;
     const count = n?.count ?? s!.count;
     const distinct = n?.distinct ?? s!.distinct;
     const type = inferType({
@@ -118,6 +112,31 @@ export async function profileLoaded(f: LoadedFile, name: string): Promise<FilePr
     });
   }
   return { file: name, rows: f.rows, columns };
+}
+
+interface TextStats {
+  count: number;
+  distinct: number;
+  avgLength: number;
+  top: { value: string; count: number }[];
+}
+
+async function textProfiles(f: LoadedFile, names: string[]): Promise<Map<string, TextStats>> {
+  const conn = await f.fork();
+  try {
+    const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJS() as unknown[][];
+    const exprs = names.flatMap((c) => [`count(${ident(c)})`, `count(DISTINCT ${ident(c)})`, `avg(length(${ident(c)}))`]);
+    const row = (await rows(`SELECT ${exprs.join(', ')} FROM ${f.table}`))[0];
+    const out = new Map<string, TextStats>();
+    for (const [i, c] of names.entries()) {
+      const x = ident(c);
+      const top = await rows(`SELECT CAST(${x} AS VARCHAR) v, count(*) n FROM ${f.table} WHERE ${x} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}`);
+      out.set(c, { count: num(row[3 * i]), distinct: num(row[3 * i + 1]), avgLength: num(row[3 * i + 2]), top: top.map(([v, k]) => ({ value: String(v), count: num(k) })) });
+    }
+    return out;
+  } finally {
+    conn.closeSync();
+  }
 }
 
 /** Numbers are described in groups of columns of about this many bytes, as a query result in DuckDB's memory. */

@@ -26,6 +26,7 @@ export const DEFAULT_MAX_COLUMNS = 5000;
 const NUMERIC_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 const TEMPORAL_TYPES = /^(DATE|TIMESTAMP.*|TIME)$/;
 
+const instances = new Map<boolean, Promise<DuckDBInstance>>();
 const connections = new Map<boolean, Promise<DuckDBConnection>>();
 let tableCounter = 0;
 
@@ -34,16 +35,29 @@ let tableCounter = 0;
  * for reads whose row order does not matter: `preserve_insertion_order` is a global setting, so it gets its own instance
  * rather than being switched under a concurrent ordered read.
  */
+function instance(ordered: boolean): Promise<DuckDBInstance> {
+  let db = instances.get(ordered);
+  if (!db) {
+    db = DuckDBInstance.create(':memory:', ordered ? {} : { preserve_insertion_order: 'false' });
+    instances.set(ordered, db);
+  }
+  return db;
+}
+
+/** A new connection to an instance (each runs one query at a time; tables are shared between them). */
+async function newConnection(ordered: boolean): Promise<DuckDBConnection> {
+  const conn = await (await instance(ordered)).connect();
+  // built into the bindings: LOAD, never INSTALL (no network here, nor for users behind a proxy)
+  await conn.run('LOAD parquet');
+  await conn.run('LOAD json');
+  return conn;
+}
+
+/** The process's connection to the ordered (default) or unordered instance. */
 export function connect(ordered = true): Promise<DuckDBConnection> {
   let c = connections.get(ordered);
   if (!c) {
-    c = DuckDBInstance.create(':memory:', ordered ? {} : { preserve_insertion_order: 'false' }).then(async (db) => {
-      const conn = await db.connect();
-      // built into the bindings: LOAD, never INSTALL (no network here, nor for users behind a proxy)
-      await conn.run('LOAD parquet');
-      await conn.run('LOAD json');
-      return conn;
-    });
+    c = newConnection(ordered);
     connections.set(ordered, c);
   }
   return c;
@@ -115,7 +129,9 @@ function checkFile(file: string): number {
 
 export interface LoadedFile {
   conn: DuckDBConnection;
-  /** quoted name of a temporary table holding the file */
+  /** a further connection that sees the table, for a query to run beside one on `conn`; close it when done */
+  fork(): Promise<DuckDBConnection>;
+  /** quoted name of the table holding the file (dropped by `drop()`) */
   table: string;
   columns: { name: string; type: string }[];
   rows: number;
@@ -130,12 +146,13 @@ export async function loadFile(file: string, opts: ReadOptions = {}): Promise<Lo
   const size = checkFile(file);
   if (opts.maxBytes !== undefined && size > opts.maxBytes) throw invalid(`${basename(file)} has ${size} bytes; the limit is ${opts.maxBytes} (raise it with --max-bytes)`);
   // a sample is drawn from rows in file order, so it stays the same sample
-  const conn = await connect(!opts.anyOrder || opts.sampleRows !== undefined);
+  const ordered = !opts.anyOrder || opts.sampleRows !== undefined;
+  const conn = await connect(ordered);
   const table = `capstan_t${++tableCounter}`;
   const source = sourceSql(file, opts);
   const sample = opts.sampleRows ? ` USING SAMPLE reservoir(${Math.floor(opts.sampleRows)} ROWS) REPEATABLE (0)` : '';
   try {
-    await conn.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${source}${sample}`);
+    await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${source}${sample}`);
   } catch (e) {
     throw cleanDuckError(file, e);
   }
@@ -154,7 +171,7 @@ export async function loadFile(file: string, opts: ReadOptions = {}): Promise<Lo
     await drop();
     throw invalid(`${basename(file)} has ${rows} rows; the limit is ${opts.maxRows} (raise it with --max-rows, or profile a --sample)`);
   }
-  return { conn, table, columns, rows, drop };
+  return { conn, fork: () => newConnection(ordered), table, columns, rows, drop };
 }
 
 export function isNumericType(t: string): boolean {
