@@ -6,8 +6,9 @@ import { CapstanError, invalid } from '../../core/errors.ts';
 import { dockerfile, kserveManifest, kubernetesManifests, validateManifest, type DeploySpec } from '../../deploy/index.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
 import { parseIntOption, stores } from '../common.ts';
+import type { TabularModel } from '../../learn/index.ts';
 
-const TARGETS = ['docker', 'kubernetes', 'kserve'];
+const TARGETS = ['docker', 'kubernetes', 'kserve', 'onnx'];
 const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 
 interface DeployOptions {
@@ -24,6 +25,17 @@ interface DeployOptions {
   force?: boolean;
 }
 
+/** The model as one ONNX file: one input per feature column, outputs as `exportOnnx` documents. */
+async function writeOnnx(model: TabularModel, out: string, shown: string): Promise<void> {
+  const { exportOnnx } = await import('../../onnx/index.ts');
+  const bytes = exportOnnx(model);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'model.onnx'), bytes);
+  const inputs = model.features.map((f) => `${f.name} (${f.kind === 'numeric' ? 'double' : 'string'} [N,1])`);
+  const outputs = model.target.task === 'regression' ? 'variable (double [N,1])' : `label (string [N]), probabilities (double [N,${model.target.classes!.length}])`;
+  process.stdout.write(`wrote model.onnx (${bytes.length} bytes) to ${out}\n  inputs: ${inputs.join(', ')}\n  outputs: ${outputs}\n  (run ${join(shown, 'model.onnx')} with onnxruntime, ai.onnx.ml opset 5)\n`);
+}
+
 /** JSON is YAML: documents kubectl applies as they are, without a YAML library in between. */
 function yamlDocs(docs: Record<string, unknown>[]): string {
   return docs.map((d) => JSON.stringify(d, null, 2)).join('\n---\n') + '\n';
@@ -32,7 +44,7 @@ function yamlDocs(docs: Record<string, unknown>[]): string {
 export function deployCommand(program: Command): void {
   program
     .command('deploy')
-    .description('write what deploys a model: a Docker build context, and Kubernetes or KServe manifests (validated against the API schemas)')
+    .description('write what deploys a model: a Docker build context, Kubernetes or KServe manifests (validated against the API schemas), or an ONNX file')
     .argument('<ref>', 'NAME, NAME@alias, NAME:version or a bundle directory')
     .requiredOption('--target <target>', `one of ${TARGETS.join(', ')}`)
     .requiredOption('--out <dir>', 'an empty or new folder to write into')
@@ -57,6 +69,7 @@ export function deployCommand(program: Command): void {
       if (existsSync(out) && readdirSync(out).length > 0 && !o.force) throw invalid(`--out ${o.out} is not empty (use --force to write into it)`);
       const s = parseModelRef(ref).kind === 'dir' ? null : await stores();
       const loaded = await loadModel(s, ref).finally(() => s?.metadata.close());
+      if (o.target === 'onnx') return writeOnnx(loaded.model, out, o.out);
       const name = o.name ?? loaded.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 45);
       if (!/^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$/.test(name)) throw invalid(`--name must be a DNS-1123 label (lower-case letters, digits, "-", starting with a letter, at most 45 characters), got "${name}"`);
       const image = o.image ?? `capstan-${name}:${loaded.version ?? 'latest'}`;
