@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
@@ -7,6 +7,11 @@ import { encodeStrings, numericColumn, type Table } from '../src/core/table.ts';
 import { inferFeatures, prepareTarget, readTable } from '../src/data/index.ts';
 import { predictTable, trainModel, type TabularModel } from '../src/learn/index.ts';
 import { exportOnnx } from '../src/onnx/index.ts';
+import { FLOAT, INT64, OnnxGraph } from '../src/onnx/graph.ts';
+import { onnxSignature, readOnnx } from '../src/onnx/read.ts';
+import { createServingHooks } from '../src/serve/index.ts';
+import { createApp, listen, RegistryModelProvider } from '../src/server/index.ts';
+import { openStores } from '../src/store/index.ts';
 import { cli, ROOT, TELCO, tempHome } from './helpers.ts';
 
 const PENGUINS = join(ROOT, 'test', 'fixtures', 'penguins.csv');
@@ -112,5 +117,129 @@ describe('capstan deploy --target onnx', () => {
     const session = await ort.InferenceSession.create(readFileSync(join(out, 'model.onnx')));
     assert.equal(session.inputNames.length, 19);
     assert.deepEqual([...session.outputNames].sort(), ['label', 'probabilities']);
+  });
+});
+
+/**
+ * Models as other tools write them (skl2onnx's conventions): one float [N, F] input, TreeEnsembleClassifier with int64
+ * class labels and a float probability tensor; a per-column float regressor. Built here with the graph writer, so the
+ * test needs nothing outside the repository.
+ */
+function foreignClassifier(): Uint8Array {
+  const g = new OnnxGraph();
+  const x = g.input('float_input', FLOAT, ['N', 3]);
+  // one stump per class: class 10 when x0 <= 0.5, class 20 when x1 <= 0.5, else 30
+  g.node(
+    'TreeEnsembleClassifier',
+    [x],
+    {
+      nodes_treeids: [0, 0, 0, 1, 1, 1],
+      nodes_nodeids: [0, 1, 2, 0, 1, 2],
+      nodes_featureids: [0, 0, 0, 1, 0, 0],
+      nodes_modes: ['BRANCH_LEQ', 'LEAF', 'LEAF', 'BRANCH_LEQ', 'LEAF', 'LEAF'],
+      nodes_values: { floats: [0.5, 0, 0, 0.5, 0, 0] },
+      nodes_truenodeids: [1, 0, 0, 1, 0, 0],
+      nodes_falsenodeids: [2, 0, 0, 2, 0, 0],
+      class_treeids: [0, 0, 1, 1],
+      class_nodeids: [1, 2, 1, 2],
+      class_ids: [0, 2, 1, 2],
+      class_weights: { floats: [1, 0.5, 1, 0.5] },
+      classlabels_int64s: [10, 20, 30],
+      post_transform: 'NONE',
+    },
+    { domain: 'ml', names: ['label', 'probabilities'] },
+  );
+  g.output('label', INT64, ['N']);
+  g.output('probabilities', FLOAT, ['N', 3]);
+  return g.build({ producer: 'skl2onnx', version: '1.16', doc: '', props: {}, opset: 15, mlOpset: 3 });
+}
+
+function foreignRegressor(): Uint8Array {
+  const g = new OnnxGraph();
+  const a = g.input('a', FLOAT, ['N', 1]);
+  const b = g.input('b', FLOAT, ['N', 1]);
+  const x = g.op('Concat', [a, b], { axis: 1 });
+  g.node('LinearRegressor', [x], { coefficients: { floats: [2, -1] }, intercepts: { floats: [0.25] } }, { domain: 'ml', names: ['variable'] });
+  g.output('variable', FLOAT, ['N', 1]);
+  return g.build({ producer: 'skl2onnx', version: '1.16', doc: '', props: {}, opset: 15, mlOpset: 3 });
+}
+
+describe('ONNX models trained elsewhere: registered with the signature read from the graph, then served', () => {
+  const home = tempHome();
+  const write = (name: string, bytes: Uint8Array) => {
+    const p = join(home, name);
+    writeFileSync(p, bytes);
+    return p;
+  };
+
+  it('reads the signature: a stacked [N, F] input becomes F columns, int64 class labels become classes', () => {
+    const s = onnxSignature(readOnnx(foreignClassifier()));
+    assert.deepEqual(s.features.map((f) => f.name), ['float_input_0', 'float_input_1', 'float_input_2']);
+    assert.deepEqual(s.target, { name: 'label', task: 'multiclass', classes: ['10', '20', '30'] });
+    assert.deepEqual(s.layout, { kind: 'tensor', input: 'float_input', elem: FLOAT, width: 3 });
+    const r = onnxSignature(readOnnx(foreignRegressor()));
+    assert.deepEqual(r.features.map((f) => [f.name, f.kind]), [['a', 'numeric'], ['b', 'numeric']]);
+    assert.equal(r.target.task, 'regression');
+  });
+
+  it('refuses what it cannot serve, saying why', () => {
+    assert.throws(() => readOnnx(Uint8Array.of(1, 2, 3)), /not an ONNX model/);
+    const g = new OnnxGraph();
+    const x = g.input('x', FLOAT, ['N', 2, 2]);
+    g.node('Identity', [x], {}, { names: ['y'] });
+    g.output('y', FLOAT, ['N', 2, 2]);
+    assert.throws(() => onnxSignature(readOnnx(g.build({ producer: 't', version: '1', doc: '', props: {} }))), /ONNX inputs must be one tensor per column/);
+  });
+
+  it('capstan models import + predict + serve: the classifier and the regressor answer as onnxruntime computes', async () => {
+    let r = cli(['models', 'import', write('clf.onnx', foreignClassifier()), '--name', 'foreign'], home);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /registered foreign:1 \(multiclass\)/);
+    r = cli(['models', 'import', write('reg.onnx', foreignRegressor()), '--name', 'foreign-reg'], home);
+    assert.equal(r.status, 0, r.stderr);
+    r = cli(['models', 'import', write('bad.onnx', Uint8Array.of(0x0a, 0x05)), '--name', 'bad'], home);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /not an ONNX model/);
+    // batch scoring from a CSV file
+    const csv = write('rows.csv', Buffer.from('float_input_0,float_input_1,float_input_2\n0.1,0.9,0\n0.9,0.1,0\n0.9,0.9,0\n'));
+    r = cli(['predict', '--model', 'foreign', '--input', csv, '--output', join(home, 'p.csv')], home);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = readFileSync(join(home, 'p.csv'), 'utf8').trim().split('\n');
+    assert.deepEqual(lines[0], 'prediction,proba_10,proba_20,proba_30');
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['10', '20', '30']);
+    // the HTTP server: MLflow scoring and KServe V2, through onnxruntime
+    const stores = await openStores(home);
+    const hooks = createServingHooks(null);
+    const { server } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: null, serving: hooks });
+    const url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+    try {
+      let res = await fetch(`${url}/invocations?model=foreign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataframe_split: { columns: ['float_input_0', 'float_input_1', 'float_input_2'], data: [[0.1, 0.9, 0], [0.9, 0.9, 0]] } }) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const body = (await res.json()) as { predictions: string[]; probabilities: number[][] };
+      assert.deepEqual(body.predictions, ['10', '30']);
+      assert.deepEqual(body.probabilities[1], [0, 0, 1]);
+      res = await fetch(`${url}/v2/models/foreign-reg/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [{ name: 'a', shape: [2], datatype: 'FP64', data: [1, 2] }, { name: 'b', shape: [2], datatype: 'FP64', data: [0.5, 4] }] }) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const v2 = (await res.json()) as { outputs: { name: string; data: number[] }[] };
+      assert.deepEqual(v2.outputs[0].data, [1.75, 0.25]);
+      // a request the signature refuses is a 400 that names the field, as for every model
+      res = await fetch(`${url}/invocations?model=foreign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataframe_records: [{ float_input_0: 1 }] }) });
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /missing columns float_input_1, float_input_2/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+      await hooks.close();
+      await stores.metadata.close();
+    }
+  });
+
+  it('a model Capstan exported comes back with its own signature (categories, classes)', async () => {
+    const prep = prepareTarget(await readTable(TELCO), 'churn', 'auto');
+    const model = await trainModel(prep.features, prep.y, prep.spec, inferFeatures(prep.features), { learner: 'gbdt', params: { n_estimators: 5 }, seed: 0 });
+    const s = onnxSignature(readOnnx(exportOnnx(model)));
+    assert.deepEqual(s.features, model.features);
+    assert.deepEqual(s.target.classes, ['No', 'Yes']);
+    assert.equal(s.target.task, 'binary');
   });
 });

@@ -62,7 +62,7 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     assert.equal(body.model_version, '1');
     const [label, proba] = body.outputs;
     assert.deepEqual(proba.shape, [50, 2]);
-    const local = predictTable(loaded.model, rows);
+    const local = predictTable(loaded.model!, rows);
     assert.deepEqual(proba.data, Array.from(local.proba!));
     assert.deepEqual(label.data, Array.from(local.classIndex!, (c) => ['No', 'Yes'][c]));
     const drift = (await (await fetch(`${url}/api/v1/models/churn/drift`, { headers: auth })).json()) as { rows: number };
@@ -75,7 +75,7 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     const inputs = loaded.manifest.signature.inputs.map((f) => f.name);
     const cols = inputs.map((n) => table.columns.find((c) => c.name === n)!);
     const records = [0, 1, 2].map((r) => Object.fromEntries(cols.map((c) => [c.name, cellValue(c, r)])));
-    const local = predictTable(loaded.model, table);
+    const local = predictTable(loaded.model!, table);
     const expected = Array.from(local.classIndex!, (c) => ['No', 'Yes'][c]);
     const bodies = [
       { dataframe_records: records },
@@ -120,7 +120,7 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     const res = await post('/v2/models/churn/versions/1/infer', v2Body(rows, loaded.manifest.signature.inputs, 0, 6000));
     assert.equal(res.status, 200);
     const body = (await res.json()) as { outputs: { name: string; data: unknown[] }[] };
-    assert.deepEqual(body.outputs[1].data, Array.from(predictTable(loaded.model, rows).proba!));
+    assert.deepEqual(body.outputs[1].data, Array.from(predictTable(loaded.model!, rows).proba!));
   });
 
   it('a bare name follows the champion alias, else the latest version, resolved per request', async () => {

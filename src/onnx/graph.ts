@@ -66,7 +66,7 @@ function valueInfo(name: string, type: ElemType, dims: (number | string)[]): Pro
 
 /**
  * Builds an ONNX graph node by node; every intermediate value gets a fresh name. `build()` returns the ModelProto bytes
- * (IR version 10, default opset 21, ai.onnx.ml 5).
+ * (IR version 10; default opset 21 and ai.onnx.ml 5 unless told otherwise).
  */
 export class OnnxGraph {
   private nodes: ProtoWriter[] = [];
@@ -127,7 +127,7 @@ export class OnnxGraph {
     return this.node(op, inputs, attrs, { domain })[0];
   }
 
-  build(meta: { producer: string; version: string; doc: string; props: Record<string, string> }): Uint8Array {
+  build(meta: { producer: string; version: string; doc: string; props: Record<string, string>; opset?: number; mlOpset?: number }): Uint8Array {
     const graph = new ProtoWriter();
     for (const n of this.nodes) graph.message(1, n);
     graph.string(2, 'capstan');
@@ -135,8 +135,8 @@ export class OnnxGraph {
     for (const i of this.inputs) graph.message(11, i);
     for (const o of this.outputs) graph.message(12, o);
     const model = new ProtoWriter().int(1, 10).string(2, meta.producer).string(3, meta.version).string(6, meta.doc).message(7, graph);
-    model.message(8, new ProtoWriter().string(1, '').int(2, 21));
-    model.message(8, new ProtoWriter().string(1, ML).int(2, 5));
+    model.message(8, new ProtoWriter().string(1, '').int(2, meta.opset ?? 21));
+    model.message(8, new ProtoWriter().string(1, ML).int(2, meta.mlOpset ?? 5));
     for (const [k, v] of Object.entries(meta.props)) model.message(14, new ProtoWriter().string(1, k).string(2, v));
     return model.finish();
   }

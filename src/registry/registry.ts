@@ -4,13 +4,16 @@ import { invalid } from '../core/errors.ts';
 import type { TabularModel } from '../learn/index.ts';
 import type { ModelVersion, Stores } from '../store/index.ts';
 import { writeBundleDir, readBundleDir } from './bundle/fs.ts';
-import type { Bundle, BundleManifest } from './bundle/format.ts';
+import { encodeOnnxBundle, type Bundle, type BundleManifest } from './bundle/format.ts';
 import { checkName } from '../core/names.ts';
 import { parseModelRef } from './refs.ts';
 
 export interface LoadedModel {
   manifest: BundleManifest;
-  model: TabularModel;
+  /** a Capstan model; null for one imported as ONNX */
+  model: TabularModel | null;
+  /** the bytes of a model imported as ONNX */
+  onnx: Uint8Array | null;
   digest: string;
   path: string;
   /** registry coordinates, absent for a bare bundle directory */
@@ -27,6 +30,17 @@ export async function registerModel(stores: Stores, name: string, bundle: Bundle
   const source = `models/${name}/${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const digest = writeBundleDir(stores.artifacts.resolve(source), bundle);
   return stores.metadata.models.createVersion({ name, runId, source, digest, task: bundle.manifest.task, metrics: bundle.manifest.metrics, signature: bundle.manifest.signature, author });
+}
+
+/**
+ * Register an ONNX model trained elsewhere as the next version of `name`: its signature is read from the graph (and checked
+ * to be servable) before anything is written; the file is kept as it came.
+ */
+export async function importOnnxModel(stores: Stores, name: string, bytes: Uint8Array, author: string): Promise<ModelVersion> {
+  const { readOnnx, onnxSignature } = await import('../onnx/read.ts');
+  const info = readOnnx(bytes);
+  const signature = onnxSignature(info);
+  return registerModel(stores, name, encodeOnnxBundle(bytes, signature, info.producer || 'unknown'), null, author);
 }
 
 /** Find the version a reference points at (NAME = latest version). */

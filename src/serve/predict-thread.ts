@@ -12,7 +12,12 @@ if (!isMainThread)
   answerCalls<{ path: string; table: Table }, Predictions>(
     ({ path, table }) => {
       let model = models.get(path);
-      if (!model) models.set(path, (model = readBundleDir(path).model));
+      if (!model) {
+        // only Capstan models come here: an ONNX model runs in onnxruntime's own threads
+        const read = readBundleDir(path).model;
+        if (!read) throw new Error('the scoring thread serves Capstan models only');
+        models.set(path, (model = read));
+      }
       return predictTable(model, table);
     },
     (p) => [p.proba?.buffer, p.classIndex?.buffer, p.values?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),

@@ -1,10 +1,11 @@
 import { newId } from '../core/ids.ts';
 import { startService, type ThreadService } from '../learn/parallel/pool.ts';
 import type { Table } from '../core/table.ts';
-import { predictTable, type Predictions } from '../learn/index.ts';
+import { predictTable, type Predictions, type TabularModel } from '../learn/index.ts';
 import { DriftMonitor } from '../monitor/index.ts';
 import type { LoadedModel } from '../registry/index.ts';
 import { parseScoringRequest, scoringResponse } from './mlflow-scoring.ts';
+import { predictLoaded } from './predictor.ts';
 import { inferResponseOutputs, parseInferRequest } from './v2.ts';
 
 /** What one answered request was: for the prediction log, metrics and the response headers. */
@@ -34,15 +35,21 @@ export class ServedModel {
     return this.loaded.version === null ? '1' : String(this.loaded.version);
   }
 
-  private predict(table: Table): Predictions {
-    const p = predictTable(this.loaded.model, table);
+  private predict(model: TabularModel, table: Table): Predictions {
+    const p = predictTable(model, table);
     this.drift.add(table);
     return p;
   }
 
-  /** Large batches in the scoring thread, the rest inline. */
+  /** Large batches in the scoring thread, the rest inline; an ONNX model in onnxruntime's own threads. */
   private async predictAsync(table: Table): Promise<Predictions> {
-    if (table.rows < OFF_THREAD_ROWS) return this.predict(table);
+    const model = this.loaded.model;
+    if (!model) {
+      const p = await predictLoaded(this.loaded, table);
+      this.drift.add(table);
+      return p;
+    }
+    if (table.rows < OFF_THREAD_ROWS) return this.predict(model, table);
     scorer ??= startService(new URL('./predict-thread.ts', import.meta.url), { unrefWhenIdle: true });
     const p = await scorer.call({ path: this.loaded.path, table });
     this.drift.add(table);
@@ -50,8 +57,8 @@ export class ServedModel {
   }
 
   /** What this version would answer for a table (a shadow's answer, for the log only). */
-  shadowAnswer(table: Table): { predictionId: string; body: Record<string, unknown> } {
-    return { predictionId: newId(), body: scoringResponse(this.loaded.manifest, this.predict(table)) };
+  async shadowAnswer(table: Table): Promise<{ predictionId: string; body: Record<string, unknown> }> {
+    return { predictionId: newId(), body: scoringResponse(this.loaded.manifest, await this.predictAsync(table)) };
   }
 
   /** Answer a KServe V2 infer request body. */

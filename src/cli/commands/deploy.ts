@@ -6,7 +6,7 @@ import { CapstanError, invalid } from '../../core/errors.ts';
 import { dockerfile, kserveManifest, kubernetesManifests, validateManifest, type DeploySpec } from '../../deploy/index.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
 import { parseIntOption, stores } from '../common.ts';
-import type { TabularModel } from '../../learn/index.ts';
+import type { LoadedModel } from '../../registry/index.ts';
 
 const TARGETS = ['docker', 'kubernetes', 'kserve', 'onnx'];
 const PACKAGE_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..', '..', '..');
@@ -26,13 +26,15 @@ interface DeployOptions {
 }
 
 /** The model as one ONNX file: one input per feature column, outputs as `exportOnnx` documents. */
-async function writeOnnx(model: TabularModel, out: string, shown: string): Promise<void> {
+async function writeOnnx(loaded: LoadedModel, out: string, shown: string): Promise<void> {
   const { exportOnnx } = await import('../../onnx/index.ts');
-  const bytes = exportOnnx(model);
+  // a model imported as ONNX goes out as it came in
+  const bytes = loaded.model ? exportOnnx(loaded.model) : loaded.onnx!;
+  const { inputs: features, outputs: answers } = loaded.manifest.signature;
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'model.onnx'), bytes);
-  const inputs = model.features.map((f) => `${f.name} (${f.kind === 'numeric' ? 'double' : 'string'} [N,1])`);
-  const outputs = model.target.task === 'regression' ? 'variable (double [N,1])' : `label (string [N]), probabilities (double [N,${model.target.classes!.length}])`;
+  const inputs = loaded.model ? features.map((f) => `${f.name} (${f.kind === 'numeric' ? 'double' : 'string'} [N,1])`) : features.map((f) => f.name);
+  const outputs = loaded.model ? (loaded.model.target.task === 'regression' ? 'variable (double [N,1])' : `label (string [N]), probabilities (double [N,${loaded.model.target.classes!.length}])`) : answers.map((a) => a.name).join(', ');
   process.stdout.write(`wrote model.onnx (${bytes.length} bytes) to ${out}\n  inputs: ${inputs.join(', ')}\n  outputs: ${outputs}\n  (run ${join(shown, 'model.onnx')} with onnxruntime, ai.onnx.ml opset 5)\n`);
 }
 
@@ -69,7 +71,7 @@ export function deployCommand(program: Command): void {
       if (existsSync(out) && readdirSync(out).length > 0 && !o.force) throw invalid(`--out ${o.out} is not empty (use --force to write into it)`);
       const s = parseModelRef(ref).kind === 'dir' ? null : await stores();
       const loaded = await loadModel(s, ref).finally(() => s?.metadata.close());
-      if (o.target === 'onnx') return writeOnnx(loaded.model, out, o.out);
+      if (o.target === 'onnx') return writeOnnx(loaded, out, o.out);
       const name = o.name ?? loaded.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 45);
       if (!/^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$/.test(name)) throw invalid(`--name must be a DNS-1123 label (lower-case letters, digits, "-", starting with a letter, at most 45 characters), got "${name}"`);
       const image = o.image ?? `capstan-${name}:${loaded.version ?? 'latest'}`;

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { invalid } from '../../core/errors.ts';
+import { readFileSync } from 'node:fs';
+import { invalid, notFound } from '../../core/errors.ts';
+import { importOnnxModel, type BundleManifest } from '../../registry/index.ts';
 import { parseTraffic, TRAFFIC_TAG } from '../../serve/index.ts';
 import { allPages } from '../../store/index.ts';
-import { parseIntOption } from '../common.ts';
+import { localActor, parseIntOption, stores } from '../common.ts';
 import { printJson, remoteOptions, table, withTarget, type TargetOptions } from '../target.ts';
 
 function parseVersionRef(ref: string): { name: string; version: number } {
@@ -95,6 +97,29 @@ export function modelsCommand(program: Command): void {
         if (o.json) return printJson({ name, traffic: spec });
         process.stdout.write(`${name}: ${spec.routes.map((r) => `${'version' in r ? `version ${r.version}` : `@${r.alias}`} ${r.weight}`).join(', ')}${spec.shadow ? `; shadow ${'version' in spec.shadow ? `version ${spec.shadow.version}` : `@${spec.shadow.alias}`}` : ''}${spec.stickyHeader ? `; sticky by ${spec.stickyHeader}` : ''}\n`);
       });
+    });
+  models
+    .command('import')
+    .argument('<file>', 'an ONNX model (.onnx) trained elsewhere')
+    .requiredOption('--name <name>', 'register it as the next version of this model')
+    .option('--json', 'print the version as JSON')
+    .description('register an ONNX model trained elsewhere; its signature (inputs, task, classes) is read from the graph')
+    .action(async (file: string, o: { name: string; json?: boolean }) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(file);
+      } catch {
+        throw notFound(`file not found: ${file}`);
+      }
+      const s = await stores();
+      try {
+        const v = await importOnnxModel(s, o.name, bytes, localActor());
+        if (o.json) return printJson(v);
+        const inputs = (v.signature as BundleManifest['signature']).inputs.map((f) => `${f.name} (${f.kind})`);
+        process.stdout.write(`registered ${v.name}:${v.version} (${v.task}) from ${file}\n  inputs: ${inputs.slice(0, 20).join(', ')}${inputs.length > 20 ? `, ... (${inputs.length})` : ''}\n  serve it: capstan serve ${v.name}:${v.version}\n`);
+      } finally {
+        await s.metadata.close();
+      }
     });
   remoteOptions(models.command('approve'))
     .argument('<ref>', 'NAME:VERSION')

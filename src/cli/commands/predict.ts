@@ -3,7 +3,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Table } from '../../core/table.ts';
 import { numbersFromText, readTable, type ColumnParse } from '../../data/index.ts';
-import { predictTable } from '../../learn/index.ts';
+import { predictLoaded } from '../../serve/predictor.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
 import { printJson } from '../target.ts';
 import { stores } from '../common.ts';
@@ -62,7 +62,7 @@ export function predictCommand(program: Command): void {
           for (let i = 0; i < c.codes.length; i++) if (c.codes[i] >= 0 && !known.has(c.categories[c.codes[i]])) counts.set(c.categories[c.codes[i]], (counts.get(c.categories[c.codes[i]]) ?? 0) + 1);
           if (counts.size) unseen.push({ column: f.name, rows: [...counts.values()].reduce((a, b) => a + b, 0), examples: [...counts.keys()].slice(0, 5) });
         }
-        const p = predictTable(loaded.model, table);
+        const p = await predictLoaded(loaded, table);
         // a clustering model writes its cluster as the prediction (its one-hot memberships are not probabilities)
         const clusters = loaded.manifest.task === 'clustering' ? loaded.manifest.target.classes! : null;
         const classes = clusters ? undefined : loaded.manifest.target.classes;

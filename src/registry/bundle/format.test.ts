@@ -22,7 +22,7 @@ describe('model bundle', () => {
 
   it('round-trips to identical predictions', () => {
     const back = decodeBundle(text, bundle.binary);
-    assert.deepEqual(predictTable(back.model, t).proba, predictTable(model, t).proba);
+    assert.deepEqual(predictTable(back.model!, t).proba, predictTable(model, t).proba);
     assert.equal(back.manifest.signature.inputs[1].kind, 'categorical');
   });
 
@@ -44,8 +44,8 @@ describe('model bundle', () => {
     for (let i = 0; i < p.length; i++) assert.ok(Math.abs(p[i] - (0.75 * a[i] + 0.25 * b[i])) < 1e-12);
     const eb = encodeBundle(ens, { metrics: {}, baseline: [], lineage: { runId: 'r' } });
     const back = decodeBundle(JSON.stringify(eb.manifest), eb.binary);
-    assert.deepEqual(predictTable(back.model, t).proba, p);
-    assert.deepEqual(back.model.members?.map((m) => [m.model.learner.name, m.weight]), [['gbdt', 0.75], ['linear', 0.25]]);
+    assert.deepEqual(predictTable(back.model!, t).proba, p);
+    assert.deepEqual(back.model!.members?.map((m) => [m.model.learner.name, m.weight]), [['gbdt', 0.75], ['linear', 0.25]]);
     const broken = structuredClone(eb.manifest);
     broken.ensemble!.members[1].weight = -1;
     assert.throws(() => decodeBundle(JSON.stringify(broken), eb.binary), /ensemble member 1 is malformed/);

@@ -5,11 +5,14 @@ import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec, TargetSpec } from '../../core/schema.ts';
 import { encodedWidth, getLearner, type Encoder, type NamedArrays, type TabularModel } from '../../learn/index.ts';
 import type { FeatureBaseline } from '../../monitor/index.ts';
+import type { OnnxLayout, OnnxOutputs, OnnxSignature } from '../../onnx/read.ts';
 
 export const BUNDLE_FORMAT = 'capstan-model';
 export const BUNDLE_VERSION = 1;
 export const MANIFEST_FILE = 'capstan-model.json';
 export const ARRAYS_FILE = 'arrays.bin';
+/** The graph of a model imported as ONNX, kept as it came */
+export const ONNX_FILE = 'model.onnx';
 
 type DType = 'float64' | 'int32' | 'uint32' | 'uint8';
 const CTORS = { float64: Float64Array, int32: Int32Array, uint32: Uint32Array, uint8: Uint8Array } as const;
@@ -36,14 +39,24 @@ export interface BundleManifest {
   task: TargetSpec['task'];
   target: TargetSpec;
   signature: { inputs: FeatureSpec[]; outputs: { name: string; datatype: 'BYTES' | 'FP64'; shape: number[] }[] };
-  preprocessing: Encoder;
+  /** null for a model imported as ONNX (its graph does its own preprocessing) */
+  preprocessing: Encoder | null;
   learner: { name: string; params: Record<string, number | string>; meta: Record<string, unknown> };
+  /** a model imported as ONNX: how a table becomes its inputs and which outputs answer */
+  onnx?: { layout: OnnxLayout; outputs: OnnxOutputs };
   /** an ensemble's members: weight, preprocessing and learner each; member i's arrays are named `m<i>/<name>` */
   ensemble?: { members: { weight: number; preprocessing: Encoder; learner: { name: string; params: Record<string, number | string>; meta: Record<string, unknown> } }[] };
   metrics: Record<string, number>;
   baseline: FeatureBaseline[];
   lineage: Lineage;
-  arrays: { file: typeof ARRAYS_FILE; sha256: string; entries: ArrayEntry[] };
+  arrays: { file: typeof ARRAYS_FILE | typeof ONNX_FILE; sha256: string; entries: ArrayEntry[] };
+}
+
+/** A decoded bundle: a Capstan model, or the bytes of an imported ONNX model. */
+export interface DecodedBundle {
+  manifest: BundleManifest;
+  model: TabularModel | null;
+  onnx: Uint8Array | null;
 }
 
 export interface Bundle {
@@ -112,11 +125,33 @@ export function encodeBundle(model: TabularModel, extra: { metrics: Record<strin
 }
 
 
+/** Pack an ONNX model trained elsewhere: its bytes as they are, its signature read from the graph. */
+export function encodeOnnxBundle(bytes: Uint8Array, signature: OnnxSignature, producer: string): Bundle {
+  const binary = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_VERSION,
+    library: { name: 'capstan', version: CAPSTAN_VERSION },
+    createdAt: new Date().toISOString(),
+    task: signature.target.task,
+    target: signature.target,
+    signature: { inputs: signature.features, outputs: outputsOf(signature.target) },
+    preprocessing: null,
+    learner: { name: 'onnx', params: {}, meta: { producer } },
+    onnx: { layout: signature.layout, outputs: signature.outputs },
+    metrics: {},
+    baseline: [],
+    lineage: {},
+    arrays: { file: ONNX_FILE, sha256: createHash('sha256').update(binary).digest('hex'), entries: [] },
+  };
+  return { manifest, binary };
+}
+
 /**
  * Parse and check a bundle. Only data is read: the manifest is JSON, arrays are copied out of the binary after their bounds and
  * the file's digest are checked, so loading a bundle can never run code.
  */
-export function decodeBundle(manifestText: string, binary: Buffer): { manifest: BundleManifest; model: TabularModel } {
+export function decodeBundle(manifestText: string, binary: Buffer): DecodedBundle {
   let m: unknown;
   try {
     m = JSON.parse(manifestText);
@@ -126,6 +161,13 @@ export function decodeBundle(manifestText: string, binary: Buffer): { manifest: 
   if (!isObject(m) || m.format !== BUNDLE_FORMAT) throw invalid(`model bundle: ${MANIFEST_FILE} is not a Capstan model manifest`);
   if (m.formatVersion !== BUNDLE_VERSION) throw invalid(`model bundle: format version ${String(m.formatVersion)} is not supported (this Capstan reads ${BUNDLE_VERSION})`);
   const man = m as unknown as BundleManifest;
+  if (man.onnx !== undefined) {
+    if (!isObject(man.onnx) || !isObject(man.onnx.layout) || !isObject(man.onnx.outputs) || !isObject(man.target) || !isObject(man.signature) || !Array.isArray(man.signature.inputs) || !isObject(man.arrays)) {
+      throw invalid('model bundle: the ONNX manifest lacks its layout, outputs, target or signature');
+    }
+    if (createHash('sha256').update(binary).digest('hex') !== man.arrays.sha256) throw invalid(`model bundle: ${ONNX_FILE} does not match its recorded sha256`);
+    return { manifest: man, model: null, onnx: new Uint8Array(binary.buffer, binary.byteOffset, binary.byteLength) };
+  }
   if (!isObject(man.target) || !isObject(man.signature) || !Array.isArray(man.signature.inputs) || !isObject(man.preprocessing) || !isObject(man.arrays) || !Array.isArray(man.arrays.entries)) {
     throw invalid('model bundle: manifest lacks target, signature, preprocessing or arrays');
   }
@@ -146,7 +188,7 @@ export function decodeBundle(manifestText: string, binary: Buffer): { manifest: 
   if (!isObject(man.learner) || typeof man.learner.name !== 'string') throw invalid('model bundle: manifest lacks the learner');
   // every column the preprocessing reads (directly, or as the source of date parts) must be an input of the signature
   const inputs = new Set(features.map((f) => f.name));
-  if (!Array.isArray(man.preprocessing.features) || !man.preprocessing.features.every((f) => inputs.has(('source' in f && f.source) || f.name))) {
+  if (!man.preprocessing || !Array.isArray(man.preprocessing.features) || !man.preprocessing.features.every((f) => inputs.has(('source' in f && f.source) || f.name))) {
     throw invalid('model bundle: preprocessing and signature disagree');
   }
   const info = { task: man.target.task, nClasses: man.target.classes?.length ?? 1 };
@@ -165,9 +207,9 @@ export function decodeBundle(manifestText: string, binary: Buffer): { manifest: 
       const own: NamedArrays = Object.fromEntries(Object.entries(arrays).filter(([k]) => k.startsWith(prefix)).map(([k, a]) => [k.slice(prefix.length), a]));
       return { weight: m.weight, model: single(m.learner, m.preprocessing, own) };
     });
-    return { manifest: man, model: { ...members[0].model, learner: { name: 'ensemble', params: man.learner.params }, members } };
+    return { manifest: man, model: { ...members[0].model, learner: { name: 'ensemble', params: man.learner.params }, members }, onnx: null };
   }
-  return { manifest: man, model: single(man.learner, man.preprocessing, arrays) };
+  return { manifest: man, model: single(man.learner, man.preprocessing, arrays), onnx: null };
 }
 
 /** Content digest of a bundle: sha256 over the manifest text and the arrays. */

@@ -2,8 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { invalid, notFound } from '../../core/errors.ts';
-import { ARRAYS_FILE, bundleDigest, decodeBundle, MANIFEST_FILE, type Bundle, type BundleManifest } from './format.ts';
-import type { TabularModel } from '../../learn/index.ts';
+import { ARRAYS_FILE, bundleDigest, decodeBundle, MANIFEST_FILE, ONNX_FILE, type Bundle, type DecodedBundle } from './format.ts';
 
 function writeDurably(path: string, data: string | Buffer): void {
   const fd = openSync(path, 'w', 0o644);
@@ -36,7 +35,7 @@ export function writeBundleDir(dir: string, bundle: Bundle): string {
   mkdirSync(tmp);
   try {
     const text = JSON.stringify(bundle.manifest, null, 1);
-    writeDurably(join(tmp, ARRAYS_FILE), bundle.binary);
+    writeDurably(join(tmp, bundle.manifest.arrays.file), bundle.binary);
     writeDurably(join(tmp, MANIFEST_FILE), text);
     fsyncDir(tmp);
     renameSync(tmp, dir);
@@ -48,12 +47,21 @@ export function writeBundleDir(dir: string, bundle: Bundle): string {
   }
 }
 
+function manifestFile(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { arrays?: { file?: unknown } }).arrays?.file;
+  } catch {
+    return undefined; // decodeBundle reports the broken manifest
+  }
+}
+
 /** Load a bundle directory (data only, never code). */
-export function readBundleDir(dir: string): { manifest: BundleManifest; model: TabularModel; digest: string } {
+export function readBundleDir(dir: string): DecodedBundle & { digest: string } {
   const manifestPath = join(dir, MANIFEST_FILE);
   if (!existsSync(manifestPath)) throw notFound(`no Capstan model bundle at ${dir} (missing ${MANIFEST_FILE})`);
   const text = readFileSync(manifestPath, 'utf8');
-  const binary = existsSync(join(dir, ARRAYS_FILE)) ? readFileSync(join(dir, ARRAYS_FILE)) : Buffer.alloc(0);
-  const { manifest, model } = decodeBundle(text, binary);
-  return { manifest, model, digest: bundleDigest(text, binary) };
+  // the data file is one of two fixed names, never a path taken from the manifest
+  const file = manifestFile(text) === ONNX_FILE ? ONNX_FILE : ARRAYS_FILE;
+  const binary = existsSync(join(dir, file)) ? readFileSync(join(dir, file)) : Buffer.alloc(0);
+  return { ...decodeBundle(text, binary), digest: bundleDigest(text, binary) };
 }

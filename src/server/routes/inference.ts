@@ -37,7 +37,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
     try {
       shadow = await models.shadow(name);
       if (!shadow || shadow === primary) return;
-      const s = shadow.shadowAnswer(a.table);
+      const s = await shadow.shadowAnswer(a.table);
       const seconds = (performance.now() - t0) / 1000;
       hooks.metrics.observe(name, shadow.versionLabel, 'shadow', 200, seconds);
       hooks.log?.push({ id: s.predictionId, model: name, version: shadow.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: JSON.stringify({ ...s.body, shadow_of: a.predictionId }), shadow: true });
