@@ -11,12 +11,13 @@ import { BOOL, DOUBLE, OnnxGraph, STRING, UINT8 } from './graph.ts';
 /**
  * Export a model to ONNX. The graph takes one input per feature column, shape [N, 1]: numbers as double (NaN = missing),
  * categories as strings ('' = missing). It answers `probabilities` (double [N, classes]) and `label` (string [N]) for
- * classification, `variable` (double [N, 1]) for regression, computed in double precision so onnxruntime agrees with
- * Capstan to ~1e-12:
- * - trees as ai.onnx.ml TreeEnsemble (opset 5, the successor of TreeEnsembleClassifier/Regressor, whose set-membership
- *   splits carry our native categorical splits and whose thresholds and sums stay in double);
- * - logistic models as ai.onnx.ml LinearClassifier; ridge / elastic-net regression as MatMul + Add in double (LinearRegressor
- *   computes in float32, ~1e-2 off on targets in the hundreds of thousands);
+ * classification, `variable` (double [N, 1]) for regression, computed in double precision wherever ONNX allows, so
+ * onnxruntime agrees with Capstan to ~1e-12 (classification forests ~1e-7):
+ * - gradient-boosted trees as ai.onnx.ml TreeEnsemble (opset 5, the successor of TreeEnsembleClassifier/Regressor, whose
+ *   set-membership splits carry our native categorical splits and whose thresholds and sums stay in double);
+ * - classification forests as TreeEnsembleClassifier (opset 4: leaves vote for every class), regression forests as
+ *   TreeEnsemble;
+ * - linear models as MatMul + Add and the logistic or softmax in double (LinearClassifier/LinearRegressor compute in float32);
  * - preprocessing as ai.onnx.ml LabelEncoder (category codes, target encodings), OneHotEncoder, and standard operators for
  *   imputation, scaling and clipping (the ML Imputer and Scaler hold float32 constants and do not treat infinity as missing).
  * Learners or features without an ONNX form (nearest neighbours, naive Bayes, k-means, ensembles, date features) are refused
@@ -33,10 +34,15 @@ export function exportOnnx(model: TabularModel): Uint8Array {
   const { name } = model.learner;
   const state = model.fitted.state();
   let scores: string;
+  let mlOpset = 5;
   if (name === 'gbdt' || name === 'forest') {
     const X = model.encoder.kind === 'tree-encoder' ? treeInputs(g, model.encoder, inputs) : denseInputs(g, model.encoder, inputs);
     const forest = forestFromArrays(state.arrays, X.width);
-    let raw = treeEnsemble(g, forest, X.value);
+    // a classification forest's leaves hold class shares: TreeEnsembleClassifier votes for several classes per leaf, where
+    // TreeEnsemble would need a copy of every tree per class (183 MB and 36x slower on letters' 26 classes)
+    const shares = forest.leafWidth[0] > 1;
+    if (shares) mlOpset = 4;
+    let raw = shares ? treeEnsembleClassifier(g, forest, X.value) : treeEnsemble(g, forest, X.value);
     if (name === 'gbdt') {
       if (task === 'binary') {
         const p = g.op('Sigmoid', [raw]);
@@ -71,6 +77,7 @@ export function exportOnnx(model: TabularModel): Uint8Array {
     version: CAPSTAN_VERSION,
     doc: `${model.learner.name} ${task} model for ${model.target.name}`,
     props: { 'capstan.signature': JSON.stringify({ features: model.features, target: model.target }), 'capstan.learner': JSON.stringify(model.learner) },
+    mlOpset,
   });
 }
 
@@ -227,25 +234,101 @@ function treeEnsemble(g: OnnxGraph, forest: Forest, X: string): string {
 }
 
 /**
- * Linear scores and their link: weights are row-major (outputs x (D + 1)), the intercept last in each row. Logistic models
- * become a LinearClassifier (binary as two rows, -w and w, so its logistic gives [1 - p, p]); regression is a MatMul in
- * double.
+ * A forest whose leaves hold class shares, as one TreeEnsembleClassifier (ai.onnx.ml 3/4; numeric splits only, as the forest's
+ * dense preprocessing gives): thresholds and weights as double tensors, each leaf voting for every class; the scores come out
+ * as float (the operator's output type), within 1e-7 of the shares, and are returned as double [N, classes].
+ */
+function treeEnsembleClassifier(g: OnnxGraph, forest: Forest, X: string): string {
+  const K = forest.leafWidth[0];
+  const treeIds: number[] = [];
+  const nodeIds: number[] = [];
+  const featureIds: number[] = [];
+  const modes: string[] = [];
+  const values: number[] = [];
+  const trueIds: number[] = [];
+  const falseIds: number[] = [];
+  const missingTrue: number[] = [];
+  const classTrees: number[] = [];
+  const classNodes: number[] = [];
+  const classIds: number[] = [];
+  const classWeights: number[] = [];
+  for (let t = 0; t < forest.roots.length; t++) {
+    // ids inside a tree count from 0 in visiting order; children are numbered before they are written
+    let next = 0;
+    const stack: [node: number, id: number][] = [[forest.roots[t], next++]];
+    while (stack.length > 0) {
+      const [node, id] = stack.pop()!;
+      const f = forest.feature[node];
+      treeIds.push(t);
+      nodeIds.push(id);
+      if (f < 0) {
+        featureIds.push(0);
+        modes.push('LEAF');
+        values.push(0);
+        trueIds.push(0);
+        falseIds.push(0);
+        missingTrue.push(0);
+        for (let k = 0; k < K; k++) {
+          classTrees.push(t);
+          classNodes.push(id);
+          classIds.push(k);
+          classWeights.push(forest.leafValues[forest.value[node] + k]);
+        }
+        continue;
+      }
+      if ((forest.flags[node] & CATEGORICAL) !== 0) throw invalid('ONNX export: a forest with categorical splits has no TreeEnsembleClassifier form');
+      const l = next++;
+      const r = next++;
+      featureIds.push(f);
+      modes.push('BRANCH_LEQ');
+      values.push(forest.value[node]);
+      trueIds.push(l);
+      falseIds.push(r);
+      missingTrue.push((forest.flags[node] & MISSING_LEFT) !== 0 ? 1 : 0);
+      stack.push([forest.right[node], r], [forest.left[node], l]);
+    }
+  }
+  const [, z] = g.node(
+    'TreeEnsembleClassifier',
+    [X],
+    {
+      nodes_treeids: treeIds,
+      nodes_nodeids: nodeIds,
+      nodes_featureids: featureIds,
+      nodes_modes: modes,
+      nodes_values_as_tensor: { type: DOUBLE, dims: [values.length], values },
+      nodes_truenodeids: trueIds,
+      nodes_falsenodeids: falseIds,
+      nodes_missing_value_tracks_true: missingTrue,
+      class_treeids: classTrees,
+      class_nodeids: classNodes,
+      class_ids: classIds,
+      class_weights_as_tensor: { type: DOUBLE, dims: [classWeights.length], values: classWeights },
+      classlabels_int64s: Array.from({ length: K }, (_, k) => k),
+      post_transform: 'NONE',
+    },
+    { domain: 'ml', outputs: 2 },
+  );
+  const scores = g.op('Cast', [z], { to: DOUBLE });
+  return Array.from(forest.base).some((b) => b !== 0) ? g.op('Add', [scores, g.double(Array.from(forest.base), [1, K])]) : scores;
+}
+
+/**
+ * Linear scores and their link, in double: weights are row-major (outputs x (D + 1)), the intercept last in each row;
+ * scores = X W^T + b, then the logistic (binary: [1 - p, p]) or softmax, as the learner's own `link`. (LinearClassifier and
+ * LinearRegressor hold float32 coefficients and compute in float: 7.8e-6 off on shuttle's probabilities, ~1e-2 on house
+ * prices; double arithmetic keeps every learner within 1e-12.)
  */
 function linear(g: OnnxGraph, W: Float64Array, outputs: number, D: number, X: string, task: string): string {
   const d = D + 1;
-  const row = (k: number) => Array.from(W.subarray(k * d, k * d + D));
-  const intercept = (k: number) => W[k * d + D];
-  if (task === 'regression') {
-    return g.op('Add', [g.op('MatMul', [X, g.double(row(0), [D, 1])]), g.double(intercept(0))]);
+  const weights: number[] = [];
+  for (let j = 0; j < D; j++) for (let k = 0; k < outputs; k++) weights.push(W[k * d + j]);
+  const intercepts = Array.from({ length: outputs }, (_, k) => W[k * d + D]);
+  const z = g.op('Add', [g.op('MatMul', [X, g.double(weights, [D, outputs])]), g.double(intercepts, [1, outputs])]);
+  if (task === 'regression') return z;
+  if (task === 'binary') {
+    const p = g.op('Sigmoid', [z]);
+    return g.op('Concat', [g.op('Sub', [g.double(1), p]), p], { axis: 1 });
   }
-  const rows = task === 'binary' ? [row(0).map((v) => -v), row(0)] : Array.from({ length: outputs }, (_, k) => row(k));
-  const intercepts = task === 'binary' ? [-intercept(0), intercept(0)] : Array.from({ length: outputs }, (_, k) => intercept(k));
-  const [, scores] = g.node(
-    'LinearClassifier',
-    [X],
-    { coefficients: { floats: rows.flat() }, intercepts: { floats: intercepts }, classlabels_ints: rows.map((_, k) => k), multi_class: 0, post_transform: task === 'binary' ? 'LOGISTIC' : 'SOFTMAX' },
-    { domain: 'ml', outputs: 2 },
-  );
-  return g.op('Cast', [scores], { to: DOUBLE });
+  return g.op('Softmax', [z], { axis: 1 });
 }
-
