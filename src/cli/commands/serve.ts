@@ -57,6 +57,8 @@ export function serveCommand(program: Command): void {
       await untilSignal(server, undefined, drain);
       await hooks.close();
       await s?.metadata.close();
+      // a worker's channel to the primary would keep it running once its requests are done
+      if (cluster.isWorker) cluster.worker?.disconnect();
     });
 }
 
