@@ -58,8 +58,17 @@ export function toTimestamps(col: Column): Float64Array {
   return Float64Array.from(col.codes, (c) => (c < 0 ? NaN : parsed[c]));
 }
 
+/** Each feature's category -> code map, built once per encoder (serving encodes one row per request). */
+const codeMaps = new WeakMap<string[], Map<string, number>>();
+
+function codesOf(categories: string[]): Map<string, number> {
+  let index = codeMaps.get(categories);
+  if (!index) codeMaps.set(categories, (index = new Map(categories.map((c, i) => [c, i]))));
+  return index;
+}
+
 function toCodes(col: Column, categories: string[]): Float64Array {
-  const index = new Map(categories.map((c, i) => [c, i]));
+  const index = codesOf(categories);
   const out = new Float64Array(col.kind === 'numeric' ? col.values.length : col.codes.length);
   if (col.kind === 'numeric') {
     // a column of numbers for a categorical feature (e.g. codes typed as numbers by a client): match on their text
@@ -76,7 +85,8 @@ function toCodes(col: Column, categories: string[]): Float64Array {
 
 /** Apply the encoder to any table holding the model's feature columns (extra columns are ignored; unknown categories = missing). */
 export function encodeTable(encoder: TreeEncoder, table: Table): FeatureMatrix {
-  const missing = encoder.features.filter((f) => !columnByName(table, f.source ?? f.name)).map((f) => f.source ?? f.name);
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  const missing = encoder.features.filter((f) => !byName.has(f.source ?? f.name)).map((f) => f.source ?? f.name);
   if (missing.length > 0) throw invalid(`input is missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
   return {
     rows: table.rows,
@@ -84,7 +94,7 @@ export function encodeTable(encoder: TreeEncoder, table: Table): FeatureMatrix {
     kinds: encoder.features.map((f) => f.kind),
     nCategories: encoder.features.map((f) => f.categories?.length ?? 0),
     columns: encoder.features.map((f) => {
-      const col = columnByName(table, f.source ?? f.name)!;
+      const col = byName.get(f.source ?? f.name)!;
       if (f.part) return dateParts(toTimestamps(col), f.part);
       if (f.datetime) return toTimestamps(col);
       return f.kind === 'numeric' ? toNumbers(col) : toCodes(col, f.categories!);
