@@ -22,10 +22,11 @@ function reference(forest: Forest, X: FeatureMatrix, r: number): number {
 }
 
 describe('WebAssembly tree walk', () => {
-  it('gives exactly the reference walk, missing values and odd row counts included', () => {
+  it('gives exactly the reference walk, missing values, infinities and odd row counts included', () => {
     const rng = new Rng(2);
     const n = 1003;
-    const cols = Array.from({ length: 4 }, (_, f) => Float64Array.from({ length: n }, () => (f === 1 && rng.next() < 0.2 ? NaN : rng.next())));
+    const odd = (f: number) => (f === 1 && rng.next() < 0.2 ? NaN : f === 2 && rng.next() < 0.05 ? (rng.next() < 0.5 ? Infinity : -Infinity) : f === 3 && rng.next() < 0.1 ? NaN : rng.next());
+    const cols = Array.from({ length: 4 }, (_, f) => Float64Array.from({ length: n }, () => odd(f)));
     const y = Float64Array.from({ length: n }, (_, i) => (cols[0][i] + (Number.isNaN(cols[1][i]) ? 0.5 : cols[1][i]) > 1 ? 1 : 0));
     const X: FeatureMatrix = { rows: n, columns: cols, kinds: cols.map(() => 'numeric'), nCategories: cols.map(() => 0), names: ['a', 'b', 'c', 'd'] };
     const forest = fitGbdt(X, y, 'binary', 2, { ...GBDT_DEFAULTS, nEstimators: 20, minSamplesLeaf: 5 });

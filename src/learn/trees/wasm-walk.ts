@@ -1,5 +1,5 @@
 import type { FeatureMatrix } from '../matrix.ts';
-import { ADD, AND, BLOCK, BR, BRIF, END, EQZ, F64, F64ADD, F64LE, F64LOAD, F64NE, F64STORE, GES, GET, I32, I32C, I32LOAD, LOOP, MUL, OR, SET, SHL, SHRS, singleFunctionModule, sleb, TEE, uleb, VOID } from '../wasm/assembler.ts';
+import { ADD, BLOCK, BR, BRIF, END, EQZ, F64, F64ADD, F64LE, F64LOAD, F64STORE, GES, GET, I32, I32C, I32LOAD, LOOP, MUL, SET, SHL, singleFunctionModule, sleb, TEE, uleb, VOID } from '../wasm/assembler.ts';
 import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest.ts';
 
 /**
@@ -24,18 +24,19 @@ const load64 = [F64LOAD, 3, 0];
 const addr = (base: number[], index: number[], shift: number) => [...base, ...index, ...i32(shift), SHL, ADD];
 
 /**
- * One step of one lane: a node is 16 bytes (f64 threshold, i32 feature << 1 | missing-goes-left, i32 left child); leaves are
- * threshold +Infinity, missing-left, left = themselves, so extra steps keep a finished row where it is.
+ * One step of one lane: a node is 16 bytes (f64 threshold, i32 column, i32 left child), the right child is left + 1. A row
+ * is held twice: as it is (NaN fails `x <= t`, so a missing value goes right) and with missing values as -Infinity (which
+ * passes it, so it goes left); a node whose missing values go left reads the second copy (its column index is F higher).
+ * One comparison then routes every value, missing ones included (the earlier walk tested for NaN and the node's flag on
+ * every step). Leaves are threshold +Infinity, left = themselves, so extra steps keep a finished row where it is.
  */
 function step(lane: number): number[] {
   const node = L.node + lane;
   return [
-    ...addr(get(P.nodes), get(node), 4), ...tee(L.at), ...load32at(8), ...set(L.ff),
-    ...get(L.at), ...load32at(12),
-    ...addr(get(L.base + lane), [...get(L.ff), ...i32(1), SHRS], 3), ...load64, ...tee(L.x),
+    ...addr(get(P.nodes), get(node), 4), ...tee(L.at), ...load32at(12),
+    ...get(L.base + lane), ...get(L.at), ...load32at(8), ...i32(3), SHL, ADD, ...load64,
     ...get(L.at), ...load64, F64LE,
-    ...get(L.x), ...get(L.x), F64NE, ...get(L.ff), ...i32(1), AND, AND,
-    OR, EQZ, ADD, ...set(node),
+    EQZ, ADD, ...set(node),
   ];
 }
 
@@ -129,6 +130,7 @@ function instanceFor(forest: Forest): Instance | null {
   if (instances.has(forest)) return instances.get(forest)!;
   let inst: Instance | null = null;
   const nodes = forest.feature.length;
+  const F = forest.nCategories.length;
   const simple = forest.leafWidth[0] === 1 && !forest.flags.some((f) => (f & CATEGORICAL) !== 0) && forest.feature.every((f, i) => f < 0 || forest.right[i] === forest.left[i] + 1);
   if (simple && typeof WebAssembly === 'object') {
     const nt = forest.roots.length;
@@ -157,13 +159,14 @@ function instanceFor(forest: Forest): Instance | null {
     const leaf = new Float64Array(buf, o.leafVal, nodes);
     for (let i = 0; i < nodes; i++) {
       if (forest.feature[i] < 0) {
+        // a leaf reads a value that is never NaN (the second copy of column 0): it is <= +Infinity, so the row stays
         f64[2 * i] = Infinity;
-        i32v[4 * i + 2] = 1;
+        i32v[4 * i + 2] = F;
         i32v[4 * i + 3] = i;
         leaf[i] = forest.value[i];
       } else {
         f64[2 * i] = forest.value[i];
-        i32v[4 * i + 2] = (forest.feature[i] << 1) | (forest.flags[i] & MISSING_LEFT);
+        i32v[4 * i + 2] = forest.feature[i] + ((forest.flags[i] & MISSING_LEFT) !== 0 ? F : 0);
         i32v[4 * i + 3] = forest.left[i];
       }
     }
@@ -185,17 +188,24 @@ export function predictRawWasm(forest: Forest, X: FeatureMatrix): Float64Array |
   const { nOutputs: K, base } = forest;
   const n = X.rows;
   const F = X.columns.length;
+  if (F !== forest.nCategories.length) return null;
   const out = new Float64Array(n * K);
   const CHUNK = 16_384;
   const rowsAt = inst.offsets.end;
-  const outAt = align8(rowsAt + Math.min(CHUNK, n) * F * 8);
+  // each row twice (see step): as it is, then with missing values as -Infinity
+  const W = 2 * F;
+  const outAt = align8(rowsAt + Math.min(CHUNK, n) * W * 8);
   grow(inst.mem, outAt + Math.min(CHUNK, n) * K * 8);
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const m = Math.min(CHUNK, n - c0);
-    const rows = new Float64Array(inst.mem.buffer, rowsAt, m * F);
+    const rows = new Float64Array(inst.mem.buffer, rowsAt, m * W);
     for (let f = 0; f < F; f++) {
       const col = X.columns[f];
-      for (let i = 0; i < m; i++) rows[i * F + f] = col[c0 + i];
+      for (let i = 0; i < m; i++) {
+        const v = col[c0 + i];
+        rows[i * W + f] = v;
+        rows[i * W + F + f] = v !== v ? -Infinity : v;
+      }
     }
     const o = new Float64Array(inst.mem.buffer, outAt, m * K);
     for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) o[i * K + k] = base[k];
@@ -203,7 +213,7 @@ export function predictRawWasm(forest: Forest, X: FeatureMatrix): Float64Array |
     // 256 rows at a time through every tree: the trees stay in cache while a block's rows stay in L1
     for (let b = 0; b < m; b += 256) {
       const bm = Math.min(256, m - b);
-      inst.walk(forest.roots.length, off.roots, off.treeOut, off.depth, off.nodes, off.leafVal, rowsAt + b * F * 8, bm, F, outAt + b * K * 8, K);
+      inst.walk(forest.roots.length, off.roots, off.treeOut, off.depth, off.nodes, off.leafVal, rowsAt + b * W * 8, bm, W, outAt + b * K * 8, K);
     }
     out.set(new Float64Array(inst.mem.buffer, outAt, m * K), c0 * K);
   }
