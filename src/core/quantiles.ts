@@ -119,6 +119,26 @@ export function quantilesFromBuckets(chunks: readonly Float64Array[], n: number,
 }
 
 /**
+ * The values at `ranks` (0-based positions in sorted order, ascending and distinct, each below the count) among the non-NaN
+ * values of `values`: what sorting a copy and reading those positions gives, in a few linear passes.
+ */
+export function orderStatistics(values: Float64Array, ranks: number[]): number[] {
+  let n = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (x !== x) continue;
+    n++;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  const at = new Map<number, number>();
+  if (ranks.length > 0) selectRanks([values], n, min, max, ranks, at, 0);
+  return ranks.map((r) => at.get(r)!);
+}
+
+/**
  * The quantiles `qs` (each in [0, 1]) of the values of `values` that are not NaN (NaN for every q when there are none).
  * `values` is left as it is.
  *

@@ -1,4 +1,5 @@
 import type { Rng } from '../../core/random.ts';
+import { orderStatistics } from '../../core/quantiles.ts';
 import { binOf } from '../../core/search.ts';
 import type { FeatureMatrix } from '../matrix.ts';
 
@@ -20,31 +21,37 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
   if (col.length > SAMPLE) {
     values = new Float64Array(SAMPLE);
     for (let i = 0; i < SAMPLE; i++) values[i] = col[rng.int(col.length)];
-  } else values = Float64Array.from(col);
-  // typed-array sort puts NaN last, so the present values are a prefix
-  values.sort();
-  let present = values.length;
-  while (present > 0 && Number.isNaN(values[present - 1])) present--;
-  if (present === 0) return new Float64Array(0);
-  let distinct = 1;
-  for (let i = 1; i < present && distinct <= MAX_VALUE_BINS; i++) if (values[i] !== values[i - 1]) distinct++;
-  if (distinct <= 1) return new Float64Array(0);
-  if (distinct <= MAX_VALUE_BINS) {
-    const edges = new Float64Array(distinct - 1);
-    let e = 0;
-    for (let i = 1; i < present; i++) if (values[i] !== values[i - 1]) edges[e++] = values[i - 1] + (values[i] - values[i - 1]) / 2;
+  } else values = col;
+  // at most 255 distinct values: an edge between each two; a set that outgrows that stops early
+  const seen = new Set<number>();
+  let present = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    present++;
+    if (seen.size <= MAX_VALUE_BINS) seen.add(v);
+  }
+  if (present === 0 || seen.size <= 1) return new Float64Array(0);
+  if (seen.size <= MAX_VALUE_BINS) {
+    const distinct = Float64Array.from(seen).sort();
+    const edges = new Float64Array(distinct.length - 1);
+    for (let i = 1; i < distinct.length; i++) edges[i - 1] = distinct[i - 1] + (distinct[i] - distinct[i - 1]) / 2;
     return edges;
   }
-  // Quantile edges: each bin holds about the same number of sampled values; duplicates collapse.
+  // Quantile edges: each bin holds about the same number of sampled values; duplicates collapse. The order statistics
+  // come by selection, not a sort (the sort of 160 000 values per feature was a tenth of a GBDT fit); same edges.
+  const positions = Array.from({ length: MAX_VALUE_BINS - 1 }, (_, k) => Math.floor(((k + 1) / MAX_VALUE_BINS) * (present - 1)));
+  const ranks = [...new Set([...positions.flatMap((p) => [p, Math.min(present - 1, p + 1)]), present - 1])].sort((a, b) => a - b);
+  const found = orderStatistics(values, ranks);
+  const value = new Map(ranks.map((r, i) => [r, found[i]]));
   const edges: number[] = [];
-  for (let q = 1; q < MAX_VALUE_BINS; q++) {
-    const pos = (q / MAX_VALUE_BINS) * (present - 1);
-    const lo = values[Math.floor(pos)];
-    const hi = values[Math.min(present - 1, Math.floor(pos) + 1)];
+  for (const p of positions) {
+    const lo = value.get(p)!;
+    const hi = value.get(Math.min(present - 1, p + 1))!;
     const e = lo + (hi - lo) / 2;
     if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
   }
-  if (edges[edges.length - 1] >= values[present - 1]) edges.pop();
+  if (edges[edges.length - 1] >= value.get(present - 1)!) edges.pop();
   return Float64Array.from(edges);
 }
 
@@ -71,15 +78,47 @@ export function binMatrix(m: FeatureMatrix, rng: Rng): { mappers: BinMapper[]; b
       mappers.push({ kind: 'categorical', nBins, edges: new Float64Array(0) });
     } else {
       const edges = numericEdges(col, rng);
-      for (let i = 0; i < m.rows; i++) {
-        const v = col[i];
-        out[i] = Number.isNaN(v) ? MISSING_BIN : binOf(edges, v);
-      }
+      binColumn(col, edges, out);
       mappers.push({ kind: 'numeric', nBins: edges.length + 1, edges });
     }
     for (let i = 0; i < m.rows; i++) bins[i * F + f] = out[i];
   }
   return { mappers, bins, columns };
+}
+
+const LOOKUP = 4096;
+
+/**
+ * Bins of a numeric column, as `binOf` (the first edge >= v; NaN -> MISSING_BIN) but without a binary search per value: a
+ * table over equal-width slices of the edges' range gives a starting bin, and a step or two either way settles it, so
+ * floating-point rounding in the slice never decides a bin. (Binning 160 000 x 20 values was a tenth of a GBDT fit.)
+ */
+function binColumn(col: Float64Array, edges: Float64Array, out: Uint8Array): void {
+  const E = edges.length;
+  const lo = E > 0 ? edges[0] : 0;
+  const range = E > 0 ? edges[E - 1] - lo : 0;
+  if (E < 8 || !(range > 0 && range < Infinity)) {
+    for (let i = 0; i < col.length; i++) {
+      const v = col[i];
+      out[i] = v !== v ? MISSING_BIN : binOf(edges, v);
+    }
+    return;
+  }
+  const scale = LOOKUP / range;
+  const start = new Uint8Array(LOOKUP + 1);
+  for (let k = 0; k <= LOOKUP; k++) start[k] = binOf(edges, lo + k / scale);
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (v !== v) {
+      out[i] = MISSING_BIN;
+      continue;
+    }
+    const x = (v - lo) * scale;
+    let b = x <= 0 ? 0 : x >= LOOKUP ? E : start[x | 0];
+    while (b > 0 && v <= edges[b - 1]) b--;
+    while (b < E && v > edges[b]) b++;
+    out[i] = b;
+  }
 }
 
 /** Bin new rows (row-major) with mappers fitted elsewhere: validation rows during early stopping. */
