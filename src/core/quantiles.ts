@@ -118,11 +118,8 @@ export function quantilesFromBuckets(chunks: readonly Float64Array[], n: number,
   });
 }
 
-/**
- * The values at `ranks` (0-based positions in sorted order, ascending and distinct, each below the count) among the non-NaN
- * values of `values`: what sorting a copy and reading those positions gives, in a few linear passes.
- */
-export function orderStatistics(values: Float64Array, ranks: number[]): number[] {
+/** How many values are not NaN, and their smallest and largest. */
+function presentRange(values: Float64Array): { n: number; min: number; max: number } {
   let n = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -133,6 +130,15 @@ export function orderStatistics(values: Float64Array, ranks: number[]): number[]
     if (x < min) min = x;
     if (x > max) max = x;
   }
+  return { n, min, max };
+}
+
+/**
+ * The values at `ranks` (0-based positions in sorted order, ascending and distinct, each below the count) among the non-NaN
+ * values of `values`: what sorting a copy and reading those positions gives, in a few linear passes.
+ */
+export function orderStatistics(values: Float64Array, ranks: number[]): number[] {
+  const { n, min, max } = presentRange(values);
   const at = new Map<number, number>();
   if (ranks.length > 0) selectRanks([values], n, min, max, ranks, at, 0);
   return ranks.map((r) => at.get(r)!);
@@ -146,15 +152,6 @@ export function orderStatistics(values: Float64Array, ranks: number[]): number[]
  * quantilesOf(Float64Array.of(4, 1, NaN, 3, 2), [0.5]); // [2.5]
  */
 export function quantilesOf(values: Float64Array, qs: readonly number[]): number[] {
-  let n = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (x !== x) continue;
-    n++;
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
+  const { n, min, max } = presentRange(values);
   return quantilesFromBuckets([values], n, min, max, undefined, qs);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../core/random.ts';
-import { binOf, describeNumbers, edgesOf, EXACT_DISTINCT_UP_TO } from './describe-numbers.ts';
+import { histogramBin, describeNumbers, edgesOf, EXACT_DISTINCT_UP_TO } from './describe-numbers.ts';
 
 const QS = [0.01, 0.5, 0.99];
 
@@ -14,7 +14,7 @@ function reference(values: number[]) {
   const max = Math.max(...v);
   const edges = edgesOf(min, max);
   const counts = new Array(edges.length - 1).fill(0);
-  for (const x of v) counts[binOf(x, edges)]++;
+  for (const x of v) counts[histogramBin(x, edges)]++;
   return { count: v.length, mean, std, min, max, distinct: new Set(v.map((x) => x + 0)).size, counts };
 }
 

@@ -27,7 +27,7 @@ export function edgesOf(min: number, max: number): number[] {
 }
 
 /** A value's bin: how many inner edges it reaches (the rule of the SQL `bucketExpr`, so SQL and JavaScript agree). */
-export function binOf(x: number, edges: number[]): number {
+export function histogramBin(x: number, edges: number[]): number {
   let b = 0;
   for (let i = 1; i < edges.length - 1; i++) if (x >= edges[i]) b++;
   return b;
@@ -115,7 +115,7 @@ export function describeNumbers(column: Float64Array | readonly Float64Array[], 
       const q = ((x - min) * scale) | 0;
       const k = q < QUANTILE_BUCKETS ? q : QUANTILE_BUCKETS - 1;
       buckets[k]++;
-      if (nearEdge[k] === 1) hist[binOf(x, edges)]++;
+      if (nearEdge[k] === 1) hist[histogramBin(x, edges)]++;
       bits[0] = x + 0; // -0 + 0 is +0
       let h = words[1];
       h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
