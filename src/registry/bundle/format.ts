@@ -79,6 +79,19 @@ export function outputsOf(target: TargetSpec): BundleManifest['signature']['outp
   ];
 }
 
+/** What every manifest starts with: format, library, time, and the signature a model answers to. */
+function manifestHead(target: TargetSpec, features: FeatureSpec[]): Pick<BundleManifest, 'format' | 'formatVersion' | 'library' | 'createdAt' | 'task' | 'target' | 'signature'> {
+  return {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_VERSION,
+    library: { name: 'capstan', version: CAPSTAN_VERSION },
+    createdAt: new Date().toISOString(),
+    task: target.task,
+    target,
+    signature: { inputs: features, outputs: outputsOf(target) },
+  };
+}
+
 /** Pack a model into manifest + one binary file of 8-byte-aligned typed arrays. */
 export function encodeBundle(model: TabularModel, extra: { metrics: Record<string, number>; baseline: FeatureBaseline[]; lineage: Lineage }): Bundle {
   const members = model.members ?? null;
@@ -106,13 +119,7 @@ export function encodeBundle(model: TabularModel, extra: { metrics: Record<strin
     binary.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), e.offset);
   });
   const manifest: BundleManifest = {
-    format: BUNDLE_FORMAT,
-    formatVersion: BUNDLE_VERSION,
-    library: { name: 'capstan', version: CAPSTAN_VERSION },
-    createdAt: new Date().toISOString(),
-    task: model.target.task,
-    target: model.target,
-    signature: { inputs: model.features, outputs: outputsOf(model.target) },
+    ...manifestHead(model.target, model.features),
     preprocessing: model.encoder,
     learner: { name: model.learner.name, params: model.learner.params, meta: state.meta },
     ...(ensemble ? { ensemble } : {}),
@@ -129,13 +136,7 @@ export function encodeBundle(model: TabularModel, extra: { metrics: Record<strin
 export function encodeOnnxBundle(bytes: Uint8Array, signature: OnnxSignature, producer: string): Bundle {
   const binary = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const manifest: BundleManifest = {
-    format: BUNDLE_FORMAT,
-    formatVersion: BUNDLE_VERSION,
-    library: { name: 'capstan', version: CAPSTAN_VERSION },
-    createdAt: new Date().toISOString(),
-    task: signature.target.task,
-    target: signature.target,
-    signature: { inputs: signature.features, outputs: outputsOf(signature.target) },
+    ...manifestHead(signature.target, signature.features),
     preprocessing: null,
     learner: { name: 'onnx', params: {}, meta: { producer } },
     onnx: { layout: signature.layout, outputs: signature.outputs },
@@ -152,6 +153,11 @@ export function encodeOnnxBundle(bytes: Uint8Array, signature: OnnxSignature, pr
  * the file's digest are checked, so loading a bundle can never run code.
  */
 export function decodeBundle(manifestText: string, binary: Buffer): DecodedBundle {
+  return decodeManifest(parseManifest(manifestText), binary);
+}
+
+/** The manifest's JSON, checked to be a Capstan manifest of a version this Capstan reads (its contents are checked on decoding). */
+export function parseManifest(manifestText: string): BundleManifest {
   let m: unknown;
   try {
     m = JSON.parse(manifestText);
@@ -160,7 +166,11 @@ export function decodeBundle(manifestText: string, binary: Buffer): DecodedBundl
   }
   if (!isObject(m) || m.format !== BUNDLE_FORMAT) throw invalid(`model bundle: ${MANIFEST_FILE} is not a Capstan model manifest`);
   if (m.formatVersion !== BUNDLE_VERSION) throw invalid(`model bundle: format version ${String(m.formatVersion)} is not supported (this Capstan reads ${BUNDLE_VERSION})`);
-  const man = m as unknown as BundleManifest;
+  return m as unknown as BundleManifest;
+}
+
+/** A parsed manifest with its data file: checked, and the model rebuilt from data (see decodeBundle). */
+export function decodeManifest(man: BundleManifest, binary: Buffer): DecodedBundle {
   if (man.onnx !== undefined) {
     if (!isObject(man.onnx) || !isObject(man.onnx.layout) || !isObject(man.onnx.outputs) || !isObject(man.target) || !isObject(man.signature) || !Array.isArray(man.signature.inputs) || !isObject(man.arrays)) {
       throw invalid('model bundle: the ONNX manifest lacks its layout, outputs, target or signature');

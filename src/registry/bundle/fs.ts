@@ -2,7 +2,8 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { invalid, notFound } from '../../core/errors.ts';
-import { ARRAYS_FILE, bundleDigest, decodeBundle, MANIFEST_FILE, ONNX_FILE, type Bundle, type DecodedBundle } from './format.ts';
+import { isObject } from '../../core/json.ts';
+import { ARRAYS_FILE, bundleDigest, decodeManifest, MANIFEST_FILE, ONNX_FILE, parseManifest, type Bundle, type DecodedBundle } from './format.ts';
 
 function writeDurably(path: string, data: string | Buffer): void {
   const fd = openSync(path, 'w', 0o644);
@@ -47,21 +48,14 @@ export function writeBundleDir(dir: string, bundle: Bundle): string {
   }
 }
 
-function manifestFile(text: string): unknown {
-  try {
-    return (JSON.parse(text) as { arrays?: { file?: unknown } }).arrays?.file;
-  } catch {
-    return undefined; // decodeBundle reports the broken manifest
-  }
-}
-
 /** Load a bundle directory (data only, never code). */
 export function readBundleDir(dir: string): DecodedBundle & { digest: string } {
   const manifestPath = join(dir, MANIFEST_FILE);
   if (!existsSync(manifestPath)) throw notFound(`no Capstan model bundle at ${dir} (missing ${MANIFEST_FILE})`);
   const text = readFileSync(manifestPath, 'utf8');
+  const manifest = parseManifest(text);
   // the data file is one of two fixed names, never a path taken from the manifest
-  const file = manifestFile(text) === ONNX_FILE ? ONNX_FILE : ARRAYS_FILE;
+  const file = isObject(manifest.arrays) && manifest.arrays.file === ONNX_FILE ? ONNX_FILE : ARRAYS_FILE;
   const binary = existsSync(join(dir, file)) ? readFileSync(join(dir, file)) : Buffer.alloc(0);
-  return { ...decodeBundle(text, binary), digest: bundleDigest(text, binary) };
+  return { ...decodeManifest(manifest, binary), digest: bundleDigest(text, binary) };
 }
