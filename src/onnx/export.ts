@@ -44,11 +44,8 @@ export function exportOnnx(model: TabularModel): Uint8Array {
     if (shares) mlOpset = 4;
     let raw = shares ? treeEnsembleClassifier(g, forest, X.value) : treeEnsemble(g, forest, X.value);
     if (name === 'gbdt') {
-      if (task === 'binary') {
-        const p = g.op('Sigmoid', [raw]);
-        raw = g.op('Concat', [g.op('Sub', [g.double(1), p]), p], { axis: 1 });
-      } else if (task === 'multiclass') raw = g.op('Softmax', [raw], { axis: 1 });
-      else if (state.meta.target_transform === 'log') raw = g.op('Sub', [g.op('Exp', [raw]), g.double(1)]);
+      raw = link(g, raw, task);
+      if (task === 'regression' && state.meta.target_transform === 'log') raw = g.op('Sub', [g.op('Exp', [raw]), g.double(1)]);
     } else if (forest.leafWidth[0] > 1) {
       // as the forest's predict: class shares renormalised to sum to one, capped at one
       const sum = g.op('ReduceSum', [raw, g.int64([1])], { keepdims: 1 });
@@ -324,11 +321,14 @@ function linear(g: OnnxGraph, W: Float64Array, outputs: number, D: number, X: st
   const weights: number[] = [];
   for (let j = 0; j < D; j++) for (let k = 0; k < outputs; k++) weights.push(W[k * d + j]);
   const intercepts = Array.from({ length: outputs }, (_, k) => W[k * d + D]);
-  const z = g.op('Add', [g.op('MatMul', [X, g.double(weights, [D, outputs])]), g.double(intercepts, [1, outputs])]);
-  if (task === 'regression') return z;
+  return link(g, g.op('Add', [g.op('MatMul', [X, g.double(weights, [D, outputs])]), g.double(intercepts, [1, outputs])]), task);
+}
+
+/** Raw scores to what the learners answer, as their `link`: logistic as [1 - p, p], softmax, or the values themselves. */
+function link(g: OnnxGraph, z: string, task: string): string {
   if (task === 'binary') {
     const p = g.op('Sigmoid', [z]);
     return g.op('Concat', [g.op('Sub', [g.double(1), p]), p], { axis: 1 });
   }
-  return g.op('Softmax', [z], { axis: 1 });
+  return task === 'multiclass' ? g.op('Softmax', [z], { axis: 1 }) : z;
 }
