@@ -37,6 +37,23 @@ describe('WebAssembly histogram arena', () => {
     assert.equal(h.filter((_, i) => i % 2 === 1 && i < 512).reduce((a, b) => a + b, 0), 3000);
   });
 
+  it('with more features than it unrolls, the looping kernel builds the same histogram', () => {
+    const wide = 600;
+    const n = 300;
+    const wideBins = Uint8Array.from({ length: n * wide }, () => rng.int(256));
+    const a = HistogramArena.create(wideBins, n, wide, 1)!;
+    for (let i = 0; i < n; i++) {
+      a.idx[i] = n - 1 - i;
+      a.packed[i] = rng.int(1 << 20);
+    }
+    const h = a.hists[0];
+    h.fill(0);
+    a.build(h, 5, n);
+    const expected = new Float64Array(wide * 256);
+    buildHistogram(expected, wideBins, wide, a.packed, a.idx, 5, n, Int32Array.from({ length: wide }, (_, f) => f), wide, 1);
+    assert.deepEqual(Array.from(h), Array.from(expected));
+  });
+
   it('partitions stably: left rows first in their order, then right rows in theirs', () => {
     for (let i = 0; i < rows; i++) arena.idx[i] = i;
     const table = new Uint8Array(256);

@@ -43,6 +43,7 @@ export const GET = 0x20, SET = 0x21, TEE = 0x22, I32C = 0x41, ADD = 0x6a, MUL = 
 export const I32LOAD = 0x28, I32LOAD8U = 0x2d, F64LOAD = 0x2b, F64STORE = 0x39, F64LE = 0x65, F64NE = 0x62, F64ADD = 0xa0;
 export const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40, SUB = 0x6b, I32STORE = 0x36;
 export const I32 = 0x7f, F64 = 0x7c;
+export const F64SUB = 0xa1, F64MUL = 0xa2, F64MAX = 0xa5, F64ABS = 0x99, F64FLOOR = 0x9c, F64GE = 0x66, SELECT = 0x1b, I32GTU = 0x4b;
 
 /** f64.const v: the opcode and the value's 8 little-endian bytes. */
 export function f64const(v: number): number[] {
@@ -52,17 +53,19 @@ export function f64const(v: number): number[] {
 
 export interface WasmFunction {
   name: string;
-  /** number of i32 parameters */
-  params: number;
-  /** i32 results (0 or 1) */
-  results: number;
+  /** parameter types (I32 / F64), or a number of i32 parameters */
+  params: number | readonly number[];
+  /** result types, or a number of i32 results (0 or 1) */
+  results: number | readonly number[];
   locals: [count: number, type: number][];
   code: number[];
 }
 
-/** A module of exported functions (all-i32 parameters) sharing one exported memory `mem`. */
+const typesOf = (t: number | readonly number[]): number[][] => (typeof t === 'number' ? Array.from({ length: t }, () => [I32]) : t.map((x) => [x]));
+
+/** A module of exported functions sharing one exported memory `mem`. */
 export function moduleOf(functions: WasmFunction[]): WebAssembly.Module {
-  const types = vec(functions.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...vec(Array.from({ length: f.results }, () => [I32]))]));
+  const types = vec(functions.map((f) => [0x60, ...vec(typesOf(f.params)), ...vec(typesOf(f.results))]));
   const bodies = functions.map((f) => {
     const body = [...vec(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.code];
     return [...uleb(body.length), ...body];
