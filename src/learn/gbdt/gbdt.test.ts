@@ -6,6 +6,7 @@ import { takeMatrixRows } from '../matrix.ts';
 import { rocAuc } from '../metrics/classification.ts';
 import { r2 } from '../metrics/regression.ts';
 import { fitGbdt, GBDT_DEFAULTS } from './gbdt.ts';
+import { ARENA_BUDGET } from './wasm-hist.ts';
 import { predictRaw } from '../trees/forest.ts';
 import { forestFromArrays, forestToArrays } from '../trees/serialize.ts';
 
@@ -55,6 +56,26 @@ describe('fitGbdt', () => {
     assert.deepEqual(predictRaw(forestFromArrays(arrays, 3), test.X), predictRaw(f, test.X));
     const bad = { ...arrays, 'forest.left': Int32Array.from(arrays['forest.left'] as Int32Array, (v) => (v > 0 ? 0 : v)) };
     assert.throws(() => forestFromArrays(bad, 3), /children of node/);
+  });
+
+  it('grows the same trees with its JavaScript kernels as with its WebAssembly arena (every task, subsampling, leaf sizes)', () => {
+    const { X } = train;
+    const settings = [
+      { task: 'binary', y: train.y, K: 2, extra: { minSamplesLeaf: 1 } },
+      { task: 'multiclass', y: X.columns[2].map((v) => v % 3), K: 3, extra: { subsample: 0.7, colsample: 0.6 } },
+      { task: 'regression', y: X.columns[0].map((v, i) => 3 * v + (train.y[i] ?? 0)), K: 1, extra: { earlyStopping: 1 } },
+    ] as const;
+    for (const { task, y, K, extra } of settings) {
+      const params = { ...GBDT_DEFAULTS, nEstimators: 12, seed: 4, ...extra };
+      const wasm = forestToArrays(fitGbdt(X, y, task, K, params));
+      const saved = ARENA_BUDGET.bytes;
+      ARENA_BUDGET.bytes = 0;
+      try {
+        assert.deepEqual(forestToArrays(fitGbdt(X, y, task, K, params)), wasm, task);
+      } finally {
+        ARENA_BUDGET.bytes = saved;
+      }
+    }
   });
 
   it('fits regression and multiclass', () => {

@@ -197,9 +197,6 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     for (let i = 0; i < validRows.length; i++) for (let k = 0; k < K; k++) vr[i * K + k] = base[k];
     valid = { bins: binRows(Xv, mappers), y: takeValues(yAll, validRows), raw: vr };
   }
-  const raw = new Float64Array(n * K);
-  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
-  const gh = new Float64Array(2 * n);
   const usable = Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
   const grower = new TreeGrower(bins, columns, mappers, {
     maxLeafNodes: params.maxLeafNodes,
@@ -212,7 +209,13 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     catSmooth: 10,
     catL2: 0,
     maxDeltaStep: params.maxDeltaStep > 0 ? params.maxDeltaStep : params.maxDeltaStep === 0 ? 0 : task === 'regression' ? 0 : 10,
-  }, n, threads);
+  }, n, K, threads);
+  // with several outputs every class of a round must see the same raw scores, so a round's trees add to the grower's scores
+  // (`step`) and the raw scores take them at the end of the round; with one output they are the same array
+  const step = grower.scores;
+  const raw = K > 1 ? new Float64Array(n * K) : step;
+  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
+  const { gh, idx } = grower;
   try {
     return boost();
   } finally {
@@ -221,11 +224,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   function boost(): Forest {
   const trees: BinTree[] = [];
   const treeOutput: number[] = [];
-  // with several outputs every class of a round must see the same raw scores, so updates wait in `step`; with one output
-  // they go straight into the raw scores
-  const step = K > 1 ? new Float64Array(n * K) : raw;
   const prob = new Float64Array(task === 'multiclass' ? n * K : 0);
-  const idx = grower.rowOrder(n);
   const inBag = new Uint8Array(n);
   const nSub = Math.max(1, Math.round(params.subsample * n));
   const nCols = Math.max(1, Math.round(params.colsample * usable.length));
@@ -247,8 +246,8 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
         for (let i = 0; i < m; i++) inBag[idx[i]] = 1;
       } else for (let i = 0; i < n; i++) idx[i] = i;
       const features = nCols < usable.length ? Int32Array.from(rng.shuffle(Int32Array.from(usable)).subarray(0, nCols)).sort() : Int32Array.from(usable);
-      const { tree, leaves } = grower.grow(idx, m, gh, features, rng);
-      for (const [start, end, v] of leaves) for (let i = start; i < end; i++) step[idx[i] * K + k] += v;
+      const { tree, leaves } = grower.grow(m, features, rng);
+      grower.addLeaves(leaves, k);
       if (m < n) for (let r = 0; r < n; r++) if (inBag[r] === 0) step[r * K + k] += binTreeValue(tree, bins, F, r);
       if (valid) for (let r = 0; r < valid.y.length; r++) valid.raw[r * K + k] += binTreeValue(tree, valid.bins, F, r);
       trees.push(tree);

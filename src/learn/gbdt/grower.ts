@@ -68,6 +68,12 @@ interface Quantizer {
  * A histogram slot is [packed g/h sum] or, when a minimum leaf size needs row counts, [packed sum, count].
  */
 export class TreeGrower {
+  /** the row order grow() permutes (each leaf's rows contiguous on return) */
+  readonly idx: Uint32Array;
+  /** gradients and hessians per row, interleaved: the caller writes them before each grow() */
+  readonly gh: Float64Array;
+  /** raw scores, `outputs` per row: addLeaves() adds a tree's leaf values to them */
+  readonly scores: Float64Array;
   private readonly nFeatures: number;
   private readonly tmp: Uint32Array;
   private readonly packed: Float64Array;
@@ -77,7 +83,7 @@ export class TreeGrower {
   private readonly slot: number;
   private readonly stride: number;
   private q: Quantizer = { shift: 1, scaleG: 1, scaleH: 1 };
-  private dither = new Float64Array(0);
+  private dither: Float64Array = new Float64Array(0);
   private trees = 0;
 
   constructor(
@@ -88,6 +94,7 @@ export class TreeGrower {
     private readonly mappers: BinMapper[],
     private readonly params: GrowParams,
     rows: number,
+    private readonly outputs = 1,
     threads = 1,
   ) {
     this.nFeatures = mappers.length;
@@ -96,10 +103,13 @@ export class TreeGrower {
     this.stride = 256 * this.slot;
     // Histograms and partitions run in WebAssembly (measured faster than two JavaScript threads); JavaScript kernels, split
     // across a helper thread when asked for, only where WebAssembly or its memory budget says no.
-    this.arena = HistogramArena.create(bins, rows, this.nFeatures, params.maxLeafNodes + 4, this.slot as 1 | 2);
-    this.parallel = !this.arena && threads > 1 && rows >= PARALLEL_MIN_ROWS ? new ParallelHistogram(bins, rows, this.nFeatures, this.slot) : null;
-    if (this.arena) this.histPool.push(...this.arena.hists);
-    this.packed = this.parallel ? this.parallel.packed : this.arena ? this.arena.packed : new Float64Array(rows);
+    const arena = (this.arena = HistogramArena.create(bins, rows, this.nFeatures, params.maxLeafNodes + 4, this.slot as 1 | 2, outputs));
+    this.parallel = !arena && threads > 1 && rows >= PARALLEL_MIN_ROWS ? new ParallelHistogram(bins, rows, this.nFeatures, this.slot) : null;
+    if (arena) this.histPool.push(...arena.hists);
+    this.packed = this.parallel ? this.parallel.packed : arena ? arena.packed : new Float64Array(rows);
+    this.idx = this.parallel ? this.parallel.idx : arena ? arena.idx : new Uint32Array(rows);
+    this.gh = arena ? arena.gh : new Float64Array(2 * rows);
+    this.scores = arena ? arena.scores : new Float64Array(rows * outputs);
   }
 
   private takeHist(): Float64Array {
@@ -111,8 +121,9 @@ export class TreeGrower {
     return new Float64Array(this.nFeatures * this.stride);
   }
 
-  /** Quantise the gradients of rows idx[0..n) into this.packed; the bit budget leaves room for sums over all n rows. */
-  private quantize(idx: Uint32Array, n: number, gh: Float64Array, rng: Rng): void {
+  /** Quantise the gradients of rows idx[0..n) into this.packed and return their packed sum; the bit budget leaves room for sums over all n rows. */
+  private quantize(n: number, rng: Rng): number {
+    const { idx, gh, arena } = this;
     const rowBits = Math.ceil(Math.log2(n + 1));
     const avail = EXACT_BITS - 2 * rowBits;
     const gBits = Math.min(16, Math.floor(avail / 2));
@@ -122,10 +133,13 @@ export class TreeGrower {
     const hLevels = 2 ** hBits - 1;
     let gMax = 0;
     let hMax = 0;
-    for (let i = 0; i < n; i++) {
-      const r = idx[i];
-      gMax = Math.max(gMax, Math.abs(gh[2 * r]));
-      hMax = Math.max(hMax, gh[2 * r + 1]);
+    if (arena) [gMax, hMax] = arena.maxima(n);
+    else {
+      for (let i = 0; i < n; i++) {
+        const r = idx[i];
+        gMax = Math.max(gMax, Math.abs(gh[2 * r]));
+        hMax = Math.max(hMax, gh[2 * r + 1]);
+      }
     }
     const scaleG = gMax > 0 ? gMax / gLevels : 1;
     const scaleH = hMax > 0 ? hMax / hLevels : 1;
@@ -134,22 +148,25 @@ export class TreeGrower {
     // stochastic rounding keeps every quantised sum unbiased; per-row uniforms drawn once, then rotated by an irrational
     // step each tree (cheaper than two generator calls per row per tree, and still uniform and seeded)
     if (this.dither.length === 0) {
-      this.dither = new Float64Array(packed.length);
+      this.dither = arena ? arena.dither : new Float64Array(packed.length);
       for (let i = 0; i < this.dither.length; i++) this.dither[i] = rng.next();
     }
     const rot = (this.trees++ * 0.6180339887498949) % 1;
     const dither = this.dither;
     const invG = 1 / scaleG;
     const invH = 1 / scaleH;
+    this.q = { shift, scaleG, scaleH };
+    if (arena) return arena.quantize(n, rot, invG, invH, shift);
+    let total = 0;
     for (let i = 0; i < n; i++) {
       const r = idx[i];
       let u = dither[r] + rot;
       if (u >= 1) u -= 1;
       const gq = Math.floor(gh[2 * r] * invG + u);
       const hq = Math.floor(gh[2 * r + 1] * invH + (1 - u));
-      packed[r] = gq * shift + hq;
+      total += packed[r] = gq * shift + hq;
     }
-    this.q = { shift, scaleG, scaleH };
+    return total;
   }
 
   private buildHist(hist: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array): void {
@@ -346,27 +363,20 @@ export class TreeGrower {
     return l;
   }
 
-  /**
-   * Grow a tree over rows idx[0..n); on return idx is permuted so each leaf's rows are contiguous, and `leaves` lists
-   * [start, end, value] so the caller can update its raw scores without walking the tree.
-   */
-  /** The row-order array to pass to grow(): shared with the helper thread when there is one. */
-  rowOrder(rows: number): Uint32Array {
-    return this.parallel ? this.parallel.idx : this.arena ? this.arena.idx : new Uint32Array(rows);
-  }
-
   /** Stop the helper thread, if any. */
   close(): void {
     this.parallel?.close();
   }
 
-  grow(idx: Uint32Array, n: number, gh: Float64Array, features: Int32Array, rng: Rng): { tree: BinTree; leaves: [number, number, number][] } {
+  /**
+   * Grow a tree over rows idx[0..n) with the gradients in `gh`; on return idx is permuted so each leaf's rows are
+   * contiguous, and `leaves` lists [start, end, value] for addLeaves().
+   */
+  grow(n: number, features: Int32Array, rng: Rng): { tree: BinTree; leaves: [number, number, number][] } {
     const p = this.params;
+    const { idx, gh, arena } = this;
     const tree: BinTree = { feature: [-1], lut: [null], bin: [-1], left: [-1], right: [-1], value: [0] };
-    this.quantize(idx, n, gh, rng);
-    let total = 0;
-    for (let i = 0; i < n; i++) total += this.packed[idx[i]];
-    const [G, H] = this.decode(total);
+    const [G, H] = this.decode(this.quantize(n, rng));
     const rootHist = this.takeHist();
     this.buildHist(rootHist, idx, 0, n, features);
     const root: Leaf = { node: 0, start: 0, end: n, G, H, depth: 0, hist: rootHist, split: null };
@@ -416,10 +426,16 @@ export class TreeGrower {
       const slot = this.slot;
       const smallHist = small.hist;
       // only the bins a feature uses (and its missing bin) hold sums; the rest stay zero
+      const inArena = arena !== null && arena.owns(parentHist) && arena.owns(smallHist);
       for (let j = 0; j < features.length; j++) {
         const f = features[j];
         const base = f * stride;
         const end = base + this.mappers[f].nBins * slot;
+        if (inArena) {
+          arena.subtract(parentHist, smallHist, base, end);
+          arena.subtract(parentHist, smallHist, base + MISSING_BIN * slot, base + stride);
+          continue;
+        }
         for (let s = base; s < end; s++) parentHist[s] -= smallHist[s];
         for (let s = base + MISSING_BIN * slot; s < base + stride; s++) parentHist[s] -= smallHist[s];
       }
@@ -439,10 +455,13 @@ export class TreeGrower {
       // leaf values from the exact gradients: quantisation only steers the choice of splits
       let g = 0;
       let h = 0;
-      for (let i = leaf.start; i < leaf.end; i++) {
-        const r = idx[i];
-        g += gh[2 * r];
-        h += gh[2 * r + 1];
+      if (arena) [g, h] = arena.sums(leaf.start, leaf.end);
+      else {
+        for (let i = leaf.start; i < leaf.end; i++) {
+          const r = idx[i];
+          g += gh[2 * r];
+          h += gh[2 * r + 1];
+        }
       }
       let step = -g / (h + p.l2);
       // Newton steps explode where the hessian is tiny (a rare class predicted ~0): cap the step, as XGBoost's max_delta_step
@@ -453,5 +472,16 @@ export class TreeGrower {
       if (leaf.hist !== EMPTY) this.histPool.push(leaf.hist);
     }
     return { tree, leaves };
+  }
+
+  /** Add a grown tree's leaf values to output k of the raw scores of the rows each leaf holds. */
+  addLeaves(leaves: [number, number, number][], k: number): void {
+    const K = this.outputs;
+    if (this.arena) {
+      for (const [start, end, v] of leaves) this.arena.addLeaf(start, end, k, K, v);
+      return;
+    }
+    const { idx, scores } = this;
+    for (const [start, end, v] of leaves) for (let i = start; i < end; i++) scores[idx[i] * K + k] += v;
   }
 }

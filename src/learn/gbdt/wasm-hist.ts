@@ -1,4 +1,4 @@
-import { ADD, BLOCK, BR, BRIF, END, F64, F64ADD, f64const, F64LOAD, F64STORE, GES, GET, I32, I32C, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SET, SHL, sleb, SUB, TEE, uleb, VOID } from '../wasm/assembler.ts';
+import { ADD, BLOCK, BR, BRIF, END, F64, F64ABS, F64ADD, f64const, F64FLOOR, F64GE, F64LOAD, F64MAX, F64MUL, F64STORE, F64SUB, SELECT, GES, GET, I32, I32C, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SET, SHL, sleb, SUB, TEE, uleb, VOID } from '../wasm/assembler.ts';
 
 // hist(histPtr, binsPtr, F, packedPtr, idxPtr, start, end): for rows idx[start..end), hist[f * 256 + bin] += packed[row];
 // hist2 (slots of two, for a minimum leaf size): hist[(f * 256 + bin) * 2] += packed[row] and the next slot += 1 (a count)
@@ -81,26 +81,136 @@ const PARTITION = [
   END,
 ];
 
+// Per-row loops of a boosting round, in the arena so they run without bounds checks. Each follows the JavaScript it replaced
+// operation for operation (same order of additions, no fused multiply-add in WebAssembly), so results are bit-identical.
+const f64 = (v: number) => f64const(v);
+const loopOver = (i: number, end: number, body: number[]) => [
+  BLOCK, VOID, LOOP, VOID,
+  ...get(i), ...get(end), GES, BRIF, 1,
+  ...body,
+  ...get(i), ...i32(1), ADD, ...set(i),
+  BR, 0,
+  END, END,
+];
+/** r = idx[i] */
+const rowAt = (idx: number, i: number, r: number) => [...get(idx), ...get(i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, ...set(r)];
+/** base + r * 2^shift */
+const addr = (base: number, r: number, shift: number) => [...get(base), ...get(r), ...i32(shift), SHL, ADD];
+
+// maxima(gh, idx, n, out): out[0] = max |g|, out[1] = max h over rows idx[0..n)
+const MAXIMA = (() => {
+  const [gh, idx, n, out, i, r, g, h] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return [
+    ...i32(0), ...set(i),
+    ...loopOver(i, n, [
+      ...rowAt(idx, i, r),
+      ...get(g), ...addr(gh, r, 4), F64LOAD, 3, 0, F64ABS, F64MAX, ...set(g),
+      ...get(h), ...addr(gh, r, 4), F64LOAD, 3, 8, F64MAX, ...set(h),
+    ]),
+    ...get(out), ...get(g), F64STORE, 3, 0,
+    ...get(out), ...get(h), F64STORE, 3, 8,
+    END,
+  ];
+})();
+
+// quantize(gh, idx, dither, packed, n, rot, invG, invH, shift) -> sum of packed over rows idx[0..n):
+// u = dither[r] + rot (minus 1 past 1); packed[r] = floor(g * invG + u) * shift + floor(h * invH + (1 - u))
+const QUANTIZE = (() => {
+  const [gh, idx, dither, packed, n, rot, invG, invH, shift, i, r, u, p, total] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  return [
+    ...i32(0), ...set(i),
+    ...loopOver(i, n, [
+      ...rowAt(idx, i, r),
+      ...addr(dither, r, 3), F64LOAD, 3, 0, ...get(rot), F64ADD, ...set(u),
+      ...get(u), ...f64(1), F64SUB, ...get(u), ...get(u), ...f64(1), F64GE, SELECT, ...set(u),
+      ...addr(packed, r, 3),
+      ...addr(gh, r, 4), F64LOAD, 3, 0, ...get(invG), F64MUL, ...get(u), F64ADD, F64FLOOR, ...get(shift), F64MUL,
+      ...addr(gh, r, 4), F64LOAD, 3, 8, ...get(invH), F64MUL, ...f64(1), ...get(u), F64SUB, F64ADD, F64FLOOR,
+      F64ADD, TEE, p, F64STORE, 3, 0,
+      ...get(total), ...get(p), F64ADD, ...set(total),
+    ]),
+    ...get(total),
+    END,
+  ];
+})();
+
+// sums(gh, idx, start, end, out): out[0] = sum of g, out[1] = sum of h over rows idx[start..end)
+const SUMS = (() => {
+  const [gh, idx, start, end, out, i, r, g, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  return [
+    ...get(start), ...set(i),
+    ...loopOver(i, end, [
+      ...rowAt(idx, i, r),
+      ...get(g), ...addr(gh, r, 4), F64LOAD, 3, 0, F64ADD, ...set(g),
+      ...get(h), ...addr(gh, r, 4), F64LOAD, 3, 8, F64ADD, ...set(h),
+    ]),
+    ...get(out), ...get(g), F64STORE, 3, 0,
+    ...get(out), ...get(h), F64STORE, 3, 8,
+    END,
+  ];
+})();
+
+// addLeaf(scores, idx, start, end, stride, v): *(scores + idx[i] * stride) += v for i in [start, end)
+const ADD_LEAF = (() => {
+  const [scores, idx, start, end, stride, v, i, a] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return [
+    ...get(start), ...set(i),
+    ...loopOver(i, end, [
+      ...get(scores), ...get(idx), ...get(i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, ...get(stride), MUL, ADD, TEE, a,
+      ...get(a), F64LOAD, 3, 0, ...get(v), F64ADD, F64STORE, 3, 0,
+    ]),
+    END,
+  ];
+})();
+
+// subtract(parent, small, count): parent[j] -= small[j] for j in [0, count)
+const SUBTRACT = (() => {
+  const [parent, small, count, j, a] = [0, 1, 2, 3, 4];
+  return [
+    ...i32(0), ...set(j),
+    ...loopOver(j, count, [
+      ...addr(parent, j, 3), TEE, a,
+      ...get(a), F64LOAD, 3, 0, ...addr(small, j, 3), F64LOAD, 3, 0, F64SUB, F64STORE, 3, 0,
+    ]),
+    END,
+  ];
+})();
+
+/** Largest arena made; past it the grower runs its JavaScript kernels (tests lower it to exercise them). */
+export const ARENA_BUDGET = { bytes: 1 << 30 };
+
 /** compiled modules by feature count (the unrolled kernel is made for one) */
 const compiled = new Map<number, WebAssembly.Module>();
 
 /**
- * The grower's arrays in one WebAssembly memory, so the histogram pass (a third of a GBDT fit) runs without bounds checks:
- * row-major bins, packed gradients, the row order and a fixed set of histograms. Views are made once; the memory never grows
- * afterwards (growing would detach them).
+ * The grower's arrays in one WebAssembly memory, so the per-row loops of a boosting round (histograms, partitions, gradient
+ * quantisation, leaf sums and score updates) run without bounds checks: row-major bins, packed gradients, exact gradients
+ * (g, h interleaved), raw scores (`outputs` per row), per-row dither, the row order and a fixed set of histograms. Views are
+ * made once; the memory never grows afterwards (growing would detach them).
  */
 export class HistogramArena {
   readonly bins: Uint8Array;
   readonly packed: Float64Array;
+  readonly gh: Float64Array;
+  readonly scores: Float64Array;
+  readonly dither: Float64Array;
   readonly idx: Uint32Array;
   readonly hists: Float64Array[] = [];
   private readonly tmp: Uint32Array;
   private readonly lut: Uint8Array;
+  private readonly scratch: Float64Array;
   private readonly run: (...args: number[]) => void;
   private readonly split: (...args: number[]) => number;
+  private readonly k: {
+    maxima: (...args: number[]) => void;
+    quantize: (...args: number[]) => number;
+    sums: (...args: number[]) => void;
+    addLeaf: (...args: number[]) => void;
+    subtract: (...args: number[]) => void;
+  };
   private readonly buffer: ArrayBuffer;
 
-  private constructor(rows: number, private readonly F: number, histograms: number, slot: 1 | 2) {
+  private constructor(rows: number, private readonly F: number, histograms: number, slot: 1 | 2, outputs: number) {
     const key = F <= UNROLL_UP_TO ? F : 0;
     let module = compiled.get(key);
     if (!module) {
@@ -108,43 +218,47 @@ export class HistogramArena {
         { name: 'hist', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: key ? histUnrolled(1, F) : histCode(1) },
         { name: 'hist2', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: key ? histUnrolled(2, F) : histCode(2) },
         { name: 'partition', params: 8, results: 1, locals: [[5, I32]], code: PARTITION },
+        { name: 'maxima', params: 4, results: 0, locals: [[2, I32], [2, F64]], code: MAXIMA },
+        { name: 'quantize', params: [I32, I32, I32, I32, I32, F64, F64, F64, F64], results: [F64], locals: [[2, I32], [3, F64]], code: QUANTIZE },
+        { name: 'sums', params: 5, results: 0, locals: [[2, I32], [2, F64]], code: SUMS },
+        { name: 'addLeaf', params: [I32, I32, I32, I32, I32, F64], results: 0, locals: [[2, I32]], code: ADD_LEAF },
+        { name: 'subtract', params: 3, results: 0, locals: [[2, I32]], code: SUBTRACT },
       ]);
       compiled.set(key, module);
     }
     const instance = new WebAssembly.Instance(module, {});
     const mem = instance.exports.mem as WebAssembly.Memory;
-    const align = (n: number) => Math.ceil(n / 8) * 8;
-    const binsAt = 0;
-    const packedAt = align(rows * F);
-    const idxAt = packedAt + rows * 8;
-    const tmpAt = align(idxAt + rows * 4);
-    const lutAt = align(tmpAt + rows * 4);
-    const histAt = align(lutAt + 256);
     const histBytes = F * 256 * 8 * slot;
-    const total = histAt + histograms * histBytes;
-    mem.grow(Math.ceil(total / 65536) - mem.buffer.byteLength / 65536 + 1);
-    this.buffer = mem.buffer as ArrayBuffer;
-    this.bins = new Uint8Array(this.buffer, binsAt, rows * F);
-    this.packed = new Float64Array(this.buffer, packedAt, rows);
-    this.idx = new Uint32Array(this.buffer, idxAt, rows);
-    this.tmp = new Uint32Array(this.buffer, tmpAt, rows);
-    this.lut = new Uint8Array(this.buffer, lutAt, 256);
-    for (let h = 0; h < histograms; h++) this.hists.push(new Float64Array(this.buffer, histAt + h * histBytes, F * 256 * slot));
-    this.run = instance.exports[slot === 1 ? 'hist' : 'hist2'] as (...args: number[]) => void;
-    this.split = instance.exports.partition as (...args: number[]) => number;
+    const layout = arenaLayout(rows, F, histograms, slot, outputs);
+    mem.grow(Math.ceil(layout.total / 65536) - mem.buffer.byteLength / 65536 + 1);
+    const buffer = (this.buffer = mem.buffer as ArrayBuffer);
+    this.bins = new Uint8Array(buffer, layout.bins, rows * F);
+    this.packed = new Float64Array(buffer, layout.packed, rows);
+    this.gh = new Float64Array(buffer, layout.gh, 2 * rows);
+    this.scores = new Float64Array(buffer, layout.scores, rows * outputs);
+    this.dither = new Float64Array(buffer, layout.dither, rows);
+    this.scratch = new Float64Array(buffer, layout.scratch, 2);
+    this.idx = new Uint32Array(buffer, layout.idx, rows);
+    this.tmp = new Uint32Array(buffer, layout.tmp, rows);
+    this.lut = new Uint8Array(buffer, layout.lut, 256);
+    for (let h = 0; h < histograms; h++) this.hists.push(new Float64Array(buffer, layout.hists + h * histBytes, F * 256 * slot));
+    const ex = instance.exports as Record<string, (...args: number[]) => number>;
+    this.run = ex[slot === 1 ? 'hist' : 'hist2'];
+    this.split = ex.partition;
+    this.k = { maxima: ex.maxima, quantize: ex.quantize, sums: ex.sums, addLeaf: ex.addLeaf, subtract: ex.subtract };
   }
 
-  /** An arena for this many rows and histograms, or null where WebAssembly or the memory budget says no. */
-  static create(bins: Uint8Array, rows: number, F: number, histograms: number, slot: 1 | 2 = 1): HistogramArena | null {
-    if (typeof WebAssembly !== 'object' || rows * F + rows * 16 + histograms * F * 2048 * slot > 1 << 30) return null;
-    const arena = new HistogramArena(rows, F, histograms, slot);
+  /** An arena for this many rows, histograms and raw scores per row, or null where WebAssembly or the memory budget says no. */
+  static create(bins: Uint8Array, rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1): HistogramArena | null {
+    if (typeof WebAssembly !== 'object' || arenaLayout(rows, F, histograms, slot, outputs).total > ARENA_BUDGET.bytes) return null;
+    const arena = new HistogramArena(rows, F, histograms, slot, outputs);
     arena.bins.set(bins);
     return arena;
   }
 
-  /** Whether a histogram lives in this arena (only those can be filled here). */
-  owns(hist: Float64Array): boolean {
-    return hist.buffer === this.buffer;
+  /** Whether an array lives in this arena (only those can be worked on here). */
+  owns(array: ArrayBufferView): boolean {
+    return array.buffer === this.buffer;
   }
 
   /** Stable in-place partition of idx[start..end) by table[bin of feature f] (1 = left); returns where the right side starts. */
@@ -159,5 +273,47 @@ export class HistogramArena {
   build(hist: Float64Array, start: number, end: number): void {
     this.run(hist.byteOffset, this.bins.byteOffset, this.F, this.packed.byteOffset, this.idx.byteOffset, start, end);
   }
+
+  /** [max |g|, max h] over rows idx[0..n). */
+  maxima(n: number): [number, number] {
+    this.k.maxima(this.gh.byteOffset, this.idx.byteOffset, n, this.scratch.byteOffset);
+    return [this.scratch[0], this.scratch[1]];
+  }
+
+  /** packed[r] = floor(g * invG + u) * shift + floor(h * invH + 1 - u), u = (dither[r] + rot) mod 1, for rows idx[0..n); returns their sum. */
+  quantize(n: number, rot: number, invG: number, invH: number, shift: number): number {
+    return this.k.quantize(this.gh.byteOffset, this.idx.byteOffset, this.dither.byteOffset, this.packed.byteOffset, n, rot, invG, invH, shift);
+  }
+
+  /** [sum of g, sum of h] over rows idx[start..end). */
+  sums(start: number, end: number): [number, number] {
+    this.k.sums(this.gh.byteOffset, this.idx.byteOffset, start, end, this.scratch.byteOffset);
+    return [this.scratch[0], this.scratch[1]];
+  }
+
+  /** scores[idx[i] * outputs + k] += v for i in [start, end). */
+  addLeaf(start: number, end: number, k: number, outputs: number, v: number): void {
+    this.k.addLeaf(this.scores.byteOffset + 8 * k, this.idx.byteOffset, start, end, 8 * outputs, v);
+  }
+
+  /** parent[from..to) -= small[from..to) (two histograms of this arena). */
+  subtract(parent: Float64Array, small: Float64Array, from: number, to: number): void {
+    this.k.subtract(parent.byteOffset + 8 * from, small.byteOffset + 8 * from, to - from);
+  }
 }
 
+/** Byte offsets of the arena's arrays (8-aligned) and its total size. */
+function arenaLayout(rows: number, F: number, histograms: number, slot: number, outputs: number) {
+  const align = (n: number) => Math.ceil(n / 8) * 8;
+  const bins = 0;
+  const packed = align(rows * F);
+  const gh = packed + rows * 8;
+  const scores = gh + rows * 16;
+  const dither = scores + rows * outputs * 8;
+  const scratch = dither + rows * 8;
+  const idx = scratch + 16;
+  const tmp = align(idx + rows * 4);
+  const lut = align(tmp + rows * 4);
+  const hists = align(lut + 256);
+  return { bins, packed, gh, scores, dither, scratch, idx, tmp, lut, hists, total: hists + histograms * F * 256 * 8 * slot };
+}
