@@ -91,7 +91,7 @@ export const forestLearner: Learner<ForestParams> = {
     const classes = info.task === 'regression' ? 0 : info.nClasses;
     const K = Math.max(1, classes);
     const share = params.maxFeatures > 0 ? params.maxFeatures : info.task === 'regression' ? 1 : Math.sqrt(F) / F;
-    const mtry = Math.max(1, process.env.MT === 'floor' ? Math.floor(share * F) : Math.round(share * F));
+    const mtry = Math.max(1, Math.round(share * F));
     const treeParams = { maxDepth: params.maxDepth, minSamplesLeaf: params.minSamplesLeaf, minSamplesSplit: params.minSamplesSplit, mtry, extraTrees: params.extraTrees === 1 };
     const seeds = Array.from({ length: params.nEstimators }, () => rng.int(2 ** 31));
     const job = { columns, mappers, y, classes, params: treeParams, bootstrap: params.bootstrap === 1, seeds, deadline: info.deadline };
