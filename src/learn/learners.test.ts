@@ -36,6 +36,27 @@ describe('forest on worker threads', () => {
     assert.deepEqual(predictTable(two, table).proba, predictTable(one, table).proba);
     assert.deepEqual(two.fitted.state().meta, one.fitted.state().meta);
   });
+
+  it('grows the same trees with its JavaScript loops as with its WebAssembly arena (classes with leaf sizes, values)', async () => {
+    const { checkTable } = await import('./check-estimator.ts');
+    const { trainModel } = await import('./train.ts');
+    const { predictTable } = await import('./model.ts');
+    const { FOREST_ARENA_BUDGET } = await import('./forest/wasm-forest.ts');
+    for (const [task, params] of [['multiclass', { n_estimators: 6, min_samples_leaf: 3 }], ['binary', { n_estimators: 6 }], ['regression', { n_estimators: 6 }]] as const) {
+      const { table, y, target, features } = checkTable(task);
+      const fit = () => trainModel(table, y, target, features, { learner: 'forest', params, seed: 2, threads: 1 });
+      const wasm = await fit();
+      const saved = FOREST_ARENA_BUDGET.bytes;
+      FOREST_ARENA_BUDGET.bytes = 0;
+      try {
+        const js = await fit();
+        assert.deepEqual(predictTable(js, table), predictTable(wasm, table), task);
+        assert.deepEqual(js.fitted.state().meta, wasm.fitted.state().meta, task);
+      } finally {
+        FOREST_ARENA_BUDGET.bytes = saved;
+      }
+    }
+  });
 });
 
 describe('hostile inputs', () => {
@@ -74,12 +95,21 @@ describe('gbdt on two threads', () => {
     const cols = Array.from({ length: 6 }, () => Float64Array.from({ length: n }, () => rng.next()));
     const y = Float64Array.from({ length: n }, (_, i) => (cols[0][i] + cols[1][i] * cols[2][i] + 0.3 * rng.next() > 0.9 ? 1 : 0));
     const X = { rows: n, columns: cols, kinds: cols.map(() => 'numeric' as const), nCategories: cols.map(() => 0), names: cols.map((_, i) => `f${i}`) };
-    for (const minSamplesLeaf of [20, 1]) {
-      // 20: row counts, JavaScript kernels on one and two threads; 1: the WebAssembly kernel on one thread
-      const params = { ...GBDT_DEFAULTS, nEstimators: 8, earlyStopping: 0, minSamplesLeaf };
-      const one = fitGbdt(X, y, 'binary', 2, params, 1);
-      const two = fitGbdt(X, y, 'binary', 2, params, 2);
-      assert.deepEqual(predictRaw(two, X), predictRaw(one, X));
+    const { ARENA_BUDGET } = await import('./gbdt/wasm-hist.ts');
+    const saved = ARENA_BUDGET.bytes;
+    try {
+      // the helper thread serves fits too large for the WebAssembly arena (budget 0 here); with row counts (20) and without
+      for (const budget of [saved, 0]) {
+        ARENA_BUDGET.bytes = budget;
+        for (const minSamplesLeaf of [20, 1]) {
+          const params = { ...GBDT_DEFAULTS, nEstimators: 8, earlyStopping: 0, minSamplesLeaf };
+          const one = fitGbdt(X, y, 'binary', 2, params, 1);
+          const two = fitGbdt(X, y, 'binary', 2, params, 2);
+          assert.deepEqual(predictRaw(two, X), predictRaw(one, X));
+        }
+      }
+    } finally {
+      ARENA_BUDGET.bytes = saved;
     }
   });
 });

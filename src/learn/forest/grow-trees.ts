@@ -36,8 +36,7 @@ export function growTrees(job: GrowJob): GrowResult {
   const K = Math.max(1, job.classes);
   const grower = new ForestTreeGrower(job.columns, job.mappers, job.y, job.classes, job.params, n);
   const features = Array.from({ length: job.mappers.length }, (_, f) => f);
-  const w = new Float64Array(n);
-  const idx = new Uint32Array(n);
+  const { w, idx } = grower;
   const oob = new Float64Array(n * K);
   const oobCount = new Float64Array(n);
   const trees: BinTree[] = [];

@@ -1,6 +1,7 @@
 import { Rng } from '../../core/random.ts';
 import { MISSING_BIN, type BinMapper } from '../trees/binning.ts';
 import type { BinTree } from '../trees/flatten.ts';
+import { ForestArena } from './wasm-forest.ts';
 
 export interface ForestTreeParams {
   maxDepth: number;
@@ -17,11 +18,16 @@ export interface ForestTreeParams {
  * weighted by their bootstrap count. Histograms touch only the bins present in a node, so deep small nodes stay cheap.
  */
 export class ForestTreeGrower {
+  /** the row order grow() permutes, and the rows' weights: the caller fills them before each grow() */
+  readonly idx: Uint32Array;
+  readonly w: Float64Array;
+  private readonly columns: Uint8Array[];
+  private readonly arena: ForestArena | null;
   private readonly stat: Float64Array;
-  private readonly wsum = new Float64Array(256);
-  private readonly cnt = new Float64Array(256);
-  private readonly seen = new Uint8Array(256);
-  private readonly touched = new Int32Array(256);
+  private readonly wsum: Float64Array;
+  private readonly cnt: Float64Array;
+  private readonly seen: Uint8Array;
+  private readonly touched: Int32Array;
   private readonly tmp: Uint32Array;
   private readonly nw: Float64Array;
   private readonly ny: Float64Array;
@@ -32,7 +38,7 @@ export class ForestTreeGrower {
   private foundBin = -1;
 
   constructor(
-    private readonly columns: Uint8Array[],
+    columns: Uint8Array[],
     private readonly mappers: BinMapper[],
     /** class index per row (classification) or value (regression) */
     private readonly y: Float64Array,
@@ -41,32 +47,57 @@ export class ForestTreeGrower {
     private readonly params: ForestTreeParams,
     rows: number,
   ) {
-    this.stat = new Float64Array(256 * Math.max(1, nClasses));
+    const K = Math.max(1, nClasses);
+    const arena = (this.arena = ForestArena.create(columns, rows, K));
+    this.columns = arena ? arena.columns : columns;
+    this.idx = arena ? arena.idx : new Uint32Array(rows);
+    this.w = arena ? arena.w : new Float64Array(rows);
+    this.stat = arena ? arena.stat : new Float64Array(256 * K);
+    this.wsum = arena ? arena.wsum : new Float64Array(256);
+    this.cnt = arena ? arena.cnt : new Float64Array(256);
+    this.seen = arena ? arena.seen : new Uint8Array(256);
+    this.touched = arena ? arena.touched : new Int32Array(256);
+    this.nw = arena ? arena.nw : new Float64Array(rows);
+    this.ny = arena ? arena.ny : new Float64Array(rows);
+    this.nyc = arena ? arena.nyc : new Int32Array(rows);
     this.tmp = new Uint32Array(rows);
-    this.L = new Float64Array(Math.max(1, nClasses));
-    this.nw = new Float64Array(rows);
-    this.ny = new Float64Array(rows);
-    this.nyc = new Int32Array(rows);
+    this.L = new Float64Array(K);
   }
 
   private width(): number {
     return this.nClasses > 0 ? this.nClasses : 1;
   }
 
-  /** The node's per-class weights (classification) or [sum of w*y] (regression), and total weight. */
+  /**
+   * The node's per-class weights (classification) or [sum of w*y] (regression), and total weight; the node's row weights and
+   * targets are gathered into nw and nyc / ny on the way (the histogram loops read them in order).
+   */
   private nodeTotals(idx: Uint32Array, start: number, end: number, w: Float64Array): { total: Float64Array; W: number; pure: boolean } {
     const K = this.width();
     const total = new Float64Array(K);
+    const { y, nw, ny, nyc } = this;
     let W = 0;
     let sq = 0;
-    for (let i = start; i < end; i++) {
-      const r = idx[i];
-      const wr = w[r];
-      W += wr;
-      if (this.nClasses > 0) total[this.y[r]] += wr;
-      else {
-        total[0] += wr * this.y[r];
-        sq += wr * this.y[r] * this.y[r];
+    if (this.nClasses > 0) {
+      for (let i = start, j = 0; i < end; i++, j++) {
+        const r = idx[i];
+        const wr = w[r];
+        const c = y[r];
+        nw[j] = wr;
+        nyc[j] = c;
+        W += wr;
+        total[c] += wr;
+      }
+    } else {
+      for (let i = start, j = 0; i < end; i++, j++) {
+        const r = idx[i];
+        const wr = w[r];
+        const v = y[r];
+        nw[j] = wr;
+        ny[j] = v;
+        W += wr;
+        total[0] += wr * v;
+        sq += wr * v * v;
       }
     }
     let pure: boolean;
@@ -121,19 +152,10 @@ export class ForestTreeGrower {
    * The hot loops live in their own small functions: V8 optimises them once, and rare branches elsewhere (extra trees,
    * categories, missing values) cannot deoptimise them.
    */
-  private histClasses(col: Uint8Array, idx: Uint32Array, start: number, end: number, K: number): number {
-    const { nw, nyc, seen, touched, stat, cnt, wsum } = this;
+  private histClasses(f: number, idx: Uint32Array, start: number, end: number, K: number): number {
+    const { touched, stat, cnt, wsum } = this;
     const counts = this.params.minSamplesLeaf > 1;
-    let nt = 0;
-    for (let i = start, j = 0; i < end; i++, j++) {
-      const b = col[idx[i]];
-      if (seen[b] === 0) {
-        seen[b] = 1;
-        touched[nt++] = b;
-      }
-      stat[b * K + nyc[j]] += nw[j];
-      if (counts) cnt[b] += 1;
-    }
+    const nt = this.arena ? this.arena.classes(f, start, end, K, counts) : this.histClassesJs(f, idx, start, end, K, counts);
     for (let t = 0; t < nt; t++) {
       const b = touched[t];
       let s = 0;
@@ -144,8 +166,26 @@ export class ForestTreeGrower {
     return nt;
   }
 
-  private histValues(col: Uint8Array, idx: Uint32Array, start: number, end: number): number {
+  private histClassesJs(f: number, idx: Uint32Array, start: number, end: number, K: number, counts: boolean): number {
+    const { nw, nyc, seen, touched, stat, cnt } = this;
+    const col = this.columns[f];
+    let nt = 0;
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const b = col[idx[i]];
+      if (seen[b] === 0) {
+        seen[b] = 1;
+        touched[nt++] = b;
+      }
+      stat[b * K + nyc[j]] += nw[j];
+      if (counts) cnt[b] += 1;
+    }
+    return nt;
+  }
+
+  private histValues(f: number, idx: Uint32Array, start: number, end: number): number {
+    if (this.arena) return this.arena.values(f, start, end);
     const { nw, ny, seen, touched, stat, cnt, wsum } = this;
+    const col = this.columns[f];
     let nt = 0;
     for (let i = start, j = 0; i < end; i++, j++) {
       const b = col[idx[i]];
@@ -161,14 +201,10 @@ export class ForestTreeGrower {
   }
 
   /** Score of the best split on feature f, or -Infinity; the split itself is left in this.found* for the caller. */
-  private bestSplitOn(f: number, idx: Uint32Array, start: number, end: number, w: Float64Array, total: Float64Array, W: number, rng: Rng): number {
+  private bestSplitOn(f: number, idx: Uint32Array, start: number, end: number, total: Float64Array, W: number, rng: Rng): number {
     const K = this.width();
-    const col = this.columns[f];
     const { stat, wsum, cnt, seen, touched, values } = this;
-    void w;
-    void stat;
-    void cnt;
-    const nt = this.nClasses > 0 ? this.histClasses(col, idx, start, end, K) : this.histValues(col, idx, start, end);
+    const nt = this.nClasses > 0 ? this.histClasses(f, idx, start, end, K) : this.histValues(f, idx, start, end);
     const hasMissing = seen[MISSING_BIN] === 1;
     let nv = 0;
     for (let j = 0; j < nt; j++) if (touched[j] !== MISSING_BIN) values[nv++] = touched[j];
@@ -258,11 +294,6 @@ export class ForestTreeGrower {
     while (stack.length > 0) {
       const [node, start, end, depth] = stack.pop()!;
       const { total, W, pure } = this.nodeTotals(idx, start, end, w);
-      for (let i = start, j = 0; i < end; i++, j++) {
-        this.nw[j] = w[idx[i]];
-        this.ny[j] = this.y[idx[i]];
-        this.nyc[j] = this.y[idx[i]];
-      }
       const leaf = () => {
         const v = new Float64Array(K);
         for (let k = 0; k < K; k++) v[k] = total[k] / W;
@@ -277,7 +308,7 @@ export class ForestTreeGrower {
       let best: { gain: number; bin: number; missingLeft: boolean; feature: number } | null = null;
       for (let j = 0; j < order.length; j++) {
         if (j >= p.mtry && best) break;
-        const score = this.bestSplitOn(order[j], idx, start, end, w, total, W, rng);
+        const score = this.bestSplitOn(order[j], idx, start, end, total, W, rng);
         if (score > -Infinity && (!best || score > best.gain)) best = { gain: score, bin: this.foundBin, missingLeft: this.foundMissingLeft, feature: order[j] };
       }
       if (!best) {
