@@ -30,6 +30,72 @@ function treeVector(t: BinTree, columns: Uint8Array[], r: number): Float64Array 
   return t.vectors![node]!;
 }
 
+/** Trees as a few flat typed arrays: what a worker thread sends back (transferred, where BinTree objects would be cloned node by node). */
+export interface PackedTrees {
+  /** nodes per tree */
+  sizes: Int32Array;
+  feature: Int32Array;
+  bin: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  missingLeft: Uint8Array;
+  value: Float64Array;
+  /** K values per node (zeros for internal nodes) */
+  vectors: Float64Array;
+}
+
+/** Pack forest trees (numeric splits only: a forest grower never makes a lut) with K values per leaf. */
+export function packTrees(trees: BinTree[], K: number): PackedTrees {
+  const total = trees.reduce((s, t) => s + t.feature.length, 0);
+  const p: PackedTrees = {
+    sizes: Int32Array.from(trees, (t) => t.feature.length),
+    feature: new Int32Array(total),
+    bin: new Int32Array(total),
+    left: new Int32Array(total),
+    right: new Int32Array(total),
+    missingLeft: new Uint8Array(total),
+    value: new Float64Array(total),
+    vectors: new Float64Array(total * K),
+  };
+  let at = 0;
+  for (const t of trees) {
+    p.feature.set(t.feature, at);
+    p.bin.set(t.bin, at);
+    p.left.set(t.left, at);
+    p.right.set(t.right, at);
+    p.value.set(t.value, at);
+    for (let i = 0; i < t.feature.length; i++) {
+      if (t.missingLeft![i]) p.missingLeft[at + i] = 1;
+      const v = t.vectors![i];
+      if (v) p.vectors.set(v, (at + i) * K);
+    }
+    at += t.feature.length;
+  }
+  return p;
+}
+
+/** The trees packTrees packed; leaf vectors are views into the packed values. */
+export function unpackTrees(p: PackedTrees, K: number): BinTree[] {
+  const trees: BinTree[] = [];
+  let at = 0;
+  for (const size of p.sizes) {
+    const end = at + size;
+    const feature = Array.from(p.feature.subarray(at, end));
+    trees.push({
+      feature,
+      lut: feature.map(() => null),
+      bin: Array.from(p.bin.subarray(at, end)),
+      left: Array.from(p.left.subarray(at, end)),
+      right: Array.from(p.right.subarray(at, end)),
+      missingLeft: Array.from(p.missingLeft.subarray(at, end), (b) => b === 1),
+      value: Array.from(p.value.subarray(at, end)),
+      vectors: feature.map((f, i) => (f < 0 ? p.vectors.subarray((at + i) * K, (at + i + 1) * K) : null)),
+    });
+    at = end;
+  }
+  return trees;
+}
+
 /** Grow the trees of one job (the whole forest on one thread, or one worker's share). */
 export function growTrees(job: GrowJob): GrowResult {
   const n = job.y.length;

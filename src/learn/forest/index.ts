@@ -10,7 +10,7 @@ import { binMatrix } from '../trees/binning.ts';
 import { flatten } from '../trees/flatten.ts';
 import { predictRaw, type Forest } from '../trees/forest.ts';
 import { forestFromArrays, forestToArrays } from '../trees/serialize.ts';
-import { growTrees, type GrowJob, type GrowResult } from './grow-trees.ts';
+import { growTrees, unpackTrees, type GrowJob, type GrowResult, type PackedTrees } from './grow-trees.ts';
 import { runInWorkers, shared } from '../parallel/pool.ts';
 
 export interface ForestParams {
@@ -31,7 +31,8 @@ async function growInWorkers(job: GrowJob, threads: number): Promise<GrowResult>
   const y = shared(job.y);
   const jobs: GrowJob[] = [];
   for (let s = 0; s < job.seeds.length; s += per) jobs.push({ ...job, columns, y, seeds: job.seeds.slice(s, s + per) });
-  const parts = await runInWorkers<GrowJob, GrowResult>(new URL('./worker.ts', import.meta.url), jobs);
+  const K = Math.max(1, job.classes);
+  const parts = (await runInWorkers<GrowJob, Omit<GrowResult, 'trees'> & { packed: PackedTrees }>(new URL('./worker.ts', import.meta.url), jobs)).map((p) => ({ ...p, trees: unpackTrees(p.packed, K) }));
   const oob = new Float64Array(parts[0].oob.length);
   const oobCount = new Float64Array(parts[0].oobCount.length);
   for (const p of parts) {
