@@ -1,5 +1,5 @@
 import type { FeatureMatrix } from '../matrix.ts';
-import { ADD, BLOCK, BR, BRIF, END, EQZ, F64, F64ADD, F64LE, F64LOAD, F64STORE, GES, GET, I32, I32C, I32LOAD, LOOP, MUL, SET, SHL, singleFunctionModule, sleb, TEE, uleb, VOID } from '../wasm/assembler.ts';
+import { ADD, BLOCK, BR, BRIF, END, EQZ, F64, F64ADD, f64const, F64LE, F64LOAD, F64NE, F64STORE, GES, GET, I32, I32C, I32LOAD, LOOP, moduleOf, MUL, SELECT, SET, SHL, sleb, TEE, uleb, VOID } from '../wasm/assembler.ts';
 import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest.ts';
 
 /**
@@ -93,15 +93,48 @@ function walkCode(): number[] {
   return code;
 }
 
+// rows(cols, m, F, out): column-major values cols[f * m + i] to the walk's rows, each row twice (see step):
+// out[i * 2F + f] = v and out[i * 2F + F + f] = (v is NaN ? -Infinity : v). (The same loop in JavaScript ran cold on a
+// model's first prediction: a third of a 100k-row call.)
+const ROWS = (() => {
+  const [cols, m, F, out, f, i, src, dst, W, v] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  return [
+    ...get(F), ...i32(4), SHL, ...set(W),
+    ...get(cols), ...set(src),
+    ...i32(0), ...set(f),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(f), ...get(F), GES, BRIF, 1,
+    ...get(out), ...get(f), ...i32(3), SHL, ADD, ...set(dst),
+    ...i32(0), ...set(i),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(i), ...get(m), GES, BRIF, 1,
+    ...get(dst), ...get(src), ...load64, TEE, v, F64STORE, 3, 0,
+    ...get(dst), ...get(F), ...i32(3), SHL, ADD, ...f64const(-Infinity), ...get(v), ...get(v), ...get(v), F64NE, SELECT, F64STORE, 3, 0,
+    ...get(src), ...i32(8), ADD, ...set(src),
+    ...get(dst), ...get(W), ADD, ...set(dst),
+    ...get(i), ...i32(1), ADD, ...set(i),
+    BR, 0,
+    END, END,
+    ...get(f), ...i32(1), ADD, ...set(f),
+    BR, 0,
+    END, END,
+    END,
+  ];
+})();
+
 let compiled: WebAssembly.Module | null = null;
 
 function module(): WebAssembly.Module {
-  compiled ??= singleFunctionModule('walk', 11, [[L.x - L.t, I32], [1, F64]], walkCode());
+  compiled ??= moduleOf([
+    { name: 'walk', params: 11, results: 0, locals: [[L.x - L.t, I32], [1, F64]], code: walkCode() },
+    { name: 'rows', params: 4, results: 0, locals: [[5, I32], [1, F64]], code: ROWS },
+  ]);
   return compiled;
 }
 
 interface Instance {
   walk: (...args: number[]) => void;
+  rows: (...args: number[]) => void;
   mem: WebAssembly.Memory;
   offsets: { roots: number; treeOut: number; depth: number; nodes: number; leafVal: number; end: number };
 }
@@ -170,7 +203,7 @@ function instanceFor(forest: Forest): Instance | null {
         i32v[4 * i + 3] = forest.left[i];
       }
     }
-    inst = { walk: wasm.exports.walk as Instance['walk'], mem, offsets: o };
+    inst = { walk: wasm.exports.walk as Instance['walk'], rows: wasm.exports.rows as Instance['rows'], mem, offsets: o };
   }
   instances.set(forest, inst);
   return inst;
@@ -190,25 +223,24 @@ export function predictRawWasm(forest: Forest, X: FeatureMatrix): Float64Array |
   const F = X.columns.length;
   if (F !== forest.nCategories.length) return null;
   const out = new Float64Array(n * K);
-  const CHUNK = 16_384;
-  const rowsAt = inst.offsets.end;
-  // each row twice (see step): as it is, then with missing values as -Infinity
+  // rows per chunk: well under a MB of staged columns and rows, reused chunk after chunk (fresh pages cost a fault on first
+  // touch: on this machine a 16k-row chunk's 8 MB took 20 ms, a sixth of a 100k-row call, to fault in)
+  const CHUNK = Math.max(256, Math.min(2_048, Math.floor(2 ** 16 / Math.max(1, F))));
+  const c = Math.min(CHUNK, n);
+  // columns are staged (copied in whole) beside the rows, each row held twice (see step)
   const W = 2 * F;
-  const outAt = align8(rowsAt + Math.min(CHUNK, n) * W * 8);
-  grow(inst.mem, outAt + Math.min(CHUNK, n) * K * 8);
+  const rowsAt = inst.offsets.end;
+  const outAt = align8(rowsAt + c * W * 8);
+  const stageAt = align8(outAt + c * K * 8);
+  grow(inst.mem, stageAt + c * F * 8);
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const m = Math.min(CHUNK, n - c0);
-    const rows = new Float64Array(inst.mem.buffer, rowsAt, m * W);
-    for (let f = 0; f < F; f++) {
-      const col = X.columns[f];
-      for (let i = 0; i < m; i++) {
-        const v = col[c0 + i];
-        rows[i * W + f] = v;
-        rows[i * W + F + f] = v !== v ? -Infinity : v;
-      }
-    }
+    const stage = new Float64Array(inst.mem.buffer, stageAt, m * F);
+    for (let f = 0; f < F; f++) stage.set(X.columns[f].subarray(c0, c0 + m), f * m);
+    inst.rows(stageAt, m, F, rowsAt);
     const o = new Float64Array(inst.mem.buffer, outAt, m * K);
-    for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) o[i * K + k] = base[k];
+    if (K === 1) o.fill(base[0]);
+    else for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) o[i * K + k] = base[k];
     const off = inst.offsets;
     // 256 rows at a time through every tree: the trees stay in cache while a block's rows stay in L1
     for (let b = 0; b < m; b += 256) {
