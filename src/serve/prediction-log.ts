@@ -12,7 +12,7 @@ export interface PredictionSink {
 /** Write through a store interface (the SDK, tests): records are decoded back into objects. */
 export function storeSink(store: PredictionStore): PredictionSink {
   return {
-    write: (records) => store.append(records.map((r) => ({ ...r, features: JSON.parse(r.features), outputs: JSON.parse(r.outputs) }))),
+    write: (records) => store.append(records.map(({ columns, ...r }) => ({ ...r, features: { columns: JSON.parse(columns), rows: JSON.parse(r.features) }, outputs: JSON.parse(r.outputs) }))),
     close: async () => undefined,
   };
 }
@@ -136,5 +136,18 @@ function serialize(p: PendingPrediction): SerializedPrediction {
     for (let c = 0; c < columns.length; c++) row[c] = cellValue(columns[c], r);
     rows[r] = row;
   }
-  return { id: p.id, model: p.model, version: p.version, at: p.at, latencyMs: p.latencyMs, rows: table.rows, features: JSON.stringify({ columns: columns.map((c) => c.name), rows }), outputs: p.outputs, shadow: p.shadow };
+  return { id: p.id, model: p.model, version: p.version, at: p.at, latencyMs: p.latencyMs, rows: table.rows, columns: namesJson(columns), features: JSON.stringify(rows), outputs: p.outputs, shadow: p.shadow };
+}
+
+// a served model's requests share one column list: its JSON is made once, not per record
+let lastNames: string[] = [];
+let lastJson = '[]';
+function namesJson(columns: { name: string }[]): string {
+  let same = columns.length === lastNames.length;
+  for (let c = 0; same && c < columns.length; c++) same = columns[c].name === lastNames[c];
+  if (!same) {
+    lastNames = columns.map((c) => c.name);
+    lastJson = JSON.stringify(lastNames);
+  }
+  return lastJson;
 }

@@ -249,6 +249,11 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       assert.equal(first.items.length, 2);
       assert.deepEqual((await s.predictions.list({ limit: 2, cursor: first.nextCursor })).items.map((p) => p.id), ['p2']);
       await assert.rejects(s.predictions.get('nope'), (err: { code?: string }) => err.code === 'NOT_FOUND');
+      // records with other columns keep their own names, in one batch and across batches
+      const other = (id: string, columns: string[]) => ({ ...rec(id, 'wide', 3000), rows: 1, features: { columns, rows: [columns.map((_, i) => i)] } });
+      await s.predictions.append([other('w1', ['x']), other('w2', ['y', 'z'])]);
+      await s.predictions.append([other('w3', ['x'])]);
+      assert.deepEqual((await s.predictions.list({ model: 'wide' })).items.map((p) => p.features), [other('w1', ['x']), other('w2', ['y', 'z']), other('w3', ['x'])].map((p) => p.features));
     });
 
     // remote stores (the SDK) do not record steps or digest-only artifacts: the case is not registered for them

@@ -130,6 +130,16 @@ CREATE TABLE predictions (
 CREATE INDEX predictions_model ON predictions(model, at, id);
 `,
   },
+  {
+    version: 5,
+    name: 'prediction log column lists',
+    // a record's column names are stored once per distinct list, not in every record (they were two thirds of a one-row
+    // record's bytes); records from before keep their names in `features` and have no columns_id
+    sql: `
+CREATE TABLE prediction_columns (id INTEGER PRIMARY KEY AUTOINCREMENT, names TEXT NOT NULL UNIQUE);
+ALTER TABLE predictions ADD COLUMN columns_id INTEGER REFERENCES prediction_columns(id);
+`,
+  },
 ];
 
 /** The migration's SQL for one dialect. */

@@ -48,6 +48,26 @@ describe('SQLite specifics', () => {
     await s.close();
   });
 
+  it('upgrades a prediction log written before migration 5: old records read back whole beside new ones', async () => {
+    const path = join(tempHome(), 'log4.db');
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of MIGRATIONS.filter((x) => x.version <= 4)) {
+      old.exec(forDialect(m, 'sqlite'));
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 1);
+    }
+    const features = { columns: ['tenure', 'contract'], rows: [[3, 'Month-to-month']] };
+    old.prepare('INSERT INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run('old1', 'churn', '1', 1000, 2.5, 1, JSON.stringify(features), '{"predictions":[0.4]}', 0);
+    old.close();
+    const s = await openMetadataStore(path);
+    const rec = { id: 'new1', model: 'churn', version: '2', at: 2000, latencyMs: 1, rows: 1, features: { columns: ['tenure', 'contract'], rows: [[7, 'Two year']] }, outputs: { predictions: [0.1] }, shadow: false };
+    await s.predictions.append([rec]);
+    assert.deepEqual(await s.predictions.get('old1'), { id: 'old1', model: 'churn', version: '1', at: 1000, latencyMs: 2.5, rows: 1, features, outputs: { predictions: [0.4] }, shadow: false });
+    assert.deepEqual((await s.predictions.list({ model: 'churn' })).items, [await s.predictions.get('old1'), rec]);
+    assert.equal(await s.integrityCheck(), 'ok');
+    await s.close();
+  });
+
   it('the audit log refuses updates and deletes', async () => {
     const s = await openMetadataStore(':memory:');
     await s.models.createModel({ name: 'm', actor: 'a' });
