@@ -9,6 +9,17 @@ import { forDialect, MIGRATIONS } from '../sql/migrations.ts';
 
 metadataStoreConformance('SQLite', () => openMetadataStore(`sqlite:${join(tempHome(), 'c.db')}`));
 
+/** A store file as a release that knew migrations up to `version` left it (written directly, not through the store). */
+function storeAtMigration(path: string, version: number): Database.Database {
+  const db = new Database(path);
+  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  for (const m of MIGRATIONS.filter((x) => x.version <= version)) {
+    db.exec(forDialect(m, 'sqlite'));
+    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 1);
+  }
+  return db;
+}
+
 describe('SQLite specifics', () => {
   it('reopening runs no migration twice and keeps the data; the file passes the integrity check', async () => {
     const path = join(tempHome(), 'c.db');
@@ -23,12 +34,7 @@ describe('SQLite specifics', () => {
 
   it('upgrades a store written before migration 3: metric history kept, latest metrics and version counters backfilled', async () => {
     const path = join(tempHome(), 'old.db');
-    const old = new Database(path);
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const m of MIGRATIONS.filter((x) => x.version <= 2)) {
-      old.exec(forDialect(m, 'sqlite'));
-      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 1);
-    }
+    const old = storeAtMigration(path, 2);
     old.exec(`INSERT INTO experiments VALUES ('e1', 'quickstart', 1);
       INSERT INTO runs VALUES ('0000000000000001', 'e1', 'r', 'FINISHED', 1, 2);
       INSERT INTO metrics VALUES ('0000000000000001', 'auc', 0.7, 0, 1), ('0000000000000001', 'auc', 0.8, 1, 2), ('0000000000000001', 'loss', NULL, 0, 1);
@@ -50,12 +56,7 @@ describe('SQLite specifics', () => {
 
   it('upgrades a prediction log written before migration 5: old records read back whole beside new ones', async () => {
     const path = join(tempHome(), 'log4.db');
-    const old = new Database(path);
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const m of MIGRATIONS.filter((x) => x.version <= 4)) {
-      old.exec(forDialect(m, 'sqlite'));
-      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 1);
-    }
+    const old = storeAtMigration(path, 4);
     const features = { columns: ['tenure', 'contract'], rows: [[3, 'Month-to-month']] };
     old.prepare('INSERT INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run('old1', 'churn', '1', 1000, 2.5, 1, JSON.stringify(features), '{"predictions":[0.4]}', 0);
     old.close();
