@@ -1,6 +1,6 @@
 import type { PredictionStore } from '../store/index.ts';
 import { ServingMetrics, type MetricsSnapshot } from './metrics.ts';
-import { PredictionLog, storeSink, threadSink, type PredictionLogOptions } from './prediction-log.ts';
+import { connectionSink, PredictionLog, storeSink, type PredictionLogOptions } from './prediction-log.ts';
 
 /** What every answered prediction feeds: the metrics, the prediction log (when there is a store), and how /metrics adds up. */
 export interface ServingHooks {
@@ -12,11 +12,11 @@ export interface ServingHooks {
 }
 
 /**
- * Metrics for this process and, with a store, a prediction log writing to it: given as a URI, from a writer thread with its
- * own connection (the server's choice); given as a store object, through it.
+ * Metrics for this process and, with a store, a prediction log writing to it: given as a URI, through a connection of the
+ * log's own (the server's choice); given as a store object, through it.
  */
 export function createServingHooks(store: PredictionStore | string | null, opts: PredictionLogOptions & { collect?: () => Promise<MetricsSnapshot[]> } = {}): ServingHooks {
-  const log = store === null ? null : new PredictionLog(typeof store === 'string' ? threadSink(store) : storeSink(store), opts);
+  const log = store === null ? null : new PredictionLog(typeof store === 'string' ? connectionSink(store) : storeSink(store), opts);
   const metrics = new ServingMetrics(() => ({ logged: log?.logged ?? 0, dropped: log?.dropped ?? 0, failed: log?.failed ?? 0, queued: log?.queued ?? 0 }));
   return { metrics, log, collect: opts.collect ?? (async () => [metrics.snapshot()]), close: async () => log?.close() };
 }

@@ -1,9 +1,10 @@
 import { cellValue, type Table } from '../core/table.ts';
-import { startService } from '../learn/parallel/pool.ts';
 import type { PredictionStore } from '../store/index.ts';
+import { openMetadataStore } from '../store/open.ts';
 import type { SerializedPrediction } from '../store/sql/predictions.ts';
+import type { SqlMetadataStore } from '../store/sql/store.ts';
 
-/** Where batches of records go: a store in this thread, or a writer thread with its own connection. */
+/** Where batches of records go: the store itself (the SDK, tests), or a connection of the log's own (serving). */
 export interface PredictionSink {
   write(records: SerializedPrediction[]): Promise<void>;
   close(): Promise<void>;
@@ -17,16 +18,29 @@ export function storeSink(store: PredictionStore): PredictionSink {
   };
 }
 
-/** Write from a thread of its own, connected to the store at `uri` (SQLite or PostgreSQL): no database work on the serving thread. */
-export function threadSink(uri: string): PredictionSink {
-  const thread = startService<{ uri: string; records: SerializedPrediction[] } | { close: true }, true>(new URL('./log-thread.ts', import.meta.url));
+/**
+ * Write from this thread through a connection of the log's own to the store at `uri` (SQLite or PostgreSQL). A batch is
+ * one row (see the store), a fraction of a millisecond, so it needs no thread: a writer thread per serving process cost
+ * more than the writes. On SQLite the connection commits without waiting for the disk (WAL with synchronous=NORMAL: a
+ * crash of the process loses nothing, a power cut may lose the last batches): the log is best-effort by design (it drops
+ * and counts when full).
+ */
+export function connectionSink(uri: string): PredictionSink {
+  let store: Promise<SqlMetadataStore> | null = null;
+  const open = async () => {
+    const s = await openMetadataStore(uri);
+    if (s.driver.dialect === 'sqlite') await s.driver.run('PRAGMA synchronous = NORMAL');
+    return s;
+  };
   return {
     write: async (records) => {
-      await thread.call({ uri, records });
+      store ??= open();
+      await (await store).predictions.appendSerialized(records);
     },
     close: async () => {
-      await thread.call({ close: true }).catch(() => undefined);
-      await thread.close();
+      const s = store;
+      store = null;
+      await (await s?.catch(() => null))?.close();
     },
   };
 }
