@@ -29,13 +29,30 @@ export function connectionSink(uri: string): PredictionSink {
   let store: Promise<SqlMetadataStore> | null = null;
   const open = async () => {
     const s = await openMetadataStore(uri);
-    if (s.driver.dialect === 'sqlite') await s.driver.run('PRAGMA synchronous = NORMAL');
+    if (s.driver.dialect === 'sqlite') {
+      await s.driver.run('PRAGMA synchronous = NORMAL');
+      // never wait for another process's commit inside a write (SQLite's busy handler sleeps on this thread, 1 ms, then
+      // 2, 5...): a busy database fails the batch at once and it is retried after a pause that lets requests run
+      await s.driver.run('PRAGMA busy_timeout = 0');
+    }
     return s;
   };
+  // opened at once, so its migration check (which may wait for the database) happens before requests are served
+  store = open();
+  store.catch(() => undefined);
   return {
     write: async (records) => {
       store ??= open();
-      await (await store).predictions.appendSerialized(records);
+      const s = await store;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await s.predictions.appendSerialized(records);
+          return;
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) throw e;
+          await new Promise((resolve) => setTimeout(resolve, 1 + (attempt % 4)));
+        }
+      }
     },
     close: async () => {
       const s = store;
@@ -44,6 +61,9 @@ export function connectionSink(uri: string): PredictionSink {
     },
   };
 }
+
+/** Retries of a batch that found the database busy (a few ms apart: ~10 s in all, the store's usual busy timeout). */
+const BUSY_RETRIES = 4_000;
 
 /** What the hot path hands over; push() turns the rows into JSON text at once (see there). */
 export interface PendingPrediction {
