@@ -1,11 +1,8 @@
-import { ADD, BLOCK, BR, BRIF, END, EQZ, F64ADD, f64const, F64LOAD, F64MUL, F64STORE, GES, GET, I32, I32C, I32LOAD, I32LOAD8U, I32STORE, I32STORE8, IF, LOOP, moduleOf, MUL, SET, SHL, sleb, TEE, VOID } from '../wasm/assembler.ts';
+import { ADD, countedLoop, END, EQZ, F64ADD, f64const, F64LOAD, F64MUL, F64STORE, get, i32, I32, I32LOAD, I32LOAD8U, I32STORE, I32STORE8, IF, moduleOf, MUL, set, SHL, TEE, VOID } from '../wasm/assembler.ts';
 
 // Histogram loops of the forest grower in WebAssembly (no bounds checks): one pass over a node's rows for one feature,
 // noting which bins the node touches. They follow the JavaScript loops they replace addition for addition, so trees are
 // the same bit for bit.
-const get = (i: number) => [GET, i];
-const set = (i: number) => [SET, i];
-const i32 = (v: number) => [I32C, ...sleb(v)];
 
 /** Shared head of a pass: b = col[idx[i]]; a first sight of b is recorded in seen / touched. */
 const seeBin = (col: number, idx: number, i: number, seen: number, touched: number, b: number, nt: number) => [
@@ -21,15 +18,8 @@ const seeBin = (col: number, idx: number, i: number, seen: number, touched: numb
 /** *(f64*)(ptr) += value, the address computed by `at` (left in local a). */
 const addTo = (at: number[], a: number, value: number[]) => [...at, TEE, a, ...get(a), F64LOAD, 3, 0, ...value, F64ADD, F64STORE, 3, 0];
 
-const loop = (i: number, j: number, end: number, body: number[]) => [
-  BLOCK, VOID, LOOP, VOID,
-  ...get(i), ...get(end), GES, BRIF, 1,
-  ...body,
-  ...get(i), ...i32(1), ADD, ...set(i),
-  ...get(j), ...i32(1), ADD, ...set(j),
-  BR, 0,
-  END, END,
-];
+/** A pass over a node's rows i = start + j: j counts along with i. */
+const loop = (i: number, j: number, end: number, body: number[]) => countedLoop(i, end, [...body, ...get(j), ...i32(1), ADD, ...set(j)]);
 
 // classes(col, idx, start, end, nw, nyc, stat, K, seen, touched, counts, cnt) -> nt:
 // stat[b * K + nyc[j]] += nw[j] (and cnt[b] += 1 when counts) for the node's rows i = start + j

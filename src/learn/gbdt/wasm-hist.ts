@@ -1,12 +1,9 @@
-import { ADD, BLOCK, BR, BRIF, END, F64, F64ABS, F64ADD, f64const, F64FLOOR, F64GE, F64LOAD, F64MAX, F64MUL, F64STORE, F64SUB, SELECT, GES, GET, I32, I32C, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SET, SHL, sleb, SUB, TEE, uleb, VOID } from '../wasm/assembler.ts';
+import { ADD, BLOCK, BR, BRIF, countedLoop, END, F64, F64ABS, F64ADD, f64const, F64FLOOR, F64GE, F64LOAD, F64MAX, F64MUL, F64STORE, F64SUB, GES, get, i32, I32, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SELECT, set, SHL, SUB, TEE, uleb, VOID } from '../wasm/assembler.ts';
 
 // hist(histPtr, binsPtr, F, packedPtr, idxPtr, start, end): for rows idx[start..end), hist[f * 256 + bin] += packed[row];
 // hist2 (slots of two, for a minimum leaf size): hist[(f * 256 + bin) * 2] += packed[row] and the next slot += 1 (a count)
 const P = { hist: 0, bins: 1, F: 2, packed: 3, idx: 4, start: 5, end: 6 };
 const L = { i: 7, row: 8, f: 9, a: 10, v: 11 };
-const get = (i: number) => [GET, i];
-const set = (i: number) => [SET, i];
-const i32 = (v: number) => [I32C, ...sleb(v)];
 
 const histCode = (slot: 1 | 2) => [
   ...get(P.start), ...set(L.i),
@@ -83,15 +80,6 @@ const PARTITION = [
 
 // Per-row loops of a boosting round, in the arena so they run without bounds checks. Each follows the JavaScript it replaced
 // operation for operation (same order of additions, no fused multiply-add in WebAssembly), so results are bit-identical.
-const f64 = (v: number) => f64const(v);
-const loopOver = (i: number, end: number, body: number[]) => [
-  BLOCK, VOID, LOOP, VOID,
-  ...get(i), ...get(end), GES, BRIF, 1,
-  ...body,
-  ...get(i), ...i32(1), ADD, ...set(i),
-  BR, 0,
-  END, END,
-];
 /** r = idx[i] */
 const rowAt = (idx: number, i: number, r: number) => [...get(idx), ...get(i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, ...set(r)];
 /** base + r * 2^shift */
@@ -102,7 +90,7 @@ const MAXIMA = (() => {
   const [gh, idx, n, out, i, r, g, h] = [0, 1, 2, 3, 4, 5, 6, 7];
   return [
     ...i32(0), ...set(i),
-    ...loopOver(i, n, [
+    ...countedLoop(i, n, [
       ...rowAt(idx, i, r),
       ...get(g), ...addr(gh, r, 4), F64LOAD, 3, 0, F64ABS, F64MAX, ...set(g),
       ...get(h), ...addr(gh, r, 4), F64LOAD, 3, 8, F64MAX, ...set(h),
@@ -119,13 +107,13 @@ const QUANTIZE = (() => {
   const [gh, idx, dither, packed, n, rot, invG, invH, shift, i, r, u, p, total] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   return [
     ...i32(0), ...set(i),
-    ...loopOver(i, n, [
+    ...countedLoop(i, n, [
       ...rowAt(idx, i, r),
       ...addr(dither, r, 3), F64LOAD, 3, 0, ...get(rot), F64ADD, ...set(u),
-      ...get(u), ...f64(1), F64SUB, ...get(u), ...get(u), ...f64(1), F64GE, SELECT, ...set(u),
+      ...get(u), ...f64const(1), F64SUB, ...get(u), ...get(u), ...f64const(1), F64GE, SELECT, ...set(u),
       ...addr(packed, r, 3),
       ...addr(gh, r, 4), F64LOAD, 3, 0, ...get(invG), F64MUL, ...get(u), F64ADD, F64FLOOR, ...get(shift), F64MUL,
-      ...addr(gh, r, 4), F64LOAD, 3, 8, ...get(invH), F64MUL, ...f64(1), ...get(u), F64SUB, F64ADD, F64FLOOR,
+      ...addr(gh, r, 4), F64LOAD, 3, 8, ...get(invH), F64MUL, ...f64const(1), ...get(u), F64SUB, F64ADD, F64FLOOR,
       F64ADD, TEE, p, F64STORE, 3, 0,
       ...get(total), ...get(p), F64ADD, ...set(total),
     ]),
@@ -139,7 +127,7 @@ const SUMS = (() => {
   const [gh, idx, start, end, out, i, r, g, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   return [
     ...get(start), ...set(i),
-    ...loopOver(i, end, [
+    ...countedLoop(i, end, [
       ...rowAt(idx, i, r),
       ...get(g), ...addr(gh, r, 4), F64LOAD, 3, 0, F64ADD, ...set(g),
       ...get(h), ...addr(gh, r, 4), F64LOAD, 3, 8, F64ADD, ...set(h),
@@ -155,7 +143,7 @@ const ADD_LEAF = (() => {
   const [scores, idx, start, end, stride, v, i, a] = [0, 1, 2, 3, 4, 5, 6, 7];
   return [
     ...get(start), ...set(i),
-    ...loopOver(i, end, [
+    ...countedLoop(i, end, [
       ...get(scores), ...get(idx), ...get(i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, ...get(stride), MUL, ADD, TEE, a,
       ...get(a), F64LOAD, 3, 0, ...get(v), F64ADD, F64STORE, 3, 0,
     ]),
@@ -168,7 +156,7 @@ const SUBTRACT = (() => {
   const [parent, small, count, j, a] = [0, 1, 2, 3, 4];
   return [
     ...i32(0), ...set(j),
-    ...loopOver(j, count, [
+    ...countedLoop(j, count, [
       ...addr(parent, j, 3), TEE, a,
       ...get(a), F64LOAD, 3, 0, ...addr(small, j, 3), F64LOAD, 3, 0, F64SUB, F64STORE, 3, 0,
     ]),

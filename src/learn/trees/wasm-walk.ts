@@ -1,5 +1,5 @@
 import type { FeatureMatrix } from '../matrix.ts';
-import { ADD, BLOCK, BR, BRIF, END, EQZ, F64, F64ADD, f64const, F64LE, F64LOAD, F64NE, F64STORE, GES, GET, I32, I32C, I32LOAD, LOOP, moduleOf, MUL, SELECT, SET, SHL, sleb, TEE, uleb, VOID } from '../wasm/assembler.ts';
+import { ADD, BLOCK, BR, BRIF, END, EQZ, F64, F64ADD, f64const, F64LE, F64LOAD, F64NE, F64STORE, GES, get, i32, I32, I32LOAD, LOOP, moduleOf, MUL, SELECT, set, SHL, TEE, tee, uleb, VOID } from '../wasm/assembler.ts';
 import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest.ts';
 
 /**
@@ -14,10 +14,6 @@ const P = { nTrees: 0, roots: 1, treeOut: 2, depth: 3, nodes: 4, leafVal: 5, row
 const LANES = 8;
 const L = { t: 11, r: 12, k: 13, d: 14, D: 15, root: 16, rowBytes: 17, at: 18, ff: 19, node: 20, base: 20 + LANES, x: 20 + 2 * LANES };
 
-const get = (i: number) => [GET, i];
-const set = (i: number) => [SET, i];
-const tee = (i: number) => [TEE, i];
-const i32 = (v: number) => [I32C, ...sleb(v)];
 const load32at = (offset: number) => [I32LOAD, 2, ...uleb(offset)];
 const load64 = [F64LOAD, 3, 0];
 /** base + index * (1 << shift) */

@@ -46,6 +46,17 @@ export const I32 = 0x7f, F64 = 0x7c;
 export const IF = 0x04, I32STORE8 = 0x3a;
 export const F64SUB = 0xa1, F64MUL = 0xa2, F64MAX = 0xa5, F64ABS = 0x99, F64FLOOR = 0x9c, F64GE = 0x66, SELECT = 0x1b, I32GTU = 0x4b;
 
+/** local.get / local.set / local.tee of local i, and i32.const v. */
+export const get = (i: number): number[] => [GET, i];
+export const set = (i: number): number[] => [SET, i];
+export const tee = (i: number): number[] => [TEE, i];
+export const i32 = (v: number): number[] => [I32C, ...sleb(v)];
+
+/** while (i < end) { body; i++ } over i32 locals. */
+export function countedLoop(i: number, end: number, body: number[]): number[] {
+  return [BLOCK, VOID, LOOP, VOID, ...get(i), ...get(end), GES, BRIF, 1, ...body, ...get(i), ...i32(1), ADD, ...set(i), BR, 0, END, END];
+}
+
 /** f64.const v: the opcode and the value's 8 little-endian bytes. */
 export function f64const(v: number): number[] {
   return [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
@@ -80,9 +91,4 @@ export function moduleOf(functions: WasmFunction[]): WebAssembly.Module {
     ...section(10, vec(bodies)),
   ];
   return new WebAssembly.Module(new Uint8Array(bytes));
-}
-
-/** A module of one exported function `name` (all-i32 parameters, no result) and one exported memory `mem`. */
-export function singleFunctionModule(name: string, params: number, locals: [count: number, type: number][], code: number[]): WebAssembly.Module {
-  return moduleOf([{ name, params, results: 0, locals, code }]);
 }
