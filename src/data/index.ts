@@ -1,5 +1,6 @@
 export { readTable, tableOf, loadFile, formatOf, type ReadOptions, type ColumnParse } from './ingest/duckdb.ts';
-export { profileFile, profileLoaded, domainOf } from './ingest/duckdb-profile.ts';
+export { profileLoaded, domainOf } from './ingest/duckdb-profile.ts';
+export { profileFile } from './profile-file.ts';
 export { inferFeatures } from './schema.ts';
 export { inferSchema, parseSchema, type DataSchema, type SchemaColumn } from './schema-file.ts';
 export { validateFile, jsDistance, type Anomaly, type AnomalyKind, type ValidationReport, type ValidateOptions } from './validate.ts';

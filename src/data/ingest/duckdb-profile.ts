@@ -1,11 +1,9 @@
 import { basename } from 'node:path';
 import type { DuckDBVector } from '@duckdb/node-api';
-import { describeNumbers, EXACT_DISTINCT_UP_TO, type NumberStats } from '../describe-numbers.ts';
-import { ident, isNumericType, isTemporalType, loadFile, quote, type LoadedFile, type ReadOptions } from './duckdb.ts';
-import type { ColumnProfile, ColumnType, FileProfile } from '../profile-types.ts';
-
-export const QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
-const TOP = 20;
+import { describeNumbers, type NumberStats } from '../describe-numbers.ts';
+import { assembleProfile, isNumericType, isTemporalType, QUANTILES, TOP, type TextStats } from '../profile.ts';
+import type { FileProfile } from '../profile-types.ts';
+import { ident, loadFile, quote, type LoadedFile, type ReadOptions } from './duckdb.ts';
 
 function num(v: unknown): number {
   return v === null || v === undefined ? NaN : typeof v === 'bigint' ? Number(v) : (v as number);
@@ -15,31 +13,13 @@ async function rowsOf(f: LoadedFile, sql: string): Promise<unknown[][]> {
   return (await f.conn.runAndReadAll(sql)).getRowsJS() as unknown[][];
 }
 
-const BOOLEAN_WORDS = new Set(['true', 'false', 'yes', 'no', 'y', 'n', 't', 'f']);
-
-/** The semantic type of a column from its statistics. */
-function inferType(c: { duckType: string; rows: number; count: number; distinct: number; integral: boolean; min: number; max: number; avgLength: number; words: string[] }): ColumnType {
-  if (isTemporalType(c.duckType)) return 'datetime';
-  // numeric distinct counts are HyperLogLog estimates (~1-2% error at a million rows)
-  const allUnique = c.count === c.rows && c.distinct >= (isNumericType(c.duckType) && c.count > EXACT_DISTINCT_UP_TO ? 0.97 : 1) * c.count && c.rows >= 50;
-  if (isNumericType(c.duckType)) {
-    if (c.distinct <= 2 && c.min >= 0 && c.max <= 1 && c.integral) return 'boolean';
-    if (c.integral) return allUnique ? 'identifier' : 'integer';
-    return 'numeric';
-  }
-  if (c.distinct <= 2 && c.distinct > 0 && c.words.every((w) => BOOLEAN_WORDS.has(w.toLowerCase()))) return 'boolean';
-  if (allUnique) return c.avgLength >= 40 ? 'text' : 'identifier';
-  if (c.avgLength >= 50 || (c.distinct > 1000 && c.distinct > 0.5 * c.count)) return 'text';
-  return 'categorical';
-}
-
 /**
  * Profile a file: DuckDB computes counts, distinct counts, moments (sample std, n-1) and ranges in one SQL pass and the top
  * values of text; numbers then come to JavaScript a few columns at a time for exact, linearly interpolated quantiles (pandas'
  * default) by selection and equal-width histograms. (DuckDB's `quantile_cont` with seven quantiles cost three times the rest
  * of the profile together.)
  */
-export async function profileFile(file: string, opts: ReadOptions = {}): Promise<FileProfile> {
+export async function profileWithDuckDb(file: string, opts: ReadOptions = {}): Promise<FileProfile> {
   // a profile does not depend on row order, which lets DuckDB parse in parallel without putting rows back in sequence
   const f = await loadFile(file, { ...opts, anyOrder: true });
   try {
@@ -77,48 +57,11 @@ export async function profileLoaded(f: LoadedFile, name: string): Promise<FilePr
     groups[g].forEach((c, j) => numberStats.set(c.name, describeNumbers(columns[j], QUANTILES)));
   }
   const textStats = await textDone;
-  const columns: ColumnProfile[] = [];
-  for (const c of f.columns) {
-    const n = numberStats.get(c.name);
-    const s = textStats.get(c.name);
-    const top = s?.top ?? null;
-    const count = n?.count ?? s!.count;
-    const distinct = n?.distinct ?? s!.distinct;
-    const type = inferType({
-      duckType: c.type,
-      rows: f.rows,
-      count,
-      distinct,
-      integral: n?.integral === true,
-      min: n?.min ?? NaN,
-      max: n?.max ?? NaN,
-      avgLength: s?.avgLength ?? 0,
-      words: top?.map((e) => e.value) ?? [],
-    });
-    columns.push({
-      name: c.name,
-      type,
-      storage: c.type,
-      count,
-      missing: f.rows - count,
-      distinct,
-      mean: n ? n.mean : null,
-      std: n ? n.std : null,
-      min: n ? n.min : null,
-      max: n ? n.max : null,
-      quantiles: n ? Object.fromEntries(QUANTILES.map((q, i) => [String(q), n.quantiles[i]])) : null,
-      histogram: n && n.count > 0 ? n.histogram : null,
-      top,
-    });
-  }
-  return { file: name, rows: f.rows, columns };
-}
-
-interface TextStats {
-  count: number;
-  distinct: number;
-  avgLength: number;
-  top: { value: string; count: number }[];
+  return assembleProfile(
+    name,
+    f.rows,
+    f.columns.map((c) => ({ name: c.name, storage: c.type, numbers: numberStats.get(c.name), text: textStats.get(c.name) })),
+  );
 }
 
 async function textProfiles(f: LoadedFile, names: string[]): Promise<Map<string, TextStats>> {

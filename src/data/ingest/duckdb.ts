@@ -1,30 +1,11 @@
-import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { CapstanError, invalid, notFound } from '../../core/errors.ts';
+import { invalid, type CapstanError } from '../../core/errors.ts';
 import { encodeStrings, numericColumn, type Column, type Table } from '../../core/table.ts';
+import { isNumericType, isTemporalType } from '../profile.ts';
+import { checkFile, checkShape, type ReadOptions } from './file-limits.ts';
 
-/** How the caller wants a column parsed; without it DuckDB's sniffer decides. */
-export type ColumnParse = 'numeric' | 'categorical';
-
-export interface ReadOptions {
-  /** force these columns' types (serving and predict read files against the model's signature) */
-  types?: Record<string, ColumnParse>;
-  /** refuse files with more columns than this */
-  maxColumns?: number;
-  /** read at most this many rows (a seeded reservoir sample for larger files) */
-  sampleRows?: number;
-  /** refuse files with more rows than this (after sampling) */
-  maxRows?: number;
-  /** refuse files larger than this many bytes */
-  maxBytes?: number;
-  /** rows may come in any order (a profile): DuckDB then parses in parallel without restoring the file's sequence */
-  anyOrder?: boolean;
-}
-
-export const DEFAULT_MAX_COLUMNS = 5000;
-const NUMERIC_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
-const TEMPORAL_TYPES = /^(DATE|TIMESTAMP.*|TIME)$/;
+export type { ColumnParse, ReadOptions } from './file-limits.ts';
 
 const instances = new Map<boolean, Promise<DuckDBInstance>>();
 const connections = new Map<boolean, Promise<DuckDBConnection>>();
@@ -113,20 +94,6 @@ export function sourceSql(file: string, opts: ReadOptions = {}): string {
   return `read_csv(${parts.join(', ')})`;
 }
 
-function checkFile(file: string): number {
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw invalid(`${file} is not a file`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof CapstanError) throw e;
-    throw notFound(`file not found: ${file}`);
-  }
-  if (size === 0) throw invalid(`${basename(file)} is empty (0 bytes)`);
-  return size;
-}
-
 export interface LoadedFile {
   conn: DuckDBConnection;
   /** a further connection that sees the table, for a query to run beside one on `conn`; close it when done */
@@ -143,8 +110,7 @@ export interface LoadedFile {
  * rows), checking size, column count and a header-only file. Call `drop()` when done.
  */
 export async function loadFile(file: string, opts: ReadOptions = {}): Promise<LoadedFile> {
-  const size = checkFile(file);
-  if (opts.maxBytes !== undefined && size > opts.maxBytes) throw invalid(`${basename(file)} has ${size} bytes; the limit is ${opts.maxBytes} (raise it with --max-bytes)`);
+  checkFile(file, opts.maxBytes);
   // a sample is drawn from rows in file order, so it stays the same sample
   const ordered = !opts.anyOrder || opts.sampleRows !== undefined;
   const conn = await connect(ordered);
@@ -161,26 +127,17 @@ export async function loadFile(file: string, opts: ReadOptions = {}): Promise<Lo
   };
   const described = (await conn.runAndReadAll(`DESCRIBE ${table}`)).getRowsJS() as unknown[][];
   const columns = described.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
-  const max = opts.maxColumns ?? DEFAULT_MAX_COLUMNS;
-  if (columns.length > max) {
-    await drop();
-    throw invalid(`${basename(file)} has ${columns.length} columns; the limit is ${max} (raise it with --max-columns)`);
-  }
   const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJS()[0][0]);
-  if (opts.maxRows !== undefined && rows > opts.maxRows) {
+  try {
+    checkShape(file, columns.length, rows, opts);
+  } catch (e) {
     await drop();
-    throw invalid(`${basename(file)} has ${rows} rows; the limit is ${opts.maxRows} (raise it with --max-rows, or profile a --sample)`);
+    throw e;
   }
   return { conn, fork: () => newConnection(ordered), table, columns, rows, drop };
 }
 
-export function isNumericType(t: string): boolean {
-  return NUMERIC_TYPES.test(t);
-}
-
-export function isTemporalType(t: string): boolean {
-  return TEMPORAL_TYPES.test(t);
-}
+export { isNumericType, isTemporalType };
 
 /**
  * Read a file into a columnar table through DuckDB: numbers as Float64 (NaN = missing), dates as epoch milliseconds, text

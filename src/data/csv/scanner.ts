@@ -1,0 +1,254 @@
+import { scanNumber, scanned, viewOf } from './decimal.ts';
+import { FNV_OFFSET, FNV_PRIME, TextValues, type TextValuesState } from './text-values.ts';
+
+/**
+ * The file is one this reader leaves to the general one (DuckDB): ragged rows, a column of numbers and text together, a
+ * quoted number, a stray quote... The general reader then decides, and reports errors in its words.
+ */
+export class CsvUnsupported extends Error {}
+
+/** Reading the file in blocks on several threads did not work out (a quote, whose field may span lines; columns whose kinds disagree between blocks): read it again in sequence. */
+export class CsvInSequence extends CsvUnsupported {}
+
+/** Column kinds: nothing but missing values yet, numbers, text. */
+export const UNSEEN = 0;
+export const NUMBER = 1;
+export const TEXT = 2;
+
+/** Numbers are kept in pieces of this many rows, so columns grow without copying. */
+export const PIECE = 1 << 16;
+
+const COMMA = 44;
+const NL = 10;
+const CR = 13;
+const QUOTE = 34;
+const MINUS = 45;
+const DOT = 46;
+
+/** The columns read from some of a file's rows (arrays only, so they can cross threads). */
+export interface ScannedColumns {
+  rows: number;
+  /** which rows came from which block of the file: triples (block, first row, end row), blocks ascending within a thread */
+  spans: number[];
+  kinds: Uint8Array;
+  integral: Uint8Array;
+  /** per column: its numbers (NaN = missing) in pieces; none for text columns */
+  numbers: Float64Array[][];
+  texts: (TextValuesState | undefined)[];
+}
+
+/** Rows [start, end) of a column kept in consecutive arrays, as views of those arrays. */
+function rowsOf(pieces: Float64Array[], start: number, end: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  let offset = 0;
+  for (const p of pieces) {
+    const from = Math.max(start, offset);
+    const to = Math.min(end, offset + p.length);
+    if (from < to) out.push(p.subarray(from - offset, to - offset));
+    offset += p.length;
+    if (offset >= end) break;
+  }
+  return out;
+}
+
+/**
+ * The columns of two sets of rows as one (row order does not matter to a profile). Throws `CsvInSequence` when a column has
+ * numbers in one and text in the other, which only reading in sequence settles (text first makes it a text column).
+ */
+export function mergeScans(a: ScannedColumns, b: ScannedColumns): ScannedColumns {
+  const width = a.kinds.length;
+  const out: ScannedColumns = { rows: a.rows + b.rows, spans: [0, 0, a.rows + b.rows], kinds: new Uint8Array(width), integral: new Uint8Array(width), numbers: [], texts: [] };
+  // numbers are put back in the file's order, block by block, so sums add up in the same order on every run (and as a
+  // reading in sequence would)
+  const order: { block: number; from: ScannedColumns; start: number; end: number }[] = [];
+  for (const s of [a, b]) for (let i = 0; i < s.spans.length; i += 3) if (s.spans[i + 2] > s.spans[i + 1]) order.push({ block: s.spans[i], from: s, start: s.spans[i + 1], end: s.spans[i + 2] });
+  order.sort((x, y) => x.block - y.block);
+  for (let j = 0; j < width; j++) {
+    const ka = a.kinds[j];
+    const kb = b.kinds[j];
+    if ((ka === NUMBER && kb === TEXT) || (ka === TEXT && kb === NUMBER)) throw new CsvInSequence(`column ${j + 1} holds numbers and text`);
+    const kind = Math.max(ka, kb);
+    out.kinds[j] = kind;
+    out.integral[j] = a.integral[j] & b.integral[j];
+    out.numbers.push(kind === TEXT ? [] : order.flatMap((o) => rowsOf(o.from.numbers[j], o.start, o.end)));
+    if (kind === TEXT) {
+      const values = new TextValues();
+      for (const t of [a.texts[j], b.texts[j]]) if (t) values.absorb(t);
+      out.texts.push(values.state());
+    } else out.texts.push(undefined);
+  }
+  return out;
+}
+
+/**
+ * RFC 4180 records (comma-separated, double-quoted with "" for a quote, LF or CRLF line ends) scanned straight from bytes
+ * into columns: numbers as doubles (missing = NaN) in pieces of `PIECE` rows, text as counted distinct values. A column
+ * becomes numbers or text at its first value; empty fields, quoted or not, are missing. Pure: the caller reads the file and
+ * hands over byte ranges that end after a line feed.
+ */
+export class CsvScanner {
+  rows = 0;
+  readonly kinds: Uint8Array;
+  /** per column: every number written as an integer of at most 18 digits (a BIGINT column) */
+  readonly integral: Uint8Array;
+  /** per column: the pieces of its numbers (text columns have none) */
+  readonly numbers: Float64Array[][];
+  readonly texts: (TextValues | undefined)[];
+  private current: Float64Array[];
+  private pieces = 0;
+  private unescaped = new Uint8Array(256);
+  /** text values added by the record being read, taken back when it is incomplete */
+  private added: Int32Array;
+
+  /** `quotes`: false when records are read from blocks that may start inside a quoted field, so any quote stops the reading */
+  constructor(
+    readonly width: number,
+    private readonly quotes = true,
+  ) {
+    this.kinds = new Uint8Array(width);
+    this.integral = new Uint8Array(width).fill(1);
+    this.numbers = Array.from({ length: width }, () => []);
+    this.texts = new Array<TextValues | undefined>(width);
+    this.current = new Array<Float64Array>(width);
+    this.added = new Int32Array(2 * width);
+  }
+
+  /**
+   * Read the records in buf[pos, limit), where buf[limit - 1] is a line feed. Returns where reading stopped: `limit`, or the
+   * start of a record whose quoted field runs past `limit` (hand it over again with more bytes).
+   */
+  scan(buf: Uint8Array, pos: number, limit: number): number {
+    const width = this.width;
+    const kinds = this.kinds;
+    const current = this.current;
+    const view = viewOf(buf);
+    let row = this.rows;
+    while (pos < limit) {
+      const start = pos;
+      const at = row & (PIECE - 1);
+      if (at === 0 && this.pieces * PIECE <= row) this.openPiece();
+      let added = 0;
+      for (let j = 0; j < width; j++) {
+        let c = buf[pos];
+        let end: number;
+        if (c === COMMA || c === NL || (c === CR && buf[pos + 1] === NL)) {
+          end = pos;
+          if (kinds[j] !== TEXT) current[j][at] = NaN;
+        } else if (c === QUOTE) {
+          if (!this.quotes) throw new CsvInSequence('a quoted field');
+          let p = pos + 1;
+          let hash = FNV_OFFSET;
+          let escaped = false;
+          for (;;) {
+            if (p >= limit) {
+              this.takeBack(added);
+              this.rows = row;
+              return start;
+            }
+            const b = buf[p];
+            if (b === QUOTE) {
+              if (buf[p + 1] !== QUOTE) break;
+              escaped = true;
+              p++;
+            }
+            hash = Math.imul(hash ^ b, FNV_PRIME);
+            p++;
+          }
+          end = p + 1;
+          if (p === pos + 1) {
+            // "" is missing, as an empty field
+            if (kinds[j] !== TEXT) current[j][at] = NaN;
+          } else {
+            if (kinds[j] === NUMBER) throw new CsvUnsupported(`record ${row + 1}: a quoted value in a column of numbers`);
+            this.added[added++] = j;
+            this.added[added++] = escaped ? this.addUnescaped(j, buf, pos + 1, p, hash) : this.addText(j, buf, pos + 1, p, hash);
+          }
+        } else {
+          let p = -1;
+          if (kinds[j] !== TEXT && ((c >= 48 && c <= 57) || c === MINUS || c === DOT)) {
+            p = scanNumber(buf, pos, view);
+            if (p >= 0) {
+              const t = buf[p];
+              if (!(t === COMMA || t === NL || (t === CR && buf[p + 1] === NL))) p = -1;
+            }
+          }
+          if (p >= 0) {
+            kinds[j] = NUMBER;
+            current[j][at] = scanned.value;
+            if (!scanned.integral) this.integral[j] = 0;
+            end = p;
+          } else {
+            let q = pos;
+            let hash = FNV_OFFSET;
+            for (;;) {
+              const b = buf[q];
+              if (b === COMMA || b === NL || (b === CR && buf[q + 1] === NL)) break;
+              if (b === QUOTE) throw this.quotes ? new CsvUnsupported(`record ${row + 1}: a quote inside an unquoted field`) : new CsvInSequence('a quote');
+              hash = Math.imul(hash ^ b, FNV_PRIME);
+              q++;
+            }
+            if (kinds[j] === NUMBER) throw new CsvUnsupported(`record ${row + 1}: column ${j + 1} holds numbers and text`);
+            this.added[added++] = j;
+            this.added[added++] = this.addText(j, buf, pos, q, hash);
+            end = q;
+          }
+        }
+        c = buf[end];
+        if (c === CR) c = buf[++end];
+        if (j === width - 1 ? c !== NL : c !== COMMA) throw new CsvUnsupported(`record ${row + 1}: ${c === NL ? 'fewer' : 'more'} fields than the header, or a stray character`);
+        pos = end + 1;
+      }
+      row++;
+    }
+    this.rows = row;
+    return pos;
+  }
+
+  /** What was read: each column's numbers as pieces, the last cut to the rows read; `spans` as in ScannedColumns. */
+  result(spans = [0, 0, this.rows]): ScannedColumns {
+    const tail = this.rows - (this.pieces - 1) * PIECE;
+    return {
+      rows: this.rows,
+      spans,
+      kinds: this.kinds,
+      integral: this.integral,
+      numbers: this.numbers.map((pieces) => pieces.map((p, i) => (i === this.pieces - 1 ? p.subarray(0, tail) : p))),
+      texts: this.texts.map((t) => t?.state()),
+    };
+  }
+
+  private openPiece(): void {
+    for (let j = 0; j < this.width; j++) {
+      if (this.kinds[j] === TEXT) continue;
+      const piece = new Float64Array(PIECE);
+      this.numbers[j].push(piece);
+      this.current[j] = piece;
+    }
+    this.pieces++;
+  }
+
+  private addText(j: number, buf: Uint8Array, start: number, end: number, hash: number): number {
+    let values = this.texts[j];
+    if (values === undefined) {
+      // the first text of a column: it had only missing values, and keeps no numbers
+      values = this.texts[j] = new TextValues();
+      this.kinds[j] = TEXT;
+      this.numbers[j] = [];
+    }
+    return values.add(buf, start, end, hash);
+  }
+
+  private addUnescaped(j: number, buf: Uint8Array, start: number, end: number, hash: number): number {
+    if (this.unescaped.length < end - start) this.unescaped = new Uint8Array(2 * (end - start));
+    let n = 0;
+    for (let i = start; i < end; i++) {
+      this.unescaped[n++] = buf[i];
+      if (buf[i] === QUOTE) i++;
+    }
+    return this.addText(j, this.unescaped, 0, n, hash);
+  }
+
+  private takeBack(added: number): void {
+    for (let k = 0; k < added; k += 2) this.texts[this.added[k]]!.remove(this.added[k + 1]);
+  }
+}

@@ -1,0 +1,22 @@
+// A thread that reads blocks of a CSV file beside the main thread (see csv-profile.ts): it posts what it read, with its
+// arrays transferred, or why it stopped.
+import { closeSync, openSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { CsvInSequence } from '../csv/scanner.ts';
+import { scanBlocks, type BlockPlan } from './csv-blocks.ts';
+
+const plan = (workerData as { payload: BlockPlan }).payload;
+Atomics.store(plan.next, 1, 1);
+Atomics.notify(plan.next, 1);
+const fd = openSync(plan.file, 'r');
+try {
+  const { scanned } = scanBlocks(fd, plan);
+  const transfer = new Set<ArrayBuffer>();
+  for (const pieces of scanned.numbers) for (const p of pieces) transfer.add(p.buffer as ArrayBuffer);
+  for (const t of scanned.texts) if (t) for (const a of [t.bytes, t.hashes, t.starts, t.lengths, t.counts]) transfer.add(a.buffer as ArrayBuffer);
+  parentPort!.postMessage({ scanned }, [...transfer]);
+} catch (e) {
+  parentPort!.postMessage({ failed: e instanceof Error ? e.message : String(e), inSequence: e instanceof CsvInSequence });
+} finally {
+  closeSync(fd);
+}

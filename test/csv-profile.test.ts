@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Rng } from '../src/core/random.ts';
+import { CsvUnsupported } from '../src/data/csv/scanner.ts';
+import { profileCsv } from '../src/data/ingest/csv-profile.ts';
+import { profileWithDuckDb } from '../src/data/ingest/duckdb-profile.ts';
+import { profileFile } from '../src/data/index.ts';
+import { TELCO } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'capstan-csv-'));
+function file(name: string, text: string | Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** Profiles compared as JSON (NaN and Infinity as null), with means and standard deviations to 1e-12 relative. */
+function assertSameProfile(ours: unknown, duck: unknown, where: string): void {
+  const close = (a: unknown, b: unknown, path: string): void => {
+    if (typeof a === 'number' && typeof b === 'number' && /\.(mean|std)$/.test(path)) {
+      assert.ok(a === b || Math.abs(a - b) <= 1e-12 * Math.abs(b), `${where} ${path}: ${a} against ${b}`);
+    } else if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+      assert.deepEqual(Object.keys(a), Object.keys(b), `${where} ${path}`);
+      for (const k of Object.keys(a)) close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    } else assert.deepEqual(a, b, `${where} ${path}`);
+  };
+  close(JSON.parse(JSON.stringify(ours)), JSON.parse(JSON.stringify(duck)), '');
+}
+
+/** A table with every kind of column the scanner reads: decimals, integers, exponents, gaps, text with quotes and commas, UTF-8. */
+function mixed(rows: number, seed: number, crlf = false): string {
+  const rng = new Rng(seed);
+  const lines = ['"x",y,count,"na me",note,gappy,flag'];
+  for (let i = 0; i < rows; i++) {
+    const x = (rng.next() - 0.5) * 10 ** (rng.int(12) - 4);
+    const note = ['plain', 'with, comma', 'a "quoted" word', 'naïve café', 'multi\nline'][rng.int(5)];
+    const quoted = /[",\n]/.test(note) ? `"${note.replaceAll('"', '""')}"` : note;
+    lines.push([String(x), x.toExponential(rng.int(10)), String(rng.int(1000)), ['red', 'green', 'blue'][rng.int(3)], quoted, rng.next() < 0.1 ? '' : rng.next().toFixed(rng.int(9)), rng.next() < 0.5 ? 'yes' : 'no'].join(','));
+  }
+  return lines.join(crlf ? '\r\n' : '\n') + (crlf ? '\r\n' : '\n');
+}
+
+describe('CSV profiles without DuckDB', () => {
+  it('equal DuckDB profiles on the quickstart data and on generated tables, read in sequence and on two threads', async () => {
+    const files = [TELCO, file('mixed.csv', mixed(3000, 1)), file('crlf.csv', mixed(500, 2, true)), file('no-final-newline.csv', mixed(200, 3).trimEnd()), file('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(mixed(100, 4))]))];
+    for (const f of files) {
+      const duck = await profileWithDuckDb(f);
+      assertSameProfile(await profileCsv(f), duck, `${f} in sequence`);
+      // tiny blocks: records and quoted fields cross every buffer boundary; the quotes send the two-thread reading back
+      // to reading in sequence
+      assertSameProfile(await profileCsv(f, {}, { parallelFrom: 0, block: 64 }), duck, `${f} in 64-byte blocks`);
+    }
+  });
+
+  it('reads a file without quotes on two threads, in the same order as in sequence', async () => {
+    const rng = new Rng(9);
+    const lines = ['a,b,c,d'];
+    for (let i = 0; i < 20_000; i++) lines.push(`${rng.next()},${rng.int(50)},${['u', 'v', 'w'][rng.int(3)]},${rng.next() < 0.2 ? '' : (rng.next() * 1e6).toFixed(2)}`);
+    const f = file('plain.csv', lines.join('\n') + '\n');
+    const sequence = await profileCsv(f);
+    let split = [0, 0];
+    const parallel = await profileCsv(f, {}, { parallelFrom: 0, block: 4096, together: true, split: (mine, all) => (split = [mine, all]) });
+    assert.ok(split[0] > 0 && split[0] < split[1], `blocks read on the main thread: ${split[0]} of ${split[1]}`);
+    // same sums in the same order: identical to the last bit
+    assert.deepEqual(parallel, sequence);
+    assertSameProfile(sequence, await profileWithDuckDb(f), 'plain.csv');
+  });
+
+  it('leaves dates, other number notations, ragged rows and bad UTF-8 to DuckDB, which profileFile then uses', async () => {
+    const cases = {
+      'dates.csv': 'day,v\n2024-01-01,1\n2024-01-02,2\n',
+      'plus.csv': 'v,w\n+1,a\n+2,b\n',
+      'nan.csv': 'v\n1.5\nNaN\n',
+      'ragged.csv': 'a,b\n1,2\n3\n',
+      'latin1.csv': Buffer.concat([Buffer.from('name,v\ncaf'), Buffer.from([0xe9]), Buffer.from(',1\n')]),
+      'header-only.csv': 'a,b\n',
+      'repeated.csv': 'a,a\n1,2\n',
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const f = file(name, text);
+      await assert.rejects(profileCsv(f), CsvUnsupported, name);
+      const viaDuck = await profileWithDuckDb(f).then(
+        (p) => ({ p }),
+        (e: Error) => ({ e: e.message }),
+      );
+      const viaFile = await profileFile(f).then(
+        (p) => ({ p }),
+        (e: Error) => ({ e: e.message }),
+      );
+      assert.deepEqual(viaFile, viaDuck, name);
+    }
+  });
+
+  it('applies the byte, column and row limits', async () => {
+    const f = file('limits.csv', 'a,b,c\n1,2,3\n4,5,6\n');
+    await assert.rejects(profileCsv(f, { maxBytes: 10 }), /limits.csv has 18 bytes; the limit is 10/);
+    await assert.rejects(profileCsv(f, { maxColumns: 2 }), /3 columns; the limit is 2/);
+    await assert.rejects(profileCsv(f, { maxRows: 1 }), /2 rows; the limit is 1/);
+  });
+});
