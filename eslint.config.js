@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['scratch/**', 'node_modules/**', '.capstan/**', 'ui/dist/**', 'bench/out/**'] },
+  { ignores: ['scratch/**', 'node_modules/**', '.capstan/**', 'ui/dist/**', 'bench/out/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,6 +4,7 @@ import { startService } from '../learn/parallel/pool.ts';
 import { JobRejected, type JobHandler, type WorkQueue } from '../queue/index.ts';
 import { encodeProblem, type Evaluator, type FoldJob, type FoldResult, type Problem } from './evaluate.ts';
 import type { FoldCall, FoldReply } from './fold-thread.ts';
+import { siblingModule } from '../core/modules.ts';
 
 /** The job kind of one candidate on one fold. */
 export const FOLD_JOB = 'automl.fold';
@@ -48,7 +49,7 @@ export async function remoteEvaluator(q: WorkQueue, p: Problem, searchId: string
 
 /** The worker side: fold fits run in a thread of their own, so the worker keeps renewing its job locks while it fits. */
 export function foldJobHandler(): { handler: JobHandler; close(): Promise<void> } {
-  const thread = startService<FoldCall, FoldReply>(new URL('./fold-thread.ts', import.meta.url));
+  const thread = startService<FoldCall, FoldReply>(siblingModule(import.meta.url, './fold-thread'));
   const handler: JobHandler = async (data, ctx) => {
     const d = data as FoldJobData;
     if (typeof d?.problem !== 'string' || typeof d.job?.learner !== 'string') throw new JobRejected('malformed automl.fold job');

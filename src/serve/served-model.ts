@@ -7,6 +7,7 @@ import type { LoadedModel } from '../registry/index.ts';
 import { parseScoringRequest, scoringResponse } from './mlflow-scoring.ts';
 import { predictLoaded } from './predictor.ts';
 import { inferResponseOutputs, parseInferRequest } from './v2.ts';
+import { siblingModule } from '../core/modules.ts';
 
 /** What one answered request was: for the prediction log, metrics and the response headers. */
 export interface Answered {
@@ -50,7 +51,7 @@ export class ServedModel {
       return p;
     }
     if (table.rows < OFF_THREAD_ROWS) return this.predict(model, table);
-    scorer ??= startService(new URL('./predict-thread.ts', import.meta.url), { unrefWhenIdle: true });
+    scorer ??= startService(siblingModule(import.meta.url, './predict-thread'), { unrefWhenIdle: true });
     const p = await scorer.call({ path: this.loaded.path, table });
     this.drift.add(table);
     return p;

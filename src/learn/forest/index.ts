@@ -12,6 +12,7 @@ import { predictRaw, type Forest } from '../trees/forest.ts';
 import { forestFromArrays, forestToArrays } from '../trees/serialize.ts';
 import { growTrees, unpackTrees, type GrowJob, type GrowResult, type PackedTrees } from './grow-trees.ts';
 import { runInWorkers, shared } from '../parallel/pool.ts';
+import { siblingModule } from '../../core/modules.ts';
 
 export interface ForestParams {
   nEstimators: number;
@@ -32,7 +33,7 @@ async function growInWorkers(job: GrowJob, threads: number): Promise<GrowResult>
   const jobs: GrowJob[] = [];
   for (let s = 0; s < job.seeds.length; s += per) jobs.push({ ...job, columns, y, seeds: job.seeds.slice(s, s + per) });
   const K = Math.max(1, job.classes);
-  const parts = (await runInWorkers<GrowJob, Omit<GrowResult, 'trees'> & { packed: PackedTrees }>(new URL('./worker.ts', import.meta.url), jobs)).map((p) => ({ ...p, trees: unpackTrees(p.packed, K) }));
+  const parts = (await runInWorkers<GrowJob, Omit<GrowResult, 'trees'> & { packed: PackedTrees }>(siblingModule(import.meta.url, './worker'), jobs)).map((p) => ({ ...p, trees: unpackTrees(p.packed, K) }));
   const oob = new Float64Array(parts[0].oob.length);
   const oobCount = new Float64Array(parts[0].oobCount.length);
   for (const p of parts) {

@@ -1,7 +1,9 @@
-// Worker bootstrap: the package runs TypeScript through tsx, and a worker thread does not inherit the parent's loader, so
-// register it here before importing the task module named by the parent.
-import { register } from 'tsx/esm/api';
+// Worker bootstrap. From the sources the task module is TypeScript, and a worker thread does not inherit the parent's
+// loader, so tsx is registered here first; a compiled task module (dist/, .js) loads as it is, without tsx's start-up.
 import { workerData } from 'node:worker_threads';
 
-register();
+if (workerData.module.endsWith('.ts')) {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
 await import(workerData.module);
