@@ -1,6 +1,6 @@
 import { binOf } from '../core/search.ts';
 import type { FeatureSpec } from '../core/schema.ts';
-import { columnByName, type Column, type Table } from '../core/table.ts';
+import { categoryIndex, columnByName, type Column, type Table } from '../core/table.ts';
 
 /**
  * A feature's training distribution as binned proportions: what drift monitoring compares live traffic against, small enough to
@@ -39,7 +39,7 @@ export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array)
   }
   const other = b.categories.length;
   const missing = other + 1;
-  const index = new Map(b.categories.map((c, i) => [c, i]));
+  const index = categoryIndex(b.categories);
   if (col.kind === 'numeric') {
     for (let i = 0; i < n; i++) counts[Number.isNaN(col.values[i]) ? missing : (index.get(String(col.values[i])) ?? other)]++;
     return;

@@ -78,6 +78,8 @@ async function readJson(req: IncomingMessage, limit: number, python: boolean): P
   }
 }
 
+const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
 /**
  * The raw request path split into still-encoded segments. Dot segments, empty segments, backslashes, NUL and control
  * characters are refused here, whatever their encoding, so no URL normalisation can change which route or entity is addressed.
@@ -88,6 +90,8 @@ export function rawSegments(rawUrl: string): string[] {
   const parts = path.split('/').slice(1);
   if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   parts.forEach((p, i) => {
+    // a plain segment (unreserved characters only, the usual case) has nothing to decode, normalise or refuse
+    if (PLAIN_SEGMENT.test(p) && p !== '.' && p !== '..') return;
     const d = decodeFully(`path segment ${i + 1}`, p);
     // eslint-disable-next-line no-control-regex
     if (d === '' || d === '.' || d === '..' || /[\\\u0000-\u001f\u007f#]/.test(d) || d.normalize('NFKC').split('/').some((x) => x === '..' || x === '.')) {
@@ -96,6 +100,9 @@ export function rawSegments(rawUrl: string): string[] {
   });
   return parts;
 }
+
+/** The query of a URL without one (most requests): shared, never written to. */
+const NO_QUERY = new URLSearchParams();
 
 /**
  * The thin HTTP adapter: routing, authentication and roles, JSON bodies with a size limit, and one mapping from CapstanError
@@ -111,7 +118,7 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       const rawUrl = req.url ?? '/';
       const method = req.method ?? 'GET';
       const q = rawUrl.indexOf('?');
-      const query = new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '');
+      const query = q >= 0 ? new URLSearchParams(rawUrl.slice(q + 1)) : NO_QUERY;
       const parts = rawSegments(rawUrl);
       // an unknown route is a 404 and a bad parameter a 400, but parameters are judged only after authentication
       const found = router.match(method, parts);

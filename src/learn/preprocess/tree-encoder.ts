@@ -1,6 +1,6 @@
 import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec } from '../../core/schema.ts';
-import { columnByName, type Column, type Table } from '../../core/table.ts';
+import { categoryIndex, columnByName, type Column, type Table } from '../../core/table.ts';
 import type { FeatureMatrix } from '../matrix.ts';
 import { DATE_PARTS, dateParts, type DatePart } from '../../core/datetime.ts';
 
@@ -58,17 +58,8 @@ export function toTimestamps(col: Column): Float64Array {
   return Float64Array.from(col.codes, (c) => (c < 0 ? NaN : parsed[c]));
 }
 
-/** Each feature's category -> code map, built once per encoder (serving encodes one row per request). */
-const codeMaps = new WeakMap<string[], Map<string, number>>();
-
-function codesOf(categories: string[]): Map<string, number> {
-  let index = codeMaps.get(categories);
-  if (!index) codeMaps.set(categories, (index = new Map(categories.map((c, i) => [c, i]))));
-  return index;
-}
-
 function toCodes(col: Column, categories: string[]): Float64Array {
-  const index = codesOf(categories);
+  const index = categoryIndex(categories);
   const out = new Float64Array(col.kind === 'numeric' ? col.values.length : col.codes.length);
   if (col.kind === 'numeric') {
     // a column of numbers for a categorical feature (e.g. codes typed as numbers by a client): match on their text
@@ -83,16 +74,30 @@ function toCodes(col: Column, categories: string[]): Float64Array {
   return out;
 }
 
+/** What a matrix from an encoder always holds (its names, kinds, category counts), made once per encoder. */
+const shapes = new WeakMap<TreeEncoder, Pick<FeatureMatrix, 'names' | 'kinds' | 'nCategories'>>();
+
+function shapeOf(encoder: TreeEncoder): Pick<FeatureMatrix, 'names' | 'kinds' | 'nCategories'> {
+  let shape = shapes.get(encoder);
+  if (!shape) {
+    shape = { names: encoder.features.map((f) => f.name), kinds: encoder.features.map((f) => f.kind), nCategories: encoder.features.map((f) => f.categories?.length ?? 0) };
+    shapes.set(encoder, shape);
+  }
+  return shape;
+}
+
 /** Apply the encoder to any table holding the model's feature columns (extra columns are ignored; unknown categories = missing). */
 export function encodeTable(encoder: TreeEncoder, table: Table): FeatureMatrix {
-  const byName = new Map(table.columns.map((c) => [c.name, c]));
-  const missing = encoder.features.filter((f) => !byName.has(f.source ?? f.name)).map((f) => f.source ?? f.name);
-  if (missing.length > 0) throw invalid(`input is missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
+  const byName = new Map<string, Column>();
+  for (const c of table.columns) byName.set(c.name, c);
+  for (const f of encoder.features) {
+    if (byName.has(f.source ?? f.name)) continue;
+    const missing = encoder.features.filter((g) => !byName.has(g.source ?? g.name)).map((g) => g.source ?? g.name);
+    throw invalid(`input is missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
+  }
   return {
     rows: table.rows,
-    names: encoder.features.map((f) => f.name),
-    kinds: encoder.features.map((f) => f.kind),
-    nCategories: encoder.features.map((f) => f.categories?.length ?? 0),
+    ...shapeOf(encoder),
     columns: encoder.features.map((f) => {
       const col = byName.get(f.source ?? f.name)!;
       if (f.part) return dateParts(toTimestamps(col), f.part);

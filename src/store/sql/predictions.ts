@@ -76,7 +76,9 @@ export class SqlPredictionStore implements PredictionStore {
   /** The serving fast path: records with fresh ids whose features and outputs are JSON text already (written as given). */
   async appendSerialized(records: SerializedPrediction[]): Promise<void> {
     if (records.length === 0) return;
-    await this.db.tx((q) => insertBatches(q, records));
+    // one model's records are one INSERT, atomic on its own: no transaction around it (the serving thread writes these)
+    if (records.every((r) => r.model === records[0].model)) await insertBatches(this.db, records);
+    else await this.db.tx((q) => insertBatches(q, records));
   }
 
   async get(id: string): Promise<PredictionRecord> {
