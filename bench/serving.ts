@@ -3,7 +3,10 @@
  * connections, 10 s, wrk with one thread, against the node:http floor (../shared/tools/bare_http.js), `capstan serve` of a
  * GBDT trained on telco churn (1 and 2 worker processes, with and without the prediction log) and gunicorn + Flask +
  * scikit-learn (../shared/tools/flask_telco.py, two workers, OMP_NUM_THREADS=1). Each server is measured alone, twice, in
- * turn; the better of its two runs is reported. Run: node --import tsx bench/serving.ts [SECONDS=10]
+ * turn; the better of its two runs is reported. Then the target's pair, the floor and `capstan serve --workers 2` with the log,
+ * run side by side: both up, measured alternately PAIRS times, a ratio per adjacent pair and their median (this machine's
+ * speed drifts by a third within minutes, so servers measured a minute apart compare drift as much as servers).
+ * Run: node --import tsx bench/serving.ts [SECONDS=10] [PAIRS=5]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ const ROOT = join(import.meta.dirname, '..');
 const SHARED = join(ROOT, '..', 'shared');
 const BIN = join(ROOT, 'bin', 'capstan.js');
 const seconds = Number(process.argv[2] ?? 10);
+const pairs = Number(process.argv[3] ?? 5);
 const home = mkdtempSync(join(tmpdir(), 'capstan-bench-serving-'));
 const env = { ...process.env, CAPSTAN_HOME: home };
 
@@ -101,3 +105,25 @@ console.log(`machine: ${cpus().length} x ${cpus()[0].model.trim()}, node ${proce
 console.log('| server | requests/s | vs node:http floor | vs gunicorn+Flask | p50 ms | p99 ms | errors |');
 console.log('|---|---|---|---|---|---|---|');
 for (const [name, r] of results) console.log(`| ${name} | ${r.rps.toFixed(0)} | ${((r.rps / floor) * 100).toFixed(0)}% | ${(r.rps / flask).toFixed(1)}x | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
+
+// the target's pair side by side: both servers up, measured in turn, one ratio per adjacent pair
+const floorServer = servers[0];
+const target = capstan(2, true);
+const up = [floorServer.start(), target.start()];
+try {
+  await waitUp(floorServer.port);
+  await waitUp(target.port);
+  wrk(floorServer.port, 2);
+  wrk(target.port, 2);
+  const rows: { floor: Result; ours: Result }[] = [];
+  for (let i = 0; i < pairs; i++) rows.push({ floor: wrk(floorServer.port, seconds), ours: wrk(target.port, seconds) });
+  const ratios = rows.map((r) => r.ours.rps / r.floor.rps);
+  console.log(`\nside by side, ${pairs} alternating pairs of ${seconds} s (${target.name} against the floor, both up throughout):\n`);
+  console.log('| pair | floor requests/s | capstan requests/s | ratio | capstan p99 ms | errors |');
+  console.log('|---|---|---|---|---|---|');
+  rows.forEach((r, i) => console.log(`| ${i + 1} | ${r.floor.rps.toFixed(0)} | ${r.ours.rps.toFixed(0)} | ${(ratios[i] * 100).toFixed(0)}% | ${r.ours.p99.toFixed(2)} | ${r.ours.errors} |`));
+  const sorted = [...ratios].sort((a, b) => a - b);
+  console.log(`median ratio ${(sorted[Math.floor(sorted.length / 2)] * 100).toFixed(0)}%; pairs at >= 60% with p99 < 10 ms and no errors: ${rows.filter((r, i) => ratios[i] >= 0.6 && r.ours.p99 < 10 && r.ours.errors === 0).length} of ${pairs}`);
+} finally {
+  for (const c of up) c.kill('SIGTERM');
+}

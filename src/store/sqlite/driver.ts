@@ -65,13 +65,24 @@ export class SqliteDriver implements SqlDriver {
     const thread = new Worker(WORKER_ENTRY, { workerData: { module: siblingModule(import.meta.url, './checkpoint-thread').href, payload: { path: this.path, everyMs } } });
     thread.unref();
     thread.on('error', () => undefined);
+    let exited = false;
+    thread.once('exit', () => (exited = true));
     return {
+      // a thread that already ended (it could not open the file) or does not answer within 2 s never holds up a shutdown
       stop: () =>
-        new Promise<void>((resolve) => {
-          thread.once('message', () => void thread.terminate().then(() => resolve()));
-          thread.once('exit', () => resolve());
-          thread.postMessage('stop');
-        }),
+        exited
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              const done = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+              const end = () => void thread.terminate().then(done, done);
+              const timer = setTimeout(end, 2000);
+              thread.once('message', end);
+              thread.once('exit', done);
+              thread.postMessage('stop');
+            }),
     };
   }
 
