@@ -34,8 +34,8 @@ export function categoricalColumn(name: string, codes: Int32Array, categories: s
 
 /** Dictionary-encode strings (null/undefined/'' = missing). Categories are kept in first-seen order. */
 export function encodeStrings(name: string, values: ArrayLike<string | null | undefined>): CategoricalColumn {
-  if (values.length <= SMALL) return encodeFew(name, values);
-  const index = new Map<string, number>();
+  // a few values (a served row) are looked up by scanning the categories so far: building a Map cost more than using it
+  const index = values.length <= SMALL ? null : new Map<string, number>();
   const categories: string[] = [];
   const codes = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -44,16 +44,19 @@ export function encodeStrings(name: string, values: ArrayLike<string | null | un
       codes[i] = -1;
       continue;
     }
-    let c = index.get(v);
-    if (c === undefined) {
+    let c = index ? (index.get(v) ?? -1) : categories.indexOf(v);
+    if (c < 0) {
       c = categories.length;
-      index.set(v, c);
+      index?.set(v, c);
       categories.push(v);
     }
     codes[i] = c;
   }
   return categoricalColumn(name, codes, categories);
 }
+
+/** Up to this many values are encoded without a Map. */
+const SMALL = 8;
 
 /**
  * A category list's value -> position map, built once per list and kept while the list lives: a model's categories are
@@ -65,25 +68,6 @@ export function categoryIndex(categories: readonly string[]): Map<string, number
   let index = categoryIndexes.get(categories);
   if (!index) categoryIndexes.set(categories, (index = new Map(categories.map((c, i) => [c, i]))));
   return index;
-}
-
-/** Up to this many values are encoded by scanning the categories so far instead of through a Map (a served row is one). */
-const SMALL = 8;
-
-function encodeFew(name: string, values: ArrayLike<string | null | undefined>): CategoricalColumn {
-  const categories: string[] = [];
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined || v === '') {
-      codes[i] = -1;
-      continue;
-    }
-    let c = categories.indexOf(v);
-    if (c < 0) c = categories.push(v) - 1;
-    codes[i] = c;
-  }
-  return categoricalColumn(name, codes, categories);
 }
 
 export function columnByName(table: Table, name: string): Column | undefined {

@@ -3,18 +3,10 @@
  * comparison, so a million fields of a few categories make no JavaScript string at all. Strings are made once per distinct
  * value, at the end.
  */
+import type { TextStats } from '../profile.ts';
+
 export const FNV_OFFSET = 0x811c9dc5 | 0;
 export const FNV_PRIME = 16777619;
-
-export interface TextSummary {
-  /** non-missing values */
-  count: number;
-  distinct: number;
-  /** mean length in characters (code points), NaN without values */
-  avgLength: number;
-  /** most frequent first, ties by value (byte order) */
-  top: { value: string; count: number }[];
-}
 
 /** A table's arrays, as they cross between threads. */
 export interface TextValuesState {
@@ -152,7 +144,7 @@ export class TextValues {
     }
   }
 
-  summary(top: number): TextSummary {
+  summary(top: number): TextStats {
     let count = 0;
     let characters = 0;
     const ids: number[] = [];
