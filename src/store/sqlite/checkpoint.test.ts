@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -22,6 +22,25 @@ describe('SQLite checkpoints aside', () => {
     assert.ok(statSync(path).size >= before + (5 << 20), `the database file holds the rows after the checkpoint thread ran (${statSync(path).size} bytes)`);
     await aside.stop();
     assert.equal((await d.get<{ n: number }>('SELECT count(*) AS n FROM t'))!.n, 1500);
+    await d.close();
+  });
+
+  it('a checkpoint thread that cannot run hands checkpoints back to the connection (the WAL never grows without end)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-ckpt-'));
+    const d = new SqliteDriver(join(dir, 'x.db'));
+    await d.run('CREATE TABLE t (x TEXT)');
+    const aside = d.checkpointAside(50);
+    assert.equal((await d.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint'))!.wal_autocheckpoint, 0);
+    // the thread starts after the file's directory is gone: it cannot open the database and ends
+    rmSync(dir, { recursive: true, force: true });
+    const deadline = Date.now() + 10_000;
+    let now = 0;
+    while (now === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      now = (await d.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint'))!.wal_autocheckpoint;
+    }
+    assert.equal(now, 1000);
+    await aside.stop();
     await d.close();
   });
 });

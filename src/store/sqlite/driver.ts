@@ -66,23 +66,30 @@ export class SqliteDriver implements SqlDriver {
     thread.unref();
     thread.on('error', () => undefined);
     let exited = false;
-    thread.once('exit', () => (exited = true));
+    let stopping = false;
+    thread.once('exit', () => {
+      exited = true;
+      // a thread that ended on its own (it could not open the file, it crashed) checkpoints nothing: the connection goes
+      // back to checkpointing itself rather than let the WAL grow without end
+      if (!stopping && this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    });
     return {
       // a thread that already ended (it could not open the file) or does not answer within 2 s never holds up a shutdown
-      stop: () =>
-        exited
-          ? Promise.resolve()
-          : new Promise<void>((resolve) => {
-              const done = () => {
-                clearTimeout(timer);
-                resolve();
-              };
-              const end = () => void thread.terminate().then(done, done);
-              const timer = setTimeout(end, 2000);
-              thread.once('message', end);
-              thread.once('exit', done);
-              thread.postMessage('stop');
-            }),
+      stop: () => {
+        stopping = true;
+        if (exited) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          const end = () => void thread.terminate().then(done, done);
+          const timer = setTimeout(end, 2000);
+          thread.once('message', end);
+          thread.once('exit', done);
+          thread.postMessage('stop');
+        });
+      },
     };
   }
 
