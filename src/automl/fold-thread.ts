@@ -1,6 +1,6 @@
 // Runs in a worker thread of `capstan worker` (see remote.ts): decodes each search's problem once and fits folds of it.
 import { isMainThread } from 'node:worker_threads';
-import { answerCalls } from '../learn/parallel/answer.ts';
+import { answerCalls } from '../threads/answer.ts';
 import { decodeProblem, evaluateFold, type FoldJob, type FoldResult, type Problem } from './evaluate.ts';
 
 export interface FoldCall {

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { CapstanError } from '../core/errors.ts';
-import { startService } from '../learn/parallel/pool.ts';
+import { siblingModule, startService } from '../threads/pool.ts';
 import { JobRejected, type JobHandler, type WorkQueue } from '../queue/index.ts';
 import { encodeProblem, type Evaluator, type FoldJob, type FoldResult, type Problem } from './evaluate.ts';
 import type { FoldCall, FoldReply } from './fold-thread.ts';
-import { siblingModule } from '../core/modules.ts';
 
 /** The job kind of one candidate on one fold. */
 export const FOLD_JOB = 'automl.fold';

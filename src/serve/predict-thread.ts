@@ -2,7 +2,7 @@
 // and small requests. Each bundle is read once per thread, by path (bundles are immutable once registered).
 import { isMainThread } from 'node:worker_threads';
 import type { Table } from '../core/table.ts';
-import { answerCalls } from '../learn/parallel/answer.ts';
+import { answerCalls } from '../threads/answer.ts';
 import { predictTable, type Predictions, type TabularModel } from '../learn/index.ts';
 import { readBundleDir } from '../registry/index.ts';
 

@@ -1,5 +1,5 @@
 import { newId } from '../core/ids.ts';
-import { startService, type ThreadService } from '../learn/parallel/pool.ts';
+import { siblingModule, startService, type ThreadService } from '../threads/pool.ts';
 import type { Table } from '../core/table.ts';
 import { predictTable, type Predictions, type TabularModel } from '../learn/index.ts';
 import { DriftMonitor } from '../monitor/index.ts';
@@ -7,7 +7,6 @@ import type { LoadedModel } from '../registry/index.ts';
 import { parseScoringRequest, scoringResponse } from './mlflow-scoring.ts';
 import { predictLoaded } from './predictor.ts';
 import { inferResponseOutputs, parseInferRequest } from './v2.ts';
-import { siblingModule } from '../core/modules.ts';
 
 /** What one answered request was: for the prediction log, metrics and the response headers. */
 export interface Answered {

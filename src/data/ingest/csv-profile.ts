@@ -1,10 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { WORKER_ENTRY } from '../../learn/parallel/pool.ts';
 import { CsvInSequence, CsvScanner, CsvUnsupported, mergeScans, NUMBER, TEXT, type ScannedColumns } from '../csv/scanner.ts';
 import { TextValues } from '../csv/text-values.ts';
-import { siblingModule } from '../../core/modules.ts';
+import { siblingModule, startThread } from '../../threads/pool.ts';
 import { describeNumbers } from '../describe-numbers.ts';
 import { assembleProfile, QUANTILES, TOP, type DescribedColumn } from '../profile.ts';
 import type { FileProfile } from '../profile-types.ts';
@@ -131,7 +129,7 @@ type WorkerReply = { scanned?: ScannedColumns; failed?: string; inSequence?: boo
 
 /** A worker thread reading blocks of the plan: its one reply, and a way to stop it. */
 function blockWorker(plan: BlockPlan): { reply: Promise<WorkerReply>; stop: () => void } {
-  const worker = new Worker(WORKER_ENTRY, { workerData: { module: siblingModule(import.meta.url, './csv-worker').href, payload: plan } });
+  const worker = startThread(siblingModule(import.meta.url, './csv-worker'), plan);
   const reply = new Promise<WorkerReply>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);

@@ -11,8 +11,7 @@ import { flatten } from '../trees/flatten.ts';
 import { predictRaw, type Forest } from '../trees/forest.ts';
 import { forestFromArrays, forestToArrays } from '../trees/serialize.ts';
 import { growTrees, unpackTrees, type GrowJob, type GrowResult, type PackedTrees } from './grow-trees.ts';
-import { runInWorkers, shared } from '../parallel/pool.ts';
-import { siblingModule } from '../../core/modules.ts';
+import { runInWorkers, shared, siblingModule } from '../../threads/pool.ts';
 
 export interface ForestParams {
   nEstimators: number;

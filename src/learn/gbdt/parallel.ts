@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { CapstanError } from '../../core/errors.ts';
 import { buildHistogram, CTRL, type HelperBuffers } from './histogram.ts';
-import { WORKER_ENTRY } from '../parallel/pool.ts';
-import { siblingModule } from '../../core/modules.ts';
+import { siblingModule, startThread } from '../../threads/pool.ts';
 
 /** below this many rows a node's histogram is built on one thread: waking the helper costs more than it saves */
 const MIN_PARALLEL_ROWS = 2048;
@@ -31,7 +30,7 @@ export class ParallelHistogram {
       F,
       slot,
     };
-    this.worker = new Worker(WORKER_ENTRY, { workerData: { module: siblingModule(import.meta.url, './hist-worker').href, payload: this.b } });
+    this.worker = startThread(siblingModule(import.meta.url, './hist-worker'), this.b);
     this.worker.unref();
     // the helper boots in its own thread; block (bounded) until it listens
     if (Atomics.wait(this.b.ctrl, CTRL.ready, 0, 30_000) === 'timed-out' && Atomics.load(this.b.ctrl, CTRL.ready) === 0) {

@@ -1,10 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { CapstanError } from '../../core/errors.ts';
-import { siblingModule } from '../../core/modules.ts';
-import { WORKER_ENTRY } from '../../learn/parallel/pool.ts';
+import { siblingModule, startThread } from '../../threads/pool.ts';
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from '../sql/driver.ts';
 
 /**
@@ -62,7 +60,7 @@ export class SqliteDriver implements SqlDriver {
   checkpointAside(everyMs = 500): { stop: () => Promise<void> } {
     if (this.path === ':memory:') return { stop: async () => undefined };
     this.db.pragma('wal_autocheckpoint = 0');
-    const thread = new Worker(WORKER_ENTRY, { workerData: { module: siblingModule(import.meta.url, './checkpoint-thread').href, payload: { path: this.path, everyMs } } });
+    const thread = startThread(siblingModule(import.meta.url, './checkpoint-thread'), { path: this.path, everyMs });
     thread.unref();
     thread.on('error', () => undefined);
     let exited = false;

@@ -1,8 +1,24 @@
 import { Worker } from 'node:worker_threads';
-import { CapstanError } from '../../core/errors.ts';
+import { CapstanError } from '../core/errors.ts';
 
-/** The worker bootstrap every worker thread starts from (it registers tsx, then imports the task module). */
-export const WORKER_ENTRY = new URL('./entry.mjs', import.meta.url);
+/** The bootstrap every worker thread starts from (it registers tsx for a TypeScript task module, then imports it). */
+const WORKER_ENTRY = new URL('./entry.mjs', import.meta.url);
+
+/**
+ * A module beside the calling one (`import.meta.url`), in the calling module's own form: `.ts` when running from the
+ * sources through tsx, `.js` once compiled (`npm run build`).
+ *
+ * @example
+ * startThread(siblingModule(import.meta.url, './csv-worker'), plan);
+ */
+export function siblingModule(from: string, name: string): URL {
+  return new URL(`${name}${from.endsWith('.ts') ? '.ts' : '.js'}`, from);
+}
+
+/** A worker thread running `module`, which finds `payload` as `workerData.payload`. */
+export function startThread(module: URL, payload?: unknown): Worker {
+  return new Worker(WORKER_ENTRY, { workerData: { module: module.href, payload } });
+}
 
 /**
  * Run one job per payload in worker threads (module = a file URL whose top level reads `workerData.payload` and posts one
@@ -14,7 +30,7 @@ export function runInWorkers<P, R>(module: URL, payloads: P[]): Promise<R[]> {
     payloads.map(
       (payload) =>
         new Promise<R>((resolve, reject) => {
-          const w = new Worker(WORKER_ENTRY, { workerData: { module: module.href, payload } });
+          const w = startThread(module, payload);
           let done = false;
           w.once('message', (m: R) => {
             done = true;
@@ -58,7 +74,7 @@ export function startService<P, R>(module: URL, opts: { unrefWhenIdle?: boolean 
   const pending = new Map<number, { resolve: (r: R) => void; reject: (e: Error) => void }>();
   const thread = (): Worker => {
     if (w) return w;
-    const t = new Worker(WORKER_ENTRY, { workerData: { module: module.href } });
+    const t = startThread(module);
     t.on('message', (m: { id: number; result?: R; error?: string }) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
