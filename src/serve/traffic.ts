@@ -1,4 +1,5 @@
 import { invalid } from '../core/errors.ts';
+import { fnv1a } from '../core/fnv.ts';
 import { checkAlias } from '../core/names.ts';
 
 /** The model tag that holds a model's traffic split (so it is versioned, audited and reachable over the API like any tag). */
@@ -57,16 +58,6 @@ export function parseTraffic(value: unknown): TrafficSpec {
     spec.stickyHeader = o.stickyHeader;
   }
   return spec;
-}
-
-/** FNV-1a: a stable 32-bit hash of a routing key (the same caller lands on the same route in every process). */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** The route for one request: by the hash of its key when it has one, else at random, in proportion to the weights. */

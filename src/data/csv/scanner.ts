@@ -1,5 +1,6 @@
 import { scanNumber, scanned, viewOf } from './decimal.ts';
-import { FNV_OFFSET, FNV_PRIME, TextValues, type TextValuesState } from './text-values.ts';
+import { FNV_OFFSET, FNV_PRIME } from '../../core/fnv.ts';
+import { TextValues, type TextValuesState } from './text-values.ts';
 
 /**
  * The file is one this reader leaves to the general one (DuckDB): ragged rows, a column of numbers and text together, a

@@ -5,9 +5,6 @@
  */
 import type { TextStats } from '../profile.ts';
 
-export const FNV_OFFSET = 0x811c9dc5 | 0;
-export const FNV_PRIME = 16777619;
-
 /** A table's arrays, as they cross between threads. */
 export interface TextValuesState {
   bytes: Uint8Array;
