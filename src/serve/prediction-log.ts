@@ -1,7 +1,6 @@
 import { cellValue, type Table } from '../core/table.ts';
 import type { PredictionStore } from '../store/index.ts';
 import { openMetadataStore } from '../store/open.ts';
-import { SqliteDriver } from '../store/sqlite/driver.ts';
 import type { SerializedPrediction } from '../store/sql/predictions.ts';
 import type { SqlMetadataStore } from '../store/sql/store.ts';
 
@@ -31,14 +30,9 @@ export function connectionSink(uri: string): PredictionSink {
   let checkpoints: { stop: () => Promise<void> } | null = null;
   const open = async () => {
     const s = await openMetadataStore(uri);
-    if (s.driver instanceof SqliteDriver) {
-      await s.driver.run('PRAGMA synchronous = NORMAL');
-      // never wait for another process's commit inside a write (SQLite's busy handler sleeps on this thread, 1 ms, then
-      // 2, 5...): a busy database fails the batch at once and it is retried after a pause that lets requests run
-      await s.driver.run('PRAGMA busy_timeout = 0');
-      // nor run a checkpoint (its fsync put 13-17 ms on the p99 of a serving process; 6-7 ms without)
-      checkpoints = s.driver.checkpointAside();
-    }
+    // writes never block the serving thread: a busy database fails a batch at once and it is retried after a pause that
+    // lets requests run (below)
+    checkpoints = s.driver.forServingWrites?.() ?? null;
     return s;
   };
   // opened at once, so its migration check (which may wait for the database) happens before requests are served

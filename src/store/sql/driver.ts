@@ -23,4 +23,10 @@ export interface SqlDriver extends SqlExecutor {
   /** A transaction holding the lock that keeps two processes from migrating at once. */
   migrationTx<T>(fn: (q: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Fit this connection for writes made from a latency-sensitive thread (the serving prediction log), where the driver
+   * would otherwise block it: a busy database fails a write at once (the caller retries later) and nothing slow runs
+   * inside a commit. Returns how to undo what it started. Drivers that never block the caller's thread leave it out.
+   */
+  forServingWrites?(): { stop: () => Promise<void> };
 }
