@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { psi } from '../monitor/drift.ts';
 import { countCategories, countInBins, duplicateRows, profileLoaded, singleFeaturePurity } from './ingest/duckdb-profile.ts';
-import { isTemporalType, loadFile, type ReadOptions } from './ingest/duckdb.ts';
+import { loadFile, type ReadOptions } from './ingest/duckdb.ts';
+import { isTemporalType } from './profile.ts';
 import type { ColumnProfile, ColumnType, FileProfile } from './profile-types.ts';
 import type { DataSchema } from './schema-file.ts';
 

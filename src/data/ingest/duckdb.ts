@@ -137,7 +137,6 @@ export async function loadFile(file: string, opts: ReadOptions = {}): Promise<Lo
   return { conn, fork: () => newConnection(ordered), table, columns, rows, drop };
 }
 
-export { isNumericType, isTemporalType };
 
 /**
  * Read a file into a columnar table through DuckDB: numbers as Float64 (NaN = missing), dates as epoch milliseconds, text
