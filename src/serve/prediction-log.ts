@@ -1,19 +1,19 @@
-import { cellValue, type Table } from '../core/table.ts';
+import type { Table } from '../core/table.ts';
 import type { PredictionStore } from '../store/index.ts';
 import { openMetadataStore } from '../store/open.ts';
-import type { SerializedPrediction } from '../store/sql/predictions.ts';
+import { PredictionBatch } from '../store/sql/prediction-batch.ts';
 import type { SqlMetadataStore } from '../store/sql/store.ts';
 
 /** Where batches of records go: the store itself (the SDK, tests), or a connection of the log's own (serving). */
 export interface PredictionSink {
-  write(records: SerializedPrediction[]): Promise<void>;
+  write(batch: PredictionBatch): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Write through a store interface (the SDK, tests): records are decoded back into objects. */
 export function storeSink(store: PredictionStore): PredictionSink {
   return {
-    write: (records) => store.append(records.map(({ columns, ...r }) => ({ ...r, features: { columns: JSON.parse(columns), rows: JSON.parse(r.features) }, outputs: JSON.parse(r.outputs) }))),
+    write: (batch) => store.append(batch.records()),
     close: async () => undefined,
   };
 }
@@ -39,12 +39,12 @@ export function connectionSink(uri: string): PredictionSink {
   store = open();
   store.catch(() => undefined);
   return {
-    write: async (records) => {
+    write: async (batch) => {
       store ??= open();
       const s = await store;
       for (let attempt = 0; ; attempt++) {
         try {
-          await s.predictions.appendSerialized(records);
+          await s.predictions.appendBatch(batch);
           return;
         } catch (e) {
           if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) throw e;
@@ -65,7 +65,7 @@ export function connectionSink(uri: string): PredictionSink {
 /** Retries of a batch that found the database busy (a few ms apart: ~10 s in all, the store's usual busy timeout). */
 const BUSY_RETRIES = 4_000;
 
-/** What the hot path hands over; push() turns the rows into JSON text at once (see there). */
+/** What the hot path hands over; push() turns it into the batch's text at once (see there). */
 export interface PendingPrediction {
   id: string;
   model: string;
@@ -94,7 +94,12 @@ export interface PredictionLogOptions {
  * counted in `failed`. `close` writes what is queued.
  */
 export class PredictionLog {
-  private queue: SerializedPrediction[] = [];
+  /** the batch being filled, per model */
+  private readonly filling = new Map<string, PredictionBatch>();
+  /** full batches waiting to be written, oldest first */
+  private readonly ready: PredictionBatch[] = [];
+  private waiting = 0;
+  private batchBytes = 16 * 1024;
   private writing: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly capacity: number;
@@ -116,37 +121,48 @@ export class PredictionLog {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.waiting;
   }
 
   /**
-   * Queue a record. Its rows become JSON text here rather than at write time: a queue of tables (typed arrays, each with
-   * its own backing store) lived through young-generation collections and cost a tenth of a serving thread in GC, where
-   * short strings cost next to nothing.
+   * Queue a record. It becomes its batch's text here rather than at write time: records held as objects until written
+   * (tables, then strings) lived through young-generation collections and cost a tenth of a serving thread in GC.
    */
   push(p: PendingPrediction): void {
-    if (this.queue.length >= this.capacity) {
+    if (this.waiting >= this.capacity) {
       this.dropped++;
       return;
     }
-    this.queue.push(serialize(p));
-    if (this.queue.length >= this.batch && !this.writing) void this.flush();
+    let b = this.filling.get(p.model);
+    if (!b) this.filling.set(p.model, (b = new PredictionBatch(p.model, this.batchBytes)));
+    b.add({ id: p.id, version: p.version, at: p.at, latencyMs: p.latencyMs, rows: p.table.rows, columns: namesJson(p.table.columns), features: rowsJson(p.table), outputs: p.outputs, shadow: p.shadow });
+    this.waiting++;
+    if (b.count >= this.batch) {
+      this.filling.delete(p.model);
+      // the next batch starts with room for as much
+      this.batchBytes = Math.max(this.batchBytes, b.bytesUsed + 1024);
+      this.ready.push(b);
+      if (!this.writing) void this.flush();
+    }
   }
 
   /** Write everything queued now (one batch at a time). */
   flush(): Promise<void> {
     if (this.writing) return this.writing;
-    if (this.queue.length === 0) return Promise.resolve();
+    for (const b of this.filling.values()) this.ready.push(b);
+    this.filling.clear();
+    if (this.ready.length === 0) return Promise.resolve();
     this.writing = (async () => {
       try {
-        while (this.queue.length > 0) {
-          const part = this.queue.splice(0, this.batch);
+        for (let b = this.ready.shift(); b; b = this.ready.shift()) {
           try {
-            await this.sink.write(part);
-            this.logged += part.length;
+            await this.sink.write(b);
+            this.logged += b.count;
           } catch (e) {
-            this.failed += part.length;
-            this.opts.onError?.(`prediction log: ${part.length} records not written: ${(e as Error).message}`);
+            this.failed += b.count;
+            this.opts.onError?.(`prediction log: ${b.count} records not written: ${(e as Error).message}`);
+          } finally {
+            this.waiting -= b.count;
           }
         }
       } finally {
@@ -158,21 +174,35 @@ export class PredictionLog {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    // a batch may have filled while the last write was under way
+    while (this.writing || this.filling.size > 0 || this.ready.length > 0) await this.flush();
     await this.sink.close();
   }
 }
 
-function serialize(p: PendingPrediction): SerializedPrediction {
-  const { table } = p;
+/**
+ * A table's rows as JSON text (`[[v, ...], ...]`, missing values null), written out directly: the same text as
+ * JSON.stringify of the rows, without building them.
+ */
+export function rowsJson(table: Table): string {
   const { columns } = table;
-  const rows: (number | string | null)[][] = new Array(table.rows);
+  let out = '[';
   for (let r = 0; r < table.rows; r++) {
-    const row = new Array<number | string | null>(columns.length);
-    for (let c = 0; c < columns.length; c++) row[c] = cellValue(columns[c], r);
-    rows[r] = row;
+    out += r === 0 ? '[' : ',[';
+    for (let c = 0; c < columns.length; c++) {
+      const col = columns[c];
+      if (c > 0) out += ',';
+      if (col.kind === 'numeric') {
+        const v = col.values[r];
+        out += Number.isFinite(v) ? String(v) : 'null';
+      } else {
+        const code = col.codes[r];
+        out += code < 0 ? 'null' : JSON.stringify(col.categories[code]);
+      }
+    }
+    out += ']';
   }
-  return { id: p.id, model: p.model, version: p.version, at: p.at, latencyMs: p.latencyMs, rows: table.rows, columns: namesJson(columns), features: JSON.stringify(rows), outputs: p.outputs, shadow: p.shadow };
+  return out + ']';
 }
 
 // a served model's requests share one column list: its JSON is made once, not per record

@@ -3,35 +3,13 @@ import type { PredictionStore } from '../metadata-store.ts';
 import type { Page, PageRequest, PredictionRecord } from '../types.ts';
 import type { Row, SqlDriver, SqlExecutor } from './driver.ts';
 import { pageWindow, parseJson } from './paging.ts';
+import { batchRecords, PredictionBatch } from './prediction-batch.ts';
 
-/**
- * A prediction record as JSON text: `columns` the feature names (a JSON array), `features` the rows only (a JSON array of
- * arrays), `outputs` the response body.
+/*
+ * The log is kept in batches: one row per batch of one model's records (see PredictionBatch for the row's text), found by
+ * time (first_at) and by id range (min_id..max_id). Records written before batches (one row each in `predictions`) read back
+ * beside them.
  */
-export type SerializedPrediction = Omit<PredictionRecord, 'features' | 'outputs'> & { columns: string; features: string; outputs: string };
-
-/**
- * The log is kept in batches: one row per batch of one model's records, the records as one JSON document
- * `{ columns: [names...], records: [[id, version, at, latencyMs, rows, columns index, rows of values, outputs, shadow]...] }`
- * (a column list once per batch). Batches are found by time (first_at) and by id range (min_id..max_id). Records written
- * before batches (one row each in `predictions`) read back beside them.
- */
-type Tuple = [string, string, number, number, number, number, PredictionRecord['features']['rows'], Record<string, unknown>, number];
-
-function batchText(records: SerializedPrediction[]): string {
-  const lists = new Map<string, number>();
-  const parts = records.map((r) => {
-    let c = lists.get(r.columns);
-    if (c === undefined) lists.set(r.columns, (c = lists.size));
-    return `[${JSON.stringify(r.id)},${JSON.stringify(r.version)},${JSON.stringify(r.at)},${JSON.stringify(r.latencyMs)},${JSON.stringify(r.rows)},${c},${r.features},${r.outputs},${r.shadow ? 1 : 0}]`;
-  });
-  return `{"columns":[${[...lists.keys()].join(',')}],"records":[${parts.join(',')}]}`;
-}
-
-function batchRecords(model: string, text: unknown): PredictionRecord[] {
-  const b = parseJson<{ columns: string[][]; records: Tuple[] }>(text, { columns: [], records: [] });
-  return b.records.map(([id, version, at, latencyMs, rows, c, values, outputs, shadow]) => ({ id, model, version, at, latencyMs, rows, features: { columns: b.columns[c], rows: values }, outputs, shadow: shadow === 1 }));
-}
 
 function legacyRecord(r: Row): PredictionRecord {
   return {
@@ -69,16 +47,19 @@ export class SqlPredictionStore implements PredictionStore {
         seen.add(r.id);
         fresh.push(r);
       }
-      await insertBatches(q, fresh.map((p) => ({ ...p, columns: JSON.stringify(p.features.columns), features: JSON.stringify(p.features.rows), outputs: JSON.stringify(p.outputs) })));
+      const batches = new Map<string, PredictionBatch>();
+      for (const p of fresh) {
+        let b = batches.get(p.model);
+        if (!b) batches.set(p.model, (b = new PredictionBatch(p.model)));
+        b.add({ ...p, columns: JSON.stringify(p.features.columns), features: JSON.stringify(p.features.rows), outputs: JSON.stringify(p.outputs) });
+      }
+      for (const b of batches.values()) await insertBatch(q, b);
     });
   }
 
-  /** The serving fast path: records with fresh ids whose features and outputs are JSON text already (written as given). */
-  async appendSerialized(records: SerializedPrediction[]): Promise<void> {
-    if (records.length === 0) return;
-    // one model's records are one INSERT, atomic on its own: no transaction around it (the serving thread writes these)
-    if (records.every((r) => r.model === records[0].model)) await insertBatches(this.db, records);
-    else await this.db.tx((q) => insertBatches(q, records));
+  /** The serving path: one model's batch of records with fresh ids, built by the caller; one INSERT, atomic on its own. */
+  async appendBatch(batch: PredictionBatch): Promise<void> {
+    if (batch.count > 0) await insertBatch(this.db, batch);
   }
 
   async get(id: string): Promise<PredictionRecord> {
@@ -132,25 +113,6 @@ async function find(q: SqlExecutor, id: string): Promise<PredictionRecord | null
   return null;
 }
 
-/** One batch row per model. */
-async function insertBatches(q: SqlExecutor, records: SerializedPrediction[]): Promise<void> {
-  const byModel = new Map<string, SerializedPrediction[]>();
-  for (const r of records) {
-    let g = byModel.get(r.model);
-    if (!g) byModel.set(r.model, (g = []));
-    g.push(r);
-  }
-  for (const [model, g] of byModel) {
-    let firstAt = Infinity;
-    let lastAt = -Infinity;
-    let minId = g[0].id;
-    let maxId = g[0].id;
-    for (const r of g) {
-      firstAt = Math.min(firstAt, r.at);
-      lastAt = Math.max(lastAt, r.at);
-      if (r.id < minId) minId = r.id;
-      if (r.id > maxId) maxId = r.id;
-    }
-    await q.run('INSERT INTO prediction_batches (model, first_at, last_at, min_id, max_id, count, records) VALUES (?, ?, ?, ?, ?, ?, ?)', [model, firstAt, lastAt, minId, maxId, g.length, batchText(g)]);
-  }
+async function insertBatch(q: SqlExecutor, b: PredictionBatch): Promise<void> {
+  await q.run('INSERT INTO prediction_batches (model, first_at, last_at, min_id, max_id, count, records) VALUES (?, ?, ?, ?, ?, ?, ?)', [b.model, b.firstAt, b.lastAt, b.minId, b.maxId, b.count, b.text()]);
 }
