@@ -1,4 +1,5 @@
 import { newId } from '../core/ids.ts';
+import { andThen, type MaybePromise } from '../core/maybe-async.ts';
 import { siblingModule, startService, type ThreadService } from '../threads/pool.ts';
 import type { Table } from '../core/table.ts';
 import { predictTable, type Predictions, type TabularModel } from '../learn/index.ts';
@@ -41,39 +42,47 @@ export class ServedModel {
     return p;
   }
 
-  /** Large batches in the scoring thread, the rest inline; an ONNX model in onnxruntime's own threads. */
-  private async predictAsync(table: Table): Promise<Predictions> {
+  /**
+   * Large batches in the scoring thread, the rest inline (answered at once, no promise); an ONNX model in onnxruntime's own
+   * threads.
+   */
+  private predictions(table: Table): MaybePromise<Predictions> {
     const model = this.loaded.model;
-    if (!model) {
-      const p = await predictLoaded(this.loaded, table);
-      this.drift.add(table);
-      return p;
+    if (model && table.rows < OFF_THREAD_ROWS) return this.predict(model, table);
+    return this.predictElsewhere(table);
+  }
+
+  private async predictElsewhere(table: Table): Promise<Predictions> {
+    let p: Predictions;
+    if (!this.loaded.model) p = await predictLoaded(this.loaded, table);
+    else {
+      scorer ??= startService(siblingModule(import.meta.url, './predict-thread'), { unrefWhenIdle: true });
+      p = await scorer.call({ path: this.loaded.path, table });
     }
-    if (table.rows < OFF_THREAD_ROWS) return this.predict(model, table);
-    scorer ??= startService(siblingModule(import.meta.url, './predict-thread'), { unrefWhenIdle: true });
-    const p = await scorer.call({ path: this.loaded.path, table });
     this.drift.add(table);
     return p;
   }
 
   /** What this version would answer for a table (a shadow's answer, for the log only). */
   async shadowAnswer(table: Table): Promise<{ predictionId: string; body: Record<string, unknown> }> {
-    return { predictionId: newId(), body: scoringResponse(this.loaded.manifest, await this.predictAsync(table)) };
+    return { predictionId: newId(), body: scoringResponse(this.loaded.manifest, await this.predictions(table)) };
   }
 
   /** Answer a KServe V2 infer request body. */
-  async infer(body: unknown, name: string): Promise<Answered> {
+  infer(body: unknown, name: string): MaybePromise<Answered> {
     const { table, id, outputs } = parseInferRequest(body, this.loaded.manifest.signature.inputs);
-    const predictions = await this.predictAsync(table);
-    const predictionId = newId();
-    return { predictionId, table, predictions, body: { model_name: name, model_version: this.versionLabel, id: id ?? predictionId, parameters: { prediction_id: predictionId }, outputs: inferResponseOutputs(this.loaded.manifest, predictions, outputs) } };
+    return andThen(this.predictions(table), (predictions) => {
+      const predictionId = newId();
+      return { predictionId, table, predictions, body: { model_name: name, model_version: this.versionLabel, id: id ?? predictionId, parameters: { prediction_id: predictionId }, outputs: inferResponseOutputs(this.loaded.manifest, predictions, outputs) } };
+    });
   }
 
   /** Answer an MLflow scoring request body (`POST /invocations`). */
-  async invocations(body: unknown): Promise<Answered> {
+  invocations(body: unknown): MaybePromise<Answered> {
     const table = parseScoringRequest(body, this.loaded.manifest.signature.inputs);
-    const predictions = await this.predictAsync(table);
-    const predictionId = newId();
-    return { predictionId, table, predictions, body: { ...scoringResponse(this.loaded.manifest, predictions), prediction_id: predictionId } };
+    return andThen(this.predictions(table), (predictions) => {
+      const predictionId = newId();
+      return { predictionId, table, predictions, body: { ...scoringResponse(this.loaded.manifest, predictions), prediction_id: predictionId } };
+    });
   }
 }

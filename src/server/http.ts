@@ -39,43 +39,46 @@ function errorBody(route: Route | undefined, e: CapstanError): string {
   return JSON.stringify({ error: { code: e.code, message: e.message } });
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        reject(new CapstanError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(size === 0 ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    });
-    req.on('error', (e) => {
-      if (!failed) reject(new CapstanError('INVALID_ARGUMENT', `request body could not be read: ${e.message}`));
+/** The request body (null when empty), refused past `limit` bytes; `done` is called once. */
+function readBody(req: IncomingMessage, limit: number, done: (e: CapstanError | null, body: Buffer | null) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let failed = false;
+  req.on('data', (chunk: Buffer) => {
+    if (failed) return;
+    size += chunk.length;
+    if (size > limit) {
       failed = true;
-    });
+      done(new CapstanError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`), null);
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (!failed) done(null, size === 0 ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  });
+  req.on('error', (e) => {
+    if (!failed) done(new CapstanError('INVALID_ARGUMENT', `request body could not be read: ${e.message}`), null);
+    failed = true;
   });
 }
 
-async function readJson(req: IncomingMessage, limit: number, python: boolean): Promise<unknown> {
+/** The JSON body, or undefined when there is none; `done` is called once (at once for an oversized declared length). */
+function readJson(req: IncomingMessage, limit: number, python: boolean, done: (e: unknown, body: unknown) => void): void {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new CapstanError('PAYLOAD_TOO_LARGE', `request body is ${declared} bytes; the limit is ${limit}`);
-  const buf = await readBody(req, limit);
-  if (buf === null) return undefined;
-  const text = buf.toString('utf8');
-  if (python) return parsePythonJson(text);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new CapstanError('INVALID_ARGUMENT', 'request body is not valid JSON');
-  }
+  if (declared > limit) return done(new CapstanError('PAYLOAD_TOO_LARGE', `request body is ${declared} bytes; the limit is ${limit}`), undefined);
+  readBody(req, limit, (e, buf) => {
+    if (e) return done(e, undefined);
+    if (buf === null) return done(null, undefined);
+    let body: unknown;
+    try {
+      const text = buf.toString('utf8');
+      body = python ? parsePythonJson(text) : JSON.parse(text);
+    } catch (err) {
+      return done(isCapstanError(err) ? err : new CapstanError('INVALID_ARGUMENT', 'request body is not valid JSON'), undefined);
+    }
+    done(null, body);
+  });
 }
 
 const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]+$/;
@@ -106,14 +109,43 @@ const NO_QUERY = new URLSearchParams();
 
 /**
  * The thin HTTP adapter: routing, authentication and roles, JSON bodies with a size limit, and one mapping from CapstanError
- * codes to statuses. Anything unexpected becomes a 500 without internals in the body (logged instead).
+ * codes to statuses. Anything unexpected becomes a 500 without internals in the body (logged instead). A request whose
+ * steps all finish at once (no token to look up, a handler that answers synchronously) is answered without a promise turn.
  */
 export function createHttpServer(router: Router, opts: HttpOptions): Server {
   const maxInFlight = opts.maxInFlight ?? 1024;
   let inFlight = 0;
-  return createServer(async (req, res) => {
+  return createServer((req, res) => {
     let route: Route | undefined;
     let counted = false;
+    const release = () => {
+      if (counted) inFlight--;
+      counted = false;
+    };
+    const fail = (e: unknown) => {
+      release();
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const err = isCapstanError(e) ? e : new CapstanError('INTERNAL', 'internal error');
+      if (!isCapstanError(e)) opts.log?.(`internal error on ${req.method} ${req.url?.slice(0, 200)}: ${(e as Error)?.stack ?? String(e)}`);
+      send(res, err.httpStatus, errorBody(route, err), err.code === 'UNAVAILABLE' ? { 'retry-after': '1' } : {});
+      if (!req.complete) req.resume();
+    };
+    const respond = (out: ApiResponse) => {
+      if (out.stream) {
+        res.writeHead(out.status, { 'content-type': 'application/octet-stream', ...out.headers });
+        pipeline(out.stream, res).then(release, fail);
+        return;
+      }
+      if (out.json !== undefined) send(res, out.status, out.json, out.headers);
+      else if (out.body === undefined) {
+        res.writeHead(out.status, out.headers);
+        res.end();
+      } else send(res, out.status, route!.json === 'python' ? stringifyPythonJson(out.body) : stringifyApiJson(out.body), out.headers);
+      release();
+    };
     try {
       const rawUrl = req.url ?? '/';
       const method = req.method ?? 'GET';
@@ -127,55 +159,46 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         send(res, 405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${found.allowed.join(', ')})` } }), { allow: found.allowed.join(', ') });
         return;
       }
-      route = found;
-      if (route.shed) {
+      const r = (route = found);
+      if (r.shed) {
         // shed before reading the body: a saturated server answers at once instead of queueing work it cannot finish in time
         if (inFlight >= maxInFlight) {
-          send(res, 503, errorBody(route, new CapstanError('UNAVAILABLE', `overloaded: ${inFlight} requests in flight; retry shortly`)), { 'retry-after': '1' });
+          send(res, 503, errorBody(r, new CapstanError('UNAVAILABLE', `overloaded: ${inFlight} requests in flight; retry shortly`)), { 'retry-after': '1' });
           req.resume();
           return;
         }
         inFlight++;
         counted = true;
       }
-      let principal: Principal | null = null;
-      if (!route.public && opts.authenticate) {
-        const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
-        principal = m ? await opts.authenticate(m[1]) : null;
+      const handle = (principal: Principal | null) => {
+        const params = router.params(r, parts);
+        const call = (body: unknown) => {
+          const out = r.handler({ method, path: '/' + parts.join('/'), params, query, headers: req.headers, body, raw: req, principal });
+          if (out instanceof Promise) out.then(respond).catch(fail);
+          else respond(out);
+        };
+        const wantsBody = r.body ? r.body === 'json' : method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE';
+        if (!wantsBody) return call(undefined);
+        readJson(req, opts.maxBodyBytes, r.json === 'python', (e, body) => {
+          if (e) return fail(e);
+          try {
+            call(body);
+          } catch (err) {
+            fail(err);
+          }
+        });
+      };
+      if (r.public || !opts.authenticate) return handle(null);
+      const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
+      const authorised = (principal: Principal | null) => {
         if (!principal) throw new CapstanError('UNAUTHENTICATED', 'missing or invalid token: send "Authorization: Bearer <token>"');
-        if (ROLE_RANK[principal.role] < ROLE_RANK[route.role!]) throw new CapstanError('PERMISSION_DENIED', `${req.method} ${route.pattern} needs the ${route.role} role; ${principal.name} has ${principal.role}`);
-      }
-      const params = router.params(route, parts);
-      const python = route.json === 'python';
-      const wantsBody = route.body ? route.body === 'json' : method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE';
-      const body = wantsBody ? await readJson(req, opts.maxBodyBytes, python) : undefined;
-      const out: ApiResponse = await route.handler({ method, path: '/' + parts.join('/'), params, query, headers: req.headers, body, raw: req, principal });
-      if (out.stream) {
-        res.writeHead(out.status, { 'content-type': 'application/octet-stream', ...out.headers });
-        await pipeline(out.stream, res);
-        return;
-      }
-      if (out.json !== undefined) {
-        send(res, out.status, out.json, out.headers);
-        return;
-      }
-      if (out.body === undefined) {
-        res.writeHead(out.status, out.headers);
-        res.end();
-        return;
-      }
-      send(res, out.status, python ? stringifyPythonJson(out.body) : stringifyApiJson(out.body), out.headers);
+        if (ROLE_RANK[principal.role] < ROLE_RANK[r.role!]) throw new CapstanError('PERMISSION_DENIED', `${req.method} ${r.pattern} needs the ${r.role} role; ${principal.name} has ${principal.role}`);
+        handle(principal);
+      };
+      if (!m) return authorised(null);
+      opts.authenticate(m[1]).then(authorised).catch(fail);
     } catch (e) {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const err = isCapstanError(e) ? e : new CapstanError('INTERNAL', 'internal error');
-      if (!isCapstanError(e)) opts.log?.(`internal error on ${req.method} ${req.url?.slice(0, 200)}: ${(e as Error)?.stack ?? String(e)}`);
-      send(res, err.httpStatus, errorBody(route, err), err.code === 'UNAVAILABLE' ? { 'retry-after': '1' } : {});
-      if (!req.complete) req.resume();
-    } finally {
-      if (counted) inFlight--;
+      fail(e);
     }
   });
 }

@@ -3,11 +3,12 @@ import { CapstanError, notFound } from '../core/errors.ts';
 import { loadModel, type LoadedModel } from '../registry/index.ts';
 import { parseTraffic, pickRoute, ServedModel, TRAFFIC_TAG, type TrafficSpec, type VersionPick } from '../serve/index.ts';
 import { allPages, type Stores } from '../store/index.ts';
+import type { MaybePromise } from '../core/maybe-async.ts';
 
 /** Which model answers a name (and optional version) on the inference routes. */
 export interface ModelProvider {
   /** `headers` carry the sticky-routing key of a traffic split */
-  get(name: string, version?: string, headers?: IncomingHttpHeaders): Promise<ServedModel>;
+  get(name: string, version?: string, headers?: IncomingHttpHeaders): MaybePromise<ServedModel>;
   /** the shadow version of a bare name (sent a copy of each request), if its traffic split names one */
   shadow(name: string): Promise<ServedModel | null>;
   /** whether `shadow` can ever answer (the single-model server skips the lookup on its hot path) */
@@ -29,7 +30,8 @@ export class SingleModelProvider implements ModelProvider {
     this.served = new ServedModel(loaded);
   }
 
-  async get(name: string, version?: string): Promise<ServedModel> {
+  // synchronous: the one model is always in memory
+  get(name: string, version?: string): ServedModel {
     if (name !== this.name) throw notFound(`model "${name.slice(0, 128)}" is not served here (serving "${this.name}")`);
     if (version !== undefined && version !== this.served.versionLabel) throw notFound(`model "${name}" version ${version.slice(0, 20)} is not served here`);
     return this.served;

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { invalid, isCapstanError } from '../../core/errors.ts';
 import { modelMetadata, renderPrometheus, type Answered, type ServedModel, type ServingHooks } from '../../serve/index.ts';
+import { andThen, guard, type MaybePromise } from '../../core/maybe-async.ts';
 import type { ModelProvider } from '../model-provider.ts';
 import type { ApiRequest, ApiResponse, Router } from '../router.ts';
 
@@ -9,26 +10,34 @@ import type { ApiRequest, ApiResponse, Router } from '../router.ts';
  * `POST /invocations` (the served model, or `?model=NAME[&version=N]` on a server with many) and `/metrics`.
  */
 export function inferenceRoutes(router: Router, models: ModelProvider, hooks: ServingHooks): void {
-  // one path for every prediction: resolve the version, answer, count, log (the log write happens later, off this path)
-  const predict = async (req: ApiRequest, protocol: string, name: string, version: string | undefined, fn: (s: ServedModel) => Promise<Answered>): Promise<ApiResponse> => {
+  // one path for every prediction: resolve the version, answer, count, log (the log write happens later, off this path);
+  // synchronous from end to end when the model answers at once
+  const predict = (req: ApiRequest, protocol: string, name: string, version: string | undefined, fn: (s: ServedModel) => MaybePromise<Answered>): MaybePromise<ApiResponse> => {
     const t0 = performance.now();
     let served: ServedModel | null = null;
-    try {
-      served = await models.get(name, version, req.headers);
-      const a = await fn(served);
+    const answered = (a: Answered): ApiResponse => {
+      const s = served!;
       const seconds = (performance.now() - t0) / 1000;
       // model outputs are finite (the estimator battery checks it): plain JSON, serialised once for the answer and the log
       const json = JSON.stringify(a.body);
-      hooks.metrics.observe(name, served.versionLabel, protocol, 200, seconds);
-      hooks.log?.push({ id: a.predictionId, model: name, version: served.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: json, shadow: false });
+      hooks.metrics.observe(name, s.versionLabel, protocol, 200, seconds);
+      hooks.log?.push({ id: a.predictionId, model: name, version: s.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: json, shadow: false });
       // after the answer is on its way
-      if (version === undefined && models.shadows) setImmediate(() => void shadowCopy(name, served!, a));
-      return { status: 200, json, headers: { 'x-prediction-id': a.predictionId, 'x-model-version': served.versionLabel } };
-    } catch (e) {
-      // a model that does not exist is not a label: unknown names would grow the series without bound
-      hooks.metrics.observe(served ? name : '(unknown)', served?.versionLabel ?? '', protocol, isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);
-      throw e;
-    }
+      if (version === undefined && models.shadows) setImmediate(() => void shadowCopy(name, s, a));
+      return { status: 200, json, headers: { 'x-prediction-id': a.predictionId, 'x-model-version': s.versionLabel } };
+    };
+    return guard(
+      () =>
+        andThen(models.get(name, version, req.headers), (s) => {
+          served = s;
+          return andThen(fn(s), answered);
+        }),
+      (e) => {
+        // a model that does not exist is not a label: unknown names would grow the series without bound
+        hooks.metrics.observe(served ? name : '(unknown)', served?.versionLabel ?? '', protocol, isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);
+        throw e;
+      },
+    );
   };
   // a shadow version gets the same rows after the answer has gone; its answer is logged (shadow), never returned
   const shadowCopy = async (name: string, primary: ServedModel, a: Answered) => {
