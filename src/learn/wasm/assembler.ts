@@ -43,7 +43,9 @@ export const GET = 0x20, SET = 0x21, TEE = 0x22, I32C = 0x41, ADD = 0x6a, MUL = 
 export const I32LOAD = 0x28, I32LOAD8U = 0x2d, F64LOAD = 0x2b, F64STORE = 0x39, F64LE = 0x65, F64NE = 0x62, F64ADD = 0xa0;
 export const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40, SUB = 0x6b, I32STORE = 0x36;
 export const I32 = 0x7f, F64 = 0x7c;
-export const IF = 0x04, I32STORE8 = 0x3a;
+export const IF = 0x04, ELSE = 0x05, I32STORE8 = 0x3a, I32LTU = 0x49, I32EQ = 0x46, SHRU = 0x76, F64EQ = 0x61;
+/** i32.trunc_sat_f64_s (non-trapping: NaN is 0, out of range saturates) */
+export const I32_TRUNC_SAT_F64_S = [0xfc, 0x02];
 export const F64SUB = 0xa1, F64MUL = 0xa2, F64MAX = 0xa5, F64ABS = 0x99, F64FLOOR = 0x9c, F64GE = 0x66, SELECT = 0x1b, I32GTU = 0x4b;
 
 /** local.get / local.set / local.tee of local i, and i32.const v. */
