@@ -70,7 +70,10 @@ export function categoryIndex(categories: readonly string[]): Map<string, number
   return index;
 }
 
-export function columnByName(table: Table, name: string): Column | undefined {
+/** The column named `name`; `hint` is where it usually is (a request's columns come in signature order), looked at first. */
+export function columnByName(table: Table, name: string, hint = -1): Column | undefined {
+  const at = table.columns[hint];
+  if (at !== undefined && at.name === name) return at;
   return table.columns.find((c) => c.name === name);
 }
 

@@ -44,6 +44,11 @@ export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array)
     for (let i = 0; i < n; i++) counts[Number.isNaN(col.values[i]) ? missing : (index.get(String(col.values[i])) ?? other)]++;
     return;
   }
+  // each distinct value looked up once, or each row's when there are fewer rows (a served request)
+  if (n <= col.categories.length) {
+    for (let i = 0; i < n; i++) counts[col.codes[i] < 0 ? missing : (index.get(col.categories[col.codes[i]]) ?? other)]++;
+    return;
+  }
   const remap = col.categories.map((c) => index.get(c) ?? other);
   for (let i = 0; i < n; i++) counts[col.codes[i] < 0 ? missing : remap[col.codes[i]]]++;
 }

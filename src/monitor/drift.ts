@@ -43,10 +43,11 @@ export class DriftMonitor {
   }
 
   add(table: Table): void {
-    this.baseline.forEach((b, i) => {
-      const col = columnByName(table, b.name);
+    for (let i = 0; i < this.baseline.length; i++) {
+      const b = this.baseline[i];
+      const col = columnByName(table, b.name, i);
       if (col) binCounts(b, col, this.counts[i]);
-    });
+    }
     this.rows += table.rows;
   }
 

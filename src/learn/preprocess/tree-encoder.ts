@@ -69,6 +69,11 @@ function toCodes(col: Column, categories: string[]): Float64Array {
     }
     return out;
   }
+  // each distinct value looked up once, or each row's when there are fewer rows (a served request)
+  if (out.length <= col.categories.length) {
+    for (let i = 0; i < out.length; i++) out[i] = col.codes[i] < 0 ? NaN : (index.get(col.categories[col.codes[i]]) ?? NaN);
+    return out;
+  }
   const remap = col.categories.map((c) => index.get(c) ?? NaN);
   for (let i = 0; i < out.length; i++) out[i] = col.codes[i] < 0 ? NaN : remap[col.codes[i]];
   return out;
@@ -88,18 +93,17 @@ function shapeOf(encoder: TreeEncoder): Pick<FeatureMatrix, 'names' | 'kinds' | 
 
 /** Apply the encoder to any table holding the model's feature columns (extra columns are ignored; unknown categories = missing). */
 export function encodeTable(encoder: TreeEncoder, table: Table): FeatureMatrix {
-  const byName = new Map<string, Column>();
-  for (const c of table.columns) byName.set(c.name, c);
-  for (const f of encoder.features) {
-    if (byName.has(f.source ?? f.name)) continue;
-    const missing = encoder.features.filter((g) => !byName.has(g.source ?? g.name)).map((g) => g.source ?? g.name);
+  // a request's columns come in signature order, which is the encoder's (date parts aside): looked for there first
+  const cols = encoder.features.map((f, j) => columnByName(table, f.source ?? f.name, j));
+  if (cols.includes(undefined)) {
+    const missing = encoder.features.filter((_, j) => !cols[j]).map((g) => g.source ?? g.name);
     throw invalid(`input is missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
   }
   return {
     rows: table.rows,
     ...shapeOf(encoder),
-    columns: encoder.features.map((f) => {
-      const col = byName.get(f.source ?? f.name)!;
+    columns: encoder.features.map((f, j) => {
+      const col = cols[j]!;
       if (f.part) return dateParts(toTimestamps(col), f.part);
       if (f.datetime) return toTimestamps(col);
       return f.kind === 'numeric' ? toNumbers(col) : toCodes(col, f.categories!);
