@@ -30,14 +30,20 @@ export interface MetricsSnapshot {
  */
 export class ServingMetrics {
   private readonly series = new Map<string, Series>();
+  private last: Series | null = null;
   private readonly loadFailures: Record<string, number> = {};
 
   constructor(private readonly logCounters: () => MetricsSnapshot['log'] = () => ({ logged: 0, dropped: 0, failed: 0, queued: 0 })) {}
 
   observe(model: string, version: string, protocol: string, code: number, seconds: number): void {
-    const key = `${model}\u0000${version}\u0000${protocol}`;
-    let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { model, version, protocol, codes: {}, buckets: new Array(BUCKETS.length).fill(0), sum: 0, count: 0 }));
+    // requests mostly repeat the last one's series: found without building its key
+    let s = this.last;
+    if (s === null || s.model !== model || s.version !== version || s.protocol !== protocol) {
+      const key = `${model}\u0000${version}\u0000${protocol}`;
+      s = this.series.get(key) ?? null;
+      if (!s) this.series.set(key, (s = { model, version, protocol, codes: {}, buckets: new Array(BUCKETS.length).fill(0), sum: 0, count: 0 }));
+      this.last = s;
+    }
     s.codes[code] = (s.codes[code] ?? 0) + 1;
     let b = 0;
     while (b < BUCKETS.length && seconds > BUCKETS[b]) b++;

@@ -92,18 +92,21 @@ export function parseScoringRequest(body: unknown, signature: FeatureSpec[]): Ta
   return { rows: cols[0].length, columns: signature.map((f, j) => columnOf(f, cols[j], `column "${f.name}"`)) };
 }
 
-/** MLflow's response: `predictions` (labels or values, in row order), with class probabilities for classifiers. */
-export function scoringResponse(manifest: BundleManifest, p: Predictions): Record<string, unknown> {
+/**
+ * MLflow's response: `predictions` (labels or values, in row order), with class probabilities for classifiers, and the
+ * prediction id when given (last, as the response has it).
+ */
+export function scoringResponse(manifest: BundleManifest, p: Predictions, predictionId?: string): Record<string, unknown> {
   // plain loops: this runs on every request, and Array.from with a mapping function costs several times as much
   if (manifest.task === 'regression') {
     const values = new Array<number>(p.rows);
     for (let i = 0; i < p.rows; i++) values[i] = p.values![i];
-    return { predictions: values };
+    return predictionId === undefined ? { predictions: values } : { predictions: values, prediction_id: predictionId };
   }
   const classes = manifest.target.classes!;
   const labels = new Array<string>(p.rows);
   for (let i = 0; i < p.rows; i++) labels[i] = classes[p.classIndex![i]];
-  if (manifest.task === 'clustering') return { predictions: labels };
+  if (manifest.task === 'clustering') return predictionId === undefined ? { predictions: labels } : { predictions: labels, prediction_id: predictionId };
   const K = classes.length;
   const probabilities = new Array<number[]>(p.rows);
   for (let i = 0; i < p.rows; i++) {
@@ -111,5 +114,5 @@ export function scoringResponse(manifest: BundleManifest, p: Predictions): Recor
     for (let k = 0; k < K; k++) row[k] = p.proba![i * K + k];
     probabilities[i] = row;
   }
-  return { predictions: labels, probabilities, classes };
+  return predictionId === undefined ? { predictions: labels, probabilities, classes } : { predictions: labels, probabilities, classes, prediction_id: predictionId };
 }

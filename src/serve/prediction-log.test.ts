@@ -46,16 +46,22 @@ describe('prediction log', () => {
     columns: [numericColumn('x', Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? NaN : i / 7 - 1e21 * (i % 2)))), encodeStrings('c', Array.from({ length: n }, (_, i) => (i % 4 === 0 ? null : ['a"b', 'é\\n', '\u2028', 'x'][i % 4])))],
   });
   const pending = (i: number, model = 'churn') => ({ id: `0193${String(i).padStart(14, '0')}`, model, version: '1', at: 1000 + i, latencyMs: 0.5, table: table(3), outputs: `{"predictions":[${i}]}`, shadow: i % 2 === 1 });
-  /** a sink that keeps what it is given and can be held (a slow store) */
+  /** a sink that keeps what it is given (as read at write time: a written batch's buffer is reused) and can be held */
   const memorySink = () => {
-    const written: PredictionBatch[] = [];
+    const written: { model: string; count: number; minId: string; maxId: string; firstAt: number; lastAt: number; records: ReturnType<PredictionBatch['records']> }[] = [];
     let hold: Promise<void> = Promise.resolve();
     let release = () => {};
     return {
       written,
       holdWrites: () => (hold = new Promise((r) => (release = r))),
       release: () => release(),
-      sink: { write: async (b: PredictionBatch) => { await hold; written.push(b); }, close: async () => undefined } satisfies PredictionSink,
+      sink: {
+        write: async (b: PredictionBatch) => {
+          await hold;
+          written.push({ model: b.model, count: b.count, minId: b.minId, maxId: b.maxId, firstAt: b.firstAt, lastAt: b.lastAt, records: b.records() });
+        },
+        close: async () => undefined,
+      } satisfies PredictionSink,
     };
   };
 
@@ -73,12 +79,12 @@ describe('prediction log', () => {
     await log.close();
     assert.equal(log.logged, 10);
     assert.equal(log.queued, 0);
-    const records = m.written.flatMap((b) => b.records());
+    const records = m.written.flatMap((b) => b.records);
     assert.deepEqual(records.map((r) => r.id).sort(), Array.from({ length: 10 }, (_, i) => pending(i).id));
     const r5 = records.find((r) => r.id === pending(5).id)!;
     const t = table(3);
     assert.deepEqual(r5, { id: pending(5).id, model: 'churn', version: '1', at: 1005, latencyMs: 0.5, rows: 3, features: { columns: ['x', 'c'], rows: Array.from({ length: 3 }, (_, r) => t.columns.map((c) => cellValue(c, r))) }, outputs: { predictions: [5] }, shadow: true });
-    assert.ok(m.written.every((b) => b.count <= 4 && b.records().every((r) => r.model === b.model)));
+    assert.ok(m.written.every((b) => b.count <= 4 && b.records.length === b.count && b.records.every((r) => r.model === b.model)));
     const first = m.written[0];
     assert.deepEqual([first.minId, first.maxId, first.firstAt, first.lastAt], [pending(0).id, pending(3).id, 1000, 1003]);
   });
@@ -94,7 +100,7 @@ describe('prediction log', () => {
     await log.close();
     assert.equal(log.logged, 20);
     assert.equal(log.queued, 0);
-    assert.deepEqual(m.written.flatMap((b) => b.records().map((r) => r.id)), Array.from({ length: 20 }, (_, i) => pending(i).id));
+    assert.deepEqual(m.written.flatMap((b) => b.records.map((r) => r.id)), Array.from({ length: 20 }, (_, i) => pending(i).id));
   });
 
   it('counts a batch the store refuses as failed and goes on', async () => {

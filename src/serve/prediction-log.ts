@@ -6,6 +6,7 @@ import type { SqlMetadataStore } from '../store/sql/store.ts';
 
 /** Where batches of records go: the store itself (the SDK, tests), or a connection of the log's own (serving). */
 export interface PredictionSink {
+  /** the batch is the sink's only until the returned promise settles (its buffer then goes to a later batch) */
   write(batch: PredictionBatch): Promise<void>;
   close(): Promise<void>;
 }
@@ -100,6 +101,8 @@ export class PredictionLog {
   private readonly ready: PredictionBatch[] = [];
   private waiting = 0;
   private batchBytes = 16 * 1024;
+  /** buffers of written batches, reused */
+  private readonly spare: Buffer[] = [];
   private writing: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly capacity: number;
@@ -134,7 +137,7 @@ export class PredictionLog {
       return;
     }
     let b = this.filling.get(p.model);
-    if (!b) this.filling.set(p.model, (b = new PredictionBatch(p.model, this.batchBytes)));
+    if (!b) this.filling.set(p.model, (b = new PredictionBatch(p.model, this.spare.pop() ?? this.batchBytes)));
     b.add({ id: p.id, version: p.version, at: p.at, latencyMs: p.latencyMs, rows: p.table.rows, columns: namesJson(p.table.columns), features: rowsJson(p.table), outputs: p.outputs, shadow: p.shadow });
     this.waiting++;
     if (b.count >= this.batch) {
@@ -163,6 +166,7 @@ export class PredictionLog {
             this.opts.onError?.(`prediction log: ${b.count} records not written: ${(e as Error).message}`);
           } finally {
             this.waiting -= b.count;
+            if (this.spare.length < 4) this.spare.push(b.giveBack());
           }
         }
       } finally {

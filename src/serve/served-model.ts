@@ -82,7 +82,7 @@ export class ServedModel {
     const table = parseScoringRequest(body, this.loaded.manifest.signature.inputs);
     return andThen(this.predictions(table), (predictions) => {
       const predictionId = newId();
-      return { predictionId, table, predictions, body: { ...scoringResponse(this.loaded.manifest, predictions), prediction_id: predictionId } };
+      return { predictionId, table, predictions, body: scoringResponse(this.loaded.manifest, predictions, predictionId) };
     });
   }
 }

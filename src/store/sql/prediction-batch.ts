@@ -25,11 +25,20 @@ export class PredictionBatch {
   private length = 0;
   private readonly columnLists: string[] = [];
 
+  /** `room`: a buffer to write into (one a written batch gave back), or how many bytes to start with */
   constructor(
     readonly model: string,
-    sizeHint = 16 * 1024,
+    room: Buffer | number = 16 * 1024,
   ) {
-    this.bytes = Buffer.allocUnsafe(sizeHint);
+    this.bytes = typeof room === 'number' ? Buffer.allocUnsafe(room) : room;
+  }
+
+  /** The buffer, for the next batch once this one is written (a new buffer per batch cost a serving process GC time). */
+  giveBack(): Buffer {
+    const b = this.bytes;
+    this.bytes = Buffer.alloc(0);
+    this.length = 0;
+    return b;
   }
 
   add(r: Omit<SerializedPrediction, 'model'>): void {
