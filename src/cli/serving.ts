@@ -22,8 +22,9 @@ export async function untilSignal(server: Server, onSignal?: (sig: string) => vo
   const sig = await stopSignal();
   drain?.();
   onSignal?.(sig);
-  // responses written from now on ask the client to close its connection
-  server.on('request', (_req, res) => res.setHeader('connection', 'close'));
+  // responses written from now on ask the client to close its connection (set before the app's handler runs: it may answer
+  // at once, and a header cannot be set on a response already sent)
+  server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
   await new Promise<void>((resolve) =>
     setImmediate(() => {
       const idle = setInterval(() => server.closeIdleConnections(), 50);
