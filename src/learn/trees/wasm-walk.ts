@@ -49,33 +49,41 @@ function step(lane: number): number[] {
   ];
 }
 
-/** out[(r + lane) * nOut + k] += leafVal[node] */
-function accumulate(lane: number): number[] {
-  const target = addr(get(P.out), [...get(L.r), ...i32(lane), ADD, ...get(P.nOut), MUL, ...get(L.k), ADD], 3);
+/** out[target] += leafVal[node of the lane], `target` the code of the output's address. */
+function addLeaf(target: number[], lane: number): number[] {
   return [...target, ...target, ...load64, ...addr(get(P.leafVal), get(L.node + lane), 3), ...load64, F64ADD, F64STORE, 3, 0];
 }
 
-/** Walk `lanes` rows starting at row r through tree t for D steps, then add their leaves. */
+/** out[(r + lane) * nOut + k] += leafVal[node] */
+function accumulate(lane: number): number[] {
+  return addLeaf(addr(get(P.out), [...get(L.r), ...i32(lane), ADD, ...get(P.nOut), MUL, ...get(L.k), ADD], 3), lane);
+}
+
+/** out[treeOut[t + lane]] += leafVal[node]: a lane of the tree walk adds its own tree's leaf to that tree's output. */
+function accumulateTree(lane: number): number[] {
+  return addLeaf(addr(get(P.out), [...addr(get(P.treeOut), [...get(L.t), ...i32(lane), ADD], 2), ...load32at(0)], 3), lane);
+}
+
+/** Every lane takes D steps together (a lane at its leaf stays there). */
+function lockstep(lanes: number): number[] {
+  const code = [...i32(0), ...set(L.d), BLOCK, VOID, LOOP, VOID, ...get(L.d), ...get(L.D), GES, BRIF, 1];
+  for (let j = 0; j < lanes; j++) code.push(...step(j));
+  return [...code, ...get(L.d), ...i32(1), ADD, ...set(L.d), BR, 0, END, END];
+}
+
+/** Lane 0 alone steps until it stands still (a leaf leads to itself), not the tree's deepest path's steps. */
+const TO_LEAF = [BLOCK, VOID, LOOP, VOID, ...get(L.node), ...set(L.prev), ...step(0), ...get(L.node), ...get(L.prev), I32EQ, BRIF, 1, BR, 0, END, END];
+
+/** Walk `lanes` rows starting at row r through tree t, then add their leaves. */
 function walkRows(lanes: number): number[] {
   const code: number[] = [];
   for (let j = 0; j < lanes; j++) {
     code.push(...get(L.root), ...set(L.node + j));
     code.push(...get(P.rows), ...get(L.r), ...i32(j), ADD, ...get(L.rowBytes), MUL, ADD, ...set(L.base + j));
   }
-  code.push(...i32(0), ...set(L.d));
-  code.push(BLOCK, VOID, LOOP, VOID, ...get(L.d), ...get(L.D), GES, BRIF, 1);
-  // a row walked alone stops at its leaf (a leaf leads to itself) instead of taking the tree's deepest path's steps
-  if (lanes === 1) code.push(...get(L.node), ...set(L.prev), ...step(0), ...get(L.node), ...get(L.prev), I32EQ, BRIF, 1);
-  else for (let j = 0; j < lanes; j++) code.push(...step(j));
-  code.push(...get(L.d), ...i32(1), ADD, ...set(L.d), BR, 0, END, END);
+  code.push(...(lanes === 1 ? TO_LEAF : lockstep(lanes)));
   for (let j = 0; j < lanes; j++) code.push(...accumulate(j));
   return code;
-}
-
-/** out[treeOut[t + lane]] += leafVal[node]: a lane of the tree walk adds its own tree's leaf to that tree's output. */
-function accumulateTree(lane: number): number[] {
-  const target = addr(get(P.out), [...addr(get(P.treeOut), [...get(L.t), ...i32(lane), ADD], 2), ...load32at(0)], 3);
-  return [...target, ...target, ...load64, ...addr(get(P.leafVal), get(L.node + lane), 3), ...load64, F64ADD, F64STORE, 3, 0];
 }
 
 /**
@@ -86,8 +94,6 @@ function accumulateTree(lane: number): number[] {
 function walkTreesCode(): number[] {
   const lanes: number[] = [];
   for (let j = 0; j < LANES; j++) lanes.push(...addr(get(P.roots), [...get(L.t), ...i32(j), ADD], 2), ...load32at(0), ...set(L.node + j), ...get(P.rows), ...set(L.base + j));
-  const walk: number[] = [];
-  for (let j = 0; j < LANES; j++) walk.push(...step(j));
   const add: number[] = [];
   for (let j = 0; j < LANES; j++) add.push(...accumulateTree(j));
   return [
@@ -96,20 +102,16 @@ function walkTreesCode(): number[] {
     ...get(L.t), ...i32(LANES), ADD, ...get(P.nTrees), 0x4a /* i32.gt_s */, BRIF, 1,
     ...lanes,
     ...addr(get(P.depth), [...get(L.t), ...i32(3), SHRU], 2), ...load32at(0), ...set(L.D),
-    ...i32(0), ...set(L.d),
-    BLOCK, VOID, LOOP, VOID, ...get(L.d), ...get(L.D), GES, BRIF, 1, ...walk, ...get(L.d), ...i32(1), ADD, ...set(L.d), BR, 0, END, END,
+    ...lockstep(LANES),
     ...add,
     ...get(L.t), ...i32(LANES), ADD, ...set(L.t),
     BR, 0,
     END, END,
-    // the remaining trees one at a time, each stopping at its leaf
+    // the remaining trees one at a time
     BLOCK, VOID, LOOP, VOID,
     ...get(L.t), ...get(P.nTrees), GES, BRIF, 1,
     ...addr(get(P.roots), get(L.t), 2), ...load32at(0), ...set(L.node), ...get(P.rows), ...set(L.base),
-    ...i32(0), ...set(L.d),
-    BLOCK, VOID, LOOP, VOID,
-    ...get(L.node), ...set(L.prev), ...step(0), ...get(L.node), ...get(L.prev), I32EQ, BRIF, 1,
-    BR, 0, END, END,
+    ...TO_LEAF,
     ...accumulateTree(0),
     ...get(L.t), ...i32(1), ADD, ...set(L.t),
     BR, 0,
