@@ -72,6 +72,7 @@ export interface PendingPrediction {
   model: string;
   version: string;
   at: number;
+  /** kept to the microsecond */
   latencyMs: number;
   table: Table;
   /** the response body as sent (JSON text) */
@@ -100,7 +101,6 @@ export class PredictionLog {
   /** full batches waiting to be written, oldest first */
   private readonly ready: PredictionBatch[] = [];
   private waiting = 0;
-  private batchBytes = 16 * 1024;
   /** buffers of written batches, reused */
   private readonly spare: Buffer[] = [];
   private writing: Promise<void> | null = null;
@@ -137,13 +137,11 @@ export class PredictionLog {
       return;
     }
     let b = this.filling.get(p.model);
-    if (!b) this.filling.set(p.model, (b = new PredictionBatch(p.model, this.spare.pop() ?? this.batchBytes)));
-    b.add({ id: p.id, version: p.version, at: p.at, latencyMs: p.latencyMs, rows: p.table.rows, columns: namesJson(p.table.columns), features: rowsJson(p.table), outputs: p.outputs, shadow: p.shadow });
+    if (!b) this.filling.set(p.model, (b = new PredictionBatch(p.model, this.spare.pop())));
+    b.add({ id: p.id, version: p.version, at: p.at, latencyMs: Math.round(p.latencyMs * 1000) / 1000, rows: p.table.rows, columns: namesJson(p.table.columns), features: rowsJson(p.table), outputs: p.outputs, shadow: p.shadow });
     this.waiting++;
     if (b.count >= this.batch) {
       this.filling.delete(p.model);
-      // the next batch starts with room for as much
-      this.batchBytes = Math.max(this.batchBytes, b.bytesUsed + 1024);
       this.ready.push(b);
       if (!this.writing) void this.flush();
     }

@@ -21,7 +21,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
       // model outputs are finite (the estimator battery checks it): plain JSON, serialised once for the answer and the log
       const json = JSON.stringify(a.body);
       hooks.metrics.observe(name, s.versionLabel, protocol, 200, seconds);
-      hooks.log?.push({ id: a.predictionId, model: name, version: s.versionLabel, at: Date.now(), latencyMs: Math.round(seconds * 1e6) / 1000, table: a.table, outputs: json, shadow: false });
+      hooks.log?.push({ id: a.predictionId, model: name, version: s.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: json, shadow: false });
       // after the answer is on its way
       if (version === undefined && models.shadows) setImmediate(() => void shadowCopy(name, s, a));
       return { status: 200, json, headers: { 'x-prediction-id': a.predictionId, 'x-model-version': s.versionLabel } };
@@ -49,7 +49,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
       const s = await shadow.shadowAnswer(a.table);
       const seconds = (performance.now() - t0) / 1000;
       hooks.metrics.observe(name, shadow.versionLabel, 'shadow', 200, seconds);
-      hooks.log?.push({ id: s.predictionId, model: name, version: shadow.versionLabel, at: Date.now(), latencyMs: Math.round(seconds * 1e6) / 1000, table: a.table, outputs: JSON.stringify({ ...s.body, shadow_of: a.predictionId }), shadow: true });
+      hooks.log?.push({ id: s.predictionId, model: name, version: shadow.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: JSON.stringify({ ...s.body, shadow_of: a.predictionId }), shadow: true });
     } catch (e) {
       hooks.metrics.observe(name, shadow?.versionLabel ?? '', 'shadow', isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);
     }

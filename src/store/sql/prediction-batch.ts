@@ -25,12 +25,12 @@ export class PredictionBatch {
   private length = 0;
   private readonly columnLists: string[] = [];
 
-  /** `room`: a buffer to write into (one a written batch gave back), or how many bytes to start with */
+  /** `room`: a buffer to write into (one a written batch gave back); it grows as needed */
   constructor(
     readonly model: string,
-    room: Buffer | number = 16 * 1024,
+    room: Buffer = Buffer.allocUnsafe(64 * 1024),
   ) {
-    this.bytes = typeof room === 'number' ? Buffer.allocUnsafe(room) : room;
+    this.bytes = room;
   }
 
   /** The buffer, for the next batch once this one is written (a new buffer per batch cost a serving process GC time). */
@@ -57,11 +57,6 @@ export class PredictionBatch {
     if (r.at < this.firstAt) this.firstAt = r.at;
     if (r.at > this.lastAt) this.lastAt = r.at;
     this.count++;
-  }
-
-  /** bytes of record text so far */
-  get bytesUsed(): number {
-    return this.length;
   }
 
   /** The row's `records` text. */
