@@ -10,7 +10,7 @@ export interface BlockPlan {
   block: number;
   blocks: number;
   width: number;
-  /** Int32Array over a SharedArrayBuffer: the next block to claim, then 1 once the worker thread has started */
+  /** Int32Array over a SharedArrayBuffer: the next block to claim; waiters on it are woken at a thread's first claim */
   next: Int32Array;
 }
 
@@ -38,6 +38,7 @@ function scanEach(fd: number, plan: BlockPlan): { scanned: ScannedColumns; block
   let buf = Buffer.allocUnsafe(plan.block + tail + 1);
   for (;;) {
     const k = Atomics.add(plan.next, 0, 1);
+    if (spans.length === 0) Atomics.notify(plan.next, 0);
     if (k >= plan.blocks) return { scanned: scanner.result(spans), blocks: spans.length / 3 };
     const before = scanner.rows;
     const start = plan.dataStart + k * plan.block;

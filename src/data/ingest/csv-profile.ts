@@ -153,9 +153,10 @@ async function scanInParallel(file: string, size: number, tuning: Tuning): Promi
     const header = headerOf(head, n);
     if (header === undefined) return scanInSequence(file, block);
     const names = namesOf(header);
-    const plan: BlockPlan = { file, size, dataStart: header.end, block, blocks: Math.ceil((size - header.end) / block), width: names.length, next: new Int32Array(new SharedArrayBuffer(8)) };
+    const plan: BlockPlan = { file, size, dataStart: header.end, block, blocks: Math.ceil((size - header.end) / block), width: names.length, next: new Int32Array(new SharedArrayBuffer(4)) };
     const worker = blockWorker(plan);
-    if (tuning.together) Atomics.wait(plan.next, 1, 0, 30_000);
+    // for tests: start once the worker has claimed its first block, so that both threads read some
+    if (tuning.together) Atomics.wait(plan.next, 0, 0, 30_000);
     let mine: { scanned: ScannedColumns; blocks: number };
     try {
       mine = scanBlocks(fd, plan);
@@ -192,7 +193,7 @@ async function scanInParallel(file: string, size: number, tuning: Tuning): Promi
   }
 }
 
-/** How a file is read: from what size on two threads, in blocks of how many bytes; for tests, whether the main thread waits for the worker to start, and how the blocks were shared. */
+/** How a file is read: from what size on two threads, in blocks of how many bytes; for tests, whether the main thread waits for the worker's first block, and how the blocks were shared. */
 interface Tuning {
   parallelFrom: number;
   block: number;

@@ -6,8 +6,6 @@ import { CsvInSequence } from '../csv/scanner.ts';
 import { scanBlocks, type BlockPlan } from './csv-blocks.ts';
 
 const plan = (workerData as { payload: BlockPlan }).payload;
-Atomics.store(plan.next, 1, 1);
-Atomics.notify(plan.next, 1);
 const fd = openSync(plan.file, 'r');
 try {
   const { scanned } = scanBlocks(fd, plan);
