@@ -186,7 +186,14 @@ export class SqliteDriver implements SqlDriver {
   async close(): Promise<void> {
     await this.queue;
     if (this.db.open) {
-      this.db.pragma('optimize');
+      // statistics for the next opening, if the database is free within a second (a serving connection waits for no one,
+      // and another process may be writing): an optimization, never a reason for closing to fail
+      this.db.pragma('busy_timeout = 1000');
+      try {
+        this.db.pragma('optimize');
+      } catch {
+        // busy: the next close
+      }
       this.db.close();
     }
   }
