@@ -31,6 +31,13 @@ describe('CLI bad input', () => {
   it('bad parameter', () => assertUserError(cli(['train', TELCO, '--target', 'churn', '--param', 'n_estimators=-1'], home), /parameter n_estimators must be an integer >= 1 and <= 100000, got -1/));
   it('unknown parameter', () => assertUserError(cli(['train', TELCO, '--target', 'churn', '--param', 'depth=3'], home), /unknown parameter "depth" for learner gbdt/));
   it('unknown model name', () => assertUserError(cli(['predict', '--model', 'ghost', '--input', TELCO, '--output', '/tmp/x.csv'], home), /model "ghost" not found/));
+  it('unknown model name for serve --workers 2: the workers fail, the primary says so and exits (no lingering process)', async () => {
+    const r = await cliAsync(['serve', 'ghost', '--workers', '2', '--port', '0'], home);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^capstan: model "ghost" not found$/m);
+    assert.match(r.stderr, /^capstan: a serving worker exited with code 1 \(see its message above\)$/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
   it('usage error exits 2', () => assert.equal(cli(['train', TELCO], home).status, 2));
 
   it('port in use', async () => {

@@ -31,7 +31,8 @@ export function cli(args: string[], home: string, extraEnv: Record<string, strin
 
 export function cliAsync(args: string[], home: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CAPSTAN_HOME: home } });
+    // as cli(): a process still running after two minutes is killed (status null) rather than hang the test
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CAPSTAN_HOME: home }, timeout: 120_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

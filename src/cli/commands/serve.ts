@@ -43,23 +43,32 @@ export function serveCommand(program: Command): void {
         if (token.length < 16) throw invalid('--token-file must hold a token of at least 16 characters');
       }
       if (workers > 1 && cluster.isPrimary) return primary(ref, o.host, workers);
-      // the store holds the registry (for a name) and the prediction log
-      const s = parseModelRef(ref).kind === 'dir' && !o.log ? null : await stores();
-      const loaded = await loadModel(parseModelRef(ref).kind === 'dir' ? null : s, ref);
-      const log = (l: string) => process.stderr.write(l + '\n');
-      const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics) } : {}) });
-      if (cluster.isWorker) answerSnapshots(hooks.metrics);
-      const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, maxInFlight, log });
-      const bound = await listen(server, port, o.host);
-      const what = `${loaded.name}${loaded.version ? ` version ${loaded.version}` : ''}`;
-      if (cluster.isWorker) process.send?.({ listening: bound, what, name: loaded.name });
-      else process.stdout.write(`serving ${what} on http://${o.host}:${bound} (POST /invocations, POST /v2/models/${loaded.name}/infer); Ctrl-C to stop\n`);
-      await untilSignal(server, undefined, drain);
-      await hooks.close();
-      await s?.metadata.close();
-      // a worker's channel to the primary would keep it running once its requests are done
-      if (cluster.isWorker) cluster.worker?.disconnect();
+      try {
+        await serveHere(ref, o, port, maxInFlight, token);
+      } finally {
+        // a worker's channel to the primary would keep it running once it is done, or has failed (the primary then
+        // hears of the failure by its exit code)
+        if (cluster.isWorker) cluster.worker?.disconnect();
+      }
     });
+}
+
+/** Serve in this process: alone, or as one of the primary's workers. */
+async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight: number, token: string | null): Promise<void> {
+  // the store holds the registry (for a name) and the prediction log
+  const s = parseModelRef(ref).kind === 'dir' && !o.log ? null : await stores();
+  const loaded = await loadModel(parseModelRef(ref).kind === 'dir' ? null : s, ref);
+  const log = (l: string) => process.stderr.write(l + '\n');
+  const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics) } : {}) });
+  if (cluster.isWorker) answerSnapshots(hooks.metrics);
+  const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, maxInFlight, log });
+  const bound = await listen(server, port, o.host);
+  const what = `${loaded.name}${loaded.version ? ` version ${loaded.version}` : ''}`;
+  if (cluster.isWorker) process.send?.({ listening: bound, what, name: loaded.name });
+  else process.stdout.write(`serving ${what} on http://${o.host}:${bound} (POST /invocations, POST /v2/models/${loaded.name}/infer); Ctrl-C to stop\n`);
+  await untilSignal(server, undefined, drain);
+  await hooks.close();
+  await s?.metadata.close();
 }
 
 type MetricsMessage = { type: 'metrics?'; id: number } | { type: 'snapshot?'; id: string } | { type: 'snapshot'; id: string; snap: MetricsSnapshot } | { type: 'snapshots'; id: number; snaps: MetricsSnapshot[] };
@@ -95,15 +104,19 @@ function answerSnapshots(metrics: ServingMetrics): void {
  */
 async function primary(ref: string, host: string, workers: number): Promise<void> {
   let listening = 0;
-  let failed = false;
+  let failure: Error | null = null;
   const exited = new Promise<void>((resolve, reject) => {
     let alive = workers;
     cluster.on('exit', (w, code) => {
-      if (code !== 0 && !stopping) {
-        failed = true;
-        reject(invalid(`a serving worker exited with code ${code} (see its message above)`));
+      if (typeof code === 'number' && code !== 0 && !failure) {
+        failure = invalid(`a serving worker exited with code ${code} (see its message above)`);
+        // failing while serving stops the others at once (below); failing on the way out (its requests answered) is
+        // reported once all have exited
+        if (!stopping) reject(failure);
       }
-      if (--alive === 0) resolve();
+      if (--alive > 0) return;
+      if (failure) reject(failure);
+      else resolve();
     });
   });
   let stopping = false;
@@ -144,6 +157,6 @@ async function primary(ref: string, host: string, workers: number): Promise<void
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    if (failed) stop();
+    if (failure) stop();
   }
 }
