@@ -77,11 +77,17 @@ describe('traffic splits: canary weights, sticky routing, shadow, a version that
       assert.equal(a.version, '1');
       ids.push(a.id);
     }
-    await new Promise((res) => setTimeout(res, 100));
-    await hooks.log!.flush();
-    const logged = (await stores.metadata.predictions.list({ model: 'churn', since, limit: 1000 })).items;
-    const shadows = logged.filter((p) => p.shadow);
-    const of = new Set(shadows.map((p) => (p.outputs as { shadow_of: string }).shadow_of));
+    // shadow answers come after the responses: wait for them (10 s at most, a loaded machine)
+    let logged: Awaited<ReturnType<typeof stores.metadata.predictions.list>>['items'] = [];
+    let shadows: typeof logged = [];
+    let of = new Set<string>();
+    for (const deadline = Date.now() + 10_000; !ids.every((id) => of.has(id)) && Date.now() < deadline; ) {
+      await new Promise((res) => setTimeout(res, 50));
+      await hooks.log!.flush();
+      logged = (await stores.metadata.predictions.list({ model: 'churn', since, limit: 1000 })).items;
+      shadows = logged.filter((p) => p.shadow);
+      of = new Set(shadows.map((p) => (p.outputs as { shadow_of: string }).shadow_of));
+    }
     assert.ok(ids.every((id) => of.has(id)), 'every answered request has its shadow record');
     assert.ok(shadows.every((p) => p.version === '3'));
     const primary = logged.find((p) => p.id === ids[0])!;

@@ -27,9 +27,11 @@ describe('prediction log connection', () => {
     // the event loop keeps turning while the batch waits for the lock
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    // (a thread blocked by SQLite's busy handler would turn nothing for its 10 s)
+    const deadline = Date.now() + 5000;
+    while (ticks < 10 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(written, false);
-    assert.ok(ticks >= 10, `${ticks} timer ticks while the batch waited`);
+    assert.ok(ticks >= 10, `${ticks} timer ticks in 5 s while the batch waited`);
     other.exec('COMMIT');
     await write;
     clearInterval(timer);
