@@ -24,16 +24,16 @@ export function storeSink(store: PredictionStore): PredictionSink {
  * one row (see the store), a fraction of a millisecond, so it needs no thread: a writer thread per serving process cost
  * more than the writes. On SQLite the connection commits without waiting for the disk (WAL with synchronous=NORMAL: a
  * crash of the process loses nothing, a power cut may lose the last batches): the log is best-effort by design (it drops
- * and counts when full).
+ * and counts when full). `checkpoints: false` leaves SQLite checkpoints to another serving process writing to the same file.
  */
-export function connectionSink(uri: string): PredictionSink {
+export function connectionSink(uri: string, { checkpoints = true }: { checkpoints?: boolean } = {}): PredictionSink {
   let store: Promise<SqlMetadataStore> | null = null;
-  let checkpoints: { stop: () => Promise<void> } | null = null;
+  let stopCheckpoints: { stop: () => Promise<void> } | null = null;
   const open = async () => {
     const s = await openMetadataStore(uri);
     // writes never block the serving thread: a busy database fails a batch at once and it is retried after a pause that
     // lets requests run (below)
-    checkpoints = s.driver.forServingWrites?.() ?? null;
+    stopCheckpoints = s.driver.forServingWrites?.({ checkpoints }) ?? null;
     return s;
   };
   // opened at once, so its migration check (which may wait for the database) happens before requests are served
@@ -56,8 +56,8 @@ export function connectionSink(uri: string): PredictionSink {
     close: async () => {
       const s = store;
       store = null;
-      await checkpoints?.stop();
-      checkpoints = null;
+      await stopCheckpoints?.stop();
+      stopCheckpoints = null;
       await (await s?.catch(() => null))?.close();
     },
   };

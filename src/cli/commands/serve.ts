@@ -59,7 +59,10 @@ async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight
   const s = parseModelRef(ref).kind === 'dir' && !o.log ? null : await stores();
   const loaded = await loadModel(parseModelRef(ref).kind === 'dir' ? null : s, ref);
   const log = (l: string) => process.stderr.write(l + '\n');
-  const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics) } : {}) });
+  // of several workers, the first checkpoints the store's WAL for all (a second checkpointer only holds writes off again;
+  // a worker that fails stops the others; what is written after the first has exited waits in the WAL for the next
+  // connection's checkpoint)
+  const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics), checkpoints: cluster.worker?.id === 1 } : {}) });
   if (cluster.isWorker) answerSnapshots(hooks.metrics);
   const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, maxInFlight, log });
   const bound = await listen(server, port, o.host);

@@ -26,7 +26,8 @@ export interface SqlDriver extends SqlExecutor {
   /**
    * Fit this connection for writes made from a latency-sensitive thread (the serving prediction log), where the driver
    * would otherwise block it: a busy database fails a write at once (the caller retries later) and nothing slow runs
-   * inside a commit. Returns how to undo what it started. Drivers that never block the caller's thread leave it out.
+   * inside a commit. `checkpoints: false` when another connection to the same database takes care of them (one serving
+   * process of several). Returns how to undo what it started. Drivers that never block the caller's thread leave it out.
    */
-  forServingWrites?(): { stop: () => Promise<void> };
+  forServingWrites?(opts?: { checkpoints?: boolean }): { stop: () => Promise<void> };
 }

@@ -63,6 +63,32 @@ describe('SQLite checkpoints aside', () => {
     await d.close();
   });
 
+  it('serving connections of several processes: one checkpoints for all, the others never checkpoint', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'capstan-ckpt-')), 'x.db');
+    const first = new SqliteDriver(path);
+    await first.run('CREATE TABLE t (x TEXT)');
+    const other = new SqliteDriver(path);
+    const quiet = other.forServingWrites({ checkpoints: false });
+    assert.equal((await other.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint'))!.wal_autocheckpoint, 0);
+    const before = statSync(path).size;
+    // ~6 MB from the quiet one: past the 1000 pages at which its commit would checkpoint
+    await other.tx(async (q) => {
+      for (let i = 0; i < 1500; i++) await q.run('INSERT INTO t VALUES (?)', ['x'.repeat(4000)]);
+    });
+    // longer than a checkpoint thread takes to start and run its first round (500 ms)
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(statSync(path).size < before + (1 << 20), 'the connection without checkpoints copied the WAL into the database');
+    const checkpointing = first.checkpointAside(50);
+    const deadline = Date.now() + 10_000;
+    while (statSync(path).size < before + (5 << 20) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(statSync(path).size >= before + (5 << 20), `the other connection's thread checkpointed the rows (${statSync(path).size} bytes)`);
+    await checkpointing.stop();
+    await quiet.stop();
+    assert.equal((await first.get<{ n: number }>('SELECT count(*) AS n FROM t'))!.n, 1500);
+    await other.close();
+    await first.close();
+  });
+
   it('a checkpoint thread that cannot run hands checkpoints back to the connection (the WAL never grows without end)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'capstan-ckpt-'));
     const d = new SqliteDriver(join(dir, 'x.db'));

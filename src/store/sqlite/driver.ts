@@ -58,10 +58,13 @@ export class SqliteDriver implements SqlDriver {
    * then 2, 5...), and checkpoints on a thread of their own (their fsync put 13-17 ms on a serving process's p99; 6-7 ms
    * without).
    */
-  forServingWrites(): { stop: () => Promise<void> } {
+  forServingWrites({ checkpoints = true }: { checkpoints?: boolean } = {}): { stop: () => Promise<void> } {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 0');
-    return this.checkpointAside();
+    if (checkpoints) return this.checkpointAside();
+    // another process's checkpoints restart the WAL for every writer: a second checkpointer only holds writers off again
+    this.db.pragma('wal_autocheckpoint = 0');
+    return { stop: async () => undefined };
   }
 
   /**
