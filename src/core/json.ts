@@ -84,3 +84,15 @@ export function metricValue(field: string, v: unknown): number {
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * `JSON.stringify(s)` for a string, without its cost for the usual case (no quote, backslash, control character or
+ * surrogate: the text goes between quotes as it is). For hot paths that write JSON by hand (the prediction log).
+ */
+export function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}

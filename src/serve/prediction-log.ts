@@ -1,3 +1,4 @@
+import { jsonString } from '../core/json.ts';
 import type { Table } from '../core/table.ts';
 import type { PredictionStore } from '../store/index.ts';
 import { openMetadataStore } from '../store/open.ts';
@@ -199,7 +200,7 @@ export function rowsJson(table: Table): string {
         out += Number.isFinite(v) ? String(v) : 'null';
       } else {
         const code = col.codes[r];
-        out += code < 0 ? 'null' : JSON.stringify(col.categories[code]);
+        out += code < 0 ? 'null' : jsonString(col.categories[code]);
       }
     }
     out += ']';
