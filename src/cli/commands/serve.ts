@@ -110,9 +110,10 @@ async function primary(ref: string, host: string, workers: number): Promise<void
   let failure: Error | null = null;
   const exited = new Promise<void>((resolve, reject) => {
     let alive = workers;
-    cluster.on('exit', (w, code) => {
-      if (typeof code === 'number' && code !== 0 && !failure) {
-        failure = invalid(`a serving worker exited with code ${code} (see its message above)`);
+    cluster.on('exit', (w, code, signal) => {
+      // on the way out, a worker the signal ended before it had its handler in place has not failed
+      if (code !== 0 && !(stopping && code === null) && !failure) {
+        failure = invalid(code === null ? `a serving worker was ended by ${signal}` : `a serving worker exited with code ${code} (see its message above)`);
         // failing while serving stops the others at once (below); failing on the way out (its requests answered) is
         // reported once all have exited
         if (!stopping) reject(failure);
