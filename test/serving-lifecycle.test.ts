@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import type { Server } from 'node:http';
 import { describe, it } from 'node:test';
@@ -113,6 +113,27 @@ describe('serving lifecycle', () => {
     assert.equal(logged.length, 200);
     assert.deepEqual(new Set(logged.map((p) => p.id)), new Set(answers.map((a) => (JSON.parse(a.text) as { prediction_id: string }).prediction_id)));
     assert.ok(logged.every((p) => p.rows === 400 && p.features.rows.length === 400));
+  });
+
+  it('a worker killed while serving stops the others and the primary, which says so and exits 1', async () => {
+    const home = tempHome();
+    assert.equal(cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=5', '--register', 'churn'], home).status, 0);
+    const child = spawn(process.execPath, [BIN, 'serve', 'churn', '--port', '0', '--workers', '2'], { env: { ...process.env, CAPSTAN_HOME: home } });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d) => (out += d) && /with 2 worker processes/.test(out) && resolve()));
+    const workers = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    assert.equal(workers.length, 2);
+    process.kill(workers[0], 'SIGKILL');
+    const code = await Promise.race([exited, new Promise((res) => setTimeout(() => res('still running after 20 s'), 20_000).unref())]);
+    if (code !== 1) child.kill('SIGKILL');
+    assert.equal(code, 1, err);
+    assert.match(err, /^capstan: a serving worker was ended by SIGKILL$/m);
+    // the other worker went with it
+    await new Promise((r) => setTimeout(r, 200));
+    assert.throws(() => process.kill(workers[1], 0));
   });
 
   it('moving the alias 100 times under load fails no request; both versions answer', async () => {
