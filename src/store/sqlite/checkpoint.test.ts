@@ -5,20 +5,35 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SqliteDriver } from './driver.ts';
 
+/** A new database file with one table `t (x TEXT)`, and its driver. */
+async function freshDb(): Promise<{ path: string; d: SqliteDriver }> {
+  const path = join(mkdtempSync(join(tmpdir(), 'capstan-ckpt-')), 'x.db');
+  const d = new SqliteDriver(path);
+  await d.run('CREATE TABLE t (x TEXT)');
+  return { path, d };
+}
+
+/** ~6 MB in one transaction: past the 1000 pages (4 MB) at which SQLite would checkpoint inside the commit. */
+function write6Mb(d: SqliteDriver): Promise<void> {
+  return d.tx(async (q) => {
+    for (let i = 0; i < 1500; i++) await q.run('INSERT INTO t VALUES (?)', ['x'.repeat(4000)]);
+  });
+}
+
+/** Wait (up to `ms`) until the database file is at least `bytes` long: a checkpoint has copied the WAL into it. */
+async function untilFileSize(path: string, bytes: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (statSync(path).size < bytes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('SQLite checkpoints aside', () => {
   it('a write never checkpoints on the writing thread; the checkpoint thread copies the WAL into the database', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'capstan-ckpt-')), 'x.db');
-    const d = new SqliteDriver(path);
-    await d.run('CREATE TABLE t (x TEXT)');
+    const { path, d } = await freshDb();
     const aside = d.checkpointAside(50);
     const before = statSync(path).size;
-    // ~6 MB, past the 1000 pages (4 MB) at which SQLite would checkpoint inside the commit
-    await d.tx(async (q) => {
-      for (let i = 0; i < 1500; i++) await q.run('INSERT INTO t VALUES (?)', ['x'.repeat(4000)]);
-    });
+    await write6Mb(d);
     assert.ok(statSync(path).size < before + (1 << 20), 'the commit itself copied the WAL into the database');
-    const deadline = Date.now() + 5000;
-    while (statSync(path).size < before + (5 << 20) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await untilFileSize(path, before + (5 << 20), 5000);
     assert.ok(statSync(path).size >= before + (5 << 20), `the database file holds the rows after the checkpoint thread ran (${statSync(path).size} bytes)`);
     await aside.stop();
     assert.equal((await d.get<{ n: number }>('SELECT count(*) AS n FROM t'))!.n, 1500);
@@ -26,15 +41,13 @@ describe('SQLite checkpoints aside', () => {
   });
 
   it('keeps the WAL bounded while writes never stop (each checkpoint lets the next writer start the WAL over)', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'capstan-ckpt-')), 'x.db');
-    const d = new SqliteDriver(path);
-    await d.run('CREATE TABLE t (x TEXT)');
+    const { path, d } = await freshDb();
     const aside = d.checkpointAside(50);
     // the thread has started once a row is in the database file; the WAL that grew meanwhile is cut back (the WAL file
     // keeps its largest size)
     const before = statSync(path).size;
     await d.run('INSERT INTO t VALUES (?)', ['x'.repeat(40_000)]);
-    for (const deadline = Date.now() + 10_000; statSync(path).size === before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+    await untilFileSize(path, before + 1, 10_000);
     await d.run('PRAGMA wal_checkpoint(TRUNCATE)');
     // then as the serving prediction log writes: commits without fsync, failing at once when the database is busy
     await d.run('PRAGMA synchronous = NORMAL');
@@ -64,23 +77,18 @@ describe('SQLite checkpoints aside', () => {
   });
 
   it('serving connections of several processes: one checkpoints for all, the others never checkpoint', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'capstan-ckpt-')), 'x.db');
-    const first = new SqliteDriver(path);
-    await first.run('CREATE TABLE t (x TEXT)');
+    const { path, d: first } = await freshDb();
     const other = new SqliteDriver(path);
     const quiet = other.forServingWrites({ checkpoints: false });
     assert.equal((await other.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint'))!.wal_autocheckpoint, 0);
     const before = statSync(path).size;
-    // ~6 MB from the quiet one: past the 1000 pages at which its commit would checkpoint
-    await other.tx(async (q) => {
-      for (let i = 0; i < 1500; i++) await q.run('INSERT INTO t VALUES (?)', ['x'.repeat(4000)]);
-    });
+    // from the quiet one
+    await write6Mb(other);
     // longer than a checkpoint thread takes to start and run its first round (500 ms)
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok(statSync(path).size < before + (1 << 20), 'the connection without checkpoints copied the WAL into the database');
     const checkpointing = first.checkpointAside(50);
-    const deadline = Date.now() + 10_000;
-    while (statSync(path).size < before + (5 << 20) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await untilFileSize(path, before + (5 << 20), 10_000);
     assert.ok(statSync(path).size >= before + (5 << 20), `the other connection's thread checkpointed the rows (${statSync(path).size} bytes)`);
     await checkpointing.stop();
     await quiet.stop();
