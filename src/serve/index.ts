@@ -1,5 +1,5 @@
 export { ServedModel, type Answered } from './served-model.ts';
-export { parseScoringRequest, scoringResponse } from './mlflow-scoring.ts';
+export { parseScoringRequest, scoringJson } from './mlflow-scoring.ts';
 export { columnOf } from './columns.ts';
 export { parseInferRequest, inferResponseOutputs, modelMetadata, datatypeOf, type V2Tensor } from './v2.ts';
 export { PredictionLog, type PendingPrediction, type PredictionLogOptions } from './prediction-log.ts';

@@ -1,5 +1,5 @@
 import { invalid } from '../core/errors.ts';
-import { isObject } from '../core/json.ts';
+import { isObject, jsonString } from '../core/json.ts';
 import type { FeatureSpec } from '../core/schema.ts';
 import type { Table } from '../core/table.ts';
 import type { Predictions } from '../learn/index.ts';
@@ -92,27 +92,52 @@ export function parseScoringRequest(body: unknown, signature: FeatureSpec[]): Ta
   return { rows: cols[0].length, columns: signature.map((f, j) => columnOf(f, cols[j], `column "${f.name}"`)) };
 }
 
+/** What every answer of a model repeats, as JSON text: its class labels, each quoted, and `"classes":[...]`. */
+interface ClassText {
+  labels: string[];
+  classes: string;
+}
+const classTexts = new WeakMap<BundleManifest, ClassText>();
+
+function classText(manifest: BundleManifest): ClassText {
+  let t = classTexts.get(manifest);
+  if (!t) {
+    const labels = (manifest.target.classes ?? []).map(jsonString);
+    classTexts.set(manifest, (t = { labels, classes: `"classes":[${labels.join(',')}]` }));
+  }
+  return t;
+}
+
+// a number as JSON.stringify writes it (a non-finite one as null)
+function num(v: number): string {
+  return Number.isFinite(v) ? String(v) : 'null';
+}
+
 /**
- * MLflow's response: `predictions` (labels or values, in row order), with class probabilities for classifiers, and the
- * prediction id when given (last, as the response has it).
+ * MLflow's response as JSON text: `predictions` (labels or values, in row order), with class probabilities and the classes
+ * for classifiers, then `extra` string fields (the prediction id). Written directly (the same text as JSON.stringify of the
+ * object): this runs on every request, and building the object to serialise it cost several times as much.
  */
-export function scoringResponse(manifest: BundleManifest, p: Predictions, predictionId?: string): Record<string, unknown> {
-  // plain loops: this runs on every request, and Array.from with a mapping function costs several times as much
+export function scoringJson(manifest: BundleManifest, p: Predictions, extra: Record<string, string> = {}): string {
+  let out = '{"predictions":[';
   if (manifest.task === 'regression') {
-    const values = new Array<number>(p.rows);
-    for (let i = 0; i < p.rows; i++) values[i] = p.values![i];
-    return predictionId === undefined ? { predictions: values } : { predictions: values, prediction_id: predictionId };
+    for (let i = 0; i < p.rows; i++) out += (i === 0 ? '' : ',') + num(p.values![i]);
+    out += ']';
+  } else {
+    const { labels, classes } = classText(manifest);
+    for (let i = 0; i < p.rows; i++) out += (i === 0 ? '' : ',') + labels[p.classIndex![i]];
+    out += ']';
+    if (manifest.task !== 'clustering') {
+      const K = labels.length;
+      out += ',"probabilities":[';
+      for (let i = 0; i < p.rows; i++) {
+        out += i === 0 ? '[' : ',[';
+        for (let k = 0; k < K; k++) out += (k === 0 ? '' : ',') + num(p.proba![i * K + k]);
+        out += ']';
+      }
+      out += '],' + classes;
+    }
   }
-  const classes = manifest.target.classes!;
-  const labels = new Array<string>(p.rows);
-  for (let i = 0; i < p.rows; i++) labels[i] = classes[p.classIndex![i]];
-  if (manifest.task === 'clustering') return predictionId === undefined ? { predictions: labels } : { predictions: labels, prediction_id: predictionId };
-  const K = classes.length;
-  const probabilities = new Array<number[]>(p.rows);
-  for (let i = 0; i < p.rows; i++) {
-    const row = new Array<number>(K);
-    for (let k = 0; k < K; k++) row[k] = p.proba![i * K + k];
-    probabilities[i] = row;
-  }
-  return predictionId === undefined ? { predictions: labels, probabilities, classes } : { predictions: labels, probabilities, classes, prediction_id: predictionId };
+  for (const key in extra) out += `,${jsonString(key)}:${jsonString(extra[key])}`;
+  return out + '}';
 }

@@ -5,14 +5,15 @@ import type { Table } from '../core/table.ts';
 import { predictTable, type Predictions, type TabularModel } from '../learn/index.ts';
 import { DriftMonitor } from '../monitor/index.ts';
 import type { LoadedModel } from '../registry/index.ts';
-import { parseScoringRequest, scoringResponse } from './mlflow-scoring.ts';
+import { parseScoringRequest, scoringJson } from './mlflow-scoring.ts';
 import { predictLoaded } from './predictor.ts';
 import { inferResponseOutputs, parseInferRequest } from './v2.ts';
 
 /** What one answered request was: for the prediction log, metrics and the response headers. */
 export interface Answered {
   predictionId: string;
-  body: Record<string, unknown>;
+  /** the response body, JSON text */
+  json: string;
   table: Table;
   predictions: Predictions;
 }
@@ -64,8 +65,8 @@ export class ServedModel {
   }
 
   /** What this version would answer for a table (a shadow's answer, for the log only). */
-  async shadowAnswer(table: Table): Promise<{ predictionId: string; body: Record<string, unknown> }> {
-    return { predictionId: newId(), body: scoringResponse(this.loaded.manifest, await this.predictions(table)) };
+  async shadowAnswer(table: Table, shadowOf: string): Promise<{ predictionId: string; json: string }> {
+    return { predictionId: newId(), json: scoringJson(this.loaded.manifest, await this.predictions(table), { shadow_of: shadowOf }) };
   }
 
   /** Answer a KServe V2 infer request body. */
@@ -73,7 +74,8 @@ export class ServedModel {
     const { table, id, outputs } = parseInferRequest(body, this.loaded.manifest.signature.inputs);
     return andThen(this.predictions(table), (predictions) => {
       const predictionId = newId();
-      return { predictionId, table, predictions, body: { model_name: name, model_version: this.versionLabel, id: id ?? predictionId, parameters: { prediction_id: predictionId }, outputs: inferResponseOutputs(this.loaded.manifest, predictions, outputs) } };
+      // model outputs are finite (the estimator battery checks it): plain JSON
+      return { predictionId, table, predictions, json: JSON.stringify({ model_name: name, model_version: this.versionLabel, id: id ?? predictionId, parameters: { prediction_id: predictionId }, outputs: inferResponseOutputs(this.loaded.manifest, predictions, outputs) }) };
     });
   }
 
@@ -82,7 +84,7 @@ export class ServedModel {
     const table = parseScoringRequest(body, this.loaded.manifest.signature.inputs);
     return andThen(this.predictions(table), (predictions) => {
       const predictionId = newId();
-      return { predictionId, table, predictions, body: scoringResponse(this.loaded.manifest, predictions, predictionId) };
+      return { predictionId, table, predictions, json: scoringJson(this.loaded.manifest, predictions, { prediction_id: predictionId }) };
     });
   }
 }

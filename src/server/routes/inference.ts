@@ -18,8 +18,8 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
     const answered = (a: Answered): ApiResponse => {
       const s = served!;
       const seconds = (performance.now() - t0) / 1000;
-      // model outputs are finite (the estimator battery checks it): plain JSON, serialised once for the answer and the log
-      const json = JSON.stringify(a.body);
+      // the body's text is the answer and the log's record of it
+      const json = a.json;
       hooks.metrics.observe(name, s.versionLabel, protocol, 200, seconds);
       hooks.log?.push({ id: a.predictionId, model: name, version: s.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: json, shadow: false });
       // after the answer is on its way
@@ -46,10 +46,10 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
     try {
       shadow = await models.shadow(name);
       if (!shadow || shadow === primary) return;
-      const s = await shadow.shadowAnswer(a.table);
+      const s = await shadow.shadowAnswer(a.table, a.predictionId);
       const seconds = (performance.now() - t0) / 1000;
       hooks.metrics.observe(name, shadow.versionLabel, 'shadow', 200, seconds);
-      hooks.log?.push({ id: s.predictionId, model: name, version: shadow.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: JSON.stringify({ ...s.body, shadow_of: a.predictionId }), shadow: true });
+      hooks.log?.push({ id: s.predictionId, model: name, version: shadow.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: s.json, shadow: true });
     } catch (e) {
       hooks.metrics.observe(name, shadow?.versionLabel ?? '', 'shadow', isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);
     }
