@@ -70,6 +70,27 @@ export function categoryIndex(categories: readonly string[]): Map<string, number
   return index;
 }
 
+const remaps = new WeakMap<readonly string[], WeakMap<readonly string[], Int32Array>>();
+
+/**
+ * Where each category of `from` is in `to` (-1 where it is not): one list's codes as another's. Made once per pair of lists
+ * and kept while both live: a served request's columns share their model's category lists (see serve/columns.ts), so
+ * encoding a request and counting it for drift look codes up, not strings.
+ */
+export function categoryRemap(from: readonly string[], to: readonly string[]): Int32Array {
+  let byTarget = remaps.get(from);
+  if (!byTarget) remaps.set(from, (byTarget = new WeakMap()));
+  let remap = byTarget.get(to);
+  // a list that grew since (a dictionary being built) is mapped again
+  if (!remap || remap.length !== from.length) {
+    const index = categoryIndex(to);
+    remap = new Int32Array(from.length);
+    for (let i = 0; i < from.length; i++) remap[i] = index.get(from[i]) ?? -1;
+    byTarget.set(to, remap);
+  }
+  return remap;
+}
+
 /** The column named `name`; `hint` is where it usually is (a request's columns come in signature order), looked at first. */
 export function columnByName(table: Table, name: string, hint = -1): Column | undefined {
   const at = table.columns[hint];

@@ -1,6 +1,6 @@
 import { binOf } from '../core/search.ts';
 import type { FeatureSpec } from '../core/schema.ts';
-import { categoryIndex, columnByName, type Column, type Table } from '../core/table.ts';
+import { categoryIndex, categoryRemap, columnByName, type Column, type Table } from '../core/table.ts';
 
 /**
  * A feature's training distribution as binned proportions: what drift monitoring compares live traffic against, small enough to
@@ -39,18 +39,16 @@ export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array)
   }
   const other = b.categories.length;
   const missing = other + 1;
-  const index = categoryIndex(b.categories);
   if (col.kind === 'numeric') {
+    const index = categoryIndex(b.categories);
     for (let i = 0; i < n; i++) counts[Number.isNaN(col.values[i]) ? missing : (index.get(String(col.values[i])) ?? other)]++;
     return;
   }
-  // each distinct value looked up once, or each row's when there are fewer rows (a served request)
-  if (n <= col.categories.length) {
-    for (let i = 0; i < n; i++) counts[col.codes[i] < 0 ? missing : (index.get(col.categories[col.codes[i]]) ?? other)]++;
-    return;
+  const remap = categoryRemap(col.categories, b.categories);
+  for (let i = 0; i < n; i++) {
+    const c = col.codes[i];
+    counts[c < 0 ? missing : remap[c] < 0 ? other : remap[c]]++;
   }
-  const remap = col.categories.map((c) => index.get(c) ?? other);
-  for (let i = 0; i < n; i++) counts[col.codes[i] < 0 ? missing : remap[col.codes[i]]]++;
 }
 
 /** Build the baseline of every feature from the training rows. */

@@ -1,12 +1,12 @@
 import { invalid } from '../core/errors.ts';
 import type { FeatureSpec } from '../core/schema.ts';
-import { encodeStrings, numericColumn, type Column } from '../core/table.ts';
+import { categoricalColumn, categoryIndex, encodeStrings, numericColumn, type Column } from '../core/table.ts';
 
 /**
  * One input's values as the model's column, by its signature: numbers (booleans as 0/1) for numeric features, ISO 8601 text
- * for dates, text (or a number, as its text) for categories; a category unseen in training is scored as at training. A
- * missing value (null) is allowed only where the training data had missing values in that column. Errors name the input
- * and the row, never the value.
+ * for dates, text (or a number, as its text) for categories, coded against the model's categories where it knows them (a
+ * category unseen in training is scored as at training). A missing value (null) is allowed only where the training data
+ * had missing values in that column. Errors name the input and the row, never the value.
  */
 export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, label = `input "${f.name}"`): Column {
   const n = data.length;
@@ -38,17 +38,35 @@ export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, label = `inpu
     }
     return numericColumn(f.name, values);
   }
-  const values = new Array<string | null>(n);
+  // values the model knows are coded against its own category list, which every request shares (nothing to build per
+  // request); from the first value it has not seen, the request's values get a list of their own
+  const known = categoryIndex(f.categories);
+  const codes = new Int32Array(n);
+  let values: (string | null)[] | null = null;
   for (let r = 0; r < n; r++) {
     const v = data[r];
-    if (typeof v === 'string') values[r] = v;
-    else if (typeof v === 'number' && Number.isFinite(v)) values[r] = String(v);
+    let s: string | null;
+    if (typeof v === 'string') s = v;
+    else if (typeof v === 'number' && Number.isFinite(v)) s = String(v);
     else if (v === null || v === undefined) {
       if (f.missing === 0) throw missingValue(f, r, label);
-      values[r] = null;
+      s = null;
     } else throw invalid(`${label}: value ${r} is not a string`);
+    if (values !== null) {
+      values[r] = s;
+      continue;
+    }
+    // an empty string is missing, as in every table
+    const c = s === null || s === '' ? -1 : known.get(s);
+    if (c !== undefined) {
+      codes[r] = c;
+      continue;
+    }
+    values = new Array<string | null>(n);
+    for (let i = 0; i < r; i++) values[i] = codes[i] < 0 ? null : f.categories[codes[i]];
+    values[r] = s;
   }
-  return encodeStrings(f.name, values);
+  return values === null ? categoricalColumn(f.name, codes, f.categories) : encodeStrings(f.name, values);
 }
 
 // a plain function, not a closure per call: this runs on every prediction request

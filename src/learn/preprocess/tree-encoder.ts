@@ -1,6 +1,6 @@
 import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec } from '../../core/schema.ts';
-import { categoryIndex, columnByName, type Column, type Table } from '../../core/table.ts';
+import { categoryIndex, categoryRemap, columnByName, type Column, type Table } from '../../core/table.ts';
 import type { FeatureMatrix } from '../matrix.ts';
 import { DATE_PARTS, dateParts, type DatePart } from '../../core/datetime.ts';
 
@@ -59,23 +59,21 @@ export function toTimestamps(col: Column): Float64Array {
 }
 
 function toCodes(col: Column, categories: string[]): Float64Array {
-  const index = categoryIndex(categories);
   const out = new Float64Array(col.kind === 'numeric' ? col.values.length : col.codes.length);
   if (col.kind === 'numeric') {
     // a column of numbers for a categorical feature (e.g. codes typed as numbers by a client): match on their text
+    const index = categoryIndex(categories);
     for (let i = 0; i < out.length; i++) {
       const v = col.values[i];
       out[i] = Number.isNaN(v) ? NaN : (index.get(String(v)) ?? NaN);
     }
     return out;
   }
-  // each distinct value looked up once, or each row's when there are fewer rows (a served request)
-  if (out.length <= col.categories.length) {
-    for (let i = 0; i < out.length; i++) out[i] = col.codes[i] < 0 ? NaN : (index.get(col.categories[col.codes[i]]) ?? NaN);
-    return out;
+  const remap = categoryRemap(col.categories, categories);
+  for (let i = 0; i < out.length; i++) {
+    const c = col.codes[i] < 0 ? -1 : remap[col.codes[i]];
+    out[i] = c < 0 ? NaN : c;
   }
-  const remap = col.categories.map((c) => index.get(c) ?? NaN);
-  for (let i = 0; i < out.length; i++) out[i] = col.codes[i] < 0 ? NaN : remap[col.codes[i]];
   return out;
 }
 
