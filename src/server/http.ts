@@ -151,9 +151,8 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       const method = req.method ?? 'GET';
       const q = rawUrl.indexOf('?');
       const query = q >= 0 ? new URLSearchParams(rawUrl.slice(q + 1)) : NO_QUERY;
-      const parts = rawSegments(rawUrl);
       // an unknown route is a 404 and a bad parameter a 400, but parameters are judged only after authentication
-      const found = router.match(method, parts);
+      const { parts, found } = router.resolve(method, q >= 0 ? rawUrl.slice(0, q) : rawUrl, rawSegments);
       if (found === null) throw new CapstanError('NOT_FOUND', `no route ${method} /${parts.join('/').slice(0, 200)}`);
       if ('allowed' in found) {
         send(res, 405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${found.allowed.join(', ')})` } }), { allow: found.allowed.join(', ') });

@@ -79,6 +79,9 @@ const PARAM_CHECKS: Record<string, (field: string, v: string) => string> = {
   path: checkPath,
 };
 
+/** Paths whose route is remembered (see Router.resolve). */
+const RECENT_PATHS = 256;
+
 export const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, approver: 2, admin: 3 };
 
 /** Tiny exact-segment router: `/v2/models/:name/infer`, with a trailing `*path` capturing the rest. */
@@ -93,7 +96,29 @@ export class Router {
     }
     if (!opts.public && !opts.role) throw new Error(`route ${method} ${pattern} must be public or name a role`);
     this.routes.push({ method, pattern, segments, handler, ...opts });
+    this.recent.clear();
     return this;
+  }
+
+  /** what `resolve` found for the method and paths seen last, by "METHOD path" (requests mostly repeat a few) */
+  private readonly recent = new Map<string, { parts: string[]; found: Route | { allowed: string[] } | null }>();
+
+  /**
+   * The raw path's segments (split and checked by `split`, which throws on a path it refuses) and what `match` finds for
+   * them, remembered for recent paths: the same for the same method and path while the routes stay as they are. The
+   * segments are shared: callers only read them.
+   */
+  resolve(method: string, path: string, split: (path: string) => string[]): { parts: string[]; found: Route | { allowed: string[] } | null } {
+    const key = method + ' ' + path;
+    let r = this.recent.get(key);
+    if (r === undefined) {
+      const parts = split(path);
+      r = { parts, found: this.match(method, parts) };
+      // paths name models, runs and artifacts: the memory stays bounded however many a server sees
+      if (this.recent.size >= RECENT_PATHS) this.recent.clear();
+      this.recent.set(key, r);
+    }
+    return r;
   }
 
   /** The route whose shape fits the raw (still percent-encoded) segments, or the methods allowed there, or null. */
