@@ -6,9 +6,10 @@ import { categoricalColumn, categoryIndex, encodeStrings, numericColumn, type Co
  * One input's values as the model's column, by its signature: numbers (booleans as 0/1) for numeric features, ISO 8601 text
  * for dates, text (or a number, as its text) for categories, coded against the model's categories where it knows them (a
  * category unseen in training is scored as at training). A missing value (null) is allowed only where the training data
- * had missing values in that column. Errors name the input and the row, never the value.
+ * had missing values in that column. Errors name the input (`what` and its name) and the row, never the value; their
+ * text is made only when one is thrown.
  */
-export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, label = `input "${f.name}"`): Column {
+export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, what: 'input' | 'column' = 'input'): Column {
   const n = data.length;
   // dates come as ISO 8601 text (or as epoch milliseconds, then as numbers below)
   if (f.kind === 'numeric' && f.datetime && Array.prototype.some.call(data, (v: unknown) => typeof v === 'string')) {
@@ -16,10 +17,10 @@ export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, label = `inpu
     for (let r = 0; r < n; r++) {
       const v = data[r];
       if (v === null || v === undefined) {
-        if (f.missing === 0) throw missingValue(f, r, label);
+        if (f.missing === 0) throw missingValue(f, r, what);
         values[r] = null;
       } else if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) values[r] = v;
-      else throw invalid(`${label}: value ${r} is not an ISO 8601 date`);
+      else throw invalid(`${what} "${f.name}": value ${r} is not an ISO 8601 date`);
     }
     return encodeStrings(f.name, values);
   }
@@ -28,13 +29,13 @@ export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, label = `inpu
     for (let r = 0; r < n; r++) {
       const v = data[r];
       if (typeof v === 'number') {
-        if (!Number.isFinite(v)) throw invalid(`${label}: value ${r} is not a finite number`);
+        if (!Number.isFinite(v)) throw invalid(`${what} "${f.name}": value ${r} is not a finite number`);
         values[r] = v;
       } else if (typeof v === 'boolean') values[r] = v ? 1 : 0;
       else if (v === null || v === undefined) {
-        if (f.missing === 0) throw missingValue(f, r, label);
+        if (f.missing === 0) throw missingValue(f, r, what);
         values[r] = NaN;
-      } else throw invalid(`${label}: value ${r} is not a number`);
+      } else throw invalid(`${what} "${f.name}": value ${r} is not a number`);
     }
     return numericColumn(f.name, values);
   }
@@ -49,9 +50,9 @@ export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, label = `inpu
     if (typeof v === 'string') s = v;
     else if (typeof v === 'number' && Number.isFinite(v)) s = String(v);
     else if (v === null || v === undefined) {
-      if (f.missing === 0) throw missingValue(f, r, label);
+      if (f.missing === 0) throw missingValue(f, r, what);
       s = null;
-    } else throw invalid(`${label}: value ${r} is not a string`);
+    } else throw invalid(`${what} "${f.name}": value ${r} is not a string`);
     if (values !== null) {
       values[r] = s;
       continue;
@@ -70,6 +71,6 @@ export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, label = `inpu
 }
 
 // a plain function, not a closure per call: this runs on every prediction request
-function missingValue(f: FeatureSpec, r: number, label: string): Error {
-  return invalid(`${label}: value ${r} is missing, but the model was trained without missing values in "${f.name}"`);
+function missingValue(f: FeatureSpec, r: number, what: string): Error {
+  return invalid(`${what} "${f.name}": value ${r} is missing, but the model was trained without missing values in "${f.name}"`);
 }

@@ -89,7 +89,7 @@ export function parseScoringRequest(body: unknown, signature: FeatureSpec[]): Ta
     if (!Array.isArray(v)) throw invalid(`"${format}" must be an array of records ({column: value})`);
     cols = fromRecords(v, signature, format);
   }
-  return { rows: cols[0].length, columns: signature.map((f, j) => columnOf(f, cols[j], `column "${f.name}"`)) };
+  return { rows: cols[0].length, columns: signature.map((f, j) => columnOf(f, cols[j], 'column')) };
 }
 
 /** What every answer of a model repeats, as JSON text: its class labels, each quoted, and `"classes":[...]`. */
