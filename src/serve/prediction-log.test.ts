@@ -72,6 +72,10 @@ describe('prediction log', () => {
     const rows = Array.from({ length: t.rows }, (_, r) => t.columns.map((c) => cellValue(c, r)));
     assert.equal(rowsJson(t), JSON.stringify(rows));
     assert.equal(rowsJson({ rows: 0, columns: [] }), '[]');
+    // categories needing escapes, through a list whose quoted text is remembered: the same text every time
+    const odd = encodeStrings('odd', ['a"b', 'é\n', null, 'back\\slash', 'a"b', '\u0001']);
+    const expected = JSON.stringify(Array.from({ length: 6 }, (_, r) => [cellValue(odd, r)]));
+    for (let i = 0; i < 2; i++) assert.equal(rowsJson({ rows: 6, columns: [odd] }), expected);
   });
 
   it('batches records per model; what is written reads back as pushed', async () => {

@@ -200,12 +200,20 @@ export function rowsJson(table: Table): string {
         out += Number.isFinite(v) ? String(v) : 'null';
       } else {
         const code = col.codes[r];
-        out += code < 0 ? 'null' : jsonString(col.categories[code]);
+        out += code < 0 ? 'null' : quotedCategory(col.categories, code);
       }
     }
     out += ']';
   }
   return out + ']';
+}
+
+// category lists as JSON strings, each quoted once: a served request's columns share their model's lists
+const quoted = new WeakMap<readonly string[], string[]>();
+function quotedCategory(categories: readonly string[], code: number): string {
+  let q = quoted.get(categories);
+  if (!q) quoted.set(categories, (q = []));
+  return (q[code] ??= jsonString(categories[code]));
 }
 
 // a served model's requests share one column list: its JSON is made once, not per record
