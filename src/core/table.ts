@@ -72,21 +72,39 @@ export function categoryIndex(categories: readonly string[]): Map<string, number
 
 const remaps = new WeakMap<readonly string[], WeakMap<readonly string[], Int32Array>>();
 
+/** A caller's last pair of lists and their remap (see categoryRemap): one comparison instead of two lookups. */
+export interface RemapMemo {
+  from: readonly string[] | null;
+  to: readonly string[] | null;
+  remap: Int32Array;
+}
+
+export function remapMemo(): RemapMemo {
+  return { from: null, to: null, remap: new Int32Array(0) };
+}
+
 /**
  * Where each category of `from` is in `to` (-1 where it is not): one list's codes as another's. Made once per pair of lists
  * and kept while both live: a served request's columns share their model's category lists (see serve/columns.ts), so
- * encoding a request and counting it for drift look codes up, not strings.
+ * encoding a request and counting it for drift look codes up, not strings. A caller that remaps the same pair again and
+ * again (a model's encoder, a drift monitor) keeps a `memo` per column.
  */
-export function categoryRemap(from: readonly string[], to: readonly string[]): Int32Array {
+export function categoryRemap(from: readonly string[], to: readonly string[], memo?: RemapMemo): Int32Array {
+  // a list that grew since (a dictionary being built) is mapped again
+  if (memo !== undefined && memo.from === from && memo.to === to && memo.remap.length === from.length) return memo.remap;
   let byTarget = remaps.get(from);
   if (!byTarget) remaps.set(from, (byTarget = new WeakMap()));
   let remap = byTarget.get(to);
-  // a list that grew since (a dictionary being built) is mapped again
   if (!remap || remap.length !== from.length) {
     const index = categoryIndex(to);
     remap = new Int32Array(from.length);
     for (let i = 0; i < from.length; i++) remap[i] = index.get(from[i]) ?? -1;
     byTarget.set(to, remap);
+  }
+  if (memo !== undefined) {
+    memo.from = from;
+    memo.to = to;
+    memo.remap = remap;
   }
   return remap;
 }

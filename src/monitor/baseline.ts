@@ -1,6 +1,6 @@
 import { binOf } from '../core/search.ts';
 import type { FeatureSpec } from '../core/schema.ts';
-import { categoryIndex, categoryRemap, columnByName, type Column, type Table } from '../core/table.ts';
+import { categoryIndex, categoryRemap, columnByName, type Column, type RemapMemo, type Table } from '../core/table.ts';
 
 /**
  * A feature's training distribution as binned proportions: what drift monitoring compares live traffic against, small enough to
@@ -25,8 +25,11 @@ function quantileEdges(values: Float64Array): number[] {
   return edges;
 }
 
-/** Count a column into the baseline's bins (length = proportions.length). Columns typed differently are matched by value. */
-export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array): void {
+/**
+ * Count a column into the baseline's bins (length = proportions.length). Columns typed differently are matched by value. A
+ * caller counting column after column against the same baseline keeps a `memo` for it (see categoryRemap).
+ */
+export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array, memo?: RemapMemo): void {
   const n = col.kind === 'numeric' ? col.values.length : col.codes.length;
   if (b.kind === 'numeric') {
     const missing = b.edges.length + 1;
@@ -44,7 +47,7 @@ export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array)
     for (let i = 0; i < n; i++) counts[Number.isNaN(col.values[i]) ? missing : (index.get(String(col.values[i])) ?? other)]++;
     return;
   }
-  const remap = categoryRemap(col.categories, b.categories);
+  const remap = categoryRemap(col.categories, b.categories, memo);
   for (let i = 0; i < n; i++) {
     const c = col.codes[i];
     counts[c < 0 ? missing : remap[c] < 0 ? other : remap[c]]++;

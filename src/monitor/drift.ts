@@ -1,4 +1,4 @@
-import { columnByName, type Table } from '../core/table.ts';
+import { columnByName, remapMemo, type RemapMemo, type Table } from '../core/table.ts';
 import { binCounts, type FeatureBaseline } from './baseline.ts';
 
 /** Industry-standard PSI bands: below 0.1 stable, 0.1 to 0.25 moderate shift, above 0.25 major shift. */
@@ -36,17 +36,19 @@ export function psi(expected: ArrayLike<number>, actual: ArrayLike<number>): num
  */
 export class DriftMonitor {
   private readonly counts: Float64Array[];
+  private readonly remaps: RemapMemo[];
   private rows = 0;
 
   constructor(private readonly baseline: FeatureBaseline[]) {
     this.counts = baseline.map((b) => new Float64Array(b.proportions.length));
+    this.remaps = baseline.map(() => remapMemo());
   }
 
   add(table: Table): void {
     for (let i = 0; i < this.baseline.length; i++) {
       const b = this.baseline[i];
       const col = columnByName(table, b.name, i);
-      if (col) binCounts(b, col, this.counts[i]);
+      if (col) binCounts(b, col, this.counts[i], this.remaps[i]);
     }
     this.rows += table.rows;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FeatureSpec } from '../core/schema.ts';
-import { categoryRemap, encodeStrings, numericColumn, type CategoricalColumn, type Table } from '../core/table.ts';
+import { categoryRemap, encodeStrings, numericColumn, remapMemo, type CategoricalColumn, type Table } from '../core/table.ts';
 import { encodeTable, fitTreeEncoder } from '../learn/preprocess/tree-encoder.ts';
 import { buildBaseline, binCounts } from '../monitor/baseline.ts';
 import { columnOf } from './columns.ts';
@@ -57,5 +57,18 @@ describe('categoryRemap', () => {
     from.push('c');
     assert.deepEqual([...categoryRemap(from, to)], [1, -1, 0, 2]);
     assert.deepEqual([...categoryRemap(from, ['z'])], [-1, 0, -1, -1]);
+  });
+
+  it("gives a caller's memo the remap of the pair it asks for, whichever pair it asked for before", () => {
+    const memo = remapMemo();
+    const to = ['a', 'b'];
+    const x = ['b', 'a'];
+    const y = ['a', 'q'];
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual([...categoryRemap(x, to, memo)], [1, 0]);
+      assert.deepEqual([...categoryRemap(y, to, memo)], [0, -1]);
+      assert.deepEqual([...categoryRemap(y, ['q'], memo)], [-1, 0]);
+    }
+    assert.equal(categoryRemap(y, ['q'], memo), memo.remap);
   });
 });

@@ -7,9 +7,10 @@ import { categoricalColumn, categoryIndex, encodeStrings, numericColumn, type Co
  * for dates, text (or a number, as its text) for categories, coded against the model's categories where it knows them (a
  * category unseen in training is scored as at training). A missing value (null) is allowed only where the training data
  * had missing values in that column. Errors name the input (`what` and its name) and the row, never the value; their
- * text is made only when one is thrown.
+ * text is made only when one is thrown. `known`: the feature's categoryIndex, when the caller has it at hand
+ * (signatureIndexes).
  */
-export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, what: 'input' | 'column' = 'input'): Column {
+export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, what: 'input' | 'column' = 'input', known?: Map<string, number>): Column {
   const n = data.length;
   // dates come as ISO 8601 text (or as epoch milliseconds, then as numbers below)
   if (f.kind === 'numeric' && f.datetime && Array.prototype.some.call(data, (v: unknown) => typeof v === 'string')) {
@@ -41,7 +42,7 @@ export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, what: 'input'
   }
   // values the model knows are coded against its own category list, which every request shares (nothing to build per
   // request); from the first value it has not seen, the request's values get a list of their own
-  const known = categoryIndex(f.categories);
+  known ??= categoryIndex(f.categories);
   const codes = new Int32Array(n);
   let values: (string | null)[] | null = null;
   for (let r = 0; r < n; r++) {
@@ -73,4 +74,13 @@ export function columnOf(f: FeatureSpec, data: ArrayLike<unknown>, what: 'input'
 // a plain function, not a closure per call: this runs on every prediction request
 function missingValue(f: FeatureSpec, r: number, what: string): Error {
   return invalid(`${what} "${f.name}": value ${r} is missing, but the model was trained without missing values in "${f.name}"`);
+}
+
+const indexes = new WeakMap<readonly FeatureSpec[], (Map<string, number> | undefined)[]>();
+
+/** Each categorical input's categoryIndex (undefined for the others), found with one lookup per request, not one per column. */
+export function signatureIndexes(signature: readonly FeatureSpec[]): (Map<string, number> | undefined)[] {
+  let found = indexes.get(signature);
+  if (!found) indexes.set(signature, (found = signature.map((f) => (f.kind === 'categorical' ? categoryIndex(f.categories) : undefined))));
+  return found;
 }

@@ -4,7 +4,7 @@ import type { FeatureSpec } from '../core/schema.ts';
 import type { Table } from '../core/table.ts';
 import type { Predictions } from '../learn/index.ts';
 import type { BundleManifest } from '../registry/index.ts';
-import { columnOf } from './columns.ts';
+import { columnOf, signatureIndexes } from './columns.ts';
 import { MAX_ROWS } from './v2.ts';
 
 const FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -89,7 +89,8 @@ export function parseScoringRequest(body: unknown, signature: FeatureSpec[]): Ta
     if (!Array.isArray(v)) throw invalid(`"${format}" must be an array of records ({column: value})`);
     cols = fromRecords(v, signature, format);
   }
-  return { rows: cols[0].length, columns: signature.map((f, j) => columnOf(f, cols[j], 'column')) };
+  const known = signatureIndexes(signature);
+  return { rows: cols[0].length, columns: signature.map((f, j) => columnOf(f, cols[j], 'column', known[j])) };
 }
 
 /** What every answer of a model repeats, as JSON text: its class labels, each quoted, and `"classes":[...]`. */

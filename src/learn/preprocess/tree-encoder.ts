@@ -1,6 +1,6 @@
 import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec } from '../../core/schema.ts';
-import { categoryIndex, categoryRemap, columnByName, type Column, type Table } from '../../core/table.ts';
+import { categoryIndex, categoryRemap, columnByName, remapMemo, type Column, type RemapMemo, type Table } from '../../core/table.ts';
 import type { FeatureMatrix } from '../matrix.ts';
 import { DATE_PARTS, dateParts, type DatePart } from '../../core/datetime.ts';
 
@@ -58,7 +58,7 @@ export function toTimestamps(col: Column): Float64Array {
   return Float64Array.from(col.codes, (c) => (c < 0 ? NaN : parsed[c]));
 }
 
-function toCodes(col: Column, categories: string[]): Float64Array {
+function toCodes(col: Column, categories: string[], memo: RemapMemo): Float64Array {
   const out = new Float64Array(col.kind === 'numeric' ? col.values.length : col.codes.length);
   if (col.kind === 'numeric') {
     // a column of numbers for a categorical feature (e.g. codes typed as numbers by a client): match on their text
@@ -69,7 +69,7 @@ function toCodes(col: Column, categories: string[]): Float64Array {
     }
     return out;
   }
-  const remap = categoryRemap(col.categories, categories);
+  const remap = categoryRemap(col.categories, categories, memo);
   for (let i = 0; i < out.length; i++) {
     const c = col.codes[i] < 0 ? -1 : remap[col.codes[i]];
     out[i] = c < 0 ? NaN : c;
@@ -77,13 +77,21 @@ function toCodes(col: Column, categories: string[]): Float64Array {
   return out;
 }
 
-/** What a matrix from an encoder always holds (its names, kinds, category counts), made once per encoder. */
-const shapes = new WeakMap<TreeEncoder, Pick<FeatureMatrix, 'names' | 'kinds' | 'nCategories'>>();
+/**
+ * What a matrix from an encoder always holds (its names, kinds, category counts), made once per encoder, and a remap memo
+ * per feature (the codes of the tables it is applied to as its own).
+ */
+interface Shape {
+  matrix: Pick<FeatureMatrix, 'names' | 'kinds' | 'nCategories'>;
+  remaps: RemapMemo[];
+}
+const shapes = new WeakMap<TreeEncoder, Shape>();
 
-function shapeOf(encoder: TreeEncoder): Pick<FeatureMatrix, 'names' | 'kinds' | 'nCategories'> {
+function shapeOf(encoder: TreeEncoder): Shape {
   let shape = shapes.get(encoder);
   if (!shape) {
-    shape = { names: encoder.features.map((f) => f.name), kinds: encoder.features.map((f) => f.kind), nCategories: encoder.features.map((f) => f.categories?.length ?? 0) };
+    const matrix = { names: encoder.features.map((f) => f.name), kinds: encoder.features.map((f) => f.kind), nCategories: encoder.features.map((f) => f.categories?.length ?? 0) };
+    shape = { matrix, remaps: encoder.features.map(() => remapMemo()) };
     shapes.set(encoder, shape);
   }
   return shape;
@@ -97,14 +105,15 @@ export function encodeTable(encoder: TreeEncoder, table: Table): FeatureMatrix {
     const missing = encoder.features.filter((_, j) => !cols[j]).map((g) => g.source ?? g.name);
     throw invalid(`input is missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
   }
+  const { matrix, remaps } = shapeOf(encoder);
   return {
     rows: table.rows,
-    ...shapeOf(encoder),
+    ...matrix,
     columns: encoder.features.map((f, j) => {
       const col = cols[j]!;
       if (f.part) return dateParts(toTimestamps(col), f.part);
       if (f.datetime) return toTimestamps(col);
-      return f.kind === 'numeric' ? toNumbers(col) : toCodes(col, f.categories!);
+      return f.kind === 'numeric' ? toNumbers(col) : toCodes(col, f.categories!, remaps[j]);
     }),
   };
 }
