@@ -6,7 +6,9 @@
  * turn; the better of its two runs is reported. Then the target's pair, the floor and `capstan serve --workers 2` with the log,
  * run side by side: both up, measured alternately PAIRS times, a ratio per adjacent pair and their median (this machine's
  * speed drifts by a third within minutes, so servers measured a minute apart compare drift as much as servers).
- * Run: node --import tsx bench/serving.ts [SECONDS=10] [PAIRS=5]
+ * Every server gets WARMUP seconds of the same load before it is measured (JIT, connections, heap and page cache: a Capstan
+ * server's p99 was 2-5 ms higher in its first ~15 s than after it, on a 2 x AMD EPYC machine).
+ * Run: node --import tsx bench/serving.ts [SECONDS=10] [PAIRS=5] [WARMUP=10]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ const SHARED = join(ROOT, '..', 'shared');
 const BIN = join(ROOT, 'bin', 'capstan.js');
 const seconds = Number(process.argv[2] ?? 10);
 const pairs = Number(process.argv[3] ?? 5);
+const warmup = Number(process.argv[4] ?? 10);
 const home = mkdtempSync(join(tmpdir(), 'capstan-bench-serving-'));
 const env = { ...process.env, CAPSTAN_HOME: home };
 
@@ -89,7 +92,7 @@ for (const s of servers) {
   const child = s.start();
   try {
     await waitUp(s.port);
-    wrk(s.port, 2); // warm-up: JIT, connections
+    wrk(s.port, warmup);
     const runs = [wrk(s.port, seconds), wrk(s.port, seconds)];
     const best = runs.sort((a, b) => b.rps - a.rps)[0];
     results.set(s.name, { ...best, errors: runs.reduce((a, r) => a + r.errors, 0) });
@@ -101,7 +104,7 @@ for (const s of servers) {
 }
 const floor = results.get(servers[0].name)!.rps;
 const flask = results.get(servers[servers.length - 1].name)!.rps;
-console.log(`machine: ${cpus().length} x ${cpus()[0].model.trim()}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}; wrk -t1 -c32 -d${seconds}s, one-row dataframe_records body\n`);
+console.log(`machine: ${cpus().length} x ${cpus()[0].model.trim()}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}; wrk -t1 -c32 -d${seconds}s after ${warmup} s of warm-up, one-row dataframe_records body\n`);
 console.log('| server | requests/s | vs node:http floor | vs gunicorn+Flask | p50 ms | p99 ms | errors |');
 console.log('|---|---|---|---|---|---|---|');
 for (const [name, r] of results) console.log(`| ${name} | ${r.rps.toFixed(0)} | ${((r.rps / floor) * 100).toFixed(0)}% | ${(r.rps / flask).toFixed(1)}x | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
@@ -113,8 +116,8 @@ const up = [floorServer.start(), target.start()];
 try {
   await waitUp(floorServer.port);
   await waitUp(target.port);
-  wrk(floorServer.port, 2);
-  wrk(target.port, 2);
+  wrk(floorServer.port, warmup);
+  wrk(target.port, warmup);
   const rows: { floor: Result; ours: Result }[] = [];
   for (let i = 0; i < pairs; i++) rows.push({ floor: wrk(floorServer.port, seconds), ours: wrk(target.port, seconds) });
   const ratios = rows.map((r) => r.ours.rps / r.floor.rps);
