@@ -96,3 +96,33 @@ export function jsonString(s: string): string {
   }
   return '"' + s + '"';
 }
+
+/** `JSON.stringify(v)` for a number: its text, or null when it is not finite. */
+export function jsonNumber(v: number): string {
+  return Number.isFinite(v) ? String(v) : 'null';
+}
+
+const quotedLists = new WeakMap<readonly string[], { items: string[]; array: string }>();
+
+function quotedList(list: readonly string[]): { items: string[]; array: string } {
+  let q = quotedLists.get(list);
+  // a list that grew since (a dictionary being built) is quoted again
+  if (!q || q.items.length !== list.length) {
+    const items = list.map(jsonString);
+    quotedLists.set(list, (q = { items, array: `[${items.join(',')}]` }));
+  }
+  return q;
+}
+
+/**
+ * A list's strings as JSON (jsonString of each), made once per list and kept while it lives: for hand-written JSON that
+ * repeats the values of a few lists (a model's class labels, the categories of served columns).
+ */
+export function jsonStrings(list: readonly string[]): readonly string[] {
+  return quotedList(list).items;
+}
+
+/** `JSON.stringify(list)` for a list of strings, made once per list (see jsonStrings). */
+export function jsonStringArray(list: readonly string[]): string {
+  return quotedList(list).array;
+}

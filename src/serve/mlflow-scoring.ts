@@ -1,5 +1,5 @@
 import { invalid } from '../core/errors.ts';
-import { isObject, jsonString } from '../core/json.ts';
+import { isObject, jsonNumber, jsonString, jsonStringArray, jsonStrings } from '../core/json.ts';
 import type { FeatureSpec } from '../core/schema.ts';
 import type { Table } from '../core/table.ts';
 import type { Predictions } from '../learn/index.ts';
@@ -93,27 +93,6 @@ export function parseScoringRequest(body: unknown, signature: FeatureSpec[]): Ta
   return { rows: cols[0].length, columns: signature.map((f, j) => columnOf(f, cols[j], 'column', known[j])) };
 }
 
-/** What every answer of a model repeats, as JSON text: its class labels, each quoted, and `"classes":[...]`. */
-interface ClassText {
-  labels: string[];
-  classes: string;
-}
-const classTexts = new WeakMap<BundleManifest, ClassText>();
-
-function classText(manifest: BundleManifest): ClassText {
-  let t = classTexts.get(manifest);
-  if (!t) {
-    const labels = (manifest.target.classes ?? []).map(jsonString);
-    classTexts.set(manifest, (t = { labels, classes: `"classes":[${labels.join(',')}]` }));
-  }
-  return t;
-}
-
-// a number as JSON.stringify writes it (a non-finite one as null)
-function num(v: number): string {
-  return Number.isFinite(v) ? String(v) : 'null';
-}
-
 /**
  * MLflow's response as JSON text: `predictions` (labels or values, in row order), with class probabilities and the classes
  * for classifiers, then `extra` string fields (the prediction id). Written directly (the same text as JSON.stringify of the
@@ -122,10 +101,10 @@ function num(v: number): string {
 export function scoringJson(manifest: BundleManifest, p: Predictions, extra: Record<string, string> = {}): string {
   let out = '{"predictions":[';
   if (manifest.task === 'regression') {
-    for (let i = 0; i < p.rows; i++) out += (i === 0 ? '' : ',') + num(p.values![i]);
+    for (let i = 0; i < p.rows; i++) out += (i === 0 ? '' : ',') + jsonNumber(p.values![i]);
     out += ']';
   } else {
-    const { labels, classes } = classText(manifest);
+    const labels = jsonStrings(manifest.target.classes!);
     for (let i = 0; i < p.rows; i++) out += (i === 0 ? '' : ',') + labels[p.classIndex![i]];
     out += ']';
     if (manifest.task !== 'clustering') {
@@ -133,10 +112,10 @@ export function scoringJson(manifest: BundleManifest, p: Predictions, extra: Rec
       out += ',"probabilities":[';
       for (let i = 0; i < p.rows; i++) {
         out += i === 0 ? '[' : ',[';
-        for (let k = 0; k < K; k++) out += (k === 0 ? '' : ',') + num(p.proba![i * K + k]);
+        for (let k = 0; k < K; k++) out += (k === 0 ? '' : ',') + jsonNumber(p.proba![i * K + k]);
         out += ']';
       }
-      out += '],' + classes;
+      out += '],"classes":' + jsonStringArray(manifest.target.classes!);
     }
   }
   for (const key in extra) out += `,${jsonString(key)}:${jsonString(extra[key])}`;

@@ -1,4 +1,4 @@
-import { jsonString } from '../core/json.ts';
+import { jsonNumber, jsonStrings } from '../core/json.ts';
 import type { Table } from '../core/table.ts';
 import type { PredictionStore } from '../store/index.ts';
 import { openMetadataStore } from '../store/open.ts';
@@ -197,23 +197,15 @@ export function rowsJson(table: Table): string {
       if (c > 0) out += ',';
       if (col.kind === 'numeric') {
         const v = col.values[r];
-        out += Number.isFinite(v) ? String(v) : 'null';
+        out += jsonNumber(v);
       } else {
         const code = col.codes[r];
-        out += code < 0 ? 'null' : quotedCategory(col.categories, code);
+        out += code < 0 ? 'null' : jsonStrings(col.categories)[code];
       }
     }
     out += ']';
   }
   return out + ']';
-}
-
-// category lists as JSON strings, each quoted once: a served request's columns share their model's lists
-const quoted = new WeakMap<readonly string[], string[]>();
-function quotedCategory(categories: readonly string[], code: number): string {
-  let q = quoted.get(categories);
-  if (!q) quoted.set(categories, (q = []));
-  return (q[code] ??= jsonString(categories[code]));
 }
 
 // a served model's requests share one column list: its JSON is made once, not per record

@@ -1,4 +1,4 @@
-import { jsonString } from '../../core/json.ts';
+import { jsonNumber, jsonString } from '../../core/json.ts';
 import { parseJson } from './paging.ts';
 import type { PredictionRecord } from '../types.ts';
 
@@ -45,7 +45,7 @@ export class PredictionBatch {
   add(r: Omit<SerializedPrediction, 'model'>): void {
     let c = this.columnLists.indexOf(r.columns);
     if (c < 0) c = this.columnLists.push(r.columns) - 1;
-    const text = `${this.count === 0 ? '' : ','}[${jsonString(r.id)},${jsonString(r.version)},${num(r.at)},${num(r.latencyMs)},${num(r.rows)},${c},${r.features},${r.outputs},${r.shadow ? 1 : 0}]`;
+    const text = `${this.count === 0 ? '' : ','}[${jsonString(r.id)},${jsonString(r.version)},${jsonNumber(r.at)},${jsonNumber(r.latencyMs)},${jsonNumber(r.rows)},${c},${r.features},${r.outputs},${r.shadow ? 1 : 0}]`;
     // a UTF-16 code unit is at most 3 bytes of UTF-8
     if (this.length + text.length * 3 > this.bytes.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + text.length * 3));
@@ -69,11 +69,6 @@ export class PredictionBatch {
   records(): PredictionRecord[] {
     return batchRecords(this.model, this.text());
   }
-}
-
-// numbers as JSON writes them (a non-finite one as null)
-function num(v: number): string {
-  return Number.isFinite(v) ? String(v) : 'null';
 }
 
 /** The records of a batch row's text. */
