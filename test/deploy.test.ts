@@ -5,10 +5,25 @@ import { describe, it } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Pod, Service } from 'kubernetes-models/v1';
-import { validateManifest } from '../src/deploy/index.ts';
+import { parseAllDocuments } from 'yaml';
+import { manifestsYaml, validateManifest } from '../src/deploy/index.ts';
 import { cli, TELCO, tempHome } from './helpers.ts';
 
-const docs = (file: string) => readFileSync(file, 'utf8').split('\n---\n').map((d) => JSON.parse(d) as Record<string, unknown> & { kind: string; spec: Record<string, unknown> });
+type Doc = Record<string, unknown> & { kind: string; spec: Record<string, unknown> };
+
+/** Every document of a file, read as kubectl would: a multi-document YAML 1.1 stream, each document one whole object. */
+function docs(file: string, kinds: string[]): Doc[] {
+  const stream = parseAllDocuments(readFileSync(file, 'utf8'), { version: '1.1' });
+  assert.ok(Array.isArray(stream), 'a YAML stream, not an empty document');
+  const out = stream.map((d, i) => {
+    assert.deepEqual(d.errors, [], `document ${i} parses`);
+    const v = d.toJS() as unknown;
+    assert.ok(typeof v === 'object' && v !== null && !Array.isArray(v), `document ${i} is one object`);
+    return v as Doc;
+  });
+  assert.deepEqual(out.map((d) => d.kind), kinds);
+  return out;
+}
 
 describe('capstan deploy', () => {
   const home = tempHome();
@@ -19,8 +34,8 @@ describe('capstan deploy', () => {
     const out = join(home, 'k8s');
     const r = cli(['deploy', 'churn', '--target', 'kubernetes', '--out', out, '--replicas', '3', '--max-replicas', '6', '--cpu', '500m', '--memory', '1Gi'], home);
     assert.equal(r.status, 0, r.stderr);
-    const [dep, svc, hpa] = docs(join(out, 'kubernetes.yaml'));
-    assert.deepEqual([dep.kind, svc.kind, hpa.kind], ['Deployment', 'Service', 'HorizontalPodAutoscaler']);
+    const [dep, svc, hpa] = docs(join(out, 'kubernetes.yaml'), ['Deployment', 'Service', 'HorizontalPodAutoscaler']);
+    assert.doesNotMatch(readFileSync(join(out, 'kubernetes.yaml'), 'utf8'), /^\s*[{[]/m, 'block YAML, not JSON text');
     new Deployment(dep as never).validate();
     new Service(svc as never).validate();
     new HorizontalPodAutoscaler(hpa as never).validate();
@@ -44,7 +59,7 @@ describe('capstan deploy', () => {
     const out = join(home, 'kserve');
     const r = cli(['deploy', 'churn:1', '--target', 'kserve', '--out', out, '--name', 'churn-model'], home);
     assert.equal(r.status, 0, r.stderr);
-    const [isvc] = docs(join(out, 'inferenceservice.yaml'));
+    const [isvc] = docs(join(out, 'inferenceservice.yaml'), ['InferenceService']);
     assert.equal(isvc.apiVersion, 'serving.kserve.io/v1beta1');
     const predictor = isvc.spec.predictor as { containers: unknown[]; volumes: unknown[] };
     new Pod({ metadata: { name: 'churn-model' }, spec: { containers: predictor.containers, volumes: predictor.volumes } } as never).validate();
@@ -65,8 +80,14 @@ describe('capstan deploy', () => {
       assert.equal(r.status, 1, r.stderr);
       assert.match(r.stderr, re);
     }
-    const dep = docs(join(home, 'k8s', 'kubernetes.yaml'))[0] as unknown as { spec: { template: { spec: { containers: { ports: { containerPort: unknown }[] }[] } } } };
+    const dep = docs(join(home, 'k8s', 'kubernetes.yaml'), ['Deployment', 'Service', 'HorizontalPodAutoscaler'])[0] as unknown as { spec: { template: { spec: { containers: { ports: { containerPort: unknown }[] }[] } } } };
     dep.spec.template.spec.containers[0].ports[0].containerPort = 'http';
     assert.throws(() => validateManifest(dep as never), /Deployment manifest is not valid: .*containerPort must be integer/);
+  });
+
+  it('YAML: strings a YAML 1.1 reader would take for booleans or numbers stay strings', () => {
+    const tricky = { apiVersion: 'v1', kind: 'ConfigMap', data: { a: 'yes', b: 'on', c: '0777', d: '1e3', e: '---', f: 'null', g: '' } };
+    const [back] = parseAllDocuments(manifestsYaml([tricky]), { version: '1.1' }).map((d) => d.toJS());
+    assert.deepEqual(back, tricky);
   });
 });

@@ -1,2 +1,3 @@
 export { container, dockerfile, kserveManifest, kubernetesManifests, type DeploySpec } from './manifests.ts';
 export { validateManifest } from './validate.ts';
+export { manifestsYaml } from './yaml.ts';

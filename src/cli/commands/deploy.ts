@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CapstanError, invalid } from '../../core/errors.ts';
-import { dockerfile, kserveManifest, kubernetesManifests, validateManifest, type DeploySpec } from '../../deploy/index.ts';
+import { dockerfile, kserveManifest, kubernetesManifests, manifestsYaml, validateManifest, type DeploySpec } from '../../deploy/index.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import type { LoadedModel } from '../../registry/index.ts';
@@ -36,11 +36,6 @@ async function writeOnnx(loaded: LoadedModel, out: string, shown: string): Promi
   const inputs = loaded.model ? features.map((f) => `${f.name} (${f.kind === 'numeric' ? 'double' : 'string'} [N,1])`) : features.map((f) => f.name);
   const outputs = loaded.model ? (loaded.model.target.task === 'regression' ? 'variable (double [N,1])' : `label (string [N]), probabilities (double [N,${loaded.model.target.classes!.length}])`) : answers.map((a) => a.name).join(', ');
   process.stdout.write(`wrote model.onnx (${bytes.length} bytes) to ${out}\n  inputs: ${inputs.join(', ')}\n  outputs: ${outputs}\n  (run ${join(shown, 'model.onnx')} with onnxruntime, ai.onnx.ml opset 5)\n`);
-}
-
-/** JSON is YAML: documents kubectl applies as they are, without a YAML library in between. */
-function yamlDocs(docs: Record<string, unknown>[]): string {
-  return docs.map((d) => JSON.stringify(d, null, 2)).join('\n---\n') + '\n';
 }
 
 export function deployCommand(program: Command): void {
@@ -91,7 +86,7 @@ export function deployCommand(program: Command): void {
       const written = ['Dockerfile', 'model/', tarball];
       if (manifests.length) {
         const file = o.target === 'kserve' ? 'inferenceservice.yaml' : 'kubernetes.yaml';
-        writeFileSync(join(out, file), yamlDocs(manifests));
+        writeFileSync(join(out, file), manifestsYaml(manifests));
         written.push(file);
       }
       process.stdout.write(`wrote ${written.join(', ')} to ${out}\n  docker build -t ${image} ${o.out}${manifests.length ? `\n  kubectl apply -f ${join(o.out, written[written.length - 1])}` : `\n  docker run -p ${port}:${port} ${image}`}\n`);
