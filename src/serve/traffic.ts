@@ -1,5 +1,5 @@
 import { invalid } from '../core/errors.ts';
-import { fnv1a } from '../core/fnv.ts';
+import { stableHash } from '../core/fnv.ts';
 import { checkAlias } from '../core/names.ts';
 
 /** The model tag that holds a model's traffic split (so it is versioned, audited and reachable over the API like any tag). */
@@ -60,10 +60,13 @@ export function parseTraffic(value: unknown): TrafficSpec {
   return spec;
 }
 
-/** The route for one request: by the hash of its key when it has one, else at random, in proportion to the weights. */
+/**
+ * The route for one request: by a well-mixed hash of its key when it has one (so a key keeps its route while the split is
+ * unchanged), else at random, in proportion to the weights.
+ */
 export function pickRoute(spec: TrafficSpec, key: string | undefined, random: () => number = Math.random): VersionPick {
   const total = spec.routes.reduce((a, r) => a + r.weight, 0);
-  let u = key !== undefined && key !== '' ? (fnv1a(key) / 2 ** 32) * total : random() * total;
+  let u = key !== undefined && key !== '' ? (stableHash(key) / 2 ** 32) * total : random() * total;
   for (const r of spec.routes) {
     if (u < r.weight) return r;
     u -= r.weight;
