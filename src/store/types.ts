@@ -36,6 +36,8 @@ export interface Run {
   params: Record<string, string>;
   /** latest value per key (highest step, then latest timestamp); NaN is a value */
   metrics: Record<string, number>;
+  /** the step and timestamp of each metric's latest value */
+  metricTimes: Record<string, { step: number; timestamp: number }>;
   tags: Record<string, string>;
 }
 

@@ -45,6 +45,23 @@ describe('MLflow REST compatibility', () => {
     assert.equal(parsed.run.data.tags.find((t) => t.key === 'note')?.value, 'NaN Infinity in a string stays a string');
   });
 
+  it('runs/get gives each metric its latest value\'s own timestamp and step, as get-history does (not the run\'s start)', async () => {
+    const exp = await post('/experiments/create', { name: 'timestamps' });
+    const r = await post('/runs/create', { experiment_id: exp.body.experiment_id, run_name: 'timed', start_time: 1796290594371 });
+    const id = r.body.run.info.run_id as string;
+    const points = [{ key: 'loss', value: 0.9, timestamp: 1, step: 0 }, { key: 'loss', value: 0.5, timestamp: 7, step: 3 }, { key: 'loss', value: 0.7, timestamp: 9, step: 2 }, { key: 'acc', value: 0.8, timestamp: 42, step: 5 }];
+    assert.equal((await post('/runs/log-batch', { run_id: id, metrics: points })).status, 200);
+    const run = parsePythonJson((await get(`/runs/get?run_id=${id}`)).text) as { run: { data: { metrics: { key: string; value: number; timestamp: number; step: number }[] } } };
+    const byKey = Object.fromEntries(run.run.data.metrics.map((m) => [m.key, m]));
+    assert.deepEqual(byKey.loss, { key: 'loss', value: 0.5, timestamp: 7, step: 3 }, 'the highest step wins, with its own timestamp');
+    assert.deepEqual(byKey.acc, { key: 'acc', value: 0.8, timestamp: 42, step: 5 });
+    const found = await post('/runs/search', { experiment_ids: [exp.body.experiment_id] });
+    const m = found.body.runs[0]?.data.metrics.find((x: { key: string }) => x.key === 'acc');
+    assert.deepEqual(m, { key: 'acc', value: 0.8, timestamp: 42, step: 5 }, JSON.stringify(found.body));
+    const history = parsePythonJson((await get(`/metrics/get-history?run_id=${id}&metric_key=acc`)).text) as { metrics: unknown[] };
+    assert.deepEqual(history.metrics, [{ key: 'acc', value: 0.8, timestamp: 42, step: 5 }]);
+  });
+
   it('log-batch with one bad item stores nothing', async () => {
     const before = await get(`/runs/get?run_id=${runId}`);
     const res = await post('/runs/log-batch', { run_id: runId, metrics: [{ key: 'fresh', value: 1, timestamp: 1, step: 0 }, { key: 'fresh2', value: 'oops', timestamp: 1, step: 0 }], params: [{ key: 'p_new', value: 'x' }] });

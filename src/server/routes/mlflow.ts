@@ -18,11 +18,11 @@ function mlflowExperiment(e: Experiment) {
   return { experiment_id: e.id, name: e.name, artifact_location: e.artifactLocation || `mlflow-artifacts:/${e.id}`, lifecycle_stage: e.lifecycle, creation_time: e.createdAt, last_update_time: e.updatedAt, tags: kv(e.tags) };
 }
 
-function mlflowRun(r: Run, history?: Map<string, { step: number; timestamp: number }>) {
+function mlflowRun(r: Run) {
   return {
     info: { run_id: r.id, run_uuid: r.id, run_name: r.name, experiment_id: r.experimentId, user_id: r.userId, status: r.status, start_time: r.startedAt, ...(r.endedAt !== null ? { end_time: r.endedAt } : {}), artifact_uri: `mlflow-artifacts:/${r.experimentId}/${r.id}/artifacts`, lifecycle_stage: r.lifecycle },
     data: {
-      metrics: Object.entries(r.metrics).map(([key, value]) => ({ key, value, timestamp: history?.get(key)?.timestamp ?? r.startedAt, step: history?.get(key)?.step ?? 0 })),
+      metrics: Object.entries(r.metrics).map(([key, value]) => ({ key, value, timestamp: r.metricTimes[key]?.timestamp ?? r.startedAt, step: r.metricTimes[key]?.step ?? 0 })),
       params: kv(r.params),
       tags: kv({ 'mlflow.runName': r.name, ...r.tags }),
     },

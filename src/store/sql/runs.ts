@@ -69,12 +69,18 @@ export class SqlRunStore implements RunStore {
     const inList = placeholders(ids.length);
     const [params, metrics, tags] = await Promise.all([
       q.all<{ owner: string; key: string; value: unknown }>(`SELECT run_id AS owner, key, value FROM params WHERE run_id IN (${inList})`, ids),
-      q.all<{ owner: string; key: string; value: unknown }>(`SELECT run_id AS owner, key, value FROM latest_metrics WHERE run_id IN (${inList})`, ids),
+      q.all<{ owner: string; key: string; value: unknown; step: number; timestamp: number }>(`SELECT run_id AS owner, key, value, step, timestamp FROM latest_metrics WHERE run_id IN (${inList})`, ids),
       q.all<{ owner: string; key: string; value: unknown }>(`SELECT run_id AS owner, key, value FROM tags WHERE run_id IN (${inList})`, ids),
     ]);
     const p = groupKv(params);
     const m = groupKv(metrics.map((x) => ({ ...x, value: jsValue(x.value) })));
     const t = groupKv(tags);
+    const times = new Map<string, Record<string, { step: number; timestamp: number }>>();
+    for (const x of metrics) {
+      let o = times.get(x.owner);
+      if (!o) times.set(x.owner, (o = {}));
+      o[x.key] = { step: Number(x.step), timestamp: Number(x.timestamp) };
+    }
     return rows.map((r) => ({
       id: r.id as string,
       experimentId: r.experiment_id as string,
@@ -86,6 +92,7 @@ export class SqlRunStore implements RunStore {
       endedAt: (r.ended_at as number | null) ?? null,
       params: (p.get(r.id as string) ?? {}) as Record<string, string>,
       metrics: (m.get(r.id as string) ?? {}) as Record<string, number>,
+      metricTimes: times.get(r.id as string) ?? {},
       tags: (t.get(r.id as string) ?? {}) as Record<string, string>,
     }));
   }
