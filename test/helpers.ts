@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MetadataStore } from '../src/store/index.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'capstan.js');
@@ -61,4 +62,14 @@ export async function dropPgSchemas(): Promise<void> {
   } finally {
     await c.end();
   }
+}
+
+/**
+ * Put a version in front of a model's callers the governed way: a reviewer (not its author) approves it for champion, then
+ * the champion alias moves to it.
+ */
+export async function approveChampion(store: MetadataStore, name: string, version: number): Promise<void> {
+  const reviewer = { name: 'test-reviewer', role: 'approver' as const };
+  await store.models.approve({ name, version, alias: 'champion', approver: reviewer, comment: 'approved by the test' });
+  await store.models.setAlias(name, 'champion', version, reviewer);
 }

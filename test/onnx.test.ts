@@ -12,7 +12,7 @@ import { onnxSignature, readOnnx } from '../src/onnx/read.ts';
 import { createServingHooks } from '../src/serve/index.ts';
 import { createApp, listen, RegistryModelProvider } from '../src/server/index.ts';
 import { openStores } from '../src/store/index.ts';
-import { cli, ROOT, TELCO, tempHome } from './helpers.ts';
+import { approveChampion, cli, ROOT, TELCO, tempHome } from './helpers.ts';
 
 const PENGUINS = join(ROOT, 'test', 'fixtures', 'penguins.csv');
 
@@ -209,6 +209,8 @@ describe('ONNX models trained elsewhere: registered with the signature read from
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['10', '20', '30']);
     // the HTTP server: MLflow scoring and KServe V2, through onnxruntime
     const stores = await openStores(home);
+    await approveChampion(stores.metadata, 'foreign', 1);
+    await approveChampion(stores.metadata, 'foreign-reg', 1);
     const hooks = createServingHooks(null);
     const { server } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: null, serving: hooks });
     const url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;

@@ -8,7 +8,7 @@ import { readTable } from '../src/data/index.ts';
 import { predictTable } from '../src/learn/index.ts';
 import { cellValue, takeRows } from '../src/core/table.ts';
 import { v2Body } from '../src/cli/commands/quickstart.ts';
-import { cli, TELCO, tempHome } from './helpers.ts';
+import { approveChampion, cli, TELCO, tempHome } from './helpers.ts';
 
 describe('HTTP server: KServe V2 routes on a real socket', () => {
   const home = tempHome();
@@ -22,6 +22,7 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     const r = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=30', '--register', 'churn'], home);
     assert.equal(r.status, 0, r.stderr);
     stores = await openStores(home);
+    await approveChampion(stores.metadata, 'churn', 1);
     ({ server } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: createAuthenticator(token, stores.metadata.tokens) }));
     url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   });
@@ -123,7 +124,7 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     assert.deepEqual(body.outputs[1].data, Array.from(predictTable(loaded.model!, rows).proba!));
   });
 
-  it('a bare name follows the champion alias, else the latest version, resolved per request', async () => {
+  it('a bare name follows the champion alias (approved), resolved per request; without one, the latest only where champion is unprotected', async () => {
     const body = async () => {
       const loaded = await loadModel(stores, 'churn:1');
       const rows = takeRows(await readTable(TELCO), [0]);
@@ -132,8 +133,18 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     const r = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=5', '--register', 'churn'], home);
     assert.equal(r.status, 0, r.stderr);
     const version = async () => ((await (await post('/v2/models/churn/infer', await body())).json()) as { model_version: string }).model_version;
+    assert.equal(await version(), '1');
+    await approveChampion(stores.metadata, 'churn', 2);
     assert.equal(await version(), '2');
-    await stores.metadata.models.setAlias('churn', 'champion', 1, 'test');
+    await stores.metadata.models.deleteAlias('churn', 'champion', { name: 'test', role: 'admin' });
+    // no champion: a registration alone never puts a version in front of callers while champion is protected
+    const none = await post('/v2/models/churn/infer', await body());
+    assert.equal(none.status, 404);
+    assert.match(((await none.json()) as { error: string }).error, /no champion to answer its bare name/);
+    await stores.metadata.models.setPolicy('churn', { protectedAliases: ['production'] }, { name: 'test', role: 'admin' });
+    await new Promise((r) => setTimeout(r, 1100)); // the policy is read at most once a second
+    assert.equal(await version(), '2');
+    await stores.metadata.models.setAlias('churn', 'champion', 1, { name: 'test', role: 'admin' });
     assert.equal(await version(), '1');
     assert.equal(((await (await post('/v2/models/churn/versions/2/infer', await body())).json()) as { model_version: string }).model_version, '2');
   });

@@ -6,7 +6,7 @@ import { Rng } from '../src/core/random.ts';
 import { loadModel } from '../src/registry/index.ts';
 import { createApp, listen, RegistryModelProvider } from '../src/server/index.ts';
 import { openStores, type Stores } from '../src/store/index.ts';
-import { cli, TELCO, tempHome } from './helpers.ts';
+import { approveChampion, cli, TELCO, tempHome } from './helpers.ts';
 
 const PER_ROUTE = 10_000;
 const ROUTES = ['/invocations?model=churn', '/v2/models/churn/infer', '/v2/models/churn/versions/1/infer'];
@@ -61,6 +61,7 @@ describe('inference routes under 10 000 malformed bodies each', () => {
     const r = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=20', '--register', 'churn'], home);
     assert.equal(r.status, 0, r.stderr);
     stores = await openStores(home);
+    await approveChampion(stores.metadata, 'churn', 1);
     ({ server } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: null }));
     port = await listen(server, 0, '127.0.0.1');
   });

@@ -7,7 +7,7 @@ import { cellValue, takeRows } from '../src/core/table.ts';
 import { readTable } from '../src/data/index.ts';
 import { createApp, listen, RegistryModelProvider } from '../src/server/index.ts';
 import { openStores } from '../src/store/index.ts';
-import { BIN, cli, TELCO, tempHome } from './helpers.ts';
+import { approveChampion, BIN, cli, TELCO, tempHome } from './helpers.ts';
 
 function post(agent: Agent, port: number, path: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -43,6 +43,7 @@ describe('serving lifecycle', () => {
     const home = tempHome();
     assert.equal(cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=5', '--register', 'churn'], home).status, 0);
     const stores = await openStores(home);
+    await approveChampion(stores.metadata, 'churn', 1);
     const { server } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: null, maxInFlight: 2 });
     const port = await listen(server as Server, 0, '127.0.0.1');
     // two slow clients: headers sent, body held back
@@ -140,6 +141,8 @@ describe('serving lifecycle', () => {
     const home = tempHome();
     for (const n of ['20', '5']) assert.equal(cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', `n_estimators=${n}`, '--register', 'churn'], home).status, 0);
     const stores = await openStores(home);
+    await approveChampion(stores.metadata, 'churn', 2);
+    await approveChampion(stores.metadata, 'churn', 1);
     const { server, drain } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: null });
     const port = await listen(server as Server, 0, '127.0.0.1');
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -158,8 +161,9 @@ describe('serving lifecycle', () => {
       }
     };
     const clients = Array.from({ length: 8 }, client);
+    const reviewer = { name: 'reviewer', role: 'approver' as const };
     for (let i = 0; i < 100; i++) {
-      await stores.metadata.models.setAlias('churn', 'champion', (i % 2) + 1, 'test');
+      await stores.metadata.models.setAlias('churn', 'champion', (i % 2) + 1, reviewer);
       await new Promise((res) => setTimeout(res, 5));
     }
     stop = true;

@@ -21,6 +21,9 @@ describe('traffic splits: canary weights, sticky routing, shadow, a version that
   before(async () => {
     for (const n of ['5', '10', '15']) assert.equal(cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', `n_estimators=${n}`, '--register', 'churn'], home).status, 0);
     stores = await openStores(home);
+    // every version that gets a weight is approved for champion (the governance gate of traffic splits)
+    const reviewer = { name: 'reviewer', role: 'approver' as const };
+    for (const version of [1, 2, 3]) await stores.metadata.models.approve({ name: 'churn', version, alias: 'champion', approver: reviewer, comment: '' });
     hooks = createServingHooks(stores.metadata.predictions, { intervalMs: 50 });
     ({ server } = createApp({ models: new RegistryModelProvider(stores, (m, v, msg) => reports.push(msg)), stores, authenticate: null, serving: hooks }));
     url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
@@ -104,7 +107,7 @@ describe('traffic splits: canary weights, sticky routing, shadow, a version that
     for (const f of readdirSync(dir)) if (f !== 'capstan-model.json') rmSync(join(dir, f));
     const fresh = new RegistryModelProvider(stores, (m, v, msg) => reports.push(msg));
     assert.equal((await fresh.get('churn')).versionLabel, '1');
-    await stores.metadata.models.setModelTag('churn', 'capstan.traffic', JSON.stringify({ routes: [{ version: 3, weight: 1 }] }), 'test');
+    await stores.metadata.models.setTraffic('churn', { routes: [{ version: 3, weight: 1 }] }, { name: 'test', role: 'member' });
     await new Promise((res) => setTimeout(res, 1100));
     for (let i = 0; i < 5; i++) assert.equal((await fresh.get('churn')).versionLabel, '1');
     assert.equal(reports.filter((r) => /churn:3 failed to load/.test(r)).length, 1, reports.join('\n'));

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { capstanHome } from '../core/config.ts';
 import { invalid } from '../core/errors.ts';
 import type { Pipeline, PipelineResult } from '../pipeline/index.ts';
-import type { Stores } from '../store/index.ts';
+import type { Principal, Stores } from '../store/index.ts';
 import type { Output } from './output.ts';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,6 +17,11 @@ export async function stores(): Promise<Stores> {
 /** Who the local CLI acts as in the audit log. */
 export function localActor(): string {
   return `local:${process.env.USER || process.env.USERNAME || 'user'}`;
+}
+
+/** The local user owns the store file, so acts with the admin role (governance still applies: an admin is not two people). */
+export function localPrincipal(): Principal {
+  return { name: localActor(), role: 'admin' };
 }
 
 export function parseIntOption(name: string, value: string, min: number, max: number): number {

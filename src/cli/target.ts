@@ -48,7 +48,25 @@ export function printJson(doc: unknown): void {
   process.stdout.write(stringifyApiJson(doc, 1) + '\n');
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/g;
+
+/**
+ * Text for a terminal: control characters (escape sequences, bells, carriage returns) shown as `\xNN` escapes, so a name
+ * stored through the API cannot rewrite the viewer's terminal. Newlines are kept (multi-line summaries); table cells lose them.
+ */
+export function safe(text: string): string {
+  return text.replace(CONTROL, (c) => (c.charCodeAt(0) > 0xff ? `\\u${c.charCodeAt(0).toString(16)}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/** A time as the tables show it: UTC, to the second. */
+export function when(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Aligned columns; every cell made safe for the terminal and kept to one line. */
 export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  const cells = rows.map((r) => r.map((c) => safe(c ?? '').replace(/\n/g, '\\n')));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
 }

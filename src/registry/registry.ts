@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { invalid } from '../core/errors.ts';
+import { CapstanError, invalid } from '../core/errors.ts';
 import type { TabularModel } from '../learn/index.ts';
 import type { ModelVersion, Stores } from '../store/index.ts';
 import { writeBundleDir, readBundleDir } from './bundle/fs.ts';
@@ -52,7 +52,25 @@ export async function resolveModelVersion(stores: Stores, ref: string): Promise<
   throw invalid(`"${ref}" is a bundle directory, not a registered model version`);
 }
 
-/** Load a model by reference: a registry name/alias/version, or a bundle directory on disk. */
+/**
+ * Load a registered version's bundle from the artifact store, checked against the digest recorded when it was registered: a
+ * bundle changed on disk after its review is refused, never served.
+ */
+export function loadVersion(stores: Stores, v: ModelVersion): LoadedModel {
+  const path = stores.artifacts.resolve(v.source);
+  let bundle: ReturnType<typeof readBundleDir>;
+  try {
+    bundle = readBundleDir(path);
+  } catch (e) {
+    // the server's own paths are not the caller's business
+    if (e instanceof CapstanError && e.code === 'NOT_FOUND') throw new CapstanError('NOT_FOUND', `${v.name}:${v.version} has no Capstan model bundle in the artifact store (source ${v.source})`);
+    throw e;
+  }
+  if (bundle.digest !== v.digest) throw new CapstanError('INTERNAL', `the bundle of ${v.name}:${v.version} does not match the digest recorded at registration (${v.digest.slice(0, 19)}...): it changed after registration and will not be served`);
+  return { ...bundle, path, name: v.name, version: v.version };
+}
+
+/** Load a model by reference: a registry name/alias/version, or (a local convenience) a bundle directory on disk. */
 export async function loadModel(stores: Stores | null, ref: string): Promise<LoadedModel> {
   const r = parseModelRef(ref);
   if (r.kind === 'dir') {
@@ -60,7 +78,5 @@ export async function loadModel(stores: Stores | null, ref: string): Promise<Loa
     return { ...b, path: resolve(r.path), name: basename(resolve(r.path)), version: null };
   }
   if (!stores) throw invalid(`"${ref}" is a registry reference, but no metadata store is open`);
-  const v = await resolveModelVersion(stores, ref);
-  const path = stores.artifacts.resolve(v.source);
-  return { ...readBundleDir(path), path, name: v.name, version: v.version };
+  return loadVersion(stores, await resolveModelVersion(stores, ref));
 }

@@ -103,7 +103,12 @@ export class CapstanClient implements MetadataStore {
       getModel: (name) => this.req('GET', `/api/v1/models/${e(name)}`),
       listModels: (o = {}) => this.req('GET', `/api/v1/models${pageQuery(o, { nameLike: o.nameLike })}`),
       setModelTag: async (name, key, value) => void (await this.req('PUT', `/api/v1/models/${e(name)}/tags/${e(key)}`, { value })),
-      setProtectedAliases: (name, aliases) => this.req('PUT', `/api/v1/models/${e(name)}/protected-aliases`, { aliases }),
+      setPolicy: (name, patch) => this.req('PUT', `/api/v1/models/${e(name)}/policy`, patch),
+      setTraffic: async (name, spec) => {
+        if (spec === null) await this.req('DELETE', `/api/v1/models/${e(name)}/traffic`);
+        else await this.req('PUT', `/api/v1/models/${e(name)}/traffic`, spec);
+        return this.req<RegisteredModel>('GET', `/api/v1/models/${e(name)}`);
+      },
       createVersion: async (i) => version(await this.req<ModelVersion>('POST', `/api/v1/models/${e(i.name)}/versions`, { runId: i.runId, source: i.source, digest: i.digest, task: i.task, metrics: i.metrics, signature: i.signature, description: i.description, tags: i.tags })),
       getVersion: async (name, v) => version(await this.req<ModelVersion>('GET', `/api/v1/models/${e(name)}/versions/${v}`)),
       latestVersion: async (name) => {
@@ -130,7 +135,12 @@ export class CapstanClient implements MetadataStore {
       approve: (i: { name: string; version: number; alias: string; approver: Principal; comment: string }) => this.req<Approval>('POST', `/api/v1/models/${e(i.name)}/versions/${i.version}/approvals`, { alias: i.alias, comment: i.comment }),
       listApprovals: async (name) => (await this.req<{ items: Approval[] }>('GET', `/api/v1/models/${e(name)}/approvals`)).items,
     };
-    this.audit = { list: (o = {}) => this.req<Page<AuditEvent>>('GET', `/api/v1/audit${pageQuery(o, { entity: o.entity })}`) };
+    this.audit = {
+      list: (o = {}) => this.req<Page<AuditEvent>>('GET', `/api/v1/audit${pageQuery(o, { entity: o.entity })}`),
+      record: async () => {
+        throw new CapstanError('INVALID_ARGUMENT', 'the audit log is written by the server, not over the API');
+      },
+    };
     this.predictions = {
       append: async (records) => {
         await this.req('POST', '/api/v1/predictions', { records });

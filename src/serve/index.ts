@@ -5,4 +5,3 @@ export { parseInferRequest, inferResponseOutputs, modelMetadata, datatypeOf, typ
 export { PredictionLog, type PendingPrediction, type PredictionLogOptions } from './prediction-log.ts';
 export { ServingMetrics, renderPrometheus, type MetricsSnapshot } from './metrics.ts';
 export { createServingHooks, type ServingHooks } from './hooks.ts';
-export { parseTraffic, pickRoute, TRAFFIC_TAG, type TrafficSpec, type VersionPick } from './traffic.ts';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { CapstanError } from '../core/errors.ts';
 import type { Principal, Stores } from '../store/index.ts';
-import { createHttpServer } from './http.ts';
+import { createHttpServer, type Refusal } from './http.ts';
 import type { ModelProvider } from './model-provider.ts';
 import { Router } from './router.ts';
 import { artifactRoutes } from './routes/api/artifacts.ts';
@@ -55,7 +55,16 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
     mlflowRoutes(router, meta, opts.stores.artifacts, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
   }
   openApiRoute(router);
-  const server = createHttpServer(router, { authenticate: opts.authenticate, maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}), log: opts.log });
+  const audit = opts.stores?.metadata.audit;
+  // refusals of state-changing requests go to the audit log (reads refused are only counted: they change nothing)
+  const refused = audit
+    ? (r: Refusal) => {
+        if (r.method === 'GET' || r.method === 'HEAD') return;
+        const governed = r.route.audit && r.params ? r.route.audit : null;
+        return audit.record({ actor: r.principal?.name ?? 'anonymous', action: governed ? `${governed.action}.denied` : 'request.denied', entity: governed ? governed.entity(r.params!) : `${r.method} ${r.route.pattern}`, detail: { reason: r.reason, status: r.code === 'UNAUTHENTICATED' ? 401 : 403, client: r.client } });
+      }
+    : undefined;
+  const server = createHttpServer(router, { authenticate: opts.authenticate, refused, maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}), log: opts.log });
   server.keepAliveTimeout = 65_000;
   // a client that sends its request too slowly (or never finishes its headers) is cut off
   server.headersTimeout = 10_000;

@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { pipeline } from 'node:stream/promises';
 import { CapstanError, isCapstanError, type ErrorCode } from '../core/errors.ts';
 import { decodeFully } from '../core/names.ts';
-import type { Principal } from '../store/index.ts';
+import { hasRole, type Principal } from '../store/index.ts';
 import { parsePythonJson, stringifyApiJson, stringifyPythonJson } from '../core/json.ts';
-import { ROLE_RANK, type ApiResponse, type Route, type Router } from './router.ts';
+import type { ApiResponse, Route, Router } from './router.ts';
 
 export interface HttpOptions {
   /** who a bearer token belongs to; null = no auth at all (single-model `capstan serve` on loopback without a token file) */
@@ -13,6 +13,20 @@ export interface HttpOptions {
   /** requests of `shed` routes handled at once; past it they are refused with 503 + Retry-After (load shedding) */
   maxInFlight?: number;
   log?: (line: string) => void;
+  /** a request refused for its token or its role; the refusal is sent once this settles (so a recorded refusal is never lost) */
+  refused?: (r: Refusal) => Promise<void> | void;
+}
+
+/** Who was refused what, and why: for the audit log. */
+export interface Refusal {
+  method: string;
+  route: Route;
+  /** the route's parameters, when they were valid */
+  params: Record<string, string> | null;
+  principal: Principal | null;
+  code: 'UNAUTHENTICATED' | 'PERMISSION_DENIED';
+  reason: string;
+  client: string;
 }
 
 /** MLflow's error codes for ours (its clients branch on them). */
@@ -189,10 +203,24 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       };
       if (r.public || !opts.authenticate) return handle(null);
       const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
+      const refuse = (principal: Principal | null, code: Refusal['code'], reason: string): void => {
+        const e = new CapstanError(code, reason);
+        if (!opts.refused) return fail(e);
+        let params: Record<string, string> | null = null;
+        try {
+          params = router.params(r, parts);
+        } catch {
+          // invalid parameters: the refusal is recorded against the route
+        }
+        Promise.resolve()
+          .then(() => opts.refused!({ method, route: r, params, principal, code, reason, client: req.socket.remoteAddress ?? '' }))
+          .catch((err: Error) => opts.log?.(`recording a refused request failed: ${err.message}`))
+          .then(() => fail(e));
+      };
       const authorised = (principal: Principal | null) => {
-        if (!principal) throw new CapstanError('UNAUTHENTICATED', 'missing or invalid token: send "Authorization: Bearer <token>"');
-        if (ROLE_RANK[principal.role] < ROLE_RANK[r.role!]) throw new CapstanError('PERMISSION_DENIED', `${req.method} ${r.pattern} needs the ${r.role} role; ${principal.name} has ${principal.role}`);
-        handle(principal);
+        if (!principal) refuse(null, 'UNAUTHENTICATED', 'missing or invalid token: send "Authorization: Bearer <token>"');
+        else if (!hasRole(principal, r.role!)) refuse(principal, 'PERMISSION_DENIED', `${req.method} ${r.pattern} needs the ${r.role} role; ${principal.name} has ${principal.role}`);
+        else handle(principal);
       };
       if (!m) return authorised(null);
       opts.authenticate(m[1]).then(authorised).catch(fail);

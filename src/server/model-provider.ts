@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CapstanError, notFound } from '../core/errors.ts';
-import { loadModel, type LoadedModel } from '../registry/index.ts';
-import { parseTraffic, pickRoute, ServedModel, TRAFFIC_TAG, type TrafficSpec, type VersionPick } from '../serve/index.ts';
-import { allPages, type Stores } from '../store/index.ts';
+import { loadVersion, type LoadedModel } from '../registry/index.ts';
+import { checkName } from '../core/names.ts';
+import { ServedModel } from '../serve/index.ts';
+import { allPages, pickRoute, SERVED_ALIAS, servesLatest, type ModelPolicy, type Stores, type TrafficSpec, type VersionPick } from '../store/index.ts';
 import type { MaybePromise } from '../core/maybe-async.ts';
 
 /** Which model answers a name (and optional version) on the inference routes. */
@@ -55,43 +56,34 @@ export class SingleModelProvider implements ModelProvider {
 }
 
 /**
- * `capstan server`: every registered model. A bare name follows the model's traffic split when it has one (tag
- * `capstan.traffic`: weighted routes, sticky key, shadow), else the `champion` alias, else the latest version; aliases are
- * resolved on each request so moving one takes effect at once, while bundles load once per version. A version that fails
- * to load leaves the last version that served the name answering, and is reported (once per version).
+ * `capstan server`: every registered model. A bare name follows the model's traffic split when it has one (weighted routes,
+ * sticky key, shadow), else the `champion` alias, else (only when the policy leaves `champion` unprotected) the latest
+ * version; aliases are resolved on each request so moving one takes effect at once, while bundles load once per version. A
+ * version that fails to load leaves the last version that served the name answering, and is reported (once per version).
  */
 export class RegistryModelProvider implements ModelProvider {
   readonly shadows = true;
   private readonly cache = new Map<string, Promise<ServedModel>>();
   private readonly lastGood = new Map<string, ServedModel>();
   private readonly reported = new Set<string>();
-  private readonly traffic = new Map<string, { at: number; spec: Promise<TrafficSpec | null> }>();
+  private readonly routing = new Map<string, { at: number; model: Promise<{ traffic: TrafficSpec | null; policy: ModelPolicy } | null> }>();
   constructor(
     private readonly stores: Stores,
     private readonly report: (model: string, version: string, message: string) => void = () => undefined,
   ) {}
 
-  /** The traffic split of a model, read at most once a second (the tag is a row read; the hot path should not wait on it). */
-  private trafficOf(name: string): Promise<TrafficSpec | null> {
-    const hit = this.traffic.get(name);
-    if (hit && Date.now() - hit.at < 1000) return hit.spec;
-    const spec = this.stores.metadata.models.getModel(name).then(
-      (m) => {
-        const raw = m.tags[TRAFFIC_TAG];
-        if (!raw) return null;
-        try {
-          return parseTraffic(raw);
-        } catch (e) {
-          this.reportOnce(name, 'traffic', `ignoring the traffic split of ${name}: ${(e as Error).message}`);
-          return null;
-        }
-      },
+  /** A model's traffic split and policy, read at most once a second (a row read; the hot path should not wait on it). */
+  private routingOf(name: string): Promise<{ traffic: TrafficSpec | null; policy: ModelPolicy } | null> {
+    const hit = this.routing.get(name);
+    if (hit && Date.now() - hit.at < 1000) return hit.model;
+    const model = this.stores.metadata.models.getModel(name).then(
+      (m) => ({ traffic: m.traffic, policy: m.policy }),
       () => null,
     );
     // names come from requests, existing or not: keep the cache bounded
-    if (this.traffic.size >= 1000) this.traffic.clear();
-    this.traffic.set(name, { at: Date.now(), spec });
-    return spec;
+    if (this.routing.size >= 1000) this.routing.clear();
+    this.routing.set(name, { at: Date.now(), model });
+    return model;
   }
 
   private async versionOf(name: string, p: VersionPick): Promise<number> {
@@ -106,23 +98,33 @@ export class RegistryModelProvider implements ModelProvider {
       if (!/^[1-9][0-9]{0,8}$/.test(version)) throw new CapstanError('INVALID_ARGUMENT', 'version must be a positive integer');
       return `${name}:${version}`;
     }
-    const spec = await this.trafficOf(name);
+    const routing = await this.routingOf(name);
+    const spec = routing?.traffic;
     if (spec) {
       const key = spec.stickyHeader ? headers?.[spec.stickyHeader] : undefined;
       return `${name}:${await this.versionOf(name, pickRoute(spec, Array.isArray(key) ? key[0] : key))}`;
     }
-    const champion = await this.stores.metadata.models.aliasVersion(name, 'champion');
-    // without a champion, the latest version answers (and a model that does not exist is a 404 from the store)
-    return `${name}:${champion ?? (await this.stores.metadata.models.latestVersion(name)).version}`;
+    const champion = await this.stores.metadata.models.aliasVersion(name, SERVED_ALIAS);
+    if (champion !== null) return `${name}:${champion}`;
+    // a model that does not exist is a 404 from the store
+    if (routing && !servesLatest(routing.policy)) {
+      throw notFound(`model "${name}" has no ${SERVED_ALIAS} to answer its bare name: approve a version for ${SERVED_ALIAS} and move the alias (capstan models approve / alias), or call a version (/v2/models/${name}/versions/N/infer)`);
+    }
+    return `${name}:${(await this.stores.metadata.models.latestVersion(name)).version}`;
   }
 
+  /**
+   * A registered version, loaded once. The reference is always NAME:VERSION of a version the store knows (never a path), so
+   * the cache holds at most one entry per registered version.
+   */
   private load(ref: string): Promise<ServedModel> {
     let p = this.cache.get(ref);
     if (!p) {
-      p = loadModel(this.stores, ref).then((l) => new ServedModel(l));
+      const colon = ref.lastIndexOf(':');
+      p = this.stores.metadata.models.getVersion(ref.slice(0, colon), Number(ref.slice(colon + 1))).then((v) => new ServedModel(loadVersion(this.stores, v)));
       this.cache.set(ref, p);
-      // a failed load is tried again later (the bundle may be repaired), not cached
-      p.catch(() => setTimeout(() => this.cache.delete(ref), 5_000).unref());
+      // a version that does not exist is forgotten at once; a failed load is tried again later (the bundle may be repaired)
+      p.catch((e: unknown) => (e instanceof CapstanError && e.code === 'NOT_FOUND' ? this.cache.delete(ref) : setTimeout(() => this.cache.delete(ref), 5_000).unref()));
     }
     return p;
   }
@@ -135,6 +137,8 @@ export class RegistryModelProvider implements ModelProvider {
   }
 
   async get(name: string, version?: string, headers?: IncomingHttpHeaders): Promise<ServedModel> {
+    // names also come from query strings (?model=): a registered name, never a path
+    checkName('model', name);
     const ref = await this.resolve(name, version, headers);
     try {
       const served = await this.load(ref);
@@ -153,7 +157,7 @@ export class RegistryModelProvider implements ModelProvider {
   }
 
   async shadow(name: string): Promise<ServedModel | null> {
-    const spec = await this.trafficOf(name);
+    const spec = (await this.routingOf(name))?.traffic;
     if (!spec?.shadow) return null;
     return this.load(`${name}:${await this.versionOf(name, spec.shadow)}`);
   }

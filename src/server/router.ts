@@ -47,6 +47,11 @@ export interface RouteOptions {
   tag?: string;
   /** counts toward the server's in-flight limit: past it, answered 503 with Retry-After instead of queued (predictions) */
   shed?: boolean;
+  /**
+   * A governed change: the audit action and entity its refusals are recorded under when the server refuses the request itself
+   * (a missing role), the same names the store uses for refusals of its own rules.
+   */
+  audit?: { action: string; entity: (params: Record<string, string>) => string };
 }
 
 export interface Route extends RouteOptions {
@@ -81,8 +86,6 @@ const PARAM_CHECKS: Record<string, (field: string, v: string) => string> = {
 
 /** Paths whose route is remembered (see Router.resolve). */
 const RECENT_PATHS = 256;
-
-export const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, approver: 2, admin: 3 };
 
 /** Tiny exact-segment router: `/v2/models/:name/infer`, with a trailing `*path` capturing the rest. */
 export class Router {

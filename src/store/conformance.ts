@@ -181,47 +181,109 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
 
     it('registry: aliases move atomically; a protected alias needs a four-eyes approval; all audited', async () => {
       const alice = await as(admin);
-      const bob = await as({ name: 'bob', role: 'approver' });
-      const carol = await as({ name: 'carol', role: 'approver' });
-      const dave = await as({ name: 'dave', role: 'member' });
+      const bobP: Principal = { name: 'bob', role: 'approver' };
+      const carolP: Principal = { name: 'carol', role: 'approver' };
+      const daveP: Principal = { name: 'dave', role: 'member' };
+      const bob = await as(bobP);
+      const carol = await as(carolP);
+      const dave = await as(daveP);
       await alice.models.createModel({ name: 'fraud', description: 'card fraud', tags: { team: 'risk' }, actor: 'alice' });
+      assert.deepEqual((await s.models.getModel('fraud')).policy, { protectedAliases: ['champion', 'production'], selfApproval: false }, 'champion (what the server serves) and production are protected by default');
       const v1 = await bob.models.createVersion({ name: 'fraud', runId: null, source: 'models/fraud/1', digest: 'a', task: 'binary', metrics: {}, author: 'bob' });
       const v2 = await bob.models.createVersion({ name: 'fraud', runId: null, source: 'models/fraud/2', digest: 'b', task: 'binary', metrics: {}, author: 'bob' });
-      await bob.models.setAlias('fraud', 'champion', v1.version, 'bob');
+      await bob.models.setAlias('fraud', 'staging', v1.version, bobP);
       // readers racing a stream of moves always see exactly one version
       const moves = (async () => {
-        for (let i = 0; i < 20; i++) await bob.models.setAlias('fraud', 'champion', i % 2 ? v1.version : v2.version, 'bob');
+        for (let i = 0; i < 20; i++) await bob.models.setAlias('fraud', 'staging', i % 2 ? v1.version : v2.version, bobP);
       })();
       const reads = (async () => {
         for (let i = 0; i < 40; i++) {
-          const v = await s.models.aliasVersion('fraud', 'champion');
+          const v = await s.models.aliasVersion('fraud', 'staging');
           assert.ok(v === 1 || v === 2, `alias read ${v}`);
         }
       })();
       await Promise.all([moves, reads]);
-      assert.deepEqual((await s.models.getModel('fraud')).protectedAliases, ['production']);
-      await assert.rejects(bob.models.setAlias('fraud', 'production', 2, 'bob'), (err: { code?: string; message: string }) => err.code === 'PERMISSION_DENIED' && /needs an approval/.test(err.message));
-      await assert.rejects(bob.models.approve({ name: 'fraud', version: 2, alias: 'production', approver: { name: 'bob', role: 'approver' }, comment: 'mine' }), /cannot approve it/);
-      await assert.rejects(dave.models.approve({ name: 'fraud', version: 2, alias: 'production', approver: { name: 'dave', role: 'member' }, comment: 'ok' }), /needs the approver role/);
-      const ok = await carol.models.approve({ name: 'fraud', version: 2, alias: 'production', approver: { name: 'carol', role: 'approver' }, comment: 'reviewed' });
-      assert.equal(ok.approver, 'carol');
-      await assert.rejects(bob.models.setAlias('fraud', 'production', 1, 'bob'), /needs an approval/, 'the approval is for version 2 only');
-      await bob.models.setAlias('fraud', 'production', 2, 'bob', 'release 2');
+      await assert.rejects(bob.models.setAlias('fraud', 'champion', 1, bobP), (err: { code?: string; message: string }) => err.code === 'PERMISSION_DENIED' && /"champion" is protected/.test(err.message));
+      await assert.rejects(bob.models.setAlias('fraud', 'production', 2, bobP), (err: { code?: string; message: string }) => err.code === 'PERMISSION_DENIED' && /needs an approval/.test(err.message));
+      await assert.rejects(bob.models.approve({ name: 'fraud', version: 2, alias: 'production', approver: bobP, comment: 'mine' }), (err: { message: string }) => /cannot approve it/.test(err.message) && /--role approver/.test(err.message) && /--self-approval/.test(err.message), 'the refusal names the ways out');
+      await assert.rejects(dave.models.approve({ name: 'fraud', version: 2, alias: 'production', approver: daveP, comment: 'ok' }), /needs the approver role/);
+      const ok = await carol.models.approve({ name: 'fraud', version: 2, alias: 'production', approver: carolP, comment: 'reviewed' });
+      assert.deepEqual([ok.approver, ok.self], ['carol', false]);
+      await assert.rejects(bob.models.setAlias('fraud', 'production', 1, bobP), /needs an approval/, 'the approval is for version 2 only');
+      await bob.models.setAlias('fraud', 'production', 2, bobP, 'release 2');
       assert.equal((await s.models.resolveAlias('fraud', 'production')).version, 2);
-      await alice.models.setProtectedAliases('fraud', ['production', 'champion'], admin.name);
-      await assert.rejects(bob.models.setAlias('fraud', 'champion', 2, 'bob'), /protected/);
-      await alice.models.deleteAlias('fraud', 'production', 'alice', 'rollback');
+      await assert.rejects(dave.models.deleteAlias('fraud', 'production', daveP, 'oops'), (err: { code?: string; message: string }) => err.code === 'PERMISSION_DENIED' && /approver role/.test(err.message));
+      await assert.rejects(bob.models.setPolicy('fraud', { protectedAliases: ['production'] }, bobP), /admin role/);
+      await alice.models.setPolicy('fraud', { protectedAliases: ['production', 'champion', 'staging'] }, admin);
+      await assert.rejects(bob.models.setAlias('fraud', 'staging', 2, bobP), /protected/);
+      await alice.models.deleteAlias('fraud', 'production', admin, 'rollback');
       assert.equal(await s.models.aliasVersion('fraud', 'production'), null);
-      await assert.rejects(s.models.setAlias('fraud', '../x', 1, 'bob'), (err: { code?: string }) => err.code === 'INVALID_ARGUMENT');
+      await assert.rejects(s.models.setAlias('fraud', '../x', 1, bobP), (err: { code?: string }) => err.code === 'INVALID_ARGUMENT');
       const events = await allPages((cursor) => s.audit.list({ entity: 'fraud', cursor, limit: 10 }));
       const actions = events.map((e) => e.action);
       assert.equal(actions[0], 'model.create');
-      assert.ok(actions.includes('approval.create') && actions.includes('model.protect') && actions.includes('alias.delete'));
+      assert.ok(actions.includes('approval.create') && actions.includes('model.policy') && actions.includes('alias.delete'));
       const prod = events.find((e) => e.action === 'alias.set' && e.entity === 'fraud@production')!;
       assert.deepEqual([prod.actor, (prod.detail as { to: number; reason: string }).to, (prod.detail as { reason: string }).reason], ['bob', 2, 'release 2']);
+      // refusals are audited too, outside the refused change: who, what, why
+      const denied = events.filter((e) => e.action.endsWith('.denied')).map((e) => [e.actor, e.action, e.entity]);
+      assert.deepEqual(denied, [
+        ['bob', 'alias.set.denied', 'fraud@champion'],
+        ['bob', 'alias.set.denied', 'fraud@production'],
+        ['bob', 'approval.create.denied', 'fraud:2'],
+        ['dave', 'approval.create.denied', 'fraud:2'],
+        ['bob', 'alias.set.denied', 'fraud@production'],
+        ['dave', 'alias.delete.denied', 'fraud@production'],
+        ['bob', 'model.policy.denied', 'fraud'],
+        ['bob', 'alias.set.denied', 'fraud@staging'],
+      ]);
+      assert.match((events.find((e) => e.action === 'approval.create.denied')!.detail as { reason: string }).reason, /cannot approve it/);
       for (let i = 1; i < events.length; i++) assert.ok(events[i].id > events[i - 1].id && events[i].at >= events[i - 1].at);
       const models = await s.models.listModels({ nameLike: 'fra%' });
       assert.deepEqual(models.items.map((m) => [m.name, m.tags.team, m.latestVersion]), [['fraud', 'risk', 2]]);
+    });
+
+    it('registry: traffic splits pass the approval gate of the served alias; reserved tags refused; self-approval by policy', async () => {
+      const alice = await as(admin);
+      const annP: Principal = { name: 'ann', role: 'approver' };
+      const memP: Principal = { name: 'mem', role: 'member' };
+      const ann = await as(annP);
+      const mem = await as(memP);
+      for (let i = 0; i < 3; i++) await mem.models.createVersion({ name: 'split', runId: null, source: `models/split/${i}`, digest: `d${i}`, task: 'binary', metrics: {}, author: 'mem' });
+      await ann.models.approve({ name: 'split', version: 1, alias: 'champion', approver: annP, comment: 'ok' });
+      await mem.models.setAlias('split', 'champion', 1, memP);
+      await mem.models.setAlias('split', 'canary', 3, memP);
+      await assert.rejects(mem.models.setTraffic('split', { routes: [{ alias: 'champion', weight: 90 }, { version: 2, weight: 10 }] }, memP), (err: { code?: string; message: string }) => err.code === 'PERMISSION_DENIED' && /split:2 in front of callers/.test(err.message));
+      await assert.rejects(mem.models.setTraffic('split', { routes: [{ alias: 'champion', weight: 90 }, { alias: 'canary', weight: 10 }] }, memP), /alias is not protected/);
+      await assert.rejects(mem.models.setTraffic('split', { routes: [{ version: 9, weight: 10 }] }, memP), (err: { code?: string }) => err.code === 'NOT_FOUND');
+      // a shadow and a weight of 0 put nothing in front of callers
+      const shadowed = await mem.models.setTraffic('split', { routes: [{ alias: 'champion', weight: 100 }, { version: 2, weight: 0 }], shadow: { version: 3 } }, memP);
+      assert.deepEqual(shadowed.traffic, { routes: [{ alias: 'champion', weight: 100 }, { version: 2, weight: 0 }], shadow: { version: 3 } });
+      await ann.models.approve({ name: 'split', version: 2, alias: 'champion', approver: annP, comment: 'canary ok' });
+      const canary = await mem.models.setTraffic('split', { routes: [{ alias: 'champion', weight: 90 }, { version: 2, weight: 10 }], stickyHeader: 'x-user' }, memP);
+      assert.equal(canary.traffic?.stickyHeader, 'x-user');
+      assert.deepEqual((await s.models.getModel('split')).traffic, canary.traffic);
+      await assert.rejects(mem.models.setPolicy('split', { protectedAliases: ['production'] }, memP), /admin role/);
+      await assert.rejects(mem.models.setModelTag('split', 'capstan.traffic', '{"routes":[{"version":3,"weight":1}]}', 'mem'), (err: { code?: string; message: string }) => err.code === 'INVALID_ARGUMENT' && /reserved/.test(err.message));
+      await assert.rejects(s.models.createModel({ name: 'tagged', tags: { 'capstan.x': 'y' }, actor: 'mem' }), /reserved/);
+      assert.equal((await mem.models.setTraffic('split', null, memP)).traffic, null);
+      // without champion protection the gate is open (an admin's decision, audited)
+      await alice.models.setPolicy('split', { protectedAliases: ['production'] }, admin);
+      await mem.models.setTraffic('split', { routes: [{ version: 3, weight: 1 }] }, memP);
+      // self-approval only where the policy allows it, and recorded as such
+      await alice.models.setPolicy('split', { protectedAliases: ['champion', 'production'] }, admin);
+      const solo = { name: 'solo', role: 'approver' as const };
+      const soloStore = await as(solo);
+      await soloStore.models.createVersion({ name: 'split', runId: null, source: 'models/split/4', digest: 'd4', task: 'binary', metrics: {}, author: 'solo' });
+      await assert.rejects(soloStore.models.approve({ name: 'split', version: 4, alias: 'production', approver: solo, comment: '' }), /cannot approve it/);
+      await alice.models.setPolicy('split', { selfApproval: true }, admin);
+      const self = await soloStore.models.approve({ name: 'split', version: 4, alias: 'production', approver: solo, comment: 'one-person team' });
+      assert.equal(self.self, true);
+      await soloStore.models.setAlias('split', 'production', 4, solo);
+      const audit = await allPages((cursor) => s.audit.list({ entity: 'split', cursor, limit: 100 }));
+      const approval = audit.filter((e) => e.action === 'approval.create').at(-1)!;
+      assert.deepEqual([approval.actor, (approval.detail as { self?: boolean }).self], ['solo', true]);
+      assert.ok(audit.some((e) => e.action === 'model.traffic' && e.actor === 'mem'));
     });
 
     it('tokens: hashed, verified, revoked; names unique', async () => {

@@ -1,7 +1,8 @@
 import type {
-  ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelVersion, Page,
+  ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelPolicy, ModelVersion, Page,
   PageRequest, PredictionRecord, Principal, RegisteredModel, Role, Run, RunStatus, StepRecord,
 } from './types.ts';
+import type { TrafficSpec } from './traffic.ts';
 
 /*
  * Where Capstan records what happened, split by entity. Every backend (SQLite, PostgreSQL, and the SDK over REST) implements
@@ -78,9 +79,15 @@ export interface ModelStore {
   getModel(name: string): Promise<RegisteredModel>;
   /** By name; `nameLike` is a SQL LIKE pattern (case-sensitive). */
   listModels(opts?: PageRequest & { nameLike?: string }): Promise<Page<RegisteredModel>>;
+  /** Tags under `capstan.` are reserved (INVALID_ARGUMENT): what they would control has its own typed method. */
   setModelTag(name: string, key: string, value: string, actor: string): Promise<void>;
-  /** Aliases whose moves need approval; an admin decision, audited. */
-  setProtectedAliases(name: string, aliases: string[], actor: string): Promise<RegisteredModel>;
+  /** The model's governance policy (the fields given change); admin only, audited. */
+  setPolicy(name: string, patch: Partial<ModelPolicy>, actor: Principal): Promise<RegisteredModel>;
+  /**
+   * Set (or clear, with null) how the bare name is split across versions. Every version given a weight above 0 passes the same
+   * approval gate as a move of the served alias (see policy.ts); versions named must exist. Audited.
+   */
+  setTraffic(name: string, spec: TrafficSpec | null, actor: Principal): Promise<RegisteredModel>;
 
   /**
    * Append the next version (the registered model is created on first use). Versions are immutable, numbered without gaps
@@ -96,20 +103,30 @@ export interface ModelStore {
   /**
    * Move (or create) an alias. Atomic: a reader sees the old version or the new one, never none or two. A protected alias needs
    * an approval of that version for that alias by someone other than the version's author (PERMISSION_DENIED otherwise).
+   * Refusals are audited too (outside the refused change).
    */
-  setAlias(name: string, alias: string, version: number, actor: string, reason?: string): Promise<void>;
-  deleteAlias(name: string, alias: string, actor: string, reason?: string): Promise<void>;
+  setAlias(name: string, alias: string, version: number, actor: Principal, reason?: string): Promise<void>;
+  /** Removing a protected alias needs the approver role. */
+  deleteAlias(name: string, alias: string, actor: Principal, reason?: string): Promise<void>;
   resolveAlias(name: string, alias: string): Promise<ModelVersion>;
   /** The version an alias points at, or null when the alias (or model) does not exist. */
   aliasVersion(name: string, alias: string): Promise<number | null>;
 
-  /** Approve `version` for `alias`. The approver needs the approver (or admin) role and must not be the version's author. */
+  /**
+   * Approve `version` for `alias`. The approver needs the approver (or admin) role and must not be the version's author, unless
+   * the model's policy allows self-approval (then recorded with `self`).
+   */
   approve(input: { name: string; version: number; alias: string; approver: Principal; comment: string }): Promise<Approval>;
   listApprovals(name: string): Promise<Approval[]>;
 }
 
-/** Append-only: every registry transition writes one event in the same transaction as the change itself. */
+/**
+ * Append-only: every registry transition writes one event in the same transaction as the change itself; refusals of
+ * governed changes are written on their own, after the refused change rolled back.
+ */
 export interface AuditStore {
+  /** Record an event that is not a store change of its own (the server's refusals of requests); not offered over the API. */
+  record(event: { actor: string; action: string; entity: string; detail: unknown }): Promise<void>;
   /** Oldest first; `entity` filters to one model (`NAME`) or a prefix (`NAME:`, `NAME@`). */
   list(opts?: PageRequest & { entity?: string }): Promise<Page<AuditEvent>>;
 }

@@ -1,3 +1,5 @@
+import type { TrafficSpec } from './traffic.ts';
+
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
 export type Lifecycle = 'active' | 'deleted';
@@ -107,6 +109,14 @@ export interface ModelVersion {
   tags: Record<string, string>;
 }
 
+/** A model's governance: which aliases need an approval to move, and whether an author may approve their own version. */
+export interface ModelPolicy {
+  /** default `champion` (what the server answers the bare name with) and `production` */
+  protectedAliases: string[];
+  /** default false: approvals come from someone other than the version's author (four eyes) */
+  selfApproval: boolean;
+}
+
 export interface RegisteredModel {
   name: string;
   createdAt: number;
@@ -115,8 +125,9 @@ export interface RegisteredModel {
   latestVersion: number;
   aliases: Record<string, number>;
   tags: Record<string, string>;
-  /** aliases whose moves need an approval (default `production`) */
-  protectedAliases: string[];
+  policy: ModelPolicy;
+  /** how the bare name is split across versions (canary, shadow, sticky); null: the champion answers */
+  traffic: TrafficSpec | null;
 }
 
 export interface Approval {
@@ -127,6 +138,8 @@ export interface Approval {
   approver: string;
   comment: string;
   at: number;
+  /** approved by the version's own author, as the model's policy allowed */
+  self: boolean;
 }
 
 export interface AuditEvent {

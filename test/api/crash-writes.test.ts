@@ -51,7 +51,7 @@ describe('kill -9 during writes', () => {
         // the batch's tag landed with its points, or neither did
         assert.equal((await s.runs.get(runId)).tags.last ?? '-1', String(maxStep), `trial ${trial}: batch atomicity`);
         if (acked.version > 0) assert.ok((await s.models.latestVersion('crash')).version >= acked.version, `trial ${trial}: version ${acked.version}`);
-        if (acked.alias > 0) assert.ok(((await s.models.aliasVersion('crash', 'champion')) ?? 0) >= acked.alias, `trial ${trial}: alias`);
+        if (acked.alias > 0) assert.ok(((await s.models.aliasVersion('crash', 'staging')) ?? 0) >= acked.alias, `trial ${trial}: alias`);
         nextStep = maxStep + 1;
         acks += acked.metric >= 0 ? 1 : 0;
       } finally {

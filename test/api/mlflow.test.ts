@@ -100,18 +100,18 @@ describe('MLflow REST compatibility', () => {
     assert.equal((await post('/registered-models/create', { name: 'churn' })).body.error_code, 'RESOURCE_ALREADY_EXISTS');
     const v = await post('/model-versions/create', { name: 'churn', source: 'runs:/x/model', run_id: runId });
     assert.deepEqual([v.body.model_version.version, v.body.model_version.status, v.body.model_version.current_stage], ['1', 'READY', 'None']);
-    assert.equal((await post('/registered-models/alias', { name: 'churn', alias: 'champion', version: '1' })).status, 200);
-    const alias = parsePythonJson((await get('/registered-models/alias?name=churn&alias=champion')).text) as { model_version: { version: string; aliases: string[] } };
-    assert.deepEqual([alias.model_version.version, alias.model_version.aliases], ['1', ['champion']]);
+    assert.equal((await post('/registered-models/alias', { name: 'churn', alias: 'staging', version: '1' })).status, 200);
+    const alias = parsePythonJson((await get('/registered-models/alias?name=churn&alias=staging')).text) as { model_version: { version: string; aliases: string[] } };
+    assert.deepEqual([alias.model_version.version, alias.model_version.aliases], ['1', ['staging']]);
     const got = parsePythonJson((await get('/registered-models/get?name=churn')).text) as { registered_model: { latest_versions: unknown[]; aliases: unknown[] } };
-    assert.deepEqual(got.registered_model.aliases, [{ alias: 'champion', version: '1' }]);
+    assert.deepEqual(got.registered_model.aliases, [{ alias: 'staging', version: '1' }]);
     const s = parsePythonJson((await get(`/model-versions/search?filter=${encodeURIComponent("name='churn'")}`)).text) as { model_versions: unknown[] };
     assert.equal(s.model_versions.length, 1);
     const ms = parsePythonJson((await get(`/registered-models/search?filter=${encodeURIComponent("name LIKE 'ch%'")}`)).text) as { registered_models: { name: string }[] };
     assert.deepEqual(ms.registered_models.map((m) => m.name), ['churn']);
-    const del = await api.call('DELETE', `${M}/registered-models/alias`, { name: 'churn', alias: 'champion' });
+    const del = await api.call('DELETE', `${M}/registered-models/alias`, { name: 'churn', alias: 'staging' });
     assert.equal(del.status, 200);
-    assert.equal((await get('/registered-models/alias?name=churn&alias=champion')).status, 404);
+    assert.equal((await get('/registered-models/alias?name=churn&alias=staging')).status, 404);
     assert.equal((await post('/registered-models/alias', { name: 'churn', alias: 'production', version: '1' })).body.error_code, 'PERMISSION_DENIED');
   });
 

@@ -16,7 +16,7 @@ for (;;) {
   if (step % 100 === 0) {
     const v = await store.models.createVersion({ name: 'crash', runId, source: `models/crash/${step}`, digest: `d${step}`, task: 'binary', metrics: { step }, author: 'writer' });
     process.stdout.write(`ack version ${v.version}\n`);
-    await store.models.setAlias('crash', 'champion', v.version, 'writer');
+    await store.models.setAlias('crash', 'staging', v.version, { name: 'writer', role: 'member' });
     process.stdout.write(`ack alias ${v.version}\n`);
   }
 }

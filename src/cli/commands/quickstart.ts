@@ -9,8 +9,9 @@ import { loadModel } from '../../registry/index.ts';
 import { datatypeOf } from '../../serve/index.ts';
 import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
 import type { FeatureSpec } from '../../core/schema.ts';
-import type { ModelVersion, Stores } from '../../store/index.ts';
-import { localActor, PACKAGE_ROOT, parseIntOption, stores, trackedPipeline } from '../common.ts';
+import { SERVED_ALIAS, type ModelVersion, type Stores } from '../../store/index.ts';
+import { CapstanError } from '../../core/errors.ts';
+import { localActor, localPrincipal, PACKAGE_ROOT, parseIntOption, stores, trackedPipeline } from '../common.ts';
 import { Output } from '../output.ts';
 import { untilSignal } from '../serving.ts';
 import type { Server } from 'node:http';
@@ -61,9 +62,9 @@ function quickstartPipeline(s: Stores, out: Output, serve: { port: number } | nu
     // early stopping on a validation share of the training rows (the test rows stay unseen until evaluation)
     spec: { learner: 'gbdt', params: { early_stopping: 1 }, seed: 0 },
     evaluation: { kind: 'holdout', testFraction: 0.2 },
-    register: { name: MODEL, alias: 'champion' },
+    register: { name: MODEL, alias: SERVED_ALIAS, approve: true },
     datasetName: 'telco-churn',
-    actor: localActor(),
+    actor: localPrincipal(),
   });
   const steps = [...training.steps];
   if (serve) {
@@ -118,6 +119,23 @@ function quickstartPipeline(s: Stores, out: Output, serve: { port: number } | nu
   return { name: 'quickstart', steps };
 }
 
+/**
+ * The quickstart is one person on a laptop, who registers the model and must also approve it before it serves as champion:
+ * the model it creates allows self-approval (audited as such), and says how to turn that off. A model that exists keeps its
+ * policy, so someone who tightened it is not overruled.
+ */
+async function ensureQuickstartModel(s: Stores, out: Output): Promise<void> {
+  try {
+    await s.metadata.models.getModel(MODEL);
+    return;
+  } catch (e) {
+    if (!(e instanceof CapstanError && e.code === 'NOT_FOUND')) throw e;
+  }
+  await s.metadata.models.createModel({ name: MODEL, description: 'telco churn, registered by capstan quickstart', actor: localActor() });
+  await s.metadata.models.setPolicy(MODEL, { selfApproval: true }, localPrincipal());
+  out.line(`model ${MODEL}: its policy lets its author approve their own versions (one local user); turn it off with capstan models policy ${MODEL} --no-self-approval`);
+}
+
 export function quickstartCommand(program: Command): void {
   program
     .command('quickstart')
@@ -132,6 +150,7 @@ export function quickstartCommand(program: Command): void {
       const s = await stores();
       const started: { server?: Server; token?: string; url?: string } = {};
       try {
+        await ensureQuickstartModel(s, out);
         const { runId, result } = await trackedPipeline(s, out, 'quickstart', quickstartPipeline(s, out, o.serve ? { port } : null, started));
         const v = result.outputs.get('register')!.version as ModelVersion;
         out.line(`\nrun ${runId}: ${MODEL} version ${v.version} registered and aliased champion in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

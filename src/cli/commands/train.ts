@@ -5,7 +5,7 @@ import { checkTrainSpec, LEARNERS, primaryMetric, type TabularModel } from '../.
 import { trainingPipeline, type CvResult } from '../../pipeline/builtin/training.ts';
 import type { CvScheme } from '../../pipeline/builtin/cross-validate.ts';
 import type { ModelVersion } from '../../store/index.ts';
-import { localActor, parseIntOption, parseParams, stores, trackedPipeline } from '../common.ts';
+import { localPrincipal, parseIntOption, parseParams, stores, trackedPipeline } from '../common.ts';
 import { Output } from '../output.ts';
 
 const TASKS = ['auto', 'binary', 'multiclass', 'regression'];
@@ -40,7 +40,7 @@ export function trainCommand(program: Command): void {
       const out = new Output(Boolean(o.json));
       const s = await stores();
       try {
-        const pipeline = trainingPipeline(s, { file, target: o.target, task: o.task as Task | 'auto', spec, evaluation: { kind: 'cv', folds, scheme }, register: o.register ? { name: o.register } : undefined, actor: localActor() });
+        const pipeline = trainingPipeline(s, { file, target: o.target, task: o.task as Task | 'auto', spec, evaluation: { kind: 'cv', folds, scheme }, register: o.register ? { name: o.register } : undefined, actor: localPrincipal() });
         const { runId, result } = await trackedPipeline(s, out, 'train', pipeline);
         const model = result.outputs.get('train')!.model as TabularModel;
         const cv = (result.outputs.get('cross-validate')?.cv as CvResult | undefined) ?? null;

@@ -6,7 +6,7 @@ import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tabl
 import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type TabularModel, type TrainSpec } from '../../learn/index.ts';
 import { buildBaseline } from '../../monitor/index.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
-import { logMetrics, logParams, setTags, type DatasetVersion, type ModelVersion, type Stores } from '../../store/index.ts';
+import { logMetrics, logParams, setTags, type DatasetVersion, type ModelVersion, type Principal, type Stores } from '../../store/index.ts';
 import { step, type Pipeline, type Step, type StepInput } from '../spec.ts';
 import { crossValidate, type CvResult, type CvScheme } from './cross-validate.ts';
 
@@ -18,10 +18,11 @@ export interface TrainingOptions {
   spec: TrainSpec;
   /** holdout: train on a stratified split, score the test part; cv: K-fold scores, then fit on all rows */
   evaluation: { kind: 'holdout'; testFraction: number } | { kind: 'cv'; folds: number; scheme?: CvScheme };
-  register?: { name: string; alias?: string };
+  /** `approve`: the actor approves the new version for the alias before moving it (the model's policy decides whether it may) */
+  register?: { name: string; alias?: string; approve?: boolean };
   datasetName?: string;
-  /** who registers the model and moves aliases (audit log); default `capstan` */
-  actor?: string;
+  /** who registers the model and moves aliases (audit log, governance) */
+  actor: Principal;
 }
 
 export type { CvResult };
@@ -199,8 +200,9 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
             baseline: buildBaseline(i.trainTable as Table, model.features),
             lineage: { runId: ctx.runId, datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] },
           });
-          const version = await registerModel(stores, reg.name, bundle, ctx.runId, o.actor ?? 'capstan');
-          if (reg.alias) await meta.models.setAlias(reg.name, reg.alias, version.version, o.actor ?? 'capstan', 'registered by the training pipeline');
+          const version = await registerModel(stores, reg.name, bundle, ctx.runId, o.actor.name);
+          if (reg.alias && reg.approve) await meta.models.approve({ name: reg.name, version: version.version, alias: reg.alias, approver: o.actor, comment: 'approved by the training pipeline that registered it' });
+          if (reg.alias) await meta.models.setAlias(reg.name, reg.alias, version.version, o.actor, 'registered by the training pipeline');
           await setTags(meta.runs, ctx.runId, { 'model.name': reg.name, 'model.version': String(version.version) });
           ctx.log(`${reg.name} version ${version.version}${reg.alias ? `, alias ${reg.alias} -> ${version.version}` : ''} (${version.digest.slice(0, 19)}...)`);
           return { version: version satisfies ModelVersion };

@@ -4,7 +4,7 @@ import type { Experiment, FsArtifactStore, MetadataStore, ModelVersion, Register
 import { allPages } from '../../store/index.ts';
 import type { ApiRequest, Router, RouteOptions } from '../router.ts';
 import { batchOf } from './api/runs.ts';
-import { actor, bodyObject, optInt, optString, queryObject, reqString } from './api/fields.ts';
+import { actor, bodyObject, optInt, optString, principal, queryObject, reqString } from './api/fields.ts';
 
 /*
  * The subset of MLflow's REST API (/api/2.0/mlflow/) its Python client uses for tracking and the registry, with MLflow's request
@@ -186,11 +186,11 @@ export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: Fs
     return { model_versions: versions.filter((v) => !f.runId || v.runId === f.runId).reverse().map(mlflowVersion) };
   });
   add('POST', '/registered-models/alias', 'member', async (o, req) => {
-    await store.models.setAlias(checkName('name', o.name), reqString(o, 'alias'), versionOf(o), actor(req));
+    await store.models.setAlias(checkName('name', o.name), reqString(o, 'alias'), versionOf(o), principal(req));
     return {};
   });
   add('DELETE', '/registered-models/alias', 'member', async (o, req) => {
-    await store.models.deleteAlias(checkName('name', o.name), reqString(o, 'alias'), actor(req));
+    await store.models.deleteAlias(checkName('name', o.name), reqString(o, 'alias'), principal(req));
     return {};
   });
   add('GET', '/registered-models/alias', 'viewer', async (o) => ({ model_version: mlflowVersion(await store.models.resolveAlias(checkName('name', o.name), reqString(o, 'alias'))) }));

@@ -11,6 +11,10 @@ export async function appendAudit(q: SqlExecutor, actor: string, action: string,
 export class SqlAuditStore implements AuditStore {
   constructor(private readonly db: SqlDriver) {}
 
+  async record(event: { actor: string; action: string; entity: string; detail: unknown }): Promise<void> {
+    await this.db.tx((q) => appendAudit(q, event.actor, event.action, event.entity, event.detail));
+  }
+
   async list(opts: PageRequest & { entity?: string } = {}): Promise<Page<AuditEvent>> {
     const params: (string | number)[] = [];
     let where = '';

@@ -145,6 +145,20 @@ CREATE INDEX prediction_batches_model ON prediction_batches(model, first_at, seq
 CREATE INDEX prediction_batches_ids ON prediction_batches(min_id, max_id);
 `,
   },
+  {
+    version: 6,
+    name: 'governance policy and typed traffic',
+    // champion is what the server answers a bare name with, so it is protected by default like production (models still on
+    // the old default gain it); the traffic split leaves the free-form tags for a column only setTraffic writes
+    sql: `
+ALTER TABLE registered_models ADD COLUMN self_approval INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE registered_models ADD COLUMN traffic TEXT;
+UPDATE registered_models SET protected_aliases = '["champion","production"]' WHERE protected_aliases = '["production"]';
+UPDATE registered_models SET traffic = (SELECT value FROM model_tags t WHERE t.name = registered_models.name AND t.key = 'capstan.traffic' AND t.value <> '');
+DELETE FROM model_tags WHERE key LIKE 'capstan.%';
+ALTER TABLE approvals ADD COLUMN self INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 /** The migration's SQL for one dialect. */

@@ -1,14 +1,15 @@
 import { CapstanError, invalid, notFound } from '../../core/errors.ts';
 import { checkAlias, checkKey, checkName, checkText } from '../../core/names.ts';
 import type { ModelStore } from '../metadata-store.ts';
-import { checkAliasMove, checkApprover } from '../policy.ts';
-import type { Approval, ModelVersion, Page, PageRequest, Principal, RegisteredModel } from '../types.ts';
+import { checkAliasDelete, checkAliasMove, checkApprover, checkPolicyChange, checkTraffic, DEFAULT_POLICY, SERVED_ALIAS } from '../policy.ts';
+import { parseTraffic, type TrafficSpec } from '../traffic.ts';
+import type { Approval, ModelPolicy, ModelVersion, Page, PageRequest, Principal, RegisteredModel } from '../types.ts';
 import { appendAudit } from './audit.ts';
 import type { Row, SqlDriver, SqlExecutor } from './driver.ts';
 import { groupKv, pageOf, parseJson, placeholders } from './paging.ts';
 
 function toApproval(r: Row): Approval {
-  return { id: r.id as number, name: r.name as string, version: r.version as number, alias: r.alias as string, approver: r.approver as string, comment: r.comment as string, at: r.at as number };
+  return { id: r.id as number, name: r.name as string, version: r.version as number, alias: r.alias as string, approver: r.approver as string, comment: r.comment as string, at: r.at as number, self: Number(r.self) === 1 };
 }
 
 function checkTags(tags: Record<string, string> | undefined): [string, string][] {
@@ -16,10 +17,28 @@ function checkTags(tags: Record<string, string> | undefined): [string, string][]
   if (entries.length > 100) throw invalid('tags holds at most 100 entries');
   for (const [k, v] of entries) {
     checkKey('tag key', k);
+    if (k.startsWith('capstan.')) throw invalid(`tag key "${k.slice(0, 64)}": keys starting with "capstan." are reserved (traffic splits: capstan models traffic, or PUT /api/v1/models/NAME/traffic)`);
     checkText(`tag ${k}`, v, 8000);
   }
   return entries;
 }
+
+function policyOf(r: Row): ModelPolicy {
+  return { protectedAliases: parseJson<string[]>(r.protected_aliases, []), selfApproval: Number(r.self_approval) === 1 };
+}
+
+/** A stored split; one written before splits were validated (a free-form tag) reads as none. */
+function trafficOf(r: Row): TrafficSpec | null {
+  if (r.traffic === null || r.traffic === undefined || r.traffic === '') return null;
+  try {
+    return parseTraffic(r.traffic);
+  } catch {
+    return null;
+  }
+}
+
+const NEW_MODEL_COLUMNS = 'name, created_at, updated_at, protected_aliases';
+const defaultProtected = JSON.stringify(DEFAULT_POLICY.protectedAliases);
 
 export class SqlModelStore implements ModelStore {
   constructor(private readonly db: SqlDriver) {}
@@ -38,7 +57,8 @@ export class SqlModelStore implements ModelStore {
       latestVersion: r.last_version as number,
       aliases: (aliases.get(r.name as string) ?? {}) as Record<string, number>,
       tags: (tags.get(r.name as string) ?? {}) as Record<string, string>,
-      protectedAliases: parseJson<string[]>(r.protected_aliases, []),
+      policy: policyOf(r),
+      traffic: trafficOf(r),
     }));
   }
 
@@ -68,6 +88,25 @@ export class SqlModelStore implements ModelStore {
     }));
   }
 
+  /**
+   * A governed change: its transaction, and when a governance rule refuses it, an audit event of the refusal written after the
+   * rollback (the refused change's own audit row went with it).
+   */
+  private async governed<T>(actor: string, action: string, entity: string, detail: unknown, fn: (q: SqlExecutor) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.tx(fn);
+    } catch (e) {
+      if (e instanceof CapstanError && e.code === 'PERMISSION_DENIED') {
+        await this.db.tx((q) => appendAudit(q, actor, `${action}.denied`, entity, { ...(detail as object), reason: e.message }));
+      }
+      throw e;
+    }
+  }
+
+  private async approversOf(q: SqlExecutor, name: string, version: number, alias: string): Promise<string[]> {
+    return (await q.all<Row>('SELECT approver FROM approvals WHERE name = ? AND version = ? AND alias = ?', [name, version, alias])).map((r) => r.approver as string);
+  }
+
   private async modelRow(q: SqlExecutor, name: string): Promise<Row> {
     const r = await q.get<Row>('SELECT * FROM registered_models WHERE name = ?', [name]);
     if (!r) throw notFound(`model "${name}" not found`);
@@ -89,7 +128,7 @@ export class SqlModelStore implements ModelStore {
     const tags = checkTags(input.tags);
     await this.db.tx(async (q) => {
       const now = Date.now();
-      const n = await q.run('INSERT INTO registered_models (name, created_at, updated_at, description) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING', [input.name, now, now, description]);
+      const n = await q.run(`INSERT INTO registered_models (${NEW_MODEL_COLUMNS}, description) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`, [input.name, now, now, defaultProtected, description]);
       if (n === 0) throw new CapstanError('ALREADY_EXISTS', `model "${input.name}" already exists`);
       for (const [k, v] of tags) await q.run('INSERT INTO model_tags (name, key, value) VALUES (?, ?, ?)', [input.name, k, v]);
       await appendAudit(q, input.actor, 'model.create', input.name, { description });
@@ -122,14 +161,38 @@ export class SqlModelStore implements ModelStore {
     });
   }
 
-  async setProtectedAliases(name: string, aliases: string[], actor: string): Promise<RegisteredModel> {
-    if (!Array.isArray(aliases) || aliases.length > 20) throw invalid('protected aliases must be a list of at most 20 aliases');
-    aliases.forEach((a, i) => checkAlias(`aliases[${i}]`, a));
-    const unique = [...new Set(aliases)].sort();
-    await this.db.tx(async (q) => {
-      const before = parseJson<string[]>((await this.modelRow(q, name)).protected_aliases, []);
-      await q.run('UPDATE registered_models SET protected_aliases = ?, updated_at = ? WHERE name = ?', [JSON.stringify(unique), Date.now(), name]);
-      await appendAudit(q, actor, 'model.protect', name, { from: before, to: unique });
+  async setPolicy(name: string, patch: Partial<ModelPolicy>, actor: Principal): Promise<RegisteredModel> {
+    if (typeof patch !== 'object' || patch === null) throw invalid('policy must be an object {protectedAliases?, selfApproval?}');
+    const aliases = patch.protectedAliases;
+    if (aliases !== undefined) {
+      if (!Array.isArray(aliases) || aliases.length > 20) throw invalid('policy.protectedAliases must be a list of at most 20 aliases');
+      aliases.forEach((a, i) => checkAlias(`policy.protectedAliases[${i}]`, a));
+    }
+    if (patch.selfApproval !== undefined && typeof patch.selfApproval !== 'boolean') throw invalid('policy.selfApproval must be true or false');
+    await this.governed(actor.name, 'model.policy', name, { patch }, async (q) => {
+      const row = await this.modelRow(q, name);
+      const before = policyOf(row);
+      const next: ModelPolicy = { protectedAliases: aliases === undefined ? before.protectedAliases : [...new Set(aliases)].sort(), selfApproval: patch.selfApproval ?? before.selfApproval };
+      checkPolicyChange(actor, next, trafficOf(row));
+      await q.run('UPDATE registered_models SET protected_aliases = ?, self_approval = ?, updated_at = ? WHERE name = ?', [JSON.stringify(next.protectedAliases), next.selfApproval ? 1 : 0, Date.now(), name]);
+      await appendAudit(q, actor.name, 'model.policy', name, { from: before, to: next });
+    });
+    return this.getModel(name);
+  }
+
+  async setTraffic(name: string, spec: TrafficSpec | null, actor: Principal): Promise<RegisteredModel> {
+    const parsed = spec === null ? null : parseTraffic(spec);
+    await this.governed(actor.name, 'model.traffic', name, { to: parsed }, async (q) => {
+      const row = await this.modelRow(q, name);
+      if (parsed) {
+        const named = [...parsed.routes, ...(parsed.shadow ? [parsed.shadow] : [])];
+        for (const p of named) if ('version' in p) await this.versionRow(q, name, p.version);
+        const approvals = new Map<number, string[]>();
+        for (const r of parsed.routes) if ('version' in r) approvals.set(r.version, await this.approversOf(q, name, r.version, SERVED_ALIAS));
+        checkTraffic(parsed, policyOf(row), (v) => approvals.get(v) ?? [], name);
+      }
+      await q.run('UPDATE registered_models SET traffic = ?, updated_at = ? WHERE name = ?', [parsed ? JSON.stringify(parsed) : null, Date.now(), name]);
+      await appendAudit(q, actor.name, 'model.traffic', name, { from: trafficOf(row), to: parsed });
     });
     return this.getModel(name);
   }
@@ -141,7 +204,7 @@ export class SqlModelStore implements ModelStore {
     const tags = checkTags(input.tags);
     const version = await this.db.tx(async (q) => {
       const now = Date.now();
-      await q.run('INSERT INTO registered_models (name, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING', [input.name, now, now]);
+      await q.run(`INSERT INTO registered_models (${NEW_MODEL_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`, [input.name, now, now, defaultProtected]);
       // the counter row serialises concurrent registrations of one model: versions never collide or skip
       const next = (await q.get<Row>('UPDATE registered_models SET last_version = last_version + 1, updated_at = ? WHERE name = ? RETURNING last_version', [now, input.name]))!.last_version as number;
       let lineage: ModelVersion['lineage'] = { runId: input.runId };
@@ -185,29 +248,31 @@ export class SqlModelStore implements ModelStore {
     });
   }
 
-  async setAlias(name: string, alias: string, version: number, actor: string, reason = ''): Promise<void> {
+  async setAlias(name: string, alias: string, version: number, actor: Principal, reason = ''): Promise<void> {
     checkAlias('alias', alias);
     checkText('reason', reason, 2000);
-    await this.db.tx(async (q) => {
+    await this.governed(actor.name, 'alias.set', `${name}@${alias}`, { to: version, reason }, async (q) => {
       const model = await this.modelRow(q, name);
       await this.versionRow(q, name, version);
-      const approvers = (await q.all<Row>('SELECT approver FROM approvals WHERE name = ? AND version = ? AND alias = ?', [name, version, alias])).map((r) => r.approver as string);
-      checkAliasMove(alias, parseJson<string[]>(model.protected_aliases, []), approvers, `${name}:${version}`);
+      const approvers = await this.approversOf(q, name, version, alias);
+      checkAliasMove(alias, policyOf(model), approvers, `${name}:${version}`);
       const before = await q.get<Row>('SELECT version FROM model_aliases WHERE name = ? AND alias = ?', [name, alias]);
       await q.run('INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version', [name, alias, version]);
       await q.run('UPDATE registered_models SET updated_at = ? WHERE name = ?', [Date.now(), name]);
-      await appendAudit(q, actor, 'alias.set', `${name}@${alias}`, { from: (before?.version as number | undefined) ?? null, to: version, reason, approvers });
+      await appendAudit(q, actor.name, 'alias.set', `${name}@${alias}`, { from: (before?.version as number | undefined) ?? null, to: version, reason, approvers });
     });
   }
 
-  async deleteAlias(name: string, alias: string, actor: string, reason = ''): Promise<void> {
+  async deleteAlias(name: string, alias: string, actor: Principal, reason = ''): Promise<void> {
     checkAlias('alias', alias);
-    await this.db.tx(async (q) => {
-      await this.modelRow(q, name);
+    checkText('reason', reason, 2000);
+    await this.governed(actor.name, 'alias.delete', `${name}@${alias}`, { reason }, async (q) => {
+      const model = await this.modelRow(q, name);
       const before = await q.get<Row>('SELECT version FROM model_aliases WHERE name = ? AND alias = ?', [name, alias]);
       if (!before) throw notFound(`model "${name}" has no alias "${alias}"`);
+      checkAliasDelete(alias, policyOf(model), actor);
       await q.run('DELETE FROM model_aliases WHERE name = ? AND alias = ?', [name, alias]);
-      await appendAudit(q, actor, 'alias.delete', `${name}@${alias}`, { from: before.version, reason });
+      await appendAudit(q, actor.name, 'alias.delete', `${name}@${alias}`, { from: before.version, reason });
     });
   }
 
@@ -228,12 +293,13 @@ export class SqlModelStore implements ModelStore {
   async approve(input: { name: string; version: number; alias: string; approver: Principal; comment: string }): Promise<Approval> {
     checkAlias('alias', input.alias);
     const comment = checkText('comment', input.comment ?? '', 2000);
-    const row = await this.db.tx(async (q) => {
+    const row = await this.governed(input.approver.name, 'approval.create', `${input.name}:${input.version}`, { alias: input.alias }, async (q) => {
+      const model = await this.modelRow(q, input.name);
       const v = await this.versionRow(q, input.name, input.version);
-      checkApprover(input.approver, v.author as string, `${input.name}:${input.version}`);
-      await q.run('INSERT INTO approvals (name, version, alias, approver, comment, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name, version, alias, approver) DO NOTHING', [input.name, input.version, input.alias, input.approver.name, comment, Date.now()]);
+      const { self } = checkApprover(input.approver, v.author as string, `${input.name}:${input.version}`, input.name, policyOf(model));
+      await q.run('INSERT INTO approvals (name, version, alias, approver, comment, at, self) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, version, alias, approver) DO NOTHING', [input.name, input.version, input.alias, input.approver.name, comment, Date.now(), self ? 1 : 0]);
       const a = (await q.get<Row>('SELECT * FROM approvals WHERE name = ? AND version = ? AND alias = ? AND approver = ?', [input.name, input.version, input.alias, input.approver.name]))!;
-      await appendAudit(q, input.approver.name, 'approval.create', `${input.name}:${input.version}`, { alias: input.alias, comment });
+      await appendAudit(q, input.approver.name, 'approval.create', `${input.name}:${input.version}`, { alias: input.alias, comment, ...(self ? { self: true } : {}) });
       return a;
     });
     return toApproval(row);

@@ -49,7 +49,8 @@ describe('SQLite specifics', () => {
     assert.deepEqual((await s.runs.metricHistory(run.id, 'auc')).map((p) => p.value), [0.7, 0.8]);
     assert.equal((await s.models.createVersion({ name: 'm', runId: null, source: 's', digest: 'd3', task: 'binary', metrics: {}, author: 'a' })).version, 3);
     assert.equal(await s.models.aliasVersion('m', 'champion'), 2);
-    assert.deepEqual((await s.models.getModel('m')).protectedAliases, ['production']);
+    // models on the old default protection gain champion, what the server answers their bare name with
+    assert.deepEqual((await s.models.getModel('m')).policy, { protectedAliases: ['champion', 'production'], selfApproval: false });
     assert.equal(await s.integrityCheck(), 'ok');
     await s.close();
   });

@@ -1,5 +1,5 @@
 import { invalid } from '../../../core/errors.ts';
-import type { PageRequest } from '../../../store/index.ts';
+import type { PageRequest, Principal } from '../../../store/index.ts';
 import type { ApiRequest } from '../../router.ts';
 
 /* Reading request fields with errors that name the field and say what was expected. */
@@ -57,4 +57,9 @@ export function pageOfQuery(req: ApiRequest): PageRequest {
 
 export function actor(req: ApiRequest): string {
   return req.principal?.name ?? 'anonymous';
+}
+
+/** Who is calling, for the store's governance rules (a server without authentication has no roles to grant). */
+export function principal(req: ApiRequest): Principal {
+  return req.principal ?? { name: 'anonymous', role: 'viewer' };
 }

@@ -1,7 +1,7 @@
-import { CapstanError, invalid } from '../../../core/errors.ts';
-import type { MetadataStore } from '../../../store/index.ts';
-import { ROLE_RANK, type Router } from '../../router.ts';
-import { actor, bodyObject, optString, pageOfQuery, reqInt, reqString, stringMap } from './fields.ts';
+import { invalid } from '../../../core/errors.ts';
+import { parseTraffic, type MetadataStore } from '../../../store/index.ts';
+import type { Router } from '../../router.ts';
+import { actor, bodyObject, optString, pageOfQuery, principal, reqInt, reqString, stringMap } from './fields.ts';
 
 /** Registered models, versions, aliases and approvals. The acting principal comes from the token, never from the body. */
 export function registryRoutes(router: Router, store: MetadataStore): void {
@@ -16,11 +16,17 @@ export function registryRoutes(router: Router, store: MetadataStore): void {
     await m.setModelTag(req.params.name, req.params.key, reqString(bodyObject(req), 'value'), actor(req));
     return { status: 204 };
   }, { role: 'member', tag, summary: 'Set a model tag' });
-  router.add('PUT', '/api/v1/models/:name/protected-aliases', async (req) => {
-    const a = bodyObject(req).aliases;
-    if (!Array.isArray(a) || a.some((x) => typeof x !== 'string')) throw invalid('aliases must be an array of strings');
-    return { status: 200, body: await m.setProtectedAliases(req.params.name, a as string[], actor(req)) };
-  }, { role: 'admin', tag, summary: 'Set which aliases need an approval to move' });
+  router.add('PUT', '/api/v1/models/:name/policy', async (req) => {
+    return { status: 200, body: await m.setPolicy(req.params.name, bodyObject(req), principal(req)) };
+  }, { role: 'admin', tag, summary: 'Set the governance policy: protectedAliases (aliases whose moves need an approval), selfApproval', audit: { action: 'model.policy', entity: (p) => p.name } });
+  router.add('GET', '/api/v1/models/:name/traffic', async (req) => ({ status: 200, body: { name: req.params.name, traffic: (await m.getModel(req.params.name)).traffic } }), { role: 'viewer', tag, summary: 'How the bare name is split across versions' });
+  router.add('PUT', '/api/v1/models/:name/traffic', async (req) => {
+    return { status: 200, body: { name: req.params.name, traffic: (await m.setTraffic(req.params.name, parseTraffic(bodyObject(req)), principal(req))).traffic } };
+  }, { role: 'member', tag, summary: 'Split the bare name across versions (routes with weights, shadow, sticky header); weighted versions need an approval for champion', audit: { action: 'model.traffic', entity: (p) => p.name } });
+  router.add('DELETE', '/api/v1/models/:name/traffic', async (req) => {
+    await m.setTraffic(req.params.name, null, principal(req));
+    return { status: 204 };
+  }, { role: 'member', tag, summary: 'Remove the traffic split (the champion answers the bare name again)', audit: { action: 'model.traffic', entity: (p) => p.name } });
   router.add('GET', '/api/v1/models/:name/versions', async (req) => ({ status: 200, body: await m.listVersions(req.params.name, pageOfQuery(req)) }), { role: 'viewer', tag, summary: 'Versions of a model, oldest first' });
   router.add('POST', '/api/v1/models/:name/versions', async (req) => {
     const b = bodyObject(req);
@@ -41,22 +47,17 @@ export function registryRoutes(router: Router, store: MetadataStore): void {
   router.add('GET', '/api/v1/models/:name/aliases/:alias', async (req) => ({ status: 200, body: await m.resolveAlias(req.params.name, req.params.alias) }), { role: 'viewer', tag: 'aliases', summary: 'The version an alias points at' });
   router.add('PUT', '/api/v1/models/:name/aliases/:alias', async (req) => {
     const b = bodyObject(req);
-    await m.setAlias(req.params.name, req.params.alias, reqInt(b, 'version', 1), actor(req), optString(b, 'reason'));
+    await m.setAlias(req.params.name, req.params.alias, reqInt(b, 'version', 1), principal(req), optString(b, 'reason'));
     return { status: 200, body: await m.resolveAlias(req.params.name, req.params.alias) };
-  }, { role: 'member', tag: 'aliases', summary: 'Move (or create) an alias; protected aliases need an approval of the version' });
+  }, { role: 'member', tag: 'aliases', summary: 'Move (or create) an alias; protected aliases need an approval of the version', audit: { action: 'alias.set', entity: (p) => `${p.name}@${p.alias}` } });
   router.add('DELETE', '/api/v1/models/:name/aliases/:alias', async (req) => {
-    const model = await m.getModel(req.params.name);
-    if (model.protectedAliases.includes(req.params.alias) && req.principal && ROLE_RANK[req.principal.role] < ROLE_RANK.approver) {
-      throw new CapstanError('PERMISSION_DENIED', `alias "${req.params.alias}" is protected: removing it needs the approver role`);
-    }
-    await m.deleteAlias(req.params.name, req.params.alias, actor(req), req.query.get('reason') ?? '');
+    await m.deleteAlias(req.params.name, req.params.alias, principal(req), req.query.get('reason') ?? '');
     return { status: 204 };
-  }, { role: 'member', tag: 'aliases', summary: 'Remove an alias (a protected one needs the approver role)' });
+  }, { role: 'member', tag: 'aliases', summary: 'Remove an alias (a protected one needs the approver role)', audit: { action: 'alias.delete', entity: (p) => `${p.name}@${p.alias}` } });
 
   router.add('POST', '/api/v1/models/:name/versions/:version/approvals', async (req) => {
     const b = bodyObject(req);
-    const approver = req.principal ?? { name: 'anonymous', role: 'viewer' as const };
-    return { status: 201, body: await m.approve({ name: req.params.name, version: Number(req.params.version), alias: reqString(b, 'alias'), approver, comment: optString(b, 'comment') ?? '' }) };
-  }, { role: 'approver', tag: 'approvals', summary: 'Approve a version for an alias (not by its author)' });
+    return { status: 201, body: await m.approve({ name: req.params.name, version: Number(req.params.version), alias: reqString(b, 'alias'), approver: principal(req), comment: optString(b, 'comment') ?? '' }) };
+  }, { role: 'approver', tag: 'approvals', summary: 'Approve a version for an alias (not by its author unless the policy allows it)', audit: { action: 'approval.create', entity: (p) => `${p.name}:${p.version}` } });
   router.add('GET', '/api/v1/models/:name/approvals', async (req) => ({ status: 200, body: { items: await m.listApprovals(req.params.name) } }), { role: 'viewer', tag: 'approvals', summary: 'Approvals of a model' });
 }

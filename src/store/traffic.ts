@@ -2,9 +2,6 @@ import { invalid } from '../core/errors.ts';
 import { stableHash } from '../core/fnv.ts';
 import { checkAlias } from '../core/names.ts';
 
-/** The model tag that holds a model's traffic split (so it is versioned, audited and reachable over the API like any tag). */
-export const TRAFFIC_TAG = 'capstan.traffic';
-
 /** A version by number or by alias (resolved per request, so moving the alias moves the traffic). */
 export type VersionPick = { version: number } | { alias: string };
 
@@ -31,7 +28,7 @@ function pick(v: unknown, field: string): VersionPick {
   return { alias: checkAlias(`${field}.alias`, o.alias) };
 }
 
-/** A traffic spec from JSON (text or parsed), every field checked; errors name the field. */
+/** A traffic spec from JSON (text or parsed), every field checked; errors name the field. `null` clears a split. */
 export function parseTraffic(value: unknown): TrafficSpec {
   let v = value;
   if (typeof v === 'string') {
