@@ -72,10 +72,40 @@ describe('capstan train / predict', () => {
     const p = cli(['predict', '--model', 'churn', '--input', input, '--output', out], home);
     assert.equal(p.status, 0, p.stderr);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    assert.equal(lines[0], 'prediction,proba_No,proba_Yes');
+    assert.equal(lines[0], 'prediction,proba_No,proba_Yes,prediction_id');
     assert.equal(lines.length, 3);
     // a new month-to-month customer churns more likely than a two-year one
     assert.ok(Number(lines[1].split(',')[2]) > Number(lines[2].split(',')[2]));
+  });
+
+  it('predict loses the join key: --keep copies columns through, every scored row gets a prediction id', () => {
+    const out = writeTemp('keep.csv', '');
+    const p = cli(['predict', '--model', 'churn', '--input', TELCO, '--output', out, '--keep', 'churn,tenure'], home);
+    assert.equal(p.status, 0, p.stderr);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'prediction,proba_No,proba_Yes,prediction_id,churn,tenure');
+    const source = readFileSync(TELCO, 'utf8').trim().split('\n');
+    const unquote = (line: string) => line.split(',').map((c) => c.replace(/^"|"$/g, ''));
+    const header = unquote(source[0]);
+    assert.equal(lines.length, source.length);
+    const ids = new Set<string>();
+    for (let i = 1; i < lines.length; i++) {
+      const cells = lines[i].split(',');
+      const given = unquote(source[i]);
+      assert.match(cells[3], /^[0-9a-f]{28}$/);
+      ids.add(cells[3]);
+      assert.deepEqual([cells[4], Number(cells[5])], [given[header.indexOf('churn')], Number(given[header.indexOf('tenure')])]);
+    }
+    assert.equal(ids.size, lines.length - 1, 'ids are unique');
+  });
+
+  it('predict with columns that do not match the model names the missing and extra columns, never the reader\'s error', () => {
+    const input = writeTemp('wrong.csv', 'tenure,contract,zip\n1,Month-to-month,90210\n');
+    const p = cli(['predict', '--model', 'churn', '--input', input, '--output', writeTemp('w.csv', '')], home);
+    assertUserError(p, /wrong\.csv does not have the columns the model needs: missing "female", "senior_citizen", .* \(the file's other columns: "zip"\)/);
+    assert.doesNotMatch(p.stderr, /COLUMN_TYPES|Binder|DuckDB/i);
+    const k = cli(['predict', '--model', 'churn', '--input', TELCO, '--output', writeTemp('w.csv', ''), '--keep', 'customer'], home);
+    assertUserError(k, /--keep names "customer", not in the file/);
   });
 
   it('predict reports rows with problems and keeps their place with empty cells; unseen categories are noted, not fatal', () => {
@@ -96,7 +126,7 @@ describe('capstan train / predict', () => {
     assert.deepEqual(doc.unseen_categories, [{ column: 'contract', rows: 1, examples: ['Decade'] }]);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     assert.equal(lines.length, 5);
-    assert.deepEqual([lines[2], lines[4]], [',,', ',,']);
+    assert.deepEqual([lines[2], lines[4]], [',,,', ',,,']);
     assert.match(lines[3], /^(No|Yes),0\.\d+/);
     const text = cli(['predict', '--model', 'churn', '--input', input, '--output', out], home);
     assert.equal(text.status, 0, text.stderr);
@@ -122,7 +152,7 @@ describe('capstan train --learner', () => {
       const out = writeTemp('p.csv', '');
       const p = cli(['predict', '--model', `p-${learner}`, '--input', penguins, '--output', out], home);
       assert.equal(p.status, 0, p.stderr);
-      assert.equal(readFileSync(out, 'utf8').trim().split('\n')[0], 'prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo');
+      assert.equal(readFileSync(out, 'utf8').trim().split('\n')[0], 'prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo,prediction_id');
     });
   }
 

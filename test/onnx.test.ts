@@ -205,7 +205,7 @@ describe('ONNX models trained elsewhere: registered with the signature read from
     r = cli(['predict', '--model', 'foreign', '--input', csv, '--output', join(home, 'p.csv')], home);
     assert.equal(r.status, 0, r.stderr);
     const lines = readFileSync(join(home, 'p.csv'), 'utf8').trim().split('\n');
-    assert.deepEqual(lines[0], 'prediction,proba_10,proba_20,proba_30');
+    assert.deepEqual(lines[0], 'prediction,proba_10,proba_20,proba_30,prediction_id');
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['10', '20', '30']);
     // the HTTP server: MLflow scoring and KServe V2, through onnxruntime
     const stores = await openStores(home);

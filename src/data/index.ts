@@ -1,4 +1,4 @@
-export { readTable, tableOf, loadFile, formatOf, type ReadOptions, type ColumnParse } from './ingest/duckdb.ts';
+export { readTable, tableOf, loadFile, formatOf, fileColumns, type ReadOptions, type ColumnParse } from './ingest/duckdb.ts';
 export { profileLoaded, domainOf } from './ingest/duckdb-profile.ts';
 export { profileFile } from './profile-file.ts';
 export { inferFeatures } from './schema.ts';

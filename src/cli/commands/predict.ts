@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Table } from '../../core/table.ts';
-import { numbersFromText, readTable, type ColumnParse } from '../../data/index.ts';
+import { invalid } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { cellValue, type Table } from '../../core/table.ts';
+import { fileColumns, numbersFromText, readTable, type ColumnParse } from '../../data/index.ts';
 import { predictLoaded } from '../../serve/predictor.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
 import { printJson } from '../target.ts';
@@ -25,20 +27,38 @@ const SHOWN = 10;
 export function predictCommand(program: Command): void {
   program
     .command('predict')
-    .description('score a CSV file with a model; writes prediction (and proba_<class>) columns in input order')
+    .description('score a file with a model; writes prediction, proba_<class>, prediction_id (and --keep) columns in input order')
     .requiredOption('--model <ref>', 'NAME, NAME@alias, NAME:version or a bundle directory')
-    .requiredOption('--input <file>', 'CSV file with the model\'s feature columns')
+    .requiredOption('--input <file>', 'CSV, Parquet or JSON lines file with the model\'s feature columns (others are ignored)')
     .requiredOption('--output <file>', 'CSV file to write')
+    .option('--keep <columns>', 'comma-separated input columns copied to the output beside the scores (an id to join on, say)')
     .option('--json', 'print a JSON report (rows, scored, every row problem, unseen categories) instead of a summary')
-    .action(async (o: { model: string; input: string; output: string; json?: boolean }) => {
+    .action(async (o: { model: string; input: string; output: string; keep?: string; json?: boolean }) => {
       const s = parseModelRef(o.model).kind === 'dir' ? null : await stores();
       try {
         const loaded = await loadModel(s, o.model);
         const inputs = loaded.manifest.signature.inputs;
+        // which columns the file has, before reading it: a mismatch is named, not left to the reader's error
+        const present = await fileColumns(o.input);
+        const has = new Set(present);
+        const keep = o.keep === undefined ? [] : [...new Set(o.keep.split(',').map((c) => c.trim()).filter(Boolean))];
+        const missing = inputs.map((f) => f.name).filter((n) => !has.has(n));
+        const missingKeep = keep.filter((k) => !has.has(k));
+        if (missing.length || missingKeep.length) {
+          const needed = new Set([...inputs.map((f) => f.name), ...keep]);
+          const extra = present.filter((c) => !needed.has(c));
+          const list = (xs: string[]) => xs.slice(0, 20).map((x) => `"${x.slice(0, 60)}"`).join(', ') + (xs.length > 20 ? `, ... (${xs.length})` : '');
+          throw invalid(
+            `${basename(o.input)} does not have the columns ${missing.length ? `the model needs: missing ${list(missing)}` : ''}${missing.length && missingKeep.length ? '; ' : ''}${missingKeep.length ? `--keep names ${list(missingKeep)}, not in the file` : ''}` +
+              (extra.length ? ` (the file's other columns: ${list(extra)})` : ''),
+          );
+        }
         // numbers are read as text and parsed here, so one bad cell marks its row instead of failing the file; dates are
         // left to the reader's detection
         const numeric = new Set(inputs.filter((f) => f.kind === 'numeric' && !f.datetime).map((f) => f.name));
         const types: Record<string, ColumnParse> = Object.fromEntries(inputs.filter((f) => !(f.kind === 'numeric' && f.datetime)).map((f) => [f.name, 'categorical']));
+        // kept columns are copied as the file spells them
+        for (const k of keep) if (!(k in types) && !numeric.has(k)) types[k] = 'categorical';
         const read = await readTable(o.input, { types });
         const problems: RowProblem[] = [];
         const table: Table = {
@@ -66,18 +86,25 @@ export function predictCommand(program: Command): void {
         // a clustering model writes its cluster as the prediction (its one-hot memberships are not probabilities)
         const clusters = loaded.manifest.task === 'clustering' ? loaded.manifest.target.classes! : null;
         const classes = clusters ? undefined : loaded.manifest.target.classes;
+        const kept = keep.map((k) => read.columns.find((c) => c.name === k)!);
         const lines: string[] = [];
-        lines.push(['prediction', ...(classes ?? []).map((c) => csvCell(`proba_${c}`))].join(','));
+        lines.push(['prediction', ...(classes ?? []).map((c) => csvCell(`proba_${c}`)), 'prediction_id', ...keep.map(csvCell)].join(','));
+        const passthrough = (i: number) => kept.map((c) => {
+          const v = cellValue(c, i);
+          return v === null ? '' : csvCell(String(v));
+        });
         for (let i = 0; i < p.rows; i++) {
-          // a row with a problem keeps its place, with empty cells: no made-up score
-          if (badRows.has(i)) lines.push(','.repeat(classes?.length ?? 0));
-          else if (clusters) lines.push(clusters[p.classIndex![i]]);
-          else if (!classes) lines.push(String(p.values![i]));
+          // a row with a problem keeps its place, with empty cells: no made-up score and no id
+          let row: string[];
+          if (badRows.has(i)) row = new Array((classes?.length ?? 0) + 2).fill('');
+          else if (clusters) row = [csvCell(clusters[p.classIndex![i]]), newId()];
+          else if (!classes) row = [String(p.values![i]), newId()];
           else {
-            const row = [csvCell(classes[p.classIndex![i]])];
+            row = [csvCell(classes[p.classIndex![i]])];
             for (let k = 0; k < classes.length; k++) row.push(String(p.proba![i * classes.length + k]));
-            lines.push(row.join(','));
+            row.push(newId());
           }
+          lines.push([...row, ...passthrough(i)].join(','));
         }
         const tmp = `${o.output}.tmp-${process.pid}`;
         writeFileSync(tmp, lines.join('\n') + '\n');

@@ -138,6 +138,17 @@ export async function loadFile(file: string, opts: ReadOptions = {}): Promise<Lo
 }
 
 
+/** The column names of a file, in file order, without reading its rows (CSV, Parquet, JSON lines). */
+export async function fileColumns(file: string): Promise<string[]> {
+  checkFile(file);
+  const conn = await connect();
+  try {
+    return ((await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${sourceSql(file)}`)).getRowsJS() as unknown[][]).map((r) => String(r[0]));
+  } catch (e) {
+    throw cleanDuckError(file, e);
+  }
+}
+
 /**
  * Read a file into a columnar table through DuckDB: numbers as Float64 (NaN = missing), dates as epoch milliseconds, text
  * dictionary-encoded.
