@@ -67,4 +67,26 @@ describe('capstan runs / models / tokens, local and --server', () => {
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /unterminated string/);
   });
+
+  it('the CLI speaks one way: tables and summaries for people, --json one document with NaN as the API writes it', async () => {
+    const list = cli(['runs', 'list'], home).stdout;
+    const [header, first] = list.split('\n');
+    assert.match(header, /^RUN +EXPERIMENT +STATUS +STARTED +NAME +METRICS$/);
+    // the experiment by name; the cross-validated mean first, not the last fold's score
+    assert.match(first, /^[0-9a-f]+ +train +FINISHED +.* cv_roc_auc_mean=0\.\d{4} /);
+    assert.doesNotMatch(first, /cv_roc_auc=/);
+    const show = cli(['models', 'show', 'churn'], home).stdout;
+    assert.match(show, /protected aliases: champion, production; self-approval not allowed/);
+    assert.match(show, /traffic: no split: the champion alias answers the bare name/);
+    assert.match(show, /\n1 +local:\S+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +production +cv_roc_auc_mean=0\.\d{4}/);
+    const traffic = cli(['models', 'traffic', 'churn'], home);
+    assert.equal(traffic.stdout, 'churn: no split: the champion alias answers the bare name\n');
+    // one JSON printer: a NaN metric is the string "NaN" in every --json document
+    const run = JSON.parse(cli(['runs', 'list', '--json', '--limit', '1'], home).stdout) as { items: { id: string }[] };
+    await api.stores.metadata.runs.logBatch(run.items[0].id, { metrics: [{ key: 'odd', value: NaN, step: 0, timestamp: 1 }] });
+    for (const args of [['runs', 'list', '--json'], ['runs', 'show', run.items[0].id, '--json']]) {
+      const out = cli(args, home).stdout;
+      assert.match(out, /"odd": "NaN"/, args.join(' '));
+    }
+  });
 });

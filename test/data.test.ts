@@ -131,8 +131,13 @@ describe('capstan data CLI', () => {
     const b = cli(['data', 'register', TELCO, '--name', 'telco', '--json'], home);
     assert.equal(JSON.parse(a.stdout).version, 1);
     assert.equal(JSON.parse(b.stdout).version, 1);
-    const shown = JSON.parse(cli(['data', 'show', 'telco'], home).stdout);
+    const shown = JSON.parse(cli(['data', 'show', 'telco', '--json'], home).stdout);
     assert.equal(shown.schema.format, 'capstan-schema');
+    // without --json: a summary and one row per column, not the raw record
+    const text = cli(['data', 'show', 'telco'], home).stdout;
+    assert.match(text, /^telco version 1: 7043 rows, 20 columns, registered /);
+    assert.match(text, /\ntenure +(numeric|integer) +0 +\d+ +mean /);
+    assert.doesNotMatch(text, /[{}]/);
     assert.equal(cli(['data', 'show', 'nope'], home).status, 1);
   });
 });

@@ -1,3 +1,13 @@
+import { stringifyApiJson } from '../core/json.ts';
+
+/**
+ * The one way a command prints a JSON document (`--json`): indented, and numbers that are not finite written as the strings
+ * "NaN", "Infinity" and "-Infinity", as the REST API writes them, so every JSON parser reads the output.
+ */
+export function printJson(doc: unknown): void {
+  process.stdout.write(stringifyApiJson(doc, 1) + '\n');
+}
+
 /** What a command prints: human progress on a terminal, or exactly one JSON document with --json. */
 export class Output {
   constructor(readonly json: boolean) {}
@@ -15,6 +25,6 @@ export class Output {
   }
 
   document(doc: unknown): void {
-    if (this.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    if (this.json) printJson(doc);
   }
 }

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { capstanHome } from '../core/config.ts';
 import { invalid } from '../core/errors.ts';
-import { stringifyApiJson } from '../core/json.ts';
 import { CapstanClient } from '../sdk/index.ts';
 import type { MetadataStore, Principal } from '../store/index.ts';
 import { localActor, stores } from './common.ts';
@@ -41,11 +40,6 @@ export async function withTarget<T>(o: TargetOptions, fn: (store: MetadataStore,
   } finally {
     await s.metadata.close();
   }
-}
-
-/** Print a JSON document (non-finite numbers as strings, as the API does). */
-export function printJson(doc: unknown): void {
-  process.stdout.write(stringifyApiJson(doc, 1) + '\n');
 }
 
 // eslint-disable-next-line no-control-regex

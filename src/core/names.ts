@@ -71,12 +71,27 @@ export function checkKey(field: string, value: unknown): string {
   return value;
 }
 
-/** A free-text value (param, tag, description): a string of at most `max` characters without NUL. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * A free-text value (param, tag, description, comment): a string of at most `max` characters; tabs and line breaks are text,
+ * other control characters (escape sequences, bells) are refused, so nothing stored can drive a viewer's terminal.
+ */
 export function checkText(field: string, value: unknown, max: number): string {
   if (typeof value !== 'string') throw invalid(`${field} must be a string`);
   if (value.length > max) throw invalid(`${field} is ${value.length} characters long; the limit is ${max}`);
-  if (value.includes('\u0000')) throw invalid(`${field} must not contain NUL characters`);
+  if (CONTROL_IN_TEXT.test(value)) throw invalid(`${field} must not contain control characters (other than tab and line breaks)`);
   return value;
+}
+
+/** A one-line label (run name, user, source, reason): as `checkText`, and no control characters at all. */
+export function checkLine(field: string, value: unknown, max: number): string {
+  checkText(field, value, max);
+  if (CONTROL_IN_LINE.test(value as string)) throw invalid(`${field} must be one line without control characters`);
+  return value as string;
 }
 
 /**

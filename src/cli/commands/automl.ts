@@ -3,6 +3,7 @@ import { AUTOML_TASKS, formatScore, METRICS, runAutoml, type AutomlRequest } fro
 import { invalid } from '../../core/errors.ts';
 import { LEARNERS } from '../../learn/index.ts';
 import { localActor, parseIntOption, stores } from '../common.ts';
+import { printJson } from '../output.ts';
 
 interface AutomlOptions {
   target?: string;
@@ -78,7 +79,7 @@ export function automlCommand(program: Command): void {
               }
             : {}),
         });
-        if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        if (o.json) printJson(report);
       } finally {
         await s.metadata.close();
       }

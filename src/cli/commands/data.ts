@@ -6,6 +6,8 @@ import { checkName } from '../../core/names.ts';
 import type { FileProfile } from '../../data/index.ts';
 import { profileFile } from '../../data/profile-file.ts';
 import { parseIntOption, stores } from '../common.ts';
+import { printJson } from '../output.ts';
+import { safe, table, when } from '../target.ts';
 
 /** The data layer beyond profiles, loaded when a command needs it (it loads DuckDB, ~0.2 s that a CSV profile does without). */
 const dataLayer = () => import('../../data/index.ts');
@@ -41,13 +43,17 @@ function withLimits(c: Command): Command {
     .option('--sample <n>', 'read a seeded random sample of this many rows');
 }
 
-function printProfile(p: FileProfile): void {
-  process.stdout.write(`${p.file}: ${p.rows} rows, ${p.columns.length} columns\n`);
-  process.stdout.write(`${'COLUMN'.padEnd(22)} ${'TYPE'.padEnd(11)} ${'MISSING'.padStart(8)} ${'DISTINCT'.padStart(9)}  SUMMARY\n`);
-  for (const c of p.columns) {
+function printProfileColumns(p: FileProfile): void {
+  const rows = p.columns.map((c) => {
     const summary = c.mean !== null ? `mean ${fmt(c.mean)}, std ${fmt(c.std)}, min ${fmt(c.min)}, median ${fmt(c.quantiles?.['0.5'] ?? null)}, max ${fmt(c.max)}` : `top: ${(c.top ?? []).slice(0, 3).map((t) => `${t.value} (${t.count})`).join(', ')}`;
-    process.stdout.write(`${c.name.slice(0, 22).padEnd(22)} ${c.type.padEnd(11)} ${String(c.missing).padStart(8)} ${String(c.distinct).padStart(9)}  ${summary}\n`);
-  }
+    return [c.name.slice(0, 40), c.type, String(c.missing), String(c.distinct), summary];
+  });
+  process.stdout.write(table([['COLUMN', 'TYPE', 'MISSING', 'DISTINCT', 'SUMMARY'], ...rows]));
+}
+
+function printProfile(p: FileProfile): void {
+  process.stdout.write(safe(`${p.file}: ${p.rows} rows, ${p.columns.length} columns`) + '\n');
+  printProfileColumns(p);
 }
 
 async function baselineOf(path: string): Promise<FileProfile> {
@@ -73,7 +79,7 @@ export function dataCommand(program: Command): void {
     .option('--json', 'print one JSON document');
   withLimits(data.commands[data.commands.length - 1]).action(async (file: string, o: { json?: boolean } & LimitOptions) => {
       const p = await profileFile(file, limits(o));
-      if (o.json) process.stdout.write(JSON.stringify(p, null, 1) + '\n');
+      if (o.json) printJson(p);
       else printProfile(p);
     });
   data
@@ -132,7 +138,7 @@ export function dataCommand(program: Command): void {
       });
       if (o.json) {
         const { profile: _profile, ...rest } = report;
-        process.stdout.write(JSON.stringify(rest, null, 1) + '\n');
+        printJson(rest);
       } else {
         process.stdout.write(`${report.file}: ${report.rows} rows, ${report.errors} errors, ${report.warnings} warnings\n`);
         for (const a of report.anomalies) process.stdout.write(`  ${a.severity.toUpperCase().padEnd(7)} ${a.kind.padEnd(18)} ${a.message}\n`);
@@ -151,7 +157,7 @@ export function dataCommand(program: Command): void {
       const s = await stores();
       try {
         const v = await registerDatasetFile(s.metadata, file, o.name);
-        if (o.json) process.stdout.write(JSON.stringify({ name: v.name, version: v.version, contentHash: v.contentHash, rows: v.rows, columns: v.columns }, null, 1) + '\n');
+        if (o.json) printJson({ name: v.name, version: v.version, contentHash: v.contentHash, rows: v.rows, columns: v.columns });
         else process.stdout.write(`dataset ${v.name} version ${v.version}: ${v.rows} rows, ${v.columns} columns, ${v.contentHash}\n`);
       } finally {
         await s.metadata.close();
@@ -165,9 +171,9 @@ export function dataCommand(program: Command): void {
       const s = await stores();
       try {
         const list = (await s.metadata.datasets.list()).map(({ schema: _s, profile: _p, ...d }) => d);
-        if (o.json) process.stdout.write(JSON.stringify({ datasets: list }, null, 1) + '\n');
+        if (o.json) printJson({ datasets: list });
         else if (list.length === 0) process.stdout.write('no registered datasets (register one with: capstan data register FILE --name NAME)\n');
-        else for (const d of list) process.stdout.write(`${d.name.padEnd(24)} v${String(d.version).padEnd(4)} ${String(d.rows).padStart(9)} rows  ${d.contentHash.slice(0, 19)}...  ${d.source}\n`);
+        else process.stdout.write(table([['NAME', 'VERSION', 'ROWS', 'COLUMNS', 'CONTENT', 'REGISTERED', 'SOURCE'], ...list.map((d) => [d.name, String(d.version), String(d.rows), String(d.columns), `${d.contentHash.slice(0, 19)}...`, when(d.createdAt), d.source])]));
       } finally {
         await s.metadata.close();
       }
@@ -175,13 +181,18 @@ export function dataCommand(program: Command): void {
   data
     .command('show')
     .argument('<ref>', 'NAME or NAME:version')
-    .description('a dataset version with its schema and profile')
-    .action(async (ref: string) => {
+    .description('a dataset version: where it came from, and its columns as profiled (--json: the whole record with schema and profile)')
+    .option('--json', 'print one JSON document')
+    .action(async (ref: string, o: { json?: boolean }) => {
       const [name, v] = ref.split(':');
       const version = v === undefined ? undefined : parseIntOption('version', v, 1, 2 ** 31);
       const s = await stores();
       try {
-        process.stdout.write(JSON.stringify(await s.metadata.datasets.get(name, version), null, 1) + '\n');
+        const d = await s.metadata.datasets.get(name, version);
+        if (o.json) return printJson(d);
+        process.stdout.write(safe(`${d.name} version ${d.version}: ${d.rows} rows, ${d.columns} columns, registered ${when(d.createdAt)}\n  content ${d.contentHash}\n  source  ${d.source}`) + '\n');
+        const profile = d.profile as FileProfile | undefined;
+        if (profile?.columns) printProfileColumns(profile);
       } finally {
         await s.metadata.close();
       }

@@ -4,7 +4,8 @@ import { invalid, notFound } from '../../core/errors.ts';
 import { importOnnxModel, type BundleManifest } from '../../registry/index.ts';
 import { allPages, parseTraffic, type ModelVersion, type RegisteredModel, type TrafficSpec, type VersionPick } from '../../store/index.ts';
 import { localActor, parseIntOption, stores } from '../common.ts';
-import { printJson, remoteOptions, safe, table, when, withTarget, type TargetOptions } from '../target.ts';
+import { remoteOptions, safe, table, when, withTarget, type TargetOptions } from '../target.ts';
+import { printJson } from '../output.ts';
 
 function parseVersionRef(ref: string): { name: string; version: number } {
   const m = /^(.+):([0-9]+)$/.exec(ref);

@@ -7,7 +7,7 @@ import { cellValue, type Table } from '../../core/table.ts';
 import { fileColumns, numbersFromText, readTable, type ColumnParse } from '../../data/index.ts';
 import { predictLoaded } from '../../serve/predictor.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
-import { printJson } from '../target.ts';
+import { printJson } from '../output.ts';
 import { stores } from '../common.ts';
 
 function csvCell(v: string): string {

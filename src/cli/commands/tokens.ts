@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ROLES, type Role } from '../../store/index.ts';
 import { invalid } from '../../core/errors.ts';
-import { printJson, remoteOptions, table, withTarget, type TargetOptions } from '../target.ts';
+import { remoteOptions, table, withTarget, type TargetOptions } from '../target.ts';
+import { printJson } from '../output.ts';
 
 export function tokensCommand(program: Command): void {
   const tokens = program.command('tokens').description('API tokens and their roles (viewer, member, approver, admin)');

@@ -1,6 +1,6 @@
 import { notFound } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import { checkName, checkText } from '../../core/names.ts';
+import { checkName, checkLine } from '../../core/names.ts';
 import type { DatasetStore } from '../metadata-store.ts';
 import type { DatasetVersion } from '../types.ts';
 import type { Row, SqlDriver } from './driver.ts';
@@ -26,7 +26,7 @@ export class SqlDatasetStore implements DatasetStore {
 
   async register(input: { name: string; contentHash: string; source: string; rows: number; columns: number; schema?: unknown; profile?: unknown }): Promise<DatasetVersion> {
     checkName('dataset name', input.name);
-    checkText('source', input.source, 4096);
+    checkLine('source', input.source, 4096);
     const id = newId();
     const found = await this.db.tx(async (q) => {
       const existing = await q.get<Row>('SELECT * FROM datasets WHERE name = ? AND content_hash = ?', [input.name, input.contentHash]);

@@ -1,6 +1,6 @@
 import { CapstanError, notFound } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import { checkKey, checkName, checkText } from '../../core/names.ts';
+import { checkKey, checkName, checkLine, checkText } from '../../core/names.ts';
 import type { ExperimentStore } from '../metadata-store.ts';
 import type { Experiment, Lifecycle, Page, PageRequest } from '../types.ts';
 import type { Row, SqlDriver, SqlExecutor } from './driver.ts';
@@ -34,7 +34,7 @@ export class SqlExperimentStore implements ExperimentStore {
 
   async create(input: { name: string; artifactLocation?: string; tags?: Record<string, string> }): Promise<Experiment> {
     checkName('experiment name', input.name);
-    const location = checkText('artifact_location', input.artifactLocation ?? '', 1024);
+    const location = checkLine('artifact_location', input.artifactLocation ?? '', 1024);
     for (const [k, v] of Object.entries(input.tags ?? {})) {
       checkKey('tag key', k);
       checkText(`tag ${k}`, v, 8000);

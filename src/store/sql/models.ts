@@ -1,5 +1,5 @@
 import { CapstanError, invalid, notFound } from '../../core/errors.ts';
-import { checkAlias, checkKey, checkName, checkText } from '../../core/names.ts';
+import { checkAlias, checkKey, checkName, checkLine, checkText } from '../../core/names.ts';
 import type { ModelStore } from '../metadata-store.ts';
 import { checkAliasDelete, checkAliasMove, checkApprover, checkPolicyChange, checkTraffic, DEFAULT_POLICY, SERVED_ALIAS } from '../policy.ts';
 import { parseTraffic, type TrafficSpec } from '../traffic.ts';
@@ -144,7 +144,7 @@ export class SqlModelStore implements ModelStore {
     const params: string[] = [];
     let where = '';
     if (opts.nameLike !== undefined) {
-      checkText('name filter', opts.nameLike, 256);
+      checkLine('name filter', opts.nameLike, 256);
       where = 'WHERE name LIKE ?';
       params.push(opts.nameLike);
     }
@@ -199,7 +199,7 @@ export class SqlModelStore implements ModelStore {
 
   async createVersion(input: { name: string; runId: string | null; source: string; digest: string; task: string; metrics: Record<string, number>; signature?: unknown; description?: string; tags?: Record<string, string>; author: string }): Promise<ModelVersion> {
     checkName('model name', input.name);
-    checkText('source', input.source, 4096);
+    checkLine('source', input.source, 4096);
     const description = checkText('description', input.description ?? '', 5000);
     const tags = checkTags(input.tags);
     const version = await this.db.tx(async (q) => {
@@ -250,7 +250,7 @@ export class SqlModelStore implements ModelStore {
 
   async setAlias(name: string, alias: string, version: number, actor: Principal, reason = ''): Promise<void> {
     checkAlias('alias', alias);
-    checkText('reason', reason, 2000);
+    checkLine('reason', reason, 2000);
     await this.governed(actor.name, 'alias.set', `${name}@${alias}`, { to: version, reason }, async (q) => {
       const model = await this.modelRow(q, name);
       await this.versionRow(q, name, version);
@@ -265,7 +265,7 @@ export class SqlModelStore implements ModelStore {
 
   async deleteAlias(name: string, alias: string, actor: Principal, reason = ''): Promise<void> {
     checkAlias('alias', alias);
-    checkText('reason', reason, 2000);
+    checkLine('reason', reason, 2000);
     await this.governed(actor.name, 'alias.delete', `${name}@${alias}`, { reason }, async (q) => {
       const model = await this.modelRow(q, name);
       const before = await q.get<Row>('SELECT version FROM model_aliases WHERE name = ? AND alias = ?', [name, alias]);

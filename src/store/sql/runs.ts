@@ -1,6 +1,6 @@
 import { invalid, notFound } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import { checkKey, checkName, checkPath, checkText } from '../../core/names.ts';
+import { checkKey, checkName, checkPath, checkLine, checkText } from '../../core/names.ts';
 import type { RunSearch, RunStore } from '../metadata-store.ts';
 import { parseFilter, parseOrderBy } from '../search/filter.ts';
 import { RUN_STATUSES } from '../types.ts';
@@ -104,8 +104,8 @@ export class SqlRunStore implements RunStore {
   }
 
   async create(input: { experimentId?: string; experiment?: string; name: string; userId?: string; startTime?: number; tags?: Record<string, string> }): Promise<Run> {
-    checkText('run name', input.name, 250);
-    const userId = checkText('user_id', input.userId ?? '', 250);
+    checkLine('run name', input.name, 250);
+    const userId = checkLine('user_id', input.userId ?? '', 250);
     const start = input.startTime ?? Date.now();
     if (!Number.isSafeInteger(start) || start < 0) throw invalid('start_time must be a non-negative integer (milliseconds)');
     const tags = Object.entries(input.tags ?? {}).map(([key, value]) => ({ key, value }));
@@ -162,7 +162,7 @@ export class SqlRunStore implements RunStore {
   async update(id: string, patch: { status?: RunStatus; endTime?: number | null; name?: string }): Promise<Run> {
     if (patch.status !== undefined && !RUN_STATUSES.includes(patch.status)) throw invalid(`status must be one of ${RUN_STATUSES.join(', ')}`);
     if (patch.endTime !== undefined && patch.endTime !== null && (!Number.isSafeInteger(patch.endTime) || patch.endTime < 0)) throw invalid('end_time must be a non-negative integer (milliseconds)');
-    if (patch.name !== undefined) checkText('run name', patch.name, 250);
+    if (patch.name !== undefined) checkLine('run name', patch.name, 250);
     await this.db.tx(async (q) => {
       const r = await q.get<Row>('SELECT * FROM runs WHERE id = ?', [id]);
       if (!r) throw notFound(`run ${id} not found`);
