@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   runs: async () => (await import('./commands/runs.ts')).runsCommand,
   models: async () => (await import('./commands/models.ts')).modelsCommand,
   tokens: async () => (await import('./commands/tokens.ts')).tokensCommand,
+  predictions: async () => (await import('./commands/predictions.ts')).predictionsCommand,
   data: async () => (await import('./commands/data.ts')).dataCommand,
   worker: async () => (await import('./commands/worker.ts')).workerCommand,
   deploy: async () => (await import('./commands/deploy.ts')).deployCommand,

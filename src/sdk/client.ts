@@ -147,6 +147,7 @@ export class CapstanClient implements MetadataStore {
       },
       get: (id) => this.req<PredictionRecord>('GET', `/api/v1/predictions/${e(id)}`),
       list: (o = {}) => this.req<Page<PredictionRecord>>('GET', `/api/v1/predictions${pageQuery(o, { model: o.model, since: o.since === undefined ? undefined : String(o.since) })}`),
+      prune: async (rule, opts = {}) => (await this.req<{ deleted: number }>('POST', '/api/v1/predictions/prune', { ...rule, ...opts })).deleted,
     };
     this.tokens = {
       create: async (i: { name: string; role: Role }) => {

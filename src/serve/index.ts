@@ -5,3 +5,4 @@ export { parseInferRequest, inferResponseOutputs, modelMetadata, datatypeOf, typ
 export { PredictionLog, type PendingPrediction, type PredictionLogOptions } from './prediction-log.ts';
 export { ServingMetrics, renderPrometheus, type MetricsSnapshot } from './metrics.ts';
 export { createServingHooks, type ServingHooks } from './hooks.ts';
+export { startRetention, type Prune, type RetentionOptions } from './retention.ts';

@@ -1,6 +1,6 @@
 import { jsonNumber, jsonStrings } from '../core/json.ts';
 import type { Table } from '../core/table.ts';
-import type { PredictionStore } from '../store/index.ts';
+import type { PredictionStore, RetentionRule } from '../store/index.ts';
 import { openMetadataStore } from '../store/open.ts';
 import { PredictionBatch } from '../store/sql/prediction-batch.ts';
 import type { SqlMetadataStore } from '../store/sql/store.ts';
@@ -9,6 +9,8 @@ import type { SqlMetadataStore } from '../store/sql/store.ts';
 export interface PredictionSink {
   /** the batch is the sink's only until the returned promise settles (its buffer then goes to a later batch) */
   write(batch: PredictionBatch): Promise<void>;
+  /** one bounded retention step, through the same connection as the writes (see PredictionStore.prune) */
+  prune: PredictionStore['prune'];
   close(): Promise<void>;
 }
 
@@ -16,6 +18,7 @@ export interface PredictionSink {
 export function storeSink(store: PredictionStore): PredictionSink {
   return {
     write: (batch) => store.append(batch.records()),
+    prune: (rule, opts) => store.prune(rule, opts),
     close: async () => undefined,
   };
 }
@@ -40,20 +43,24 @@ export function connectionSink(uri: string, { checkpoints = true }: { checkpoint
   // opened at once, so its migration check (which may wait for the database) happens before requests are served
   store = open();
   store.catch(() => undefined);
-  return {
-    write: async (batch) => {
-      store ??= open();
-      const s = await store;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await s.predictions.appendBatch(batch);
-          return;
-        } catch (e) {
-          if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) throw e;
-          await new Promise((resolve) => setTimeout(resolve, 1 + (attempt % 4)));
-        }
+  /** `fn` on the log's connection, again a few ms later while the database is busy (never a wait on this thread) */
+  const whenFree = async <T>(fn: (s: SqlMetadataStore) => Promise<T>): Promise<T> => {
+    store ??= open();
+    const s = await store;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn(s);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 1 + (attempt % 4)));
       }
-    },
+    }
+  };
+  return {
+    write: (batch) => whenFree((s) => s.predictions.appendBatch(batch)),
+    // retention runs here too: on a connection with the usual busy timeout, SQLite's busy handler would sleep on the
+    // serving thread while another connection writes
+    prune: (rule, opts) => whenFree((s) => s.predictions.prune(rule, opts)),
     close: async () => {
       const s = store;
       store = null;
@@ -173,6 +180,11 @@ export class PredictionLog {
       }
     })();
     return this.writing;
+  }
+
+  /** One bounded retention step on the log's own connection (see PredictionStore.prune). */
+  prune(rule: RetentionRule, opts?: { now?: number; limit?: number }): Promise<number> {
+    return this.sink.prune(rule, opts);
   }
 
   async close(): Promise<void> {

@@ -318,6 +318,37 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       assert.deepEqual((await s.predictions.list({ model: 'wide' })).items.map((p) => p.features), [other('w1', ['x']), other('w2', ['y', 'z']), other('w3', ['x'])].map((p) => p.features));
     });
 
+    it('prediction log retention: by age and by count, per model or global, a bounded step at a time', async () => {
+      const rec = (id: string, model: string, at: number) => ({ id, model, version: '1', at, latencyMs: 1, rows: 1, features: { columns: ['a'], rows: [[1]] }, outputs: { predictions: ['No'] }, shadow: false });
+      const day = 86_400_000;
+      const now = 100 * day;
+      // twelve batches of 10 records each: keep-a (oldest days first), keep-b, in turns
+      for (let b = 0; b < 12; b++) {
+        const model = b % 2 ? 'keep-b' : 'keep-a';
+        await s.predictions.append(Array.from({ length: 10 }, (_, i) => rec(`r${b}-${i}`, model, now - (12 - b) * day + i)));
+      }
+      const count = async (model: string) => (await allPages((cursor) => s.predictions.list({ model, cursor, limit: 1000 }))).length;
+      await assert.rejects(s.predictions.prune({}), /needs maxAgeMs or maxRecords/);
+      await assert.rejects(s.predictions.prune({ maxRecords: -1 }), /maxRecords must be an integer >= 0/);
+      // by age, one model: keep-a's batches older than 5 days (days 12, 10, 8, 6) go, a step of 2 batches at a time
+      assert.equal(await s.predictions.prune({ model: 'keep-a', maxAgeMs: 5 * day }, { now, limit: 2 }), 20);
+      assert.equal(await s.predictions.prune({ model: 'keep-a', maxAgeMs: 5 * day }, { now, limit: 2 }), 20);
+      assert.equal(await s.predictions.prune({ model: 'keep-a', maxAgeMs: 5 * day }, { now, limit: 2 }), 0);
+      assert.deepEqual([await count('keep-a'), await count('keep-b')], [20, 60]);
+      // by count, one model: keep-b keeps its newest 25 records (whole batches: 30)
+      let n = 0;
+      for (let d = -1; d !== 0; n += d) d = await s.predictions.prune({ model: 'keep-b', maxRecords: 25 }, { now, limit: 1 });
+      assert.equal(n, 30);
+      assert.deepEqual([await count('keep-a'), await count('keep-b')], [20, 30]);
+      assert.deepEqual((await s.predictions.list({ model: 'keep-b' })).items.slice(0, 1).map((p) => p.id), ['r7-0'], 'the oldest go first');
+      // global: every model's records together, newest kept
+      for (let d = -1; d !== 0; ) d = await s.predictions.prune({ maxRecords: 30 }, { now });
+      const left = (await allPages((cursor) => s.predictions.list({ since: now - 30 * day, cursor, limit: 1000 }))).filter((p) => p.model.startsWith('keep-'));
+      assert.deepEqual([...new Set(left.map((p) => p.id.split('-')[0]))].sort(), ['r10', 'r11', 'r9'].sort());
+      // what is deleted is gone for get() too
+      await assert.rejects(s.predictions.get('r0-0'), (err: { code?: string }) => err.code === 'NOT_FOUND');
+    });
+
     // remote stores (the SDK) do not record steps or digest-only artifacts: the case is not registered for them
     if (opts.local !== false) it('steps and artifacts are recorded per run', async () => {
       const run = await s.runs.create({ experiment: 'exp-steps', name: 'p' });

@@ -1,6 +1,6 @@
 import type {
   ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelPolicy, ModelVersion, Page,
-  PageRequest, PredictionRecord, Principal, RegisteredModel, Role, Run, RunStatus, StepRecord,
+  PageRequest, PredictionRecord, Principal, RegisteredModel, RetentionRule, Role, Run, RunStatus, StepRecord,
 } from './types.ts';
 import type { TrafficSpec } from './traffic.ts';
 
@@ -152,6 +152,11 @@ export interface PredictionStore {
   get(id: string): Promise<PredictionRecord>;
   /** Newest last, by time then id; `since` in epoch milliseconds. */
   list(opts: PageRequest & { model?: string; since?: number }): Promise<Page<PredictionRecord>>;
+  /**
+   * Delete records past a retention rule, oldest first: at most `limit` stored batches in one short transaction, so serving
+   * writes wait at most that long. Returns how many records it deleted; call again until it returns 0.
+   */
+  prune(rule: RetentionRule, opts?: { now?: number; limit?: number }): Promise<number>;
 }
 
 export interface MetadataStore {

@@ -184,3 +184,13 @@ export interface PredictionRecord {
   /** answered by a shadow version: logged, never returned to the caller */
   shadow: boolean;
 }
+
+/** How long the prediction log keeps records: by age, by count (the newest kept), or both; one model's, or every model's. */
+export interface RetentionRule {
+  /** only this model's records (default: the rule applies to each model's records together, i.e. the whole log) */
+  model?: string;
+  /** delete records older than this many milliseconds */
+  maxAgeMs?: number;
+  /** keep at most about this many of the newest records (whole batches are kept, so up to one batch more) */
+  maxRecords?: number;
+}

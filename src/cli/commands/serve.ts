@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { invalid } from '../../core/errors.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
-import { createServingHooks, type MetricsSnapshot, type ServingMetrics } from '../../serve/index.ts';
+import { createServingHooks, startRetention, type MetricsSnapshot, type ServingMetrics } from '../../serve/index.ts';
 import { createApp, createAuthenticator, listen, SingleModelProvider } from '../../server/index.ts';
 import { storeUri } from '../../store/index.ts';
 import { parseIntOption, stores } from '../common.ts';
+import { retentionOptions, retentionRules } from '../retention.ts';
 import { untilSignal } from '../serving.ts';
 
 interface ServeOptions {
@@ -16,10 +17,12 @@ interface ServeOptions {
   workers: string;
   log: boolean;
   maxInFlight: string;
+  logMaxAge?: string[];
+  logMaxRecords?: string[];
 }
 
 export function serveCommand(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('serve one model over HTTP: KServe V2 (/v2/models/NAME/infer) and MLflow scoring (POST /invocations)')
     .argument('<ref>', 'NAME, NAME@alias, NAME:version or a bundle directory')
@@ -28,11 +31,12 @@ export function serveCommand(program: Command): void {
     .option('--token-file <file>', 'require "Authorization: Bearer <token>" with the token in this file')
     .option('--workers <n>', 'processes sharing the port (each loads the model once)', '1')
     .option('--no-log', 'do not write predictions to the prediction log of the local store')
-    .option('--max-in-flight <n>', 'prediction requests handled at once per process; past it, 503 with Retry-After', '1024')
-    .action(async (ref: string, o: ServeOptions) => {
+    .option('--max-in-flight <n>', 'prediction requests handled at once per process; past it, 503 with Retry-After', '1024');
+  retentionOptions(command).action(async (ref: string, o: ServeOptions) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
       const workers = parseIntOption('--workers', o.workers, 1, 64);
       const maxInFlight = parseIntOption('--max-in-flight', o.maxInFlight, 1, 1_000_000);
+      retentionRules(o);
       let token: string | null = null;
       if (o.tokenFile) {
         try {
@@ -66,10 +70,13 @@ async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight
   if (cluster.isWorker) answerSnapshots(hooks.metrics);
   const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, maxInFlight, log });
   const bound = await listen(server, port, o.host);
+  // the log's retention, applied by one serving process (the first worker)
+  const retention = startRetention(hooks.log && (!cluster.isWorker || cluster.worker?.id === 1) ? (rule, opts) => hooks.log!.prune(rule, opts) : null, retentionRules(o), { onError: log });
   const what = `${loaded.name}${loaded.version ? ` version ${loaded.version}` : ''}`;
   if (cluster.isWorker) process.send?.({ listening: bound, what, name: loaded.name });
   else process.stdout.write(`serving ${what} on http://${o.host}:${bound} (POST /invocations, POST /v2/models/${loaded.name}/infer); Ctrl-C to stop\n`);
   await untilSignal(server, undefined, drain);
+  await retention.stop();
   await hooks.close();
   await s?.metadata.close();
 }

@@ -1,19 +1,21 @@
 import type { Command } from 'commander';
 import { capstanHome } from '../../core/config.ts';
-import { createServingHooks } from '../../serve/index.ts';
+import { createServingHooks, startRetention } from '../../serve/index.ts';
 import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
 import { storeUri } from '../../store/index.ts';
 import { parseIntOption, stores } from '../common.ts';
+import { retentionOptions, retentionRules } from '../retention.ts';
 import { untilSignal } from '../serving.ts';
 
 export function serverCommand(program: Command): void {
-  program
+  const command = program
     .command('server')
     .description('run the Capstan server: every registered model over KServe V2, the API, token auth')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <n>', 'port', '7707')
-    .action(async (o: { host: string; port: string }) => {
+    .option('--port <n>', 'port', '7707');
+  retentionOptions(command).action(async (o: { host: string; port: string; logMaxAge?: string[]; logMaxRecords?: string[] }) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
+      const rules = retentionRules(o);
       const s = await stores();
       const auth = adminToken(capstanHome());
       const log = (l: string) => process.stderr.write(l + '\n');
@@ -24,10 +26,12 @@ export function serverCommand(program: Command): void {
       };
       const { server, drain } = createApp({ models: new RegistryModelProvider(s, report), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), serving: hooks, log });
       const bound = await listen(server, port, o.host);
+      const retention = startRetention((rule, opts) => hooks.log!.prune(rule, opts), rules, { onError: log });
       process.stdout.write(`capstan server on http://${o.host}:${bound}\n`);
       if (auth.created) process.stdout.write(`admin token (shown once, also in ${auth.file}): ${auth.token}\n`);
       else process.stdout.write(`authenticate with: Authorization: Bearer <token from ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}>\n`);
       await untilSignal(server, undefined, drain);
+      await retention.stop();
       await hooks.close();
       await s.metadata.close();
     });

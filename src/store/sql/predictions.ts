@@ -1,7 +1,8 @@
-import { notFound } from '../../core/errors.ts';
+import { invalid, notFound } from '../../core/errors.ts';
+import { checkName } from '../../core/names.ts';
 import type { PredictionStore } from '../metadata-store.ts';
-import type { Page, PageRequest, PredictionRecord } from '../types.ts';
-import type { Row, SqlDriver, SqlExecutor } from './driver.ts';
+import type { Page, PageRequest, PredictionRecord, RetentionRule } from '../types.ts';
+import type { Row, SqlDriver, SqlExecutor, SqlValue } from './driver.ts';
 import { pageWindow, parseJson } from './paging.ts';
 import { batchRecords, PredictionBatch } from './prediction-batch.ts';
 
@@ -100,6 +101,56 @@ export class SqlPredictionStore implements PredictionStore {
     const items = found.slice(offset, offset + limit);
     return { items, nextCursor: found.length > offset + limit ? Buffer.from(JSON.stringify({ o: offset + limit })).toString('base64url') : null };
   }
+
+  async prune(rule: RetentionRule, opts: { now?: number; limit?: number } = {}): Promise<number> {
+    checkRetention(rule);
+    const limit = opts.limit ?? 200;
+    const cutoff = rule.maxAgeMs === undefined ? null : (opts.now ?? Date.now()) - rule.maxAgeMs;
+    const model = rule.model === undefined ? [] : [rule.model];
+    const and = rule.model === undefined ? '' : 'AND model = ?';
+    return this.db.tx(async (q) => {
+      // batches past the rule, oldest first: by age (their newest record), or with maxRecords newer records already kept
+      const picks: string[] = [];
+      const params: SqlValue[] = [];
+      if (cutoff !== null) {
+        picks.push(`SELECT seq, count FROM prediction_batches WHERE last_at < ? ${and}`);
+        params.push(cutoff, ...model);
+      }
+      if (rule.maxRecords !== undefined) {
+        picks.push(`SELECT seq, count FROM (SELECT seq, count, SUM(count) OVER (ORDER BY seq DESC) - count AS newer FROM prediction_batches WHERE 1 = 1 ${and}) w WHERE newer >= ?`);
+        params.push(...model, rule.maxRecords);
+      }
+      const doomed = await q.all<Row>(`SELECT seq, count FROM (${picks.join(' UNION ')}) p ORDER BY seq LIMIT ?`, [...params, limit]);
+      let deleted = 0;
+      if (doomed.length) {
+        await q.run(`DELETE FROM prediction_batches WHERE seq IN (${doomed.map(() => '?').join(', ')})`, doomed.map((r) => Number(r.seq)));
+        deleted += doomed.reduce((a, r) => a + Number(r.count), 0);
+      }
+      // records from before batches: by age, and all of them once the batches alone reach maxRecords
+      const legacy: string[] = [];
+      const legacyParams: SqlValue[] = [];
+      if (cutoff !== null) {
+        legacy.push('at < ?');
+        legacyParams.push(cutoff);
+      }
+      if (rule.maxRecords !== undefined) {
+        const kept = Number((await q.get<Row>(`SELECT COALESCE(SUM(count), 0) AS n FROM prediction_batches WHERE 1 = 1 ${and}`, model))!.n);
+        if (kept >= rule.maxRecords) legacy.push('1 = 1');
+      }
+      if (legacy.length) {
+        deleted += await q.run(`DELETE FROM predictions WHERE id IN (SELECT id FROM predictions WHERE (${legacy.join(' OR ')}) ${and} ORDER BY at LIMIT ?)`, [...legacyParams, ...model, limit * 100]);
+      }
+      return deleted;
+    });
+  }
+}
+
+function checkRetention(rule: RetentionRule): void {
+  if (typeof rule !== 'object' || rule === null) throw invalid('a retention rule must be an object {model?, maxAgeMs?, maxRecords?}');
+  if (rule.maxAgeMs === undefined && rule.maxRecords === undefined) throw invalid('a retention rule needs maxAgeMs or maxRecords');
+  if (rule.maxAgeMs !== undefined && !(Number.isSafeInteger(rule.maxAgeMs) && rule.maxAgeMs >= 0)) throw invalid('retention maxAgeMs must be an integer >= 0');
+  if (rule.maxRecords !== undefined && !(Number.isSafeInteger(rule.maxRecords) && rule.maxRecords >= 0)) throw invalid('retention maxRecords must be an integer >= 0');
+  if (rule.model !== undefined) checkName('retention model', rule.model);
 }
 
 /** A logged record by id: a row from before batches, else the first batch holding it. */

@@ -46,4 +46,14 @@ export function predictionRoutes(router: Router, store: MetadataStore): void {
     await store.predictions.append(b.records.map(checkPredictionRecord));
     return { status: 204 };
   }, { role: 'member', tag: 'monitoring', summary: 'Append prediction records (a repeated id is ignored)' });
+  router.add('POST', '/api/v1/predictions/prune', async (req) => {
+    const b = bodyObject(req);
+    const model = optString(b, 'model');
+    const rule = { ...(model !== undefined ? { model } : {}), ...optional('maxAgeMs', optInt(b, 'maxAgeMs', 0)), ...optional('maxRecords', optInt(b, 'maxRecords', 0)) };
+    return { status: 200, body: { deleted: await store.predictions.prune(rule, { ...optional('limit', optInt(b, 'limit', 1)), ...optional('now', optInt(b, 'now', 0)) }) } };
+  }, { role: 'admin', tag: 'monitoring', summary: 'Delete logged predictions past a retention rule (maxAgeMs, maxRecords, model), a bounded step at a time (limit batches; ages measured from now, default the server\'s clock)' });
+}
+
+function optional<K extends string>(key: K, v: number | undefined): { [k in K]?: number } {
+  return (v === undefined ? {} : { [key]: v }) as { [k in K]?: number };
 }
