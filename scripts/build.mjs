@@ -1,17 +1,19 @@
-// Compile src/ to dist/ (`npm run build`; npm install and npm ci run it after installing, as `postinstall`, which `npm pack`
-// does not run: a pack, as `capstan deploy` makes, never rebuilds under a running CLI). The CLI starts from dist/ when it is
-// newer than every source file (~0.3 s faster than compiling through tsx on each start) and from the sources otherwise,
-// so a stale or missing build is never run. Without TypeScript installed (a production install) there is nothing to do.
+// Compile src/ to dist/ (JavaScript and type declarations). `npm run build` always builds; `npm install` and `npm ci` in a
+// checkout run it as `prepare` with --if-stale, which leaves a build newer than every source alone. The package ships dist/
+// and runs it alone; in a checkout the CLI starts from dist/ while it is fresh (~0.3 s faster than compiling through tsx on
+// each start) and from the sources otherwise, so a stale or missing build is never run.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtIsFresh } from '../bin/fresh.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (process.argv.includes('--if-stale') && builtIsFresh(root)) process.exit(0);
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 if (!existsSync(tsc)) {
-  console.log('build: TypeScript is not installed; capstan runs from its sources through tsx');
-  process.exit(0);
+  console.error('build: TypeScript is not installed (npm install, with dev dependencies, first)');
+  process.exit(1);
 }
 const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });

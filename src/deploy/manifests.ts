@@ -89,14 +89,18 @@ export function kserveManifest(s: DeploySpec): Manifest {
   };
 }
 
-/** A two-stage image: the package installed (native modules built) in the first, the bundle and a non-root user in the second. */
-export function dockerfile(s: DeploySpec, tarball: string): string {
+/**
+ * A two-stage image: the package installed (native modules built, compiled JavaScript only, no development dependencies) in
+ * the first, the bundle and a non-root user in the second. A model imported as ONNX also gets onnxruntime-node (without its
+ * install script, which only downloads GPU parts).
+ */
+export function dockerfile(s: DeploySpec, tarball: string, onnx = false): string {
   return `# Built by capstan deploy: serves ${s.model}${s.version !== null ? ` version ${s.version}` : ''} with Capstan ${CAPSTAN_VERSION}.
 # docker build -t ${s.image} .   then   docker run -p ${s.port}:${s.port} ${s.image}
 FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY ${tarball} /tmp/${tarball}
-RUN npm install -g --omit=dev /tmp/${tarball}
+RUN npm install -g --omit=dev --no-audit --no-fund /tmp/${tarball}${onnx ? '\nRUN cd /usr/local/lib/node_modules/capstan && npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0' : ''}
 
 FROM node:20-bookworm-slim
 COPY --from=build /usr/local/lib/node_modules /usr/local/lib/node_modules

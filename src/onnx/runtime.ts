@@ -8,11 +8,20 @@ type Ort = typeof import('onnxruntime-node');
 
 let ort: Promise<Ort> | undefined;
 
-/** onnxruntime-node, loaded on first use (it is large, and only models imported as ONNX need it). */
+/** What to do when onnxruntime-node is not installed: it is an optional peer dependency. */
+export const ONNX_RUNTIME_HINT =
+  'ONNX models need onnxruntime-node, an optional dependency of Capstan: npm install onnxruntime-node@1.30.0 --ignore-scripts ' +
+  '(its install script only downloads GPU parts; the CPU runtime is in the package)';
+
+/**
+ * onnxruntime-node, loaded on first use: it is large, optional (only models imported as ONNX and export parity checks need it),
+ * and its install script downloads GPU parts from outside, which a locked-down machine cannot do.
+ */
 function runtime(): Promise<Ort> {
-  ort ??= import('onnxruntime-node').catch((e: Error) => {
+  ort ??= import('onnxruntime-node').catch((e: NodeJS.ErrnoException) => {
     ort = undefined;
-    throw new CapstanError('UNAVAILABLE', `onnxruntime-node could not be loaded: ${e.message}`);
+    if (e.code === 'ERR_MODULE_NOT_FOUND') throw new CapstanError('UNAVAILABLE', ONNX_RUNTIME_HINT);
+    throw new CapstanError('UNAVAILABLE', `onnxruntime-node could not be loaded (${e.message}); ${ONNX_RUNTIME_HINT}`);
   });
   return ort;
 }

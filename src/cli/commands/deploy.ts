@@ -38,6 +38,19 @@ async function writeOnnx(loaded: LoadedModel, out: string, shown: string): Promi
   process.stdout.write(`wrote model.onnx (${bytes.length} bytes) to ${out}\n  inputs: ${inputs.join(', ')}\n  outputs: ${outputs}\n  (run ${join(shown, 'model.onnx')} with onnxruntime, ai.onnx.ml opset 5)\n`);
 }
 
+/**
+ * The Capstan package as a tarball in `out`, built from the compiled JavaScript: in a checkout whose build is stale the build
+ * runs first (this CLI then runs from the sources, so nothing it uses is replaced); the pack itself runs no scripts.
+ */
+function packPackage(out: string): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } {
+  const build = join(PACKAGE_ROOT, 'scripts', 'build.mjs');
+  if (existsSync(join(PACKAGE_ROOT, 'src')) && existsSync(build)) {
+    const b = spawnSync(process.execPath, [build, '--if-stale'], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
+    if (b.status !== 0) throw new CapstanError('UNAVAILABLE', `building the package failed: ${(b.stderr || b.stdout).slice(0, 300)}`);
+  }
+  return spawnSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', out], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
+}
+
 export function deployCommand(program: Command): void {
   program
     .command('deploy')
@@ -78,10 +91,10 @@ export function deployCommand(program: Command): void {
 
       mkdirSync(out, { recursive: true });
       cpSync(loaded.path, join(out, 'model'), { recursive: true });
-      const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
+      const pack = packPackage(out);
       const tarball = pack.stdout.trim().split('\n').pop() ?? '';
       if (pack.status !== 0 || !tarball.endsWith('.tgz')) throw new CapstanError('UNAVAILABLE', `npm pack failed: ${pack.stderr.slice(0, 300)}`);
-      writeFileSync(join(out, 'Dockerfile'), dockerfile(spec, tarball));
+      writeFileSync(join(out, 'Dockerfile'), dockerfile(spec, tarball, loaded.onnx !== null));
       writeFileSync(join(out, '.dockerignore'), '*\n!Dockerfile\n!model\n!' + tarball + '\n');
       const written = ['Dockerfile', 'model/', tarball];
       if (manifests.length) {
