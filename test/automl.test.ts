@@ -11,7 +11,11 @@ interface AutomlDoc {
   task: string;
   metric: string;
   cv: { mean: number; folds: number[] };
-  leaderboard: { id: number; learner: string; params: Record<string, unknown>; cv_mean: number | null; status: string }[];
+  leaderboard: { id: number; learner: string; params: Record<string, unknown>; cv_mean: number | null; status: string; onnx: boolean }[];
+  ensemble: { kept: boolean; note: string } | null;
+  insights: { featureImpact: unknown[]; notes: string[] };
+  onnx: { exportable: boolean; reason?: string };
+  winner: string;
   model: { name: string; version: number } | null;
   guardrails: { dropped: { column: string }[] };
   run_id: string;
@@ -33,6 +37,8 @@ describe('capstan automl', () => {
     assert.equal(da.task, 'multiclass');
     assert.ok(da.cv.mean > 0.95, `penguins accuracy ${da.cv.mean}`);
     assert.deepEqual(new Set(da.leaderboard.map((c) => c.learner)), new Set(['gbdt', 'forest', 'linear', 'knn', 'bayes']), 'every learner\'s defaults are tried first');
+    // the leaderboard says which candidates have no ONNX form
+    for (const c of da.leaderboard) assert.equal(c.onnx, c.learner !== 'knn', c.learner);
 
     const s = await openMetadataStore(join(home, 'capstan.db'));
     const children = (await s.runs.search({ filter: `tags.capstan.parent_run = '${da.run_id}'`, limit: 100 })).items;
@@ -64,6 +70,23 @@ describe('capstan automl', () => {
     // how many candidates fit in 10 s depends on what else the machine runs (2 under CI's parallel tests); at least one must
     assert.ok(d.leaderboard.some((c) => c.status === 'complete'), JSON.stringify(d.leaderboard));
     assert.ok(d.cv.mean > 0.83, `telco roc_auc ${d.cv.mean}`);
+    // the AutoML budget starves its own finish: the plan keeps time for the ensemble's refits and feature impact
+    assert.ok(d.insights.featureImpact.length > 0, `feature impact: ${d.insights.notes.join('; ')}`);
+    if (d.ensemble) assert.doesNotMatch(d.ensemble.note, /exceed the budget/);
+  });
+
+  it('the AutoML winner often cannot be exported: --onnx-only searches exportable learners, and the winner (an ensemble too) exports', async () => {
+    const home = tempHome();
+    const r = await cliAsync(['automl', TELCO, '--target', 'churn', '--trials', '8', '--cv', '3', '--onnx-only', '--register', 'portable', '--json'], home);
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as AutomlDoc;
+    assert.ok(d.leaderboard.every((c) => c.onnx && c.learner !== 'knn'), JSON.stringify(d.leaderboard.map((c) => c.learner)));
+    assert.deepEqual(d.onnx, { exportable: true });
+    const out = await cliAsync(['deploy', 'portable', '--target', 'onnx', '--out', join(home, 'onnx')], home);
+    assert.equal(out.status, 0, out.stderr);
+    const none = await cliAsync(['automl', TELCO, '--target', 'churn', '--learners', 'knn', '--onnx-only'], home);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /--onnx-only leaves no learner: knn do not export to ONNX/);
   });
 
   it('--task clustering picks k by silhouette (four separated groups give k=4), tracks every k and registers a model that predicts clusters', async () => {

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { encodeStrings, numericColumn, type Table } from '../src/core/table.ts';
 import { inferFeatures, prepareTarget, readTable } from '../src/data/index.ts';
-import { predictTable, trainModel, type TabularModel } from '../src/learn/index.ts';
+import { ensembleModel, predictTable, trainModel, type TabularModel } from '../src/learn/index.ts';
 import { exportOnnx } from '../src/onnx/index.ts';
 import { FLOAT, INT64, OnnxGraph } from '../src/onnx/graph.ts';
 import { onnxSignature, readOnnx } from '../src/onnx/read.ts';
@@ -51,9 +51,13 @@ function feeds(model: TabularModel, t: Table): Record<string, ort.Tensor> {
   return out;
 }
 
-async function parity(file: string, target: string, learner: string, params: Record<string, number | string>): Promise<{ worst: number; labelsDiffer: number; rows: number }> {
+type Member = { learner: string; params: Record<string, number | string>; weight: number };
+
+/** A single learner, or an ensemble of weighted members (what AutoML may pick). */
+async function parity(file: string, target: string, learner: string | Member[], params: Record<string, number | string>): Promise<{ worst: number; labelsDiffer: number; rows: number }> {
   const prep = prepareTarget(await readTable(file), target, 'auto');
-  const model = await trainModel(prep.features, prep.y, prep.spec, inferFeatures(prep.features), { learner, params, seed: 1 });
+  const fit = (l: string, p: Record<string, number | string>) => trainModel(prep.features, prep.y, prep.spec, inferFeatures(prep.features), { learner: l, params: p, seed: 1 });
+  const model = typeof learner === 'string' ? await fit(learner, params) : ensembleModel(await Promise.all(learner.map(async (m) => ({ weight: m.weight, model: await fit(m.learner, m.params) }))));
   const rows = withHostileRows(prep.features);
   const ours = predictTable(model, rows);
   const session = await ort.InferenceSession.create(exportOnnx(model));
@@ -74,7 +78,7 @@ async function parity(file: string, target: string, learner: string, params: Rec
 }
 
 describe('ONNX export: onnxruntime gives our predictions (max absolute difference <= 1e-5), hostile rows included', () => {
-  const cases: [string, string, string, string, Record<string, number | string>][] = [
+  const cases: [string, string, string, string | Member[], Record<string, number | string>][] = [
     ['binary, native categorical splits', TELCO, 'churn', 'gbdt', { n_estimators: 40 }],
     ['binary, one-hot + scaling', TELCO, 'churn', 'linear', {}],
     ['binary, target encoding, robust scaling, mean imputation', TELCO, 'churn', 'linear', { categorical: 'target', scaler: 'robust', impute: 'mean' }],
@@ -88,9 +92,14 @@ describe('ONNX export: onnxruntime gives our predictions (max absolute differenc
     ['multiclass, multinomial logistic', PENGUINS, 'species', 'linear', {}],
     ['multiclass, multinomial with target encoding (one column per class)', PENGUINS, 'species', 'linear', { categorical: 'target' }],
     ['multiclass, random forest', PENGUINS, 'species', 'forest', { n_estimators: 10 }],
+    ['binary, Gaussian and categorical likelihoods', TELCO, 'churn', 'bayes', {}],
+    ['multiclass, Gaussian and categorical likelihoods', PENGUINS, 'species', 'bayes', { var_smoothing: 1e-6 }],
+    ['binary, across learner families (forest votes and boosted trees in one graph)', TELCO, 'churn', [{ learner: 'gbdt', params: { n_estimators: 20 }, weight: 0.4 }, { learner: 'forest', params: { n_estimators: 6 }, weight: 0.3 }, { learner: 'linear', params: {}, weight: 0.2 }, { learner: 'bayes', params: {}, weight: 0.1 }], {}],
+    ['multiclass, boosted trees and a forest', PENGUINS, 'species', [{ learner: 'gbdt', params: { n_estimators: 10 }, weight: 2 }, { learner: 'forest', params: { n_estimators: 6 }, weight: 1 }], {}],
+    ['regression, log-target boosting, a forest and ridge', TELCO, 'total_charges', [{ learner: 'gbdt', params: { n_estimators: 20, target_transform: 'log' }, weight: 0.5 }, { learner: 'forest', params: { n_estimators: 6 }, weight: 0.25 }, { learner: 'linear', params: {}, weight: 0.25 }], {}],
   ];
   for (const [label, file, target, learner, params] of cases) {
-    it(`${learner}: ${label}`, async () => {
+    it(`${typeof learner === 'string' ? learner : 'ensemble'}: ${label}`, async () => {
       const r = await parity(file, target, learner, params);
       assert.ok(r.worst <= 1e-5, `max absolute difference ${r.worst} over ${r.rows} rows`);
       assert.equal(r.labelsDiffer, 0);
@@ -100,7 +109,9 @@ describe('ONNX export: onnxruntime gives our predictions (max absolute differenc
   it('refuses what has no ONNX form, saying why', async () => {
     const prep = prepareTarget(await readTable(PENGUINS), 'species', 'auto');
     const knn = await trainModel(prep.features, prep.y, prep.spec, inferFeatures(prep.features), { learner: 'knn', params: {}, seed: 0 });
-    assert.throws(() => exportOnnx(knn), /ONNX export: learner knn is not supported \(gbdt, forest and linear are\)/);
+    assert.throws(() => exportOnnx(knn), /ONNX export: learner knn is not supported \(gbdt, forest, linear, bayes are\)/);
+    const gbdt = await trainModel(prep.features, prep.y, prep.spec, inferFeatures(prep.features), { learner: 'gbdt', params: { n_estimators: 3 }, seed: 0 });
+    assert.throws(() => exportOnnx(ensembleModel([{ weight: 1, model: gbdt }, { weight: 1, model: knn }])), /ONNX export: ensemble member knn: learner knn is not supported/);
   });
 });
 

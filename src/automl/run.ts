@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { Task } from '../core/schema.ts';
 import { inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../data/index.ts';
-import { ensembleModel, primaryMetric, trainModel, type TabularModel } from '../learn/index.ts';
+import { ensembleModel, LEARNERS, primaryMetric, trainModel, type TabularModel } from '../learn/index.ts';
+import { onnxBlocker, ONNX_LEARNERS } from '../onnx/index.ts';
 import { cvFolds } from '../pipeline/builtin/cross-validate.ts';
 import { checkQueueName, checkRedisUrl, openWorkQueue } from '../queue/index.ts';
 import { logMetrics, logParams, type Stores } from '../store/index.ts';
@@ -31,6 +32,8 @@ export interface AutomlRequest {
   /** a fixed number of candidates instead of a time budget (the leaderboard then depends on the seed alone) */
   trials?: number;
   learners?: string[];
+  /** only learners whose models export to ONNX (and ensembles of them) */
+  onnxOnly?: boolean;
   register?: string;
   /** fan candidates out to capstan workers on this Redis */
   redis?: string;
@@ -43,6 +46,29 @@ export interface AutomlContext {
   actor: string;
   say?: (line: string) => void;
   onCandidate?: (c: Candidate, s: SearchState, elapsed: number) => void;
+}
+
+/** Candidates whose refits the budget plan keeps time for (an ensemble's usual size). */
+const ENSEMBLE_RESERVE = 4;
+/** Seconds kept for what does not scale with fit times: recording, registration, the report. */
+const FIXED_FINISH = 1;
+
+/** Seconds to fit a candidate on all rows: its mean fold fit, scaled from a fold's training rows to all of them. */
+function refitSeconds(c: Candidate, folds: number): number {
+  return (c.fitSeconds / c.foldScores.length) * (folds / (folds - 1));
+}
+
+/**
+ * What the run needs after the search, with the same margins the decisions after it use: the ensemble's refits (x1.2, as
+ * the ensemble is kept only if they fit) and the feature-impact refit on one fold (twice its fit, plus a second). Where
+ * that would take more than half the budget (large data, a short budget), the plan keeps time for the best single model's
+ * refit and feature impact only: the search is worth more than an ensemble it would starve.
+ */
+function finishSeconds(top: Candidate[], folds: number, budget: number): { seconds: number; members: number } {
+  if (top.length === 0) return { seconds: 0, members: 0 };
+  const plan = (cs: Candidate[]) => 1.2 * cs.reduce((a, c) => a + refitSeconds(c, folds), 0) + 2 * cs.reduce((a, c) => a + c.fitSeconds / c.foldScores.length, 0) + 1;
+  const full = plan(top);
+  return full <= budget / 2 ? { seconds: full, members: top.length } : { seconds: plan(top.slice(0, 1)), members: 1 };
 }
 
 /** The run's document (the CLI's `--json`): leaderboard, winner, ensemble, insights summary, guardrails, run id. */
@@ -58,7 +84,12 @@ export type AutomlReport = Record<string, unknown> & { run_id: string; seconds: 
 export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlContext): Promise<AutomlReport> {
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
-  const { budget, seed, trials, learners } = o;
+  const { budget, seed, trials } = o;
+  let learners = o.learners;
+  if (o.onnxOnly) {
+    learners = (learners ?? Object.keys(LEARNERS)).filter((l) => ONNX_LEARNERS.includes(l));
+    if (learners.length === 0) throw invalid(`--onnx-only leaves no learner: ${o.learners!.join(', ')} do not export to ONNX (${ONNX_LEARNERS.join(', ')} do)`);
+  }
   const k = o.cv;
   // the final fit may not run past the budget either (it then keeps the trees it has)
   const deadline = () => Date.now() + Math.max(1, budget - elapsed()) * 1000;
@@ -118,7 +149,16 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
       await meta.runs.update(child.id, { status: c.status === 'failed' ? 'FAILED' : 'FINISHED' });
     };
     const pending: Promise<void>[] = [];
-    const result = await searchModels(problem, { budgetSeconds: budget * 0.92 - elapsed(), trials, learners, ...(remote ? { evaluator: remote } : {}) }, (c, state) => {
+    // the budget plan: the search stops in time for what follows it, estimated from the fit times it measured: refitting an
+    // ensemble of the best few on all rows, the held-out refit behind feature impact, registration
+    const reserved = new Set<number>();
+    const finish = (top: Candidate[]) => {
+      const seconds = finishSeconds(top.slice(0, ENSEMBLE_RESERVE), g.report.folds, budget);
+      reserved.clear();
+      for (const c of top.slice(0, seconds.members)) reserved.add(c.id);
+      return seconds.seconds;
+    };
+    const result = await searchModels(problem, { budgetSeconds: budget - elapsed() - FIXED_FINISH, trials, learners, finish, ...(remote ? { evaluator: remote } : {}) }, (c, state) => {
       pending.push(record(c));
       if (ctx.onCandidate) ctx.onCandidate(c, state, elapsed());
       else say(`  ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${metric} ${formatScore(c.cvMean)} +- ${formatScore(c.cvStd)} (${c.foldScores.length} folds, ${c.fitSeconds.toFixed(2)} s)`);
@@ -129,9 +169,11 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     const sign = result.higher ? 1 : -1;
     // an ensemble of the best candidates, kept only when its out-of-fold score beats the best single model's and its
     // members can be refit on all rows within the budget
-    const choice = result.oof.size >= 2 ? greedyEnsemble(result.oof, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign) : null;
+    // from the candidates whose refits the budget plan kept time for (with --trials, time is no constraint)
+    const pool = trials === undefined ? new Map([...result.oof].filter(([id]) => reserved.has(id))) : result.oof;
+    const choice = pool.size >= 2 ? greedyEnsemble(pool, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign) : null;
     const byId = new Map(result.candidates.map((c) => [c.id, c]));
-    const refitOf = (c: Candidate) => (c.fitSeconds / c.foldScores.length) * (g.report.folds / (g.report.folds - 1));
+    const refitOf = (c: Candidate) => refitSeconds(c, g.report.folds);
     let ensemble: { members: { id: number; weight: number }[]; oof_score: number; best_single_oof_score: number; kept: boolean; note: string } | null = null;
     if (choice) {
       const members = [...choice.weights].map(([id, weight]) => ({ id, weight }));
@@ -159,26 +201,30 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     if (o.register) version = await registerWinner(s, ctx.actor, o.register, model, { [`cv_${metric}_mean`]: win.cvMean }, t.features, rec);
     await meta.runs.update(parent.id, { status: 'FINISHED' });
 
+    const onnxWhy = onnxBlocker(model);
+    const exportable = (learner: string) => ONNX_LEARNERS.includes(learner) && !g.features.some((f) => f.kind === 'numeric' && f.datetime);
     const board = [...result.candidates].sort((a, b) => Number(b.status === 'complete') - Number(a.status === 'complete') || sign * (b.cvMean - a.cvMean) || a.id - b.id);
     const doc = {
       task: t.spec.task,
       target: o.target,
       metric,
       cv: { mean: win.cvMean, std: win.cvStd, folds: win.foldScores },
-      leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: Number.isFinite(c.cvMean) ? c.cvMean : null, cv_std: Number.isFinite(c.cvStd) ? c.cvStd : null, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status, ...(c.note ? { note: c.note } : {}) })),
+      leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: Number.isFinite(c.cvMean) ? c.cvMean : null, cv_std: Number.isFinite(c.cvStd) ? c.cvStd : null, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status, onnx: exportable(c.learner), ...(c.note ? { note: c.note } : {}) })),
       model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
       ensemble,
       insights: { artifact: 'insights.json', featureImpact: insights.featureImpact.slice(0, 10), notes: insights.notes },
       winner: ensemble?.kept ? 'ensemble' : win.learner,
+      onnx: onnxWhy === null ? { exportable: true } : { exportable: false, reason: onnxWhy },
       guardrails: g.report,
       run_id: parent.id,
       fit_seconds: fitSeconds,
       seconds: elapsed(),
     };
     say(`\nleaderboard (${result.candidates.length} candidates, ${elapsed().toFixed(1)} s):`);
-    for (const c of board.slice(0, 10)) say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${formatScore(c.cvMean)} +- ${formatScore(c.cvStd)}  ${JSON.stringify(c.params)}`);
+    for (const c of board.slice(0, 10)) say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${formatScore(c.cvMean)} +- ${formatScore(c.cvStd)}${exportable(c.learner) ? '' : '  (no ONNX form)'}  ${JSON.stringify(c.params)}`);
     if (ensemble) say(`ensemble of ${ensemble.members.map((m) => `${byId.get(m.id)!.learner}#${m.id} x${m.weight.toFixed(2)}`).join(' + ')}: out-of-fold ${metric} ${formatScore(ensemble.oof_score)} vs best single ${formatScore(ensemble.best_single_oof_score)}; ${ensemble.kept ? 'kept' : 'not kept'} (${ensemble.note})`);
     say(`winner: ${ensemble?.kept ? 'the ensemble' : `${win.learner} (candidate ${win.id}), ${metric} ${formatScore(win.cvMean)}`}; refit on all rows in ${fitSeconds.toFixed(2)} s`);
+    if (onnxWhy !== null) say(`  note: the winner has no ONNX form (${onnxWhy}); --onnx-only searches only learners that export`);
     if (insights.featureImpact.length) say(`feature impact (permutation, held-out fold): ${insights.featureImpact.slice(0, 6).map((f) => `${f.feature} ${(f.normalized * 100).toFixed(0)}%`).join(', ')}`);
     for (const n of insights.notes) say(`  note: ${n}`);
     say(`insights (curves, lift, calibration or residuals, partial dependence): artifact insights.json of run ${parent.id}`);

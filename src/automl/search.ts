@@ -29,6 +29,11 @@ export interface SearchOptions {
   learners?: string[];
   /** where fold fits run; in this process by default */
   evaluator?: Evaluator;
+  /**
+   * Seconds the caller needs after the search, given the best complete candidates so far (refits, ensemble, insights):
+   * kept back from the search's time. By default, refitting the best one on all rows.
+   */
+  finish?: (best: Candidate[]) => number;
   now?: () => number;
 }
 
@@ -81,13 +86,11 @@ export async function searchModels(p: Problem, o: SearchOptions, onEvent: (c: Ca
     if (o.trials === undefined && now() - start > o.budgetSeconds) late.add(c.id);
     return r.score;
   };
-  const best = () => candidates.filter((c) => c.status === 'complete').sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id)[0] ?? null;
-  // time left for fits, keeping back what refitting the current best on all rows will take
-  const left = () => {
-    const b = best();
-    const refit = b ? (b.fitSeconds / b.foldScores.length) * (folds.length / Math.max(1, folds.length - 1)) * 1.2 : 0;
-    return o.budgetSeconds - (now() - start) - refit;
-  };
+  const ranked = () => candidates.filter((c) => c.status === 'complete').sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id);
+  const best = () => ranked()[0] ?? null;
+  const refitDefault = (top: Candidate[]) => (top[0] ? (top[0].fitSeconds / top[0].foldScores.length) * (folds.length / Math.max(1, folds.length - 1)) * 1.2 : 0);
+  // time left for fits, keeping back what the caller will need once the search ends
+  const left = () => o.budgetSeconds - (now() - start) - (o.finish ?? refitDefault)(ranked());
 
   // the plan: defaults of every blueprint, then proposals for blueprints picked by standing
   const queue: { bp: Blueprint; params: Params | null }[] = blueprints.map((bp) => ({ bp, params: defaultsOf(bp) }));

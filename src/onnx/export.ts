@@ -6,7 +6,7 @@ import { denseColumnNames, type DenseEncoder } from '../learn/preprocess/dense-e
 import type { TreeEncoder } from '../learn/preprocess/tree-encoder.ts';
 import { CATEGORICAL, MISSING_LEFT, type Forest } from '../learn/trees/forest.ts';
 import { forestFromArrays } from '../learn/trees/serialize.ts';
-import { BOOL, DOUBLE, OnnxGraph, STRING, UINT8 } from './graph.ts';
+import { BOOL, DOUBLE, INT64, OnnxGraph, STRING, UINT8 } from './graph.ts';
 
 /**
  * Export a model to ONNX. The graph takes one input per feature column, shape [N, 1]: numbers as double (NaN = missing),
@@ -20,43 +20,19 @@ import { BOOL, DOUBLE, OnnxGraph, STRING, UINT8 } from './graph.ts';
  * - linear models as MatMul + Add and the logistic or softmax in double (LinearClassifier/LinearRegressor compute in float32);
  * - preprocessing as ai.onnx.ml LabelEncoder (category codes, target encodings), OneHotEncoder, and standard operators for
  *   imputation, scaling and clipping (the ML Imputer and Scaler hold float32 constants and do not treat infinity as missing).
- * Learners or features without an ONNX form (nearest neighbours, naive Bayes, k-means, ensembles, date features) are refused
- * with the reason.
+ * - naive Bayes as standard operators: Gaussian log-likelihoods by MatMul over the numbers, a table lookup per categorical
+ *   feature, missing values adding no evidence, softmax;
+ * - ensembles (what AutoML may pick) as the weighted sum of their members' outputs, each member with its own preprocessing.
+ * Learners or features without an ONNX form (nearest neighbours, k-means, date features) are refused with the reason.
  */
 export function exportOnnx(model: TabularModel): Uint8Array {
-  if (model.members) throw invalid('ONNX export: ensembles are not supported yet (export a single learner)');
   const task = model.target.task;
   if (task === 'clustering') throw invalid('ONNX export: clustering models are not supported');
-  const dated = model.features.find((f) => f.kind === 'numeric' && f.datetime);
-  if (dated) throw invalid(`ONNX export: feature "${dated.name}" is a date, and ONNX has no date parsing; drop it or send its parts as numbers`);
+  const blocker = onnxBlocker(model);
+  if (blocker) throw invalid(`ONNX export: ${blocker}`);
   const g = new OnnxGraph();
   const inputs = new Map(model.features.map((f) => [f.name, addInput(g, f)]));
-  const { name } = model.learner;
-  const state = model.fitted.state();
-  let scores: string;
-  let mlOpset = 5;
-  if (name === 'gbdt' || name === 'forest') {
-    const X = model.encoder.kind === 'tree-encoder' ? treeInputs(g, model.encoder, inputs) : denseInputs(g, model.encoder, inputs);
-    const forest = forestFromArrays(state.arrays, X.width);
-    // a classification forest's leaves hold class shares: TreeEnsembleClassifier votes for several classes per leaf, where
-    // TreeEnsemble would need a copy of every tree per class (183 MB and 36x slower on letters' 26 classes)
-    const shares = forest.leafWidth[0] > 1;
-    if (shares) mlOpset = 4;
-    let raw = shares ? treeEnsembleClassifier(g, forest, X.value) : treeEnsemble(g, forest, X.value);
-    if (name === 'gbdt') {
-      raw = link(g, raw, task);
-      if (task === 'regression' && state.meta.target_transform === 'log') raw = g.op('Sub', [g.op('Exp', [raw]), g.double(1)]);
-    } else if (forest.leafWidth[0] > 1) {
-      // as the forest's predict: class shares renormalised to sum to one, capped at one
-      const sum = g.op('ReduceSum', [raw, g.int64([1])], { keepdims: 1 });
-      raw = g.op('Min', [g.op('Div', [raw, sum]), g.double(1)]);
-    }
-    scores = raw;
-  } else if (name === 'linear') {
-    if (model.encoder.kind !== 'dense-encoder') throw invalid('ONNX export: a linear model needs its dense preprocessing');
-    const X = denseInputs(g, model.encoder, inputs);
-    scores = linear(g, state.arrays['linear.weights'] as Float64Array, Number(state.meta.outputs), X.width, X.value, task);
-  } else throw invalid(`ONNX export: learner ${name} is not supported (gbdt, forest and linear are)`);
+  const { scores, mlOpset } = modelScores(g, model, inputs);
   if (task === 'regression') {
     g.node('Identity', [scores], {}, { names: ['variable'] });
     g.output('variable', DOUBLE, ['N', 1]);
@@ -76,6 +52,70 @@ export function exportOnnx(model: TabularModel): Uint8Array {
     props: { 'capstan.signature': JSON.stringify({ features: model.features, target: model.target }), 'capstan.learner': JSON.stringify(model.learner) },
     mlOpset,
   });
+}
+
+/** Learners whose fitted models have an ONNX form. */
+export const ONNX_LEARNERS: readonly string[] = ['gbdt', 'forest', 'linear', 'bayes'];
+
+/** Why a model cannot be exported to ONNX, or null when it can (ensembles: when every member can). */
+export function onnxBlocker(model: TabularModel): string | null {
+  if (model.members) {
+    for (const m of model.members) {
+      const b = onnxBlocker(m.model);
+      if (b) return `ensemble member ${m.model.learner.name}: ${b}`;
+    }
+    return null;
+  }
+  if (!ONNX_LEARNERS.includes(model.learner.name)) return `learner ${model.learner.name} is not supported (${ONNX_LEARNERS.join(', ')} are)`;
+  const dated = model.features.find((f) => f.kind === 'numeric' && f.datetime);
+  if (dated) return `feature "${dated.name}" is a date, and ONNX has no date parsing; drop it or send its parts as numbers`;
+  return null;
+}
+
+/**
+ * A model's answer as a graph value: probabilities [N, classes] or values [N, 1], in double; an ensemble's is the weighted
+ * sum of its members'. `mlOpset` is the ai.onnx.ml version the operators used need.
+ */
+function modelScores(g: OnnxGraph, model: TabularModel, inputs: Map<string, string>, opset5 = false): { scores: string; mlOpset: number } {
+  if (model.members) {
+    // one graph has one ai.onnx.ml version: TreeEnsemble (boosted trees, regression forests) needs 5, where
+    // TreeEnsembleClassifier is gone, so beside them a classification forest becomes TreeEnsemble too (a tree copy per class)
+    const needs5 = model.members.some((m) => m.model.learner.name === 'gbdt' || (m.model.learner.name === 'forest' && m.model.target.task === 'regression'));
+    const parts = model.members.map((m) => ({ weight: m.weight, ...modelScores(g, m.model, inputs, opset5 || needs5) }));
+    const weighted = parts.map((p) => g.op('Mul', [p.scores, g.double(p.weight)]));
+    return { scores: weighted.length === 1 ? weighted[0] : g.op('Sum', weighted), mlOpset: Math.max(...parts.map((p) => p.mlOpset)) };
+  }
+  const task = model.target.task;
+  const { name } = model.learner;
+  const state = model.fitted.state();
+  if (name === 'gbdt' || name === 'forest') {
+    const X = model.encoder.kind === 'tree-encoder' ? treeInputs(g, model.encoder, inputs) : denseInputs(g, model.encoder, inputs);
+    const forest = forestFromArrays(state.arrays, X.width);
+    // a classification forest's leaves hold class shares: TreeEnsembleClassifier votes for several classes per leaf, where
+    // TreeEnsemble would need a copy of every tree per class (183 MB and 36x slower on letters' 26 classes)
+    const shares = forest.leafWidth[0] > 1;
+    const classifier = shares && !opset5;
+    let raw = classifier ? treeEnsembleClassifier(g, forest, X.value) : treeEnsemble(g, forest, X.value);
+    if (name === 'gbdt') {
+      raw = link(g, raw, task);
+      if (task === 'regression' && state.meta.target_transform === 'log') raw = g.op('Sub', [g.op('Exp', [raw]), g.double(1)]);
+    } else if (shares) {
+      // as the forest's predict: class shares renormalised to sum to one, capped at one
+      const sum = g.op('ReduceSum', [raw, g.int64([1])], { keepdims: 1 });
+      raw = g.op('Min', [g.op('Div', [raw, sum]), g.double(1)]);
+    }
+    return { scores: raw, mlOpset: classifier ? 4 : 5 };
+  }
+  if (name === 'linear') {
+    if (model.encoder.kind !== 'dense-encoder') throw invalid('ONNX export: a linear model needs its dense preprocessing');
+    const X = denseInputs(g, model.encoder, inputs);
+    return { scores: linear(g, state.arrays['linear.weights'] as Float64Array, Number(state.meta.outputs), X.width, X.value, task), mlOpset: 5 };
+  }
+  if (name === 'bayes') {
+    if (model.encoder.kind !== 'tree-encoder') throw invalid('ONNX export: naive Bayes needs its tree preprocessing');
+    return { scores: naiveBayes(g, state, treeInputs(g, model.encoder, inputs)), mlOpset: 5 };
+  }
+  throw invalid(`ONNX export: learner ${name} is not supported (${ONNX_LEARNERS.join(', ')} are)`);
 }
 
 function addInput(g: OnnxGraph, f: FeatureSpec): string {
@@ -331,4 +371,45 @@ function link(g: OnnxGraph, z: string, task: string): string {
     return g.op('Concat', [g.op('Sub', [g.double(1), p]), p], { axis: 1 });
   }
   return task === 'multiclass' ? g.op('Softmax', [z], { axis: 1 }) : z;
+}
+
+/**
+ * Naive Bayes as the learner's predict: log prior + per numeric feature -0.5 log(2 pi var) - (x - mean)^2 / (2 var) + per
+ * categorical feature the log probability of its category; a missing value (or an unknown category) adds nothing; softmax.
+ * The numeric part is summed per feature so a missing value can be masked before it joins the sum.
+ */
+function naiveBayes(g: OnnxGraph, state: ReturnType<TabularModel['fitted']['state']>, X: { value: string; width: number }): string {
+  const K = Number(state.meta.classes);
+  const kinds = state.meta.kinds as ('numeric' | 'categorical')[];
+  const nCats = state.meta.categories as number[];
+  const F = kinds.length;
+  const logPrior = state.arrays['nb.logPrior'] as Float64Array;
+  const mean = state.arrays['nb.mean'] as Float64Array;
+  const variance = state.arrays['nb.variance'] as Float64Array;
+  const logCat = state.arrays['nb.logCat'] as Float64Array;
+  const catOffset = state.arrays['nb.catOffset'] as Int32Array;
+  let total = g.double(Array.from(logPrior), [1, K]);
+  for (let f = 0; f < F; f++) {
+    const x = g.op('Slice', [X.value, g.int64([f]), g.int64([f + 1]), g.int64([1])]);
+    const missing = g.op('IsNaN', [x]);
+    let contribution: string;
+    if (kinds[f] === 'numeric') {
+      const mu = Array.from({ length: K }, (_, k) => mean[k * F + f]);
+      const s2 = Array.from({ length: K }, (_, k) => variance[k * F + f]);
+      const d = g.op('Sub', [x, g.double(mu, [1, K])]);
+      const ll = g.op('Sub', [g.double(s2.map((v) => -0.5 * Math.log(2 * Math.PI * v)), [1, K]), g.op('Div', [g.op('Mul', [d, d]), g.double(s2.map((v) => 2 * v), [1, K])])]);
+      contribution = g.op('Where', [missing, g.double(0), ll]);
+    } else {
+      // codes 0..C-1 look up their row; missing and unknown codes (NaN) take the extra row of zeros
+      const C = nCats[f];
+      const table: number[] = [];
+      for (let c = 0; c <= C; c++) for (let k = 0; k < K; k++) table.push(c < C ? logCat[catOffset[f] + k * C + c] : 0);
+      const code = g.op('Cast', [g.op('Where', [missing, g.double(C), x])], { to: INT64 });
+      contribution = g.op('Reshape', [g.op('Gather', [g.double(table, [C + 1, K]), code], { axis: 0 }), g.int64([-1, K])]);
+    }
+    total = g.op('Add', [total, contribution]);
+  }
+  // a row no class can explain (every likelihood 0, e.g. a value 1e308 away from every mean) gets the priors, as predict does
+  const lost = g.op('IsInf', [g.op('ReduceMax', [total, g.int64([1])], { keepdims: 1 })]);
+  return g.op('Softmax', [g.op('Where', [lost, g.double(Array.from(logPrior), [1, K]), total])], { axis: 1 });
 }

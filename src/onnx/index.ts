@@ -1,1 +1,1 @@
-export { exportOnnx } from './export.ts';
+export { exportOnnx, onnxBlocker, ONNX_LEARNERS } from './export.ts';
