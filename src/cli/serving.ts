@@ -13,18 +13,26 @@ export function stopSignal(): Promise<string> {
   });
 }
 
+/** How long keep-alive clients get, after a stop signal, to send their next request and be told to close. */
+const KEEP_ALIVE_GRACE_MS = 1500;
+
 /**
  * Resolve when SIGINT/SIGTERM arrives and the server has stopped accepting and finished in-flight requests. `drain` runs
- * first (readiness turns 503); the server stops accepting after the current turn of the event loop (so requests already
- * read off the sockets count as in flight); keep-alive connections close as soon as they have no request in progress.
+ * first (readiness turns 503) and every response from then on carries `connection: close`. Keep-alive clients get a short
+ * grace to send their next request on the connection they hold and be told to close it: closing an idle keep-alive socket
+ * at once raced with the request its client was sending (ECONNRESET). Then the server stops accepting and closes what is
+ * idle; connections with a request in progress close when it is answered.
  */
-export async function untilSignal(server: Server, onSignal?: (sig: string) => void, drain?: () => void): Promise<void> {
+export async function untilSignal(server: Server, onSignal?: (sig: string) => void, drain?: () => void, graceMs = KEEP_ALIVE_GRACE_MS): Promise<void> {
   const sig = await stopSignal();
   drain?.();
   onSignal?.(sig);
   // responses written from now on ask the client to close its connection (set before the app's handler runs: it may answer
   // at once, and a header cannot be set on a response already sent)
   server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+  // the grace ends early once no connection is left open
+  const connections = () => new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n ?? 0)));
+  for (const until = Date.now() + graceMs; Date.now() < until && (await connections()) > 0; ) await new Promise((r) => setTimeout(r, 50));
   await new Promise<void>((resolve) =>
     setImmediate(() => {
       const idle = setInterval(() => server.closeIdleConnections(), 50);

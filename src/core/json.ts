@@ -126,3 +126,53 @@ export function jsonStrings(list: readonly string[]): readonly string[] {
 export function jsonStringArray(list: readonly string[]): string {
   return quotedList(list).array;
 }
+
+/** How deeply JSON may nest anywhere Capstan takes it: far beyond any real document, far below a stack overflow. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The deepest nesting of arrays and objects in JSON text (bytes or a string), found without parsing it: brackets inside
+ * strings do not count. Stops counting once past `limit`. For refusing hostile bodies before they are parsed or stored.
+ */
+export function jsonDepth(text: Uint8Array | string, limit = MAX_JSON_DEPTH): number {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return deepest;
+}
+
+/** A value's nesting depth (arrays and objects), counted iteratively; stops once past `limit`. */
+export function valueDepth(value: unknown, limit = MAX_JSON_DEPTH): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    const here = d + 1;
+    if (here > deepest) {
+      deepest = here;
+      if (deepest > limit) return deepest;
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, here]);
+  }
+  return deepest;
+}
+
+/** Refuse a value nested deeper than MAX_JSON_DEPTH before it is stored (a 400 naming the field and the limit). */
+export function checkDepth(field: string, value: unknown): void {
+  if (valueDepth(value) > MAX_JSON_DEPTH) throw invalid(`${field} nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
+}

@@ -68,6 +68,8 @@ export function checkKey(field: string, value: unknown): string {
   if (typeof value !== 'string' || !KEY.test(value) || value.startsWith('/') || /^[A-Za-z]:\//.test(value) || value.includes('..') || value.split('/').some((s) => s === '.' || s === '')) {
     throw invalid(`${field} ${typeof value === 'string' ? shown(value) + ' ' : ''}must be 1-250 letters, digits, "_", "-", ".", "/", ":" or spaces, without ".." or "." segments`);
   }
+  // keys become property names of the records read back: these would be hidden, or reach the object's prototype
+  if (value === '__proto__' || value === 'constructor' || value === 'prototype') throw invalid(`${field} ${shown(value)} is reserved`);
   return value;
 }
 

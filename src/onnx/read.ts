@@ -109,7 +109,15 @@ export function readOnnx(bytes: Uint8Array): OnnxInfo {
   }
   const producerField = fields.find((f) => f.field === 2);
   const g = readFields(bytesOf(graph));
-  const initializers = new Set(g.filter((f) => f.field === 5).map((f) => readFields(bytesOf(f)).find((x) => x.field === 8)).filter((x): x is ProtoField => !!x).map(str));
+  const initializers = new Set<string>();
+  for (const f of g.filter((x) => x.field === 5)) {
+    const t = readFields(bytesOf(f));
+    const name = t.find((x) => x.field === 8);
+    // TensorProto.data_location EXTERNAL (14) or external_data (13): the tensor lives in files beside the model, which an
+    // import of one file does not bring, and which would be read from wherever the path points
+    if (t.some((x) => x.field === 13 || (x.field === 14 && x.wire === 0 && Number(x.value) === 1))) throw invalid(`ONNX initializer "${name ? str(name).slice(0, 80) : '?'}" keeps its data in an external file: save the model with its data inside (onnx.save(model, path, save_as_external_data=False))`);
+    if (name) initializers.add(str(name));
+  }
   let classLabels: string[] | null = null;
   for (const n of g.filter((f) => f.field === 1)) classLabels ??= labelsOf(bytesOf(n));
   return {

@@ -8,6 +8,20 @@ type Ort = typeof import('onnxruntime-node');
 
 let ort: Promise<Ort> | undefined;
 
+/**
+ * onnxruntime's message in Capstan's words: its error prefix and source locations (file and line of its C++ code) are for the
+ * server log, not for callers; the whole text stays on the error's cause.
+ */
+function ortMessage(e: unknown): string {
+  const first = String((e as Error)?.message ?? e).split('\n')[0];
+  return first
+    .replace(/\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*/g, '')
+    .replace(/\S*[\\/]\S+\.(cc|cpp|h|hpp|c):\d+\S*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 300);
+}
+
 /** What to do when onnxruntime-node is not installed: it is an optional peer dependency. */
 export const ONNX_RUNTIME_HINT =
   'ONNX models need onnxruntime-node, an optional dependency of Capstan: npm install onnxruntime-node@1.30.0 --ignore-scripts ' +
@@ -66,7 +80,7 @@ export class OnnxScorer {
       const session = await o.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
       return new OnnxScorer(o, session, signature);
     } catch (e) {
-      throw invalid(`onnxruntime cannot load this model: ${(e as Error).message.split('\n')[0]}`);
+      throw new CapstanError('INVALID_ARGUMENT', `onnxruntime cannot load this model: ${ortMessage(e)}`, { cause: e });
     }
   }
 
@@ -102,7 +116,7 @@ export class OnnxScorer {
     try {
       result = await this.session.run(feeds);
     } catch (e) {
-      throw invalid(`the ONNX model failed on this input: ${(e as Error).message.split('\n')[0].slice(0, 300)}`);
+      throw new CapstanError('INVALID_ARGUMENT', `the ONNX model failed on this input: ${ortMessage(e)}`, { cause: e });
     }
     if (outputs.value) {
       const values = doubles(result[outputs.value]);

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { CapstanError, invalid } from '../core/errors.ts';
+import type { FeatureSpec } from '../core/schema.ts';
+import { encodeStrings, numericColumn, type Table } from '../core/table.ts';
 import type { TabularModel } from '../learn/index.ts';
 import type { ModelVersion, Stores } from '../store/index.ts';
 import { writeBundleDir, readBundleDir } from './bundle/fs.ts';
@@ -33,14 +35,54 @@ export async function registerModel(stores: Stores, name: string, bundle: Bundle
 }
 
 /**
- * Register an ONNX model trained elsewhere as the next version of `name`: its signature is read from the graph (and checked
- * to be servable) before anything is written; the file is kept as it came.
+ * Register, as the next version of `name`, a bundle already in the artifact store at `source` (a client that uploaded it, a
+ * run that wrote it): its digest, task, metrics and signature are read from that bundle, never taken from the caller, so a
+ * reviewer sees what will serve. `digest`, when given, must match. Anything that is not a bundle inside the artifact store
+ * is refused here, not when it is first loaded.
+ */
+export async function registerStoredBundle(stores: Stores, input: { name: string; source: string; runId: string | null; digest?: string; description?: string; tags?: Record<string, string>; author: string }): Promise<ModelVersion> {
+  checkName('model name', input.name);
+  const path = stores.artifacts.resolve(input.source);
+  let bundle: ReturnType<typeof readBundleDir>;
+  try {
+    bundle = readBundleDir(path);
+  } catch (e) {
+    if (e instanceof CapstanError) throw invalid(`source "${input.source.slice(0, 200)}" holds no readable Capstan model bundle in the artifact store (${e.message.replace(path, input.source)})`);
+    throw e;
+  }
+  if (input.digest !== undefined && input.digest !== '' && input.digest !== bundle.digest) throw invalid(`digest does not match the bundle at source (the bundle's is ${bundle.digest})`);
+  const m = bundle.manifest;
+  return stores.metadata.models.createVersion({ name: input.name, runId: input.runId, source: input.source, digest: bundle.digest, task: m.task, metrics: m.metrics, signature: m.signature, description: input.description, tags: input.tags, author: input.author });
+}
+
+/**
+ * Register an ONNX model trained elsewhere as the next version of `name`: its signature is read from the graph, then
+ * onnxruntime must load the graph and answer one row through that signature before anything is written (a graph that can
+ * never serve is refused at import, with onnxruntime's reason, not at its first request); the file is kept as it came.
  */
 export async function importOnnxModel(stores: Stores, name: string, bytes: Uint8Array, author: string): Promise<ModelVersion> {
-  const { readOnnx, onnxSignature } = await import('../onnx/read.ts');
+  const [{ readOnnx, onnxSignature }, { OnnxScorer }] = await Promise.all([import('../onnx/read.ts'), import('../onnx/runtime.ts')]);
+  if (bytes.byteLength > MAX_ONNX_BYTES) throw invalid(`ONNX model is ${bytes.byteLength} bytes; the limit is ${MAX_ONNX_BYTES}`);
   const info = readOnnx(bytes);
   const signature = onnxSignature(info);
+  const scorer = await OnnxScorer.load(bytes, signature);
+  try {
+    await scorer.predict(probeRow(signature.features));
+  } catch (e) {
+    throw invalid(`ONNX model cannot serve: it failed on a one-row probe through its signature (${(e as Error).message})`);
+  }
   return registerModel(stores, name, encodeOnnxBundle(bytes, signature, info.producer || 'unknown'), null, author);
+}
+
+/** ONNX files larger than this are refused at import (initializers past it would be loaded into every serving process). */
+const MAX_ONNX_BYTES = 1024 ** 3;
+
+/** One row of neutral values for a signature: 0 for numbers, the first known category (or '') for categories. */
+function probeRow(features: FeatureSpec[]): Table {
+  return {
+    rows: 1,
+    columns: features.map((f) => (f.kind === 'numeric' ? numericColumn(f.name, Float64Array.of(0)) : encodeStrings(f.name, [f.categories?.[0] ?? '']))),
+  };
 }
 
 /** Find the version a reference points at (NAME = latest version). */

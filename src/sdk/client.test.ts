@@ -4,12 +4,28 @@ import { ADMIN, startApi, type Api } from '../../test/api/harness.ts';
 import { metadataStoreConformance } from '../store/conformance.ts';
 import type { MetadataStore } from '../store/index.ts';
 import { CapstanClient } from './client.ts';
+import { numericColumn } from '../core/table.ts';
+import { inferFeatures } from '../data/index.ts';
+import { trainModel, type TabularModel } from '../learn/index.ts';
+import { encodeBundle, writeBundleDir } from '../registry/index.ts';
 
 /** The SDK passes the same conformance suite as the local stores, through a real server on a real SQLite store. */
 const servers: Api[] = [];
 after(async () => {
   for (const a of servers) await a.close();
 });
+
+/** A small real model, fitted once: the server registers only bundles it can read in its artifact store. */
+let tiny: Promise<TabularModel> | null = null;
+function tinyModel(): Promise<TabularModel> {
+  tiny ??= (async () => {
+    const x = Float64Array.from({ length: 40 }, (_, i) => i);
+    const table = { rows: 40, columns: [numericColumn('x', x)] };
+    const y = Float64Array.from(x, (v) => (v >= 20 ? 1 : 0));
+    return trainModel(table, y, { name: 'y', task: 'binary', classes: ['no', 'yes'] }, inferFeatures(table), { learner: 'linear', params: {}, seed: 0 });
+  })();
+  return tiny;
+}
 
 metadataStoreConformance(
   'SDK over REST',
@@ -20,6 +36,13 @@ metadataStoreConformance(
   },
   {
     local: false,
+    // written into the artifact store of the server just opened (as a client upload or a run would)
+    bundle: async (name, key) => {
+      const api = servers.at(-1)!;
+      const source = `models/${name}/${key}-${Math.random().toString(36).slice(2, 8)}`;
+      const digest = writeBundleDir(api.stores.artifacts.resolve(source), encodeBundle(await tinyModel(), { metrics: { auc: 0.9 }, baseline: [], lineage: {} }));
+      return { source, digest };
+    },
     as: async (s: MetadataStore, who) => {
       const client = s as CapstanClient;
       if (who.name === 'alice' && who.role === 'admin') return client;

@@ -25,7 +25,8 @@ function pageQuery(p: PageRequest = {}, extra: Record<string, string | undefined
 /**
  * The metadata store over Capstan's REST API: the same interfaces as the local stores, so code written against one runs
  * against the other. The acting principal is the token's: `actor`, `author` and `approver` arguments are ignored (the server
- * decides who is calling), and `recordStep` is not offered remotely.
+ * decides who is calling), and `recordStep` is not offered remotely. `createVersion` registers a bundle already in the
+ * server's artifact store: the server reads its task, metrics and signature from it (the arguments for them are not sent).
  * @example
  * const store = new CapstanClient('http://127.0.0.1:7707', process.env.CAPSTAN_TOKEN!);
  * const runs = await store.runs.search({ filter: "metrics.roc_auc > 0.8" });
@@ -109,7 +110,7 @@ export class CapstanClient implements MetadataStore {
         else await this.req('PUT', `/api/v1/models/${e(name)}/traffic`, spec);
         return this.req<RegisteredModel>('GET', `/api/v1/models/${e(name)}`);
       },
-      createVersion: async (i) => version(await this.req<ModelVersion>('POST', `/api/v1/models/${e(i.name)}/versions`, { runId: i.runId, source: i.source, digest: i.digest, task: i.task, metrics: i.metrics, signature: i.signature, description: i.description, tags: i.tags })),
+      createVersion: async (i) => version(await this.req<ModelVersion>('POST', `/api/v1/models/${e(i.name)}/versions`, { runId: i.runId, source: i.source, digest: i.digest, description: i.description, tags: i.tags })),
       getVersion: async (name, v) => version(await this.req<ModelVersion>('GET', `/api/v1/models/${e(name)}/versions/${v}`)),
       latestVersion: async (name) => {
         const m = await this.req<RegisteredModel>('GET', `/api/v1/models/${e(name)}`);

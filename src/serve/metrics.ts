@@ -18,6 +18,8 @@ export interface MetricsSnapshot {
   /** versions that failed to load, by "model\u0000version" */
   loadFailures: Record<string, number>;
   log: { logged: number; dropped: number; failed: number; queued: number };
+  /** failed token attempts, and requests refused by the failed-attempt throttle */
+  auth: { failed: number; throttled: number };
 }
 
 /**
@@ -32,6 +34,8 @@ export class ServingMetrics {
   private readonly series = new Map<string, Series>();
   private last: Series | null = null;
   private readonly loadFailures: Record<string, number> = {};
+  /** counted by the server's authentication throttle */
+  readonly auth = { failed: 0, throttled: 0 };
 
   constructor(private readonly logCounters: () => MetricsSnapshot['log'] = () => ({ logged: 0, dropped: 0, failed: 0, queued: 0 })) {}
 
@@ -58,7 +62,7 @@ export class ServingMetrics {
   }
 
   snapshot(): MetricsSnapshot {
-    return { loadFailures: { ...this.loadFailures }, series: [...this.series.values()].map((s) => ({ ...s, codes: { ...s.codes }, buckets: [...s.buckets] })), log: this.logCounters() };
+    return { loadFailures: { ...this.loadFailures }, series: [...this.series.values()].map((s) => ({ ...s, codes: { ...s.codes }, buckets: [...s.buckets] })), log: this.logCounters(), auth: { ...this.auth } };
   }
 }
 
@@ -70,8 +74,11 @@ function label(v: string): string {
 export function renderPrometheus(snapshots: MetricsSnapshot[]): string {
   const merged = new Map<string, Series>();
   const log = { logged: 0, dropped: 0, failed: 0, queued: 0 };
+  const auth = { failed: 0, throttled: 0 };
   const failures: Record<string, number> = {};
   for (const snap of snapshots) {
+    auth.failed += snap.auth?.failed ?? 0;
+    auth.throttled += snap.auth?.throttled ?? 0;
     for (const [k, n] of Object.entries(snap.loadFailures)) failures[k] = (failures[k] ?? 0) + n;
     for (const s of snap.series) {
       const key = `${s.model}\u0000${s.version}\u0000${s.protocol}`;
@@ -111,5 +118,7 @@ export function renderPrometheus(snapshots: MetricsSnapshot[]): string {
   out.push('# HELP capstan_prediction_log_records_total Prediction records by fate: written, dropped (log full) or failed (store error).', '# TYPE capstan_prediction_log_records_total counter');
   for (const k of ['logged', 'dropped', 'failed'] as const) out.push(`capstan_prediction_log_records_total{state="${k}"} ${log[k]}`);
   out.push('# HELP capstan_prediction_log_queued Prediction records waiting to be written.', '# TYPE capstan_prediction_log_queued gauge', `capstan_prediction_log_queued ${log.queued}`);
+  out.push('# HELP capstan_auth_failures_total Requests with a missing or invalid token (before throttling).', '# TYPE capstan_auth_failures_total counter', `capstan_auth_failures_total ${auth.failed}`);
+  out.push('# HELP capstan_auth_throttled_total Requests refused with 429 after too many failed authentications from their client.', '# TYPE capstan_auth_throttled_total counter', `capstan_auth_throttled_total ${auth.throttled}`);
   return out.join('\n') + '\n';
 }

@@ -4,6 +4,7 @@ import type { Principal, Stores } from '../store/index.ts';
 import { createHttpServer, type Refusal } from './http.ts';
 import type { ModelProvider } from './model-provider.ts';
 import { Router } from './router.ts';
+import { AuthThrottle } from './throttle.ts';
 import { artifactRoutes } from './routes/api/artifacts.ts';
 import { auditRoutes } from './routes/api/audit.ts';
 import { datasetRoutes } from './routes/api/datasets.ts';
@@ -32,6 +33,10 @@ export interface AppOptions {
   maxInFlight?: number;
   maxArtifactBytes?: number;
   log?: (line: string) => void;
+  /** a connection that sends nothing for this long is closed (default 10 s) */
+  firstByteTimeoutMs?: number;
+  /** failed authentications a client may make at once, and then one more per refillMs (default 20, then 1 a second) */
+  authThrottle?: { burst: number; refillMs: number };
 }
 
 /** Build the Capstan HTTP server (not yet listening). Everything it needs is injected; nothing is module state. */
@@ -40,7 +45,8 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
   // readiness turns 503 the moment shutdown starts, while in-flight requests finish
   let draining = false;
   healthRoutes(router, () => !draining);
-  inferenceRoutes(router, opts.models, opts.serving ?? createServingHooks(null));
+  const serving = opts.serving ?? createServingHooks(null);
+  inferenceRoutes(router, opts.models, serving);
   modelRoutes(router, opts.models, opts.stores);
   if (opts.stores) {
     const meta = opts.stores.metadata;
@@ -48,11 +54,11 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
     runRoutes(router, meta);
     artifactRoutes(router, meta, opts.stores.artifacts, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
     datasetRoutes(router, meta);
-    registryRoutes(router, meta);
+    registryRoutes(router, opts.stores);
     auditRoutes(router, meta);
     tokenRoutes(router, meta);
     predictionRoutes(router, meta);
-    mlflowRoutes(router, meta, opts.stores.artifacts, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
+    mlflowRoutes(router, opts.stores, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
   }
   openApiRoute(router);
   const audit = opts.stores?.metadata.audit;
@@ -64,11 +70,20 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
         return audit.record({ actor: r.principal?.name ?? 'anonymous', action: governed ? `${governed.action}.denied` : 'request.denied', entity: governed ? governed.entity(r.params!) : `${r.method} ${r.route.pattern}`, detail: { reason: r.reason, status: r.code === 'UNAUTHENTICATED' ? 401 : 403, client: r.client } });
       }
     : undefined;
-  const server = createHttpServer(router, { authenticate: opts.authenticate, refused, maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}), log: opts.log });
+  const server = createHttpServer(router, { authenticate: opts.authenticate, refused, throttle: new AuthThrottle(serving.metrics.auth, opts.authThrottle?.burst, opts.authThrottle?.refillMs), maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}), log: opts.log });
   server.keepAliveTimeout = 65_000;
   // a client that sends its request too slowly (or never finishes its headers) is cut off
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  // ... and one that never sends a byte too: headersTimeout starts only with a request, so such connections were held forever
+  server.on('connection', (socket) => {
+    const idle = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, opts.firstByteTimeoutMs ?? 10_000);
+    idle.unref();
+    socket.once('data', () => clearTimeout(idle));
+    socket.once('close', () => clearTimeout(idle));
+  });
   return { server, router, drain: () => (draining = true) };
 }
 

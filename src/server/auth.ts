@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { invalid } from '../core/errors.ts';
 import type { Principal, TokenStore } from '../store/index.ts';
 
 /**
@@ -8,14 +9,25 @@ import type { Principal, TokenStore } from '../store/index.ts';
  * `created` tells the caller to print it once.
  */
 export function adminToken(home: string, env: NodeJS.ProcessEnv = process.env): { token: string; file: string | null; created: boolean } {
-  if (env.CAPSTAN_ADMIN_TOKEN) return { token: env.CAPSTAN_ADMIN_TOKEN, file: null, created: false };
+  if (env.CAPSTAN_ADMIN_TOKEN) return { token: checkTokenStrength('CAPSTAN_ADMIN_TOKEN', env.CAPSTAN_ADMIN_TOKEN), file: null, created: false };
   const file = join(home, 'admin-token');
-  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), file, created: false };
+  if (existsSync(file)) return { token: checkTokenStrength(file, readFileSync(file, 'utf8').trim()), file, created: false };
   mkdirSync(home, { recursive: true });
   const token = 'cap_' + randomBytes(24).toString('base64url');
   writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return { token, file, created: true };
+}
+
+/** Tokens that stand for a server's whole authority are at least this long (the generated ones have 36 characters). */
+export const MIN_TOKEN_LENGTH = 32;
+
+/** A configured token that can be guessed is refused at start, naming where it came from. */
+export function checkTokenStrength(where: string, token: string): string {
+  if (token.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) {
+    throw invalid(`the token in ${where} must be at least ${MIN_TOKEN_LENGTH} printable characters without spaces (generate one: node -e "console.log('cap_' + require('crypto').randomBytes(24).toString('base64url'))")`);
+  }
+  return token;
 }
 
 const CACHE_MS = 5_000;

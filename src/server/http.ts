@@ -3,8 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import { CapstanError, isCapstanError, type ErrorCode } from '../core/errors.ts';
 import { decodeFully } from '../core/names.ts';
 import { hasRole, type Principal } from '../store/index.ts';
-import { parsePythonJson, stringifyApiJson, stringifyPythonJson } from '../core/json.ts';
+import { jsonDepth, MAX_JSON_DEPTH, parsePythonJson, stringifyApiJson, stringifyPythonJson } from '../core/json.ts';
 import type { ApiResponse, Route, Router } from './router.ts';
+import { AuthThrottle } from './throttle.ts';
 
 export interface HttpOptions {
   /** who a bearer token belongs to; null = no auth at all (single-model `capstan serve` on loopback without a token file) */
@@ -15,6 +16,8 @@ export interface HttpOptions {
   log?: (line: string) => void;
   /** a request refused for its token or its role; the refusal is sent once this settles (so a recorded refusal is never lost) */
   refused?: (r: Refusal) => Promise<void> | void;
+  /** failed token attempts per client; past its limit a client gets 429 + Retry-After (a default one when not given) */
+  throttle?: AuthThrottle;
 }
 
 /** Who was refused what, and why: for the audit log. */
@@ -84,6 +87,8 @@ function readJson(req: IncomingMessage, limit: number, python: boolean, done: (e
   readBody(req, limit, (e, buf) => {
     if (e) return done(e, undefined);
     if (buf === null) return done(null, undefined);
+    // refused before parsing: a deeply nested body would be stored, then fail every reader's serialisation
+    if (jsonDepth(buf) > MAX_JSON_DEPTH) return done(new CapstanError('INVALID_ARGUMENT', `request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`), undefined);
     let body: unknown;
     try {
       const text = buf.toString('utf8');
@@ -128,6 +133,7 @@ const NO_QUERY = new URLSearchParams();
  */
 export function createHttpServer(router: Router, opts: HttpOptions): Server {
   const maxInFlight = opts.maxInFlight ?? 1024;
+  const throttle = opts.throttle ?? new AuthThrottle();
   let inFlight = 0;
   return createServer((req, res) => {
     let route: Route | undefined;
@@ -144,6 +150,8 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       }
       const err = isCapstanError(e) ? e : new CapstanError('INTERNAL', 'internal error');
       if (!isCapstanError(e)) opts.log?.(`internal error on ${req.method} ${req.url?.slice(0, 200)}: ${(e as Error)?.stack ?? String(e)}`);
+      // details a client is not told (a library's own message, paths) go to the server log
+      else if (e.cause !== undefined) opts.log?.(`${req.method} ${req.url?.slice(0, 200)} answered ${e.httpStatus} (${e.message}): ${(e.cause as Error)?.message ?? String(e.cause)}`);
       send(res, err.httpStatus, errorBody(route, err), err.code === 'UNAVAILABLE' ? { 'retry-after': '1' } : {});
       if (!req.complete) req.resume();
     };
@@ -167,10 +175,30 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       const query = q >= 0 ? new URLSearchParams(rawUrl.slice(q + 1)) : NO_QUERY;
       // an unknown route is a 404 and a bad parameter a 400, but parameters are judged only after authentication
       const { parts, found } = router.resolve(method, q >= 0 ? rawUrl.slice(0, q) : rawUrl, rawSegments);
-      if (found === null) throw new CapstanError('NOT_FOUND', `no route ${method} /${parts.join('/').slice(0, 200)}`);
-      if ('allowed' in found) {
-        send(res, 405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${found.allowed.join(', ')})` } }), { allow: found.allowed.join(', ') });
-        return;
+      const client = req.socket.remoteAddress ?? '';
+      const bearer = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
+      /** the caller's principal (null: missing or invalid token), after the throttle; `then` runs unless refused */
+      const identify = (then: (p: Principal | null) => void, refuse: (e: CapstanError) => void) => {
+        const wait = throttle.retryAfter(client);
+        if (wait > 0) {
+          send(res, 429, errorBody(route, new CapstanError('UNAVAILABLE', `too many failed authentications from this client; retry in ${wait} s`)), { 'retry-after': String(wait) });
+          if (!req.complete) req.resume();
+          return;
+        }
+        if (!bearer) return then(null);
+        opts.authenticate!(bearer[1]).then((p) => {
+          if (p === null && throttle.fail(client)) opts.log?.(`authentication: ${client} reached the limit of failed attempts; throttled`);
+          then(p);
+        }, refuse);
+      };
+      if (found === null || 'allowed' in found) {
+        // the route table is not shown to anonymous callers: without a valid token, every path answers 401
+        const answer = () => {
+          if (found === null) return fail(new CapstanError('NOT_FOUND', `no route ${method} /${parts.join('/').slice(0, 200)}`));
+          send(res, 405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${found.allowed.join(', ')})` } }), { allow: found.allowed.join(', ') });
+        };
+        if (!opts.authenticate) return answer();
+        return identify((p) => (p ? answer() : fail(new CapstanError('UNAUTHENTICATED', 'missing or invalid token: send "Authorization: Bearer <token>"'))), fail);
       }
       const r = (route = found);
       if (r.shed) {
@@ -202,7 +230,6 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         });
       };
       if (r.public || !opts.authenticate) return handle(null);
-      const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
       const refuse = (principal: Principal | null, code: Refusal['code'], reason: string): void => {
         const e = new CapstanError(code, reason);
         if (!opts.refused) return fail(e);
@@ -222,8 +249,13 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         else if (!hasRole(principal, r.role!)) refuse(principal, 'PERMISSION_DENIED', `${req.method} ${r.pattern} needs the ${r.role} role; ${principal.name} has ${principal.role}`);
         else handle(principal);
       };
-      if (!m) return authorised(null);
-      opts.authenticate(m[1]).then(authorised).catch(fail);
+      identify((p) => {
+        try {
+          authorised(p);
+        } catch (e) {
+          fail(e);
+        }
+      }, fail);
     } catch (e) {
       fail(e);
     }

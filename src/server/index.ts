@@ -1,3 +1,3 @@
 export { createApp, listen, type AppOptions } from './app.ts';
 export { SingleModelProvider, RegistryModelProvider, type ModelProvider } from './model-provider.ts';
-export { adminToken, createAuthenticator } from './auth.ts';
+export { adminToken, checkTokenStrength, createAuthenticator } from './auth.ts';

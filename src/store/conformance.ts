@@ -16,6 +16,12 @@ export interface ConformanceOptions {
   as?: (s: MetadataStore, who: Principal) => Promise<MetadataStore>;
   /** false for remote stores, which do not offer step records and digest-only artifact entries */
   local?: boolean;
+  /**
+   * A model bundle for a new version: where it is and its digest. Local stores record what they are told; a server reads the
+   * bundle at `source` in its artifact store and refuses a version whose bundle is missing or has another digest, so its
+   * backend writes a real one there.
+   */
+  bundle?: (name: string, key: string) => Promise<{ source: string; digest: string }>;
 }
 
 export function metadataStoreConformance(label: string, open: () => Promise<MetadataStore>, opts: ConformanceOptions = {}): void {
@@ -29,6 +35,7 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
     });
     const admin = { name: 'alice', role: 'admin' as const };
     const as = (who: Principal) => (opts.as ? opts.as(s, who) : Promise.resolve(s));
+    const bundle = opts.bundle ?? (async (name: string, key: string) => ({ source: `models/${name}/${key}`, digest: `d-${key}` }));
 
     it('experiments: create, ensure (idempotent under concurrency), names checked, paginated', async () => {
       const e = await s.experiments.create({ name: 'exp-a', tags: { team: 'risk' } });
@@ -165,7 +172,7 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       const ds = await s.datasets.register({ name: 'train-data', contentHash: 'z', source: 'f.csv', rows: 10, columns: 2 });
       await s.runs.linkDataset(run.id, ds.id, 'training');
       const bob = await as({ name: 'bob', role: 'approver' });
-      const versions = await Promise.all(Array.from({ length: 12 }, (_, i) => bob.models.createVersion({ name: 'churn', runId: run.id, source: `models/churn/${i}`, digest: `d${i}`, task: 'binary', metrics: { auc: i }, author: 'bob' })));
+      const versions = await Promise.all(Array.from({ length: 12 }, async (_, i) => bob.models.createVersion({ name: 'churn', runId: run.id, ...(await bundle('churn', String(i))), task: 'binary', metrics: { auc: i }, author: 'bob' })));
       assert.deepEqual(versions.map((v) => v.version).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1));
       const v1 = await s.models.getVersion('churn', 1);
       assert.equal(v1.author, 'bob');
@@ -176,7 +183,7 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       await assert.rejects(s.models.getVersion('churn', 99), /has no version 99/);
       await assert.rejects(s.models.getVersion('ghost', 1), /model "ghost" not found/);
       await assert.rejects(s.models.createModel({ name: 'churn', actor: 'x' }), (err: { code?: string }) => err.code === 'ALREADY_EXISTS');
-      await assert.rejects(s.models.createVersion({ name: 'churn', runId: 'ffffffffffffffff', source: 's', digest: 'd', task: 'binary', metrics: {}, author: 'x' }), /run ffffffffffffffff not found/);
+      await assert.rejects(s.models.createVersion({ name: 'churn', runId: 'ffffffffffffffff', ...(await bundle('churn', 'x')), task: 'binary', metrics: {}, author: 'x' }), /run ffffffffffffffff not found/);
     });
 
     it('registry: aliases move atomically; a protected alias needs a four-eyes approval; all audited', async () => {
@@ -189,8 +196,8 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       const dave = await as(daveP);
       await alice.models.createModel({ name: 'fraud', description: 'card fraud', tags: { team: 'risk' }, actor: 'alice' });
       assert.deepEqual((await s.models.getModel('fraud')).policy, { protectedAliases: ['champion', 'production'], selfApproval: false }, 'champion (what the server serves) and production are protected by default');
-      const v1 = await bob.models.createVersion({ name: 'fraud', runId: null, source: 'models/fraud/1', digest: 'a', task: 'binary', metrics: {}, author: 'bob' });
-      const v2 = await bob.models.createVersion({ name: 'fraud', runId: null, source: 'models/fraud/2', digest: 'b', task: 'binary', metrics: {}, author: 'bob' });
+      const v1 = await bob.models.createVersion({ name: 'fraud', runId: null, ...(await bundle('fraud', '1')), task: 'binary', metrics: {}, author: 'bob' });
+      const v2 = await bob.models.createVersion({ name: 'fraud', runId: null, ...(await bundle('fraud', '2')), task: 'binary', metrics: {}, author: 'bob' });
       await bob.models.setAlias('fraud', 'staging', v1.version, bobP);
       // readers racing a stream of moves always see exactly one version
       const moves = (async () => {
@@ -249,7 +256,7 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       const memP: Principal = { name: 'mem', role: 'member' };
       const ann = await as(annP);
       const mem = await as(memP);
-      for (let i = 0; i < 3; i++) await mem.models.createVersion({ name: 'split', runId: null, source: `models/split/${i}`, digest: `d${i}`, task: 'binary', metrics: {}, author: 'mem' });
+      for (let i = 0; i < 3; i++) await mem.models.createVersion({ name: 'split', runId: null, ...(await bundle('split', String(i))), task: 'binary', metrics: {}, author: 'mem' });
       await ann.models.approve({ name: 'split', version: 1, alias: 'champion', approver: annP, comment: 'ok' });
       await mem.models.setAlias('split', 'champion', 1, memP);
       await mem.models.setAlias('split', 'canary', 3, memP);
@@ -274,7 +281,7 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       await alice.models.setPolicy('split', { protectedAliases: ['champion', 'production'] }, admin);
       const solo = { name: 'solo', role: 'approver' as const };
       const soloStore = await as(solo);
-      await soloStore.models.createVersion({ name: 'split', runId: null, source: 'models/split/4', digest: 'd4', task: 'binary', metrics: {}, author: 'solo' });
+      await soloStore.models.createVersion({ name: 'split', runId: null, ...(await bundle('split', '4')), task: 'binary', metrics: {}, author: 'solo' });
       await assert.rejects(soloStore.models.approve({ name: 'split', version: 4, alias: 'production', approver: solo, comment: '' }), /cannot approve it/);
       await alice.models.setPolicy('split', { selfApproval: true }, admin);
       const self = await soloStore.models.approve({ name: 'split', version: 4, alias: 'production', approver: solo, comment: 'one-person team' });

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { createApp, createAuthenticator, listen, RegistryModelProvider } from '../../src/server/index.ts';
+import { createApp, createAuthenticator, listen, RegistryModelProvider, type AppOptions } from '../../src/server/index.ts';
 import type { Router } from '../../src/server/router.ts';
 import { FsArtifactStore, openMetadataStore, type SqlMetadataStore, type Stores } from '../../src/store/index.ts';
 import { tempHome } from '../helpers.ts';
@@ -20,10 +20,10 @@ export interface Api {
 }
 
 /** A real server on an ephemeral port over a real store (`uri`: SQLite in a temp home by default). */
-export async function startApi(uri?: string, home: string = tempHome()): Promise<Api> {
+export async function startApi(uri?: string, home: string = tempHome(), app: Partial<AppOptions> = {}): Promise<Api> {
   const metadata = await openMetadataStore(uri ?? `sqlite:${join(home, 'capstan.db')}`);
   const stores: Stores = { metadata, artifacts: new FsArtifactStore(join(home, 'artifacts')), home };
-  const { server, router } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: createAuthenticator(ADMIN, metadata.tokens), log: (l) => process.stderr.write(l + '\n') });
+  const { server, router } = createApp({ models: new RegistryModelProvider(stores), stores, authenticate: createAuthenticator(ADMIN, metadata.tokens), log: (l) => process.stderr.write(l + '\n'), ...app });
   const url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   return {
     url,

@@ -98,8 +98,22 @@ describe('MLflow REST compatibility', () => {
     const created = await post('/registered-models/create', { name: 'churn', description: 'telco churn', tags: [{ key: 'team', value: 'risk' }] });
     assert.equal(created.body.registered_model.name, 'churn');
     assert.equal((await post('/registered-models/create', { name: 'churn' })).body.error_code, 'RESOURCE_ALREADY_EXISTS');
-    const v = await post('/model-versions/create', { name: 'churn', source: 'runs:/x/model', run_id: runId });
-    assert.deepEqual([v.body.model_version.version, v.body.model_version.status, v.body.model_version.current_stage], ['1', 'READY', 'None']);
+    // a version's source is what the run logged (log_model puts the files under an artifact path)
+    const run = parsePythonJson((await get(`/runs/get?run_id=${runId}`)).text) as { run: { info: { experiment_id: string } } };
+    const put = await api.call('PUT', `/api/2.0/mlflow-artifacts/artifacts/${run.run.info.experiment_id}/${runId}/artifacts/model/MLmodel`, 'flavors: {}\n');
+    assert.equal(put.status, 200);
+    const v = await post('/model-versions/create', { name: 'churn', source: `runs:/${runId}/model`, run_id: runId });
+    assert.deepEqual([v.body.model_version.version, v.body.model_version.status, v.body.model_version.current_stage], ['1', 'READY', 'None'], JSON.stringify(v.body));
+    for (const [source, re] of [
+      [`runs:/${runId}/nothing-here`, /has logged no artifacts under "nothing-here"/],
+      ['s3://elsewhere/model', /outside this server's artifact store/],
+      ['/etc/capstan', /outside this server's artifact store/],
+      ['models/never-written', /holds no readable Capstan model bundle/],
+    ] as const) {
+      const bad = await post('/model-versions/create', { name: 'churn', source });
+      assert.equal(bad.status, 400, source);
+      assert.match(bad.body.message, re);
+    }
     assert.equal((await post('/registered-models/alias', { name: 'churn', alias: 'staging', version: '1' })).status, 200);
     const alias = parsePythonJson((await get('/registered-models/alias?name=churn&alias=staging')).text) as { model_version: { version: string; aliases: string[] } };
     assert.deepEqual([alias.model_version.version, alias.model_version.aliases], ['1', ['staging']]);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { invalid } from '../../core/errors.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
 import { createServingHooks, startRetention, type MetricsSnapshot, type ServingMetrics } from '../../serve/index.ts';
-import { createApp, createAuthenticator, listen, SingleModelProvider } from '../../server/index.ts';
+import { checkTokenStrength, createApp, createAuthenticator, listen, SingleModelProvider } from '../../server/index.ts';
 import { storeUri } from '../../store/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { retentionOptions, retentionRules } from '../retention.ts';
@@ -44,7 +44,7 @@ export function serveCommand(program: Command): void {
         } catch {
           throw invalid(`cannot read --token-file ${o.tokenFile}`);
         }
-        if (token.length < 16) throw invalid('--token-file must hold a token of at least 16 characters');
+        checkTokenStrength(`--token-file ${o.tokenFile}`, token);
       }
       if (workers > 1 && cluster.isPrimary) return primary(ref, o.host, workers);
       try {

@@ -1,6 +1,8 @@
 import { invalid } from '../../core/errors.ts';
-import { checkId, checkKey, checkName } from '../../core/names.ts';
-import type { Experiment, FsArtifactStore, MetadataStore, ModelVersion, RegisteredModel, Run, RunStatus } from '../../store/index.ts';
+import { checkId, checkKey, checkName, checkPath } from '../../core/names.ts';
+import { createHash } from 'node:crypto';
+import { registerStoredBundle } from '../../registry/index.ts';
+import type { Experiment, ModelVersion, RegisteredModel, Run, RunStatus, Stores } from '../../store/index.ts';
 import { allPages } from '../../store/index.ts';
 import type { ApiRequest, Router, RouteOptions } from '../router.ts';
 import { batchOf } from './api/runs.ts';
@@ -76,7 +78,9 @@ function registryFilter(filter: string | undefined): { name?: string; like?: str
   return m[2] === '=' ? { name: value } : { like: value };
 }
 
-export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: FsArtifactStore | null = null, maxArtifactBytes = 4 * 1024 ** 3): void {
+export function mlflowRoutes(router: Router, stores: Stores, maxArtifactBytes = 4 * 1024 ** 3): void {
+  const store = stores.metadata;
+  const artifacts = stores.artifacts;
   const P = '/api/2.0/mlflow';
   // MLflow's default experiment has id "0"; ours is the experiment named Default
   const experimentId = async (v: unknown): Promise<string> => (v === '0' || v === 0 ? (await store.experiments.ensure('Default')).id : checkId('experiment_id', v));
@@ -103,11 +107,12 @@ export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: Fs
     return {};
   });
 
+  // the run's user is the token's principal, whatever user_id the body claims (MLflow clients send the OS user name)
   add('POST', '/runs/create', 'member', async (o, req) => {
     const tags = tagsOf(o.tags);
     const name = optString(o, 'run_name') ?? tags['mlflow.runName'] ?? '';
     delete tags['mlflow.runName'];
-    const run = await store.runs.create({ experimentId: o.experiment_id === undefined ? undefined : await experimentId(o.experiment_id), experiment: 'Default', name, userId: optString(o, 'user_id') ?? actor(req), startTime: optInt(o, 'start_time', 0), tags });
+    const run = await store.runs.create({ experimentId: o.experiment_id === undefined ? undefined : await experimentId(o.experiment_id), experiment: 'Default', name, userId: actor(req), startTime: optInt(o, 'start_time', 0), tags });
     return { run: mlflowRun(run) };
   });
   add('POST', '/runs/update', 'member', async (o) => {
@@ -173,10 +178,27 @@ export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: Fs
     const models = page.items.filter((m) => f.name === undefined || m.name === f.name);
     return { registered_models: await Promise.all(models.map(async (m) => mlflowModel(m, await latest(m)))), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
   });
+  // a version's source is something this server holds: a run's logged artifacts (runs:/RUN/PATH or the mlflow-artifacts
+  // URI of a run), whose digest is computed here from what was logged, or a Capstan bundle in the artifact store
   add('POST', '/model-versions/create', 'member', async (o, req) => {
     const tags = tagsOf(o.tags);
-    const v = await store.models.createVersion({ name: checkName('name', o.name), runId: o.run_id ? checkId('run_id', o.run_id) : null, source: reqString(o, 'source'), digest: '', task: 'external', metrics: {}, description: optString(o, 'description'), tags, author: actor(req) });
-    return { model_version: mlflowVersion(v) };
+    const name = checkName('name', o.name);
+    const source = reqString(o, 'source');
+    const runId = o.run_id ? checkId('run_id', o.run_id) : null;
+    const description = optString(o, 'description');
+    const logged = /^runs:\/([0-9a-f]{8,64})\/(.+)$/.exec(source) ?? /^mlflow-artifacts:\/[0-9a-f]{8,64}\/([0-9a-f]{8,64})\/artifacts\/(.+)$/.exec(source);
+    if (logged) {
+      const run = logged[1];
+      const prefix = checkPath('source path', logged[2].replace(/\/+$/, ''));
+      if (runId !== null && runId !== run) throw invalid(`source names run ${run}, but run_id is ${runId}`);
+      const entries = (await store.runs.listArtifacts(run)).filter((a) => a.path === prefix || a.path.startsWith(`${prefix}/`));
+      if (entries.length === 0) throw invalid(`source: run ${run} has logged no artifacts under "${prefix}"`);
+      const digest = 'sha256:' + createHash('sha256').update(entries.map((a) => `${a.path}\t${a.digest}\n`).join('')).digest('hex');
+      const v = await store.models.createVersion({ name, runId: run, source, digest, task: 'external', metrics: {}, description, tags, author: actor(req) });
+      return { model_version: mlflowVersion(v) };
+    }
+    if (/^[a-z][a-z0-9+.-]*:/i.test(source) || source.startsWith('/')) throw invalid(`source "${source.slice(0, 200)}" is outside this server's artifact store: give runs:/RUN_ID/PATH of a run's logged artifacts, or a Capstan bundle's path in the store`);
+    return { model_version: mlflowVersion(await registerStoredBundle(stores, { name, source, runId, description, tags, author: actor(req) })) };
   });
   add('GET', '/model-versions/get', 'viewer', async (o) => ({ model_version: mlflowVersion(await store.models.getVersion(checkName('name', o.name), versionOf(o))) }));
   add('GET', '/model-versions/search', 'viewer', async (o) => {
@@ -195,7 +217,7 @@ export function mlflowRoutes(router: Router, store: MetadataStore, artifacts: Fs
   });
   add('GET', '/registered-models/alias', 'viewer', async (o) => ({ model_version: mlflowVersion(await store.models.resolveAlias(checkName('name', o.name), reqString(o, 'alias'))) }));
 
-  if (artifacts) {
+  {
     // the mlflow-artifacts proxy: where the MLflow client sends log_artifact for runs whose artifact_uri is mlflow-artifacts:/
     const A = '/api/2.0/mlflow-artifacts/artifacts/:experimentId/:runId/artifacts/*path';
     const opts = { errors: 'mlflow' as const, tag: 'mlflow' };

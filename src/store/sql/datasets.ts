@@ -1,3 +1,4 @@
+import { checkDepth } from '../../core/json.ts';
 import { notFound } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { checkName, checkLine } from '../../core/names.ts';
@@ -27,6 +28,8 @@ export class SqlDatasetStore implements DatasetStore {
   async register(input: { name: string; contentHash: string; source: string; rows: number; columns: number; schema?: unknown; profile?: unknown }): Promise<DatasetVersion> {
     checkName('dataset name', input.name);
     checkLine('source', input.source, 4096);
+    checkDepth('schema', input.schema);
+    checkDepth('profile', input.profile);
     const id = newId();
     const found = await this.db.tx(async (q) => {
       const existing = await q.get<Row>('SELECT * FROM datasets WHERE name = ? AND content_hash = ?', [input.name, input.contentHash]);

@@ -1,4 +1,5 @@
 import { CapstanError, invalid, notFound } from '../../core/errors.ts';
+import { checkDepth } from '../../core/json.ts';
 import { checkAlias, checkKey, checkName, checkLine, checkText } from '../../core/names.ts';
 import type { ModelStore } from '../metadata-store.ts';
 import { checkAliasDelete, checkAliasMove, checkApprover, checkPolicyChange, checkTraffic, DEFAULT_POLICY, SERVED_ALIAS } from '../policy.ts';
@@ -200,6 +201,7 @@ export class SqlModelStore implements ModelStore {
   async createVersion(input: { name: string; runId: string | null; source: string; digest: string; task: string; metrics: Record<string, number>; signature?: unknown; description?: string; tags?: Record<string, string>; author: string }): Promise<ModelVersion> {
     checkName('model name', input.name);
     checkLine('source', input.source, 4096);
+    checkDepth('signature', input.signature);
     const description = checkText('description', input.description ?? '', 5000);
     const tags = checkTags(input.tags);
     const version = await this.db.tx(async (q) => {

@@ -1,3 +1,4 @@
+import { jsonDepth, MAX_JSON_DEPTH } from '../../core/json.ts';
 import { invalid } from '../../core/errors.ts';
 import type { Page, PageRequest } from '../types.ts';
 import type { SqlExecutor, SqlValue } from './driver.ts';
@@ -39,8 +40,13 @@ export async function insertMany(q: SqlExecutor, head: string, width: number, ro
 }
 
 /** JSON text column to value. */
+/**
+ * A stored JSON column. A value nested past MAX_JSON_DEPTH (only possible in rows written before writes were checked) reads
+ * as the fallback, so no record can make its readers fail.
+ */
 export function parseJson<T>(text: unknown, fallback: T): T {
   if (typeof text !== 'string' || text === '') return fallback;
+  if (jsonDepth(text) > MAX_JSON_DEPTH) return fallback;
   return JSON.parse(text) as T;
 }
 
@@ -50,7 +56,8 @@ export function groupKv(rows: { owner: string; key: string; value: unknown }[]):
   for (const r of rows) {
     let m = out.get(r.owner);
     if (!m) out.set(r.owner, (m = {}));
-    m[r.key] = r.value;
+    // a key is data, never a prototype: defined, not assigned
+    Object.defineProperty(m, r.key, { value: r.value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

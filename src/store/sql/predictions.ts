@@ -1,3 +1,4 @@
+import { checkDepth } from '../../core/json.ts';
 import { invalid, notFound } from '../../core/errors.ts';
 import { checkName } from '../../core/names.ts';
 import type { PredictionStore } from '../metadata-store.ts';
@@ -40,6 +41,10 @@ export class SqlPredictionStore implements PredictionStore {
   /** Records from the API or the SDK: ids already logged (or repeated in the batch) are left out, so a retried batch logs once. */
   async append(records: PredictionRecord[]): Promise<void> {
     if (records.length === 0) return;
+    records.forEach((r, i) => {
+      checkDepth(`records[${i}].outputs`, r.outputs);
+      checkDepth(`records[${i}].features`, r.features);
+    });
     await this.db.tx(async (q) => {
       const fresh: PredictionRecord[] = [];
       const seen = new Set<string>();

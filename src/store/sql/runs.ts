@@ -1,6 +1,6 @@
 import { invalid, notFound } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import { checkKey, checkName, checkPath, checkLine, checkText } from '../../core/names.ts';
+import { checkId, checkKey, checkLine, checkName, checkPath, checkText } from '../../core/names.ts';
 import type { RunSearch, RunStore } from '../metadata-store.ts';
 import { parseFilter, parseOrderBy } from '../search/filter.ts';
 import { RUN_STATUSES } from '../types.ts';
@@ -250,7 +250,12 @@ export class SqlRunStore implements RunStore {
 
   async linkDataset(runId: string, datasetId: string, role: string): Promise<void> {
     checkKey('dataset role', role);
-    await this.db.run('INSERT INTO run_datasets (run_id, dataset_id, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [runId, datasetId, role]);
+    checkId('datasetId', datasetId);
+    await this.db.tx(async (q) => {
+      if (!(await q.get('SELECT 1 FROM runs WHERE id = ?', [runId]))) throw notFound(`run ${runId} not found`);
+      if (!(await q.get('SELECT 1 FROM datasets WHERE id = ?', [datasetId]))) throw notFound(`dataset version ${datasetId} not found`);
+      await q.run('INSERT INTO run_datasets (run_id, dataset_id, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [runId, datasetId, role]);
+    });
   }
 
   async listDatasets(runId: string): Promise<(DatasetVersion & { role: string })[]> {

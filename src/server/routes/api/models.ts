@@ -1,12 +1,13 @@
 import { invalid } from '../../../core/errors.ts';
-import { parseTraffic, type MetadataStore } from '../../../store/index.ts';
+import { registerStoredBundle } from '../../../registry/index.ts';
+import { parseTraffic, type Stores } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
 import { actor, bodyObject, optString, pageOfQuery, principal, reqInt, reqString, stringMap } from './fields.ts';
 
 /** Registered models, versions, aliases and approvals. The acting principal comes from the token, never from the body. */
-export function registryRoutes(router: Router, store: MetadataStore): void {
+export function registryRoutes(router: Router, stores: Stores): void {
   const tag = 'models';
-  const m = store.models;
+  const m = stores.metadata.models;
   router.add('POST', '/api/v1/models', async (req) => {
     const b = bodyObject(req);
     return { status: 201, body: await m.createModel({ name: reqString(b, 'name'), description: optString(b, 'description'), tags: stringMap(b.tags, 'tags'), actor: actor(req) }) };
@@ -30,14 +31,12 @@ export function registryRoutes(router: Router, store: MetadataStore): void {
   router.add('GET', '/api/v1/models/:name/versions', async (req) => ({ status: 200, body: await m.listVersions(req.params.name, pageOfQuery(req)) }), { role: 'viewer', tag, summary: 'Versions of a model, oldest first' });
   router.add('POST', '/api/v1/models/:name/versions', async (req) => {
     const b = bodyObject(req);
-    const metrics = b.metrics ?? {};
-    if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics) || Object.values(metrics).some((v) => typeof v !== 'number')) throw invalid('metrics must be an object of numbers');
-    const v = await m.createVersion({
-      name: req.params.name, runId: optString(b, 'runId') ?? null, source: reqString(b, 'source'), digest: reqString(b, 'digest'), task: optString(b, 'task') ?? 'unknown',
-      metrics: metrics as Record<string, number>, signature: b.signature, description: optString(b, 'description'), tags: stringMap(b.tags, 'tags'), author: actor(req),
+    for (const k of ['metrics', 'task', 'signature']) if (b[k] !== undefined) throw invalid(`${k} is read from the bundle at source, not taken from the request; leave it out`);
+    const v = await registerStoredBundle(stores, {
+      name: req.params.name, runId: optString(b, 'runId') ?? null, source: reqString(b, 'source'), digest: optString(b, 'digest'), description: optString(b, 'description'), tags: stringMap(b.tags, 'tags'), author: actor(req),
     });
     return { status: 201, body: v };
-  }, { role: 'member', tag, summary: 'Register the next version (the token\'s principal is its author)' });
+  }, { role: 'member', tag, summary: 'Register the bundle at source (in the artifact store) as the next version; digest, task, metrics and signature come from the bundle; the token\'s principal is its author' });
   router.add('GET', '/api/v1/models/:name/versions/:version', async (req) => ({ status: 200, body: await m.getVersion(req.params.name, Number(req.params.version)) }), { role: 'viewer', tag, summary: 'A model version' });
   router.add('PUT', '/api/v1/models/:name/versions/:version/tags/:key', async (req) => {
     await m.setVersionTag(req.params.name, Number(req.params.version), req.params.key, reqString(bodyObject(req), 'value'), actor(req));
