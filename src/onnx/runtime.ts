@@ -77,7 +77,9 @@ export class OnnxScorer {
     const o = await runtime();
     try {
       // one intra-op thread per session: requests run side by side, and `serve --workers` brings the parallelism
-      const session = await o.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+      // onnxruntime's own log (its C++ source locations) stays quiet: its errors come back as exceptions, whose full text the
+      // server logs as the cause of the answer's error
+      const session = await o.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 });
       return new OnnxScorer(o, session, signature);
     } catch (e) {
       throw new CapstanError('INVALID_ARGUMENT', `onnxruntime cannot load this model: ${ortMessage(e)}`, { cause: e });
