@@ -186,7 +186,7 @@ export async function modelInsights(a: {
     for (let i = 0; i < o.length; i++) output[i] += m.weight * o[i];
   }
   const charts = output ? predictionInsights(a.t.spec, a.t.y, output) : {};
-  let featureImpact: Insights['featureImpact'] = [];
+  let featureImpact: Insights['featureImpact'];
   const perFold = members.reduce((s, m) => s + a.byId.get(m.id)!.fitSeconds / a.byId.get(m.id)!.foldScores.length, 0);
   if (perFold * 2 + 1 < a.timeLeft()) {
     const f = a.folds[0];
