@@ -55,10 +55,9 @@ describe('the packed package installs into an empty project and runs compiled Ja
   });
 
   it('ONNX models without onnxruntime-node: a clear message that says how to add it', () => {
+    // export needs no runtime; importing one does (the graph is checked by scoring a row before it is registered)
     assert.equal(run('npx', ['--no-install', 'capstan', 'deploy', 'churn', '--target', 'onnx', '--out', join(work, 'onnx')]).status, 0);
-    assert.equal(run('npx', ['--no-install', 'capstan', 'models', 'import', join(work, 'onnx', 'model.onnx'), '--name', 'foreign']).status, 0);
-    const data = join(project, 'node_modules', 'capstan', 'examples', 'telco-churn', 'telco_churn.csv');
-    const r = run('npx', ['--no-install', 'capstan', 'predict', '--model', 'foreign', '--input', data, '--output', join(work, 'foreign.csv')]);
+    const r = run('npx', ['--no-install', 'capstan', 'models', 'import', join(work, 'onnx', 'model.onnx'), '--name', 'foreign']);
     assert.equal(r.status, 1, r.out);
     assert.match(r.out, /ONNX models need onnxruntime-node, an optional dependency of Capstan: npm install onnxruntime-node@1\.30\.0 --ignore-scripts/);
     assert.doesNotMatch(r.out, /at .*\.js:\d+/, 'no stack trace');

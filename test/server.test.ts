@@ -168,7 +168,8 @@ describe('HTTP server: KServe V2 routes on a real socket', () => {
     assert.equal((await post('/v2/models/ghost/infer', { inputs: [] })).status, 404);
     assert.equal((await fetch(`${url}/v2/models/churn/versions/7`, { headers: auth })).status, 404);
     assert.equal((await fetch(`${url}/v2/models/churn/infer`, { headers: auth })).status, 405);
-    assert.equal((await fetch(`${url}/nope`)).status, 404);
+    assert.equal((await fetch(`${url}/nope`, { headers: auth })).status, 404);
+    assert.equal((await fetch(`${url}/nope`)).status, 401, 'the route table is not shown to anonymous callers');
     const big = await post('/v2/models/churn/infer', 'x'.repeat(17 * 1024 * 1024));
     assert.equal(big.status, 413);
   });
