@@ -7,7 +7,7 @@ import { logMetrics, logParams } from '../store/index.ts';
 import { CLUSTER_TARGET, clusterProfiles, searchClusters } from './cluster.ts';
 import { guardrails } from './guardrails.ts';
 import { formatScore } from './score.ts';
-import type { AutomlContext, AutomlReport } from './run.ts';
+import type { AutomlContext, AutomlReport } from './request.ts';
 import { putJsonArtifact, registerWinner, startAutomlRun } from './tracking.ts';
 
 export interface ClusterRun {

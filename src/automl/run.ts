@@ -2,51 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { Task } from '../core/schema.ts';
-import { inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../data/index.ts';
+import { cvFolds, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../data/index.ts';
 import { ensembleModel, LEARNERS, primaryMetric, trainModel, type TabularModel } from '../learn/index.ts';
 import { onnxBlocker, ONNX_LEARNERS } from '../onnx/index.ts';
-import { cvFolds } from '../pipeline/builtin/cross-validate.ts';
 import { checkQueueName, checkRedisUrl, openWorkQueue } from '../queue/index.ts';
-import { logMetrics, logParams, type Stores } from '../store/index.ts';
+import { logMetrics, logParams } from '../store/index.ts';
 import { greedyEnsemble } from './ensemble.ts';
 import { guardrails } from './guardrails.ts';
 import { modelInsights } from './insights.ts';
 import { remoteEvaluator } from './remote.ts';
 import { runClusters } from './run-clusters.ts';
 import { formatScore, METRICS } from './score.ts';
-import { searchModels, type Candidate, type SearchState } from './search.ts';
+import { searchModels, type Candidate } from './search.ts';
+import { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest } from './request.ts';
+
+export { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest };
 import { putJsonArtifact, registerWinner, startAutomlRun } from './tracking.ts';
-
-export const AUTOML_TASKS = ['auto', 'binary', 'multiclass', 'regression', 'clustering'] as const;
-
-/** An AutoML run, as the CLI's options or the SDK's arguments give it (checked here; errors name the option). */
-export interface AutomlRequest {
-  /** for clustering: a column to leave out */
-  target?: string;
-  task: (typeof AUTOML_TASKS)[number];
-  metric?: string;
-  /** wall-clock seconds for the whole run */
-  budget: number;
-  cv: number;
-  seed: number;
-  /** a fixed number of candidates instead of a time budget (the leaderboard then depends on the seed alone) */
-  trials?: number;
-  learners?: string[];
-  /** only learners whose models export to ONNX (and ensembles of them) */
-  onnxOnly?: boolean;
-  register?: string;
-  /** fan candidates out to capstan workers on this Redis */
-  redis?: string;
-  queue: string;
-}
-
-/** Where an AutoML run records and reports: the stores, the acting principal, progress lines and candidate events. */
-export interface AutomlContext {
-  stores: Stores;
-  actor: string;
-  say?: (line: string) => void;
-  onCandidate?: (c: Candidate, s: SearchState, elapsed: number) => void;
-}
 
 /** Candidates whose refits the budget plan keeps time for (an ensemble's usual size). */
 const ENSEMBLE_RESERVE = 4;
@@ -71,8 +42,6 @@ function finishSeconds(top: Candidate[], folds: number, budget: number): { secon
   return full <= budget / 2 ? { seconds: full, members: top.length } : { seconds: plan(top.slice(0, 1)), members: 1 };
 }
 
-/** The run's document (the CLI's `--json`): leaderboard, winner, ensemble, insights summary, guardrails, run id. */
-export type AutomlReport = Record<string, unknown> & { run_id: string; seconds: number };
 
 
 /**

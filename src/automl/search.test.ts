@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { inferFeatures, prepareTarget, readTable } from '../data/index.ts';
-import { cvFolds } from '../pipeline/builtin/cross-validate.ts';
+import { cvFolds, inferFeatures, prepareTarget, readTable } from '../data/index.ts';
 import { searchModels } from './search.ts';
 
 const table = await readTable(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'penguins.csv'));

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { Table } from '../core/table.ts';
 import { fileSha256, type FileProfile } from '../data/index.ts';
 import type { TabularModel } from '../learn/index.ts';
-import { buildBaseline } from '../monitor/index.ts';
+import { buildBaseline } from '../stats/index.ts';
 import { encodeBundle, registerModel } from '../registry/index.ts';
 import { setTags, type DatasetVersion, type ModelVersion, type Run, type Stores } from '../store/index.ts';
 

@@ -5,6 +5,7 @@ export { inferFeatures } from './schema.ts';
 export { inferSchema, parseSchema, type DataSchema, type SchemaColumn } from './schema-file.ts';
 export { validateFile, jsDistance, type Anomaly, type AnomalyKind, type ValidationReport, type ValidateOptions } from './validate.ts';
 export { trainTestSplit, kFold, groupKFold, timeSeriesSplits, type Split } from './split.ts';
+export { cvFolds, type CvScheme } from './cv-folds.ts';
 export { prepareTarget, type PreparedTarget } from './target.ts';
 export { fileSha256 } from './hash.ts';
 export type { FileProfile, ColumnProfile, ColumnType } from './profile-types.ts';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { psi } from '../monitor/drift.ts';
+import { psi } from '../stats/index.ts';
 import { countCategories, countInBins, duplicateRows, profileLoaded, singleFeaturePurity } from './ingest/duckdb-profile.ts';
 import { loadFile, type ReadOptions } from './ingest/duckdb.ts';
 import { isTemporalType } from './profile.ts';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../core/random.ts';
 import { encodeStrings, numericColumn, type Table } from '../core/table.ts';
-import { buildBaseline } from './baseline.ts';
-import { DriftMonitor, psi } from './drift.ts';
+import { buildBaseline, psi } from '../stats/index.ts';
+import { DriftMonitor } from './drift.ts';
 
 function sample(n: number, shift: number, seed: number): Table {
   const rng = new Rng(seed);

@@ -1,2 +1,1 @@
-export { buildBaseline, type FeatureBaseline } from './baseline.ts';
-export { DriftMonitor, psi, PSI_MAJOR, PSI_MODERATE, type DriftReport, type FeatureDrift } from './drift.ts';
+export { DriftMonitor, type DriftReport, type FeatureDrift } from './drift.ts';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { FeatureSpec } from '../core/schema.ts';
 import { categoryRemap, encodeStrings, numericColumn, remapMemo, type CategoricalColumn, type Table } from '../core/table.ts';
 import { encodeTable, fitTreeEncoder } from '../learn/preprocess/tree-encoder.ts';
-import { buildBaseline, binCounts } from '../monitor/baseline.ts';
+import { buildBaseline, binCounts } from '../stats/index.ts';
 import { columnOf } from './columns.ts';
 
 const plan: FeatureSpec = { name: 'plan', kind: 'categorical', categories: ['basic', 'gold', 'silver'], missing: 2 };

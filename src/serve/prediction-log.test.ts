@@ -5,14 +5,15 @@ import { describe, it } from 'node:test';
 import { tempHome } from '../../test/helpers.ts';
 import { openMetadataStore } from '../store/open.ts';
 import { PredictionBatch } from '../store/sql/prediction-batch.ts';
-import { connectionSink, PredictionLog, rowsJson, type PredictionSink } from './prediction-log.ts';
+import { openPredictionWriter } from '../store/index.ts';
+import { PredictionLog, rowsJson, type PredictionSink } from './prediction-log.ts';
 import { encodeStrings, numericColumn, cellValue, type Table } from '../core/table.ts';
 
 describe('prediction log connection', () => {
   it('waits for another process to commit without blocking this thread, then writes the batch', { timeout: 30_000 }, async () => {
     const path = join(tempHome(), 'log.db');
     const store = await openMetadataStore(`sqlite:${path}`);
-    const sink = connectionSink(`sqlite:${path}`);
+    const sink = openPredictionWriter(`sqlite:${path}`);
     const record = { id: '0193000000000000aa', version: '1', at: 5, latencyMs: 1, rows: 1, columns: '["a"]', features: '[[1]]', outputs: '{"predictions":[0.5]}', shadow: false };
     const batch = (id: string) => {
       const b = new PredictionBatch('churn');

@@ -1,18 +1,9 @@
 import { jsonNumber, jsonStrings } from '../core/json.ts';
 import type { Table } from '../core/table.ts';
-import type { PredictionStore, RetentionRule } from '../store/index.ts';
-import { openMetadataStore } from '../store/open.ts';
-import { PredictionBatch } from '../store/sql/prediction-batch.ts';
-import type { SqlMetadataStore } from '../store/sql/store.ts';
+import { PredictionBatch, type PredictionStore, type PredictionWriter, type RetentionRule } from '../store/index.ts';
 
-/** Where batches of records go: the store itself (the SDK, tests), or a connection of the log's own (serving). */
-export interface PredictionSink {
-  /** the batch is the sink's only until the returned promise settles (its buffer then goes to a later batch) */
-  write(batch: PredictionBatch): Promise<void>;
-  /** one bounded retention step, through the same connection as the writes (see PredictionStore.prune) */
-  prune: PredictionStore['prune'];
-  close(): Promise<void>;
-}
+/** Where batches of records go: the store's serving writer (its own connection), or the store itself (the SDK, tests). */
+export type PredictionSink = PredictionWriter;
 
 /** Write through a store interface (the SDK, tests): records are decoded back into objects. */
 export function storeSink(store: PredictionStore): PredictionSink {
@@ -22,57 +13,6 @@ export function storeSink(store: PredictionStore): PredictionSink {
     close: async () => undefined,
   };
 }
-
-/**
- * Write from this thread through a connection of the log's own to the store at `uri` (SQLite or PostgreSQL). A batch is
- * one row (see the store), a fraction of a millisecond, so it needs no thread: a writer thread per serving process cost
- * more than the writes. On SQLite the connection commits without waiting for the disk (WAL with synchronous=NORMAL: a
- * crash of the process loses nothing, a power cut may lose the last batches): the log is best-effort by design (it drops
- * and counts when full). `checkpoints: false` leaves SQLite checkpoints to another serving process writing to the same file.
- */
-export function connectionSink(uri: string, { checkpoints = true }: { checkpoints?: boolean } = {}): PredictionSink {
-  let store: Promise<SqlMetadataStore> | null = null;
-  let stopCheckpoints: { stop: () => Promise<void> } | null = null;
-  const open = async () => {
-    const s = await openMetadataStore(uri);
-    // writes never block the serving thread: a busy database fails a batch at once and it is retried after a pause that
-    // lets requests run (below)
-    stopCheckpoints = s.driver.forServingWrites?.({ checkpoints }) ?? null;
-    return s;
-  };
-  // opened at once, so its migration check (which may wait for the database) happens before requests are served
-  store = open();
-  store.catch(() => undefined);
-  /** `fn` on the log's connection, again a few ms later while the database is busy (never a wait on this thread) */
-  const whenFree = async <T>(fn: (s: SqlMetadataStore) => Promise<T>): Promise<T> => {
-    store ??= open();
-    const s = await store;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn(s);
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) throw e;
-        await new Promise((resolve) => setTimeout(resolve, 1 + (attempt % 4)));
-      }
-    }
-  };
-  return {
-    write: (batch) => whenFree((s) => s.predictions.appendBatch(batch)),
-    // retention runs here too: on a connection with the usual busy timeout, SQLite's busy handler would sleep on the
-    // serving thread while another connection writes
-    prune: (rule, opts) => whenFree((s) => s.predictions.prune(rule, opts)),
-    close: async () => {
-      const s = store;
-      store = null;
-      await stopCheckpoints?.stop();
-      stopCheckpoints = null;
-      await (await s?.catch(() => null))?.close();
-    },
-  };
-}
-
-/** Retries of a batch that found the database busy (a few ms apart: ~10 s in all, the store's usual busy timeout). */
-const BUSY_RETRIES = 4_000;
 
 /** What the hot path hands over; push() turns it into the batch's text at once (see there). */
 export interface PendingPrediction {

@@ -29,5 +29,7 @@ export async function openStores(home: string, uri: string = storeUri(home)): Pr
   return { metadata: await openMetadataStore(uri), artifacts: new FsArtifactStore(join(home, 'artifacts')), home };
 }
 export { allPages, logMetrics, logParams, setTags } from './run-log.ts';
+export { openPredictionWriter, type PredictionWriter } from './prediction-writer.ts';
+export { PredictionBatch } from './sql/prediction-batch.ts';
 export { parseTraffic, pickRoute, type TrafficSpec, type VersionPick } from './traffic.ts';
 export { DEFAULT_POLICY, SERVED_ALIAS, hasRole, servesLatest } from './policy.ts';

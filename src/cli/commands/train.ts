@@ -3,7 +3,7 @@ import { invalid } from '../../core/errors.ts';
 import type { Task } from '../../core/schema.ts';
 import { checkTrainSpec, LEARNERS, primaryMetric, type TabularModel } from '../../learn/index.ts';
 import { trainingPipeline, type CvResult } from '../../pipeline/builtin/training.ts';
-import type { CvScheme } from '../../pipeline/builtin/cross-validate.ts';
+import type { CvScheme } from '../../data/index.ts';
 import type { ModelVersion } from '../../store/index.ts';
 import { localPrincipal, parseIntOption, parseParams, stores, trackedPipeline } from '../common.ts';
 import { Output } from '../output.ts';

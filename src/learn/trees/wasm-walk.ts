@@ -1,6 +1,6 @@
 import type { FeatureMatrix } from '../matrix.ts';
 import { ADD, AND, BLOCK, BR, BRIF, ELSE, END, EQZ, I32EQ, F64, F64ADD, f64const, F64EQ, F64LE, F64LOAD, F64NE, F64STORE, GES, get, i32, I32, I32_TRUNC_SAT_F64_S, I32LOAD, I32LTU, IF, LOOP, moduleOf, MUL, SELECT, set, SHL, SHRU, SUB, TEE, tee, uleb, VOID } from '../wasm/assembler.ts';
-import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest.ts';
+import { CATEGORICAL, MISSING_LEFT, type Forest } from './forest-shape.ts';
 
 /**
  * Tree walking in WebAssembly for forests with scalar leaves (gradient boosting): the same walk as the JavaScript one, without bounds checks and boxed values, with 8 rows walked in lock-step so their loads

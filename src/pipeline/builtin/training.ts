@@ -4,7 +4,7 @@ import type { FeatureSpec, Task } from '../../core/schema.ts';
 import { takeRows, type Table } from '../../core/table.ts';
 import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf, trainTestSplit, type FileProfile, type PreparedTarget, type Split } from '../../data/index.ts';
 import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type TabularModel, type TrainSpec } from '../../learn/index.ts';
-import { buildBaseline } from '../../monitor/index.ts';
+import { buildBaseline } from '../../stats/index.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
 import { logMetrics, logParams, setTags, type DatasetVersion, type ModelVersion, type Principal, type Stores } from '../../store/index.ts';
 import { step, type Pipeline, type Step, type StepInput } from '../spec.ts';

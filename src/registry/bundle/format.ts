@@ -4,7 +4,7 @@ import { CAPSTAN_VERSION } from '../../core/config.ts';
 import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec, TargetSpec } from '../../core/schema.ts';
 import { encodedWidth, getLearner, type Encoder, type NamedArrays, type TabularModel } from '../../learn/index.ts';
-import type { FeatureBaseline } from '../../monitor/index.ts';
+import type { FeatureBaseline } from '../../stats/index.ts';
 import type { OnnxLayout, OnnxOutputs, OnnxSignature } from '../../onnx/read.ts';
 
 export const BUNDLE_FORMAT = 'capstan-model';

@@ -1,0 +1,36 @@
+import type { Stores } from '../store/index.ts';
+import type { Candidate, SearchState } from './search.ts';
+
+export const AUTOML_TASKS = ['auto', 'binary', 'multiclass', 'regression', 'clustering'] as const;
+
+/** An AutoML run, as the CLI's options or the SDK's arguments give it (checked here; errors name the option). */
+export interface AutomlRequest {
+  /** for clustering: a column to leave out */
+  target?: string;
+  task: (typeof AUTOML_TASKS)[number];
+  metric?: string;
+  /** wall-clock seconds for the whole run */
+  budget: number;
+  cv: number;
+  seed: number;
+  /** a fixed number of candidates instead of a time budget (the leaderboard then depends on the seed alone) */
+  trials?: number;
+  learners?: string[];
+  /** only learners whose models export to ONNX (and ensembles of them) */
+  onnxOnly?: boolean;
+  register?: string;
+  /** fan candidates out to capstan workers on this Redis */
+  redis?: string;
+  queue: string;
+}
+
+/** Where an AutoML run records and reports: the stores, the acting principal, progress lines and candidate events. */
+export interface AutomlContext {
+  stores: Stores;
+  actor: string;
+  say?: (line: string) => void;
+  onCandidate?: (c: Candidate, s: SearchState, elapsed: number) => void;
+}
+
+/** The run's document (the CLI's `--json`): leaderboard, winner, ensemble, insights summary, guardrails, run id. */
+export type AutomlReport = Record<string, unknown> & { run_id: string; seconds: number };

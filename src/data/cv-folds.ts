@@ -1,0 +1,31 @@
+import { invalid } from '../core/errors.ts';
+import { cellValue, columnByName } from '../core/table.ts';
+import { groupKFold, kFold, timeSeriesSplits } from './split.ts';
+import type { PreparedTarget } from './target.ts';
+
+/** How rows are dealt into folds: stratified K-fold (random for regression), whole groups, or expanding windows in time. */
+export type CvScheme = { kind: 'kfold' } | { kind: 'group'; column: string } | { kind: 'time'; column: string };
+
+function columnValues(t: PreparedTarget, name: string): (number | string)[] {
+  const col = columnByName(t.features, name);
+  if (!col) throw invalid(`cross-validation column "${name}" is not among the features`);
+  return Array.from({ length: t.features.rows }, (_, r) => cellValue(col, r) ?? '');
+}
+
+/** Train/test row lists of every fold. */
+export function cvFolds(t: PreparedTarget, folds: number, seed: number, scheme: CvScheme): { train: number[]; test: number[] }[] {
+  const n = t.features.rows;
+  if (scheme.kind === 'time') {
+    const v = columnValues(t, scheme.column).map((x) => (typeof x === 'number' ? x : Date.parse(x)));
+    if (v.some((x) => Number.isNaN(x))) throw invalid(`time column "${scheme.column}" must hold numbers or dates in every row`);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => v[a] - v[b] || a - b);
+    return timeSeriesSplits(n, folds).map((s) => ({ train: Array.from(s.train, (i) => order[i]), test: Array.from(s.test, (i) => order[i]) }));
+  }
+  const fold = scheme.kind === 'group' ? groupKFold(columnValues(t, scheme.column), folds) : kFold(n, folds, seed, t.spec.task === 'regression' ? undefined : t.y);
+  return Array.from({ length: folds }, (_, k) => {
+    const train: number[] = [];
+    const test: number[] = [];
+    for (let r = 0; r < n; r++) (fold[r] === k ? test : train).push(r);
+    return { train, test };
+  });
+}
