@@ -1,8 +1,9 @@
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MetadataStore } from '../src/store/index.ts';
+import { FsArtifactStore, type MetadataStore, type Stores } from '../src/store/index.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'capstan.js');
@@ -30,10 +31,10 @@ export function cli(args: string[], home: string, extraEnv: Record<string, strin
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function cliAsync(args: string[], home: string): Promise<CliResult> {
+export function cliAsync(args: string[], home: string, extraEnv: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     // as cli(): a process still running after two minutes is killed (status null) rather than hang the test
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CAPSTAN_HOME: home }, timeout: 120_000 });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CAPSTAN_HOME: home, ...extraEnv }, timeout: 120_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -72,4 +73,10 @@ export async function approveChampion(store: MetadataStore, name: string, versio
   const reviewer = { name: 'test-reviewer', role: 'approver' as const };
   await store.models.approve({ name, version, alias: 'champion', approver: reviewer, comment: 'approved by the test' });
   await store.models.setAlias(name, 'champion', version, reviewer);
+}
+
+/** The file artifact store behind stores opened by the tests, for checks that reach the files themselves (tampering). */
+export function files(stores: Stores): FsArtifactStore {
+  assert.ok(stores.artifacts instanceof FsArtifactStore, 'these tests run on the file artifact store');
+  return stores.artifacts;
 }

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createServingHooks, type ServingHooks } from '../src/serve/index.ts';
 import { createApp, listen, RegistryModelProvider } from '../src/server/index.ts';
 import { openStores, type Stores } from '../src/store/index.ts';
-import { cli, TELCO, tempHome } from './helpers.ts';
+import { files, cli, TELCO, tempHome } from './helpers.ts';
 
 const row = { female: 1, senior_citizen: 0, partner: 1, dependents: 0, tenure: 1, phone_service: 0, multiple_lines: 'No phone service', internet_service: 'DSL', online_security: 'No', online_backup: 'Yes', device_protection: 'No', tech_support: 'No', streaming_tv: 'No', streaming_movies: 'No', contract: 'Month-to-month', paperless_billing: 1, payment_method: 'Electronic check', monthly_charges: 29.85, total_charges: 29.85 };
 
@@ -102,7 +102,7 @@ describe('traffic splits: canary weights, sticky routing, shadow, a version that
     await traffic('--split', '1=100');
     assert.equal((await ask()).version, '1');
     const v3 = await stores.metadata.models.getVersion('churn', 3);
-    const dir = stores.artifacts.resolve(v3.source);
+    const dir = files(stores).resolve(v3.source);
     // a fresh server would have to load version 3 from disk: break its bundle
     for (const f of readdirSync(dir)) if (f !== 'capstan-model.json') rmSync(join(dir, f));
     const fresh = new RegistryModelProvider(stores, (m, v, msg) => reports.push(msg));

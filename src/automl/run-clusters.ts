@@ -74,7 +74,7 @@ export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<Au
       metric: 'silhouette',
       cv: { mean: win.cvMean, std: 0, folds: win.foldScores },
       leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: c.cvMean, cv_std: 0, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status })),
-      model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
+      model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.locate(version.source) } : null,
       clusters: profiles,
       winner: 'kmeans',
       guardrails: g.report,

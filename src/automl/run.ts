@@ -179,7 +179,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
       metric,
       cv: { mean: win.cvMean, std: win.cvStd, folds: win.foldScores },
       leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: Number.isFinite(c.cvMean) ? c.cvMean : null, cv_std: Number.isFinite(c.cvStd) ? c.cvStd : null, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status, onnx: exportable(c.learner), ...(c.note ? { note: c.note } : {}) })),
-      model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
+      model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.locate(version.source) } : null,
       ensemble,
       insights: { artifact: 'insights.json', featureImpact: insights.featureImpact.slice(0, 10), notes: insights.notes },
       winner: ensemble?.kept ? 'ensemble' : win.learner,

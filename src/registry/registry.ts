@@ -5,19 +5,21 @@ import type { FeatureSpec } from '../core/schema.ts';
 import { encodeStrings, numericColumn, type Table } from '../core/table.ts';
 import type { TabularModel } from '../learn/index.ts';
 import type { ModelVersion, Stores } from '../store/index.ts';
-import { writeBundleDir, readBundleDir } from './bundle/fs.ts';
+import { readBundleDir, type StoredBundle } from './bundle/fs.ts';
+import { getBundle, putBundle } from './bundle/store.ts';
 import { encodeOnnxBundle, type Bundle, type BundleManifest } from './bundle/format.ts';
-import { checkName } from '../core/names.ts';
+import { checkName, checkPath } from '../core/names.ts';
 import { parseModelRef } from './refs.ts';
 
-export interface LoadedModel {
+export interface LoadedModel extends StoredBundle {
   manifest: BundleManifest;
   /** a Capstan model; null for one imported as ONNX */
   model: TabularModel | null;
   /** the bytes of a model imported as ONNX */
   onnx: Uint8Array | null;
   digest: string;
-  path: string;
+  /** where the bundle is, for people: a path on disk or an artifact store URI */
+  location: string;
   /** registry coordinates, absent for a bare bundle directory */
   name: string;
   version: number | null;
@@ -30,7 +32,7 @@ export interface LoadedModel {
 export async function registerModel(stores: Stores, name: string, bundle: Bundle, runId: string | null, author: string): Promise<ModelVersion> {
   checkName('model name', name);
   const source = `models/${name}/${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  const digest = writeBundleDir(stores.artifacts.resolve(source), bundle);
+  const digest = await putBundle(stores.artifacts, source, bundle);
   return stores.metadata.models.createVersion({ name, runId, source, digest, task: bundle.manifest.task, metrics: bundle.manifest.metrics, signature: bundle.manifest.signature, author });
 }
 
@@ -42,12 +44,11 @@ export async function registerModel(stores: Stores, name: string, bundle: Bundle
  */
 export async function registerStoredBundle(stores: Stores, input: { name: string; source: string; runId: string | null; digest?: string; description?: string; tags?: Record<string, string>; author: string }): Promise<ModelVersion> {
   checkName('model name', input.name);
-  const path = stores.artifacts.resolve(input.source);
-  let bundle: ReturnType<typeof readBundleDir>;
+  let bundle: StoredBundle;
   try {
-    bundle = readBundleDir(path);
+    bundle = await getBundle(stores.artifacts, checkPath('source', input.source));
   } catch (e) {
-    if (e instanceof CapstanError) throw invalid(`source "${input.source.slice(0, 200)}" holds no readable Capstan model bundle in the artifact store (${e.message.replace(path, input.source)})`);
+    if (e instanceof CapstanError && e.code !== 'UNAVAILABLE') throw invalid(`source "${input.source.slice(0, 200)}" holds no readable Capstan model bundle in the artifact store (${e.message})`);
     throw e;
   }
   if (input.digest !== undefined && input.digest !== '' && input.digest !== bundle.digest) throw invalid(`digest does not match the bundle at source (the bundle's is ${bundle.digest})`);
@@ -98,18 +99,17 @@ export async function resolveModelVersion(stores: Stores, ref: string): Promise<
  * Load a registered version's bundle from the artifact store, checked against the digest recorded when it was registered: a
  * bundle changed on disk after its review is refused, never served.
  */
-export function loadVersion(stores: Stores, v: ModelVersion): LoadedModel {
-  const path = stores.artifacts.resolve(v.source);
-  let bundle: ReturnType<typeof readBundleDir>;
+export async function loadVersion(stores: Stores, v: ModelVersion): Promise<LoadedModel> {
+  let bundle: StoredBundle;
   try {
-    bundle = readBundleDir(path);
+    bundle = await getBundle(stores.artifacts, v.source);
   } catch (e) {
     // the server's own paths are not the caller's business
     if (e instanceof CapstanError && e.code === 'NOT_FOUND') throw new CapstanError('NOT_FOUND', `${v.name}:${v.version} has no Capstan model bundle in the artifact store (source ${v.source})`);
     throw e;
   }
   if (bundle.digest !== v.digest) throw new CapstanError('INTERNAL', `the bundle of ${v.name}:${v.version} does not match the digest recorded at registration (${v.digest.slice(0, 19)}...): it changed after registration and will not be served`);
-  return { ...bundle, path, name: v.name, version: v.version };
+  return { ...bundle, location: stores.artifacts.locate(v.source), name: v.name, version: v.version };
 }
 
 /** Load a model by reference: a registry name/alias/version, or (a local convenience) a bundle directory on disk. */
@@ -117,7 +117,7 @@ export async function loadModel(stores: Stores | null, ref: string): Promise<Loa
   const r = parseModelRef(ref);
   if (r.kind === 'dir') {
     const b = readBundleDir(r.path);
-    return { ...b, path: resolve(r.path), name: basename(resolve(r.path)), version: null };
+    return { ...b, location: resolve(r.path), name: basename(resolve(r.path)), version: null };
   }
   if (!stores) throw invalid(`"${ref}" is a registry reference, but no metadata store is open`);
   return loadVersion(stores, await resolveModelVersion(stores, ref));

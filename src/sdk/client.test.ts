@@ -7,7 +7,7 @@ import { CapstanClient } from './client.ts';
 import { numericColumn } from '../core/table.ts';
 import { inferFeatures } from '../data/index.ts';
 import { trainModel, type TabularModel } from '../learn/index.ts';
-import { encodeBundle, writeBundleDir } from '../registry/index.ts';
+import { encodeBundle, putBundle } from '../registry/index.ts';
 
 /** The SDK passes the same conformance suite as the local stores, through a real server on a real SQLite store. */
 const servers: Api[] = [];
@@ -40,7 +40,7 @@ metadataStoreConformance(
     bundle: async (name, key) => {
       const api = servers.at(-1)!;
       const source = `models/${name}/${key}-${Math.random().toString(36).slice(2, 8)}`;
-      const digest = writeBundleDir(api.stores.artifacts.resolve(source), encodeBundle(await tinyModel(), { metrics: { auc: 0.9 }, baseline: [], lineage: {} }));
+      const digest = await putBundle(api.stores.artifacts, source, encodeBundle(await tinyModel(), { metrics: { auc: 0.9 }, baseline: [], lineage: {} }));
       return { source, digest };
     },
     as: async (s: MetadataStore, who) => {

@@ -23,11 +23,13 @@ export const OFF_THREAD_ROWS = 2_000;
 
 // one scoring thread per process, shared by every served model, started on the first large batch (idle, it does not keep
 // the process alive, so it needs no shutdown)
-let scorer: ThreadService<{ path: string; table: Table }, Predictions> | null = null;
+let scorer: ThreadService<{ digest: string; bundle?: { manifest: string; binary: Uint8Array }; table: Table }, Predictions> | null = null;
 
 /** A model loaded once for serving, with the drift monitor that counts what it is sent. */
 export class ServedModel {
   readonly drift: DriftMonitor;
+  /** whether the scoring thread has been sent this bundle */
+  private inThread = false;
   constructor(readonly loaded: LoadedModel) {
     this.drift = new DriftMonitor(loaded.manifest.baseline);
   }
@@ -58,7 +60,15 @@ export class ServedModel {
     if (!this.loaded.model) p = await predictLoaded(this.loaded, table);
     else {
       scorer ??= startService(siblingModule(import.meta.url, './predict-thread'), { unrefWhenIdle: true });
-      p = await scorer.call({ path: this.loaded.path, table });
+      const { digest, manifestText, binary } = this.loaded;
+      // the bundle's bytes go with the first call; again if the thread says it does not have them (it was restarted)
+      try {
+        p = await scorer.call({ digest, table, ...(this.inThread ? {} : { bundle: { manifest: manifestText, binary } }) });
+      } catch (e) {
+        if (!(e as Error).message.includes('unknown bundle')) throw e;
+        p = await scorer.call({ digest, table, bundle: { manifest: manifestText, binary } });
+      }
+      this.inThread = true;
     }
     this.drift.add(table);
     return p;

@@ -121,7 +121,7 @@ export class RegistryModelProvider implements ModelProvider {
     let p = this.cache.get(ref);
     if (!p) {
       const colon = ref.lastIndexOf(':');
-      p = this.stores.metadata.models.getVersion(ref.slice(0, colon), Number(ref.slice(colon + 1))).then((v) => new ServedModel(loadVersion(this.stores, v)));
+      p = this.stores.metadata.models.getVersion(ref.slice(0, colon), Number(ref.slice(colon + 1))).then(async (v) => new ServedModel(await loadVersion(this.stores, v)));
       this.cache.set(ref, p);
       // a version that does not exist is forgotten at once; a failed load is tried again later (the bundle may be repaired)
       p.catch((e: unknown) => (e instanceof CapstanError && e.code === 'NOT_FOUND' ? this.cache.delete(ref) : setTimeout(() => this.cache.delete(ref), 5_000).unref()));

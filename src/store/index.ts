@@ -1,32 +1,35 @@
 import { join } from 'node:path';
-import { FsArtifactStore } from './fs/artifact-store.ts';
+import type { ArtifactStore } from './artifact-store.ts';
 import type { MetadataStore } from './metadata-store.ts';
-import { openMetadataStore } from './open.ts';
+import { artifactUri, openArtifactStore, openMetadataStore } from './open.ts';
 
 export type * from './metadata-store.ts';
 export type * from './types.ts';
 export { ROLES, RUN_STATUSES } from './types.ts';
 export { FsArtifactStore } from './fs/artifact-store.ts';
-export { openMetadataStore } from './open.ts';
+export { artifactUri, openArtifactStore, openMetadataStore } from './open.ts';
+export { blobName, type ArtifactStore } from './artifact-store.ts';
 export { SqlMetadataStore } from './sql/store.ts';
 
 export interface Stores {
   metadata: MetadataStore;
-  artifacts: FsArtifactStore;
+  artifacts: ArtifactStore;
   home: string;
 }
 
-/**
- * Open the stores of a Capstan home: the metadata store at `uri` (default: SQLite `capstan.db` in the home;
- * `CAPSTAN_STORE_URI` chooses e.g. PostgreSQL) and the `artifacts/` folder.
- */
 /** The metadata store's URI: CAPSTAN_STORE_URI, else the SQLite file in the home folder. */
 export function storeUri(home: string): string {
   return process.env.CAPSTAN_STORE_URI || `sqlite:${join(home, 'capstan.db')}`;
 }
 
-export async function openStores(home: string, uri: string = storeUri(home)): Promise<Stores> {
-  return { metadata: await openMetadataStore(uri), artifacts: new FsArtifactStore(join(home, 'artifacts')), home };
+/**
+ * Open the stores of a Capstan home: the metadata store at `uri` (default: SQLite `capstan.db` in the home;
+ * `CAPSTAN_STORE_URI` chooses e.g. PostgreSQL) and the artifact store (`CAPSTAN_ARTIFACT_URI`, e.g. s3://bucket/prefix;
+ * default the home's `artifacts/` folder).
+ */
+export async function openStores(home: string, uri: string = storeUri(home), artifacts: string = artifactUri(home)): Promise<Stores> {
+  const store = await openArtifactStore(artifacts);
+  return { metadata: await openMetadataStore(uri), artifacts: store, home };
 }
 export { allPages, logMetrics, logParams, setTags } from './run-log.ts';
 export { openPredictionWriter, type PredictionWriter } from './prediction-writer.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DOUBLE, FLOAT, INT64, OnnxGraph } from '../../src/onnx/graph.ts';
 import { startApi, type Api } from '../api/harness.ts';
-import { BIN, cli, TELCO, tempHome } from '../helpers.ts';
+import { files, BIN, cli, TELCO, tempHome } from '../helpers.ts';
 
 /* Findings 9 and 11: internals in answers, and the remaining gaps. */
 describe('internals in error answers', () => {
@@ -21,11 +21,11 @@ describe('internals in error answers', () => {
 
   it('a missing bundle\'s error names no server path; an unknown datasetId is a 404, not a foreign-key 500', async () => {
     const v = await api.stores.metadata.models.getVersion('churn', 1);
-    rmSync(api.stores.artifacts.resolve(v.source), { recursive: true });
+    rmSync(files(api.stores).resolve(v.source), { recursive: true });
     const res = await api.call('GET', '/v2/models/churn/versions/1');
     const text = await res.text();
     assert.ok(res.status === 404 || res.status === 503, text);
-    assert.ok(!text.includes(home) && !text.includes(api.stores.artifacts.root), text);
+    assert.ok(!text.includes(home) && !text.includes(files(api.stores).root), text);
     const run = await api.stores.metadata.runs.create({ experiment: 'e', name: 'r' });
     const link = await api.call('POST', `/api/v1/runs/${run.id}/datasets`, { datasetId: 'ffffffffffffffffffff', role: 'training' });
     assert.equal(link.status, 404);

@@ -3,7 +3,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApi, type Api } from '../api/harness.ts';
-import { approveChampion, cli, TELCO, tempHome } from '../helpers.ts';
+import { files, approveChampion, cli, TELCO, tempHome } from '../helpers.ts';
 
 /* Findings 4, 5 and 6: what a caller names, registers or sends can no longer reach the disk, lie to a reviewer or poison a record. */
 describe('records and references a caller cannot forge', () => {
@@ -26,7 +26,7 @@ describe('records and references a caller cannot forge', () => {
   it('a model reference from the query string is a path on disk: refused, and caches and metric series stay bounded', async () => {
     // a bundle directory outside the registry that the process can read
     const outside = join(tempHome(), 'dir');
-    cpSync(api.stores.artifacts.resolve((await api.stores.metadata.models.getVersion('churn', 1)).source), outside, { recursive: true });
+    cpSync(files(api.stores).resolve((await api.stores.metadata.models.getVersion('churn', 1)).source), outside, { recursive: true });
     for (let i = 0; i < 300; i++) {
       const spelled = ['', '/', '//', '/./', '/x/../'][i % 5];
       for (const ref of [`${outside}${spelled}${i}`, `../${i}/dir`, `%2F${i}`]) {
@@ -62,7 +62,7 @@ describe('records and references a caller cannot forge', () => {
   it('a bundle changed after registration is never served: loading checks the recorded digest', async () => {
     assert.equal(cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=3', '--register', 'tampered'], home).status, 0);
     await approveChampion(api.stores.metadata, 'tampered', 1);
-    const dir = api.stores.artifacts.resolve((await api.stores.metadata.models.getVersion('tampered', 1)).source);
+    const dir = files(api.stores).resolve((await api.stores.metadata.models.getVersion('tampered', 1)).source);
     const manifest = JSON.parse(readFileSync(join(dir, 'capstan-model.json'), 'utf8')) as { metrics: Record<string, number> };
     manifest.metrics = { looks: 1 };
     writeFileSync(join(dir, 'capstan-model.json'), JSON.stringify(manifest));

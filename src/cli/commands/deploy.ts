@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CapstanError, invalid } from '../../core/errors.ts';
 import { dockerfile, kserveManifest, kubernetesManifests, manifestsYaml, validateManifest, type DeploySpec } from '../../deploy/index.ts';
-import { loadModel, parseModelRef } from '../../registry/index.ts';
+import { loadModel, parseModelRef, writeBundleFiles } from '../../registry/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import type { LoadedModel } from '../../registry/index.ts';
 
@@ -90,7 +90,7 @@ export function deployCommand(program: Command): void {
       for (const m of manifests) validateManifest(m);
 
       mkdirSync(out, { recursive: true });
-      cpSync(loaded.path, join(out, 'model'), { recursive: true });
+      writeBundleFiles(join(out, 'model'), loaded);
       const pack = packPackage(out);
       const tarball = pack.stdout.trim().split('\n').pop() ?? '';
       if (pack.status !== 0 || !tarball.endsWith('.tgz')) throw new CapstanError('UNAVAILABLE', `npm pack failed: ${pack.stderr.slice(0, 300)}`);

@@ -52,7 +52,7 @@ export function trainCommand(program: Command): void {
           metric: primaryMetric(model.target.task),
           cv,
           leaderboard: [{ learner: o.learner, params: model.learner.params, cv_mean: cv?.mean ?? null, cv_std: cv?.std ?? null, fit_seconds: fitSeconds }],
-          model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.resolve(version.source) } : null,
+          model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.locate(version.source) } : null,
           fit_seconds: fitSeconds,
           run_id: runId,
         });

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { tempHome } from '../../../test/helpers.ts';
+import { artifactStoreConformance } from '../artifact-conformance.ts';
 import { FsArtifactStore } from './artifact-store.ts';
+
+artifactStoreConformance('file store', async () => new FsArtifactStore(join(tempHome(), 'artifacts')));
 
 describe('FsArtifactStore', () => {
   const store = new FsArtifactStore('/tmp/capstan-artifacts');

@@ -1,8 +1,8 @@
-import type { FsArtifactStore, MetadataStore } from '../../../store/index.ts';
+import type { ArtifactStore, MetadataStore } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
 
 /** Run artifacts: streamed in and out, stored as content-addressed blobs, indexed per run and path. */
-export function artifactRoutes(router: Router, store: MetadataStore, artifacts: FsArtifactStore, maxBytes: number): void {
+export function artifactRoutes(router: Router, store: MetadataStore, artifacts: ArtifactStore, maxBytes: number): void {
   const tag = 'artifacts';
   router.add('PUT', '/api/v1/runs/:runId/artifacts/*path', async (req) => {
     await store.runs.get(req.params.runId);
