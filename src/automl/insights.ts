@@ -175,6 +175,8 @@ export async function modelInsights(a: {
   sign: number;
   seed: number;
   timeLeft: () => number;
+  /** what the held-out refit for feature impact is expected to take (the budget plan's estimate) */
+  impactSeconds: (members: Candidate[]) => number;
 }): Promise<Insights & { notes: string[] }> {
   const notes: string[] = [];
   const members = a.ensemble ?? [{ id: a.win.id, weight: 1 }];
@@ -187,8 +189,7 @@ export async function modelInsights(a: {
   }
   const charts = output ? predictionInsights(a.t.spec, a.t.y, output) : {};
   let featureImpact: Insights['featureImpact'];
-  const perFold = members.reduce((s, m) => s + a.byId.get(m.id)!.fitSeconds / a.byId.get(m.id)!.foldScores.length, 0);
-  if (perFold * 2 + 1 < a.timeLeft()) {
+  if (a.impactSeconds(members.map((m) => a.byId.get(m.id)!)) < a.timeLeft()) {
     const f = a.folds[0];
     const train = takeRows(a.t.features, f.train);
     const fitted: { weight: number; model: TabularModel }[] = [];

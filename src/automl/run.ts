@@ -19,8 +19,8 @@ import { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest
 export { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest };
 import { putJsonArtifact, registerWinner, startAutomlRun } from './tracking.ts';
 
-/** Candidates whose refits the budget plan keeps time for (an ensemble's usual size). */
-const ENSEMBLE_RESERVE = 4;
+/** The most candidates whose refits the budget plan keeps time for (an ensemble of cheap models uses many). */
+const ENSEMBLE_RESERVE = 8;
 /** Seconds kept for what does not scale with fit times: recording, registration, the report. */
 const FIXED_FINISH = 1;
 
@@ -30,16 +30,21 @@ function refitSeconds(c: Candidate, folds: number): number {
 }
 
 /**
- * What the run needs after the search, with the same margins the decisions after it use: the ensemble's refits (x1.2, as
- * the ensemble is kept only if they fit) and the feature-impact refit on one fold (twice its fit, plus a second). Where
- * that would take more than half the budget (large data, a short budget), the plan keeps time for the best single model's
- * refit and feature impact only: the search is worth more than an ensemble it would starve.
+ * What the run needs after the search, with the margins the decisions after it use: refitting an ensemble's members on all
+ * rows (x1.2: the ensemble is kept only if that fits) and the feature-impact refit of them on one fold (x1.2, plus half a
+ * second for the permutations). The plan keeps time for as many of the best candidates (8, 4, 2, else 1) as fit in a third
+ * of the budget: the search is worth more than an ensemble it would starve.
  */
 function finishSeconds(top: Candidate[], folds: number, budget: number): { seconds: number; members: number } {
   if (top.length === 0) return { seconds: 0, members: 0 };
-  const plan = (cs: Candidate[]) => 1.2 * cs.reduce((a, c) => a + refitSeconds(c, folds), 0) + 2 * cs.reduce((a, c) => a + c.fitSeconds / c.foldScores.length, 0) + 1;
-  const full = plan(top);
-  return full <= budget / 2 ? { seconds: full, members: top.length } : { seconds: plan(top.slice(0, 1)), members: 1 };
+  const plan = (cs: Candidate[]) => 1.2 * cs.reduce((a, c) => a + refitSeconds(c, folds), 0) + impactSeconds(cs);
+  for (const k of [8, 4, 2]) if (top.length >= k && plan(top.slice(0, k)) <= budget / 3) return { seconds: plan(top.slice(0, k)), members: k };
+  return { seconds: plan(top.slice(0, 1)), members: 1 };
+}
+
+/** The held-out refit behind feature impact: the members' fold fits, x1.2, and half a second for the permutations. */
+export function impactSeconds(members: { fitSeconds: number; foldScores: number[] }[]): number {
+  return 1.2 * members.reduce((a, c) => a + c.fitSeconds / c.foldScores.length, 0) + 0.5;
 }
 
 
@@ -161,7 +166,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
       model = ensembleModel(members);
     } else model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed, ...(trials === undefined ? { deadline: deadline() } : {}) });
     const fitSeconds = (performance.now() - fitStart) / 1000;
-    const insights = await modelInsights({ t, features: g.features, folds, model, win, ensemble: ensemble?.kept ? ensemble.members : null, byId, oof: result.oof, metric, sign, seed, timeLeft: () => budget - elapsed() });
+    const insights = await modelInsights({ t, features: g.features, folds, model, win, ensemble: ensemble?.kept ? ensemble.members : null, byId, oof: result.oof, metric, sign, seed, timeLeft: () => budget - elapsed(), impactSeconds });
     await putJsonArtifact(s, parent.id, 'insights.json', insights);
     if (ensemble) await logMetrics(meta.runs, parent.id, { [`oof_${metric}_ensemble`]: ensemble.oof_score, [`oof_${metric}_best_single`]: ensemble.best_single_oof_score });
     await logParams(meta.runs, parent.id, { 'winner.learner': win.learner, 'winner.candidate': win.id });
