@@ -19,8 +19,8 @@ import { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest
 export { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest };
 import { putJsonArtifact, registerWinner, startAutomlRun } from './tracking.ts';
 
-/** The most candidates whose refits the budget plan keeps time for (an ensemble of cheap models uses many). */
-const ENSEMBLE_RESERVE = 8;
+/** The most candidates whose refits the budget plan keeps time for (an ensemble's usual size). */
+const ENSEMBLE_RESERVE = 4;
 /** Seconds kept for what does not scale with fit times: recording, registration, the report. */
 const FIXED_FINISH = 1;
 
@@ -32,14 +32,15 @@ function refitSeconds(c: Candidate, folds: number): number {
 /**
  * What the run needs after the search, with the margins the decisions after it use: refitting an ensemble's members on all
  * rows (x1.2: the ensemble is kept only if that fits) and the feature-impact refit of them on one fold (x1.2, plus half a
- * second for the permutations). The plan keeps time for as many of the best candidates (8, 4, 2, else 1) as fit in a third
- * of the budget: the search is worth more than an ensemble it would starve.
+ * second for the permutations). The plan keeps time for as many of the best candidates (4, 2, else 1) as fit in a third of
+ * the budget: the search is worth more than an ensemble it would starve. (The ensemble may still take more members, cheap
+ * ones, when their refits fit in what is actually left.)
  */
-function finishSeconds(top: Candidate[], folds: number, budget: number): { seconds: number; members: number } {
-  if (top.length === 0) return { seconds: 0, members: 0 };
+function finishSeconds(top: Candidate[], folds: number, budget: number): number {
+  if (top.length === 0) return 0;
   const plan = (cs: Candidate[]) => 1.2 * cs.reduce((a, c) => a + refitSeconds(c, folds), 0) + impactSeconds(cs);
-  for (const k of [8, 4, 2]) if (top.length >= k && plan(top.slice(0, k)) <= budget / 3) return { seconds: plan(top.slice(0, k)), members: k };
-  return { seconds: plan(top.slice(0, 1)), members: 1 };
+  for (const k of [4, 2]) if (top.length >= k && plan(top.slice(0, k)) <= budget / 3) return plan(top.slice(0, k));
+  return plan(top.slice(0, 1));
 }
 
 /** The held-out refit behind feature impact: the members' fold fits, x1.2, and half a second for the permutations. */
@@ -125,13 +126,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     const pending: Promise<void>[] = [];
     // the budget plan: the search stops in time for what follows it, estimated from the fit times it measured: refitting an
     // ensemble of the best few on all rows, the held-out refit behind feature impact, registration
-    const reserved = new Set<number>();
-    const finish = (top: Candidate[]) => {
-      const seconds = finishSeconds(top.slice(0, ENSEMBLE_RESERVE), g.report.folds, budget);
-      reserved.clear();
-      for (const c of top.slice(0, seconds.members)) reserved.add(c.id);
-      return seconds.seconds;
-    };
+    const finish = (top: Candidate[]) => finishSeconds(top.slice(0, ENSEMBLE_RESERVE), g.report.folds, budget);
     const result = await searchModels(problem, { budgetSeconds: budget - elapsed() - FIXED_FINISH, trials, learners, finish, ...(remote ? { evaluator: remote } : {}) }, (c, state) => {
       pending.push(record(c));
       if (ctx.onCandidate) ctx.onCandidate(c, state, elapsed());
@@ -143,9 +138,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     const sign = result.higher ? 1 : -1;
     // an ensemble of the best candidates, kept only when its out-of-fold score beats the best single model's and its
     // members can be refit on all rows within the budget
-    // from the candidates whose refits the budget plan kept time for (with --trials, time is no constraint)
-    const pool = trials === undefined ? new Map([...result.oof].filter(([id]) => reserved.has(id))) : result.oof;
-    const choice = pool.size >= 2 ? greedyEnsemble(pool, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign) : null;
+    const choice = result.oof.size >= 2 ? greedyEnsemble(result.oof, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign) : null;
     const byId = new Map(result.candidates.map((c) => [c.id, c]));
     const refitOf = (c: Candidate) => refitSeconds(c, g.report.folds);
     let ensemble: { members: { id: number; weight: number }[]; oof_score: number; best_single_oof_score: number; kept: boolean; note: string } | null = null;
