@@ -55,6 +55,12 @@ export function permutationImpact(model: TabularModel, heldOut: Table, y: Float6
   return out.map((f) => ({ ...f, normalized: f.drop / top }));
 }
 
+/**
+ * Held-out rows permutation impact predicts on (once per feature): enough to rank features, and bounded, so a model that is
+ * slow to predict (k-NN on a large table) cannot spend the budget here.
+ */
+const IMPACT_ROWS = 2000;
+
 function downsample<T>(xs: T[], max: number): T[] {
   if (xs.length <= max) return xs;
   return Array.from({ length: max }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (max - 1))]);
@@ -198,12 +204,13 @@ export async function modelInsights(a: {
       fitted.push({ weight: m.weight, model: await trainModel(train, takeValues(a.t.y, f.train), a.t.spec, a.features, { learner: c.learner, params: c.params, seed: a.seed }) });
     }
     const foldModel = fitted.length === 1 ? fitted[0].model : ensembleModel(fitted);
-    featureImpact = permutationImpact(foldModel, takeRows(a.t.features, f.test), takeValues(a.t.y, f.test), a.t.spec, a.metric, a.sign, a.seed);
+    const rows = downsample(f.test, IMPACT_ROWS);
+    featureImpact = permutationImpact(foldModel, takeRows(a.t.features, rows), takeValues(a.t.y, rows), a.t.spec, a.metric, a.sign, a.seed);
   } else {
     // no time for the held-out refit: the final model on the first fold's rows (which it was fitted on) still ranks the
     // features, if optimistically; a report without feature impact helps nobody
-    const f = a.folds[0];
-    featureImpact = permutationImpact(a.model, takeRows(a.t.features, f.test), takeValues(a.t.y, f.test), a.t.spec, a.metric, a.sign, a.seed);
+    const rows = downsample(a.folds[0].test, IMPACT_ROWS);
+    featureImpact = permutationImpact(a.model, takeRows(a.t.features, rows), takeValues(a.t.y, rows), a.t.spec, a.metric, a.sign, a.seed);
     notes.push('feature impact measured on the final model with rows it was fitted on (no time left in the budget for a held-out refit): the ranking holds, the sizes are optimistic');
   }
   const top = (featureImpact.length ? featureImpact.map((x) => x.feature) : a.features.map((x) => x.name)).slice(0, 3);

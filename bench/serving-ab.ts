@@ -1,0 +1,74 @@
+/**
+ * Serving, before and after a change, side by side: two checkouts of Capstan (A and B, each with its node_modules), each
+ * trains the telco GBDT into a home of its own and runs `capstan serve churn --workers 2` (the prediction log on); both stay
+ * up, get WARMUP seconds of load, then one-row `POST /invocations` is measured on each in turn, PAIRS times, SECONDS each
+ * (wrk, one thread, 32 connections). Reports requests/s and p99 per run, B/A per adjacent pair and their median: this
+ * machine's speed drifts within minutes, so only interleaved runs compare two builds.
+ * Run: node --import tsx bench/serving-ab.ts DIR_A DIR_B [SECONDS=5] [PAIRS=8] [WARMUP=10]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [dirA, dirB] = process.argv.slice(2, 4);
+if (!dirA || !dirB) throw new Error('usage: node --import tsx bench/serving-ab.ts DIR_A DIR_B [SECONDS] [PAIRS] [WARMUP]');
+const seconds = Number(process.argv[4] ?? 5);
+const pairs = Number(process.argv[5] ?? 8);
+const warmup = Number(process.argv[6] ?? 10);
+const row = { female: 1, senior_citizen: 0, partner: 1, dependents: 0, tenure: 1, phone_service: 0, multiple_lines: 'No phone service', internet_service: 'DSL', online_security: 'No', online_backup: 'Yes', device_protection: 'No', tech_support: 'No', streaming_tv: 'No', streaming_movies: 'No', contract: 'Month-to-month', paperless_billing: 1, payment_method: 'Electronic check', monthly_charges: 29.85, total_charges: 29.85 };
+const lua = join(mkdtempSync(join(tmpdir(), 'capstan-ab-')), 'post.lua');
+writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify({ dataframe_records: [row] }))}\nwrk.headers["Content-Type"] = "application/json"\n`);
+
+function start(dir: string, port: number): ChildProcess {
+  const home = mkdtempSync(join(tmpdir(), 'capstan-ab-home-'));
+  const env = { ...process.env, CAPSTAN_HOME: home };
+  const bin = join(dir, 'bin', 'capstan.js');
+  const t = spawnSync(process.execPath, [bin, 'train', join(dir, 'examples', 'telco-churn', 'telco_churn.csv'), '--target', 'churn', '--cv', '0', '--register', 'churn'], { env, encoding: 'utf8' });
+  if (t.status !== 0) throw new Error(`${dir}: ${t.stderr}`);
+  return spawn(process.execPath, [bin, 'serve', 'churn', '--port', String(port), '--workers', '2'], { env, stdio: 'ignore' });
+}
+
+async function ready(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/v2/health/ready`)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} never became ready`);
+}
+
+function wrk(port: number, s: number): { rps: number; p99: number; errors: number } {
+  const out = spawnSync('wrk', ['-t1', '-c32', `-d${s}s`, '--latency', '-s', lua, `http://127.0.0.1:${port}/invocations`], { encoding: 'utf8' }).stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p99m = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99 = p99m ? Number(p99m[1]) * (p99m[2] === 'us' ? 0.001 : p99m[2] === 's' ? 1000 : 1) : NaN;
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: connect (\d+)/.exec(out)?.[1] ?? 0);
+  return { rps, p99, errors };
+}
+
+const a = start(dirA, 7951);
+const b = start(dirB, 7952);
+try {
+  await Promise.all([ready(7951), ready(7952)]);
+  wrk(7951, warmup);
+  wrk(7952, warmup);
+  console.log(`machine: ${cpus().length} x ${cpus()[0].model}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}; A=${dirA} B=${dirB}\n`);
+  console.log('| pair | A req/s | A p99 ms | B req/s | B p99 ms | B/A |');
+  console.log('|---|---|---|---|---|---|');
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    // alternate which goes first, so a drift within the pair does not favour one side
+    const [ra, rb] = i % 2 === 0 ? [wrk(7951, seconds), wrk(7952, seconds)] : (() => { const y = wrk(7952, seconds); return [wrk(7951, seconds), y]; })();
+    ratios.push(rb.rps / ra.rps);
+    console.log(`| ${i + 1} | ${ra.rps.toFixed(0)} | ${ra.p99.toFixed(2)} | ${rb.rps.toFixed(0)} | ${rb.p99.toFixed(2)} | ${(rb.rps / ra.rps).toFixed(3)} |${ra.errors + rb.errors ? ` errors ${ra.errors}/${rb.errors}` : ''}`);
+  }
+  ratios.sort((x, y) => x - y);
+  console.log(`\nmedian B/A ${ratios[Math.floor(ratios.length / 2)].toFixed(3)} (range ${ratios[0].toFixed(3)}-${ratios.at(-1)!.toFixed(3)})`);
+} finally {
+  a.kill('SIGTERM');
+  b.kill('SIGTERM');
+}
