@@ -119,6 +119,18 @@ describe('the remaining gaps', () => {
       s.on('error', () => undefined);
     })));
     assert.ok(closed.every((ms) => ms < 5000), `closed after ${Math.max(...closed)} ms`);
+    // a connection that sent a request stays open past the timeout (keep-alive)
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    // the client's port tells which connection answered
+    const get = () => new Promise<number>((resolve, reject) => request({ host: '127.0.0.1', port, path: '/v2/health/live', agent }, (res) => {
+      const local = res.socket.localPort ?? 0;
+      res.resume();
+      res.on('end', () => resolve(local));
+    }).on('error', reject).end());
+    const first = await get();
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(await get(), first, 'the same keep-alive connection answers after the first-byte timeout');
+    agent.destroy();
     server.close();
   });
 
