@@ -138,15 +138,22 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     const sign = result.higher ? 1 : -1;
     // an ensemble of the best candidates, kept only when its out-of-fold score beats the best single model's and its
     // members can be refit on all rows within the budget
-    const choice = result.oof.size >= 2 ? greedyEnsemble(result.oof, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign) : null;
     const byId = new Map(result.candidates.map((c) => [c.id, c]));
     const refitOf = (c: Candidate) => refitSeconds(c, g.report.folds);
+    // the ensemble from every kept candidate; when its refits would not fit in what is left, from the best 4, then the
+    // best 2 (the budget plan kept time for those), so a slow machine gets a smaller ensemble rather than none
+    const ranked = [...result.oof.keys()].sort((x, y) => sign * (byId.get(y)!.cvMean - byId.get(x)!.cvMean) || x - y);
     let ensemble: { members: { id: number; weight: number }[]; oof_score: number; best_single_oof_score: number; kept: boolean; note: string } | null = null;
-    if (choice) {
+    for (const size of [...new Set([ranked.length, 4, 2])].filter((n) => n >= 2 && n <= ranked.length)) {
+      const pool = new Map(ranked.slice(0, size).map((id) => [id, result.oof.get(id)!]));
+      const choice = greedyEnsemble(pool, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign);
       const members = [...choice.weights].map(([id, weight]) => ({ id, weight }));
       const better = sign * (choice.score - choice.bestSingle) > 1e-4 && members.length > 1;
       const fits = members.reduce((a, m) => a + refitOf(byId.get(m.id)!), 0) * 1.2 < budget - elapsed();
-      ensemble = { members, oof_score: choice.score, best_single_oof_score: choice.bestSingle, kept: better && fits, note: !better ? 'no better than the best single model' : !fits ? 'refitting its members would exceed the budget' : 'beats the best single model out of fold' };
+      const candidate = { members, oof_score: choice.score, best_single_oof_score: choice.bestSingle, kept: better && fits, note: !better ? 'no better than the best single model' : !fits ? 'refitting its members would exceed the budget' : 'beats the best single model out of fold' };
+      // the first decision stands unless a smaller ensemble is kept where the larger one did not fit
+      if (!ensemble || candidate.kept) ensemble = candidate;
+      if (ensemble.kept || !better) break;
     }
     const fitStart = performance.now();
     let model: TabularModel;
