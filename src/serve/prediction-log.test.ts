@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import { tempHome } from '../../test/helpers.ts';
 import { openMetadataStore } from '../store/open.ts';
 import { PredictionBatch } from '../store/sql/prediction-batch.ts';
-import { openPredictionWriter } from '../store/index.ts';
-import { PredictionLog, rowsJson, type PredictionSink } from './prediction-log.ts';
+import { openPredictionWriter, type PredictionWriter } from '../store/index.ts';
+import { PredictionLog, rowsJson } from './prediction-log.ts';
 import { encodeStrings, numericColumn, cellValue, type Table } from '../core/table.ts';
 
 describe('prediction log connection', () => {
@@ -65,7 +65,7 @@ describe('prediction log', () => {
         },
         prune: async () => 0,
         close: async () => undefined,
-      } satisfies PredictionSink,
+      } satisfies PredictionWriter,
     };
   };
 

@@ -2,11 +2,8 @@ import { jsonNumber, jsonStrings } from '../core/json.ts';
 import type { Table } from '../core/table.ts';
 import { PredictionBatch, type PredictionStore, type PredictionWriter, type RetentionRule } from '../store/index.ts';
 
-/** Where batches of records go: the store's serving writer (its own connection), or the store itself (the SDK, tests). */
-export type PredictionSink = PredictionWriter;
-
 /** Write through a store interface (the SDK, tests): records are decoded back into objects. */
-export function storeSink(store: PredictionStore): PredictionSink {
+export function storeSink(store: PredictionStore): PredictionWriter {
   return {
     write: (batch) => store.append(batch.records()),
     prune: (rule, opts) => store.prune(rule, opts),
@@ -60,7 +57,7 @@ export class PredictionLog {
   failed = 0;
 
   constructor(
-    private readonly sink: PredictionSink,
+    private readonly sink: PredictionWriter,
     private readonly opts: PredictionLogOptions = {},
   ) {
     this.capacity = opts.capacity ?? 10_000;

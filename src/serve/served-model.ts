@@ -6,6 +6,7 @@ import { predictTable, type Predictions, type TabularModel } from '../learn/inde
 import { DriftMonitor } from '../monitor/index.ts';
 import type { LoadedModel } from '../registry/index.ts';
 import { parseScoringRequest, scoringJson } from './mlflow-scoring.ts';
+import { UNKNOWN_BUNDLE } from './predict-thread.ts';
 import { predictLoaded } from './predictor.ts';
 import { inferResponseOutputs, parseInferRequest } from './v2.ts';
 
@@ -65,7 +66,7 @@ export class ServedModel {
       try {
         p = await scorer.call({ digest, table, ...(this.inThread ? {} : { bundle: { manifest: manifestText, binary } }) });
       } catch (e) {
-        if (!(e as Error).message.includes('unknown bundle')) throw e;
+        if (!(e as Error).message.includes(UNKNOWN_BUNDLE)) throw e;
         p = await scorer.call({ digest, table, bundle: { manifest: manifestText, binary } });
       }
       this.inThread = true;

@@ -123,6 +123,8 @@ export function rawSegments(rawUrl: string): string[] {
   return parts;
 }
 
+const NO_TOKEN = 'missing or invalid token: send "Authorization: Bearer <token>"';
+
 /** The query of a URL without one (most requests): shared, never written to. */
 const NO_QUERY = new URLSearchParams();
 
@@ -175,16 +177,19 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       const query = q >= 0 ? new URLSearchParams(rawUrl.slice(q + 1)) : NO_QUERY;
       // an unknown route is a 404 and a bad parameter a 400, but parameters are judged only after authentication
       const { parts, found } = router.resolve(method, q >= 0 ? rawUrl.slice(0, q) : rawUrl, rawSegments);
-      const client = req.socket.remoteAddress ?? '';
-      const bearer = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
-      /** the caller's principal (null: missing or invalid token), after the throttle; `then` runs unless refused */
+      /**
+       * The caller's principal (null: missing or invalid token), after the failed-attempt throttle; `then` runs unless the
+       * client is throttled. Only routes that need a token come here: the client and the header are read then.
+       */
       const identify = (then: (p: Principal | null) => void, refuse: (e: CapstanError) => void) => {
+        const client = req.socket.remoteAddress ?? '';
         const wait = throttle.retryAfter(client);
         if (wait > 0) {
           send(res, 429, errorBody(route, new CapstanError('UNAVAILABLE', `too many failed authentications from this client; retry in ${wait} s`)), { 'retry-after': String(wait) });
           if (!req.complete) req.resume();
           return;
         }
+        const bearer = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
         if (!bearer) return then(null);
         opts.authenticate!(bearer[1]).then((p) => {
           if (p === null && throttle.fail(client)) opts.log?.(`authentication: ${client} reached the limit of failed attempts; throttled`);
@@ -198,7 +203,7 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
           send(res, 405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${found.allowed.join(', ')})` } }), { allow: found.allowed.join(', ') });
         };
         if (!opts.authenticate) return answer();
-        return identify((p) => (p ? answer() : fail(new CapstanError('UNAUTHENTICATED', 'missing or invalid token: send "Authorization: Bearer <token>"'))), fail);
+        return identify((p) => (p ? answer() : fail(new CapstanError('UNAUTHENTICATED', NO_TOKEN))), fail);
       }
       const r = (route = found);
       if (r.shed) {
@@ -245,7 +250,7 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
           .then(() => fail(e));
       };
       const authorised = (principal: Principal | null) => {
-        if (!principal) refuse(null, 'UNAUTHENTICATED', 'missing or invalid token: send "Authorization: Bearer <token>"');
+        if (!principal) refuse(null, 'UNAUTHENTICATED', NO_TOKEN);
         else if (!hasRole(principal, r.role!)) refuse(principal, 'PERMISSION_DENIED', `${req.method} ${r.pattern} needs the ${r.role} role; ${principal.name} has ${principal.role}`);
         else handle(principal);
       };

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CapstanError, notFound } from '../core/errors.ts';
 import { loadVersion, type LoadedModel } from '../registry/index.ts';
-import { checkName } from '../core/names.ts';
 import { ServedModel } from '../serve/index.ts';
 import { allPages, pickRoute, SERVED_ALIAS, servesLatest, type ModelPolicy, type Stores, type TrafficSpec, type VersionPick } from '../store/index.ts';
 import type { MaybePromise } from '../core/maybe-async.ts';
@@ -137,8 +136,6 @@ export class RegistryModelProvider implements ModelProvider {
   }
 
   async get(name: string, version?: string, headers?: IncomingHttpHeaders): Promise<ServedModel> {
-    // names also come from query strings (?model=): a registered name, never a path
-    checkName('model', name);
     const ref = await this.resolve(name, version, headers);
     try {
       const served = await this.load(ref);

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { invalid, isCapstanError } from '../../core/errors.ts';
+import { checkName } from '../../core/names.ts';
 import { modelMetadata, renderPrometheus, type Answered, type ServedModel, type ServingHooks } from '../../serve/index.ts';
 import { andThen, guard, type MaybePromise } from '../../core/maybe-async.ts';
 import type { ModelProvider } from '../model-provider.ts';
@@ -72,7 +73,9 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
     'POST',
     '/invocations',
     (req) => {
-      const name = req.query.get('model') ?? models.defaultName();
+      const asked = req.query.get('model');
+      // a name from the query string is checked as path parameters are (a registered name, never a path)
+      const name = asked !== null ? checkName('model', asked) : models.defaultName();
       if (name === null) throw invalid('this server serves many models: name one with ?model=NAME (and &version=N)');
       return predict(req, 'mlflow', name, req.query.get('version') ?? undefined, (s) => s.invocations(req.body));
     },
