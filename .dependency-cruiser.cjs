@@ -9,6 +9,8 @@ const LAYERS = {
   core: [],
   threads: ['core'],
   stats: ['core'],
+  // the API's contract: route declarations and schemas, shared by the server and the SDK
+  api: ['core'],
   store: ['core', 'threads'],
   queue: ['core'],
   deploy: ['core'],
@@ -20,8 +22,8 @@ const LAYERS = {
   pipeline: ['core', 'threads', 'stats', 'store', 'data', 'learn', 'registry', 'monitor', 'queue'],
   automl: ['core', 'threads', 'stats', 'store', 'data', 'learn', 'onnx', 'registry', 'monitor', 'queue'],
   serve: ['core', 'threads', 'stats', 'store', 'learn', 'onnx', 'registry', 'monitor'],
-  server: ['core', 'stats', 'store', 'registry', 'serve', 'monitor'],
-  sdk: ['core', 'store', 'automl', 'onnx', 'registry', 'serve'],
+  server: ['core', 'api', 'stats', 'store', 'registry', 'serve', 'monitor'],
+  sdk: ['core', 'api', 'store', 'automl', 'onnx', 'registry', 'serve'],
   cli: null, // the top: may import anything
 };
 

@@ -1,25 +1,37 @@
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import { CapstanError, type ErrorCode } from '../core/errors.ts';
 import { stringifyApiJson } from '../core/json.ts';
+import { api, type BodyOf, type Contract, type PathParams, type QueryOf, type records, type ResultOf } from '../api/index.ts';
 import type {
   AuditStore, DatasetStore, ExperimentStore, MetadataStore, ModelStore, PredictionStore, RunSearch, RunStore, TokenStore,
 } from '../store/metadata-store.ts';
-import type {
-  ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelVersion, Page, PageRequest,
-  PredictionRecord, Principal, RegisteredModel, Role, Run, RunStatus, StepRecord,
-} from '../store/types.ts';
+import type { ModelVersion, Principal, RegisteredModel, Run, StepRecord } from '../store/types.ts';
 
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
-const num = (v: unknown): number => (typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : (v as number));
-const numbers = (o: Record<string, unknown>): Record<string, number> => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, num(v)]));
-const e = encodeURIComponent;
+/** A double from the API (NaN and the infinities arrive as strings). */
+const num = (v: number | string): number => (typeof v === 'string' ? (NON_FINITE[v] ?? Number(v)) : v);
+const numbers = (o: Record<string, number | string>): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, num(v)]));
+const run = (r: Static<typeof records.Run>): Run => ({ ...r, metrics: numbers(r.metrics) });
+const version = (v: Static<typeof records.ModelVersion>): ModelVersion => ({ ...v, metrics: numbers(v.metrics) });
 
-function pageQuery(p: PageRequest = {}, extra: Record<string, string | undefined> = {}): string {
+/** What a call of a route sends: its path parameters, query and body, typed by the route's declaration. */
+export type CallArgs<C extends Contract> = ([PathParams<C['path']>] extends [never] ? unknown : { params: { [K in PathParams<C['path']>]: string | number } }) &
+  (C['query'] extends TObject ? { query?: QueryOf<C> } : unknown) &
+  (C['body'] extends TSchema ? { body: BodyOf<C> } : C['body'] extends 'stream' ? { content: string | Uint8Array } : unknown);
+
+/** The URL path and query of a call. */
+function target(c: Contract, args: { params?: Record<string, string | number>; query?: Record<string, unknown> }): string {
+  const path = c.path.replace(/([:*])([A-Za-z]+)/g, (_m, kind: string, name: string) => {
+    const v = String(args.params?.[name]);
+    return kind === '*' ? v.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(v);
+  });
   const q = new URLSearchParams();
-  if (p.limit !== undefined) q.set('limit', String(p.limit));
-  if (p.cursor) q.set('cursor', p.cursor);
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) q.set(k, v);
-  const s = q.toString();
-  return s ? `?${s}` : '';
+  for (const [k, v] of Object.entries(args.query ?? {})) {
+    if (v === undefined || v === null) continue;
+    for (const x of Array.isArray(v) ? v : [v]) q.append(k, String(x));
+  }
+  const qs = q.toString();
+  return qs ? `${path}?${qs}` : path;
 }
 
 /**
@@ -44,116 +56,114 @@ export class CapstanClient implements MetadataStore {
     readonly url: string,
     private readonly token: string,
   ) {
-    const run = (r: Run): Run => ({ ...r, metrics: numbers(r.metrics) });
-    const version = (v: ModelVersion): ModelVersion => ({ ...v, metrics: numbers(v.metrics) });
     this.experiments = {
-      create: (i) => this.req<Experiment>('POST', '/api/v1/experiments', i),
+      create: (i) => this.call(api.createExperiment, { body: i }),
       ensure: async (name) => {
         try {
-          return await this.req<Experiment>('POST', '/api/v1/experiments', { name });
+          return await this.call(api.createExperiment, { body: { name } });
         } catch (err) {
-          if ((err as CapstanError).code === 'ALREADY_EXISTS') return (await this.req<Page<Experiment>>('GET', `/api/v1/experiments?name=${e(name)}`)).items[0];
+          if ((err as CapstanError).code === 'ALREADY_EXISTS') return (await this.call(api.listExperiments, { query: { name } })).items[0];
           throw err;
         }
       },
-      get: (id) => this.req('GET', `/api/v1/experiments/${e(id)}`),
-      getByName: async (name) => (await this.req<Page<Experiment>>('GET', `/api/v1/experiments?name=${e(name)}`)).items[0],
-      list: (o = {}) => this.req('GET', `/api/v1/experiments${pageQuery(o, { include_deleted: o.includeDeleted ? 'true' : undefined })}`),
-      setTag: async (id, key, value) => void (await this.req('PUT', `/api/v1/experiments/${e(id)}/tags/${e(key)}`, { value })),
+      get: (id) => this.call(api.getExperiment, { params: { experimentId: id } }),
+      getByName: async (name) => (await this.call(api.listExperiments, { query: { name } })).items[0],
+      list: (o = {}) => this.call(api.listExperiments, { query: { limit: o.limit, cursor: o.cursor ?? undefined, include_deleted: o.includeDeleted } }),
+      setTag: (id, key, value) => this.call(api.setExperimentTag, { params: { experimentId: id, key }, body: { value } }),
     };
     this.runs = {
-      create: async (i) => run(await this.req<Run>('POST', '/api/v1/runs', i)),
-      get: async (id) => run(await this.req<Run>('GET', `/api/v1/runs/${e(id)}`)),
+      create: async (i) => run(await this.call(api.createRun, { body: i })),
+      get: async (id) => run(await this.call(api.getRun, { params: { runId: id } })),
       search: async (q: RunSearch = {}) => {
-        const p = await this.req<Page<Run>>('POST', '/api/v1/runs/search', q);
+        const p = await this.call(api.searchRuns, { body: q });
         return { ...p, items: p.items.map(run) };
       },
-      update: async (id, patch: { status?: RunStatus; endTime?: number | null; name?: string }) => run(await this.req<Run>('PATCH', `/api/v1/runs/${e(id)}`, patch)),
-      delete: async (id) => void (await this.req('DELETE', `/api/v1/runs/${e(id)}`)),
-      logBatch: async (id, batch: { metrics?: MetricPoint[]; params?: KeyValue[]; tags?: KeyValue[] }) => void (await this.req('POST', `/api/v1/runs/${e(id)}/batch`, batch)),
-      metricHistory: async (id, key) => (await this.req<{ items: MetricPoint[] }>('GET', `/api/v1/runs/${e(id)}/metric-history?key=${e(key)}`)).items.map((p) => ({ ...p, value: num(p.value) })),
-      deleteTag: async (id, key) => void (await this.req('DELETE', `/api/v1/runs/${e(id)}/tags/${e(key)}`)),
+      update: async (id, patch) => run(await this.call(api.updateRun, { params: { runId: id }, body: patch })),
+      delete: (id) => this.call(api.deleteRun, { params: { runId: id } }),
+      logBatch: (id, batch) => this.call(api.logBatch, { params: { runId: id }, body: batch }),
+      metricHistory: async (id, key) => (await this.call(api.metricHistory, { params: { runId: id }, query: { key } })).items.map((p) => ({ ...p, value: num(p.value) })),
+      deleteTag: (id, key) => this.call(api.deleteRunTag, { params: { runId: id, key } }),
       recordStep: async (_s: StepRecord) => {
         throw new CapstanError('INVALID_ARGUMENT', 'pipeline steps are recorded by the process that runs them, not over the API');
       },
-      listSteps: async (id) => (await this.req<{ items: StepRecord[] }>('GET', `/api/v1/runs/${e(id)}/steps`)).items,
-      linkDataset: async (runId, datasetId, role) => void (await this.req('POST', `/api/v1/runs/${e(runId)}/datasets`, { datasetId, role })),
-      listDatasets: async (id) => (await this.req<{ items: (DatasetVersion & { role: string })[] }>('GET', `/api/v1/runs/${e(id)}/datasets`)).items,
+      listSteps: async (id) => (await this.call(api.listSteps, { params: { runId: id } })).items,
+      linkDataset: (runId, datasetId, role) => this.call(api.linkRunDataset, { params: { runId }, body: { datasetId, role } }),
+      listDatasets: async (id) => (await this.call(api.listRunDatasets, { params: { runId: id } })).items,
       putArtifact: async (_entry) => {
         throw new CapstanError('INVALID_ARGUMENT', 'upload artifacts with uploadArtifact (the content, not a digest)');
       },
       getArtifact: async (runId, path) => {
-        const list = (await this.req<{ items: ArtifactEntry[] }>('GET', `/api/v1/runs/${e(runId)}/artifacts`)).items;
-        const hit = list.find((a) => a.path === path);
+        const hit = (await this.call(api.listArtifacts, { params: { runId } })).items.find((a) => a.path === path);
         if (!hit) throw new CapstanError('NOT_FOUND', `run ${runId} has no artifact "${path}"`);
         return hit;
       },
-      listArtifacts: async (runId) => (await this.req<{ items: ArtifactEntry[] }>('GET', `/api/v1/runs/${e(runId)}/artifacts`)).items,
+      listArtifacts: async (runId) => (await this.call(api.listArtifacts, { params: { runId } })).items,
     };
     this.datasets = {
-      register: (i) => this.req('POST', '/api/v1/datasets', i),
-      list: async (name) => (await this.req<{ items: DatasetVersion[] }>('GET', name ? `/api/v1/datasets/${e(name)}` : '/api/v1/datasets')).items,
+      register: (i) => this.call(api.registerDataset, { body: i }),
+      list: async (name) => (name ? await this.call(api.listDatasetVersions, { params: { name } }) : await this.call(api.listDatasets, {})).items,
       get: async (name, v) => {
-        const n = v ?? (await this.req<{ items: DatasetVersion[] }>('GET', `/api/v1/datasets/${e(name)}`)).items[0]?.version;
+        const n = v ?? (await this.call(api.listDatasetVersions, { params: { name } })).items[0]?.version;
         if (n === undefined) throw new CapstanError('NOT_FOUND', `dataset "${name}" not found`);
-        return this.req('GET', `/api/v1/datasets/${e(name)}/versions/${n}`);
+        return this.call(api.getDatasetVersion, { params: { name, version: n } });
       },
     };
     this.models = {
-      createModel: (i) => this.req<RegisteredModel>('POST', '/api/v1/models', { name: i.name, description: i.description, tags: i.tags }),
-      getModel: (name) => this.req('GET', `/api/v1/models/${e(name)}`),
-      listModels: (o = {}) => this.req('GET', `/api/v1/models${pageQuery(o, { nameLike: o.nameLike })}`),
-      setModelTag: async (name, key, value) => void (await this.req('PUT', `/api/v1/models/${e(name)}/tags/${e(key)}`, { value })),
-      setPolicy: (name, patch) => this.req('PUT', `/api/v1/models/${e(name)}/policy`, patch),
-      setTraffic: async (name, spec) => {
-        if (spec === null) await this.req('DELETE', `/api/v1/models/${e(name)}/traffic`);
-        else await this.req('PUT', `/api/v1/models/${e(name)}/traffic`, spec);
-        return this.req<RegisteredModel>('GET', `/api/v1/models/${e(name)}`);
+      createModel: (i) => this.call(api.createModel, { body: { name: i.name, description: i.description, tags: i.tags } }),
+      getModel: (name) => this.call(api.getModel, { params: { name } }),
+      listModels: async (o = {}) => {
+        const p = await this.call(api.listModels, { query: { limit: o.limit, cursor: o.cursor ?? undefined, nameLike: o.nameLike } });
+        // a server with a registry lists registered models (a single-model server only the names it serves)
+        return { ...p, items: p.items.filter((m): m is RegisteredModel => 'latestVersion' in m) };
       },
-      createVersion: async (i) => version(await this.req<ModelVersion>('POST', `/api/v1/models/${e(i.name)}/versions`, { runId: i.runId, source: i.source, digest: i.digest, description: i.description, tags: i.tags })),
-      getVersion: async (name, v) => version(await this.req<ModelVersion>('GET', `/api/v1/models/${e(name)}/versions/${v}`)),
+      setModelTag: (name, key, value) => this.call(api.setModelTag, { params: { name, key }, body: { value } }),
+      setPolicy: (name, patch) => this.call(api.setPolicy, { params: { name }, body: patch }),
+      setTraffic: async (name, spec) => {
+        if (spec === null) await this.call(api.deleteTraffic, { params: { name } });
+        else await this.call(api.setTraffic, { params: { name }, body: spec });
+        return this.call(api.getModel, { params: { name } });
+      },
+      createVersion: async (i) => version(await this.call(api.createVersion, { params: { name: i.name }, body: { runId: i.runId, source: i.source, digest: i.digest, description: i.description, tags: i.tags } })),
+      getVersion: async (name, v) => version(await this.call(api.getVersion, { params: { name, version: v } })),
       latestVersion: async (name) => {
-        const m = await this.req<RegisteredModel>('GET', `/api/v1/models/${e(name)}`);
+        const m = await this.call(api.getModel, { params: { name } });
         if (m.latestVersion === 0) throw new CapstanError('NOT_FOUND', `model "${name}" not found`);
-        return version(await this.req<ModelVersion>('GET', `/api/v1/models/${e(name)}/versions/${m.latestVersion}`));
+        return version(await this.call(api.getVersion, { params: { name, version: m.latestVersion } }));
       },
       listVersions: async (name, o = {}) => {
-        const p = await this.req<Page<ModelVersion>>('GET', `/api/v1/models/${e(name)}/versions${pageQuery(o)}`);
+        const p = await this.call(api.listVersions, { params: { name }, query: { limit: o.limit, cursor: o.cursor ?? undefined } });
         return { ...p, items: p.items.map(version) };
       },
-      setVersionTag: async (name, v, key, value) => void (await this.req('PUT', `/api/v1/models/${e(name)}/versions/${v}/tags/${e(key)}`, { value })),
-      setAlias: async (name, alias, v, _actor, reason) => void (await this.req('PUT', `/api/v1/models/${e(name)}/aliases/${e(alias)}`, { version: v, reason })),
-      deleteAlias: async (name, alias, _actor, reason) => void (await this.req('DELETE', `/api/v1/models/${e(name)}/aliases/${e(alias)}${reason ? `?reason=${e(reason)}` : ''}`)),
-      resolveAlias: async (name, alias) => version(await this.req<ModelVersion>('GET', `/api/v1/models/${e(name)}/aliases/${e(alias)}`)),
+      setVersionTag: (name, v, key, value) => this.call(api.setVersionTag, { params: { name, version: v, key }, body: { value } }),
+      setAlias: async (name, alias, v, _actor, reason) => void (await this.call(api.setAlias, { params: { name, alias }, body: { version: v, reason } })),
+      deleteAlias: (name, alias, _actor, reason) => this.call(api.deleteAlias, { params: { name, alias }, query: { reason: reason || undefined } }),
+      resolveAlias: async (name, alias) => version(await this.call(api.resolveAlias, { params: { name, alias } })),
       aliasVersion: async (name, alias) => {
         try {
-          return (await this.req<ModelVersion>('GET', `/api/v1/models/${e(name)}/aliases/${e(alias)}`)).version;
+          return (await this.call(api.resolveAlias, { params: { name, alias } })).version;
         } catch (err) {
           if ((err as CapstanError).code === 'NOT_FOUND') return null;
           throw err;
         }
       },
-      approve: (i: { name: string; version: number; alias: string; approver: Principal; comment: string }) => this.req<Approval>('POST', `/api/v1/models/${e(i.name)}/versions/${i.version}/approvals`, { alias: i.alias, comment: i.comment }),
-      listApprovals: async (name) => (await this.req<{ items: Approval[] }>('GET', `/api/v1/models/${e(name)}/approvals`)).items,
+      approve: (i: { name: string; version: number; alias: string; approver: Principal; comment: string }) => this.call(api.approve, { params: { name: i.name, version: i.version }, body: { alias: i.alias, comment: i.comment } }),
+      listApprovals: async (name) => (await this.call(api.listApprovals, { params: { name } })).items,
     };
     this.audit = {
-      list: (o = {}) => this.req<Page<AuditEvent>>('GET', `/api/v1/audit${pageQuery(o, { entity: o.entity })}`),
+      list: (o = {}) => this.call(api.listAudit, { query: { limit: o.limit, cursor: o.cursor ?? undefined, entity: o.entity } }),
       record: async () => {
         throw new CapstanError('INVALID_ARGUMENT', 'the audit log is written by the server, not over the API');
       },
     };
     this.predictions = {
-      append: async (records) => {
-        await this.req('POST', '/api/v1/predictions', { records });
-      },
-      get: (id) => this.req<PredictionRecord>('GET', `/api/v1/predictions/${e(id)}`),
-      list: (o = {}) => this.req<Page<PredictionRecord>>('GET', `/api/v1/predictions${pageQuery(o, { model: o.model, since: o.since === undefined ? undefined : String(o.since) })}`),
-      prune: async (rule, opts = {}) => (await this.req<{ deleted: number }>('POST', '/api/v1/predictions/prune', { ...rule, ...opts })).deleted,
+      append: (records) => this.call(api.appendPredictions, { body: { records } }),
+      get: (id) => this.call(api.getPrediction, { params: { predictionId: id } }),
+      list: (o = {}) => this.call(api.listPredictions, { query: { limit: o.limit, cursor: o.cursor ?? undefined, model: o.model, since: o.since } }),
+      prune: async (rule, opts = {}) => (await this.call(api.prunePredictions, { body: { ...rule, ...opts } })).deleted,
     };
     this.tokens = {
-      create: async (i: { name: string; role: Role }) => {
-        const r = await this.req<ApiToken & { token: string }>('POST', '/api/v1/tokens', { name: i.name, role: i.role });
-        const { token, ...info } = r;
+      create: async (i) => {
+        const { token, ...info } = await this.call(api.createToken, { body: { name: i.name, role: i.role } });
         return { token, info };
       },
       verify: async (token) => {
@@ -165,30 +175,35 @@ export class CapstanClient implements MetadataStore {
         }
       },
       revocations: 0,
-      list: async () => (await this.req<{ items: ApiToken[] }>('GET', '/api/v1/tokens')).items,
-      revoke: async (name) => void (await this.req('DELETE', `/api/v1/tokens/${e(name)}`)),
+      list: async () => (await this.call(api.listTokens, {})).items,
+      revoke: (name) => this.call(api.revokeToken, { params: { tokenName: name } }),
     };
   }
 
   /** Who this client's token belongs to. */
   whoami(): Promise<Principal> {
-    return this.req('GET', '/api/v1/whoami');
+    return this.call(api.whoami, {});
   }
 
   /** Upload an artifact's content for a run (streamed by the server into a content-addressed blob). */
-  async uploadArtifact(runId: string, path: string, content: Uint8Array | string): Promise<ArtifactEntry> {
-    const body = typeof content === 'string' ? content : Buffer.from(content);
-    return this.req('PUT', `/api/v1/runs/${e(runId)}/artifacts/${path.split('/').map(e).join('/')}`, undefined, body);
+  uploadArtifact(runId: string, path: string, content: Uint8Array | string) {
+    return this.call(api.putArtifact, { params: { runId, path }, content });
   }
 
-  /** One request; an error answer becomes the CapstanError it was on the server (same code and message). */
-  async req<T>(method: string, path: string, body?: unknown, raw?: string | Buffer): Promise<T> {
+  /**
+   * Call a declared route (`api.getRun`, ...): parameters, query and body are typed by its declaration, and so is the answer.
+   * An error answer becomes the CapstanError it was on the server (same code and message).
+   */
+  async call<C extends Contract>(c: C, args: CallArgs<C>): Promise<ResultOf<C>> {
+    const a = args as { params?: Record<string, string | number>; query?: Record<string, unknown>; body?: unknown; content?: string | Uint8Array };
+    const path = target(c, a);
+    const body = a.content !== undefined ? (typeof a.content === 'string' ? a.content : Buffer.from(a.content)) : a.body === undefined ? undefined : stringifyApiJson(a.body);
     let res: Response;
     try {
       res = await fetch(this.url + path, {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: (raw ?? (body === undefined ? undefined : stringifyApiJson(body))) as RequestInit['body'],
+        method: c.method,
+        headers: { authorization: `Bearer ${this.token}`, ...(a.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body as RequestInit['body'],
       });
     } catch (err) {
       throw new CapstanError('UNAVAILABLE', `cannot reach the Capstan server at ${this.url}: ${(err as Error).message}`);
@@ -196,7 +211,7 @@ export class CapstanClient implements MetadataStore {
     const text = await res.text();
     if (res.status >= 400) {
       let code: ErrorCode = res.status === 404 ? 'NOT_FOUND' : res.status === 401 ? 'UNAUTHENTICATED' : res.status === 403 ? 'PERMISSION_DENIED' : 'INTERNAL';
-      let message = `${method} ${path} answered ${res.status}`;
+      let message = `${c.method} ${path} answered ${res.status}`;
       try {
         const parsed = JSON.parse(text) as { error?: { code?: ErrorCode; message?: string } };
         if (parsed.error?.code) code = parsed.error.code;
@@ -206,7 +221,7 @@ export class CapstanClient implements MetadataStore {
       }
       throw new CapstanError(code, message);
     }
-    return (text ? JSON.parse(text) : undefined) as T;
+    return (text ? JSON.parse(text) : undefined) as ResultOf<C>;
   }
 
   async close(): Promise<void> {

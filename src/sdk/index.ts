@@ -6,7 +6,9 @@
  * const store = new CapstanClient('http://127.0.0.1:7707', process.env.CAPSTAN_TOKEN!);
  * const champion = await store.models.resolveAlias('churn', 'champion');
  */
-export { CapstanClient } from './client.ts';
+export { CapstanClient, type CallArgs } from './client.ts';
+// every route's declaration: `client.call(api.getRun, { params: { runId } })` is typed by it
+export { api, mlflow, type BodyOf, type QueryOf, type ResultOf, type Contract } from '../api/index.ts';
 export type * from '../store/metadata-store.ts';
 export type * from '../store/types.ts';
 export type { TrafficSpec, VersionPick } from '../store/traffic.ts';

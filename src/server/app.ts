@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
 import { CapstanError } from '../core/errors.ts';
+import { CAPSTAN_VERSION } from '../core/config.ts';
+import { api, openApiDocument } from '../api/index.ts';
 import type { Principal, Stores } from '../store/index.ts';
 import { createHttpServer, type Refusal } from './http.ts';
 import type { ModelProvider } from './model-provider.ts';
@@ -10,7 +12,6 @@ import { auditRoutes } from './routes/api/audit.ts';
 import { datasetRoutes } from './routes/api/datasets.ts';
 import { experimentRoutes } from './routes/api/experiments.ts';
 import { registryRoutes } from './routes/api/models.ts';
-import { openApiRoute } from './routes/api/openapi.ts';
 import { predictionRoutes } from './routes/api/predictions.ts';
 import { runRoutes } from './routes/api/runs.ts';
 import { tokenRoutes } from './routes/api/tokens.ts';
@@ -44,7 +45,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
   const router = new Router();
   // readiness turns 503 the moment shutdown starts, while in-flight requests finish
   let draining = false;
-  healthRoutes(router, () => !draining);
+  healthRoutes(router, () => !draining, CAPSTAN_VERSION);
   const serving = opts.serving ?? createServingHooks(null);
   inferenceRoutes(router, opts.models, serving);
   modelRoutes(router, opts.models, opts.stores);
@@ -60,7 +61,8 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
     predictionRoutes(router, meta);
     mlflowRoutes(router, opts.stores, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
   }
-  openApiRoute(router);
+  // the document of the routes this server has, built from their declarations
+  router.on(api.openapi, () => ({ status: 200, body: openApiDocument(router.routes.map((r) => r.contract), CAPSTAN_VERSION) }));
   const audit = opts.stores?.metadata.audit;
   // refusals of state-changing requests go to the audit log (reads refused are only counted: they change nothing)
   const refused = audit

@@ -176,7 +176,8 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       const q = rawUrl.indexOf('?');
       const query = q >= 0 ? new URLSearchParams(rawUrl.slice(q + 1)) : NO_QUERY;
       // an unknown route is a 404 and a bad parameter a 400, but parameters are judged only after authentication
-      const { parts, found } = router.resolve(method, q >= 0 ? rawUrl.slice(0, q) : rawUrl, rawSegments);
+      const parts = rawSegments(q >= 0 ? rawUrl.slice(0, q) : rawUrl);
+      const found = router.match(method, parts);
       /**
        * The caller's principal (null: missing or invalid token), after the failed-attempt throttle; `then` runs unless the
        * client is throttled. Only routes that need a token come here: the client and the header are read then.
@@ -218,13 +219,13 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       }
       const handle = (principal: Principal | null) => {
         const params = router.params(r, parts);
-        const call = (body: unknown) => {
-          const out = r.handler({ method, path: '/' + parts.join('/'), params, query, headers: req.headers, body, raw: req, principal });
+        const call = (given: unknown) => {
+          const { q, body } = r.check(query, given);
+          const out = r.handler({ method, path: '/' + parts.join('/'), params, query, q, headers: req.headers, body, raw: req, principal });
           if (out instanceof Promise) out.then(respond).catch(fail);
           else respond(out);
         };
-        const wantsBody = r.body ? r.body === 'json' : method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE';
-        if (!wantsBody) return call(undefined);
+        if (!r.jsonBody) return call(undefined);
         readJson(req, opts.maxBodyBytes, r.json === 'python', (e, body) => {
           if (e) return fail(e);
           try {

@@ -1,18 +1,25 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { invalid } from '../core/errors.ts';
-import { checkAlias, checkId, checkKey, checkName, checkPath } from '../core/names.ts';
-import type { Principal, Role } from '../store/index.ts';
+import { PATH_PARAMS, type BodyOf, type Contract, type ErrorShape, type ParamsOf, type QueryOf } from '../api/index.ts';
+import type { Principal } from '../store/index.ts';
+import { Validators } from './validate.ts';
+
+export type { ErrorShape };
 
 export interface ApiRequest {
   method: string;
   path: string;
   params: Record<string, string>;
+  /** the raw query string */
   query: URLSearchParams;
+  /** the query's declared fields, converted to their types and checked (routes the server checks) */
+  q: unknown;
   headers: IncomingHttpHeaders;
-  /** parsed JSON (routes with `body: 'json'`) */
+  /** parsed JSON (checked against the route's schema, unless the route checks its own) */
   body: unknown;
-  /** the raw request, for streaming bodies (routes with `body: 'stream'`) */
+  /** the raw request, for streamed bodies */
   raw: IncomingMessage;
   /** who is calling (null only on public routes and on servers without auth) */
   principal: Principal | null;
@@ -28,25 +35,28 @@ export interface ApiResponse {
   json?: string;
 }
 
+/** A request as a route's handler sees it: parameters, query and body typed by its declaration. */
+export interface Req<C extends Contract> extends Omit<ApiRequest, 'params' | 'q' | 'body'> {
+  params: ParamsOf<C>;
+  q: QueryOf<C>;
+  body: BodyOf<C>;
+}
+
+type Extra = { headers?: Record<string, string> };
+/** An answer a route declares: its JSON body typed by the schema of its status, a stream for raw content, nothing for 204. */
+export type Res<C extends Contract> = {
+  [S in keyof C['responses'] & number]: C['responses'][S] extends TSchema
+    ? { status: S; body: Static<C['responses'][S]> } & Extra
+    : C['responses'][S] extends 'stream' | 'text'
+      ? { status: S; stream: Readable } & Extra
+      : { status: S } & Extra;
+}[keyof C['responses'] & number];
+
 export type Handler = (req: ApiRequest) => Promise<ApiResponse> | ApiResponse;
+/** Routes that check their own input answer in any shape (the hot path hands over JSON text); the others as declared. */
+export type TypedHandler<C extends Contract> = C extends { handChecked: true } ? (req: Req<C>) => Promise<ApiResponse> | ApiResponse : (req: Req<C>) => Promise<Res<C>> | Res<C>;
 
-/** Error body shapes: Capstan's `{error: {code, message}}`, the V2 protocol's `{error: "message"}`, MLflow's `{error_code, message}`. */
-export type ErrorShape = 'api' | 'v2' | 'mlflow';
-
-export interface RouteOptions {
-  /** reachable without a token (health checks only) */
-  public?: boolean;
-  /** the least role that may call it (required unless public) */
-  role?: Role;
-  errors?: ErrorShape;
-  /** `json` (default for POST/PUT/PATCH/DELETE), `stream` (handler reads `raw`), `none` */
-  body?: 'json' | 'stream' | 'none';
-  /** MLflow's JSON: bare NaN/Infinity tokens in and out */
-  json?: 'standard' | 'python';
-  summary?: string;
-  tag?: string;
-  /** counts toward the server's in-flight limit: past it, answered 503 with Retry-After instead of queued (predictions) */
-  shed?: boolean;
+export interface BindOptions {
   /**
    * A governed change: the audit action and entity its refusals are recorded under when the server refuses the request itself
    * (a missing role), the same names the store uses for refusals of its own rules.
@@ -54,87 +64,99 @@ export interface RouteOptions {
   audit?: { action: string; entity: (params: Record<string, string>) => string };
 }
 
-export interface Route extends RouteOptions {
+export interface Route extends BindOptions {
+  contract: Contract;
   method: string;
   pattern: string;
   segments: string[];
   handler: Handler;
+  public: boolean;
+  role: Contract['role'];
+  errors: ErrorShape;
+  json: 'standard' | 'python';
+  shed: boolean;
+  /** read the body as JSON (else a stream the handler reads, or none) */
+  jsonBody: boolean;
+  /** the query and body converted and checked, or an INVALID_ARGUMENT naming the field */
+  check: (query: URLSearchParams, body: unknown) => { q: unknown; body: unknown };
 }
 
+interface Node {
+  fixed: Map<string, Node>;
+  param: Node | null;
+  /** routes ending here, by method */
+  routes: Map<string, Route>;
+  /** routes whose last segment (`*path`) takes the rest of the path from here on, by method */
+  rest: Map<string, Route>;
+}
+
+const node = (): Node => ({ fixed: new Map(), param: null, routes: new Map(), rest: new Map() });
+type Found = Route | { allowed: string[] } | null;
+
 /**
- * Every path parameter is validated by its name before a handler sees it, so a new route cannot forget to: names of models and
- * datasets, aliases, ids, versions, keys, and `*path` for artifact paths (the rest of the URL).
+ * The route table: a tree of path segments (fixed segments before parameters, `*path` taking the rest), so a request is
+ * matched in as many steps as its path has segments. Routes are added from their declarations (src/api/).
  */
-const PARAM_CHECKS: Record<string, (field: string, v: string) => string> = {
-  name: checkName,
-  alias: checkAlias,
-  runId: checkId,
-  experimentId: checkId,
-  // ours are hex ids; other servers may log with their own request ids
-  predictionId: (field, v) => {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(v)) throw invalid(`${field} must be 1 to 64 letters, digits, "_" or "-"`);
-    return v;
-  },
-  key: checkKey,
-  tokenName: checkName,
-  version: (field, v) => {
-    if (!/^[1-9][0-9]{0,8}$/.test(v)) throw invalid(`${field} must be a positive integer`);
-    return v;
-  },
-  path: checkPath,
-};
-
-/** Paths whose route is remembered (see Router.resolve). */
-const RECENT_PATHS = 256;
-
-/** Tiny exact-segment router: `/v2/models/:name/infer`, with a trailing `*path` capturing the rest. */
 export class Router {
   readonly routes: Route[] = [];
+  private readonly root = node();
+  private readonly validators = new Validators();
 
-  add(method: string, pattern: string, handler: Handler, opts: RouteOptions = {}): this {
-    const segments = pattern.split('/').filter(Boolean);
-    for (const s of segments) {
-      const p = s.startsWith(':') || s.startsWith('*') ? s.slice(1) : null;
-      if (p !== null && !PARAM_CHECKS[p]) throw new Error(`route ${pattern}: parameter "${p}" has no validation rule`);
+  /** Serve a declared route with a handler typed by its declaration. */
+  on<C extends Contract>(contract: C, handler: TypedHandler<C>, opts: BindOptions = {}): this {
+    const segments = contract.path.split('/').filter(Boolean);
+    let at = this.root;
+    for (const [i, s] of segments.entries()) {
+      if (s.startsWith('*')) {
+        if (i !== segments.length - 1) throw new Error(`route ${contract.path}: ${s} must be the last segment`);
+        break;
+      }
+      if (s.startsWith(':')) at = at.param ??= node();
+      else {
+        let next = at.fixed.get(s);
+        if (!next) at.fixed.set(s, (next = node()));
+        at = next;
+      }
     }
-    if (!opts.public && !opts.role) throw new Error(`route ${method} ${pattern} must be public or name a role`);
-    this.routes.push({ method, pattern, segments, handler, ...opts });
-    this.recent.clear();
+    const table = segments.at(-1)?.startsWith('*') ? at.rest : at.routes;
+    if (table.has(contract.method)) throw new Error(`route ${contract.method} ${contract.path} is declared twice`);
+    const checked = !contract.handChecked;
+    const r: Route = {
+      contract,
+      method: contract.method,
+      pattern: contract.path,
+      segments,
+      handler: handler as unknown as Handler,
+      public: contract.public === true,
+      role: contract.role,
+      errors: contract.errorShape ?? 'api',
+      json: contract.json ?? 'standard',
+      shed: contract.shed === true,
+      jsonBody: contract.body !== undefined && contract.body !== 'stream',
+      check: checked ? this.validators.forRoute(contract) : (_q, body) => ({ q: {}, body }),
+      ...opts,
+    };
+    table.set(contract.method, r);
+    this.routes.push(r);
     return this;
   }
 
-  /** what `resolve` found for the method and paths seen last, by "METHOD path" (requests mostly repeat a few) */
-  private readonly recent = new Map<string, { parts: string[]; found: Route | { allowed: string[] } | null }>();
-
-  /**
-   * The raw path's segments (split and checked by `split`, which throws on a path it refuses) and what `match` finds for
-   * them, remembered for recent paths: the same for the same method and path while the routes stay as they are. The
-   * segments are shared: callers only read them.
-   */
-  resolve(method: string, path: string, split: (path: string) => string[]): { parts: string[]; found: Route | { allowed: string[] } | null } {
-    const key = method + ' ' + path;
-    let r = this.recent.get(key);
-    if (r === undefined) {
-      const parts = split(path);
-      r = { parts, found: this.match(method, parts) };
-      // paths name models, runs and artifacts: the memory stays bounded however many a server sees
-      if (this.recent.size >= RECENT_PATHS) this.recent.clear();
-      this.recent.set(key, r);
-    }
-    return r;
-  }
-
   /** The route whose shape fits the raw (still percent-encoded) segments, or the methods allowed there, or null. */
-  match(method: string, parts: string[]): Route | { allowed: string[] } | null {
-    const allowed: string[] = [];
-    for (const r of this.routes) {
-      const tail = r.segments.length > 0 && r.segments[r.segments.length - 1].startsWith('*');
-      if (tail ? parts.length < r.segments.length : r.segments.length !== parts.length) continue;
-      if (!r.segments.every((s, i) => s.startsWith(':') || s.startsWith('*') || s === parts[i])) continue;
-      if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return r;
-      allowed.push(r.method);
-    }
-    return allowed.length > 0 ? { allowed } : null;
+  match(method: string, parts: string[]): Found {
+    const allowed = new Set<string>();
+    const pick = (table: Map<string, Route>): Route | null => {
+      const r = table.get(method) ?? (method === 'HEAD' ? table.get('GET') : undefined);
+      if (r) return r;
+      for (const m of table.keys()) allowed.add(m);
+      return null;
+    };
+    const walk = (at: Node, i: number): Route | null => {
+      if (i === parts.length) return pick(at.routes);
+      const fixed = at.fixed.get(parts[i]);
+      return (fixed && walk(fixed, i + 1)) || (at.param && walk(at.param, i + 1)) || (at.rest.size > 0 ? pick(at.rest) : null);
+    };
+    const found = walk(this.root, 0);
+    return found ?? (allowed.size > 0 ? { allowed: [...allowed] } : null);
   }
 
   /** A matched route's parameters: each decoded once and validated by its rule (after authentication). */
@@ -142,8 +164,8 @@ export class Router {
     const params: Record<string, string> = {};
     route.segments.forEach((s, i) => {
       const name = s.slice(1);
-      if (s.startsWith(':')) params[name] = PARAM_CHECKS[name](name, decodeSegment(parts[i]));
-      else if (s.startsWith('*')) params[name] = PARAM_CHECKS[name](name, parts.slice(i).map(decodeSegment).join('/'));
+      if (s.startsWith(':')) params[name] = PATH_PARAMS[name].check(name, decodeSegment(parts[i]));
+      else if (s.startsWith('*')) params[name] = PATH_PARAMS[name].check(name, parts.slice(i).map(decodeSegment).join('/'));
     });
     return params;
   }

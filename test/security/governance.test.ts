@@ -81,7 +81,7 @@ describe('governance holds through every entry point', () => {
     await expectRefused('raw tag capstan.traffic', viaFetch('PUT', '/api/v1/models/churn/tags/capstan.traffic', { value: '{"routes":[{"version":2,"weight":100}]}' }), 400, /reserved/);
     await expectRefused('raw tag, garbage', viaFetch('PUT', '/api/v1/models/churn/tags/capstan.traffic', { value: 'garbage' }), 400, /reserved/);
     await expectRefused('/api/v1 PUT traffic', viaFetch('PUT', '/api/v1/models/churn/traffic', { routes: [{ version: 2, weight: 100 }] }), 403, /churn:2 in front of callers/);
-    await expectRefused('/api/v1 PUT traffic, bad spec', viaFetch('PUT', '/api/v1/models/churn/traffic', { routes: 'all' }), 400, /traffic.routes must be an array/);
+    await expectRefused('/api/v1 PUT traffic, bad spec', viaFetch('PUT', '/api/v1/models/churn/traffic', { routes: 'all' }), 400, /routes must be an array/);
     await expectRefused('SDK setTraffic', viaSdk((c) => c.models.setTraffic('churn', { routes: [{ alias: 'champion', weight: 50 }, { version: 2, weight: 50 }] }, memberP)), 403, /churn:2 in front of callers/);
     await expectRefused('CLI --server traffic', viaCli(['models', 'traffic', 'churn', '--split', '2=100'], true), 403, /churn:2 in front of callers/);
     await expectRefused('CLI local traffic', viaCli(['models', 'traffic', 'churn', '--split', 'champion=90,2=10'], false), 403, /churn:2 in front of callers/);

@@ -4,6 +4,7 @@ import { checkName } from '../../core/names.ts';
 import { modelMetadata, renderPrometheus, type Answered, type ServedModel, type ServingHooks } from '../../serve/index.ts';
 import { andThen, guard, type MaybePromise } from '../../core/maybe-async.ts';
 import type { ModelProvider } from '../model-provider.ts';
+import { api } from '../../api/index.ts';
 import type { ApiRequest, ApiResponse, Router } from '../router.ts';
 
 /**
@@ -64,27 +65,18 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
     return { status: 200, body: { name: req.params.name, ready: true } };
   };
   const infer = (req: ApiRequest) => predict(req, 'v2', req.params.name, req.params.version, (s) => s.infer(req.body, req.params.name));
-  for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
-    router.add('GET', prefix, meta, { errors: 'v2', role: 'viewer', tag: 'inference' });
-    router.add('GET', `${prefix}/ready`, ready, { errors: 'v2', role: 'viewer', tag: 'inference' });
-    router.add('POST', `${prefix}/infer`, infer, { errors: 'v2', role: 'viewer', tag: 'inference', shed: true });
-  }
-  router.add(
-    'POST',
-    '/invocations',
-    (req) => {
-      const asked = req.query.get('model');
-      // a name from the query string is checked as path parameters are (a registered name, never a path)
-      const name = asked !== null ? checkName('model', asked) : models.defaultName();
-      if (name === null) throw invalid('this server serves many models: name one with ?model=NAME (and &version=N)');
-      return predict(req, 'mlflow', name, req.query.get('version') ?? undefined, (s) => s.invocations(req.body));
-    },
-    { errors: 'mlflow', role: 'viewer', tag: 'inference', shed: true, summary: "MLflow's scoring format: dataframe_split, dataframe_records, instances or inputs" },
-  );
-  router.add(
-    'GET',
-    '/metrics',
-    async () => ({ status: 200, stream: Readable.from([renderPrometheus(await hooks.collect())]), headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
-    { role: 'viewer', tag: 'inference', summary: 'Prometheus metrics: requests, errors and latency per model version, prediction log counters' },
-  );
+  router.on(api.modelMeta, meta);
+  router.on(api.versionMeta, meta);
+  router.on(api.modelReady, ready);
+  router.on(api.versionReady, ready);
+  router.on(api.infer, infer);
+  router.on(api.versionInfer, infer);
+  router.on(api.invocations, (req) => {
+    const asked = req.query.get('model');
+    // a name from the query string is checked as path parameters are (a registered name, never a path)
+    const name = asked !== null ? checkName('model', asked) : models.defaultName();
+    if (name === null) throw invalid('this server serves many models: name one with ?model=NAME (and &version=N)');
+    return predict(req, 'mlflow', name, req.query.get('version') ?? undefined, (s) => s.invocations(req.body));
+  });
+  router.on(api.metrics, async () => ({ status: 200, stream: Readable.from([renderPrometheus(await hooks.collect())]), headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
 }

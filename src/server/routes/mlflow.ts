@@ -1,12 +1,14 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { createHash } from 'node:crypto';
 import { invalid } from '../../core/errors.ts';
 import { checkId, checkKey, checkName, checkPath } from '../../core/names.ts';
-import { createHash } from 'node:crypto';
+import { mlflow, type BodyOf, type Contract, type QueryOf } from '../../api/index.ts';
 import { registerStoredBundle } from '../../registry/index.ts';
 import type { Experiment, ModelVersion, RegisteredModel, Run, RunStatus, Stores } from '../../store/index.ts';
-import { allPages } from '../../store/index.ts';
-import type { ApiRequest, Router, RouteOptions } from '../router.ts';
+import { allPages, RUN_STATUSES } from '../../store/index.ts';
+import type { ApiRequest, Router, TypedHandler } from '../router.ts';
 import { batchOf } from './api/runs.ts';
-import { actor, bodyObject, optInt, optString, principal, queryObject, reqString } from './api/fields.ts';
+import { actor, principal } from './api/fields.ts';
 
 /*
  * The subset of MLflow's REST API (/api/2.0/mlflow/) its Python client uses for tracking and the registry, with MLflow's request
@@ -47,25 +49,30 @@ function mlflowModel(m: RegisteredModel, latest: ModelVersion | null) {
 }
 
 /** MLflow's `[{key, value}]` tag lists as a record (the stores check keys and values). */
-function tagsOf(v: unknown): Record<string, string> {
-  if (v === undefined || v === null) return {};
-  if (!Array.isArray(v) || v.some((t) => typeof t !== 'object' || t === null || Array.isArray(t))) throw invalid('tags must be an array of {key, value} objects');
-  return Object.fromEntries(v.map((t: { key?: unknown; value?: unknown }) => [String(t.key), t.value as string]));
+function tagsOf(v: { key: string; value: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((v ?? []).map((t) => [t.key, t.value]));
+}
+
+/** An int64 field (a number or a decimal string) at least `min`. */
+function int64(field: string, v: number | string | undefined, min = 0): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw invalid(`${field} must be an integer >= ${min}`);
+  return n;
 }
 
 /** MLflow page tokens are our cursors; max_results defaults as in MLflow. */
-function pageArgs(o: Record<string, unknown>, defaultMax: number) {
-  return { limit: Math.min(optInt(o, 'max_results', 1) ?? defaultMax, 1000), cursor: optString(o, 'page_token') ?? null };
+function pageArgs(o: { max_results?: number | string; page_token?: string }, defaultMax: number) {
+  return { limit: Math.min(int64('max_results', o.max_results, 1) ?? defaultMax, 1000), cursor: o.page_token ?? null };
 }
 
-function runIdOf(o: Record<string, unknown>): string {
+function runIdOf(o: { run_id?: string; run_uuid?: string }): string {
   return checkId('run_id', o.run_id ?? o.run_uuid);
 }
 
-function versionOf(o: Record<string, unknown>): number {
-  const v = optInt(o, 'version', 1);
-  if (v === undefined) throw invalid('version is required (a positive integer)');
-  return v;
+function statusOf(v: string): RunStatus {
+  if (!(RUN_STATUSES as readonly string[]).includes(v)) throw invalid(`status must be one of ${RUN_STATUSES.join(', ')}`);
+  return v as RunStatus;
 }
 
 /** `name = 'x'`, `name LIKE 'x%'`, `run_id = 'id'`: the registry filters MLflow clients send. */
@@ -81,98 +88,92 @@ function registryFilter(filter: string | undefined): { name?: string; like?: str
 export function mlflowRoutes(router: Router, stores: Stores, maxArtifactBytes = 4 * 1024 ** 3): void {
   const store = stores.metadata;
   const artifacts = stores.artifacts;
-  const P = '/api/2.0/mlflow';
   // MLflow's default experiment has id "0"; ours is the experiment named Default
   const experimentId = async (v: unknown): Promise<string> => (v === '0' || v === 0 ? (await store.experiments.ensure('Default')).id : checkId('experiment_id', v));
-  const add = (method: string, path: string, role: 'viewer' | 'member', handler: (o: Record<string, unknown>, req: ApiRequest) => Promise<unknown>) => {
-    const opts: RouteOptions = { role, errors: 'mlflow', json: 'python', tag: 'mlflow', summary: `MLflow ${path}` };
-    router.add(method, P + path, async (req) => ({ status: 200, body: await handler(method === 'GET' ? queryObject(req) : { ...queryObject(req), ...bodyObject(req) }, req) }), opts);
-  };
+  /** An MLflow route's fields (the query of a GET, the body otherwise) to its answer, always 200. */
+  type In<C extends Contract> = C['method'] extends 'GET' ? QueryOf<C> : BodyOf<C>;
+  const on = <C extends Contract & { responses: { 200: TSchema } }>(c: C, fn: (o: In<C>, req: ApiRequest) => Promise<Static<C['responses'][200]>>) =>
+    router.on(c, (async (req: ApiRequest) => ({ status: 200, body: await fn((c.method === 'GET' ? req.q : req.body) as In<C>, req) })) as unknown as TypedHandler<C>);
 
-  add('POST', '/experiments/create', 'member', async (o) => {
-    const e = await store.experiments.create({ name: reqString(o, 'name'), artifactLocation: optString(o, 'artifact_location'), tags: tagsOf(o.tags) });
+  on(mlflow.createExperiment, async (o) => {
+    const e = await store.experiments.create({ name: o.name, artifactLocation: o.artifact_location, tags: tagsOf(o.tags) });
     return { experiment_id: e.id };
   });
-  add('GET', '/experiments/get', 'viewer', async (o) => ({ experiment: mlflowExperiment(await store.experiments.get(await experimentId(o.experiment_id))) }));
-  add('GET', '/experiments/get-by-name', 'viewer', async (o) => ({ experiment: mlflowExperiment(await store.experiments.getByName(checkName('experiment_name', o.experiment_name))) }));
-  const searchExperiments = async (o: Record<string, unknown>) => {
-    const view = optString(o, 'view_type') ?? 'ACTIVE_ONLY';
+  on(mlflow.getExperiment, async (o) => ({ experiment: mlflowExperiment(await store.experiments.get(await experimentId(o.experiment_id))) }));
+  on(mlflow.getExperimentByName, async (o) => ({ experiment: mlflowExperiment(await store.experiments.getByName(checkName('experiment_name', o.experiment_name))) }));
+  const searchExperiments = async (o: { view_type?: string; max_results?: number | string; page_token?: string }) => {
+    const view = o.view_type ?? 'ACTIVE_ONLY';
     const page = await store.experiments.list({ ...pageArgs(o, 1000), includeDeleted: view !== 'ACTIVE_ONLY' });
     return { experiments: page.items.map(mlflowExperiment), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
   };
-  add('POST', '/experiments/search', 'viewer', searchExperiments);
-  add('GET', '/experiments/search', 'viewer', searchExperiments);
-  add('POST', '/experiments/set-experiment-tag', 'member', async (o) => {
-    await store.experiments.setTag(await experimentId(o.experiment_id), reqString(o, 'key'), reqString(o, 'value'));
+  on(mlflow.searchExperiments, searchExperiments);
+  on(mlflow.searchExperimentsGet, searchExperiments);
+  on(mlflow.setExperimentTag, async (o) => {
+    await store.experiments.setTag(await experimentId(o.experiment_id), o.key, o.value);
     return {};
   });
 
   // the run's user is the token's principal, whatever user_id the body claims (MLflow clients send the OS user name)
-  add('POST', '/runs/create', 'member', async (o, req) => {
+  on(mlflow.createRun, async (o, req) => {
     const tags = tagsOf(o.tags);
-    const name = optString(o, 'run_name') ?? tags['mlflow.runName'] ?? '';
+    const name = o.run_name ?? tags['mlflow.runName'] ?? '';
     delete tags['mlflow.runName'];
-    const run = await store.runs.create({ experimentId: o.experiment_id === undefined ? undefined : await experimentId(o.experiment_id), experiment: 'Default', name, userId: actor(req), startTime: optInt(o, 'start_time', 0), tags });
+    const run = await store.runs.create({ experimentId: o.experiment_id === undefined ? undefined : await experimentId(o.experiment_id), experiment: 'Default', name, userId: actor(req), startTime: int64('start_time', o.start_time), tags });
     return { run: mlflowRun(run) };
   });
-  add('POST', '/runs/update', 'member', async (o) => {
+  on(mlflow.updateRun, async (o) => {
     const patch: { status?: RunStatus; endTime?: number; name?: string } = {};
-    if (o.status !== undefined) patch.status = reqString(o, 'status') as RunStatus;
-    if (o.end_time !== undefined) patch.endTime = optInt(o, 'end_time', 0);
-    if (o.run_name !== undefined) patch.name = optString(o, 'run_name');
+    if (o.status !== undefined) patch.status = statusOf(o.status);
+    if (o.end_time !== undefined) patch.endTime = int64('end_time', o.end_time);
+    if (o.run_name !== undefined) patch.name = o.run_name;
     const run = await store.runs.update(runIdOf(o), patch);
     return { run_info: mlflowRun(run).info };
   });
-  add('GET', '/runs/get', 'viewer', async (o) => ({ run: mlflowRun(await store.runs.get(runIdOf(o))) }));
-  add('POST', '/runs/delete', 'member', async (o) => {
+  on(mlflow.getRun, async (o) => ({ run: mlflowRun(await store.runs.get(runIdOf(o))) }));
+  on(mlflow.deleteRun, async (o) => {
     await store.runs.delete(runIdOf(o));
     return {};
   });
-  add('POST', '/runs/search', 'viewer', async (o) => {
-    const ids = o.experiment_ids;
-    if (ids !== undefined && (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string'))) throw invalid('experiment_ids must be an array of strings');
-    const orderBy = o.order_by;
-    if (orderBy !== undefined && (!Array.isArray(orderBy) || orderBy.some((x) => typeof x !== 'string'))) throw invalid('order_by must be an array of strings');
-    const view = optString(o, 'run_view_type') ?? 'ACTIVE_ONLY';
-    const experimentIds = ids === undefined ? undefined : await Promise.all((ids as string[]).map(experimentId));
-    const page = await store.runs.search({ experimentIds, filter: optString(o, 'filter'), orderBy: orderBy as string[] | undefined, includeDeleted: view !== 'ACTIVE_ONLY', ...pageArgs(o, 1000) });
+  on(mlflow.searchRuns, async (o) => {
+    const view = o.run_view_type ?? 'ACTIVE_ONLY';
+    const experimentIds = o.experiment_ids === undefined ? undefined : await Promise.all(o.experiment_ids.map(experimentId));
+    const page = await store.runs.search({ experimentIds, filter: o.filter, orderBy: o.order_by, includeDeleted: view !== 'ACTIVE_ONLY', ...pageArgs(o, 1000) });
     const runs = view === 'DELETED_ONLY' ? page.items.filter((r) => r.lifecycle === 'deleted') : page.items;
     return { runs: runs.map((r) => mlflowRun(r)), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
   });
-  add('POST', '/runs/log-metric', 'member', async (o) => {
+  on(mlflow.logMetric, async (o) => {
     await store.runs.logBatch(runIdOf(o), batchOf({ metrics: [{ key: o.key, value: o.value, timestamp: o.timestamp, step: o.step }] }));
     return {};
   });
-  add('POST', '/runs/log-parameter', 'member', async (o) => {
-    await store.runs.logBatch(runIdOf(o), { params: [{ key: o.key as string, value: o.value as string }] });
+  on(mlflow.logParameter, async (o) => {
+    await store.runs.logBatch(runIdOf(o), { params: [{ key: o.key, value: o.value }] });
     return {};
   });
-  add('POST', '/runs/set-tag', 'member', async (o) => {
-    await store.runs.logBatch(runIdOf(o), { tags: [{ key: o.key as string, value: o.value as string }] });
+  on(mlflow.setTag, async (o) => {
+    await store.runs.logBatch(runIdOf(o), { tags: [{ key: o.key, value: o.value }] });
     return {};
   });
-  add('POST', '/runs/delete-tag', 'member', async (o) => {
-    await store.runs.deleteTag(runIdOf(o), reqString(o, 'key'));
+  on(mlflow.deleteTag, async (o) => {
+    await store.runs.deleteTag(runIdOf(o), o.key);
     return {};
   });
-  add('POST', '/runs/log-batch', 'member', async (o) => {
+  on(mlflow.logBatch, async (o) => {
     await store.runs.logBatch(runIdOf(o), batchOf(o));
     return {};
   });
-  add('GET', '/metrics/get-history', 'viewer', async (o) => ({ metrics: await store.runs.metricHistory(runIdOf(o), checkKey('metric_key', o.metric_key)) }));
+  on(mlflow.metricHistory, async (o) => ({ metrics: await store.runs.metricHistory(runIdOf(o), checkKey('metric_key', o.metric_key)) }));
 
-  add('POST', '/registered-models/create', 'member', async (o, req) => {
-    const tags = tagsOf(o.tags);
-    const m = await store.models.createModel({ name: reqString(o, 'name'), description: optString(o, 'description'), tags, actor: actor(req) });
+  on(mlflow.createModel, async (o, req) => {
+    const m = await store.models.createModel({ name: o.name, description: o.description, tags: tagsOf(o.tags), actor: actor(req) });
     return { registered_model: mlflowModel(m, null) };
   });
   const latest = async (m: RegisteredModel) => (m.latestVersion > 0 ? await store.models.getVersion(m.name, m.latestVersion) : null);
-  add('GET', '/registered-models/get', 'viewer', async (o) => {
+  on(mlflow.getModel, async (o) => {
     const m = await store.models.getModel(checkName('name', o.name));
     return { registered_model: mlflowModel(m, await latest(m)) };
   });
-  add('GET', '/registered-models/search', 'viewer', async (o) => {
-    const f = registryFilter(optString(o, 'filter'));
+  on(mlflow.searchModels, async (o) => {
+    const f = registryFilter(o.filter);
     if (f.runId) throw invalid('registered-models/search filters by name only');
     const page = await store.models.listModels({ ...pageArgs(o, 100), ...(f.name !== undefined ? { nameLike: f.name } : f.like !== undefined ? { nameLike: f.like } : {}) });
     const models = page.items.filter((m) => f.name === undefined || m.name === f.name);
@@ -180,12 +181,12 @@ export function mlflowRoutes(router: Router, stores: Stores, maxArtifactBytes = 
   });
   // a version's source is something this server holds: a run's logged artifacts (runs:/RUN/PATH or the mlflow-artifacts
   // URI of a run), whose digest is computed here from what was logged, or a Capstan bundle in the artifact store
-  add('POST', '/model-versions/create', 'member', async (o, req) => {
+  on(mlflow.createVersion, async (o, req) => {
     const tags = tagsOf(o.tags);
     const name = checkName('name', o.name);
-    const source = reqString(o, 'source');
+    const source = o.source;
     const runId = o.run_id ? checkId('run_id', o.run_id) : null;
-    const description = optString(o, 'description');
+    const description = o.description;
     const logged = /^runs:\/([0-9a-f]{8,64})\/(.+)$/.exec(source) ?? /^mlflow-artifacts:\/[0-9a-f]{8,64}\/([0-9a-f]{8,64})\/artifacts\/(.+)$/.exec(source);
     if (logged) {
       const run = logged[1];
@@ -200,37 +201,32 @@ export function mlflowRoutes(router: Router, stores: Stores, maxArtifactBytes = 
     if (/^[a-z][a-z0-9+.-]*:/i.test(source) || source.startsWith('/')) throw invalid(`source "${source.slice(0, 200)}" is outside this server's artifact store: give runs:/RUN_ID/PATH of a run's logged artifacts, or a Capstan bundle's path in the store`);
     return { model_version: mlflowVersion(await registerStoredBundle(stores, { name, source, runId, description, tags, author: actor(req) })) };
   });
-  add('GET', '/model-versions/get', 'viewer', async (o) => ({ model_version: mlflowVersion(await store.models.getVersion(checkName('name', o.name), versionOf(o))) }));
-  add('GET', '/model-versions/search', 'viewer', async (o) => {
-    const f = registryFilter(optString(o, 'filter'));
+  on(mlflow.getVersion, async (o) => ({ model_version: mlflowVersion(await store.models.getVersion(checkName('name', o.name), int64('version', o.version, 1)!)) }));
+  on(mlflow.searchVersions, async (o) => {
+    const f = registryFilter(o.filter);
     if (f.name === undefined) throw invalid("model-versions/search needs filter name = 'MODEL'");
     const versions = await allPages((cursor) => store.models.listVersions(checkName('name', f.name), { cursor, limit: 1000 }));
     return { model_versions: versions.filter((v) => !f.runId || v.runId === f.runId).reverse().map(mlflowVersion) };
   });
-  add('POST', '/registered-models/alias', 'member', async (o, req) => {
-    await store.models.setAlias(checkName('name', o.name), reqString(o, 'alias'), versionOf(o), principal(req));
+  on(mlflow.setAlias, async (o, req) => {
+    await store.models.setAlias(checkName('name', o.name), o.alias, int64('version', o.version, 1)!, principal(req));
     return {};
   });
-  add('DELETE', '/registered-models/alias', 'member', async (o, req) => {
-    await store.models.deleteAlias(checkName('name', o.name), reqString(o, 'alias'), principal(req));
+  on(mlflow.deleteAlias, async (o, req) => {
+    await store.models.deleteAlias(checkName('name', o.name), o.alias, principal(req));
     return {};
   });
-  add('GET', '/registered-models/alias', 'viewer', async (o) => ({ model_version: mlflowVersion(await store.models.resolveAlias(checkName('name', o.name), reqString(o, 'alias'))) }));
+  on(mlflow.getAlias, async (o) => ({ model_version: mlflowVersion(await store.models.resolveAlias(checkName('name', o.name), o.alias)) }));
 
-  {
-    // the mlflow-artifacts proxy: where the MLflow client sends log_artifact for runs whose artifact_uri is mlflow-artifacts:/
-    const A = '/api/2.0/mlflow-artifacts/artifacts/:experimentId/:runId/artifacts/*path';
-    const opts = { errors: 'mlflow' as const, tag: 'mlflow' };
-    router.add('PUT', A, async (req) => {
-      await store.runs.get(req.params.runId);
-      const blob = await artifacts.putBlob(req.raw, { maxBytes: maxArtifactBytes });
-      await store.runs.putArtifact({ runId: req.params.runId, path: req.params.path, digest: blob.digest, size: blob.size });
-      return { status: 200, body: {} };
-    }, { ...opts, role: 'member', body: 'stream', summary: 'MLflow artifact upload (mlflow-artifacts proxy)' });
-    router.add('GET', A, async (req) => {
-      const entry = await store.runs.getArtifact(req.params.runId, req.params.path);
-      const { stream, size } = await artifacts.openBlob(entry.digest);
-      return { status: 200, stream, headers: { 'content-length': String(size) } };
-    }, { ...opts, role: 'viewer', summary: 'MLflow artifact download (mlflow-artifacts proxy)' });
-  }
+  router.on(mlflow.putArtifact, async ({ params, raw }) => {
+    await store.runs.get(params.runId);
+    const blob = await artifacts.putBlob(raw, { maxBytes: maxArtifactBytes });
+    await store.runs.putArtifact({ runId: params.runId, path: params.path, digest: blob.digest, size: blob.size });
+    return { status: 200, body: {} };
+  });
+  router.on(mlflow.getArtifact, async ({ params }) => {
+    const entry = await store.runs.getArtifact(params.runId, params.path);
+    const { stream, size } = await artifacts.openBlob(entry.digest);
+    return { status: 200, stream, headers: { 'content-length': String(size) } };
+  });
 }

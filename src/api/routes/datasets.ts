@@ -1,0 +1,23 @@
+import { Type } from '@sinclair/typebox';
+import { route } from '../contract.ts';
+import { DatasetSummary, DatasetVersion } from '../records.ts';
+import { AnyJson, Int, Items } from '../schema.ts';
+
+const tag = 'datasets';
+
+export const listDatasets = route({ method: 'GET', path: '/api/v1/datasets', role: 'viewer', tag, summary: 'Registered datasets (latest version of each)', responses: { 200: Items(DatasetSummary) } });
+export const registerDataset = route({
+  method: 'POST', path: '/api/v1/datasets', role: 'member', tag, summary: 'Register a dataset version (same content hash: the existing version)',
+  body: Type.Object({
+    name: Type.String({ minLength: 1 }),
+    contentHash: Type.String({ minLength: 1 }),
+    source: Type.String({ minLength: 1 }),
+    rows: Int(0),
+    columns: Int(0),
+    schema: Type.Optional(AnyJson),
+    profile: Type.Optional(AnyJson),
+  }),
+  responses: { 201: DatasetVersion },
+});
+export const listDatasetVersions = route({ method: 'GET', path: '/api/v1/datasets/:name', role: 'viewer', tag, summary: 'Versions of a dataset, newest first', responses: { 200: Items(DatasetSummary) } });
+export const getDatasetVersion = route({ method: 'GET', path: '/api/v1/datasets/:name/versions/:version', role: 'viewer', tag, summary: 'A dataset version with schema and profile', responses: { 200: DatasetVersion } });
