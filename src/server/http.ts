@@ -125,6 +125,9 @@ export function rawSegments(rawUrl: string): string[] {
 
 const NO_TOKEN = 'missing or invalid token: send "Authorization: Bearer <token>"';
 
+/** The checked query of a route that declares none, or checks its own: shared, never written to. */
+const NO_FIELDS = Object.freeze({});
+
 /** The query of a URL without one (most requests): shared, never written to. */
 const NO_QUERY = new URLSearchParams();
 
@@ -220,8 +223,8 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       const handle = (principal: Principal | null) => {
         const params = router.params(r, parts);
         const call = (given: unknown) => {
-          const { q, body } = r.check(query, given);
-          const out = r.handler({ method, path: '/' + parts.join('/'), params, query, q, headers: req.headers, body, raw: req, principal });
+          const checked = r.check?.(query, given);
+          const out = r.handler({ method, path: '/' + parts.join('/'), params, query, q: checked?.q ?? NO_FIELDS, headers: req.headers, body: checked ? checked.body : given, raw: req, principal });
           if (out instanceof Promise) out.then(respond).catch(fail);
           else respond(out);
         };

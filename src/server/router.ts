@@ -77,8 +77,8 @@ export interface Route extends BindOptions {
   shed: boolean;
   /** read the body as JSON (else a stream the handler reads, or none) */
   jsonBody: boolean;
-  /** the query and body converted and checked, or an INVALID_ARGUMENT naming the field */
-  check: (query: URLSearchParams, body: unknown) => { q: unknown; body: unknown };
+  /** the query and body converted and checked, or an INVALID_ARGUMENT naming the field; null where the handler checks them */
+  check: ((query: URLSearchParams, body: unknown) => { q: unknown; body: unknown }) | null;
 }
 
 interface Node {
@@ -120,7 +120,6 @@ export class Router {
     }
     const table = segments.at(-1)?.startsWith('*') ? at.rest : at.routes;
     if (table.has(contract.method)) throw new Error(`route ${contract.method} ${contract.path} is declared twice`);
-    const checked = !contract.handChecked;
     const r: Route = {
       contract,
       method: contract.method,
@@ -133,7 +132,7 @@ export class Router {
       json: contract.json ?? 'standard',
       shed: contract.shed === true,
       jsonBody: contract.body !== undefined && contract.body !== 'stream',
-      check: checked ? this.validators.forRoute(contract) : (_q, body) => ({ q: {}, body }),
+      check: contract.handChecked ? null : this.validators.forRoute(contract),
       ...opts,
     };
     table.set(contract.method, r);
