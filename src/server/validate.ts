@@ -1,23 +1,11 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { invalid } from '../core/errors.ts';
+import { schemaMessage } from '../core/schema-message.ts';
 import type { Contract } from '../api/index.ts';
 
 type Check = (query: URLSearchParams, body: unknown) => { q: unknown; body: unknown };
-type JsonSchema = {
-  type?: string;
-  description?: string;
-  const?: unknown;
-  anyOf?: JsonSchema[];
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  minItems?: number;
-  maxItems?: number;
-  properties?: Record<string, JsonSchema>;
-};
+type JsonSchema = { type?: string };
 
 /**
  * Request validation at the edge, from the routes' declarations (ajv, JSON Schema 2020-12). Each route's validators are
@@ -40,7 +28,7 @@ export class Validators {
           if (all.length > 0) q[k] = (s as JsonSchema).type === 'array' ? all : all[all.length - 1];
         }
         query ??= this.queries.compile(c.query);
-        if (!query(q)) throw invalid(message(query.errors!, ''));
+        if (!query(q)) throw invalid(schemaMessage(query.errors!, ''));
       }
       let b = given;
       if (c.body !== undefined && c.body !== 'stream') {
@@ -48,7 +36,7 @@ export class Validators {
         if (c.queryFields && raw.size > 0) b = { ...Object.fromEntries(raw.entries()), ...(isObject(given) ? given : {}) };
         if (b === undefined && (c.body as JsonSchema).type === 'object') b = {};
         body ??= this.bodies.compile(c.body as TSchema);
-        if (!body(b)) throw invalid(message(body.errors!, 'request body'));
+        if (!body(b)) throw invalid(schemaMessage(body.errors!, 'request body'));
       }
       return { q, body: b };
     };
@@ -57,66 +45,4 @@ export class Validators {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** `/metrics/0/value` as `metrics[0].value`. */
-function fieldOf(instancePath: string, extra?: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (extra !== undefined) parts.push(extra);
-  return parts.reduce((out, p) => (/^\d+$/.test(p) ? `${out}[${p}]` : out ? `${out}.${p}` : p), '');
-}
-
-/** The first problem, naming the field and what was expected (the outermost of a union's failures). */
-function message(errors: ErrorObject[], whole: string): string {
-  const e = errors[errors.length - 1];
-  const schema = (e.parentSchema ?? {}) as JsonSchema;
-  if (e.keyword === 'required') {
-    const missing = (e.params as { missingProperty: string }).missingProperty;
-    return `${fieldOf(e.instancePath, missing)} is required (${expected(schema.properties?.[missing] ?? {})})`;
-  }
-  if (e.keyword === 'additionalProperties') {
-    const extra = String((e.params as { additionalProperty: string }).additionalProperty).slice(0, 40);
-    return `${fieldOf(e.instancePath) || whole || 'the query'} has an unknown field "${extra}" (known: ${Object.keys(schema.properties ?? {}).join(', ')})`;
-  }
-  const field = fieldOf(e.instancePath) || whole;
-  return `${field} must be ${expected(schema)}`;
-}
-
-const ARTICLE = /^(a|an|one of|true|false|null|\{)\b/;
-
-/** What a schema expects, in words: its description where it says so, else read off its type and bounds. */
-export function expected(s: JsonSchema): string {
-  if (s.description && ARTICLE.test(s.description)) return s.description;
-  const derived = derive(s);
-  return s.description ? `${derived} (${s.description})` : derived;
-}
-
-function derive(s: JsonSchema): string {
-  if (s.const !== undefined) return JSON.stringify(s.const);
-  if (s.anyOf) {
-    if (s.anyOf.every((x) => x.const !== undefined)) return `one of ${s.anyOf.map((x) => String(x.const)).join(', ')}`;
-    return s.anyOf.map(expected).join(' or ');
-  }
-  const range = (lo?: number, hi?: number) => (lo !== undefined && hi !== undefined ? ` from ${lo} to ${hi}` : lo !== undefined ? ` >= ${lo}` : hi !== undefined ? ` <= ${hi}` : '');
-  switch (s.type) {
-    case 'string':
-      if (s.pattern) return `a string matching ${s.pattern}`;
-      if (s.minLength === 1 && s.maxLength === undefined) return 'a non-empty string';
-      if (s.minLength !== undefined || s.maxLength !== undefined) return `a string of ${range(s.minLength, s.maxLength).trim()} characters`;
-      return 'a string';
-    case 'integer':
-      return `an integer${range(s.minimum, s.maximum)}`;
-    case 'number':
-      return `a number${range(s.minimum, s.maximum)}`;
-    case 'boolean':
-      return 'true or false';
-    case 'array':
-      return s.minItems !== undefined || s.maxItems !== undefined ? `an array of ${range(s.minItems, s.maxItems).trim()} items` : 'an array';
-    case 'object':
-      return 'a JSON object';
-    case 'null':
-      return 'null';
-    default:
-      return 'valid';
-  }
 }
