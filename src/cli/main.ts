@@ -11,6 +11,7 @@ type AddCommand = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   quickstart: async () => (await import('./commands/quickstart.ts')).quickstartCommand,
   train: async () => (await import('./commands/train.ts')).trainCommand,
+  pipeline: async () => (await import('./commands/pipeline.ts')).pipelineCommand,
   automl: async () => (await import('./commands/automl.ts')).automlCommand,
   predict: async () => (await import('./commands/predict.ts')).predictCommand,
   serve: async () => (await import('./commands/serve.ts')).serveCommand,

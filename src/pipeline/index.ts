@@ -1,3 +1,11 @@
 export { step, type Pipeline, type Step, type StepContext, type PortType } from './spec.ts';
 export { lintPipeline, planPipeline, type LintProblem } from './lint.ts';
 export { runPipeline, type ExecutorHooks, type PipelineResult } from './local-executor.ts';
+// user pipelines: a YAML/JSON spec or the TypeScript builder, built-in components, the local engine with its cache
+export { parsePipeline, pipelineYaml, type ParsedPipeline, type Locate } from './define/parse.ts';
+export { PipelineSpecSchema, PORT_TYPES, type PipelineSpec, type StepSpec, type PortType as PipelinePortType } from './define/schema.ts';
+export { compilePipeline, compileOrThrow, formatProblem, resolveParams, type CompiledPipeline, type PipelineProblem, type PlannedStep } from './define/compile.ts';
+export { COMPONENTS, getComponent, component, type Component, type ComponentContext, type FileRef, type ModelRef } from './components/index.ts';
+export { runCompiledPipeline, type RunOptions, type PipelineEvent, type PipelineRunResult, type StepResult } from './engine/run.ts';
+export { PipelineBuilder, isTrue, isFalse, compare, type Ref as PipelineRef, type StepInputs, type StepOptions } from './define/builder.ts';
+export * as components from './components/index.ts';

@@ -1,0 +1,180 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { invalid, notFound } from '../../core/errors.ts';
+import type { PipelineRunResult, StepResult } from '../../pipeline/index.ts';
+import type { Run, Stores } from '../../store/index.ts';
+import { localPrincipal, parseIntOption, stores } from '../common.ts';
+import { printJson } from '../output.ts';
+import { safe, table } from '../target.ts';
+
+function readSpecFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw (e as NodeJS.ErrnoException).code === 'ENOENT' ? invalid(`no pipeline file ${file}`) : e;
+  }
+}
+
+/** `--param k=v` as text (the pipeline's declared types convert it). */
+function paramsOf(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(p);
+    if (!m) throw invalid(`--param "${p.slice(0, 80)}" must look like name=value`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+async function load(file: string) {
+  const { parsePipeline, compileOrThrow } = await import('../../pipeline/index.ts');
+  const parsed = parsePipeline(readSpecFile(file), file);
+  return compileOrThrow(parsed.spec, parsed.locate, file);
+}
+
+const seconds = (s: number) => (s >= 10 ? `${s.toFixed(1)} s` : `${s.toFixed(2)} s`);
+
+function stepLine(r: StepResult): string {
+  const what = r.status === 'SUCCEEDED' ? (r.cached ? 'cached' : 'done') : r.status === 'SKIPPED' ? 'skipped' : 'FAILED';
+  const detail = [r.iterations !== null ? `${r.iterations} iterations` : '', r.attempts > 1 ? `${r.attempts} attempts` : '', r.reason ?? ''].filter(Boolean).join('; ');
+  return `  ${r.name.padEnd(20)} ${what.padEnd(8)} ${r.status === 'SKIPPED' ? '' : seconds(r.seconds).padStart(8)}${detail ? `  ${safe(detail.split('\n')[0].slice(0, 200))}` : ''}`;
+}
+
+/** Child runs of a pipeline run, by step name. */
+async function stepRuns(s: Stores, run: Run): Promise<Map<string, Run>> {
+  const page = await s.metadata.runs.search({ experimentIds: [run.experimentId], filter: `tags.mlflow.parentRunId = '${run.id}'`, limit: 1000 });
+  return new Map(page.items.map((r) => [r.tags['capstan.step'], r]));
+}
+
+export function pipelineCommand(program: Command): void {
+  const p = program.command('pipeline').description('user pipelines: a YAML (or JSON) file of steps, run with caching and recorded as runs');
+  p.command('lint')
+    .argument('<file>', 'the pipeline file')
+    .description('check a pipeline file: its schema, components, references, types and cycles (every problem, with its line)')
+    .action(async (file: string) => {
+      const { parsePipeline, compilePipeline, formatProblem } = await import('../../pipeline/index.ts');
+      const parsed = parsePipeline(readSpecFile(file), file);
+      const { pipeline, problems } = compilePipeline(parsed.spec, parsed.locate);
+      if (!pipeline) throw invalid(`${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((x) => `  ${formatProblem(x, file)}`).join('\n')}`);
+      process.stdout.write(`${file}: ok (${pipeline.steps.length} steps${pipeline.final.length ? `, ${pipeline.final.length} exit handler${pipeline.final.length === 1 ? '' : 's'}` : ''})\n`);
+    });
+  p.command('run')
+    .argument('<file>', 'the pipeline file')
+    .description('run a pipeline in this process (independent steps at once), reusing cached steps')
+    .option('--param <name=value...>', 'a pipeline parameter (repeatable)', [])
+    .option('--no-cache', 'compute every step')
+    .option('--recompute <step...>', 'compute these steps again (their cached outputs are not used)', [])
+    .option('--concurrency <n>', 'steps at once (default: the cores)')
+    .option('--json', 'print the run as JSON')
+    .action(async (file: string, o: { param: string[]; cache: boolean; recompute: string[]; concurrency?: string; json?: boolean }) => {
+      const pipeline = await load(file);
+      const { runCompiledPipeline } = await import('../../pipeline/index.ts');
+      const s = await stores();
+      try {
+        if (!o.json) process.stdout.write(`pipeline ${pipeline.spec.name}: ${pipeline.steps.length} steps\n`);
+        const result: PipelineRunResult = await runCompiledPipeline(pipeline, {
+          stores: s,
+          actor: localPrincipal(),
+          params: paramsOf(o.param),
+          baseDir: dirname(resolve(file)),
+          noCache: !o.cache,
+          noCacheSteps: o.recompute,
+          ...(o.concurrency ? { concurrency: parseIntOption('--concurrency', o.concurrency, 1, 64) } : {}),
+          onEvent: (e) => {
+            if (o.json) return;
+            if (e.kind === 'retry') process.stdout.write(`  ${e.step.padEnd(20)} retry  attempt ${e.attempt} failed (${safe(e.error.slice(0, 200))}); again in ${e.delaySeconds} s\n`);
+            if (e.kind === 'end') process.stdout.write(stepLine(e.result) + '\n');
+          },
+        });
+        if (o.json) printJson(result);
+        else process.stdout.write(`run ${result.runId}: ${result.status} in ${seconds(result.seconds)} (capstan pipeline show ${result.runId})\n`);
+        if (result.status === 'FAILED') process.exitCode = 1;
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  p.command('show')
+    .argument('<run-id>', 'a pipeline run')
+    .description("a pipeline run's steps as a graph: status, duration, cache hits, attempts")
+    .option('--json', 'print as JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const s = await stores();
+      try {
+        const run = await s.metadata.runs.get(id);
+        if (run.tags['capstan.kind'] !== 'pipeline') throw notFound(`run ${id} is not a pipeline run`);
+        const steps = await s.metadata.runs.listSteps(id);
+        const children = await stepRuns(s, run);
+        const specEntry = await s.metadata.runs.getArtifact(id, 'pipeline.json');
+        const spec = JSON.parse((await readAll(s, specEntry.digest)).toString('utf8')) as { steps: { name: string; inputs?: Record<string, unknown>; when?: string; forEach?: unknown }[]; finally?: { name: string; inputs?: Record<string, unknown> }[] };
+        const depsOf = (st: { inputs?: Record<string, unknown>; when?: string; forEach?: unknown }) => [...new Set([...JSON.stringify([st.inputs ?? {}, st.when ?? '', st.forEach ?? null]).matchAll(/steps\.([a-z][a-z0-9-]*)\.outputs/g)].map((m) => m[1]))];
+        const rows = [...spec.steps, ...(spec.finally ?? [])].map((st) => {
+          const rec = steps.find((x) => x.name === st.name);
+          const child = children.get(st.name);
+          return {
+            step: st.name,
+            after: depsOf(st),
+            status: rec?.status ?? 'NOT RUN',
+            seconds: rec && rec.endedAt ? (rec.endedAt - rec.startedAt) / 1000 : null,
+            cache: child?.tags['capstan.cache'] ?? '',
+            attempts: Number(child?.tags['capstan.attempts'] ?? 0),
+            runId: child?.id ?? null,
+            error: rec?.error ?? null,
+          };
+        });
+        if (o.json) return printJson({ runId: id, pipeline: run.tags['capstan.pipeline'], status: run.status, steps: rows });
+        process.stdout.write(`pipeline ${safe(run.tags['capstan.pipeline'] ?? run.name)}, run ${id}: ${run.status}\n`);
+        const depth = new Map<string, number>();
+        for (const r of rows) depth.set(r.step, r.after.length === 0 ? 0 : Math.max(...r.after.map((a) => depth.get(a) ?? 0)) + 1);
+        process.stdout.write(
+          table([
+            ['STEP', 'STATUS', 'TIME', 'CACHE', 'ATTEMPTS', 'AFTER', 'NOTE'],
+            ...rows.map((r) => [`${'  '.repeat(depth.get(r.step) ?? 0)}${(depth.get(r.step) ?? 0) > 0 ? '└ ' : ''}${r.step}`, r.status, r.seconds === null ? '' : seconds(r.seconds), r.cache, r.attempts ? String(r.attempts) : '', r.after.join(', '), (r.error ?? '').split('\n')[0].slice(0, 80)]),
+          ]),
+        );
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  p.command('logs')
+    .argument('<run-id>', 'a pipeline run')
+    .argument('<step>', 'one of its steps')
+    .description("a step's log (its output and what the engine did: cache hits, retries)")
+    .action(async (id: string, step: string) => {
+      const s = await stores();
+      try {
+        const child = (await stepRuns(s, await s.metadata.runs.get(id))).get(step);
+        if (!child) throw notFound(`run ${id} has no step "${step}" that ran`);
+        const entry = await s.metadata.runs.getArtifact(child.id, 'logs/step.log');
+        process.stdout.write(safe((await readAll(s, entry.digest)).toString('utf8')).replace(/\\x0a/g, '\n'));
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  p.command('schema')
+    .description('the JSON Schema of pipeline files')
+    .action(async () => {
+      const { PipelineSpecSchema } = await import('../../pipeline/index.ts');
+      printJson(JSON.parse(JSON.stringify(PipelineSpecSchema)));
+    });
+  p.command('components')
+    .description('the built-in components and their typed inputs and outputs')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { COMPONENTS } = await import('../../pipeline/index.ts');
+      const list = [...COMPONENTS.values()].map((c) => ({ name: c.name, version: c.version, description: c.description, inputs: c.inputs, outputs: c.outputs }));
+      if (o.json) return printJson(list);
+      for (const c of list) {
+        process.stdout.write(`${c.name}@${c.version}: ${c.description}\n`);
+        for (const [k, port] of Object.entries(c.inputs)) process.stdout.write(`    in  ${k.padEnd(14)} ${port.type.padEnd(8)} ${port.description}${port.default !== undefined ? ` (default ${JSON.stringify(port.default)})` : port.optional ? ' (optional)' : ''}\n`);
+        for (const [k, port] of Object.entries(c.outputs)) process.stdout.write(`    out ${k.padEnd(14)} ${port.type.padEnd(8)} ${port.description}\n`);
+      }
+    });
+}
+
+async function readAll(s: Stores, digest: string): Promise<Buffer> {
+  const { stream } = await s.artifacts.openBlob(digest);
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,318 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline as pump } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { CapstanError, invalid } from '../../core/errors.ts';
+import { logParams, setTags, type Principal, type Stores } from '../../store/index.ts';
+import { isFileRef, isModelRef, type ComponentContext, type FileRef } from '../components/index.ts';
+import { resolveParams, type CompiledPipeline, type PlannedStep } from '../define/compile.ts';
+import { holds, refText, type Binding, type Ref } from '../define/refs.ts';
+import { cacheKey, StepCache } from './cache.ts';
+import { commandCode, runCommand } from './command.ts';
+
+export interface RunOptions {
+  stores: Stores;
+  actor: Principal;
+  /** parameter values as given (text from the command line is converted to the declared types) */
+  params: Record<string, unknown>;
+  /** the pipeline file's folder */
+  baseDir: string;
+  /** compute every step, reusing nothing */
+  noCache?: boolean;
+  /** compute these steps */
+  noCacheSteps?: readonly string[];
+  /** steps (and forEach iterations) at once; default the machine's cores */
+  concurrency?: number;
+  experiment?: string;
+  onEvent?: (e: PipelineEvent) => void;
+}
+
+export type StepStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+
+export type PipelineEvent =
+  | { kind: 'start'; step: string }
+  | { kind: 'retry'; step: string; attempt: number; delaySeconds: number; error: string }
+  | { kind: 'end'; step: string; result: StepResult };
+
+export interface StepResult {
+  name: string;
+  status: StepStatus;
+  /** every output reused from an earlier identical step */
+  cached: boolean;
+  attempts: number;
+  seconds: number;
+  /** the step's run (null when skipped before it ran) */
+  runId: string | null;
+  outputs: Record<string, unknown> | null;
+  /** why it failed or was skipped */
+  reason: string | null;
+  /** iterations of a forEach step */
+  iterations: number | null;
+}
+
+export interface PipelineRunResult {
+  runId: string;
+  status: 'FINISHED' | 'FAILED';
+  params: Record<string, unknown>;
+  steps: StepResult[];
+  seconds: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The value a reference has now (undefined: its step has not produced it). */
+function lookup(r: Ref, params: Record<string, unknown>, done: Map<string, StepResult>, item: unknown): unknown {
+  if (r.kind === 'item') return item;
+  if (r.kind === 'param') return params[r.name];
+  return done.get(r.step)?.outputs?.[r.port];
+}
+
+function bind(b: Binding, params: Record<string, unknown>, done: Map<string, StepResult>, item: unknown, field: string): unknown {
+  if (b.kind === 'literal') return b.value;
+  if (b.kind === 'ref') return lookup(b.ref, params, done, item);
+  return b.parts
+    .map((p) => {
+      if (typeof p === 'string') return p;
+      const v = lookup(p, params, done, item);
+      if (typeof v === 'object' && v !== null) throw invalid(`${field}: ${refText(p)} is not text, a number or a boolean and cannot be put inside text`);
+      return String(v);
+    })
+    .join('');
+}
+
+/** A run-time check of what a component input received (references to `item` and JSON values are only known now). */
+function checkValue(step: string, port: string, type: string, v: unknown): void {
+  const ok =
+    type === 'json' ||
+    (type === 'file' ? isFileRef(v) : type === 'model' ? isModelRef(v) : type === 'list' ? Array.isArray(v) : type === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === type);
+  if (!ok) throw invalid(`step "${step}": input "${port}" must be a ${type}, got ${JSON.stringify(v)?.slice(0, 80)}`);
+}
+
+/**
+ * Run a compiled pipeline in this process: steps whose producers are done run at once (up to `concurrency`), each as a child
+ * run of the pipeline's run with its status, times, attempts, cache hit, log and outputs recorded. A failed step fails the run
+ * and skips what reads it; independent branches go on; exit handlers run last, whatever happened.
+ */
+export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): Promise<PipelineRunResult> {
+  const t0 = performance.now();
+  const params = resolveParams(p.spec, o.params);
+  const meta = o.stores.metadata;
+  const cache = new StepCache(o.stores.artifacts);
+  const concurrency = Math.max(1, o.concurrency ?? availableParallelism());
+  const specText = JSON.stringify(p.spec);
+  const run = await meta.runs.create({
+    experiment: o.experiment ?? 'pipelines',
+    name: p.spec.name,
+    userId: o.actor.name,
+    tags: { 'capstan.kind': 'pipeline', 'capstan.pipeline': p.spec.name, 'capstan.spec_sha256': createHash('sha256').update(specText).digest('hex') },
+  });
+  const specBlob = await o.stores.artifacts.putBlob(Readable.from([Buffer.from(specText)]));
+  await meta.runs.putArtifact({ runId: run.id, path: 'pipeline.json', digest: specBlob.digest, size: specBlob.size });
+  if (Object.keys(params).length > 0) await logParams(meta.runs, run.id, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean)])));
+
+  const done = new Map<string, StepResult>();
+  const finish = (r: StepResult) => {
+    done.set(r.name, r);
+    o.onEvent?.({ kind: 'end', step: r.name, result: r });
+  };
+  const skip = async (s: PlannedStep, reason: string) => {
+    await meta.runs.recordStep({ runId: run.id, name: s.name, status: 'SKIPPED', startedAt: Date.now(), endedAt: Date.now(), error: reason });
+    finish({ name: s.name, status: 'SKIPPED', cached: false, attempts: 0, seconds: 0, runId: null, outputs: null, reason, iterations: null });
+  };
+
+  /** One step: its condition, its iterations, each from the cache or computed with retries and a timeout. */
+  const runStep = async (s: PlannedStep): Promise<void> => {
+    const started = Date.now();
+    const ts = performance.now();
+    if (s.when && !holds(s.when, lookup(s.when.ref, params, done, undefined))) return skip(s, `condition ${s.spec.when} does not hold`);
+    o.onEvent?.({ kind: 'start', step: s.name });
+    await meta.runs.recordStep({ runId: run.id, name: s.name, status: 'RUNNING', startedAt: started, endedAt: null, error: null });
+    const child = await meta.runs.create({
+      experimentId: run.experimentId,
+      name: `${p.spec.name}/${s.name}`,
+      userId: o.actor.name,
+      tags: { 'mlflow.parentRunId': run.id, 'capstan.kind': 'pipeline-step', 'capstan.step': s.name, 'capstan.component': s.component?.name ?? 'command' },
+    });
+    const log: string[] = [];
+    let attempts = 0;
+    let hits = 0;
+    let iterations: number | null = null;
+    try {
+      let items: unknown[] = [undefined];
+      if (s.forEach) {
+        const list = bind(s.forEach, params, done, undefined, 'forEach');
+        if (!Array.isArray(list)) throw invalid(`step "${s.name}": forEach must be a list, got ${JSON.stringify(list)?.slice(0, 80)}`);
+        items = list;
+        iterations = list.length;
+      }
+      const code = s.component ? `component:${s.component.name}@${s.component.version}` : await commandCode(s.spec.command!, o.baseDir);
+      const useCache = s.spec.cache !== false && s.component?.cacheable !== false && !o.noCache && !o.noCacheSteps?.includes(s.name);
+      const results: Record<string, unknown>[] = new Array(items.length);
+      const one = async (k: number) => {
+        const prefix = iterations !== null ? `[${k}] ` : '';
+        const inputs: Record<string, unknown> = {};
+        for (const [port, b] of Object.entries(s.inputs)) inputs[port] = bind(b, params, done, items[k], `inputs.${port}`);
+        if (s.component) {
+          for (const [port, spec] of Object.entries(s.component.inputs)) {
+            if (inputs[port] === undefined && spec.default !== undefined) inputs[port] = spec.default;
+            if (inputs[port] === undefined) {
+              if (!spec.optional) throw invalid(`step "${s.name}": input "${port}" has no value`);
+            } else checkValue(s.name, port, spec.type, inputs[port]);
+          }
+        }
+        const key = cacheKey(code + (s.component?.fingerprint ? `\n${await s.component.fingerprint(inputs as never, o.baseDir)}` : ''), inputs);
+        if (useCache) {
+          const hit = await cache.get(key, p.spec.cacheTtlSeconds);
+          if (hit) {
+            hits++;
+            log.push(`${prefix}cache hit: the outputs of run ${hit.runId} (${new Date(hit.createdAt).toISOString()})`);
+            results[k] = hit.outputs;
+            await s.component?.reused?.(hit.outputs as never, { stores: o.stores, runId: child.id, pipelineRunId: run.id });
+            return;
+          }
+        }
+        // each iteration of a forEach is a run of its own (its params and metrics), under the step's run
+        const own =
+          iterations === null
+            ? child.id
+            : (await meta.runs.create({ experimentId: run.experimentId, name: `${p.spec.name}/${s.name}[${k}]`, userId: o.actor.name, tags: { 'mlflow.parentRunId': child.id, 'capstan.kind': 'pipeline-iteration', 'capstan.step': s.name, 'capstan.iteration': String(k) } })).id;
+        const retries = s.spec.retries ?? 0;
+        for (let attempt = 1; ; attempt++) {
+          attempts++;
+          try {
+            results[k] = await attempt1(s, inputs, (line) => log.push(prefix + line), own);
+            break;
+          } catch (e) {
+            const message = e instanceof Error ? e.message : String(e);
+            log.push(`${prefix}attempt ${attempt} failed: ${message}`);
+            if (attempt > retries) {
+              if (own !== child.id) await meta.runs.update(own, { status: 'FAILED', endTime: Date.now() });
+              throw e;
+            }
+            const delaySeconds = (s.spec.retryDelaySeconds ?? 1) * 2 ** (attempt - 1);
+            o.onEvent?.({ kind: 'retry', step: s.name, attempt, delaySeconds, error: message });
+            await sleep(delaySeconds * 1000);
+          }
+        }
+        if (own !== child.id) {
+          await recordOutputs(own, results[k]);
+          await meta.runs.update(own, { status: 'FINISHED', endTime: Date.now() });
+        }
+        await cache.put({ key, outputs: results[k], createdAt: Date.now(), runId: own });
+      };
+      // iterations share the concurrency limit of the run
+      let next = 0;
+      await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+        while (next < items.length) await one(next++);
+      }));
+      const outputs = iterations === null ? results[0] : Object.fromEntries(Object.keys(s.outputs).map((port) => [port, results.map((r) => r[port])]));
+      await recordOutputs(child.id, outputs);
+      const cached = hits === items.length && items.length > 0;
+      await setTags(meta.runs, child.id, { 'capstan.cache': cached ? 'hit' : hits > 0 ? 'partial' : 'miss', 'capstan.attempts': String(attempts) });
+      await keepLog(child.id, log);
+      await meta.runs.update(child.id, { status: 'FINISHED', endTime: Date.now() });
+      await meta.runs.recordStep({ runId: run.id, name: s.name, status: 'SUCCEEDED', startedAt: started, endedAt: Date.now(), error: null });
+      finish({ name: s.name, status: 'SUCCEEDED', cached, attempts, seconds: (performance.now() - ts) / 1000, runId: child.id, outputs, reason: null, iterations });
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      log.push(`failed: ${reason}`);
+      await setTags(meta.runs, child.id, { 'capstan.attempts': String(attempts), 'capstan.error': reason.slice(0, 5000) }).catch(() => undefined);
+      await keepLog(child.id, log).catch(() => undefined);
+      await meta.runs.update(child.id, { status: 'FAILED', endTime: Date.now() });
+      await meta.runs.recordStep({ runId: run.id, name: s.name, status: 'FAILED', startedAt: started, endedAt: Date.now(), error: reason.slice(0, 5000) });
+      finish({ name: s.name, status: 'FAILED', cached: false, attempts, seconds: (performance.now() - ts) / 1000, runId: child.id, outputs: null, reason, iterations });
+    }
+  };
+
+  /** One attempt of a step, in a scratch folder, cut off at its timeout. */
+  const attempt1 = async (s: PlannedStep, inputs: Record<string, unknown>, logLine: (l: string) => void, runId: string): Promise<Record<string, unknown>> => {
+    const workdir = await mkdtemp(join(tmpdir(), 'capstan-step-'));
+    const abort = new AbortController();
+    const timeout = s.spec.timeoutSeconds;
+    const timer = timeout ? setTimeout(() => abort.abort(new CapstanError('UNAVAILABLE', `step "${s.name}" timed out after ${timeout} s`)), timeout * 1000) : null;
+    const ctx: ComponentContext = {
+      stores: o.stores,
+      runId,
+      pipelineRunId: run.id,
+      actor: o.actor,
+      log: logLine,
+      signal: abort.signal,
+      workdir,
+      baseDir: o.baseDir,
+      localPath: async (ref: FileRef) => {
+        const path = join(workdir, `blob-${ref.blob}`);
+        const { stream } = await o.stores.artifacts.openBlob(ref.blob);
+        await pump(stream, createWriteStream(path));
+        return path;
+      },
+      saveFile: async (source) => {
+        const b = await o.stores.artifacts.putBlob(typeof source === 'string' ? createReadStream(source) : Readable.from([source]));
+        return { blob: b.digest, size: b.size };
+      },
+    };
+    try {
+      const work = s.component ? s.component.run(inputs as never, ctx) : runCommand(s.spec.command!, inputs, s.outputs, ctx);
+      const aborted = new Promise<never>((_r, fail) => abort.signal.addEventListener('abort', () => fail(abort.signal.reason)));
+      const out = (await Promise.race([work, aborted])) as Record<string, unknown>;
+      const missing = Object.keys(s.outputs).filter((k) => !(k in out));
+      if (missing.length > 0) throw new CapstanError('INTERNAL', `step "${s.name}" did not produce ${missing.join(', ')}`);
+      return out;
+    } finally {
+      if (timer) clearTimeout(timer);
+      abort.abort(new Error('the step is over'));
+      await rm(workdir, { recursive: true, force: true });
+    }
+  };
+
+  /** Outputs as artifacts of the step's run: every file by name, and all of them as outputs.json (lineage). */
+  const recordOutputs = async (runId: string, outputs: Record<string, unknown>) => {
+    for (const [port, v] of Object.entries(outputs)) {
+      const files = (Array.isArray(v) ? v : [v]).filter(isFileRef);
+      for (const [k, f] of files.entries()) await meta.runs.putArtifact({ runId, path: files.length === 1 && !Array.isArray(v) ? `outputs/${port}` : `outputs/${port}/${k}`, digest: f.blob, size: f.size });
+    }
+    const b = await o.stores.artifacts.putBlob(Readable.from([Buffer.from(JSON.stringify(outputs, null, 1))]));
+    await meta.runs.putArtifact({ runId, path: 'outputs.json', digest: b.digest, size: b.size });
+  };
+  const keepLog = async (runId: string, lines: string[]) => {
+    const b = await o.stores.artifacts.putBlob(Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]));
+    await meta.runs.putArtifact({ runId, path: 'logs/step.log', digest: b.digest, size: b.size });
+  };
+
+  // the main steps: each starts once everything it reads is done
+  const pending = [...p.steps];
+  const running = new Set<Promise<void>>();
+  while (pending.length > 0 || running.size > 0) {
+    for (let k = 0; k < pending.length && running.size < concurrency; ) {
+      const s = pending[k];
+      const deps = s.deps.map((d) => done.get(d));
+      if (deps.some((d) => d === undefined)) {
+        k++;
+        continue;
+      }
+      pending.splice(k, 1);
+      const blocked = deps.find((d) => d!.status !== 'SUCCEEDED');
+      if (blocked) {
+        await skip(s, `step "${blocked!.name}" ${blocked!.status === 'FAILED' ? 'failed' : 'was skipped'}`);
+        k = 0;
+        continue;
+      }
+      const task: Promise<void> = runStep(s).finally(() => running.delete(task));
+      running.add(task);
+    }
+    if (running.size > 0) await Promise.race(running);
+  }
+  // exit handlers, in order, whatever happened
+  for (const s of p.final) {
+    const missing = s.deps.find((d) => done.get(d)?.status !== 'SUCCEEDED');
+    if (missing) await skip(s, `it reads step "${missing}", which did not succeed`);
+    else await runStep(s);
+  }
+  const steps = [...p.steps, ...p.final].map((s) => done.get(s.name)!);
+  const status = steps.some((s) => s.status === 'FAILED') ? 'FAILED' : 'FINISHED';
+  await meta.runs.update(run.id, { status, endTime: Date.now() });
+  return { runId: run.id, status, params, steps, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { PipelineRunResult } from '../src/pipeline/index.ts';
+import { blobName, openStores } from '../src/store/index.ts';
+import { cliAsync, ROOT, TELCO, tempHome } from './helpers.ts';
+
+/*
+ * User pipelines end to end, through the CLI as a user runs them: the examples, the cache (hits, invalidation by content,
+ * deleted artifacts, --no-cache-step), command steps in Python and sh, forEach with a fan-in, retries, timeouts, conditions and
+ * exit handlers, and what is recorded (a run per step, logs, lineage).
+ */
+
+const EXAMPLES = join(ROOT, 'examples', 'pipelines');
+const SMALL = '--param=gbdt={"n_estimators": 20, "max_depth": 3}';
+
+async function run(home: string, args: string[]): Promise<{ status: number | null; result: PipelineRunResult; stderr: string }> {
+  const r = await cliAsync(['pipeline', 'run', ...args, '--json'], home);
+  assert.ok(r.stdout.trim().startsWith('{'), `no JSON: ${r.stdout}${r.stderr}`);
+  return { status: r.status, result: JSON.parse(r.stdout) as PipelineRunResult, stderr: r.stderr };
+}
+const byName = (r: PipelineRunResult) => Object.fromEntries(r.steps.map((s) => [s.name, s]));
+
+describe('pipelines', () => {
+  it('the training example runs, registers when the gate passes, and a re-run reuses every step', async () => {
+    const home = tempHome();
+    const first = await run(home, [join(EXAMPLES, 'train.yaml'), SMALL]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(first.result.status, 'FINISHED');
+    const steps = byName(first.result);
+    assert.deepEqual(first.result.steps.map((s) => [s.name, s.status, s.cached]), [['load', 'SUCCEEDED', false], ['split', 'SUCCEEDED', false], ['train', 'SUCCEEDED', false], ['gate', 'SUCCEEDED', false], ['register', 'SUCCEEDED', false], ['done', 'SUCCEEDED', false]]);
+    assert.equal(steps.gate.outputs!.passed, true);
+    assert.equal(steps.register.outputs!.version, 1);
+
+    const stores = await openStores(home);
+    try {
+      const v = await stores.metadata.models.getVersion('churn-pipeline', 1);
+      assert.equal(v.runId, first.result.runId);
+      // lineage: the pipeline run and the load step's run used the dataset version
+      assert.deepEqual((await stores.metadata.runs.listDatasets(first.result.runId)).map((d) => d.name), ['telco_churn']);
+      const trainRun = await stores.metadata.runs.get(steps.train.runId!);
+      assert.equal(trainRun.tags['mlflow.parentRunId'], first.result.runId);
+      assert.ok(trainRun.metrics.test_roc_auc > 0.7);
+      assert.deepEqual((await stores.metadata.runs.listArtifacts(steps.split.runId!)).map((a) => a.path).sort(), ['logs/step.log', 'outputs.json', 'outputs/test', 'outputs/train']);
+      assert.deepEqual((await stores.metadata.runs.listSteps(first.result.runId)).map((s) => `${s.name}:${s.status}`), ['load:SUCCEEDED', 'split:SUCCEEDED', 'train:SUCCEEDED', 'gate:SUCCEEDED', 'register:SUCCEEDED', 'done:SUCCEEDED']);
+    } finally {
+      await stores.metadata.close();
+    }
+
+    const again = await run(home, [join(EXAMPLES, 'train.yaml'), SMALL]);
+    assert.deepEqual(again.result.steps.map((s) => [s.name, s.cached]), first.result.steps.map((s) => [s.name, true]));
+    assert.deepEqual(byName(again.result).register.outputs, { version: 1 });
+    const stores2 = await openStores(home);
+    try {
+      // a reused load still records the dataset on the new run
+      assert.deepEqual((await stores2.metadata.runs.listDatasets(again.result.runId)).map((d) => d.name), ['telco_churn']);
+    } finally {
+      await stores2.metadata.close();
+    }
+
+    const show = await cliAsync(['pipeline', 'show', again.result.runId], home);
+    assert.equal(show.status, 0, show.stderr);
+    assert.match(show.stdout, /└ train\s+SUCCEEDED\s+\S+ s\s+hit\s+split/);
+    const logs = await cliAsync(['pipeline', 'logs', first.result.runId, 'gate'], home);
+    assert.match(logs.stdout, /roc_auc 0\.\d+ \(gate 0\.8: passed\)/);
+
+    // only the step asked for is computed again (and what reads its new model)
+    const retrain = await run(home, [join(EXAMPLES, 'train.yaml'), SMALL, '--recompute', 'train']);
+    assert.deepEqual(retrain.result.steps.slice(0, 3).map((s) => [s.name, s.cached]), [['load', true], ['split', true], ['train', false]]);
+    // a stricter gate: the registration is skipped
+    const strict = await run(home, [join(EXAMPLES, 'train.yaml'), SMALL, '--param', 'minAuc=0.99']);
+    assert.deepEqual(strict.result.steps.map((s) => [s.name, s.status]), [['load', 'SUCCEEDED'], ['split', 'SUCCEEDED'], ['train', 'SUCCEEDED'], ['gate', 'SUCCEEDED'], ['register', 'SKIPPED'], ['done', 'SUCCEEDED']]);
+    assert.equal(byName(strict.result).gate.cached, false);
+    assert.match(byName(strict.result).register.reason!, /condition .* does not hold/);
+  });
+
+  it('the cache never reuses deleted artifacts or outputs of another file content', async () => {
+    const home = tempHome();
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-pipe-'));
+    copyFileSync(join(EXAMPLES, 'train.yaml'), join(dir, 'train.yaml'));
+    copyFileSync(TELCO, join(dir, 'data.csv'));
+    const args = [join(dir, 'train.yaml'), SMALL, '--param', 'data=data.csv'];
+    const first = await run(home, args);
+    assert.equal(first.result.status, 'FINISHED', first.stderr);
+    // the split's train file is gone from the artifact store: split runs again; what follows gets the same content and is reused
+    rmSync(join(home, 'artifacts', blobName((byName(first.result).split.outputs!.train as { blob: string }).blob)));
+    const second = await run(home, args);
+    assert.deepEqual(second.result.steps.map((s) => [s.name, s.cached]), [['load', true], ['split', false], ['train', true], ['gate', true], ['register', true], ['done', true]]);
+    // the same path with other content is another input
+    const lines = readFileSync(join(dir, 'data.csv'), 'utf8').split('\n');
+    writeFileSync(join(dir, 'data.csv'), lines.slice(0, 3000).join('\n') + '\n');
+    const third = await run(home, args);
+    assert.deepEqual(third.result.steps.map((s) => [s.name, s.cached]), [['load', false], ['split', false], ['train', false], ['gate', false], ['register', false], ['done', true]]);
+    assert.equal(byName(third.result).load.outputs!.rows, 2999);
+    assert.equal(byName(third.result).register.outputs!.version, 2);
+  });
+
+  it('a Python command step and a parallel-for with a fan-in', async () => {
+    const home = tempHome();
+    const py = await run(home, [join(EXAMPLES, 'python-step.yaml')]);
+    assert.equal(py.result.status, 'FINISHED', JSON.stringify(py.result.steps.map((s) => s.reason)));
+    assert.equal(byName(py.result).features.outputs!.rows, 7043);
+    const logs = await cliAsync(['pipeline', 'logs', py.result.runId, 'features'], home);
+    assert.match(logs.stdout, /added charges_per_month to 7043 rows/);
+
+    const best = await run(home, [join(EXAMPLES, 'learners.yaml'), '--param', 'learners=["linear", "gbdt"]']);
+    assert.equal(best.result.status, 'FINISHED', JSON.stringify(best.result.steps.map((s) => s.reason)));
+    const s = byName(best.result);
+    assert.equal(s.train.iterations, 2);
+    const scores = s.train.outputs!.score as number[];
+    assert.equal(scores.length, 2);
+    assert.equal(s.best.outputs!.index, scores[0] >= scores[1] ? 0 : 1);
+    assert.deepEqual(s.best.outputs!.model, (s.train.outputs!.model as unknown[])[s.best.outputs!.index as number]);
+  });
+
+  it('retries with backoff, timeouts, failures that skip what follows, and exit handlers that run anyway', async () => {
+    const home = tempHome();
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-pipe-'));
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      `apiVersion: capstan.dev/v1
+kind: Pipeline
+name: flaky
+steps:
+  - name: flaky
+    command: [sh, -c, 'if [ -f marker ]; then echo "{\\"n\\": 7}" > "$CAPSTAN_VALUES"; else touch marker; echo first try fails >&2; exit 3; fi']
+    outputs: { n: number }
+    retries: 2
+    retryDelaySeconds: 0.05
+    cache: false
+  - name: slow
+    command: [sleep, '5']
+    outputs: { x: string }
+    timeoutSeconds: 0.5
+  - name: after-slow
+    component: capstan/noop
+    inputs: { value: '\${{ steps.slow.outputs.x }}' }
+  - name: uses-n
+    component: capstan/noop
+    inputs: { value: '\${{ steps.flaky.outputs.n }}' }
+finally:
+  - name: cleanup
+    command: [rm, -f, marker]
+`,
+    );
+    const t0 = Date.now();
+    const r = await run(home, [join(dir, 'p.yaml')]);
+    assert.ok(Date.now() - t0 < 20_000);
+    assert.equal(r.status, 1);
+    assert.equal(r.result.status, 'FAILED');
+    const s = byName(r.result);
+    assert.equal(s.flaky.status, 'SUCCEEDED');
+    assert.equal(s.flaky.attempts, 2);
+    assert.deepEqual(s['uses-n'].outputs, { value: 7 });
+    assert.equal(s.slow.status, 'FAILED');
+    assert.match(s.slow.reason!, /timed out after 0\.5 s/);
+    assert.equal(s['after-slow'].status, 'SKIPPED');
+    assert.match(s['after-slow'].reason!, /step "slow" failed/);
+    assert.equal(s.cleanup.status, 'SUCCEEDED');
+    const logs = await cliAsync(['pipeline', 'logs', r.result.runId, 'flaky'], home);
+    assert.match(logs.stdout, /stderr: first try fails\nattempt 1 failed: sh exited with code 3/);
+  });
+
+  it('lint and run refuse bad files and parameters with the field and line, and exit non-zero', async () => {
+    const home = tempHome();
+    const bad = join(mkdtempSync(join(tmpdir(), 'capstan-pipe-')), 'bad.yaml');
+    writeFileSync(bad, 'apiVersion: capstan.dev/v1\nkind: Pipeline\nname: bad\nsteps:\n  - name: t\n    component: capstan/train\n    inputs: { data: 3, target: y }\n');
+    const lint = await cliAsync(['pipeline', 'lint', bad], home);
+    assert.equal(lint.status, 1);
+    assert.match(lint.stderr, /bad\.yaml:7: step "t" inputs\.data: a file comes from a step output, not a literal/);
+    assert.doesNotMatch(lint.stderr, /\n\s+at /);
+    const ok = await cliAsync(['pipeline', 'lint', join(EXAMPLES, 'train.yaml')], home);
+    assert.equal(ok.status, 0);
+    assert.match(ok.stdout, /ok \(5 steps, 1 exit handler\)/);
+    const unknown = await cliAsync(['pipeline', 'run', join(EXAMPLES, 'train.yaml'), '--param', 'minAuk=1'], home);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /parameter "minAuk" is not declared/);
+    const missing = await cliAsync(['pipeline', 'run', join(ROOT, 'nope.yaml')], home);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /no pipeline file/);
+  });
+});
