@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { capstanHome } from '../core/config.ts';
 import { invalid } from '../core/errors.ts';
-import { CapstanClient } from '../sdk/index.ts';
+import { CapstanClient } from '../sdk/client.ts';
 import type { MetadataStore, Principal } from '../store/index.ts';
 import { localActor, stores } from './common.ts';
 

@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { FsArtifactStore } from './fs/artifact-store.ts';
-import { PostgresDriver } from './postgres/driver.ts';
 import { SqliteDriver } from './sqlite/driver.ts';
 import { SqlMetadataStore } from './sql/store.ts';
 
@@ -18,8 +17,9 @@ const METADATA: Backend<SqlMetadataStore>[] = [
   {
     scheme: 'postgres://',
     matches: (uri) => /^postgres(ql)?:\/\//.test(uri),
+    // the pg client loads only when a PostgreSQL store is opened
     open: async (uri) => {
-      const driver = new PostgresDriver(uri);
+      const driver = new (await import('./postgres/driver.ts')).PostgresDriver(uri);
       try {
         await driver.init();
       } catch (e) {

@@ -2,9 +2,11 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { invalid } from '../../core/errors.ts';
-import { fileSha256, registerDatasetFile, trainTestSplit } from '../../data/index.ts';
 import { csvFields, csvRecords } from './csv-records.ts';
 import { component } from './component.ts';
+
+/* The data layer (DuckDB) loads when a step runs, not when a pipeline is linted or its steps come from the cache. */
+const data = () => import('../../data/index.ts');
 
 /** A data file into the pipeline: kept as a blob, registered as a dataset version (its lineage starts here). */
 export const load = component({
@@ -24,7 +26,7 @@ export const load = component({
   // the file's content, not its name: an edited file is read again
   async fingerprint(i, baseDir) {
     try {
-      return await fileSha256(resolve(baseDir, i.path));
+      return await (await import('../../data/hash.ts')).fileSha256(resolve(baseDir, i.path));
     } catch {
       return 'unreadable';
     }
@@ -39,7 +41,7 @@ export const load = component({
     const name = i.name ?? basename(path).replace(/\.[^.]+$/, '');
     let d;
     try {
-      d = await registerDatasetFile(ctx.stores.metadata, path, name);
+      d = await (await data()).registerDatasetFile(ctx.stores.metadata, path, name);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw invalid(`path: no file ${i.path}`);
       throw e;
@@ -84,7 +86,7 @@ export const split = component({
         return codes.get(v)!;
       });
     }
-    const s = trainTestSplit(rows.length, { testFraction: i.testFraction, seed: i.seed, strata });
+    const s = (await data()).trainTestSplit(rows.length, { testFraction: i.testFraction, seed: i.seed, strata });
     const part = (idx: ArrayLike<number>) => Buffer.from([header, ...Array.from(idx, (k) => rows[k])].join('\n') + '\n');
     ctx.log(`${s.train.length} train rows, ${s.test.length} test rows (${s.kind}, seed ${i.seed})`);
     return { train: await ctx.saveFile(part(s.train)), test: await ctx.saveFile(part(s.test)), trainRows: s.train.length, testRows: s.test.length };

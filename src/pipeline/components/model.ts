@@ -1,24 +1,28 @@
 import { basename } from 'node:path';
 import { invalid } from '../../core/errors.ts';
-import { takeRows, type Table } from '../../core/table.ts';
-import { inferFeatures, loadFile, prepareTarget, tableOf, trainTestSplit } from '../../data/index.ts';
-import { evaluate, predictionOutput, predictTable, primaryMetric, takeValues, trainModel, type Evaluation, type TabularModel } from '../../learn/index.ts';
-import { encodeBundle, getBundle, putBundle, registerStoredBundle } from '../../registry/index.ts';
-import { buildBaseline } from '../../stats/index.ts';
+import type { Table } from '../../core/table.ts';
+import type { Evaluation, TabularModel } from '../../learn/index.ts';
 import { logMetrics, logParams } from '../../store/index.ts';
 import { component, type ComponentContext, type FileRef } from './component.ts';
 
-async function readTable(ctx: ComponentContext, ref: FileRef): Promise<Table> {
-  const loaded = await loadFile(await ctx.localPath(ref));
+/* The learners, the data layer and the registry load when a step runs, not when a pipeline is linted or reused. */
+const modules = async () => {
+  const [data, learn, registry, stats, table] = await Promise.all([import('../../data/index.ts'), import('../../learn/index.ts'), import('../../registry/index.ts'), import('../../stats/index.ts'), import('../../core/table.ts')]);
+  return { ...data, ...learn, ...registry, ...stats, ...table };
+};
+type Modules = Awaited<ReturnType<typeof modules>>;
+
+async function readTable(m: Modules, ctx: ComponentContext, ref: FileRef): Promise<Table> {
+  const loaded = await m.loadFile(await ctx.localPath(ref));
   try {
-    return await tableOf(loaded);
+    return await m.tableOf(loaded);
   } finally {
     await loaded.drop();
   }
 }
 
-function score(model: TabularModel, table: Table, y: Float64Array): Evaluation {
-  return evaluate(model.target.task, y, predictionOutput(predictTable(model, table)), model.target.classes?.length ?? 1);
+function score(m: Modules, model: TabularModel, table: Table, y: Float64Array): Evaluation {
+  return m.evaluate(model.target.task, y, m.predictionOutput(m.predictTable(model, table)), model.target.classes?.length ?? 1);
 }
 
 const TASKS = ['auto', 'binary', 'multiclass', 'regression'] as const;
@@ -45,21 +49,22 @@ export const train = component({
   async run(i, ctx) {
     if (!(TASKS as readonly string[]).includes(i.task)) throw invalid(`task must be one of ${TASKS.join(', ')}`);
     if (typeof i.params !== 'object' || i.params === null || Array.isArray(i.params)) throw invalid('params must be an object of learner parameters');
-    const table = await readTable(ctx, i.data);
-    const t = prepareTarget(table, i.target, i.task as (typeof TASKS)[number], 'data');
-    const features = inferFeatures(t.features, 'data');
-    const split = trainTestSplit(t.features.rows, { testFraction: i.testFraction, seed: i.seed, strata: t.spec.task === 'regression' ? undefined : t.y });
-    const trainTable = takeRows(t.features, split.train);
+    const m = await modules();
+    const table = await readTable(m, ctx, i.data);
+    const t = m.prepareTarget(table, i.target, i.task as (typeof TASKS)[number], 'data');
+    const features = m.inferFeatures(t.features, 'data');
+    const split = m.trainTestSplit(t.features.rows, { testFraction: i.testFraction, seed: i.seed, strata: t.spec.task === 'regression' ? undefined : t.y });
+    const trainTable = m.takeRows(t.features, split.train);
     const spec = { learner: i.learner, params: i.params as Record<string, number | string>, seed: i.seed };
-    const model = await trainModel(trainTable, takeValues(t.y, split.train), t.spec, features, spec);
-    const evaluation = score(model, takeRows(t.features, split.test), takeValues(t.y, split.test));
+    const model = await m.trainModel(trainTable, m.takeValues(t.y, split.train), t.spec, features, spec);
+    const evaluation = score(m, model, m.takeRows(t.features, split.test), m.takeValues(t.y, split.test));
     const metrics = Object.fromEntries(Object.entries(evaluation.metrics).map(([k, v]) => [`test_${k}`, v]));
     await logParams(ctx.stores.metadata.runs, ctx.runId, { learner: model.learner.name, target: i.target, seed: i.seed, ...Object.fromEntries(Object.entries(model.learner.params).map(([k, v]) => [`${model.learner.name}.${k}`, v])) });
     await logMetrics(ctx.stores.metadata.runs, ctx.runId, metrics);
-    const bundle = encodeBundle(model, { metrics, baseline: buildBaseline(trainTable, model.features), lineage: { runId: ctx.pipelineRunId } });
+    const bundle = m.encodeBundle(model, { metrics, baseline: m.buildBaseline(trainTable, model.features), lineage: { runId: ctx.pipelineRunId } });
     const prefix = `pipelines/${ctx.pipelineRunId}/${ctx.runId}/model`;
-    const digest = await putBundle(ctx.stores.artifacts, prefix, bundle);
-    const primary = `test_${primaryMetric(t.spec.task)}`;
+    const digest = await m.putBundle(ctx.stores.artifacts, prefix, bundle);
+    const primary = `test_${m.primaryMetric(t.spec.task)}`;
     ctx.log(`${model.learner.name}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
     return { model: { bundle: prefix, digest }, metrics, score: metrics[primary] };
   },
@@ -83,10 +88,11 @@ export const evaluateModel = component({
     passed: { type: 'boolean', description: 'whether the metric reached min (true without min)' },
   },
   async run(i, ctx) {
-    const { model } = await getBundle(ctx.stores.artifacts, i.model.bundle);
+    const m = await modules();
+    const { model } = await m.getBundle(ctx.stores.artifacts, i.model.bundle);
     if (!model) throw invalid('model: an imported ONNX model cannot be evaluated here');
-    const table = await readTable(ctx, i.data);
-    const t = prepareTarget(table, model.target.name, model.target.task, 'data');
+    const table = await readTable(m, ctx, i.data);
+    const t = m.prepareTarget(table, model.target.name, model.target.task, 'data');
     let y = t.y;
     if (model.target.classes) {
       // the data's classes in the model's order
@@ -97,8 +103,8 @@ export const evaluateModel = component({
         return k;
       });
     }
-    const evaluation = score(model, t.features, y);
-    const name = i.metric ?? primaryMetric(model.target.task);
+    const evaluation = score(m, model, t.features, y);
+    const name = i.metric ?? m.primaryMetric(model.target.task);
     const value = evaluation.metrics[name];
     if (value === undefined) throw invalid(`metric "${name}" is not one of ${Object.keys(evaluation.metrics).join(', ')}`);
     await logMetrics(ctx.stores.metadata.runs, ctx.runId, evaluation.metrics);
@@ -121,7 +127,7 @@ export const register = component({
   },
   outputs: { version: { type: 'number', description: 'the new version' } },
   async run(i, ctx) {
-    const v = await registerStoredBundle(ctx.stores, { name: i.name, source: i.model.bundle, digest: i.model.digest, runId: ctx.pipelineRunId, description: i.description, author: ctx.actor.name });
+    const v = await (await import('../../registry/index.ts')).registerStoredBundle(ctx.stores, { name: i.name, source: i.model.bundle, digest: i.model.digest, runId: ctx.pipelineRunId, description: i.description, author: ctx.actor.name });
     ctx.log(`${i.name} version ${v.version}`);
     return { version: v.version };
   },

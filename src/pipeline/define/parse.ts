@@ -34,7 +34,7 @@ export function parsePipeline(text: string, file = 'pipeline'): ParsedPipeline {
     return range ? lineCounter.linePos(range[0]).line : undefined;
   };
   const value = doc.toJS({ maxAliasCount: 100 });
-  const check = new Ajv2020({ strict: false, verbose: true }).compile(PipelineSpecSchema);
+  const check = new Ajv2020({ strict: false, verbose: true, validateSchema: false }).compile(PipelineSpecSchema);
   if (!check(value)) {
     const e = check.errors![check.errors!.length - 1];
     const path = e.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));

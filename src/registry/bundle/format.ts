@@ -9,10 +9,9 @@ import type { OnnxLayout, OnnxOutputs, OnnxSignature } from '../../onnx/read.ts'
 
 export const BUNDLE_FORMAT = 'capstan-model';
 export const BUNDLE_VERSION = 1;
-export const MANIFEST_FILE = 'capstan-model.json';
-export const ARRAYS_FILE = 'arrays.bin';
-/** The graph of a model imported as ONNX, kept as it came */
-export const ONNX_FILE = 'model.onnx';
+import { ARRAYS_FILE, MANIFEST_FILE, ONNX_FILE } from './files.ts';
+
+export { MANIFEST_FILE, ARRAYS_FILE, ONNX_FILE };
 
 type DType = 'float64' | 'int32' | 'uint32' | 'uint8';
 const CTORS = { float64: Float64Array, int32: Int32Array, uint32: Uint32Array, uint8: Uint8Array } as const;
