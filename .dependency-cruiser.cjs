@@ -19,10 +19,10 @@ const LAYERS = {
   onnx: ['core', 'learn'],
   registry: ['core', 'learn', 'onnx', 'store', 'stats'],
   monitor: ['core', 'stats', 'store'],
-  pipeline: ['core', 'threads', 'stats', 'store', 'data', 'learn', 'registry', 'monitor', 'queue'],
+  pipeline: ['core', 'api', 'threads', 'stats', 'store', 'data', 'learn', 'registry', 'monitor', 'queue'],
   automl: ['core', 'threads', 'stats', 'store', 'data', 'learn', 'onnx', 'registry', 'monitor', 'queue'],
   serve: ['core', 'threads', 'stats', 'store', 'learn', 'onnx', 'registry', 'monitor'],
-  server: ['core', 'api', 'stats', 'store', 'registry', 'serve', 'monitor'],
+  server: ['core', 'api', 'stats', 'store', 'registry', 'serve', 'monitor', 'pipeline'],
   sdk: ['core', 'api', 'store', 'automl', 'onnx', 'registry', 'serve'],
   cli: null, // the top: may import anything
 };

@@ -38,6 +38,13 @@ export const PATH_PARAMS: Readonly<Record<string, PathParam>> = {
       return v;
     },
   },
+  step: {
+    schema: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'a step name: a lower-case letter, then lower-case letters, digits and "-"' }),
+    check: (field, v) => {
+      if (!/^[a-z][a-z0-9-]{0,62}$/.test(v)) throw invalid(`${field} must be a step name: a lower-case letter, then lower-case letters, digits and "-"`);
+      return v;
+    },
+  },
   // the rest of the URL: an artifact's path inside its run
   path: { schema: Type.String({ description: 'a relative path (segments without "..")' }), check: checkPath },
 };

@@ -51,7 +51,7 @@ export const PipelineSpecSchema = Type.Object(
     steps: Type.Array(StepSpec, { minItems: 1 }),
     finally: Type.Optional(Type.Array(StepSpec, { description: 'exit handlers: steps run after the others, whatever happened' })),
   },
-  { additionalProperties: false, $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'Capstan pipeline' },
+  { additionalProperties: false, $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'PipelineSpec', description: 'A Capstan pipeline file' },
 );
 
 export type PipelineSpec = Static<typeof PipelineSpecSchema>;

@@ -9,3 +9,4 @@ export { COMPONENTS, getComponent, component, type Component, type ComponentCont
 export { runCompiledPipeline, type RunOptions, type PipelineEvent, type PipelineRunResult, type StepResult } from './engine/run.ts';
 export { PipelineBuilder, isTrue, isFalse, compare, type Ref as PipelineRef, type StepInputs, type StepOptions } from './define/builder.ts';
 export * as components from './components/index.ts';
+export { describePipelineRun, stepLog, type PipelineRunView } from './engine/describe.ts';

@@ -74,4 +74,19 @@ describe('SDK specifics', () => {
     assert.equal(await res.text(), '{"auc": 0.9}');
     assert.equal(res.headers.get('x-content-sha256'), entry.digest);
   });
+
+  it('runs a pipeline on the server and follows it, typed by the API contract', async () => {
+    const api = await startApi();
+    servers.push(api);
+    const c = new CapstanClient(api.url, ADMIN);
+    const spec = { apiVersion: 'capstan.dev/v1' as const, kind: 'Pipeline' as const, name: 'sdk', steps: [{ name: 'a', component: 'capstan/noop', inputs: { value: 'x' } }, { name: 'b', command: ['sh', '-c', 'echo from-b'], outputs: {} }] };
+    assert.deepEqual(await c.pipelines.lint(spec), []);
+    assert.ok((await c.pipelines.components()).some((x) => x.name === 'capstan/train'));
+    const runId = await c.pipelines.start(spec);
+    const view = await c.pipelines.wait(runId, 50);
+    assert.equal(view.status, 'FINISHED');
+    assert.deepEqual(view.steps.map((st) => [st.step, st.status, st.cache]), [['a', 'SUCCEEDED', 'miss'], ['b', 'SUCCEEDED', 'miss']]);
+    assert.match(await c.pipelines.log(runId, 'b'), /^from-b$/m);
+    await assert.rejects(new CapstanClient(api.url, (await c.tokens.create({ name: 'm', role: 'member', actor: 'x' })).token).pipelines.start(spec), (e: { code?: string }) => e.code === 'PERMISSION_DENIED');
+  });
 });

@@ -1,7 +1,7 @@
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import { CapstanError, type ErrorCode } from '../core/errors.ts';
 import { stringifyApiJson } from '../core/json.ts';
-import { api, type BodyOf, type Contract, type PathParams, type QueryOf, type records, type ResultOf } from '../api/index.ts';
+import { api, type BodyOf, type Contract, type PathParams, type PipelineSpec, type QueryOf, type records, type ResultOf } from '../api/index.ts';
 import type {
   AuditStore, DatasetStore, ExperimentStore, MetadataStore, ModelStore, PredictionStore, RunSearch, RunStore, TokenStore,
 } from '../store/metadata-store.ts';
@@ -180,6 +180,23 @@ export class CapstanClient implements MetadataStore {
     };
   }
 
+  /** Pipelines on the server: lint a spec, start a run (admin), follow it, read a step's log. */
+  readonly pipelines = {
+    lint: async (spec: PipelineSpec) => (await this.call(api.lintPipeline, { body: { spec } })).problems,
+    start: async (spec: PipelineSpec, params: Record<string, unknown> = {}, opts: { noCache?: boolean } = {}) => (await this.call(api.startPipeline, { body: { spec, params, ...opts } })).runId,
+    get: (runId: string) => this.call(api.getPipelineRun, { params: { runId } }),
+    /** Poll until the run is no longer RUNNING (every `intervalMs`), then its final view. */
+    wait: async (runId: string, intervalMs = 500) => {
+      for (;;) {
+        const view = await this.call(api.getPipelineRun, { params: { runId } });
+        if (view.status !== 'RUNNING') return view;
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
+    },
+    log: (runId: string, step: string) => this.text(api.getStepLog, { params: { runId, step } }),
+    components: async () => (await this.call(api.listComponents, {})).items,
+  };
+
   /** Who this client's token belongs to. */
   whoami(): Promise<Principal> {
     return this.call(api.whoami, {});
@@ -195,6 +212,12 @@ export class CapstanClient implements MetadataStore {
    * An error answer becomes the CapstanError it was on the server (same code and message).
    */
   async call<C extends Contract>(c: C, args: CallArgs<C>): Promise<ResultOf<C>> {
+    const text = await this.text(c, args);
+    return (text ? JSON.parse(text) : undefined) as ResultOf<C>;
+  }
+
+  /** Call a declared route and take its answer as text (a log, Prometheus metrics); errors as `call`. */
+  async text<C extends Contract>(c: C, args: CallArgs<C>): Promise<string> {
     const a = args as { params?: Record<string, string | number>; query?: Record<string, unknown>; body?: unknown; content?: string | Uint8Array };
     const path = target(c, a);
     const body = a.content !== undefined ? (typeof a.content === 'string' ? a.content : Buffer.from(a.content)) : a.body === undefined ? undefined : stringifyApiJson(a.body);
@@ -221,7 +244,7 @@ export class CapstanClient implements MetadataStore {
       }
       throw new CapstanError(code, message);
     }
-    return (text ? JSON.parse(text) : undefined) as ResultOf<C>;
+    return text;
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/api/audit.ts';
 import { datasetRoutes } from './routes/api/datasets.ts';
 import { experimentRoutes } from './routes/api/experiments.ts';
 import { registryRoutes } from './routes/api/models.ts';
+import { pipelineRoutes } from './routes/api/pipelines.ts';
 import { predictionRoutes } from './routes/api/predictions.ts';
 import { runRoutes } from './routes/api/runs.ts';
 import { tokenRoutes } from './routes/api/tokens.ts';
@@ -59,6 +60,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
     auditRoutes(router, meta);
     tokenRoutes(router, meta);
     predictionRoutes(router, meta);
+    pipelineRoutes(router, opts.stores, opts.log);
     mlflowRoutes(router, opts.stores, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
   }
   // the document of the routes this server has, built from their declarations

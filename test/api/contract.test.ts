@@ -174,6 +174,26 @@ describe('the API contract', () => {
     await call('GET', '/api/v1/audit?entity=churn&limit=20', undefined, { status: 200 });
     await call('DELETE', `/api/v1/runs/${run.id}`, undefined, { status: 204 });
 
+    // pipelines
+    const spec = { apiVersion: 'capstan.dev/v1', kind: 'Pipeline', name: 'contract', params: { v: { type: 'number', default: 1 } }, steps: [{ name: 'a', component: 'capstan/noop', inputs: { value: '${{ params.v }}' } }, { name: 'b', component: 'capstan/noop', inputs: { value: '${{ steps.a.outputs.value }}' } }] };
+    await call('GET', '/api/v1/pipelines/components', undefined, { status: 200 });
+    await call('POST', '/api/v1/pipelines/lint', { spec }, { status: 200 });
+    const linted = (await call('POST', '/api/v1/pipelines/lint', { spec: { ...spec, steps: [{ name: 'a', component: 'capstan/none' }] } }, { status: 200 })).body;
+    assert.match(linted.problems[0].message, /component "capstan\/none" is not one of/);
+    await call('POST', '/api/v1/pipelines/lint', { spec: { ...spec, kind: 'Job' } }, { status: 400 });
+    const started = (await call('POST', '/api/v1/pipelines/runs', { spec, params: { v: 7 } }, { status: 202 })).body;
+    await call('POST', '/api/v1/pipelines/runs', { spec, params: { w: 7 } }, { status: 400 });
+    let view: { status: string; steps: { status: string }[] };
+    for (let i = 0; ; i++) {
+      view = (await call('GET', `/api/v1/pipelines/runs/${started.runId}`, undefined, { status: 200 })).body;
+      if (view.status !== 'RUNNING' || i > 100) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(view.status, 'FINISHED');
+    assert.deepEqual(view.steps.map((s) => s.status), ['SUCCEEDED', 'SUCCEEDED']);
+    await call('GET', `/api/v1/pipelines/runs/${started.runId}/steps/b/log`, undefined, { status: 200 });
+    await call('GET', `/api/v1/pipelines/runs/${run.id}`, undefined, { status: 404 });
+
     // MLflow
     const M = '/api/2.0/mlflow';
     const mexp = (await call('POST', `${M}/experiments/create`, { name: 'mlflow-contract', tags: [{ key: 'a', value: 'b' }] }, { status: 200 })).body;

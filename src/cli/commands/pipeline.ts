@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { invalid, notFound } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
 import type { PipelineRunResult, StepResult } from '../../pipeline/index.ts';
-import type { Run, Stores } from '../../store/index.ts';
 import { localPrincipal, parseIntOption, stores } from '../common.ts';
 import { printJson } from '../output.ts';
 import { safe, table } from '../target.ts';
@@ -39,12 +38,6 @@ function stepLine(r: StepResult): string {
   const what = r.status === 'SUCCEEDED' ? (r.cached ? 'cached' : 'done') : r.status === 'SKIPPED' ? 'skipped' : 'FAILED';
   const detail = [r.iterations !== null ? `${r.iterations} iterations` : '', r.attempts > 1 ? `${r.attempts} attempts` : '', r.reason ?? ''].filter(Boolean).join('; ');
   return `  ${r.name.padEnd(20)} ${what.padEnd(8)} ${r.status === 'SKIPPED' ? '' : seconds(r.seconds).padStart(8)}${detail ? `  ${safe(detail.split('\n')[0].slice(0, 200))}` : ''}`;
-}
-
-/** Child runs of a pipeline run, by step name. */
-async function stepRuns(s: Stores, run: Run): Promise<Map<string, Run>> {
-  const page = await s.metadata.runs.search({ experimentIds: [run.experimentId], filter: `tags.mlflow.parentRunId = '${run.id}'`, limit: 1000 });
-  return new Map(page.items.map((r) => [r.tags['capstan.step'], r]));
 }
 
 export function pipelineCommand(program: Command): void {
@@ -99,37 +92,18 @@ export function pipelineCommand(program: Command): void {
     .description("a pipeline run's steps as a graph: status, duration, cache hits, attempts")
     .option('--json', 'print as JSON')
     .action(async (id: string, o: { json?: boolean }) => {
+      const { describePipelineRun } = await import('../../pipeline/index.ts');
       const s = await stores();
       try {
-        const run = await s.metadata.runs.get(id);
-        if (run.tags['capstan.kind'] !== 'pipeline') throw notFound(`run ${id} is not a pipeline run`);
-        const steps = await s.metadata.runs.listSteps(id);
-        const children = await stepRuns(s, run);
-        const specEntry = await s.metadata.runs.getArtifact(id, 'pipeline.json');
-        const spec = JSON.parse((await readAll(s, specEntry.digest)).toString('utf8')) as { steps: { name: string; inputs?: Record<string, unknown>; when?: string; forEach?: unknown }[]; finally?: { name: string; inputs?: Record<string, unknown> }[] };
-        const depsOf = (st: { inputs?: Record<string, unknown>; when?: string; forEach?: unknown }) => [...new Set([...JSON.stringify([st.inputs ?? {}, st.when ?? '', st.forEach ?? null]).matchAll(/steps\.([a-z][a-z0-9-]*)\.outputs/g)].map((m) => m[1]))];
-        const rows = [...spec.steps, ...(spec.finally ?? [])].map((st) => {
-          const rec = steps.find((x) => x.name === st.name);
-          const child = children.get(st.name);
-          return {
-            step: st.name,
-            after: depsOf(st),
-            status: rec?.status ?? 'NOT RUN',
-            seconds: rec && rec.endedAt ? (rec.endedAt - rec.startedAt) / 1000 : null,
-            cache: child?.tags['capstan.cache'] ?? '',
-            attempts: Number(child?.tags['capstan.attempts'] ?? 0),
-            runId: child?.id ?? null,
-            error: rec?.error ?? null,
-          };
-        });
-        if (o.json) return printJson({ runId: id, pipeline: run.tags['capstan.pipeline'], status: run.status, steps: rows });
-        process.stdout.write(`pipeline ${safe(run.tags['capstan.pipeline'] ?? run.name)}, run ${id}: ${run.status}\n`);
+        const view = await describePipelineRun(s, id);
+        if (o.json) return printJson(view);
+        process.stdout.write(`pipeline ${safe(view.pipeline)}, run ${id}: ${view.status}\n`);
         const depth = new Map<string, number>();
-        for (const r of rows) depth.set(r.step, r.after.length === 0 ? 0 : Math.max(...r.after.map((a) => depth.get(a) ?? 0)) + 1);
+        for (const r of view.steps) depth.set(r.step, r.after.length === 0 ? 0 : Math.max(...r.after.map((a) => depth.get(a) ?? 0)) + 1);
         process.stdout.write(
           table([
             ['STEP', 'STATUS', 'TIME', 'CACHE', 'ATTEMPTS', 'AFTER', 'NOTE'],
-            ...rows.map((r) => [`${'  '.repeat(depth.get(r.step) ?? 0)}${(depth.get(r.step) ?? 0) > 0 ? '└ ' : ''}${r.step}`, r.status, r.seconds === null ? '' : seconds(r.seconds), r.cache, r.attempts ? String(r.attempts) : '', r.after.join(', '), (r.error ?? '').split('\n')[0].slice(0, 80)]),
+            ...view.steps.map((r) => [`${'  '.repeat(depth.get(r.step) ?? 0)}${(depth.get(r.step) ?? 0) > 0 ? '└ ' : ''}${r.step}`, r.status, r.seconds === null ? '' : seconds(r.seconds), r.cache, r.attempts ? String(r.attempts) : '', r.after.join(', '), (r.error ?? '').split('\n')[0].slice(0, 80)]),
           ]),
         );
       } finally {
@@ -141,12 +115,11 @@ export function pipelineCommand(program: Command): void {
     .argument('<step>', 'one of its steps')
     .description("a step's log (its output and what the engine did: cache hits, retries)")
     .action(async (id: string, step: string) => {
+      const { stepLog } = await import('../../pipeline/index.ts');
       const s = await stores();
       try {
-        const child = (await stepRuns(s, await s.metadata.runs.get(id))).get(step);
-        if (!child) throw notFound(`run ${id} has no step "${step}" that ran`);
-        const entry = await s.metadata.runs.getArtifact(child.id, 'logs/step.log');
-        process.stdout.write(safe((await readAll(s, entry.digest)).toString('utf8')).replace(/\\x0a/g, '\n'));
+        // the log is the step's own output: control characters are shown escaped, line breaks kept
+        process.stdout.write((await stepLog(s, id, step)).split('\n').map(safe).join('\n'));
       } finally {
         await s.metadata.close();
       }
@@ -170,11 +143,4 @@ export function pipelineCommand(program: Command): void {
         for (const [k, port] of Object.entries(c.outputs)) process.stdout.write(`    out ${k.padEnd(14)} ${port.type.padEnd(8)} ${port.description}\n`);
       }
     });
-}
-
-async function readAll(s: Stores, digest: string): Promise<Buffer> {
-  const { stream } = await s.artifacts.openBlob(digest);
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }

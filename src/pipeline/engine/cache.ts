@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { blobName, type ArtifactStore } from '../../store/index.ts';
 import { isFileRef, isModelRef } from '../components/index.ts';
-import { MANIFEST_FILE } from '../../registry/index.ts';
+import { MANIFEST_FILE } from '../../registry/bundle/files.ts';
 
 /** A reused step: the outputs an identical earlier step produced, and which run produced them. */
 export interface CacheEntry {

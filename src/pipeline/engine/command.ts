@@ -47,6 +47,7 @@ export async function runCommand(argv: string[], inputs: Record<string, unknown>
   const manifestPath = join(ctx.workdir, 'manifest.json');
   await writeFile(manifestPath, JSON.stringify(manifest, null, 1));
 
+  if (!(await stat(ctx.baseDir).catch(() => null))?.isDirectory()) throw new Error(`the folder commands run in (${ctx.baseDir}) does not exist`);
   const code = await new Promise<number | string>((done, fail) => {
     const child = spawn(argv[0], argv.slice(1), { cwd: ctx.baseDir, env: { ...process.env, CAPSTAN_MANIFEST: manifestPath, CAPSTAN_VALUES: manifest.values, CAPSTAN_INPUTS: inDir, CAPSTAN_OUTPUTS: outDir }, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
     const lines = (prefix: string) => {

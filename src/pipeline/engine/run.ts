@@ -29,6 +29,8 @@ export interface RunOptions {
   concurrency?: number;
   experiment?: string;
   onEvent?: (e: PipelineEvent) => void;
+  /** the run exists (an API answers with its id while the steps go on) */
+  onRunCreated?: (runId: string) => void;
 }
 
 export type StepStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
@@ -113,6 +115,7 @@ export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): P
   const specBlob = await o.stores.artifacts.putBlob(Readable.from([Buffer.from(specText)]));
   await meta.runs.putArtifact({ runId: run.id, path: 'pipeline.json', digest: specBlob.digest, size: specBlob.size });
   if (Object.keys(params).length > 0) await logParams(meta.runs, run.id, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean)])));
+  o.onRunCreated?.(run.id);
 
   const done = new Map<string, StepResult>();
   const finish = (r: StepResult) => {

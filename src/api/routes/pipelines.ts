@@ -1,0 +1,49 @@
+import { Type } from '@sinclair/typebox';
+import { route } from '../contract.ts';
+import { PipelineSpecSchema } from '../pipeline-spec.ts';
+import { Id, Items, Millis, RunStatus } from '../schema.ts';
+
+const tag = 'pipelines';
+const Problem = Type.Object({ step: Type.Union([Type.String(), Type.Null()]), field: Type.Union([Type.String(), Type.Null()]), line: Type.Optional(Type.Integer()), message: Type.String() }, { title: 'PipelineProblem' });
+const Port = Type.Object({ type: Type.String(), description: Type.String(), default: Type.Optional(Type.Unknown()), optional: Type.Optional(Type.Boolean()) });
+
+export const PipelineRunView = Type.Object(
+  {
+    runId: Id,
+    pipeline: Type.String(),
+    status: RunStatus,
+    startedAt: Millis,
+    endedAt: Type.Union([Millis, Type.Null()]),
+    steps: Type.Array(
+      Type.Object({
+        step: Type.String(),
+        after: Type.Array(Type.String(), { description: 'the steps whose outputs it reads' }),
+        status: Type.String({ description: 'RUNNING, SUCCEEDED, FAILED, SKIPPED or NOT RUN' }),
+        seconds: Type.Union([Type.Number(), Type.Null()]),
+        cache: Type.String({ description: 'hit, miss, partial (some forEach iterations) or empty' }),
+        attempts: Type.Integer({ minimum: 0 }),
+        runId: Type.Union([Id, Type.Null()]),
+        error: Type.Union([Type.String(), Type.Null()]),
+      }),
+    ),
+  },
+  { title: 'PipelineRunView' },
+);
+
+export const lintPipeline = route({
+  method: 'POST', path: '/api/v1/pipelines/lint', role: 'viewer', tag, summary: 'Check a pipeline spec: components, references, types, cycles (every problem)',
+  body: Type.Object({ spec: PipelineSpecSchema }),
+  responses: { 200: Type.Object({ problems: Type.Array(Problem) }) },
+});
+export const startPipeline = route({
+  method: 'POST', path: '/api/v1/pipelines/runs', role: 'admin', tag,
+  summary: "Start a pipeline run on the server (it runs with the server's access to files and programs, hence the admin role); answered once the run exists",
+  body: Type.Object({ spec: PipelineSpecSchema, params: Type.Optional(Type.Record(Type.String(), Type.Unknown())), noCache: Type.Optional(Type.Boolean()) }),
+  responses: { 202: Type.Object({ runId: Id }) },
+});
+export const getPipelineRun = route({ method: 'GET', path: '/api/v1/pipelines/runs/:runId', role: 'viewer', tag, summary: "A pipeline run's steps: status, time, cache hit, attempts", responses: { 200: PipelineRunView } });
+export const getStepLog = route({ method: 'GET', path: '/api/v1/pipelines/runs/:runId/steps/:step/log', role: 'viewer', tag, summary: "A step's log", responses: { 200: 'text' } });
+export const listComponents = route({
+  method: 'GET', path: '/api/v1/pipelines/components', role: 'viewer', tag, summary: 'The built-in components and their typed ports',
+  responses: { 200: Items(Type.Object({ name: Type.String(), version: Type.String(), description: Type.String(), inputs: Type.Record(Type.String(), Port), outputs: Type.Record(Type.String(), Port) }, { title: 'PipelineComponent' })) },
+});
