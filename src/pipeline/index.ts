@@ -10,3 +10,6 @@ export { runCompiledPipeline, type RunOptions, type PipelineEvent, type Pipeline
 export { PipelineBuilder, isTrue, isFalse, compare, type Ref as PipelineRef, type StepInputs, type StepOptions } from './define/builder.ts';
 export * as components from './components/index.ts';
 export { describePipelineRun, stepLog, type PipelineRunView } from './engine/describe.ts';
+export { startWorkflowRun, runWorkflowStep, finishWorkflowRun } from './engine/workflow.ts';
+export { argoWorkflow, type ArgoOptions } from './targets/argo.ts';
+export { runPipelineOnWorkers, PIPELINE_STEP_JOB, type StepJob } from './engine/distributed.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { invalid } from '../../core/errors.ts';
 import type { PipelineRunResult, StepResult } from '../../pipeline/index.ts';
@@ -59,14 +59,21 @@ export function pipelineCommand(program: Command): void {
     .option('--no-cache', 'compute every step')
     .option('--recompute <step...>', 'compute these steps again (their cached outputs are not used)', [])
     .option('--concurrency <n>', 'steps at once (default: the cores)')
+    .option('--backend <backend>', 'local (this process) or redis (capstan workers, sharing the metadata and artifact stores)', 'local')
+    .option('--redis <url>', 'the Redis server of the workers (--backend redis)')
+    .option('--queue <name>', "the workers' queue", 'capstan')
     .option('--json', 'print the run as JSON')
-    .action(async (file: string, o: { param: string[]; cache: boolean; recompute: string[]; concurrency?: string; json?: boolean }) => {
+    .action(async (file: string, o: { param: string[]; cache: boolean; recompute: string[]; concurrency?: string; backend: string; redis?: string; queue: string; json?: boolean }) => {
+      if (o.backend !== 'local' && o.backend !== 'redis') throw invalid(`--backend must be local or redis, got "${o.backend.slice(0, 40)}"`);
+      if (o.backend === 'redis' && !o.redis) throw invalid('--backend redis needs --redis URL (the workers\' Redis)');
       const pipeline = await load(file);
-      const { runCompiledPipeline } = await import('../../pipeline/index.ts');
+      const { runCompiledPipeline, runPipelineOnWorkers } = await import('../../pipeline/index.ts');
+      const queue = o.backend === 'redis' ? await (await import('../../queue/index.ts')).openWorkQueue(o.redis!, o.queue) : null;
       const s = await stores();
       try {
-        if (!o.json) process.stdout.write(`pipeline ${pipeline.spec.name}: ${pipeline.steps.length} steps\n`);
-        const result: PipelineRunResult = await runCompiledPipeline(pipeline, {
+        if (!o.json) process.stdout.write(`pipeline ${pipeline.spec.name}: ${pipeline.steps.length} steps${queue ? ` on the workers of queue "${o.queue}"` : ''}\n`);
+        const execute = queue ? (p: typeof pipeline, opts: Parameters<typeof runCompiledPipeline>[1]) => runPipelineOnWorkers(p, { ...opts, queue }) : runCompiledPipeline;
+        const result: PipelineRunResult = await execute(pipeline, {
           stores: s,
           actor: localPrincipal(),
           params: paramsOf(o.param),
@@ -84,6 +91,7 @@ export function pipelineCommand(program: Command): void {
         else process.stdout.write(`run ${result.runId}: ${result.status} in ${seconds(result.seconds)} (capstan pipeline show ${result.runId})\n`);
         if (result.status === 'FAILED') process.exitCode = 1;
       } finally {
+        await queue?.close();
         await s.metadata.close();
       }
     });
@@ -120,6 +128,58 @@ export function pipelineCommand(program: Command): void {
       try {
         // the log is the step's own output: control characters are shown escaped, line breaks kept
         process.stdout.write((await stepLog(s, id, step)).split('\n').map(safe).join('\n'));
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  p.command('compile')
+    .argument('<file>', 'the pipeline file')
+    .description('write the pipeline as an Argo Workflow: each step runs `capstan pipeline step` in the Capstan image against shared stores')
+    .requiredOption('--target <target>', 'argo')
+    .requiredOption('--image <image>', 'the Capstan image the steps run in')
+    .option('--secret <name>', 'a Secret with CAPSTAN_STORE_URI (postgres://...), CAPSTAN_ARTIFACT_URI (s3://...) and AWS_* for the steps')
+    .option('--service-account <name>', "the workflow's service account")
+    .option('--namespace <ns>', "the workflow's namespace")
+    .option('--out <file>', 'write here instead of stdout')
+    .action(async (file: string, o: { target: string; image: string; secret?: string; serviceAccount?: string; namespace?: string; out?: string }) => {
+      if (o.target !== 'argo') throw invalid(`--target must be argo, got "${o.target.slice(0, 40)}"`);
+      const pipeline = await load(file);
+      const { argoWorkflow } = await import('../../pipeline/index.ts');
+      const { stringify } = await import('yaml');
+      const text = stringify(argoWorkflow(pipeline, { image: o.image, secret: o.secret, serviceAccount: o.serviceAccount, namespace: o.namespace }), { lineWidth: 0 });
+      if (!o.out) return void process.stdout.write(text);
+      writeFileSync(o.out, text);
+      process.stdout.write(`wrote ${o.out} (argo submit ${o.out})\n`);
+    });
+  p.command('step')
+    .description('run one task of a compiled pipeline (what an Argo Workflow\'s pods run): --start, --step NAME or --finish STATUS')
+    .option('--spec-base64 <text>', 'the pipeline spec as base64-encoded JSON (the workflow passes it)')
+    .option('--file <file>', 'the pipeline file (instead of --spec-json)')
+    .requiredOption('--workflow <id>', "the workflow's id: all its tasks share one pipeline run")
+    .option('--start', 'open the pipeline run (the first task)')
+    .option('--step <name>', 'run this step')
+    .option('--finish <status>', "close the run (the exit handler; the workflow's status)")
+    .option('--param <name=value...>', 'a pipeline parameter (with --start)', [])
+    .action(async (o: { specBase64?: string; file?: string; workflow: string; start?: boolean; step?: string; finish?: string; param: string[] }) => {
+      if ([o.start, o.step, o.finish].filter((x) => x !== undefined).length !== 1) throw invalid('give one of --start, --step NAME, --finish STATUS');
+      const { parsePipeline, compileOrThrow, startWorkflowRun, runWorkflowStep, finishWorkflowRun } = await import('../../pipeline/index.ts');
+      if ((o.specBase64 === undefined) === (o.file === undefined)) throw invalid('give the pipeline with --spec-base64 or --file');
+      const parsed = parsePipeline(o.specBase64 !== undefined ? Buffer.from(o.specBase64, 'base64').toString('utf8') : readSpecFile(o.file!), o.file ?? 'spec');
+      const pipeline = compileOrThrow(parsed.spec, parsed.locate, o.file ?? 'spec');
+      const s = await stores();
+      try {
+        const common = { stores: s, actor: localPrincipal(), baseDir: o.file ? dirname(resolve(o.file)) : process.cwd() };
+        if (o.start) {
+          const run = await startWorkflowRun(pipeline, { ...common, params: paramsOf(o.param) }, o.workflow);
+          process.stdout.write(`pipeline run ${run.id} for workflow ${safe(o.workflow)}\n`);
+        } else if (o.step !== undefined) {
+          const r = await runWorkflowStep(pipeline, { ...common, params: {}, retriedOutside: true }, o.workflow, o.step);
+          process.stdout.write(stepLine(r) + '\n');
+          if (r.status === 'FAILED') process.exitCode = 1;
+        } else {
+          const run = await finishWorkflowRun(pipeline, s, o.workflow, o.finish!);
+          process.stdout.write(`pipeline run ${run.id}: ${run.status}\n`);
+        }
       } finally {
         await s.metadata.close();
       }

@@ -36,7 +36,10 @@ async function pipelineRun(stores: Stores, runId: string): Promise<Run> {
 /** The runs of a pipeline run's steps, by step name. */
 async function stepRuns(stores: Stores, run: Run): Promise<Map<string, Run>> {
   const page = await stores.metadata.runs.search({ experimentIds: [run.experimentId], filter: `tags.mlflow.parentRunId = '${run.id}'`, limit: 1000 });
-  return new Map(page.items.map((r) => [r.tags['capstan.step'], r]));
+  // a step that ran again after its process died has two runs: the one that ended well is the step's
+  const runs = new Map<string, Run>();
+  for (const r of page.items) if (!runs.has(r.tags['capstan.step']) || r.status === 'FINISHED') runs.set(r.tags['capstan.step'], r);
+  return runs;
 }
 
 export async function describePipelineRun(stores: Stores, runId: string): Promise<PipelineRunView> {

@@ -7,7 +7,7 @@ import { pipeline as pump } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CapstanError, invalid } from '../../core/errors.ts';
-import { logParams, setTags, type Principal, type Stores } from '../../store/index.ts';
+import { logParams, setTags, type Principal, type Run, type Stores } from '../../store/index.ts';
 import { isFileRef, isModelRef, type ComponentContext, type FileRef } from '../components/index.ts';
 import { resolveParams, type CompiledPipeline, type PlannedStep } from '../define/compile.ts';
 import { holds, refText, type Binding, type Ref } from '../define/refs.ts';
@@ -25,6 +25,13 @@ export interface RunOptions {
   noCache?: boolean;
   /** compute these steps */
   noCacheSteps?: readonly string[];
+  /** who runs the step retries them (Argo's retryStrategy): one attempt here */
+  retriedOutside?: boolean;
+  /**
+   * Steps of this run may have started in a process that died (a killed worker, a pod): a step's run left RUNNING by one is
+   * marked FAILED before the step runs again, so each step has one run that ended well.
+   */
+  resumed?: boolean;
   /** steps (and forEach iterations) at once; default the machine's cores */
   concurrency?: number;
   experiment?: string;
@@ -94,30 +101,34 @@ function checkValue(step: string, port: string, type: string, v: unknown): void 
   if (!ok) throw invalid(`step "${step}": input "${port}" must be a ${type}, got ${JSON.stringify(v)?.slice(0, 80)}`);
 }
 
-/**
- * Run a compiled pipeline in this process: steps whose producers are done run at once (up to `concurrency`), each as a child
- * run of the pipeline's run with its status, times, attempts, cache hit, log and outputs recorded. A failed step fails the run
- * and skips what reads it; independent branches go on; exit handlers run last, whatever happened.
- */
-export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): Promise<PipelineRunResult> {
-  const t0 = performance.now();
+/** The pipeline's run: the spec kept as its artifact `pipeline.json`, the parameters (converted to their types) as its params. */
+export async function openPipelineRun(p: CompiledPipeline, o: Pick<RunOptions, 'stores' | 'actor' | 'params' | 'experiment'>, tags: Record<string, string> = {}): Promise<{ run: Run; params: Record<string, unknown> }> {
   const params = resolveParams(p.spec, o.params);
   const meta = o.stores.metadata;
-  const cache = new StepCache(o.stores.artifacts);
-  const concurrency = Math.max(1, o.concurrency ?? availableParallelism());
   const specText = JSON.stringify(p.spec);
   const run = await meta.runs.create({
     experiment: o.experiment ?? 'pipelines',
     name: p.spec.name,
     userId: o.actor.name,
-    tags: { 'capstan.kind': 'pipeline', 'capstan.pipeline': p.spec.name, 'capstan.spec_sha256': createHash('sha256').update(specText).digest('hex') },
+    tags: { 'capstan.kind': 'pipeline', 'capstan.pipeline': p.spec.name, 'capstan.spec_sha256': createHash('sha256').update(specText).digest('hex'), ...tags },
   });
   const specBlob = await o.stores.artifacts.putBlob(Readable.from([Buffer.from(specText)]));
   await meta.runs.putArtifact({ runId: run.id, path: 'pipeline.json', digest: specBlob.digest, size: specBlob.size });
   if (Object.keys(params).length > 0) await logParams(meta.runs, run.id, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean)])));
-  o.onRunCreated?.(run.id);
+  return { run, params };
+}
 
-  const done = new Map<string, StepResult>();
+/** What runs steps of a pipeline run: each step recorded under the run, its outputs kept in `done` for the steps that read them. */
+export interface StepRunner {
+  done: Map<string, StepResult>;
+  runStep(s: PlannedStep): Promise<void>;
+  skip(s: PlannedStep, reason: string): Promise<void>;
+}
+
+export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params: Record<string, unknown>, done = new Map<string, StepResult>()): StepRunner {
+  const meta = o.stores.metadata;
+  const cache = new StepCache(o.stores.artifacts);
+  const concurrency = Math.max(1, o.concurrency ?? availableParallelism());
   const finish = (r: StepResult) => {
     done.set(r.name, r);
     o.onEvent?.({ kind: 'end', step: r.name, result: r });
@@ -134,6 +145,13 @@ export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): P
     if (s.when && !holds(s.when, lookup(s.when.ref, params, done, undefined))) return skip(s, `condition ${s.spec.when} does not hold`);
     o.onEvent?.({ kind: 'start', step: s.name });
     await meta.runs.recordStep({ runId: run.id, name: s.name, status: 'RUNNING', startedAt: started, endedAt: null, error: null });
+    if (o.resumed) {
+      const left = await meta.runs.search({ experimentIds: [run.experimentId], filter: `tags.mlflow.parentRunId = '${run.id}' and tags.capstan.step = '${s.name}' and attributes.status = 'RUNNING'`, limit: 100 });
+      for (const r of left.items) {
+        await setTags(meta.runs, r.id, { 'capstan.error': 'its process ended before the step did (the step ran again)' });
+        await meta.runs.update(r.id, { status: 'FAILED', endTime: Date.now() });
+      }
+    }
     const child = await meta.runs.create({
       experimentId: run.experimentId,
       name: `${p.spec.name}/${s.name}`,
@@ -183,7 +201,7 @@ export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): P
           iterations === null
             ? child.id
             : (await meta.runs.create({ experimentId: run.experimentId, name: `${p.spec.name}/${s.name}[${k}]`, userId: o.actor.name, tags: { 'mlflow.parentRunId': child.id, 'capstan.kind': 'pipeline-iteration', 'capstan.step': s.name, 'capstan.iteration': String(k) } })).id;
-        const retries = s.spec.retries ?? 0;
+        const retries = o.retriedOutside ? 0 : (s.spec.retries ?? 0);
         for (let attempt = 1; ; attempt++) {
           attempts++;
           try {
@@ -285,6 +303,34 @@ export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): P
     await meta.runs.putArtifact({ runId, path: 'logs/step.log', digest: b.digest, size: b.size });
   };
 
+  return { done, runStep, skip };
+}
+
+/**
+ * Run a compiled pipeline in this process: steps whose producers are done run at once (up to `concurrency`), each as a child
+ * run of the pipeline's run with its status, times, attempts, cache hit, log and outputs recorded. A failed step fails the run
+ * and skips what reads it; independent branches go on; exit handlers run last, whatever happened.
+ */
+export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): Promise<PipelineRunResult> {
+  const t0 = performance.now();
+  const { run, params } = await openPipelineRun(p, o);
+  o.onRunCreated?.(run.id);
+  const { done, runStep, skip } = stepRunner(p, o, run, params);
+  const meta = o.stores.metadata;
+  const concurrency = Math.max(1, o.concurrency ?? availableParallelism());
+  await schedule(p, { done, runStep, skip }, concurrency);
+  const steps = [...p.steps, ...p.final].map((s) => done.get(s.name)!);
+  const status = steps.some((s) => s.status === 'FAILED') ? 'FAILED' : 'FINISHED';
+  await meta.runs.update(run.id, { status, endTime: Date.now() });
+  return { runId: run.id, status, params, steps, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The order of a run, whoever executes the steps (this process, or workers): a step starts once every step it reads has
+ * ended, up to `concurrency` at once; one that reads a failed or skipped step is skipped; then the exit handlers in order.
+ */
+export async function schedule(p: CompiledPipeline, runner: StepRunner, concurrency: number): Promise<void> {
+  const { done, runStep, skip } = runner;
   // the main steps: each starts once everything it reads is done
   const pending = [...p.steps];
   const running = new Set<Promise<void>>();
@@ -314,8 +360,4 @@ export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): P
     if (missing) await skip(s, `it reads step "${missing}", which did not succeed`);
     else await runStep(s);
   }
-  const steps = [...p.steps, ...p.final].map((s) => done.get(s.name)!);
-  const status = steps.some((s) => s.status === 'FAILED') ? 'FAILED' : 'FINISHED';
-  await meta.runs.update(run.id, { status, endTime: Date.now() });
-  return { runId: run.id, status, params, steps, seconds: (performance.now() - t0) / 1000 };
 }

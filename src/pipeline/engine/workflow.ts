@@ -1,0 +1,76 @@
+import { Readable } from 'node:stream';
+import { notFound } from '../../core/errors.ts';
+import type { Run, Stores } from '../../store/index.ts';
+import { resolveParams, type CompiledPipeline } from '../define/compile.ts';
+import { openPipelineRun, stepRunner, type RunOptions, type StepResult } from './run.ts';
+
+/*
+ * A pipeline run whose steps run one per process, somewhere else (an Argo Workflow's pods): the first task opens the run, each
+ * step's task runs that one step here with what earlier steps recorded in the shared stores (PostgreSQL and S3), and the exit
+ * handler closes it. The steps' semantics are the local engine's: the same StepRunner runs them.
+ */
+
+const TAG = 'capstan.workflow';
+
+async function readJson(stores: Stores, digest: string): Promise<unknown> {
+  const { stream } = await stores.artifacts.openBlob(digest);
+  const chunks: Buffer[] = [];
+  for await (const c of stream as Readable) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The run of a workflow (by the workflow's id), or null. */
+async function findRun(stores: Stores, workflowId: string): Promise<Run | null> {
+  const exp = await stores.metadata.experiments.ensure('pipelines');
+  const page = await stores.metadata.runs.search({ experimentIds: [exp.id], filter: `tags.${TAG} = '${workflowId.replace(/'/g, "''")}'`, limit: 1 });
+  return page.items[0] ?? null;
+}
+
+/** Open the workflow's pipeline run (once: a retried first task finds the run it opened). */
+export async function startWorkflowRun(p: CompiledPipeline, o: Pick<RunOptions, 'stores' | 'actor' | 'params'>, workflowId: string): Promise<Run> {
+  return (await findRun(o.stores, workflowId)) ?? (await openPipelineRun(p, o, { [TAG]: workflowId })).run;
+}
+
+/** What the steps before this one recorded: statuses, and the outputs of those that succeeded (from their runs' outputs.json). */
+async function recorded(stores: Stores, run: Run): Promise<Map<string, StepResult>> {
+  const page = await stores.metadata.runs.search({ experimentIds: [run.experimentId], filter: `tags.mlflow.parentRunId = '${run.id}'`, limit: 1000 });
+  // a step that ran again after its process died has two runs: the one that ended well is the step's
+  const runs = new Map<string, Run>();
+  for (const r of page.items) if (!runs.has(r.tags['capstan.step']) || r.status === 'FINISHED') runs.set(r.tags['capstan.step'], r);
+  const done = new Map<string, StepResult>();
+  for (const rec of await stores.metadata.runs.listSteps(run.id)) {
+    if (rec.status === 'RUNNING') continue;
+    const child = runs.get(rec.name) ?? null;
+    let outputs: Record<string, unknown> | null = null;
+    if (rec.status === 'SUCCEEDED' && child) outputs = (await readJson(stores, (await stores.metadata.runs.getArtifact(child.id, 'outputs.json')).digest)) as Record<string, unknown>;
+    done.set(rec.name, { name: rec.name, status: rec.status, cached: child?.tags['capstan.cache'] === 'hit', attempts: Number(child?.tags['capstan.attempts'] ?? 0), seconds: rec.endedAt ? (rec.endedAt - rec.startedAt) / 1000 : 0, runId: child?.id ?? null, outputs, reason: rec.error, iterations: null });
+  }
+  return done;
+}
+
+/** Run one step of the workflow's run here: skipped when a step it reads did not succeed, else computed or reused. */
+export async function runWorkflowStep(p: CompiledPipeline, o: RunOptions, workflowId: string, name: string): Promise<StepResult> {
+  const run = await findRun(o.stores, workflowId);
+  if (!run) throw notFound(`no pipeline run for workflow ${workflowId} (its first task opens it)`);
+  const s = [...p.steps, ...p.final].find((x) => x.name === name);
+  if (!s) throw notFound(`the pipeline has no step "${name}"`);
+  const done = await recorded(o.stores, run);
+  // the parameters as the run recorded them (text; their declared types convert them again)
+  const runner = stepRunner(p, { ...o, resumed: true }, run, resolveParams(p.spec, run.params), done);
+  const unmet = s.deps.find((d) => done.get(d)?.status !== 'SUCCEEDED');
+  if (unmet === undefined) await runner.runStep(s);
+  else await runner.skip(s, `step "${unmet}" ${done.get(unmet)?.status === 'FAILED' ? 'failed' : done.has(unmet) ? 'was skipped' : 'did not run'}`);
+  return runner.done.get(name)!;
+}
+
+/** Close the workflow's run: steps that never ran are recorded as such, and the run ends FINISHED or FAILED. */
+export async function finishWorkflowRun(p: CompiledPipeline, stores: Stores, workflowId: string, workflowStatus: string): Promise<Run> {
+  const run = await findRun(stores, workflowId);
+  if (!run) throw notFound(`no pipeline run for workflow ${workflowId}`);
+  const done = await recorded(stores, run);
+  for (const s of [...p.steps, ...p.final]) {
+    if (!done.has(s.name)) await stores.metadata.runs.recordStep({ runId: run.id, name: s.name, status: 'SKIPPED', startedAt: Date.now(), endedAt: Date.now(), error: `not run (the workflow ended ${workflowStatus})` });
+  }
+  const failed = [...done.values()].some((d) => d.status === 'FAILED') || !/^succeeded$/i.test(workflowStatus);
+  return stores.metadata.runs.update(run.id, { status: failed ? 'FAILED' : 'FINISHED', endTime: Date.now() });
+}
