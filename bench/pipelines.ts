@@ -3,10 +3,11 @@
  *  1. the example training pipeline (examples/pipelines/train.yaml): a first run, then RUNS re-runs that reuse every step ->
  *     whole-process seconds and the engine's own seconds (from --json), medians;
  *  2. per-step overhead: a chain of 100 `capstan/noop` steps, each reading the previous one's output, computed (--no-cache)
- *     and reused -> seconds per step (recording each step's run, status, log and outputs included).
+ *     and reused -> seconds per step (recording each step's run, status, log and outputs included); the same on the redis
+ *     backend with two `capstan worker` processes (Redis at REDIS, default redis://127.0.0.1:6379).
  * Run: node --import tsx bench/pipelines.ts [RUNS=5]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,4 +53,28 @@ console.log('|---|---|---|');
   const per = (a: { engine: number }[]) => (median(a.map((r) => r.engine)) / 100) * 1000;
   console.log(`| 100 noop steps in a chain, computed (--no-cache), median of 3 | ${per(computed).toFixed(1)} ms per step | engine ${median(computed.map((r) => r.engine)).toFixed(2)} s, whole process ${median(computed.map((r) => r.wall)).toFixed(2)} s |`);
   console.log(`| 100 noop steps in a chain, reused from the cache, median of 3 | ${per(reused).toFixed(1)} ms per step | engine ${median(reused.map((r) => r.engine)).toFixed(2)} s, whole process ${median(reused.map((r) => r.wall)).toFixed(2)} s |`);
+
+  // the redis backend: two workers on this machine, the same home
+  const redis = process.env.REDIS ?? 'redis://127.0.0.1:6379';
+  const queue = `bench${process.pid}`;
+  const workers = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
+          const w = spawn(process.execPath, [BIN, 'worker', '--redis', redis, '--queue', queue], { env: { ...process.env, CAPSTAN_HOME: home } });
+          let log = '';
+          w.stderr!.on('data', (d: Buffer) => {
+            log += d.toString();
+            if (log.includes('listening on queue')) resolve(w);
+          });
+          w.once('exit', (c) => reject(new Error(`worker exited ${c}: ${log}`)));
+        }),
+    ),
+  );
+  try {
+    const onRedis = Array.from({ length: 3 }, () => pipelineRun(home, [file, '--no-cache', '--backend', 'redis', '--redis', redis, '--queue', queue]));
+    console.log(`| 100 noop steps in a chain, computed on 2 redis workers, median of 3 | ${per(onRedis).toFixed(1)} ms per step | engine ${median(onRedis.map((r) => r.engine)).toFixed(2)} s, whole process ${median(onRedis.map((r) => r.wall)).toFixed(2)} s |`);
+  } finally {
+    for (const w of workers) w.kill('SIGTERM');
+  }
 }

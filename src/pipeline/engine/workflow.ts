@@ -31,8 +31,8 @@ export async function startWorkflowRun(p: CompiledPipeline, o: Pick<RunOptions, 
   return (await findRun(o.stores, workflowId)) ?? (await openPipelineRun(p, o, { [TAG]: workflowId })).run;
 }
 
-/** What the steps before this one recorded: statuses, and the outputs of those that succeeded (from their runs' outputs.json). */
-async function recorded(stores: Stores, run: Run): Promise<Map<string, StepResult>> {
+/** What the steps before this one recorded: statuses, and the outputs of the `needed` ones that succeeded (their outputs.json). */
+async function recorded(stores: Stores, run: Run, needed: readonly string[] = []): Promise<Map<string, StepResult>> {
   const page = await stores.metadata.runs.search({ experimentIds: [run.experimentId], filter: `tags.mlflow.parentRunId = '${run.id}'`, limit: 1000 });
   // a step that ran again after its process died has two runs: the one that ended well is the step's
   const runs = new Map<string, Run>();
@@ -42,7 +42,7 @@ async function recorded(stores: Stores, run: Run): Promise<Map<string, StepResul
     if (rec.status === 'RUNNING') continue;
     const child = runs.get(rec.name) ?? null;
     let outputs: Record<string, unknown> | null = null;
-    if (rec.status === 'SUCCEEDED' && child) outputs = (await readJson(stores, (await stores.metadata.runs.getArtifact(child.id, 'outputs.json')).digest)) as Record<string, unknown>;
+    if (rec.status === 'SUCCEEDED' && child && needed.includes(rec.name)) outputs = (await readJson(stores, (await stores.metadata.runs.getArtifact(child.id, 'outputs.json')).digest)) as Record<string, unknown>;
     done.set(rec.name, { name: rec.name, status: rec.status, cached: child?.tags['capstan.cache'] === 'hit', attempts: Number(child?.tags['capstan.attempts'] ?? 0), seconds: rec.endedAt ? (rec.endedAt - rec.startedAt) / 1000 : 0, runId: child?.id ?? null, outputs, reason: rec.error, iterations: null });
   }
   return done;
@@ -54,7 +54,8 @@ export async function runWorkflowStep(p: CompiledPipeline, o: RunOptions, workfl
   if (!run) throw notFound(`no pipeline run for workflow ${workflowId} (its first task opens it)`);
   const s = [...p.steps, ...p.final].find((x) => x.name === name);
   if (!s) throw notFound(`the pipeline has no step "${name}"`);
-  const done = await recorded(o.stores, run);
+  // only what this step reads is loaded: a step's cost does not grow with the steps before it
+  const done = await recorded(o.stores, run, s.deps);
   // the parameters as the run recorded them (text; their declared types convert them again)
   const runner = stepRunner(p, { ...o, resumed: true }, run, resolveParams(p.spec, run.params), done);
   const unmet = s.deps.find((d) => done.get(d)?.status !== 'SUCCEEDED');
