@@ -163,6 +163,38 @@ finally:
     assert.match(logs.stdout, /stderr: first try fails\nattempt 1 failed: sh exited with code 3/);
   });
 
+  it('cancel: no step starts after it, the exit handler runs, the run ends KILLED; pipeline runs lists it', async () => {
+    const home = tempHome();
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-pipe-'));
+    // the first step waits for the test's go-ahead, given once the cancel is in
+    writeFileSync(join(dir, 'wait.sh'), `while [ ! -f go ]; do sleep 0.05; done; printf '{"x": 1}' > "$CAPSTAN_VALUES"\n`);
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      ['apiVersion: capstan.dev/v1', 'kind: Pipeline', 'name: long', 'steps:', '  - name: wait', '    command: [sh, wait.sh]', '    outputs: { x: number }', '  - name: next', '    component: capstan/noop', "    inputs: { value: '${{ steps.wait.outputs.x }}' }", 'finally:', '  - name: report', '    component: capstan/noop', ''].join('\n'),
+    );
+    const running = cliAsync(['pipeline', 'run', join(dir, 'p.yaml'), '--json'], home);
+    let id = '';
+    for (let i = 0; i < 200 && !id; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const list = await cliAsync(['pipeline', 'runs', '--json'], home);
+      id = (JSON.parse(list.stdout) as { items: { runId: string; status: string }[] }).items.find((x) => x.status === 'RUNNING')?.runId ?? '';
+    }
+    assert.ok(id, 'the run did not show up as RUNNING');
+    const cancel = await cliAsync(['pipeline', 'cancel', id], home);
+    assert.equal(cancel.status, 0, cancel.stderr);
+    writeFileSync(join(dir, 'go'), '');
+    const r = await running;
+    const result = JSON.parse(r.stdout) as PipelineRunResult;
+    assert.equal(result.status, 'KILLED');
+    assert.equal(r.status, 1);
+    assert.deepEqual(result.steps.map((x) => [x.name, x.status]), [['wait', 'SUCCEEDED'], ['next', 'SKIPPED'], ['report', 'SUCCEEDED']]);
+    assert.equal(result.steps[1].reason, 'the run was cancelled');
+    const list = await cliAsync(['pipeline', 'runs'], home);
+    assert.match(list.stdout, new RegExp(`${id}\\s+long\\s+KILLED`));
+    const again = await cliAsync(['pipeline', 'cancel', id], home);
+    assert.match(again.stderr, /has ended \(KILLED\): nothing to cancel/);
+  });
+
   it('lint and run refuse bad files and parameters with the field and line, and exit non-zero', async () => {
     const home = tempHome();
     const bad = join(mkdtempSync(join(tmpdir(), 'capstan-pipe-')), 'bad.yaml');

@@ -192,6 +192,17 @@ describe('the API contract', () => {
     assert.equal(view.status, 'FINISHED');
     assert.deepEqual(view.steps.map((s) => s.status), ['SUCCEEDED', 'SUCCEEDED']);
     await call('GET', `/api/v1/pipelines/runs/${started.runId}/steps/b/log`, undefined, { status: 200 });
+    await call('GET', '/api/v1/pipelines/runs?pipeline=contract&limit=5', undefined, { status: 200 });
+    await call('POST', `/api/v1/pipelines/runs/${started.runId}/cancel`, undefined, { status: 400 });
+    const slow = { ...spec, name: 'slow', steps: [{ name: 'wait', command: ['sleep', '1'], outputs: {} }, { name: 'after', component: 'capstan/noop', inputs: { value: '${{ params.v }}' }, cache: false }] };
+    const slowRun = (await call('POST', '/api/v1/pipelines/runs', { spec: slow }, { status: 202 })).body;
+    await call('POST', `/api/v1/pipelines/runs/${slowRun.runId}/cancel`, undefined, { status: 202 });
+    for (let i = 0; ; i++) {
+      view = (await call('GET', `/api/v1/pipelines/runs/${slowRun.runId}`, undefined, { status: 200 })).body;
+      if (view.status !== 'RUNNING' || i > 100) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(view.status, 'KILLED');
     await call('GET', `/api/v1/pipelines/runs/${run.id}`, undefined, { status: 404 });
 
     // MLflow

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { route } from '../contract.ts';
 import { PipelineSpecSchema } from '../pipeline-spec.ts';
-import { Id, Items, Millis, RunStatus } from '../schema.ts';
+import { Id, Items, Millis, Page, PageQuery, RunStatus } from '../schema.ts';
 
 const tag = 'pipelines';
 const Problem = Type.Object({ step: Type.Union([Type.String(), Type.Null()]), field: Type.Union([Type.String(), Type.Null()]), line: Type.Optional(Type.Integer()), message: Type.String() }, { title: 'PipelineProblem' });
@@ -46,4 +46,15 @@ export const getStepLog = route({ method: 'GET', path: '/api/v1/pipelines/runs/:
 export const listComponents = route({
   method: 'GET', path: '/api/v1/pipelines/components', role: 'viewer', tag, summary: 'The built-in components and their typed ports',
   responses: { 200: Items(Type.Object({ name: Type.String(), version: Type.String(), description: Type.String(), inputs: Type.Record(Type.String(), Port), outputs: Type.Record(Type.String(), Port) }, { title: 'PipelineComponent' })) },
+});
+export const listPipelineRuns = route({
+  method: 'GET', path: '/api/v1/pipelines/runs', role: 'viewer', tag, summary: 'Pipeline runs, newest first (?pipeline=NAME for one pipeline)',
+  query: Type.Object({ pipeline: Type.Optional(Type.String()), ...PageQuery }),
+  responses: {
+    200: Page(Type.Object({ runId: Id, pipeline: Type.String(), status: RunStatus, startedAt: Millis, endedAt: Type.Union([Millis, Type.Null()]), user: Type.String() }, { title: 'PipelineRunSummary' })),
+  },
+});
+export const cancelPipelineRun = route({
+  method: 'POST', path: '/api/v1/pipelines/runs/:runId/cancel', role: 'member', tag, summary: 'Cancel a pipeline run: no step starts after this; steps under way finish; exit handlers run',
+  responses: { 202: Type.Object({ runId: Id }) },
 });

@@ -5,7 +5,7 @@ import { invalid } from '../../core/errors.ts';
 import type { PipelineRunResult, StepResult } from '../../pipeline/index.ts';
 import { localPrincipal, parseIntOption, stores } from '../common.ts';
 import { printJson } from '../output.ts';
-import { safe, table } from '../target.ts';
+import { safe, table, when } from '../target.ts';
 
 function readSpecFile(file: string): string {
   try {
@@ -89,7 +89,7 @@ export function pipelineCommand(program: Command): void {
         });
         if (o.json) printJson(result);
         else process.stdout.write(`run ${result.runId}: ${result.status} in ${seconds(result.seconds)} (capstan pipeline show ${result.runId})\n`);
-        if (result.status === 'FAILED') process.exitCode = 1;
+        if (result.status !== 'FINISHED') process.exitCode = 1;
       } finally {
         await queue?.close();
         await s.metadata.close();
@@ -114,6 +114,36 @@ export function pipelineCommand(program: Command): void {
             ...view.steps.map((r) => [`${'  '.repeat(depth.get(r.step) ?? 0)}${(depth.get(r.step) ?? 0) > 0 ? '└ ' : ''}${r.step}`, r.status, r.seconds === null ? '' : seconds(r.seconds), r.cache, r.attempts ? String(r.attempts) : '', r.after.join(', '), (r.error ?? '').split('\n')[0].slice(0, 80)]),
           ]),
         );
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  p.command('runs')
+    .description('pipeline runs, newest first')
+    .option('--pipeline <name>', 'only runs of this pipeline')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'print as JSON')
+    .action(async (o: { pipeline?: string; limit: string; json?: boolean }) => {
+      const { listPipelineRuns } = await import('../../pipeline/index.ts');
+      const s = await stores();
+      try {
+        const page = await listPipelineRuns(s, { pipeline: o.pipeline, limit: parseIntOption('--limit', o.limit, 1, 1000) });
+        if (o.json) return printJson(page);
+        if (page.items.length === 0) return void process.stdout.write('no pipeline runs\n');
+        process.stdout.write(table([['RUN', 'PIPELINE', 'STATUS', 'STARTED', 'TIME', 'BY'], ...page.items.map((r) => [r.runId, r.pipeline, r.status, when(r.startedAt), r.endedAt ? seconds((r.endedAt - r.startedAt) / 1000) : '', r.user])]));
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  p.command('cancel')
+    .argument('<run-id>', 'a running pipeline run')
+    .description('cancel a run: no step starts after this (on any backend); steps under way finish; exit handlers run')
+    .action(async (id: string) => {
+      const { cancelPipelineRun } = await import('../../pipeline/index.ts');
+      const s = await stores();
+      try {
+        await cancelPipelineRun(s, id, localPrincipal().name);
+        process.stdout.write(`run ${id}: cancel requested\n`);
       } finally {
         await s.metadata.close();
       }

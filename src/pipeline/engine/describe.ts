@@ -1,5 +1,5 @@
 import { notFound } from '../../core/errors.ts';
-import type { Run, Stores } from '../../store/index.ts';
+import type { Page, Run, Stores } from '../../store/index.ts';
 
 /** A pipeline run as people and the API see it: each step with what it waited for, its status, time, cache hit and attempts. */
 export interface PipelineRunView {
@@ -79,4 +79,20 @@ export async function stepLog(stores: Stores, runId: string, step: string): Prom
   const child = (await stepRuns(stores, await pipelineRun(stores, runId))).get(step);
   if (!child) throw notFound(`run ${runId} has no step "${step}" that ran`);
   return (await readBlob(stores, (await stores.metadata.runs.getArtifact(child.id, 'logs/step.log')).digest)).toString('utf8');
+}
+
+export interface PipelineRunSummary {
+  runId: string;
+  pipeline: string;
+  status: Run['status'];
+  startedAt: number;
+  endedAt: number | null;
+  user: string;
+}
+
+/** Pipeline runs, newest first (of one pipeline when named). */
+export async function listPipelineRuns(stores: Stores, o: { pipeline?: string; limit?: number; cursor?: string | null } = {}): Promise<Page<PipelineRunSummary>> {
+  const filter = `tags.capstan.kind = 'pipeline'${o.pipeline !== undefined ? ` and tags.capstan.pipeline = '${o.pipeline.replace(/'/g, "''")}'` : ''}`;
+  const page = await stores.metadata.runs.search({ filter, limit: o.limit ?? 50, cursor: o.cursor ?? null });
+  return { items: page.items.map((r) => ({ runId: r.id, pipeline: r.tags['capstan.pipeline'] ?? r.name, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, user: r.userId })), nextCursor: page.nextCursor };
 }

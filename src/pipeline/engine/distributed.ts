@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { WorkQueue } from '../../queue/index.ts';
 import { resolveParams, type CompiledPipeline } from '../define/compile.ts';
 import type { PipelineSpec } from '../define/schema.ts';
-import { schedule, stepRunner, type PipelineRunResult, type RunOptions, type StepResult } from './run.ts';
+import { isCancelled, schedule, stepRunner, type PipelineRunResult, type RunOptions, type StepResult } from './run.ts';
 import { finishWorkflowRun, startWorkflowRun } from './workflow.ts';
 
 /** The job a worker runs for one step of a distributed run. */
@@ -46,9 +46,9 @@ export async function runPipelineOnWorkers(p: CompiledPipeline, o: RunOptions & 
     local.done.set(s.name, result);
     o.onEvent?.({ kind: 'end', step: s.name, result });
   };
-  await schedule(p, { done: local.done, runStep, skip: local.skip }, Math.max(1, o.concurrency ?? availableParallelism()));
+  await schedule(p, { done: local.done, runStep, skip: local.skip }, Math.max(1, o.concurrency ?? availableParallelism()), () => isCancelled(o.stores, run.id));
   const steps = [...p.steps, ...p.final].map((s) => local.done.get(s.name)!);
   const failed = steps.some((s) => s.status === 'FAILED');
   const closed = await finishWorkflowRun(p, o.stores, workflowId, failed ? 'Failed' : 'Succeeded');
-  return { runId: run.id, status: closed.status === 'FINISHED' ? 'FINISHED' : 'FAILED', params: resolveParams(p.spec, run.params), steps, seconds: (performance.now() - t0) / 1000 };
+  return { runId: run.id, status: closed.status === 'FINISHED' ? 'FINISHED' : closed.status === 'KILLED' ? 'KILLED' : 'FAILED', params: resolveParams(p.spec, run.params), steps, seconds: (performance.now() - t0) / 1000 };
 }

@@ -65,7 +65,8 @@ export interface StepResult {
 
 export interface PipelineRunResult {
   runId: string;
-  status: 'FINISHED' | 'FAILED';
+  /** KILLED: cancelled (capstan pipeline cancel) */
+  status: 'FINISHED' | 'FAILED' | 'KILLED';
   params: Record<string, unknown>;
   steps: StepResult[];
   seconds: number;
@@ -318,9 +319,9 @@ export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): P
   const { done, runStep, skip } = stepRunner(p, o, run, params);
   const meta = o.stores.metadata;
   const concurrency = Math.max(1, o.concurrency ?? availableParallelism());
-  await schedule(p, { done, runStep, skip }, concurrency);
+  await schedule(p, { done, runStep, skip }, concurrency, () => isCancelled(o.stores, run.id));
   const steps = [...p.steps, ...p.final].map((s) => done.get(s.name)!);
-  const status = steps.some((s) => s.status === 'FAILED') ? 'FAILED' : 'FINISHED';
+  const status = (await isCancelled(o.stores, run.id)) ? 'KILLED' : steps.some((s) => s.status === 'FAILED') ? 'FAILED' : 'FINISHED';
   await meta.runs.update(run.id, { status, endTime: Date.now() });
   return { runId: run.id, status, params, steps, seconds: (performance.now() - t0) / 1000 };
 }
@@ -329,7 +330,7 @@ export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): P
  * The order of a run, whoever executes the steps (this process, or workers): a step starts once every step it reads has
  * ended, up to `concurrency` at once; one that reads a failed or skipped step is skipped; then the exit handlers in order.
  */
-export async function schedule(p: CompiledPipeline, runner: StepRunner, concurrency: number): Promise<void> {
+export async function schedule(p: CompiledPipeline, runner: StepRunner, concurrency: number, cancelled: () => Promise<boolean> = async () => false): Promise<void> {
   const { done, runStep, skip } = runner;
   // the main steps: each starts once everything it reads is done
   const pending = [...p.steps];
@@ -343,6 +344,12 @@ export async function schedule(p: CompiledPipeline, runner: StepRunner, concurre
         continue;
       }
       pending.splice(k, 1);
+      // a cancelled run starts nothing more (steps under way finish; the exit handlers still run)
+      if (await cancelled()) {
+        await skip(s, 'the run was cancelled');
+        k = 0;
+        continue;
+      }
       const blocked = deps.find((d) => d!.status !== 'SUCCEEDED');
       if (blocked) {
         await skip(s, `step "${blocked!.name}" ${blocked!.status === 'FAILED' ? 'failed' : 'was skipped'}`);
@@ -360,4 +367,19 @@ export async function schedule(p: CompiledPipeline, runner: StepRunner, concurre
     if (missing) await skip(s, `it reads step "${missing}", which did not succeed`);
     else await runStep(s);
   }
+}
+
+/** The tag `capstan pipeline cancel` sets on a run: every process running its steps sees it in the shared store. */
+export const CANCEL_TAG = 'capstan.cancel';
+
+export async function isCancelled(stores: Stores, runId: string): Promise<boolean> {
+  return (await stores.metadata.runs.get(runId)).tags[CANCEL_TAG] !== undefined;
+}
+
+/** Ask a pipeline run to stop: no step starts after this; steps under way finish; the exit handlers run. */
+export async function cancelPipelineRun(stores: Stores, runId: string, actor: string): Promise<void> {
+  const run = await stores.metadata.runs.get(runId);
+  if (run.tags['capstan.kind'] !== 'pipeline') throw invalid(`run ${runId} is not a pipeline run`);
+  if (run.status !== 'RUNNING') throw invalid(`run ${runId} has ended (${run.status}): nothing to cancel`);
+  await setTags(stores.metadata.runs, runId, { [CANCEL_TAG]: `${actor} at ${new Date().toISOString()}` });
 }

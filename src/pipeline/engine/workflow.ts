@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { notFound } from '../../core/errors.ts';
 import type { Run, Stores } from '../../store/index.ts';
 import { resolveParams, type CompiledPipeline } from '../define/compile.ts';
-import { openPipelineRun, stepRunner, type RunOptions, type StepResult } from './run.ts';
+import { CANCEL_TAG, isCancelled, openPipelineRun, stepRunner, type RunOptions, type StepResult } from './run.ts';
 
 /*
  * A pipeline run whose steps run one per process, somewhere else (an Argo Workflow's pods): the first task opens the run, each
@@ -59,7 +59,8 @@ export async function runWorkflowStep(p: CompiledPipeline, o: RunOptions, workfl
   // the parameters as the run recorded them (text; their declared types convert them again)
   const runner = stepRunner(p, { ...o, resumed: true }, run, resolveParams(p.spec, run.params), done);
   const unmet = s.deps.find((d) => done.get(d)?.status !== 'SUCCEEDED');
-  if (unmet === undefined) await runner.runStep(s);
+  if (!p.final.includes(s) && (await isCancelled(o.stores, run.id))) await runner.skip(s, 'the run was cancelled');
+  else if (unmet === undefined) await runner.runStep(s);
   else await runner.skip(s, `step "${unmet}" ${done.get(unmet)?.status === 'FAILED' ? 'failed' : done.has(unmet) ? 'was skipped' : 'did not run'}`);
   return runner.done.get(name)!;
 }
@@ -73,5 +74,5 @@ export async function finishWorkflowRun(p: CompiledPipeline, stores: Stores, wor
     if (!done.has(s.name)) await stores.metadata.runs.recordStep({ runId: run.id, name: s.name, status: 'SKIPPED', startedAt: Date.now(), endedAt: Date.now(), error: `not run (the workflow ended ${workflowStatus})` });
   }
   const failed = [...done.values()].some((d) => d.status === 'FAILED') || !/^succeeded$/i.test(workflowStatus);
-  return stores.metadata.runs.update(run.id, { status: failed ? 'FAILED' : 'FINISHED', endTime: Date.now() });
+  return stores.metadata.runs.update(run.id, { status: run.tags[CANCEL_TAG] !== undefined ? 'KILLED' : failed ? 'FAILED' : 'FINISHED', endTime: Date.now() });
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { api } from '../../../api/index.ts';
 import type { Stores } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
-import { principal } from './fields.ts';
+import { actor, pageOf, principal } from './fields.ts';
 
 /* The pipeline engine loads on the first pipeline request, not with the server. */
 const engine = () => import('../../../pipeline/index.ts');
@@ -40,6 +40,11 @@ export function pipelineRoutes(router: Router, stores: Stores, log: (line: strin
       );
     });
     return { status: 202, body: { runId } };
+  });
+  router.on(api.listPipelineRuns, async ({ q }) => ({ status: 200, body: await (await engine()).listPipelineRuns(stores, { ...pageOf(q), ...(q.pipeline !== undefined ? { pipeline: q.pipeline } : {}) }) }));
+  router.on(api.cancelPipelineRun, async (req) => {
+    await (await engine()).cancelPipelineRun(stores, req.params.runId, actor(req));
+    return { status: 202, body: { runId: req.params.runId } };
   });
   router.on(api.getPipelineRun, async ({ params }) => ({ status: 200, body: await (await engine()).describePipelineRun(stores, params.runId) }));
   router.on(api.getStepLog, async ({ params }) => ({
