@@ -1,7 +1,7 @@
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Table } from '../core/table.ts';
-import { fileSha256, type FileProfile } from '../data/index.ts';
+import { datasetNameOf, registerDataset, type FileProfile } from '../data/index.ts';
 import type { TabularModel } from '../learn/index.ts';
 import { buildBaseline } from '../stats/index.ts';
 import { encodeBundle, registerModel } from '../registry/index.ts';
@@ -17,7 +17,7 @@ export interface AutomlRecord {
 export async function startAutomlRun(stores: Stores, actor: string, file: string, profile: FileProfile, tags: Record<string, string>): Promise<AutomlRecord> {
   const meta = stores.metadata;
   const parent = await meta.runs.create({ experiment: 'automl', name: `automl-${basename(file)}-${new Date().toISOString()}`, userId: actor, tags: { 'capstan.kind': 'automl', ...tags } });
-  const dataset = await meta.datasets.register({ name: basename(file).replace(/\.[^.]+$/, ''), contentHash: await fileSha256(file), source: resolve(file), rows: profile.rows, columns: profile.columns.length, profile });
+  const dataset = await registerDataset(meta, file, datasetNameOf(file), profile);
   await meta.runs.linkDataset(parent.id, dataset.id, 'training');
   return { parent, dataset };
 }

@@ -4,10 +4,25 @@ import { domainOf, profileLoaded } from './ingest/duckdb-profile.ts';
 import { loadFile, type ReadOptions } from './ingest/duckdb.ts';
 import { fileSha256 } from './hash.ts';
 import { inferSchema } from './schema-file.ts';
+import type { FileProfile } from './profile-types.ts';
+
+/** A file's dataset name when none is given: its name without the extension. */
+export function datasetNameOf(file: string): string {
+  return basename(file).replace(/\.[^.]+$/, '');
+}
 
 /**
- * Register a file as a dataset version: content hash, schema, profile, row count and source path, in one store call, after
- * the file parsed completely (a malformed file registers nothing). The same content is the same version.
+ * The one way a file becomes a dataset version, whoever reads it (`data register`, `train`, `automl`, a pipeline's load step):
+ * its content hash, its absolute path, its row and column counts and profile (and schema when known). The same content is the
+ * same version.
+ */
+export async function registerDataset(store: MetadataStore, file: string, name: string, profile: FileProfile, schema?: unknown): Promise<DatasetVersion> {
+  return store.datasets.register({ name, contentHash: await fileSha256(file), source: resolve(file), rows: profile.rows, columns: profile.columns.length, profile, ...(schema !== undefined ? { schema } : {}) });
+}
+
+/**
+ * Register a file as a dataset version with its schema (types, nullability, domains) and profile, after the file parsed
+ * completely (a malformed file registers nothing).
  */
 export async function registerDatasetFile(store: MetadataStore, file: string, name: string, opts: ReadOptions = {}): Promise<DatasetVersion> {
   const f = await loadFile(file, opts);
@@ -15,9 +30,7 @@ export async function registerDatasetFile(store: MetadataStore, file: string, na
     const profile = await profileLoaded(f, basename(file));
     const domains = new Map<string, string[] | null>();
     for (const c of profile.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
-    const schema = inferSchema(profile, domains);
-    const contentHash = await fileSha256(file);
-    return await store.datasets.register({ name, contentHash, source: resolve(file), rows: profile.rows, columns: profile.columns.length, schema, profile });
+    return await registerDataset(store, file, name, profile, inferSchema(profile, domains));
   } finally {
     await f.drop();
   }

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec, Task } from '../../core/schema.ts';
 import { takeRows, type Table } from '../../core/table.ts';
-import { fileSha256, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf, trainTestSplit, type FileProfile, type PreparedTarget, type Split } from '../../data/index.ts';
+import { datasetNameOf, inferFeatures, registerDataset, loadFile, prepareTarget, profileLoaded, tableOf, trainTestSplit, type FileProfile, type PreparedTarget, type Split } from '../../data/index.ts';
 import { evaluate, predictionOutput, primaryMetric, predictTable, takeValues, trainModel, type Evaluation, type TabularModel, type TrainSpec } from '../../learn/index.ts';
 import { buildBaseline } from '../../stats/index.ts';
 import { encodeBundle, registerModel } from '../../registry/index.ts';
@@ -59,8 +59,8 @@ export function trainingPipeline(stores: Stores, o: TrainingOptions): Pipeline {
         } finally {
           await loaded.drop();
         }
-        const contentHash = await fileSha256(o.file);
-        const dataset = await meta.datasets.register({ name: o.datasetName ?? basename(o.file).replace(/\.[^.]+$/, ''), contentHash, source: o.file, rows: table.rows, columns: table.columns.length, profile });
+        const dataset = await registerDataset(meta, o.file, o.datasetName ?? datasetNameOf(o.file), profile);
+        const contentHash = dataset.contentHash;
         await meta.runs.linkDataset(ctx.runId, dataset.id, 'training');
         ctx.log(`${table.rows} rows x ${table.columns.length} columns from ${basename(o.file)} (dataset ${dataset.name} v${dataset.version}, ${contentHash.slice(0, 19)}...)`);
         return { table, dataset, profile };

@@ -38,7 +38,7 @@ export const load = component({
   },
   async run(i, ctx) {
     const path = resolve(ctx.baseDir, i.path);
-    const name = i.name ?? basename(path).replace(/\.[^.]+$/, '');
+    const name = i.name ?? (await data()).datasetNameOf(path);
     let d;
     try {
       d = await (await data()).registerDatasetFile(ctx.stores.metadata, path, name);
