@@ -76,6 +76,47 @@ describe('pipelines', () => {
     assert.match(byName(strict.result).register.reason!, /condition .* does not hold/);
   });
 
+  it('validate gates a file against the dataset version it came from; predict scores a file with the trained model', async () => {
+    const home = tempHome();
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-pipe-'));
+    const lines = readFileSync(TELCO, 'utf8').split('\n');
+    // the same columns, but a contract value the training data never had
+    writeFileSync(join(dir, 'drifted.csv'), [lines[0], ...lines.slice(1, 400).map((l) => l.replace('"Month-to-month"', '"Weekly"'))].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      [
+        'apiVersion: capstan.dev/v1', 'kind: Pipeline', 'name: checked', 'params:', `  data: { type: string, default: '${TELCO}' }`, 'steps:',
+        '  - name: load', '    component: capstan/load', "    inputs: { path: '${{ params.data }}', name: telco }",
+        '  - name: split', '    component: capstan/split', "    inputs: { data: '${{ steps.load.outputs.data }}', stratify: churn }",
+        '  - name: check', '    component: capstan/validate', "    inputs: { data: '${{ steps.split.outputs.test }}', reference: '${{ steps.load.outputs.dataset }}' }",
+        '  - name: other', '    component: capstan/load', '    inputs: { path: drifted.csv }',
+        '  - name: check-other', '    component: capstan/validate', "    inputs: { data: '${{ steps.other.outputs.data }}', reference: '${{ steps.load.outputs.dataset }}', fail: false }",
+        '  - name: train', '    component: capstan/train', "    inputs: { data: '${{ steps.split.outputs.train }}', target: churn, params: { n_estimators: 10 } }",
+        '  - name: score', '    component: capstan/predict', "    inputs: { model: '${{ steps.train.outputs.model }}', data: '${{ steps.split.outputs.test }}' }",
+        '',
+      ].join('\n'),
+    );
+    const r = await run(home, [join(dir, 'p.yaml')]);
+    assert.equal(r.result.status, 'FINISHED', JSON.stringify(r.result.steps.map((x) => x.reason)));
+    const s = byName(r.result);
+    assert.equal(s.check.outputs!.errors, 0);
+    assert.equal(s['check-other'].outputs!.passed, false);
+    assert.ok((s['check-other'].outputs!.anomalies as { column: string }[]).some((a) => a.column === 'contract'));
+    assert.equal(s.score.outputs!.rows, s.split.outputs!.testRows);
+    const stores = await openStores(home);
+    try {
+      const { stream } = await stores.artifacts.openBlob((s.score.outputs!.predictions as { blob: string }).blob);
+      let text = '';
+      for await (const c of stream) text += c;
+      const csv = text.trim().split('\n');
+      assert.equal(csv[0], 'prediction,proba_No,proba_Yes');
+      assert.equal(csv.length - 1, s.split.outputs!.testRows);
+      assert.match(csv[1], /^(No|Yes),0\.\d+,0\.\d+$/);
+    } finally {
+      await stores.metadata.close();
+    }
+  });
+
   it('the cache never reuses deleted artifacts or outputs of another file content', async () => {
     const home = tempHome();
     const dir = mkdtempSync(join(tmpdir(), 'capstan-pipe-'));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { csvCell } from '../../core/csv.ts';
 import { invalid } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { cellValue, type Table } from '../../core/table.ts';
@@ -9,10 +10,6 @@ import { predictLoaded } from '../../serve/predictor.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
 import { printJson } from '../output.ts';
 import { stores } from '../common.ts';
-
-function csvCell(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
 
 interface RowProblem {
   /** 1-based data row (the header is not counted) */

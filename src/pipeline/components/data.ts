@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { invalid } from '../../core/errors.ts';
+import type { FileProfile } from '../../data/index.ts';
 import { csvFields, csvRecords } from './csv-records.ts';
 import { component } from './component.ts';
 
@@ -90,5 +91,39 @@ export const split = component({
     const part = (idx: ArrayLike<number>) => Buffer.from([header, ...Array.from(idx, (k) => rows[k])].join('\n') + '\n');
     ctx.log(`${s.train.length} train rows, ${s.test.length} test rows (${s.kind}, seed ${i.seed})`);
     return { train: await ctx.saveFile(part(s.train)), test: await ctx.saveFile(part(s.test)), trainRows: s.train.length, testRows: s.test.length };
+  },
+});
+
+/**
+ * Check a data file against a registered dataset version: its schema (types, nullability, domains, ranges) and its profile as
+ * the baseline for drift. A gate: `passed` says whether there were no errors; `fail` stops the run instead.
+ */
+export const validate = component({
+  name: 'capstan/validate',
+  version: '1',
+  description: 'check a data file against a dataset version (its schema, and its profile for drift); a gate on errors',
+  inputs: {
+    data: { type: 'file', description: 'the data to check' },
+    reference: { type: 'json', description: 'the dataset version to check against: {name, version} (the load step\'s dataset output)' },
+    fail: { type: 'boolean', description: 'fail the step when there are errors (else answer passed=false)', default: true },
+  },
+  outputs: {
+    errors: { type: 'number', description: 'anomalies of error severity' },
+    warnings: { type: 'number', description: 'anomalies of warning severity' },
+    passed: { type: 'boolean', description: 'no errors' },
+    anomalies: { type: 'json', description: 'every anomaly: kind, severity, column, message' },
+  },
+  async run(i, ctx) {
+    const ref = i.reference as { name?: unknown; version?: unknown };
+    if (typeof ref !== 'object' || ref === null || typeof ref.name !== 'string' || typeof ref.version !== 'number') throw invalid('reference must be a dataset version {name, version}');
+    const d = await ctx.stores.metadata.datasets.get(ref.name, ref.version);
+    if (d.schema === undefined || d.schema === null) throw invalid(`reference: dataset ${d.name} v${d.version} has no schema (register it with capstan data register or a load step)`);
+    const m = await data();
+    const schema = m.parseSchema(JSON.stringify(d.schema), `dataset ${d.name} v${d.version}`);
+    const report = await m.validateFile(await ctx.localPath(i.data), schema, d.profile ? { baseline: d.profile as FileProfile } : {});
+    for (const a of report.anomalies) ctx.log(`${a.severity} ${a.kind}${a.column ? ` ${a.column}` : ''}: ${a.message}`);
+    ctx.log(`${report.errors} errors, ${report.warnings} warnings against ${d.name} v${d.version}`);
+    if (report.errors > 0 && i.fail) throw invalid(`validate: ${report.errors} errors against ${d.name} v${d.version} (the step's log lists them)`);
+    return { errors: report.errors, warnings: report.warnings, passed: report.errors === 0, anomalies: report.anomalies };
   },
 });

@@ -1,13 +1,13 @@
 import { invalid } from '../../core/errors.ts';
 import type { Component } from './component.ts';
 import { noop } from './control.ts';
-import { load, split } from './data.ts';
-import { bestModel, evaluateModel, register, setAlias, train } from './model.ts';
+import { load, split, validate } from './data.ts';
+import { bestModel, evaluateModel, predict, register, setAlias, train } from './model.ts';
 
 export * from './component.ts';
 
 /** The built-in components by name. */
-export const COMPONENTS: ReadonlyMap<string, Component> = new Map(([load, split, train, evaluateModel, register, setAlias, bestModel, noop] as unknown as Component[]).map((c) => [c.name, c]));
+export const COMPONENTS: ReadonlyMap<string, Component> = new Map(([load, split, validate, train, evaluateModel, predict, register, setAlias, bestModel, noop] as unknown as Component[]).map((c) => [c.name, c]));
 
 export function getComponent(name: string): Component {
   const c = COMPONENTS.get(name);
@@ -15,4 +15,4 @@ export function getComponent(name: string): Component {
   return c;
 }
 
-export { load, split, train, evaluateModel, register, setAlias, bestModel, noop };
+export { load, split, validate, train, evaluateModel, predict, register, setAlias, bestModel, noop };

@@ -182,3 +182,34 @@ export const bestModel = component({
     return { model: i.models[best] as { bundle: string; digest: string }, score: i.scores[best] as number, index: best };
   },
 });
+
+/** Score a data file with a model: a CSV of the predictions in input order (prediction, then proba_<class> for classifiers). */
+export const predict = component({
+  name: 'capstan/predict',
+  version: '1',
+  description: 'batch-predict a data file with a model: a CSV with prediction and proba_<class> columns, in input order',
+  inputs: {
+    model: { type: 'model', description: 'the model' },
+    data: { type: 'file', description: 'the rows to score (extra columns, such as the target, are ignored)' },
+  },
+  outputs: {
+    predictions: { type: 'file', description: 'the CSV of predictions' },
+    rows: { type: 'number', description: 'rows scored' },
+  },
+  async run(i, ctx) {
+    const m = await modules();
+    const { csvCell } = await import('../../core/csv.ts');
+    const { model } = await m.getBundle(ctx.stores.artifacts, i.model.bundle);
+    if (!model) throw invalid('model: an imported ONNX model is scored by capstan predict or a server, not in a pipeline step');
+    const p = m.predictTable(model, await readTable(m, ctx, i.data));
+    const classes = model.target.classes;
+    const lines = [['prediction', ...(model.target.task === 'clustering' || !classes ? [] : classes.map((c) => csvCell(`proba_${c}`)))].join(',')];
+    for (let r = 0; r < p.rows; r++) {
+      if (!classes) lines.push(String(p.values![r]));
+      else if (model.target.task === 'clustering') lines.push(csvCell(classes[p.classIndex![r]]));
+      else lines.push([csvCell(classes[p.classIndex![r]]), ...classes.map((_, k) => String(p.proba![r * classes.length + k]))].join(','));
+    }
+    ctx.log(`${p.rows} rows scored`);
+    return { predictions: await ctx.saveFile(Buffer.from(lines.join('\n') + '\n')), rows: p.rows };
+  },
+});
