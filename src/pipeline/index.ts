@@ -13,3 +13,4 @@ export { describePipelineRun, listPipelineRuns, stepLog, type PipelineRunView, t
 export { startWorkflowRun, runWorkflowStep, finishWorkflowRun } from './engine/workflow.ts';
 export { argoWorkflow, type ArgoOptions } from './targets/argo.ts';
 export { runPipelineOnWorkers, PIPELINE_STEP_JOB, type StepJob } from './engine/distributed.ts';
+export { nextFire, fireDueSchedules, startScheduler, startPipeline } from './engine/schedules.ts';

@@ -3,7 +3,7 @@ import { CapstanError, type ErrorCode } from '../core/errors.ts';
 import { stringifyApiJson } from '../core/json.ts';
 import { api, type BodyOf, type Contract, type PathParams, type PipelineSpec, type QueryOf, type records, type ResultOf } from '../api/index.ts';
 import type {
-  AuditStore, DatasetStore, ExperimentStore, MetadataStore, ModelStore, PredictionStore, RunSearch, RunStore, TokenStore,
+  AuditStore, DatasetStore, ExperimentStore, MetadataStore, ModelStore, PredictionStore, RunSearch, RunStore, ScheduleStore, TokenStore,
 } from '../store/metadata-store.ts';
 import type { ModelVersion, Principal, RegisteredModel, Run, StepRecord } from '../store/types.ts';
 
@@ -51,6 +51,7 @@ export class CapstanClient implements MetadataStore {
   readonly audit: AuditStore;
   readonly tokens: TokenStore;
   readonly predictions: PredictionStore;
+  readonly schedules: ScheduleStore;
 
   constructor(
     readonly url: string,
@@ -160,6 +161,19 @@ export class CapstanClient implements MetadataStore {
       get: (id) => this.call(api.getPrediction, { params: { predictionId: id } }),
       list: (o = {}) => this.call(api.listPredictions, { query: { limit: o.limit, cursor: o.cursor ?? undefined, model: o.model, since: o.since } }),
       prune: async (rule, opts = {}) => (await this.call(api.prunePredictions, { body: { ...rule, ...opts } })).deleted,
+    };
+    this.schedules = {
+      // the server computes the next time from the cron expression (nextAt is not sent)
+      put: (i) => this.call(api.putSchedule, { params: { name: i.name }, body: { spec: i.spec as PipelineSpec, cron: i.cron, params: i.params } }),
+      get: (name) => this.call(api.getSchedule, { params: { name } }),
+      list: async () => (await this.call(api.listSchedules, {})).items,
+      delete: (name) => this.call(api.deleteSchedule, { params: { name } }),
+      claim: async () => {
+        throw new CapstanError('INVALID_ARGUMENT', 'schedules are claimed by the servers that fire them, not over the API');
+      },
+      fired: async () => {
+        throw new CapstanError('INVALID_ARGUMENT', 'schedules are fired by the servers, not over the API');
+      },
     };
     this.tokens = {
       create: async (i) => {

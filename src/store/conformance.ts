@@ -356,6 +356,35 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       await assert.rejects(s.predictions.get('r0-0'), (err: { code?: string }) => err.code === 'NOT_FOUND');
     });
 
+    it('pipeline schedules: put replaces, list and get read back, delete; audited', async () => {
+      const spec = { apiVersion: 'capstan.dev/v1', kind: 'Pipeline', name: 'nightly', steps: [{ name: 'a', component: 'capstan/noop' }] };
+      const a = await s.schedules.put({ name: 'nightly', spec, cron: '0 3 * * *', params: {}, nextAt: Date.now() + 60_000, actor: 'alice' });
+      assert.equal(a.cron, '0 3 * * *');
+      assert.deepEqual(a.spec, spec);
+      assert.equal(a.lastRunId, null);
+      const b = await s.schedules.put({ name: 'nightly', spec, cron: '30 4 * * 1', params: { x: '1' }, nextAt: Date.now() + 60_000, actor: 'alice' });
+      assert.equal(b.cron, '30 4 * * 1');
+      assert.deepEqual(b.params, { x: '1' });
+      assert.deepEqual((await s.schedules.list()).map((x) => x.name), ['nightly']);
+      assert.equal((await s.schedules.get('nightly')).cron, '30 4 * * 1');
+      await s.schedules.delete('nightly', 'alice');
+      await assert.rejects(s.schedules.get('nightly'), (err: { code?: string }) => err.code === 'NOT_FOUND');
+      await assert.rejects(s.schedules.delete('nightly', 'alice'), (err: { code?: string }) => err.code === 'NOT_FOUND');
+      assert.ok((await allPages((cursor) => s.audit.list({ cursor }))).some((e) => e.action === 'schedule.delete' && e.entity === 'schedule:nightly'));
+    });
+
+    // remote stores (the SDK) leave firing to the servers
+    if (opts.local !== false) it('pipeline schedules: of concurrent claims of one due time exactly one wins', async () => {
+      const due = Date.now() - 1000;
+      await s.schedules.put({ name: 'due', spec: {}, cron: '* * * * *', params: {}, nextAt: due, actor: 'alice' });
+      const wins = await Promise.all(Array.from({ length: 8 }, () => s.schedules.claim('due', due, due + 60_000)));
+      assert.equal(wins.filter(Boolean).length, 1);
+      assert.equal((await s.schedules.get('due')).nextAt, due + 60_000);
+      assert.equal(await s.schedules.claim('due', due, due + 120_000), false);
+      await s.schedules.fired('due', 'r1', due);
+      assert.deepEqual([(await s.schedules.get('due')).lastRunId, (await s.schedules.get('due')).lastAt], ['r1', due]);
+    });
+
     // remote stores (the SDK) do not record steps or digest-only artifacts: the case is not registered for them
     if (opts.local !== false) it('steps and artifacts are recorded per run', async () => {
       const run = await s.runs.create({ experiment: 'exp-steps', name: 'p' });

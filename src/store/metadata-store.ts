@@ -1,6 +1,6 @@
 import type {
   ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelPolicy, ModelVersion, Page,
-  PageRequest, PredictionRecord, Principal, RegisteredModel, RetentionRule, Role, Run, RunStatus, StepRecord,
+  PageRequest, PipelineSchedule, PredictionRecord, Principal, RegisteredModel, RetentionRule, Role, Run, RunStatus, StepRecord,
 } from './types.ts';
 import type { TrafficSpec } from './traffic.ts';
 
@@ -143,6 +143,22 @@ export interface TokenStore {
 }
 
 /**
+ * Pipeline schedules. The store keeps them and decides who fires one: `claim` moves a schedule's next time only if it is still
+ * the one the caller read, so of several servers reading the same due schedule exactly one wins.
+ */
+export interface ScheduleStore {
+  /** Create or replace a schedule (audited). */
+  put(input: { name: string; spec: unknown; cron: string; params: Record<string, string>; nextAt: number; actor: string }): Promise<PipelineSchedule>;
+  get(name: string): Promise<PipelineSchedule>;
+  list(): Promise<PipelineSchedule[]>;
+  delete(name: string, actor: string): Promise<void>;
+  /** Move the next time from `expected` to `nextAt`; true for the one caller that did. */
+  claim(name: string, expected: number, nextAt: number): Promise<boolean>;
+  /** Record the run a firing started. */
+  fired(name: string, runId: string, at: number): Promise<void>;
+}
+
+/**
  * The prediction log: what served models were asked and answered, one record per request (its rows inside), for monitoring
  * and for joining actuals later by prediction id. Appends are batched by the server; a record is never changed.
  */
@@ -167,5 +183,6 @@ export interface MetadataStore {
   readonly audit: AuditStore;
   readonly tokens: TokenStore;
   readonly predictions: PredictionStore;
+  readonly schedules: ScheduleStore;
   close(): Promise<void>;
 }

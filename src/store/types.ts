@@ -194,3 +194,19 @@ export interface RetentionRule {
   /** keep at most about this many of the newest records (whole batches are kept, so up to one batch more) */
   maxRecords?: number;
 }
+
+/** A pipeline run on a cron schedule, fired by `capstan server` (once, whichever server claims it). */
+export interface PipelineSchedule {
+  name: string;
+  /** the pipeline spec (JSON) */
+  spec: unknown;
+  /** five fields: minute hour day-of-month month day-of-week (UTC) */
+  cron: string;
+  params: Record<string, string>;
+  /** when it fires next (epoch ms) */
+  nextAt: number;
+  lastAt: number | null;
+  lastRunId: string | null;
+  createdBy: string;
+  createdAt: number;
+}

@@ -203,6 +203,12 @@ describe('the API contract', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(view.status, 'KILLED');
+    await call('PUT', '/api/v1/pipelines/schedules/nightly', { spec, cron: '0 3 * * *', params: { v: '2' } }, { status: 200 });
+    await call('PUT', '/api/v1/pipelines/schedules/nightly', { spec, cron: 'every night' }, { status: 400 });
+    await call('GET', '/api/v1/pipelines/schedules', undefined, { status: 200 });
+    await call('GET', '/api/v1/pipelines/schedules/nightly', undefined, { status: 200 });
+    await call('DELETE', '/api/v1/pipelines/schedules/nightly', undefined, { status: 204 });
+    await call('GET', '/api/v1/pipelines/schedules/nightly', undefined, { status: 404 });
     await call('GET', `/api/v1/pipelines/runs/${run.id}`, undefined, { status: 404 });
 
     // MLflow

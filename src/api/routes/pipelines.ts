@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { route } from '../contract.ts';
 import { PipelineSpecSchema } from '../pipeline-spec.ts';
-import { Id, Items, Millis, Page, PageQuery, RunStatus } from '../schema.ts';
+import { Id, Items, Millis, Page, PageQuery, RunStatus, StringMap } from '../schema.ts';
 
 const tag = 'pipelines';
 const Problem = Type.Object({ step: Type.Union([Type.String(), Type.Null()]), field: Type.Union([Type.String(), Type.Null()]), line: Type.Optional(Type.Integer()), message: Type.String() }, { title: 'PipelineProblem' });
@@ -58,3 +58,27 @@ export const cancelPipelineRun = route({
   method: 'POST', path: '/api/v1/pipelines/runs/:runId/cancel', role: 'member', tag, summary: 'Cancel a pipeline run: no step starts after this; steps under way finish; exit handlers run',
   responses: { 202: Type.Object({ runId: Id }) },
 });
+
+const Schedule = Type.Object(
+  {
+    name: Type.String(),
+    spec: Type.Unknown({ description: 'the pipeline spec' }),
+    cron: Type.String({ description: 'minute hour day-of-month month day-of-week (UTC)' }),
+    params: StringMap,
+    nextAt: Millis,
+    lastAt: Type.Union([Millis, Type.Null()]),
+    lastRunId: Type.Union([Id, Type.Null()]),
+    createdBy: Type.String(),
+    createdAt: Millis,
+  },
+  { title: 'PipelineSchedule' },
+);
+export const listSchedules = route({ method: 'GET', path: '/api/v1/pipelines/schedules', role: 'viewer', tag, summary: 'Pipeline schedules', responses: { 200: Items(Schedule) } });
+export const getSchedule = route({ method: 'GET', path: '/api/v1/pipelines/schedules/:name', role: 'viewer', tag, summary: 'A pipeline schedule', responses: { 200: Schedule } });
+export const putSchedule = route({
+  method: 'PUT', path: '/api/v1/pipelines/schedules/:name', role: 'admin', tag,
+  summary: 'Create or replace a schedule: capstan server fires it (exactly once across servers sharing the store); missed times fire once',
+  body: Type.Object({ spec: PipelineSpecSchema, cron: Type.String({ minLength: 1, maxLength: 200, description: 'five fields: minute hour day-of-month month day-of-week (UTC)' }), params: Type.Optional(StringMap) }),
+  responses: { 200: Schedule },
+});
+export const deleteSchedule = route({ method: 'DELETE', path: '/api/v1/pipelines/schedules/:name', role: 'admin', tag, summary: 'Remove a schedule', responses: { 204: null } });

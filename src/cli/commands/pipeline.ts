@@ -135,6 +135,52 @@ export function pipelineCommand(program: Command): void {
         await s.metadata.close();
       }
     });
+  p.command('schedule')
+    .argument('<file>', 'the pipeline file')
+    .description('run a pipeline on a cron schedule (UTC), fired by capstan server: once across servers sharing the store; missed times fire once')
+    .requiredOption('--cron <expr>', 'five fields: minute hour day-of-month month day-of-week, e.g. "0 3 * * *"')
+    .option('--name <name>', "the schedule's name (default: the pipeline's)")
+    .option('--param <name=value...>', 'a pipeline parameter for every run (repeatable)', [])
+    .action(async (file: string, o: { cron: string; name?: string; param: string[] }) => {
+      const pipeline = await load(file);
+      const { nextFire, resolveParams } = await import('../../pipeline/index.ts');
+      const params = paramsOf(o.param);
+      resolveParams(pipeline.spec, params);
+      const nextAt = nextFire(o.cron, Date.now());
+      const s = await stores();
+      try {
+        const sch = await s.metadata.schedules.put({ name: o.name ?? pipeline.spec.name, spec: pipeline.spec, cron: o.cron, params, nextAt, actor: localPrincipal().name });
+        process.stdout.write(`schedule ${sch.name}: ${sch.cron}, next at ${new Date(sch.nextAt).toISOString()} (fired by capstan server)\n`);
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  p.command('schedules')
+    .description('pipeline schedules')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const s = await stores();
+      try {
+        const list = await s.metadata.schedules.list();
+        if (o.json) return printJson(list);
+        if (list.length === 0) return void process.stdout.write('no schedules\n');
+        process.stdout.write(table([['NAME', 'CRON', 'NEXT', 'LAST RUN', 'BY'], ...list.map((x) => [x.name, x.cron, when(x.nextAt), x.lastRunId ?? '', x.createdBy])]));
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  p.command('unschedule')
+    .argument('<name>', 'a schedule')
+    .description('remove a schedule')
+    .action(async (name: string) => {
+      const s = await stores();
+      try {
+        await s.metadata.schedules.delete(name, localPrincipal().name);
+        process.stdout.write(`schedule ${name} removed\n`);
+      } finally {
+        await s.metadata.close();
+      }
+    });
   p.command('cancel')
     .argument('<run-id>', 'a running pipeline run')
     .description('cancel a run: no step starts after this (on any backend); steps under way finish; exit handlers run')

@@ -12,9 +12,11 @@ export function serverCommand(program: Command): void {
     .command('server')
     .description('run the Capstan server: every registered model over KServe V2, the API, token auth')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <n>', 'port', '7707');
-  retentionOptions(command).action(async (o: { host: string; port: string; logMaxAge?: string[]; logMaxRecords?: string[] }) => {
+    .option('--port <n>', 'port', '7707')
+    .option('--schedule-interval <seconds>', 'how often due pipeline schedules are looked for (0: never)', '30');
+  retentionOptions(command).action(async (o: { host: string; port: string; scheduleInterval: string; logMaxAge?: string[]; logMaxRecords?: string[] }) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
+      const scheduleSeconds = parseIntOption('--schedule-interval', o.scheduleInterval, 0, 86_400);
       const rules = retentionRules(o);
       const s = await stores();
       const auth = adminToken(capstanHome());
@@ -30,7 +32,10 @@ export function serverCommand(program: Command): void {
       process.stdout.write(`capstan server on http://${o.host}:${bound}\n`);
       if (auth.created) process.stdout.write(`admin token (shown once, also in ${auth.file}): ${auth.token}\n`);
       else process.stdout.write(`authenticate with: Authorization: Bearer <token from ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}>\n`);
+      // after the server says it is ready: the pipeline engine loads while it already answers
+      const scheduler = scheduleSeconds > 0 ? (await import('../../pipeline/index.ts')).startScheduler(s, scheduleSeconds * 1000, log) : null;
       await untilSignal(server, undefined, drain);
+      await scheduler?.stop();
       await retention.stop();
       await hooks.close();
       await s.metadata.close();

@@ -159,6 +159,16 @@ DELETE FROM model_tags WHERE key LIKE 'capstan.%';
 ALTER TABLE approvals ADD COLUMN self INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 7,
+    name: 'pipeline schedules',
+    sql: `
+CREATE TABLE pipeline_schedules (
+  name TEXT PRIMARY KEY, spec TEXT NOT NULL, cron TEXT NOT NULL, params TEXT NOT NULL, next_at INTEGER NOT NULL,
+  last_at INTEGER, last_run_id TEXT, created_by TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX pipeline_schedules_due ON pipeline_schedules(next_at);
+`,
+  },
 ];
 
 /** The migration's SQL for one dialect. */

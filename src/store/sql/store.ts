@@ -9,6 +9,7 @@ import { SqlModelStore } from './models.ts';
 import { SqlRunStore } from './runs.ts';
 import { SqliteDriver } from '../sqlite/driver.ts';
 import { SqlTokenStore } from './tokens.ts';
+import { SqlScheduleStore } from './schedules.ts';
 
 /** Apply pending migrations in one transaction under the migration lock (two processes starting at once apply each once). */
 export async function migrate(driver: SqlDriver): Promise<number[]> {
@@ -35,6 +36,7 @@ export class SqlMetadataStore implements MetadataStore {
   readonly audit: SqlAuditStore;
   readonly predictions: SqlPredictionStore;
   readonly tokens: SqlTokenStore;
+  readonly schedules: SqlScheduleStore;
 
   private constructor(readonly driver: SqlDriver) {
     this.experiments = new SqlExperimentStore(driver);
@@ -44,6 +46,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.audit = new SqlAuditStore(driver);
     this.tokens = new SqlTokenStore(driver);
     this.predictions = new SqlPredictionStore(driver);
+    this.schedules = new SqlScheduleStore(driver);
   }
 
   /** Migrate, then serve. A store that fails to migrate is closed and the error passed on. */

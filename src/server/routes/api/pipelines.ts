@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { api } from '../../../api/index.ts';
 import type { Stores } from '../../../store/index.ts';
@@ -18,28 +17,20 @@ export function pipelineRoutes(router: Router, stores: Stores, log: (line: strin
     return { status: 200, body: { problems: compilePipeline(body.spec).problems } };
   });
   router.on(api.startPipeline, async (req) => {
-    const { compileOrThrow, runCompiledPipeline } = await engine();
-    const pipeline = compileOrThrow(req.body.spec, undefined, 'spec');
-    const baseDir = `${stores.home}/pipelines`;
-    await mkdir(baseDir, { recursive: true });
-    const runId = await new Promise<string>((resolve, reject) => {
-      runCompiledPipeline(pipeline, {
-        stores,
-        actor: principal(req),
-        params: req.body.params ?? {},
-        baseDir,
-        noCache: req.body.noCache === true,
-        onRunCreated: resolve,
-      }).then(
-        (r) => log(`pipeline ${pipeline.spec.name}: run ${r.runId} ${r.status} in ${r.seconds.toFixed(1)} s`),
-        (e: Error) => {
-          // before the run existed (its parameters): the request's error; after: the run records it
-          reject(e);
-          log(`pipeline ${pipeline.spec.name}: ${e.message}`);
-        },
-      );
-    });
+    const runId = await (await engine()).startPipeline(stores, req.body.spec, req.body.params ?? {}, principal(req), { noCache: req.body.noCache, log });
     return { status: 202, body: { runId } };
+  });
+  router.on(api.listSchedules, async () => ({ status: 200, body: { items: await stores.metadata.schedules.list() } }));
+  router.on(api.getSchedule, async ({ params }) => ({ status: 200, body: await stores.metadata.schedules.get(params.name) }));
+  router.on(api.putSchedule, async (req) => {
+    const { compileOrThrow, nextFire } = await engine();
+    compileOrThrow(req.body.spec, undefined, 'spec');
+    const nextAt = nextFire(req.body.cron, Date.now());
+    return { status: 200, body: await stores.metadata.schedules.put({ name: req.params.name, spec: req.body.spec, cron: req.body.cron, params: req.body.params ?? {}, nextAt, actor: actor(req) }) };
+  });
+  router.on(api.deleteSchedule, async (req) => {
+    await stores.metadata.schedules.delete(req.params.name, actor(req));
+    return { status: 204 };
   });
   router.on(api.listPipelineRuns, async ({ q }) => ({ status: 200, body: await (await engine()).listPipelineRuns(stores, { ...pageOf(q), ...(q.pipeline !== undefined ? { pipeline: q.pipeline } : {}) }) }));
   router.on(api.cancelPipelineRun, async (req) => {
