@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { invalid } from '../../core/errors.ts';
 import type { PipelineRunResult, StepResult } from '../../pipeline/index.ts';
+import type { Stores } from '../../store/index.ts';
 import { localPrincipal, parseIntOption, stores } from '../common.ts';
 import { printJson } from '../output.ts';
 import { safe, table, when } from '../target.ts';
@@ -30,6 +31,16 @@ async function load(file: string) {
   const { parsePipeline, compileOrThrow } = await import('../../pipeline/index.ts');
   const parsed = parsePipeline(readSpecFile(file), file);
   return compileOrThrow(parsed.spec, parsed.locate, file);
+}
+
+/** The local stores for the length of `fn`, closed after it whatever happens. */
+async function withStores<T>(fn: (s: Stores) => Promise<T>): Promise<T> {
+  const s = await stores();
+  try {
+    return await fn(s);
+  } finally {
+    await s.metadata.close();
+  }
 }
 
 const seconds = (s: number) => (s >= 10 ? `${s.toFixed(1)} s` : `${s.toFixed(2)} s`);
@@ -101,8 +112,7 @@ export function pipelineCommand(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (id: string, o: { json?: boolean }) => {
       const { describePipelineRun } = await import('../../pipeline/index.ts');
-      const s = await stores();
-      try {
+      await withStores(async (s) => {
         const view = await describePipelineRun(s, id);
         if (o.json) return printJson(view);
         process.stdout.write(`pipeline ${safe(view.pipeline)}, run ${id}: ${view.status}\n`);
@@ -114,9 +124,7 @@ export function pipelineCommand(program: Command): void {
             ...view.steps.map((r) => [`${'  '.repeat(depth.get(r.step) ?? 0)}${(depth.get(r.step) ?? 0) > 0 ? '└ ' : ''}${r.step}`, r.status, r.seconds === null ? '' : seconds(r.seconds), r.cache, r.attempts ? String(r.attempts) : '', r.after.join(', '), (r.error ?? '').split('\n')[0].slice(0, 80)]),
           ]),
         );
-      } finally {
-        await s.metadata.close();
-      }
+      });
     });
   p.command('runs')
     .description('pipeline runs, newest first')
@@ -125,15 +133,12 @@ export function pipelineCommand(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (o: { pipeline?: string; limit: string; json?: boolean }) => {
       const { listPipelineRuns } = await import('../../pipeline/index.ts');
-      const s = await stores();
-      try {
+      await withStores(async (s) => {
         const page = await listPipelineRuns(s, { pipeline: o.pipeline, limit: parseIntOption('--limit', o.limit, 1, 1000) });
         if (o.json) return printJson(page);
         if (page.items.length === 0) return void process.stdout.write('no pipeline runs\n');
         process.stdout.write(table([['RUN', 'PIPELINE', 'STATUS', 'STARTED', 'TIME', 'BY'], ...page.items.map((r) => [r.runId, r.pipeline, r.status, when(r.startedAt), r.endedAt ? seconds((r.endedAt - r.startedAt) / 1000) : '', r.user])]));
-      } finally {
-        await s.metadata.close();
-      }
+      });
     });
   p.command('schedule')
     .argument('<file>', 'the pipeline file')
@@ -147,52 +152,40 @@ export function pipelineCommand(program: Command): void {
       const params = paramsOf(o.param);
       resolveParams(pipeline.spec, params);
       const nextAt = nextFire(o.cron, Date.now());
-      const s = await stores();
-      try {
+      await withStores(async (s) => {
         const sch = await s.metadata.schedules.put({ name: o.name ?? pipeline.spec.name, spec: pipeline.spec, cron: o.cron, params, nextAt, actor: localPrincipal().name });
         process.stdout.write(`schedule ${sch.name}: ${sch.cron}, next at ${new Date(sch.nextAt).toISOString()} (fired by capstan server)\n`);
-      } finally {
-        await s.metadata.close();
-      }
+      });
     });
   p.command('schedules')
     .description('pipeline schedules')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const s = await stores();
-      try {
+      await withStores(async (s) => {
         const list = await s.metadata.schedules.list();
         if (o.json) return printJson(list);
         if (list.length === 0) return void process.stdout.write('no schedules\n');
         process.stdout.write(table([['NAME', 'CRON', 'NEXT', 'LAST RUN', 'BY'], ...list.map((x) => [x.name, x.cron, when(x.nextAt), x.lastRunId ?? '', x.createdBy])]));
-      } finally {
-        await s.metadata.close();
-      }
+      });
     });
   p.command('unschedule')
     .argument('<name>', 'a schedule')
     .description('remove a schedule')
     .action(async (name: string) => {
-      const s = await stores();
-      try {
+      await withStores(async (s) => {
         await s.metadata.schedules.delete(name, localPrincipal().name);
         process.stdout.write(`schedule ${name} removed\n`);
-      } finally {
-        await s.metadata.close();
-      }
+      });
     });
   p.command('cancel')
     .argument('<run-id>', 'a running pipeline run')
     .description('cancel a run: no step starts after this (on any backend); steps under way finish; exit handlers run')
     .action(async (id: string) => {
       const { cancelPipelineRun } = await import('../../pipeline/index.ts');
-      const s = await stores();
-      try {
+      await withStores(async (s) => {
         await cancelPipelineRun(s, id, localPrincipal().name);
         process.stdout.write(`run ${id}: cancel requested\n`);
-      } finally {
-        await s.metadata.close();
-      }
+      });
     });
   p.command('logs')
     .argument('<run-id>', 'a pipeline run')
@@ -200,13 +193,10 @@ export function pipelineCommand(program: Command): void {
     .description("a step's log (its output and what the engine did: cache hits, retries)")
     .action(async (id: string, step: string) => {
       const { stepLog } = await import('../../pipeline/index.ts');
-      const s = await stores();
-      try {
+      await withStores(async (s) => {
         // the log is the step's own output: control characters are shown escaped, line breaks kept
         process.stdout.write((await stepLog(s, id, step)).split('\n').map(safe).join('\n'));
-      } finally {
-        await s.metadata.close();
-      }
+      });
     });
   p.command('compile')
     .argument('<file>', 'the pipeline file')
@@ -242,8 +232,7 @@ export function pipelineCommand(program: Command): void {
       if ((o.specBase64 === undefined) === (o.file === undefined)) throw invalid('give the pipeline with --spec-base64 or --file');
       const parsed = parsePipeline(o.specBase64 !== undefined ? Buffer.from(o.specBase64, 'base64').toString('utf8') : readSpecFile(o.file!), o.file ?? 'spec');
       const pipeline = compileOrThrow(parsed.spec, parsed.locate, o.file ?? 'spec');
-      const s = await stores();
-      try {
+      await withStores(async (s) => {
         const common = { stores: s, actor: localPrincipal(), baseDir: o.file ? dirname(resolve(o.file)) : process.cwd() };
         if (o.start) {
           const run = await startWorkflowRun(pipeline, { ...common, params: paramsOf(o.param) }, o.workflow);
@@ -256,9 +245,7 @@ export function pipelineCommand(program: Command): void {
           const run = await finishWorkflowRun(pipeline, s, o.workflow, o.finish!);
           process.stdout.write(`pipeline run ${run.id}: ${run.status}\n`);
         }
-      } finally {
-        await s.metadata.close();
-      }
+      });
     });
   p.command('schema')
     .description('the JSON Schema of pipeline files')
