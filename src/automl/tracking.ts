@@ -1,11 +1,10 @@
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
 import type { Table } from '../core/table.ts';
 import { datasetNameOf, registerDataset, type FileProfile } from '../data/index.ts';
 import type { TabularModel } from '../learn/index.ts';
 import { buildBaseline } from '../stats/index.ts';
 import { encodeBundle, registerModel } from '../registry/index.ts';
-import { setTags, type DatasetVersion, type ModelVersion, type Run, type Stores } from '../store/index.ts';
+import { putRunArtifact, setTags, type DatasetVersion, type ModelVersion, type Run, type Stores } from '../store/index.ts';
 
 /** What every AutoML run records the same way, supervised or clustering. */
 export interface AutomlRecord {
@@ -24,8 +23,7 @@ export async function startAutomlRun(stores: Stores, actor: string, file: string
 
 /** A JSON document as an artifact of the run (content-addressed blob). */
 export async function putJsonArtifact(stores: Stores, runId: string, path: string, value: unknown): Promise<void> {
-  const blob = await stores.artifacts.putBlob(Readable.from([Buffer.from(JSON.stringify(value))]));
-  await stores.metadata.runs.putArtifact({ runId, path, digest: blob.digest, size: blob.size });
+  await putRunArtifact(stores, runId, path, JSON.stringify(value));
 }
 
 /** Register the winner with its metrics, drift baseline (from the training rows) and lineage; tag the run with the version. */

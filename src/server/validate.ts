@@ -1,6 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { invalid } from '../core/errors.ts';
+import { isObject } from '../core/json.ts';
 import { schemaMessage } from '../core/schema-message.ts';
 import type { Contract } from '../api/index.ts';
 
@@ -45,6 +46,3 @@ export class Validators {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { ArtifactStore } from './artifact-store.ts';
 import type { MetadataStore } from './metadata-store.ts';
 import { artifactUri, openArtifactStore, openMetadataStore } from './open.ts';
@@ -15,6 +16,20 @@ export interface Stores {
   metadata: MetadataStore;
   artifacts: ArtifactStore;
   home: string;
+}
+
+/** Bytes (text, a JSON document) kept as a run's artifact: a content-addressed blob, indexed under the run at `path`. */
+export async function putRunArtifact(stores: Stores, runId: string, path: string, content: string | Uint8Array): Promise<void> {
+  const blob = await stores.artifacts.putBlob(Readable.from([typeof content === 'string' ? Buffer.from(content) : content]));
+  await stores.metadata.runs.putArtifact({ runId, path, digest: blob.digest, size: blob.size });
+}
+
+/** A blob read back whole (small documents: a run's outputs, a log, a spec). */
+export async function readBlob(artifacts: ArtifactStore, digest: string): Promise<Buffer> {
+  const { stream } = await artifacts.openBlob(digest);
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** The metadata store's URI: CAPSTAN_STORE_URI, else the SQLite file in the home folder. */

@@ -1,5 +1,5 @@
 import { invalid } from '../../core/errors.ts';
-import { COMPONENTS, type Component } from '../components/index.ts';
+import { COMPONENTS, isFileRef, isModelRef, type Component } from '../components/index.ts';
 import type { Locate } from './parse.ts';
 import { bindingRefs, parseBinding, parseCondition, refText, type Binding, type Condition, type Ref } from './refs.ts';
 import type { PipelineSpec, PortType, StepSpec } from './schema.ts';
@@ -34,22 +34,28 @@ export interface PipelineProblem {
   message: string;
 }
 
-/** What a literal value can be given for. */
-function literalFits(v: unknown, t: PortType): boolean {
+/** Whether a value is one of a port type (files and models as the references steps pass). */
+export function fitsType(v: unknown, t: PortType): boolean {
   switch (t) {
     case 'string':
-      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === t;
     case 'number':
       return typeof v === 'number' && Number.isFinite(v);
-    case 'boolean':
-      return typeof v === 'boolean';
     case 'list':
       return Array.isArray(v);
+    case 'file':
+      return isFileRef(v);
+    case 'model':
+      return isModelRef(v);
     case 'json':
       return true;
-    default:
-      return false;
   }
+}
+
+/** What a literal in a spec can be given for: files and models only come from step outputs. */
+function literalFits(v: unknown, t: PortType): boolean {
+  return t !== 'file' && t !== 'model' && fitsType(v, t);
 }
 
 /** Whether a value of type `actual` (null: only known when the run gets there) may feed a port of type `expected`. */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isFileRef, isModelRef, type ComponentContext } from '../components/index.ts';
+import { fitsType } from '../define/compile.ts';
 import type { PortType } from '../define/schema.ts';
 
 /** The identity of a command for the cache: its arguments, and the content of every argument that names a file (the script). */
@@ -18,10 +19,6 @@ export async function commandCode(argv: string[], baseDir: string): Promise<stri
     }
   }
   return `command:${h.digest('hex')}`;
-}
-
-function fits(v: unknown, t: PortType): boolean {
-  return t === 'json' || (t === 'list' ? Array.isArray(v) : t === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === t);
 }
 
 /**
@@ -88,7 +85,7 @@ export async function runCommand(argv: string[], inputs: Record<string, unknown>
       }
     } else {
       if (!(k in values)) throw new Error(`${argv[0]} did not write output "${k}" (a ${t}) to the values file`);
-      if (!fits(values[k], t)) throw new Error(`output "${k}" must be a ${t}, got ${JSON.stringify(values[k])?.slice(0, 60)}`);
+      if (!fitsType(values[k], t)) throw new Error(`output "${k}" must be a ${t}, got ${JSON.stringify(values[k])?.slice(0, 60)}`);
       out[k] = values[k];
     }
   }

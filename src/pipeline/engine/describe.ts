@@ -1,5 +1,5 @@
 import { notFound } from '../../core/errors.ts';
-import type { Page, Run, Stores } from '../../store/index.ts';
+import { readBlob, type Page, type Run, type Stores } from '../../store/index.ts';
 
 /** A pipeline run as people and the API see it: each step with what it waited for, its status, time, cache hit and attempts. */
 export interface PipelineRunView {
@@ -20,13 +20,6 @@ export interface PipelineRunView {
   }[];
 }
 
-async function readBlob(stores: Stores, digest: string): Promise<Buffer> {
-  const { stream } = await stores.artifacts.openBlob(digest);
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 async function pipelineRun(stores: Stores, runId: string): Promise<Run> {
   const run = await stores.metadata.runs.get(runId);
   if (run.tags['capstan.kind'] !== 'pipeline') throw notFound(`run ${runId} is not a pipeline run`);
@@ -34,7 +27,7 @@ async function pipelineRun(stores: Stores, runId: string): Promise<Run> {
 }
 
 /** The runs of a pipeline run's steps, by step name. */
-async function stepRuns(stores: Stores, run: Run): Promise<Map<string, Run>> {
+export async function stepRuns(stores: Stores, run: Run): Promise<Map<string, Run>> {
   const page = await stores.metadata.runs.search({ experimentIds: [run.experimentId], filter: `tags.mlflow.parentRunId = '${run.id}'`, limit: 1000 });
   // a step that ran again after its process died has two runs: the one that ended well is the step's
   const runs = new Map<string, Run>();
@@ -46,7 +39,7 @@ export async function describePipelineRun(stores: Stores, runId: string): Promis
   const run = await pipelineRun(stores, runId);
   const records = await stores.metadata.runs.listSteps(runId);
   const children = await stepRuns(stores, run);
-  const spec = JSON.parse((await readBlob(stores, (await stores.metadata.runs.getArtifact(runId, 'pipeline.json')).digest)).toString('utf8')) as {
+  const spec = JSON.parse((await readBlob(stores.artifacts, (await stores.metadata.runs.getArtifact(runId, 'pipeline.json')).digest)).toString('utf8')) as {
     steps: { name: string; inputs?: Record<string, unknown>; when?: string; forEach?: unknown }[];
     finally?: { name: string; inputs?: Record<string, unknown> }[];
   };
@@ -78,7 +71,7 @@ export async function describePipelineRun(stores: Stores, runId: string): Promis
 export async function stepLog(stores: Stores, runId: string, step: string): Promise<string> {
   const child = (await stepRuns(stores, await pipelineRun(stores, runId))).get(step);
   if (!child) throw notFound(`run ${runId} has no step "${step}" that ran`);
-  return (await readBlob(stores, (await stores.metadata.runs.getArtifact(child.id, 'logs/step.log')).digest)).toString('utf8');
+  return (await readBlob(stores.artifacts, (await stores.metadata.runs.getArtifact(child.id, 'logs/step.log')).digest)).toString('utf8');
 }
 
 export interface PipelineRunSummary {

@@ -7,9 +7,10 @@ import { pipeline as pump } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CapstanError, invalid } from '../../core/errors.ts';
-import { logParams, setTags, type Principal, type Run, type Stores } from '../../store/index.ts';
-import { isFileRef, isModelRef, type ComponentContext, type FileRef } from '../components/index.ts';
-import { resolveParams, type CompiledPipeline, type PlannedStep } from '../define/compile.ts';
+import { logParams, putRunArtifact, setTags, type Principal, type Run, type Stores } from '../../store/index.ts';
+import { isFileRef, type ComponentContext, type FileRef } from '../components/index.ts';
+import { fitsType, resolveParams, type CompiledPipeline, type PlannedStep } from '../define/compile.ts';
+import type { PortType } from '../define/schema.ts';
 import { holds, refText, type Binding, type Ref } from '../define/refs.ts';
 import { cacheKey, StepCache } from './cache.ts';
 import { commandCode, runCommand } from './command.ts';
@@ -95,11 +96,8 @@ function bind(b: Binding, params: Record<string, unknown>, done: Map<string, Ste
 }
 
 /** A run-time check of what a component input received (references to `item` and JSON values are only known now). */
-function checkValue(step: string, port: string, type: string, v: unknown): void {
-  const ok =
-    type === 'json' ||
-    (type === 'file' ? isFileRef(v) : type === 'model' ? isModelRef(v) : type === 'list' ? Array.isArray(v) : type === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === type);
-  if (!ok) throw invalid(`step "${step}": input "${port}" must be a ${type}, got ${JSON.stringify(v)?.slice(0, 80)}`);
+function checkValue(step: string, port: string, type: PortType, v: unknown): void {
+  if (!fitsType(v, type)) throw invalid(`step "${step}": input "${port}" must be a ${type}, got ${JSON.stringify(v)?.slice(0, 80)}`);
 }
 
 /** The pipeline's run: the spec kept as its artifact `pipeline.json`, the parameters (converted to their types) as its params. */
@@ -113,8 +111,7 @@ export async function openPipelineRun(p: CompiledPipeline, o: Pick<RunOptions, '
     userId: o.actor.name,
     tags: { 'capstan.kind': 'pipeline', 'capstan.pipeline': p.spec.name, 'capstan.spec_sha256': createHash('sha256').update(specText).digest('hex'), ...tags },
   });
-  const specBlob = await o.stores.artifacts.putBlob(Readable.from([Buffer.from(specText)]));
-  await meta.runs.putArtifact({ runId: run.id, path: 'pipeline.json', digest: specBlob.digest, size: specBlob.size });
+  await putRunArtifact(o.stores, run.id, 'pipeline.json', specText);
   if (Object.keys(params).length > 0) await logParams(meta.runs, run.id, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean)])));
   return { run, params };
 }
@@ -296,12 +293,10 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
       const files = (Array.isArray(v) ? v : [v]).filter(isFileRef);
       for (const [k, f] of files.entries()) await meta.runs.putArtifact({ runId, path: files.length === 1 && !Array.isArray(v) ? `outputs/${port}` : `outputs/${port}/${k}`, digest: f.blob, size: f.size });
     }
-    const b = await o.stores.artifacts.putBlob(Readable.from([Buffer.from(JSON.stringify(outputs, null, 1))]));
-    await meta.runs.putArtifact({ runId, path: 'outputs.json', digest: b.digest, size: b.size });
+    await putRunArtifact(o.stores, runId, 'outputs.json', JSON.stringify(outputs, null, 1));
   };
   const keepLog = async (runId: string, lines: string[]) => {
-    const b = await o.stores.artifacts.putBlob(Readable.from([Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''))]));
-    await meta.runs.putArtifact({ runId, path: 'logs/step.log', digest: b.digest, size: b.size });
+    await putRunArtifact(o.stores, runId, 'logs/step.log', lines.join('\n') + (lines.length ? '\n' : ''));
   };
 
   return { done, runStep, skip };

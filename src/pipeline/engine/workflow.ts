@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
 import { notFound } from '../../core/errors.ts';
-import type { Run, Stores } from '../../store/index.ts';
+import { readBlob, type Run, type Stores } from '../../store/index.ts';
+import { stepRuns } from './describe.ts';
 import { resolveParams, type CompiledPipeline } from '../define/compile.ts';
 import { CANCEL_TAG, isCancelled, openPipelineRun, stepRunner, type RunOptions, type StepResult } from './run.ts';
 
@@ -11,13 +11,6 @@ import { CANCEL_TAG, isCancelled, openPipelineRun, stepRunner, type RunOptions, 
  */
 
 const TAG = 'capstan.workflow';
-
-async function readJson(stores: Stores, digest: string): Promise<unknown> {
-  const { stream } = await stores.artifacts.openBlob(digest);
-  const chunks: Buffer[] = [];
-  for await (const c of stream as Readable) chunks.push(c as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-}
 
 /** The run of a workflow (by the workflow's id), or null. */
 async function findRun(stores: Stores, workflowId: string): Promise<Run | null> {
@@ -33,16 +26,13 @@ export async function startWorkflowRun(p: CompiledPipeline, o: Pick<RunOptions, 
 
 /** What the steps before this one recorded: statuses, and the outputs of the `needed` ones that succeeded (their outputs.json). */
 async function recorded(stores: Stores, run: Run, needed: readonly string[] = []): Promise<Map<string, StepResult>> {
-  const page = await stores.metadata.runs.search({ experimentIds: [run.experimentId], filter: `tags.mlflow.parentRunId = '${run.id}'`, limit: 1000 });
-  // a step that ran again after its process died has two runs: the one that ended well is the step's
-  const runs = new Map<string, Run>();
-  for (const r of page.items) if (!runs.has(r.tags['capstan.step']) || r.status === 'FINISHED') runs.set(r.tags['capstan.step'], r);
+  const runs = await stepRuns(stores, run);
   const done = new Map<string, StepResult>();
   for (const rec of await stores.metadata.runs.listSteps(run.id)) {
     if (rec.status === 'RUNNING') continue;
     const child = runs.get(rec.name) ?? null;
     let outputs: Record<string, unknown> | null = null;
-    if (rec.status === 'SUCCEEDED' && child && needed.includes(rec.name)) outputs = (await readJson(stores, (await stores.metadata.runs.getArtifact(child.id, 'outputs.json')).digest)) as Record<string, unknown>;
+    if (rec.status === 'SUCCEEDED' && child && needed.includes(rec.name)) outputs = JSON.parse((await readBlob(stores.artifacts, (await stores.metadata.runs.getArtifact(child.id, 'outputs.json')).digest)).toString('utf8')) as Record<string, unknown>;
     done.set(rec.name, { name: rec.name, status: rec.status, cached: child?.tags['capstan.cache'] === 'hit', attempts: Number(child?.tags['capstan.attempts'] ?? 0), seconds: rec.endedAt ? (rec.endedAt - rec.startedAt) / 1000 : 0, runId: child?.id ?? null, outputs, reason: rec.error, iterations: null });
   }
   return done;
