@@ -1,4 +1,5 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { invalid } from '../core/errors.ts';
 import { isObject } from '../core/json.ts';
@@ -15,9 +16,20 @@ type JsonSchema = { type?: string };
  */
 export class Validators {
   // the schemas are TypeBox's, valid by construction (the OpenAPI validator test checks them): not checked against the
-  // meta-schema at run time, which cost more than compiling them
-  private readonly bodies = new Ajv2020({ strict: false, verbose: true, allErrors: false, validateSchema: false });
-  private readonly queries = new Ajv2020({ strict: false, verbose: true, allErrors: false, coerceTypes: 'array', validateSchema: false });
+  // meta-schema at run time, which cost more than compiling them. ajv loads with the first request that needs it, not with
+  // the server (a server that only predicts never does).
+  private ajv: { bodies: Ajv2020; queries: Ajv2020 } | null = null;
+
+  private compilers(): { bodies: Ajv2020; queries: Ajv2020 } {
+    if (!this.ajv) {
+      const { Ajv2020: Ajv } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+      this.ajv = {
+        bodies: new Ajv({ strict: false, verbose: true, allErrors: false, validateSchema: false }),
+        queries: new Ajv({ strict: false, verbose: true, allErrors: false, coerceTypes: 'array', validateSchema: false }),
+      };
+    }
+    return this.ajv;
+  }
 
   forRoute(c: Contract): Check {
     let query: ValidateFunction | null = null;
@@ -30,7 +42,7 @@ export class Validators {
           const all = raw.getAll(k);
           if (all.length > 0) q[k] = (s as JsonSchema).type === 'array' ? all : all[all.length - 1];
         }
-        query ??= this.queries.compile(c.query);
+        query ??= this.compilers().queries.compile(c.query);
         if (!query(q)) throw invalid(schemaMessage(query.errors!, ''));
       }
       let b = given;
@@ -38,7 +50,7 @@ export class Validators {
         // fields a client may send in the query string instead (MLflow's DELETEs)
         if (c.queryFields && raw.size > 0) b = { ...Object.fromEntries(raw.entries()), ...(isObject(given) ? given : {}) };
         if (b === undefined && (c.body as JsonSchema).type === 'object') b = {};
-        body ??= this.bodies.compile(c.body as TSchema);
+        body ??= this.compilers().bodies.compile(c.body as TSchema);
         if (!body(b)) throw invalid(schemaMessage(body.errors!, 'request body'));
       }
       return { q, body: b };

@@ -32,10 +32,14 @@ export function serverCommand(program: Command): void {
       process.stdout.write(`capstan server on http://${o.host}:${bound}\n`);
       if (auth.created) process.stdout.write(`admin token (shown once, also in ${auth.file}): ${auth.token}\n`);
       else process.stdout.write(`authenticate with: Authorization: Bearer <token from ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}>\n`);
-      // after the server says it is ready: the pipeline engine loads while it already answers
-      const scheduler = scheduleSeconds > 0 ? (await import('../../pipeline/index.ts')).startScheduler(s, scheduleSeconds * 1000, log) : null;
+      // the scheduler (and the pipeline engine it loads) starts one interval after the server is ready: loading it would hold
+      // the first requests back
+      let scheduler: { stop(): Promise<void> } | null = null;
+      const later = scheduleSeconds > 0 ? setTimeout(() => void import('../../pipeline/engine/schedules.ts').then((m) => (scheduler = m.startScheduler(s, scheduleSeconds * 1000, log))), scheduleSeconds * 1000) : null;
+      later?.unref();
       await untilSignal(server, undefined, drain);
-      await scheduler?.stop();
+      if (later) clearTimeout(later);
+      await (scheduler as { stop(): Promise<void> } | null)?.stop();
       await retention.stop();
       await hooks.close();
       await s.metadata.close();
