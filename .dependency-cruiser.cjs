@@ -19,7 +19,8 @@ const LAYERS = {
   onnx: ['core', 'learn'],
   registry: ['core', 'learn', 'onnx', 'store', 'stats'],
   monitor: ['core', 'stats', 'store'],
-  pipeline: ['core', 'api', 'threads', 'stats', 'store', 'data', 'learn', 'registry', 'monitor', 'queue'],
+  // the automl component runs a search: automl is below pipeline (it never imports it)
+  pipeline: ['core', 'api', 'threads', 'stats', 'store', 'data', 'learn', 'registry', 'monitor', 'queue', 'automl', 'deploy'],
   automl: ['core', 'threads', 'stats', 'store', 'data', 'learn', 'onnx', 'registry', 'monitor', 'queue'],
   serve: ['core', 'threads', 'stats', 'store', 'learn', 'onnx', 'registry', 'monitor'],
   server: ['core', 'api', 'stats', 'store', 'registry', 'serve', 'monitor', 'pipeline'],

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { inferFeatures, prepareTarget, readTable } from '../src/data/index.ts';
-import { crossValidate } from '../src/pipeline/builtin/cross-validate.ts';
+import { crossValidate } from '../src/pipeline/components/cross-validate.ts';
 import { ensurePythonPeers } from './peers.ts';
 
 ensurePythonPeers();

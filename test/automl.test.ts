@@ -19,6 +19,7 @@ interface AutomlDoc {
   model: { name: string; version: number } | null;
   guardrails: { dropped: { column: string }[] };
   run_id: string;
+  pipeline_run_id: string;
   seconds: number;
 }
 
@@ -45,7 +46,8 @@ describe('capstan automl', () => {
     assert.equal(children.length, 9);
     assert.deepEqual(new Set(children.map((c) => c.tags['capstan.blueprint'])), new Set(da.leaderboard.map((c) => c.learner)));
     const v = await s.models.getVersion('penguins', 1);
-    assert.equal(v.lineage.runId, da.run_id);
+    // the version's run is the pipeline's (load -> automl -> register); the search's own run holds the candidates
+    assert.equal(v.lineage.runId, da.pipeline_run_id);
     const art = await s.runs.getArtifact(da.run_id, 'insights.json');
     const insights = JSON.parse(readFileSync(join(home, 'artifacts', 'blobs', 'sha256', art.digest.slice(0, 2), art.digest), 'utf8')) as { featureImpact: { feature: string }[]; confusion: { classes: string[]; matrix: number[][] }; partialDependence: { feature: string; points: unknown[] }[] };
     assert.equal(insights.featureImpact.length, 7);

@@ -214,7 +214,7 @@ describe('cross-validation schemes', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).cv.folds.length, 3);
     assertUserError(cli(['train', file, '--target', 'label', '--group', 'store', '--time', 'x1'], home), /--group and --time are alternatives/);
-    assertUserError(cli(['train', file, '--target', 'label', '--group', 'shop'], home), /--group column "shop" not found in groups.csv/);
+    assertUserError(cli(['train', file, '--target', 'label', '--group', 'shop'], home), /group column "shop" not found in groups.csv/);
     assertUserError(cli(['train', file, '--target', 'label', '--group', 'store', '--cv', '0'], home), /--group needs --cv of at least 2/);
   });
 });

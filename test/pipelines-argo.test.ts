@@ -82,14 +82,14 @@ describe('pipelines on Argo', () => {
     const home = tempHome();
     const wf = compile(join(EXAMPLES, 'train.yaml'));
     const codes = execute(wf, home, EXAMPLES, { 'param-gbdt': '{"n_estimators": 20, "max_depth": 3}' });
-    assert.deepEqual([...codes.entries()].map(([k, v]) => [k, v.at(-1)]), [['capstan-start', 0], ['load', 0], ['split', 0], ['train', 0], ['gate', 0], ['register', 0], ['done', 0], ['capstan-finish', 0]]);
+    assert.deepEqual([...codes.entries()].map(([k, v]) => [k, v.at(-1)]), [['capstan-start', 0], ['load', 0], ['split', 0], ['train', 0], ['gate', 0], ['register', 0], ['manifests', 0], ['done', 0], ['capstan-finish', 0]]);
     const stores = await openStores(home);
     try {
       const page = await stores.metadata.runs.search({ filter: "tags.capstan.kind = 'pipeline'" });
       assert.equal(page.items.length, 1);
       const run = page.items[0];
       assert.equal(run.status, 'FINISHED');
-      assert.deepEqual((await stores.metadata.runs.listSteps(run.id)).map((s) => `${s.name}:${s.status}`), ['load:SUCCEEDED', 'split:SUCCEEDED', 'train:SUCCEEDED', 'gate:SUCCEEDED', 'register:SUCCEEDED', 'done:SUCCEEDED']);
+      assert.deepEqual((await stores.metadata.runs.listSteps(run.id)).map((s) => `${s.name}:${s.status}`), ['load:SUCCEEDED', 'split:SUCCEEDED', 'train:SUCCEEDED', 'gate:SUCCEEDED', 'register:SUCCEEDED', 'manifests:SUCCEEDED', 'done:SUCCEEDED']);
       const v = await stores.metadata.models.getVersion('churn-pipeline', 1);
       assert.equal(v.runId, run.id);
       assert.equal(run.params.gbdt, '{"n_estimators":20,"max_depth":3}');

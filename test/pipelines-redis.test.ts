@@ -51,7 +51,7 @@ describe('pipelines on Redis workers', () => {
     assert.equal(r.status, 0, r.stderr + r.stdout);
     const result = JSON.parse(r.stdout) as PipelineRunResult;
     assert.equal(result.status, 'FINISHED');
-    assert.deepEqual(result.steps.map((s) => [s.name, s.status]), [['load', 'SUCCEEDED'], ['split', 'SUCCEEDED'], ['train', 'SUCCEEDED'], ['gate', 'SUCCEEDED'], ['register', 'SUCCEEDED'], ['done', 'SUCCEEDED']]);
+    assert.deepEqual(result.steps.map((s) => [s.name, s.status]), [['load', 'SUCCEEDED'], ['split', 'SUCCEEDED'], ['train', 'SUCCEEDED'], ['gate', 'SUCCEEDED'], ['register', 'SUCCEEDED'], ['manifests', 'SUCCEEDED'], ['done', 'SUCCEEDED']]);
     assert.match(w1.log + w2.log, /finished pipeline-step \S+\.train/);
     const stores = await openStores(env.CAPSTAN_HOME, env.CAPSTAN_STORE_URI);
     try {

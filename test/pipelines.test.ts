@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { PipelineRunResult } from '../src/pipeline/index.ts';
-import { blobName, openStores } from '../src/store/index.ts';
-import { cliAsync, ROOT, TELCO, tempHome } from './helpers.ts';
+import { components, type ComponentContext, type ModelRef, type PipelineRunResult } from '../src/pipeline/index.ts';
+import { blobName, openStores, readBlob } from '../src/store/index.ts';
+import { BIN, cliAsync, ROOT, TELCO, tempHome } from './helpers.ts';
 
 /*
  * User pipelines end to end, through the CLI as a user runs them: the examples, the cache (hits, invalidation by content,
@@ -30,7 +31,7 @@ describe('pipelines', () => {
     assert.equal(first.status, 0, first.stderr);
     assert.equal(first.result.status, 'FINISHED');
     const steps = byName(first.result);
-    assert.deepEqual(first.result.steps.map((s) => [s.name, s.status, s.cached]), [['load', 'SUCCEEDED', false], ['split', 'SUCCEEDED', false], ['train', 'SUCCEEDED', false], ['gate', 'SUCCEEDED', false], ['register', 'SUCCEEDED', false], ['done', 'SUCCEEDED', false]]);
+    assert.deepEqual(first.result.steps.map((s) => [s.name, s.status, s.cached]), [['load', 'SUCCEEDED', false], ['split', 'SUCCEEDED', false], ['train', 'SUCCEEDED', false], ['gate', 'SUCCEEDED', false], ['register', 'SUCCEEDED', false], ['manifests', 'SUCCEEDED', false], ['done', 'SUCCEEDED', false]]);
     assert.equal(steps.gate.outputs!.passed, true);
     assert.equal(steps.register.outputs!.version, 1);
 
@@ -44,7 +45,15 @@ describe('pipelines', () => {
       assert.equal(trainRun.tags['mlflow.parentRunId'], first.result.runId);
       assert.ok(trainRun.metrics.test_roc_auc > 0.7);
       assert.deepEqual((await stores.metadata.runs.listArtifacts(steps.split.runId!)).map((a) => a.path).sort(), ['logs/step.log', 'outputs.json', 'outputs/test', 'outputs/train']);
-      assert.deepEqual((await stores.metadata.runs.listSteps(first.result.runId)).map((s) => `${s.name}:${s.status}`), ['load:SUCCEEDED', 'split:SUCCEEDED', 'train:SUCCEEDED', 'gate:SUCCEEDED', 'register:SUCCEEDED', 'done:SUCCEEDED']);
+      assert.deepEqual((await stores.metadata.runs.listSteps(first.result.runId)).map((s) => `${s.name}:${s.status}`), ['load:SUCCEEDED', 'split:SUCCEEDED', 'train:SUCCEEDED', 'gate:SUCCEEDED', 'register:SUCCEEDED', 'manifests:SUCCEEDED', 'done:SUCCEEDED']);
+      // the deploy step's manifests: validated Kubernetes objects for the registered version
+      const yaml = (await readBlob(stores.artifacts, (steps.manifests.outputs!.manifests as { blob: string }).blob)).toString('utf8');
+      assert.match(yaml, /kind: Deployment[\s\S]*kind: Service[\s\S]*kind: HorizontalPodAutoscaler/);
+      assert.match(yaml, /capstan\.dev\/version: "1"/);
+      // a register step run again after its worker died having registered: the version it made, nothing registered twice
+      const again = await components.register.run({ model: steps.train.outputs!.model as ModelRef, name: 'churn-pipeline', description: '' }, { stores, runId: steps.register.runId!, pipelineRunId: first.result.runId, actor: { name: 'x', role: 'admin' }, log: () => undefined } as unknown as ComponentContext);
+      assert.deepEqual(again, { version: 1 });
+      assert.equal((await stores.metadata.models.getModel('churn-pipeline')).latestVersion, 1);
     } finally {
       await stores.metadata.close();
     }
@@ -71,7 +80,7 @@ describe('pipelines', () => {
     assert.deepEqual(retrain.result.steps.slice(0, 3).map((s) => [s.name, s.cached]), [['load', true], ['split', true], ['train', false]]);
     // a stricter gate: the registration is skipped
     const strict = await run(home, [join(EXAMPLES, 'train.yaml'), SMALL, '--param', 'minAuc=0.99']);
-    assert.deepEqual(strict.result.steps.map((s) => [s.name, s.status]), [['load', 'SUCCEEDED'], ['split', 'SUCCEEDED'], ['train', 'SUCCEEDED'], ['gate', 'SUCCEEDED'], ['register', 'SKIPPED'], ['done', 'SUCCEEDED']]);
+    assert.deepEqual(strict.result.steps.map((s) => [s.name, s.status]), [['load', 'SUCCEEDED'], ['split', 'SUCCEEDED'], ['train', 'SUCCEEDED'], ['gate', 'SUCCEEDED'], ['register', 'SKIPPED'], ['manifests', 'SKIPPED'], ['done', 'SUCCEEDED']]);
     assert.equal(byName(strict.result).gate.cached, false);
     assert.match(byName(strict.result).register.reason!, /condition .* does not hold/);
   });
@@ -128,12 +137,12 @@ describe('pipelines', () => {
     // the split's train file is gone from the artifact store: split runs again; what follows gets the same content and is reused
     rmSync(join(home, 'artifacts', blobName((byName(first.result).split.outputs!.train as { blob: string }).blob)));
     const second = await run(home, args);
-    assert.deepEqual(second.result.steps.map((s) => [s.name, s.cached]), [['load', true], ['split', false], ['train', true], ['gate', true], ['register', true], ['done', true]]);
+    assert.deepEqual(second.result.steps.map((s) => [s.name, s.cached]), [['load', true], ['split', false], ['train', true], ['gate', true], ['register', true], ['manifests', true], ['done', true]]);
     // the same path with other content is another input
     const lines = readFileSync(join(dir, 'data.csv'), 'utf8').split('\n');
     writeFileSync(join(dir, 'data.csv'), lines.slice(0, 3000).join('\n') + '\n');
     const third = await run(home, args);
-    assert.deepEqual(third.result.steps.map((s) => [s.name, s.cached]), [['load', false], ['split', false], ['train', false], ['gate', false], ['register', false], ['done', true]]);
+    assert.deepEqual(third.result.steps.map((s) => [s.name, s.cached]), [['load', false], ['split', false], ['train', false], ['gate', false], ['register', false], ['manifests', false], ['done', true]]);
     assert.equal(byName(third.result).load.outputs!.rows, 2999);
     assert.equal(byName(third.result).register.outputs!.version, 2);
   });
@@ -236,6 +245,48 @@ finally:
     assert.match(again.stderr, /has ended \(KILLED\): nothing to cancel/);
   });
 
+  it('resume: a run whose capstan pipeline run was killed goes on, keeping the steps that succeeded', async () => {
+    const home = tempHome();
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-pipe-'));
+    // first counts its runs; slow says it started, then waits for the test's go-ahead
+    writeFileSync(join(dir, 'first.sh'), `echo x >> count; printf '{"x": 1}' > "$CAPSTAN_VALUES"\n`);
+    writeFileSync(join(dir, 'slow.sh'), `touch started; while [ ! -f go ]; do sleep 0.05; done; printf '{"y": 2}' > "$CAPSTAN_VALUES"\n`);
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      ['apiVersion: capstan.dev/v1', 'kind: Pipeline', 'name: resumable', 'steps:', '  - name: first', '    command: [sh, first.sh]', '    outputs: { x: number }', '  - name: slow', '    command: [sh, slow.sh]', "    inputs: { x: '${{ steps.first.outputs.x }}' }", '    outputs: { y: number }', '  - name: last', '    component: capstan/noop', "    inputs: { value: '${{ steps.slow.outputs.y }}' }", ''].join('\n'),
+    );
+    const child = spawn(process.execPath, [BIN, 'pipeline', 'run', join(dir, 'p.yaml')], { env: { ...process.env, CAPSTAN_HOME: home }, stdio: 'ignore' });
+    for (let i = 0; i < 300 && !existsSync(join(dir, 'started')); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(join(dir, 'started')), 'the slow step did not start');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const list = JSON.parse((await cliAsync(['pipeline', 'runs', '--json'], home)).stdout) as { items: { runId: string; status: string }[] };
+    const id = list.items[0].runId;
+    assert.equal(list.items[0].status, 'RUNNING');
+    writeFileSync(join(dir, 'go'), '');
+
+    const r = await cliAsync(['pipeline', 'resume', id, '--json'], home);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const result = JSON.parse(r.stdout) as PipelineRunResult;
+    assert.equal(result.runId, id);
+    assert.equal(result.status, 'FINISHED');
+    assert.deepEqual(result.steps.map((x) => [x.name, x.status]), [['first', 'SUCCEEDED'], ['slow', 'SUCCEEDED'], ['last', 'SUCCEEDED']]);
+    assert.deepEqual(byName(result).last.outputs, { value: 2 });
+    // first ran once; slow has one run that ended well and the dead process's, marked failed
+    assert.equal(readFileSync(join(dir, 'count'), 'utf8'), 'x\n');
+    const stores = await openStores(home);
+    try {
+      const slow = (await stores.metadata.runs.search({ filter: `tags.mlflow.parentRunId = '${id}' and tags.capstan.step = 'slow'` })).items;
+      assert.deepEqual(slow.map((x) => x.status).sort(), ['FAILED', 'FINISHED']);
+      assert.equal((await stores.metadata.runs.get(id)).status, 'FINISHED');
+    } finally {
+      await stores.metadata.close();
+    }
+    const again = await cliAsync(['pipeline', 'resume', id], home);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /ended FINISHED: there is nothing to resume/);
+  });
+
   it('lint and run refuse bad files and parameters with the field and line, and exit non-zero', async () => {
     const home = tempHome();
     const bad = join(mkdtempSync(join(tmpdir(), 'capstan-pipe-')), 'bad.yaml');
@@ -246,7 +297,7 @@ finally:
     assert.doesNotMatch(lint.stderr, /\n\s+at /);
     const ok = await cliAsync(['pipeline', 'lint', join(EXAMPLES, 'train.yaml')], home);
     assert.equal(ok.status, 0);
-    assert.match(ok.stdout, /ok \(5 steps, 1 exit handler\)/);
+    assert.match(ok.stdout, /ok \(6 steps, 1 exit handler\)/);
     const unknown = await cliAsync(['pipeline', 'run', join(EXAMPLES, 'train.yaml'), '--param', 'minAuk=1'], home);
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /parameter "minAuk" is not declared/);

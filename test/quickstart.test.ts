@@ -7,10 +7,10 @@ import { cli, tempHome } from './helpers.ts';
 describe('capstan quickstart --no-serve', () => {
   const home = tempHome();
 
-  it('runs every stage, reaches ROC AUC >= 0.83 and records run, dataset and model', async () => {
+  it('runs every stage as a pipeline of the built-in components, reaches ROC AUC >= 0.83 and records run, dataset and model', async () => {
     const r = cli(['quickstart', '--no-serve'], home);
     assert.equal(r.status, 0, r.stderr);
-    for (const stage of ['load data', 'infer schema and profile', 'split train/test', 'train gbdt', 'evaluate on the test rows', 'register the model', 'check drift']) {
+    for (const stage of ['load data', 'split train/test', 'train gbdt, evaluate on the test rows', 'register the model', 'alias it champion', 'check drift']) {
       assert.match(r.stdout, new RegExp(stage), `stage "${stage}" missing`);
     }
     assert.match(r.stdout, /population stability index per feature/);
@@ -18,12 +18,18 @@ describe('capstan quickstart --no-serve', () => {
     const v = await s.models.resolveAlias('telco-churn', 'champion');
     assert.equal(v.version, 1);
     assert.ok(v.metrics.test_roc_auc >= 0.83, `test ROC AUC ${v.metrics.test_roc_auc}`);
+    // the version's run is the pipeline's: its steps, the dataset its load step registered, and its steps' params and metrics
     const run = await s.runs.get(v.runId!);
     assert.equal(run.status, 'FINISHED');
+    assert.equal(run.tags['capstan.kind'], 'pipeline');
     assert.equal(run.params['split.kind'], 'stratified');
+    assert.equal(run.metrics.test_roc_auc, v.metrics.test_roc_auc);
     const datasets = await s.runs.listDatasets(run.id);
     assert.match(datasets[0].contentHash, /^sha256:[0-9a-f]{64}$/);
-    assert.deepEqual((await s.runs.listSteps(run.id)).map((x) => x.status), Array(7).fill('SUCCEEDED'));
+    assert.deepEqual((await s.runs.listSteps(run.id)).map((x) => [x.name, x.status]), ['load', 'split', 'train', 'register', 'champion'].map((n) => [n, 'SUCCEEDED']));
+    // the same figures as before it was a pipeline (the split, the model and its test scores did not change)
+    assert.match(r.stdout, /5634 train rows, 1409 test rows/);
+    assert.equal(v.metrics.test_roc_auc.toFixed(4), '0.8426');
     await s.close();
   });
 
@@ -37,7 +43,8 @@ describe('capstan quickstart --no-serve', () => {
     assert.equal((await s.models.resolveAlias('telco-churn', 'champion')).version, 2);
     assert.deepEqual(await s.models.getVersion('telco-churn', 1), { ...v1, aliases: [] });
     // same file, same content: the dataset version is reused
-    const runs = (await s.runs.search({ experimentIds: [(await s.experiments.getByName('quickstart')).id] })).items;
+    const runs = (await s.runs.search({ experimentIds: [(await s.experiments.getByName('quickstart')).id], filter: "tags.capstan.kind = 'pipeline'" })).items;
+    assert.equal(runs.length, 2);
     const ds = await Promise.all(runs.map((x) => s.runs.listDatasets(x.id)));
     assert.equal(new Set(ds.map((d) => d[0].id)).size, 1);
     await s.close();

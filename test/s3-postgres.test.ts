@@ -18,7 +18,7 @@ describe('capstan server with CAPSTAN_STORE_URI=postgres://... and CAPSTAN_ARTIF
     const trained = await cliAsync(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=10', '--register', 'churn', '--json'], home, env);
     assert.equal(trained.status, 0, trained.stderr);
     const doc = JSON.parse(trained.stdout) as { model: { path: string } };
-    assert.match(doc.model.path, /^s3:\/\/models\/capstan\/models\/churn\//, 'the bundle is in S3');
+    assert.match(doc.model.path, /^s3:\/\/models\/capstan\//, 'the bundle is in S3');
     const server = spawn(process.execPath, [BIN, 'server', '--port', '0'], { env: { ...process.env, CAPSTAN_HOME: home, ...env } });
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -8,3 +8,4 @@ export { greedyEnsemble, type EnsembleChoice } from './ensemble.ts';
 export { modelInsights, partialDependence, permutationImpact, predictionInsights, type Insights } from './insights.ts';
 export { CLUSTER_TARGET, clusterProfiles, searchClusters, type ClusterProfile, type ClusterSearchOptions } from './cluster.ts';
 export { AUTOML_TASKS, runAutoml, type AutomlContext, type AutomlReport, type AutomlRequest } from './run.ts';
+export { listeningWorkers } from './remote.ts';

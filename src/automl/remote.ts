@@ -27,9 +27,15 @@ interface FoldJobResult {
  * job whose id is derived from the search, the candidate's learner and parameters and the fold, so a resubmission is the
  * same job and a retried one (its worker died) still yields one result.
  */
-export async function remoteEvaluator(q: WorkQueue, p: Problem, searchId: string, ttlSeconds: number, queueName: string): Promise<Evaluator & { workers: number; close(): Promise<void> }> {
+/** The workers listening on the queue; none is an error that says how to start one. */
+export async function listeningWorkers(q: WorkQueue, queueName: string): Promise<number> {
   const workers = await q.workers();
   if (workers === 0) throw new CapstanError('UNAVAILABLE', `no capstan worker listens on queue "${queueName}": start one or more with capstan worker --redis URL${queueName === 'capstan' ? '' : ` --queue ${queueName}`}`);
+  return workers;
+}
+
+export async function remoteEvaluator(q: WorkQueue, p: Problem, searchId: string, ttlSeconds: number, queueName: string): Promise<Evaluator & { workers: number; close(): Promise<void> }> {
+  const workers = await listeningWorkers(q, queueName);
   await q.putBlob(searchId, encodeProblem(p), ttlSeconds);
   return {
     slots: workers,

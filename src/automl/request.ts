@@ -1,4 +1,5 @@
-import type { Stores } from '../store/index.ts';
+import type { Bundle } from '../registry/index.ts';
+import type { DatasetVersion, Run, Stores } from '../store/index.ts';
 import type { Candidate, SearchState } from './search.ts';
 
 export const AUTOML_TASKS = ['auto', 'binary', 'multiclass', 'regression', 'clustering'] as const;
@@ -28,6 +29,12 @@ export interface AutomlRequest {
 export interface AutomlContext {
   stores: Stores;
   actor: string;
+  /** record on this run, with this dataset version (a pipeline's automl step), instead of a new run and a registration */
+  record?: { run: Run; dataset: DatasetVersion | null };
+  /** the winner's bundle, before any registration (a pipeline step keeps it as its model output) */
+  saveModel?: (bundle: Bundle) => Promise<void>;
+  /** the file's name, for messages and its format, when the file is a stored blob */
+  fileName?: string;
   say?: (line: string) => void;
   onCandidate?: (c: Candidate, s: SearchState, elapsed: number) => void;
 }

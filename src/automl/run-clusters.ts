@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { Table } from '../core/table.ts';
 import { inferFeatures, type FileProfile } from '../data/index.ts';
@@ -8,12 +7,14 @@ import { CLUSTER_TARGET, clusterProfiles, searchClusters } from './cluster.ts';
 import { guardrails } from './guardrails.ts';
 import { formatScore } from './score.ts';
 import type { AutomlContext, AutomlReport } from './request.ts';
-import { putJsonArtifact, registerWinner, startAutomlRun } from './tracking.ts';
+import { keepWinner, putJsonArtifact, startAutomlRun } from './tracking.ts';
 
 export interface ClusterRun {
   file: string;
+  /** the file's name for messages */
+  name: string;
   table: Table;
-  profile: FileProfile;
+  profile: () => Promise<FileProfile>;
   /** a column to leave out of the clustering (a known label, kept for comparison) */
   exclude?: string;
   budget: number;
@@ -26,7 +27,7 @@ export interface ClusterRun {
 /** `capstan automl FILE --task clustering`: k by silhouette, tracked like any AutoML run, the winner registrable. */
 export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<AutomlReport> {
   const say = ctx.say ?? (() => undefined);
-  const name = basename(r.file);
+  const name = r.name;
   if (r.exclude && !r.table.columns.some((c) => c.name === r.exclude)) throw invalid(`--target column "${r.exclude}" not found in ${name}`);
   const table: Table = { rows: r.table.rows, columns: r.table.columns.filter((c) => c.name !== r.exclude) };
   // the supervised guardrails with no target: constant and identifier-like columns go, duplicates are reported
@@ -38,9 +39,10 @@ export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<Au
   let parentId: string | null = null;
   try {
     const meta = s.metadata;
-    const rec = await startAutomlRun(s, ctx.actor, r.file, r.profile, { 'capstan.task': 'clustering' });
+    const rec = await startAutomlRun(s, ctx, r.file, r.profile, { 'capstan.task': 'clustering' });
     const { parent } = rec;
-    parentId = parent.id;
+    // a run this search opened is ended by it; a pipeline step's is ended by the pipeline
+    if (rec.owned) parentId = parent.id;
     await logParams(meta.runs, parent.id, { metric: 'silhouette', budget: r.budget, seed: r.seed, 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(','), ...(r.exclude ? { excluded: r.exclude } : {}) });
     const pending: Promise<unknown>[] = [];
     const result = await searchClusters(table, g.features, { seed: r.seed, budgetSeconds: r.budget * 0.85 - r.elapsed() }, (c) => {
@@ -64,9 +66,8 @@ export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<Au
     await putJsonArtifact(s, parent.id, 'insights.json', insights);
     await logParams(meta.runs, parent.id, { 'winner.learner': 'kmeans', 'winner.candidate': win.id, 'winner.n_clusters': win.params.n_clusters });
     await logMetrics(meta.runs, parent.id, { silhouette: win.cvMean, candidates: result.candidates.length });
-    let version = null;
-    if (r.register) version = await registerWinner(s, ctx.actor, r.register, model, { silhouette: win.cvMean }, table, rec);
-    await meta.runs.update(parent.id, { status: 'FINISHED' });
+    const version = await keepWinner(s, ctx, r.register, model, { silhouette: win.cvMean }, table, rec);
+    if (rec.owned) await meta.runs.update(parent.id, { status: 'FINISHED' });
     const board = [...result.candidates].sort((a, b) => b.cvMean - a.cvMean || a.id - b.id);
     const doc = {
       task: 'clustering',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { Task } from '../core/schema.ts';
-import { cvFolds, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf } from '../data/index.ts';
+import { cvFolds, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf, type FileProfile } from '../data/index.ts';
 import { ensembleModel, LEARNERS, primaryMetric, trainModel, type TabularModel } from '../learn/index.ts';
 import { onnxBlocker, ONNX_LEARNERS } from '../onnx/index.ts';
 import { checkQueueName, checkRedisUrl, openWorkQueue } from '../queue/index.ts';
@@ -17,7 +17,7 @@ import { searchModels, type Candidate } from './search.ts';
 import { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest } from './request.ts';
 
 export { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest };
-import { putJsonArtifact, registerWinner, startAutomlRun } from './tracking.ts';
+import { keepWinner, putJsonArtifact, startAutomlRun } from './tracking.ts';
 
 /** The most candidates whose refits the budget plan keeps time for (an ensemble's usual size). */
 const ENSEMBLE_RESERVE = 4;
@@ -75,21 +75,24 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
   checkQueueName(o.queue);
   const say = ctx.say ?? (() => undefined);
 
-  const loaded = await loadFile(file);
+  const name = ctx.fileName ?? basename(file);
+  const loaded = await loadFile(file, { formatName: name });
   let table;
-  let profile;
+  let profile: FileProfile | null = null;
   try {
     table = await tableOf(loaded);
-    profile = await profileLoaded(loaded, basename(file));
+    // the profile goes with a dataset registration, which a pipeline's load step has done already
+    if (!ctx.record) profile = await profileLoaded(loaded, name);
   } finally {
     await loaded.drop();
   }
-  if (o.task === 'clustering') return runClusters({ file, table, profile, exclude: o.target, budget, seed, register: o.register, elapsed }, ctx);
-  const t = prepareTarget(table, o.target!, o.task as Task | 'auto', basename(file));
+  const profiled = async () => profile!;
+  if (o.task === 'clustering') return runClusters({ file, name, table, profile: profiled, exclude: o.target, budget, seed, register: o.register, elapsed }, ctx);
+  const t = prepareTarget(table, o.target!, o.task as Task | 'auto', name);
   const metric = o.metric ?? primaryMetric(t.spec.task);
   if (!METRICS[metric]) throw invalid(`--metric must be one of ${Object.keys(METRICS).join(', ')}, got "${metric}"`);
-  const g = guardrails(t, inferFeatures(t.features, basename(file)), k);
-  say(`${basename(file)}: ${t.features.rows} rows, task ${t.spec.task}, optimising ${metric} with ${g.report.folds}-fold cross-validation, budget ${budget} s`);
+  const g = guardrails(t, inferFeatures(t.features, name), k);
+  say(`${name}: ${t.features.rows} rows, task ${t.spec.task}, optimising ${metric} with ${g.report.folds}-fold cross-validation, budget ${budget} s`);
   for (const d of g.report.dropped) say(`  dropped ${d.column}: ${d.reason}`);
   for (const w of g.report.warnings) say(`  note: ${w}`);
 
@@ -107,9 +110,10 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
   let parentId: string | null = null;
   try {
     const meta = s.metadata;
-    const rec = await startAutomlRun(s, ctx.actor, file, profile, {});
+    const rec = await startAutomlRun(s, ctx, file, profiled, {});
     const { parent } = rec;
-    parentId = parent.id;
+    // a run this search opened is ended by it; a pipeline step's is ended by the pipeline
+    if (rec.owned) parentId = parent.id;
     await logParams(meta.runs, parent.id, { metric, budget, 'cv.folds': g.report.folds, 'cv.seed': seed, ...(trials ? { trials } : {}), 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(',') });
 
     if (remote) {
@@ -171,9 +175,8 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     if (ensemble) await logMetrics(meta.runs, parent.id, { [`oof_${metric}_ensemble`]: ensemble.oof_score, [`oof_${metric}_best_single`]: ensemble.best_single_oof_score });
     await logParams(meta.runs, parent.id, { 'winner.learner': win.learner, 'winner.candidate': win.id });
     await logMetrics(meta.runs, parent.id, { [`cv_${metric}_mean`]: win.cvMean, [`cv_${metric}_std`]: win.cvStd, candidates: result.candidates.length });
-    let version = null;
-    if (o.register) version = await registerWinner(s, ctx.actor, o.register, model, { [`cv_${metric}_mean`]: win.cvMean }, t.features, rec);
-    await meta.runs.update(parent.id, { status: 'FINISHED' });
+    const version = await keepWinner(s, ctx, o.register, model, { [`cv_${metric}_mean`]: win.cvMean }, t.features, rec);
+    if (rec.owned) await meta.runs.update(parent.id, { status: 'FINISHED' });
 
     const onnxWhy = onnxBlocker(model);
     const exportable = (learner: string) => ONNX_LEARNERS.includes(learner) && !g.features.some((f) => f.kind === 'numeric' && f.datetime);

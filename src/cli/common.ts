@@ -1,8 +1,10 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { capstanHome } from '../core/config.ts';
-import { invalid } from '../core/errors.ts';
-import type { Pipeline, PipelineResult } from '../pipeline/index.ts';
+import { CapstanError, invalid } from '../core/errors.ts';
+import type { Component, OutputValues, Ports } from '../pipeline/components/component.ts';
+import type { PipelineRunResult } from '../pipeline/engine/run.ts';
+import type { PipelineSpec } from '../pipeline/define/schema.ts';
 import type { Principal, Stores } from '../store/index.ts';
 import type { Output } from './output.ts';
 
@@ -42,24 +44,38 @@ export function parseParams(list: string[]): Record<string, number | string> {
   return out;
 }
 
-/** Run a pipeline inside a tracked run, printing each stage; the run ends FINISHED or FAILED. */
-export async function trackedPipeline(s: Stores, out: Output, experiment: string, pipeline: Pipeline, tags: Record<string, string> = {}): Promise<{ runId: string; result: PipelineResult }> {
-  const run = await s.metadata.runs.create({ experiment, userId: localActor(), name: `${pipeline.name}-${new Date().toISOString()}`, tags });
-  try {
-    const { runPipeline } = await import('../pipeline/index.ts');
-    const result = await runPipeline(
-      pipeline,
-      { runId: run.id, log: (m) => out.detail(m) },
-      {
-        record: (r) => s.metadata.runs.recordStep(r),
-        onStart: (_name, title, i, total) => out.stage(i, total, title),
-        onEnd: (_name, seconds, status) => out.detail(`${status === 'SUCCEEDED' ? 'done' : 'failed'} in ${seconds.toFixed(2)} s`),
-      },
-    );
-    await s.metadata.runs.update(run.id, { status: 'FINISHED' });
-    return { runId: run.id, result };
-  } catch (e) {
-    await s.metadata.runs.update(run.id, { status: 'FAILED' });
-    throw e;
-  }
+/**
+ * Run a command's pipeline (`train`, `quickstart`, `automl` are pipelines of the built-in components) in this process,
+ * every step computed: each step printed as a stage with its log lines as they come. A failed step fails the command with
+ * its own error (code and message), as if the command had done the work itself.
+ */
+export async function runStages(s: Stores, out: Output, spec: PipelineSpec, o: { experiment: string; titles: Record<string, string>; stagesAfter?: number; show?: (line: string) => boolean }): Promise<PipelineRunResult> {
+  const { compileOrThrow, runCompiledPipeline } = await import('../pipeline/index.ts');
+  const pipeline = compileOrThrow(spec);
+  // the command's own stages after the pipeline's are counted in [i/n]
+  const total = pipeline.steps.length + pipeline.final.length + (o.stagesAfter ?? 0);
+  let index = 0;
+  const result = await runCompiledPipeline(pipeline, {
+    stores: s,
+    actor: localPrincipal(),
+    params: {},
+    baseDir: process.cwd(),
+    noCache: true,
+    experiment: o.experiment,
+    onEvent: (e) => {
+      if (e.kind === 'start') out.stage(index++, total, o.titles[e.step] ?? e.step);
+      else if (e.kind === 'log' && (o.show?.(e.line) ?? true)) out.detail(e.line);
+      else if (e.kind === 'end' && e.result.status !== 'SKIPPED') out.detail(`${e.result.status === 'SUCCEEDED' ? 'done' : 'failed'} in ${e.result.seconds.toFixed(2)} s`);
+    },
+  });
+  const failed = result.steps.find((r) => r.status === 'FAILED');
+  if (failed) throw new CapstanError(failed.code ?? 'INTERNAL', failed.reason ?? `step ${failed.name} failed`);
+  return result;
+}
+
+/** The outputs of a step of a finished run, typed by the component that produced them. */
+export function outputsOf<O extends Ports>(result: PipelineRunResult, step: string, _component: Component<Ports, O>): OutputValues<O> {
+  const r = result.steps.find((x) => x.name === step);
+  if (!r?.outputs) throw new CapstanError('INTERNAL', `step ${step} has no outputs`);
+  return r.outputs as OutputValues<O>;
 }

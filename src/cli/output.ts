@@ -21,7 +21,7 @@ export class Output {
   }
 
   detail(text: string): void {
-    this.line(`    ${text}`);
+    this.line(text.replace(/^(?=.)/gm, '    '));
   }
 
   document(doc: unknown): void {

@@ -16,21 +16,21 @@ export function datasetNameOf(file: string): string {
  * its content hash, its absolute path, its row and column counts and profile (and schema when known). The same content is the
  * same version.
  */
-export async function registerDataset(store: MetadataStore, file: string, name: string, profile: FileProfile, schema?: unknown): Promise<DatasetVersion> {
-  return store.datasets.register({ name, contentHash: await fileSha256(file), source: resolve(file), rows: profile.rows, columns: profile.columns.length, profile, ...(schema !== undefined ? { schema } : {}) });
+export async function registerDataset(store: MetadataStore, file: string, name: string, profile: FileProfile, schema?: unknown, contentHash?: string): Promise<DatasetVersion> {
+  return store.datasets.register({ name, contentHash: contentHash ?? (await fileSha256(file)), source: resolve(file), rows: profile.rows, columns: profile.columns.length, profile, ...(schema !== undefined ? { schema } : {}) });
 }
 
 /**
  * Register a file as a dataset version with its schema (types, nullability, domains) and profile, after the file parsed
- * completely (a malformed file registers nothing).
+ * completely (a malformed file registers nothing). `contentHash`: the file's sha256 when the caller has it already.
  */
-export async function registerDatasetFile(store: MetadataStore, file: string, name: string, opts: ReadOptions = {}): Promise<DatasetVersion> {
+export async function registerDatasetFile(store: MetadataStore, file: string, name: string, opts: ReadOptions & { contentHash?: string } = {}): Promise<DatasetVersion> {
   const f = await loadFile(file, opts);
   try {
     const profile = await profileLoaded(f, basename(file));
     const domains = new Map<string, string[] | null>();
     for (const c of profile.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
-    return await registerDataset(store, file, name, profile, inferSchema(profile, domains));
+    return await registerDataset(store, file, name, profile, inferSchema(profile, domains), opts.contentHash);
   } finally {
     await f.drop();
   }

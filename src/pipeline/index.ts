@@ -1,6 +1,3 @@
-export { step, type Pipeline, type Step, type StepContext, type PortType } from './spec.ts';
-export { lintPipeline, planPipeline, type LintProblem } from './lint.ts';
-export { runPipeline, type ExecutorHooks, type PipelineResult } from './local-executor.ts';
 // user pipelines: a YAML/JSON spec or the TypeScript builder, built-in components, the local engine with its cache
 export { parsePipeline, pipelineYaml, type ParsedPipeline, type Locate } from './define/parse.ts';
 export { PipelineSpecSchema, PORT_TYPES, type PipelineSpec, type StepSpec, type PortType as PipelinePortType } from './define/schema.ts';
@@ -13,4 +10,5 @@ export { describePipelineRun, listPipelineRuns, stepLog, type PipelineRunView, t
 export { startWorkflowRun, runWorkflowStep, finishWorkflowRun } from './engine/workflow.ts';
 export { argoWorkflow, type ArgoOptions } from './targets/argo.ts';
 export { runPipelineOnWorkers, PIPELINE_STEP_JOB, type StepJob } from './engine/distributed.ts';
+export { resumePipelineRun } from './engine/resume.ts';
 export { nextFire, fireDueSchedules, startScheduler, startPipeline } from './engine/schedules.ts';

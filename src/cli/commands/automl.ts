@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { AUTOML_TASKS, formatScore, METRICS, runAutoml, type AutomlRequest } from '../../automl/index.ts';
+import { AUTOML_TASKS, listeningWorkers, METRICS } from '../../automl/index.ts';
+import { checkQueueName, checkRedisUrl, openWorkQueue } from '../../queue/index.ts';
 import { invalid } from '../../core/errors.ts';
 import { LEARNERS } from '../../learn/index.ts';
-import { localActor, parseIntOption, stores } from '../common.ts';
-import { printJson } from '../output.ts';
+import { outputsOf, parseIntOption, runStages, stores } from '../common.ts';
+import { Output } from '../output.ts';
 
 interface AutomlOptions {
   target?: string;
@@ -44,57 +45,59 @@ export function automlCommand(program: Command): void {
     .action(async (file: string, o: AutomlOptions) => {
       const learners = o.learners?.split(',').map((s) => s.trim());
       for (const l of learners ?? []) if (!LEARNERS[l] || l === 'kmeans') throw invalid(`--learners: unknown learner "${l}" (known: ${Object.keys(LEARNERS).join(', ')})`);
-      const request: AutomlRequest = {
+      if (!(AUTOML_TASKS as readonly string[]).includes(o.task)) throw invalid(`--task must be one of ${AUTOML_TASKS.join(', ')}, got "${o.task}"`);
+      if (o.metric !== undefined && !METRICS[o.metric]) throw invalid(`--metric must be one of ${Object.keys(METRICS).join(', ')}, got "${o.metric}"`);
+      if (o.redis !== undefined) checkRedisUrl(o.redis);
+      checkQueueName(o.queue);
+      // no worker (or no Redis) is found out before anything is recorded
+      if (o.redis !== undefined) {
+        const queue = await openWorkQueue(o.redis, o.queue);
+        try {
+          await listeningWorkers(queue, o.queue);
+        } finally {
+          await queue.close();
+        }
+      }
+      const budget = parseIntOption('--budget', o.budget, 1, 7 * 24 * 3600);
+      const out = new Output(Boolean(o.json));
+      // load (the dataset version) -> automl (candidates as child runs of its run, the winner refit) -> register
+      const { PipelineBuilder, components } = await import('../../pipeline/index.ts');
+      const b = new PipelineBuilder('automl');
+      const load = b.step('load', components.load, { path: file, role: 'training' });
+      const search = b.step('automl', components.automl, {
+        data: load.outputs.data,
         ...(o.target !== undefined ? { target: o.target } : {}),
-        task: o.task as AutomlRequest['task'],
+        task: o.task,
         ...(o.metric !== undefined ? { metric: o.metric } : {}),
-        budget: parseIntOption('--budget', o.budget, 1, 7 * 24 * 3600),
+        budget,
         cv: parseIntOption('--cv', o.cv, 2, 20),
         seed: parseIntOption('--seed', o.seed, 0, 2 ** 31 - 1),
         ...(o.trials !== undefined ? { trials: parseIntOption('--trials', o.trials, 1, 100_000) } : {}),
         ...(learners ? { learners } : {}),
         ...(o.onnxOnly ? { onnxOnly: true } : {}),
-        ...(o.register !== undefined ? { register: o.register } : {}),
         ...(o.redis !== undefined ? { redis: o.redis } : {}),
         queue: o.queue,
-      };
-      const say = (line: string) => {
-        if (!o.json) process.stdout.write(line + '\n');
-      };
-      // on a terminal, one live status line (elapsed, remaining, candidates tried and pruned, the best so far); elsewhere
-      // plain lines: each complete or failed candidate (pruned ones with --verbose)
-      const tty = !o.json && process.stdout.isTTY;
-      let status = false;
-      let pruned = 0;
-      const clearStatus = () => {
-        if (status) process.stdout.write('\r\x1b[2K');
-        status = false;
-      };
+        dataset: load.outputs.dataset,
+      });
+      if (o.register) b.step('register', components.register, { model: search.outputs.model, name: o.register });
       const s = await stores();
       try {
-        const report = await runAutoml(file, request, {
-          stores: s,
-          actor: localActor(),
-          say: (line) => {
-            clearStatus();
-            say(line);
-          },
-          onCandidate: (c, state, elapsed) => {
-            if (o.json) return;
-            if (c.status === 'pruned') pruned++;
-            if (o.verbose || c.status !== 'pruned') {
-              clearStatus();
-              say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${formatScore(c.cvMean)} +- ${formatScore(c.cvStd)} (${c.foldScores.length} folds, ${c.fitSeconds.toFixed(2)} s)${c.note && c.status !== 'complete' ? `  ${c.note}` : ''}`);
-            }
-            if (!tty) return;
-            const best = state.best ? `best ${formatScore(state.best.cvMean)} (${state.best.learner})` : 'no complete candidate yet';
-            const line = `  ${elapsed.toFixed(0)} s elapsed, ${Math.max(0, request.budget - elapsed).toFixed(0)} s left | ${state.tried} candidates, ${pruned} pruned | ${best}`;
-            process.stdout.write(`\r\x1b[2K${line.slice(0, (process.stdout.columns || 100) - 1)}`);
-            status = true;
-          },
+        // every candidate is in the step's log; pruned ones are printed with --verbose
+        const pruned = /^\s+\S+\s+pruned\s/;
+        const result = await runStages(s, out, b.toSpec(), {
+          experiment: 'automl',
+          titles: { load: 'load data', automl: `search learners and hyperparameters (budget ${budget} s)`, register: 'register the winner' },
+          show: (line) => o.verbose || !pruned.test(line),
         });
-        clearStatus();
-        if (o.json) printJson(report);
+        const report = outputsOf(result, 'automl', components.automl).report as Record<string, unknown>;
+        const registered = o.register ? outputsOf(result, 'register', components.register) : null;
+        const version = registered ? await s.metadata.models.getVersion(o.register!, registered.version) : null;
+        out.document({
+          ...report,
+          model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.locate(version.source) } : null,
+          pipeline_run_id: result.runId,
+        });
+        out.line(`\npipeline run ${result.runId}${version ? `; registered ${version.name} version ${version.version}` : ''}`);
       } finally {
         await s.metadata.close();
       }

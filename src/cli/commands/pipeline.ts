@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { invalid } from '../../core/errors.ts';
-import type { PipelineRunResult, StepResult } from '../../pipeline/index.ts';
+import type { PipelineRunResult, RunOptions, StepResult } from '../../pipeline/index.ts';
+import type { WorkQueue } from '../../queue/index.ts';
 import type { Stores } from '../../store/index.ts';
 import { localPrincipal, parseIntOption, stores } from '../common.ts';
 import { printJson } from '../output.ts';
@@ -45,6 +46,43 @@ async function withStores<T>(fn: (s: Stores) => Promise<T>): Promise<T> {
 
 const seconds = (s: number) => (s >= 10 ? `${s.toFixed(1)} s` : `${s.toFixed(2)} s`);
 
+interface BackendOptions {
+  concurrency?: string;
+  backend: string;
+  redis?: string;
+  queue: string;
+  json?: boolean;
+}
+
+type Shared = Pick<RunOptions, 'stores' | 'actor' | 'concurrency' | 'onEvent'>;
+
+/** Run a pipeline run (a new one, or one resumed) in this process or on workers, printing its steps as they end. */
+async function onBackend(o: BackendOptions, go: (s: Stores, queue: WorkQueue | null, shared: Shared) => Promise<PipelineRunResult>): Promise<void> {
+  if (o.backend !== 'local' && o.backend !== 'redis') throw invalid(`--backend must be local or redis, got "${o.backend.slice(0, 40)}"`);
+  if (o.backend === 'redis' && !o.redis) throw invalid("--backend redis needs --redis URL (the workers' Redis)");
+  const concurrency = o.concurrency ? parseIntOption('--concurrency', o.concurrency, 1, 64) : undefined;
+  const queue = o.backend === 'redis' ? await (await import('../../queue/index.ts')).openWorkQueue(o.redis!, o.queue) : null;
+  const s = await stores();
+  try {
+    const result = await go(s, queue, {
+      stores: s,
+      actor: localPrincipal(),
+      ...(concurrency ? { concurrency } : {}),
+      onEvent: (e) => {
+        if (o.json) return;
+        if (e.kind === 'retry') process.stdout.write(`  ${e.step.padEnd(20)} retry  attempt ${e.attempt} failed (${safe(e.error.slice(0, 200))}); again in ${e.delaySeconds} s\n`);
+        if (e.kind === 'end') process.stdout.write(stepLine(e.result) + '\n');
+      },
+    });
+    if (o.json) printJson(result);
+    else process.stdout.write(`run ${result.runId}: ${result.status} in ${seconds(result.seconds)} (capstan pipeline show ${result.runId})\n`);
+    if (result.status !== 'FINISHED') process.exitCode = 1;
+  } finally {
+    await queue?.close();
+    await s.metadata.close();
+  }
+}
+
 function stepLine(r: StepResult): string {
   const what = r.status === 'SUCCEEDED' ? (r.cached ? 'cached' : 'done') : r.status === 'SKIPPED' ? 'skipped' : 'FAILED';
   const detail = [r.iterations !== null ? `${r.iterations} iterations` : '', r.attempts > 1 ? `${r.attempts} attempts` : '', r.reason ?? ''].filter(Boolean).join('; ');
@@ -74,37 +112,29 @@ export function pipelineCommand(program: Command): void {
     .option('--redis <url>', 'the Redis server of the workers (--backend redis)')
     .option('--queue <name>', "the workers' queue", 'capstan')
     .option('--json', 'print the run as JSON')
-    .action(async (file: string, o: { param: string[]; cache: boolean; recompute: string[]; concurrency?: string; backend: string; redis?: string; queue: string; json?: boolean }) => {
-      if (o.backend !== 'local' && o.backend !== 'redis') throw invalid(`--backend must be local or redis, got "${o.backend.slice(0, 40)}"`);
-      if (o.backend === 'redis' && !o.redis) throw invalid('--backend redis needs --redis URL (the workers\' Redis)');
+    .action(async (file: string, o: BackendOptions & { param: string[]; cache: boolean; recompute: string[] }) => {
       const pipeline = await load(file);
       const { runCompiledPipeline, runPipelineOnWorkers } = await import('../../pipeline/index.ts');
-      const queue = o.backend === 'redis' ? await (await import('../../queue/index.ts')).openWorkQueue(o.redis!, o.queue) : null;
-      const s = await stores();
-      try {
+      await onBackend(o, async (s, queue, shared) => {
         if (!o.json) process.stdout.write(`pipeline ${pipeline.spec.name}: ${pipeline.steps.length} steps${queue ? ` on the workers of queue "${o.queue}"` : ''}\n`);
-        const execute = queue ? (p: typeof pipeline, opts: Parameters<typeof runCompiledPipeline>[1]) => runPipelineOnWorkers(p, { ...opts, queue }) : runCompiledPipeline;
-        const result: PipelineRunResult = await execute(pipeline, {
-          stores: s,
-          actor: localPrincipal(),
-          params: paramsOf(o.param),
-          baseDir: dirname(resolve(file)),
-          noCache: !o.cache,
-          noCacheSteps: o.recompute,
-          ...(o.concurrency ? { concurrency: parseIntOption('--concurrency', o.concurrency, 1, 64) } : {}),
-          onEvent: (e) => {
-            if (o.json) return;
-            if (e.kind === 'retry') process.stdout.write(`  ${e.step.padEnd(20)} retry  attempt ${e.attempt} failed (${safe(e.error.slice(0, 200))}); again in ${e.delaySeconds} s\n`);
-            if (e.kind === 'end') process.stdout.write(stepLine(e.result) + '\n');
-          },
-        });
-        if (o.json) printJson(result);
-        else process.stdout.write(`run ${result.runId}: ${result.status} in ${seconds(result.seconds)} (capstan pipeline show ${result.runId})\n`);
-        if (result.status !== 'FINISHED') process.exitCode = 1;
-      } finally {
-        await queue?.close();
-        await s.metadata.close();
-      }
+        const opts = { ...shared, params: paramsOf(o.param), baseDir: dirname(resolve(file)), noCache: !o.cache, noCacheSteps: o.recompute };
+        return queue ? runPipelineOnWorkers(pipeline, { ...opts, queue }) : runCompiledPipeline(pipeline, opts);
+      });
+    });
+  p.command('resume')
+    .argument('<run-id>', 'a pipeline run that did not end (its capstan pipeline run, or its machine, went away)')
+    .description('go on with a run: steps that succeeded keep their results, the others run (here or on workers)')
+    .option('--concurrency <n>', 'steps at once (default: the cores)')
+    .option('--backend <backend>', 'local (this process) or redis (capstan workers, sharing the metadata and artifact stores)', 'local')
+    .option('--redis <url>', 'the Redis server of the workers (--backend redis)')
+    .option('--queue <name>', "the workers' queue", 'capstan')
+    .option('--json', 'print the run as JSON')
+    .action(async (id: string, o: BackendOptions) => {
+      const { resumePipelineRun } = await import('../../pipeline/index.ts');
+      await onBackend(o, async (s, queue, shared) => {
+        if (!o.json) process.stdout.write(`resuming run ${id}${queue ? ` on the workers of queue "${o.queue}"` : ''}\n`);
+        return resumePipelineRun(id, { ...shared, ...(queue ? { queue } : {}) });
+      });
     });
   p.command('show')
     .argument('<run-id>', 'a pipeline run')

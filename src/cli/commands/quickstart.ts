@@ -1,17 +1,19 @@
 import type { Command } from 'commander';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capstanHome } from '../../core/config.ts';
 import { cellValue, type Table } from '../../core/table.ts';
 import { DriftMonitor, type DriftReport } from '../../monitor/index.ts';
-import { step, type Pipeline } from '../../pipeline/index.ts';
-import { trainingPipeline } from '../../pipeline/builtin/training.ts';
+import type { FileRef } from '../../pipeline/components/component.ts';
+import type { PipelineSpec } from '../../pipeline/define/schema.ts';
 import { loadModel } from '../../registry/index.ts';
 import { datatypeOf } from '../../serve/index.ts';
 import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
 import type { FeatureSpec } from '../../core/schema.ts';
-import { SERVED_ALIAS, type ModelVersion, type Stores } from '../../store/index.ts';
+import { readBlob, SERVED_ALIAS, type Stores } from '../../store/index.ts';
 import { CapstanError } from '../../core/errors.ts';
-import { localActor, localPrincipal, PACKAGE_ROOT, parseIntOption, stores, trackedPipeline } from '../common.ts';
+import { localActor, localPrincipal, outputsOf, PACKAGE_ROOT, parseIntOption, runStages, stores } from '../common.ts';
 import { Output } from '../output.ts';
 import { untilSignal } from '../serving.ts';
 import type { Server } from 'node:http';
@@ -54,69 +56,70 @@ async function sendRows(url: string, token: string, table: Table, features: Feat
   return { rows: table.rows, requests, ms: performance.now() - t0 };
 }
 
-function quickstartPipeline(s: Stores, out: Output, serve: { port: number } | null, started: { server?: Server; token?: string; url?: string }): Pipeline {
-  const training = trainingPipeline(s, {
-    file: EXAMPLE,
-    target: 'churn',
-    task: 'auto',
-    // early stopping on a validation share of the training rows (the test rows stay unseen until evaluation)
-    spec: { learner: 'gbdt', params: { early_stopping: 1 }, seed: 0 },
-    evaluation: { kind: 'holdout', testFraction: 0.2 },
-    register: { name: MODEL, alias: SERVED_ALIAS, approve: true },
-    datasetName: 'telco-churn',
-    actor: localPrincipal(),
-  });
-  const steps = [...training.steps];
-  if (serve) {
-    steps.push(
-      step({
-        name: 'serve',
-        title: 'start the server',
-        inputs: { version: { from: 'register.version', type: 'model-version' } },
-        outputs: { url: 'json' },
-        run: async (_i, ctx) => {
-          const auth = adminToken(capstanHome());
-          const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), log: (l) => process.stderr.write(l + '\n') });
-          const port = await listen(server, serve.port, '127.0.0.1');
-          const url = `http://127.0.0.1:${port}`;
-          Object.assign(started, { server, token: auth.token, url });
-          const ready = await fetch(`${url}/v2/models/${MODEL}/ready`, { headers: { authorization: `Bearer ${auth.token}` } });
-          if (ready.status !== 200) throw new Error(`model did not become ready: ${ready.status}`);
-          ctx.log(`listening on ${url} (KServe V2: /v2/health/live, /v2/health/ready, /v2/models/${MODEL}, /v2/models/${MODEL}/infer)`);
-          ctx.log(auth.created ? `admin token (shown once, kept in ${auth.file}): ${auth.token}` : `admin token: in ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}`);
-          ctx.log(`authenticate: curl -H "Authorization: Bearer ${auth.file ? `$(cat ${auth.file})` : '$CAPSTAN_ADMIN_TOKEN'}" ${url}/api/v1/models  (more tokens: capstan tokens create --name NAME --role viewer)`);
-          return { url };
-        },
-      }),
-    );
+/** The quickstart's pipeline: load -> split -> train (scored on the test rows) -> register -> alias champion, approved. */
+async function quickstartSpec(): Promise<PipelineSpec> {
+  const { PipelineBuilder, components } = await import('../../pipeline/index.ts');
+  const b = new PipelineBuilder('quickstart', { description: 'telco churn: the quickstart of capstan' });
+  const load = b.step('load', components.load, { path: EXAMPLE, name: MODEL, role: 'training' });
+  const split = b.step('split', components.split, { data: load.outputs.data, testFraction: 0.2, seed: 0, stratify: 'churn' });
+  // early stopping on a validation share of the training rows (the test rows stay unseen until evaluation)
+  const fit = b.step('train', components.train, { data: split.outputs.train, test: split.outputs.test, target: 'churn', learner: 'gbdt', params: { early_stopping: 1 }, seed: 0, dataset: load.outputs.dataset });
+  const reg = b.step('register', components.register, { model: fit.outputs.model, name: MODEL });
+  b.step('champion', components.setAlias, { name: MODEL, alias: SERVED_ALIAS, version: reg.outputs.version, approve: true, reason: 'registered by the quickstart' });
+  return b.toSpec();
+}
+
+const TITLES = { load: 'load data (register the dataset version, profile it)', split: 'split train/test', train: 'train gbdt, evaluate on the test rows', register: 'register the model', champion: `approve it and alias it ${SERVED_ALIAS}` };
+
+/** A file output of a step as a table (the test rows the quickstart sends to its server). */
+async function tableOfBlob(s: Stores, ref: FileRef): Promise<Table> {
+  const { loadFile, tableOf } = await import('../../data/index.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'capstan-quickstart-'));
+  try {
+    const path = join(dir, ref.name ?? 'rows.csv');
+    await writeFile(path, await readBlob(s.artifacts, ref.blob));
+    const loaded = await loadFile(path);
+    try {
+      return await tableOf(loaded);
+    } finally {
+      await loaded.drop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  steps.push(
-    step({
-      name: 'monitor',
-      title: serve ? 'send the test rows through the server and check drift' : 'check drift of the test rows',
-      inputs: { testTable: { from: 'evaluate.testTable', type: 'table' }, version: { from: 'register.version', type: 'model-version' }, ...(serve ? { url: { from: 'serve.url', type: 'json' as const } } : {}) },
-      outputs: { drift: 'drift' },
-      run: async (i, ctx) => {
-        const table = i.testTable as Table;
-        const v = i.version as ModelVersion;
-        const loaded = await loadModel(s, `${v.name}:${v.version}`);
-        let drift: DriftReport;
-        if (serve) {
-          const sent = await sendRows(started.url!, started.token!, table, loaded.manifest.signature.inputs);
-          ctx.log(`${sent.rows} rows in ${sent.requests} V2 infer requests, ${(sent.ms / sent.requests).toFixed(1)} ms per request`);
-          const res = await fetch(`${started.url}/api/v1/models/${MODEL}/drift`, { headers: { authorization: `Bearer ${started.token}` } });
-          drift = (await res.json()) as DriftReport;
-        } else {
-          const monitor = new DriftMonitor(loaded.manifest.baseline);
-          monitor.add(table);
-          drift = monitor.report();
-        }
-        printDrift(out, drift);
-        return { drift };
-      },
-    }),
-  );
-  return { name: 'quickstart', steps };
+}
+
+async function startServer(s: Stores, out: Output, port: number): Promise<{ server: Server; token: string; url: string }> {
+  const auth = adminToken(capstanHome());
+  const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), log: (l) => process.stderr.write(l + '\n') });
+  const bound = await listen(server, port, '127.0.0.1');
+  const url = `http://127.0.0.1:${bound}`;
+  const ready = await fetch(`${url}/v2/models/${MODEL}/ready`, { headers: { authorization: `Bearer ${auth.token}` } });
+  if (ready.status !== 200) {
+    server.close();
+    throw new CapstanError('UNAVAILABLE', `model did not become ready: ${ready.status}`);
+  }
+  out.detail(`listening on ${url} (KServe V2: /v2/health/live, /v2/health/ready, /v2/models/${MODEL}, /v2/models/${MODEL}/infer)`);
+  out.detail(auth.created ? `admin token (shown once, kept in ${auth.file}): ${auth.token}` : `admin token: in ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}`);
+  out.detail(`authenticate: curl -H "Authorization: Bearer ${auth.file ? `$(cat ${auth.file})` : '$CAPSTAN_ADMIN_TOKEN'}" ${url}/api/v1/models  (more tokens: capstan tokens create --name NAME --role viewer)`);
+  return { server, token: auth.token, url };
+}
+
+/** Send the test rows through the server (or, without one, through the monitor in this process) and print the drift. */
+async function monitor(s: Stores, out: Output, version: number, test: Table, served: { token: string; url: string } | null): Promise<void> {
+  const loaded = await loadModel(s, `${MODEL}:${version}`);
+  let drift: DriftReport;
+  if (served) {
+    const sent = await sendRows(served.url, served.token, test, loaded.manifest.signature.inputs);
+    out.detail(`${sent.rows} rows in ${sent.requests} V2 infer requests, ${(sent.ms / sent.requests).toFixed(1)} ms per request`);
+    const res = await fetch(`${served.url}/api/v1/models/${MODEL}/drift`, { headers: { authorization: `Bearer ${served.token}` } });
+    drift = (await res.json()) as DriftReport;
+  } else {
+    const m = new DriftMonitor(loaded.manifest.baseline);
+    m.add(test);
+    drift = m.report();
+  }
+  printDrift(out, drift);
 }
 
 /**
@@ -148,20 +151,31 @@ export function quickstartCommand(program: Command): void {
       const t0 = performance.now();
       out.line(`Capstan quickstart: telco churn (IBM sample data), state in ${capstanHome()}`);
       const s = await stores();
-      const started: { server?: Server; token?: string; url?: string } = {};
+      let server: Server | undefined;
       try {
         await ensureQuickstartModel(s, out);
-        const { runId, result } = await trackedPipeline(s, out, 'quickstart', quickstartPipeline(s, out, o.serve ? { port } : null, started));
-        const v = result.outputs.get('register')!.version as ModelVersion;
-        out.line(`\nrun ${runId}: ${MODEL} version ${v.version} registered and aliased champion in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-        if (!started.server) return;
-        const example = v2Body(result.outputs.get('evaluate')!.testTable as Table, (await loadModel(s, `${MODEL}:${v.version}`)).manifest.signature.inputs, 0, 1);
+        const result = await runStages(s, out, await quickstartSpec(), { experiment: 'quickstart', titles: TITLES, stagesAfter: o.serve ? 2 : 1 });
+        const { components } = await import('../../pipeline/index.ts');
+        const { version } = outputsOf(result, 'register', components.register);
+        const test = await tableOfBlob(s, outputsOf(result, 'split', components.split).test);
+        const stages = result.steps.length + (o.serve ? 2 : 1);
+        let served: { server: Server; token: string; url: string } | null = null;
+        if (o.serve) {
+          out.stage(result.steps.length, stages, 'start the server');
+          served = await startServer(s, out, port);
+          server = served.server;
+        }
+        out.stage(stages - 1, stages, served ? 'send the test rows through the server and check drift' : 'check drift of the test rows');
+        await monitor(s, out, version, test, served);
+        out.line(`\nrun ${result.runId}: ${MODEL} version ${version} registered and aliased champion in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        if (!served) return;
+        const example = v2Body(test, (await loadModel(s, `${MODEL}:${version}`)).manifest.signature.inputs, 0, 1);
         const tokenRef = process.env.CAPSTAN_ADMIN_TOKEN ? '$CAPSTAN_ADMIN_TOKEN' : `$(cat ${join(capstanHome(), 'admin-token')})`;
         out.line(`\nThe server keeps running (Ctrl-C to stop). Try it:\n`);
-        out.line(`curl -s -H "Authorization: Bearer ${tokenRef}" -H 'content-type: application/json' \\\n  -d '${JSON.stringify(example)}' \\\n  ${started.url}/v2/models/${MODEL}/infer`);
-        await untilSignal(started.server, () => out.line('\nstopping: finishing in-flight requests'));
+        out.line(`curl -s -H "Authorization: Bearer ${tokenRef}" -H 'content-type: application/json' \\\n  -d '${JSON.stringify(example)}' \\\n  ${served.url}/v2/models/${MODEL}/infer`);
+        await untilSignal(served.server, () => out.line('\nstopping: finishing in-flight requests'));
       } catch (e) {
-        started.server?.close();
+        server?.close();
         throw e;
       } finally {
         await s.metadata.close();

@@ -30,11 +30,14 @@ export function runsCommand(program: Command): void {
     .option('--filter <expr>', "e.g. \"metrics.roc_auc > 0.8 and params.learner = 'gbdt'\"")
     .option('--order-by <term...>', 'e.g. "metrics.roc_auc DESC"')
     .option('--limit <n>', 'how many', '20')
-    .action(async (o: TargetOptions & { experiment?: string; filter?: string; orderBy?: string[]; limit: string }) => {
+    .option('--nested', "also the runs nested under another (a pipeline's steps), which capstan runs show RUN lists")
+    .action(async (o: TargetOptions & { experiment?: string; filter?: string; orderBy?: string[]; limit: string; nested?: boolean }) => {
       const limit = parseIntOption('--limit', o.limit, 1, 1000);
+      // a pipeline run carries its steps' params and metrics: its step runs would list the same figures again
+      const filter = o.nested ? o.filter : [o.filter ? `(${o.filter})` : '', 'tags.mlflow.parentRunId IS NULL'].filter(Boolean).join(' and ');
       await withTarget(o, async (store) => {
         const experimentIds = o.experiment ? [(await store.experiments.getByName(o.experiment)).id] : undefined;
-        const page = await store.runs.search({ experimentIds, filter: o.filter, orderBy: o.orderBy, limit });
+        const page = await store.runs.search({ experimentIds, filter, orderBy: o.orderBy, limit });
         if (o.json) return printJson(page);
         if (page.items.length === 0) return void process.stdout.write('no runs match\n');
         const names = await experimentNames(store, page.items.map((r) => r.experimentId));

@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { invalid } from '../../core/errors.ts';
 import type { Task } from '../../core/schema.ts';
-import { checkTrainSpec, LEARNERS, primaryMetric, type TabularModel } from '../../learn/index.ts';
-import { trainingPipeline, type CvResult } from '../../pipeline/builtin/training.ts';
-import type { CvScheme } from '../../data/index.ts';
-import type { ModelVersion } from '../../store/index.ts';
-import { localPrincipal, parseIntOption, parseParams, stores, trackedPipeline } from '../common.ts';
+import { checkTrainSpec, LEARNERS, primaryMetric } from '../../learn/index.ts';
+import { outputsOf, parseIntOption, parseParams, runStages, stores } from '../common.ts';
 import { Output } from '../output.ts';
 
 const TASKS = ['auto', 'binary', 'multiclass', 'regression'];
@@ -33,30 +30,47 @@ export function trainCommand(program: Command): void {
       const seed = parseIntOption('--seed', o.seed, 0, 2 ** 31 - 1);
       if (o.group && o.time) throw invalid('--group and --time are alternatives: give one');
       if ((o.group || o.time) && folds < 2) throw invalid(`--${o.group ? 'group' : 'time'} needs --cv of at least 2`);
-      const scheme: CvScheme = o.group ? { kind: 'group', column: o.group } : o.time ? { kind: 'time', column: o.time } : { kind: 'kfold' };
       const threads = parseIntOption('--threads', o.threads, 1, 64);
       const spec = { learner: o.learner, params: parseParams(o.param), seed, threads };
       checkTrainSpec(spec);
       const out = new Output(Boolean(o.json));
+      const { PipelineBuilder, components } = await import('../../pipeline/index.ts');
+      // load (the dataset version, its lineage) -> train (K-fold scores, then the fit on all rows) -> register
+      const b = new PipelineBuilder('train');
+      const load = b.step('load', components.load, { path: file, role: 'training' });
+      const fit = b.step('train', components.train, {
+        data: load.outputs.data,
+        target: o.target,
+        task: o.task,
+        learner: spec.learner,
+        params: spec.params,
+        seed,
+        threads,
+        testFraction: 0,
+        folds,
+        ...(o.group ? { group: o.group } : {}),
+        ...(o.time ? { time: o.time } : {}),
+        dataset: load.outputs.dataset,
+      });
+      if (o.register) b.step('register', components.register, { model: fit.outputs.model, name: o.register });
       const s = await stores();
       try {
-        const pipeline = trainingPipeline(s, { file, target: o.target, task: o.task as Task | 'auto', spec, evaluation: { kind: 'cv', folds, scheme }, register: o.register ? { name: o.register } : undefined, actor: localPrincipal() });
-        const { runId, result } = await trackedPipeline(s, out, 'train', pipeline);
-        const model = result.outputs.get('train')!.model as TabularModel;
-        const cv = (result.outputs.get('cross-validate')?.cv as CvResult | undefined) ?? null;
-        const version = result.outputs.get('register')?.version as ModelVersion | undefined;
-        const fitSeconds = result.outputs.get('train')!.fitSeconds as number;
+        const result = await runStages(s, out, b.toSpec(), { experiment: 'train', titles: { load: 'load data', train: folds > 0 ? `${folds}-fold cross-validation, then a fit of ${o.learner} on all rows` : `fit ${o.learner} on all rows`, register: 'register the model' } });
+        const trained = outputsOf(result, 'train', components.train);
+        const registered = o.register ? outputsOf(result, 'register', components.register) : null;
+        const version = registered ? await s.metadata.models.getVersion(o.register!, registered.version) : null;
+        const cv = trained.cv as { mean: number; std: number; folds: number[]; fitSeconds: number } | null;
         out.document({
-          task: model.target.task,
+          task: trained.task,
           target: o.target,
-          metric: primaryMetric(model.target.task),
+          metric: primaryMetric(trained.task as Task),
           cv,
-          leaderboard: [{ learner: o.learner, params: model.learner.params, cv_mean: cv?.mean ?? null, cv_std: cv?.std ?? null, fit_seconds: fitSeconds }],
+          leaderboard: [{ learner: o.learner, params: trained.params, cv_mean: cv?.mean ?? null, cv_std: cv?.std ?? null, fit_seconds: trained.fitSeconds }],
           model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.locate(version.source) } : null,
-          fit_seconds: fitSeconds,
-          run_id: runId,
+          fit_seconds: trained.fitSeconds,
+          run_id: result.runId,
         });
-        out.line(`\nrun ${runId}${version ? `; registered ${version.name} version ${version.version}` : ''}`);
+        out.line(`\nrun ${result.runId}${version ? `; registered ${version.name} version ${version.version}` : ''}`);
       } finally {
         await s.metadata.close();
       }

@@ -79,12 +79,13 @@ export function formatOf(file: string): FileFormat {
 
 /** The table function that reads a file (CSV: header, quoting, delimiter and BOM sniffed; UTF-8 enforced). */
 export function sourceSql(file: string, opts: ReadOptions = {}): string {
-  const format = formatOf(file);
+  const named = opts.formatName ?? file;
+  const format = formatOf(named);
   if (format === 'parquet') return `read_parquet(${quote(file)})`;
   if (format === 'jsonl') return `read_json_auto(${quote(file)}, format='newline_delimited')`;
   const parts = [quote(file), 'header=true'];
   // RFC 4180 for .csv: comma-separated, double-quoted; a quote left open is an error, not text
-  if (extname(file).toLowerCase() === '.csv') parts.push(`delim=','`, `quote='"'`, `escape='"'`);
+  if (extname(named).toLowerCase() === '.csv') parts.push(`delim=','`, `quote='"'`, `escape='"'`);
   // BOOLEAN is left out on purpose: DuckDB would turn "Yes"/"No" targets into true/false and lose the user's labels.
   parts.push(`auto_type_candidates=['BIGINT','DOUBLE','DATE','TIMESTAMP','VARCHAR']`);
   if (opts.types && Object.keys(opts.types).length > 0) {

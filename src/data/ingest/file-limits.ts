@@ -18,6 +18,8 @@ export interface ReadOptions {
   maxBytes?: number;
   /** rows may come in any order (a profile): DuckDB then parses in parallel without restoring the file's sequence */
   anyOrder?: boolean;
+  /** the name whose extension says the format (.csv, .parquet, .jsonl), when the file's own has none (a stored blob) */
+  formatName?: string;
 }
 
 export const DEFAULT_MAX_COLUMNS = 5000;

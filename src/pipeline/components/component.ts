@@ -5,6 +5,8 @@ import type { PortType } from '../define/schema.ts';
 export interface FileRef {
   blob: string;
   size: number;
+  /** the file's name where it came from (messages say "not found in telco.csv", not in a blob) */
+  name?: string;
 }
 /** A model output: a bundle in the artifact store (its prefix, and the bundle's digest). */
 export interface ModelRef {
@@ -55,7 +57,7 @@ export interface ComponentContext {
   workdir: string;
   /** the folder the pipeline file is in (relative paths in inputs are read from there) */
   baseDir: string;
-  /** a local copy of a file input */
+  /** a local path of a file input, to read (never to write: on a local artifact store it is the stored blob itself) */
   localPath(ref: FileRef): Promise<string>;
   /** keep a local file (or bytes) as a file output */
   saveFile(source: string | Uint8Array): Promise<FileRef>;
@@ -76,7 +78,7 @@ export interface Component<I extends Ports = Ports, O extends Ports = Ports> {
   fingerprint?(inputs: InputValues<I>, baseDir: string): Promise<string>;
   cacheable?: boolean;
   /** What a reused result still records on this run (lineage), when the outputs come from the cache. */
-  reused?(outputs: OutputValues<O>, ctx: Pick<ComponentContext, 'stores' | 'runId' | 'pipelineRunId'>): Promise<void>;
+  reused?(outputs: OutputValues<O>, inputs: InputValues<I>, ctx: Pick<ComponentContext, 'stores' | 'runId' | 'pipelineRunId'>): Promise<void>;
 }
 
 /** Declare a component (keeps its port types for `run` and for the TypeScript pipeline builder). */
@@ -87,6 +89,11 @@ export function component<const I extends Ports, const O extends Ports>(c: Compo
 export function isFileRef(v: unknown): v is FileRef {
   return typeof v === 'object' && v !== null && typeof (v as FileRef).blob === 'string';
 }
+/** What messages call a file input: its original name, else "data". */
+export function fileLabel(ref: FileRef): string {
+  return ref.name ?? 'data';
+}
+
 export function isModelRef(v: unknown): v is ModelRef {
   return typeof v === 'object' && v !== null && typeof (v as ModelRef).bundle === 'string';
 }

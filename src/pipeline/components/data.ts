@@ -1,28 +1,42 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { invalid } from '../../core/errors.ts';
 import type { FileProfile } from '../../data/index.ts';
 import { csvFields, csvRecords } from './csv-records.ts';
-import { component } from './component.ts';
+import { logParams } from '../../store/index.ts';
+import { component, type FileRef } from './component.ts';
 
 /* The data layer (DuckDB) loads when a step runs, not when a pipeline is linted or its steps come from the cache. */
 const data = () => import('../../data/index.ts');
 
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4);
+}
+
+/** A line per column of a profile: type, missing values, range and mean or the commonest values. */
+function profileLines(p: FileProfile): string[] {
+  return p.columns.map((c) => {
+    const detail = c.mean !== null ? `range ${fmt(c.min!)}..${fmt(c.max!)}, mean ${fmt(c.mean)}` : `${c.distinct} values: ${(c.top ?? []).slice(0, 4).map((t) => t.value).join(', ')}${c.distinct > 4 ? ', ...' : ''}`;
+    return `  ${c.name.padEnd(20)} ${c.type.padEnd(11)} missing ${String(c.missing).padStart(5)}  ${detail}`;
+  });
+}
+
 /** A data file into the pipeline: kept as a blob, registered as a dataset version (its lineage starts here). */
 export const load = component({
   name: 'capstan/load',
-  version: '1',
+  version: '2',
   description: 'read a CSV, Parquet or JSON-lines file, register it as a dataset version and pass it on as a file',
   inputs: {
     path: { type: 'string', description: 'the file (relative to the pipeline file)' },
     name: { type: 'string', description: 'the dataset name (default: the file name without extension)', optional: true },
+    role: { type: 'string', description: "what the run uses the data for, in its lineage (input, training, evaluation...)", default: 'input' },
   },
   outputs: {
     data: { type: 'file', description: 'the file as read' },
     rows: { type: 'number', description: 'rows' },
     columns: { type: 'number', description: 'columns' },
-    dataset: { type: 'json', description: 'the dataset version: {id, name, version}' },
+    dataset: { type: 'json', description: 'the dataset version: {id, name, version, contentHash, rows}' },
   },
   // the file's content, not its name: an edited file is read again
   async fingerprint(i, baseDir) {
@@ -32,33 +46,64 @@ export const load = component({
       return 'unreadable';
     }
   },
-  async reused(out, ctx) {
+  async reused(out, i, ctx) {
     const id = (out.dataset as { id: string }).id;
-    await ctx.stores.metadata.runs.linkDataset(ctx.pipelineRunId, id, 'input');
-    await ctx.stores.metadata.runs.linkDataset(ctx.runId, id, 'input');
+    await ctx.stores.metadata.runs.linkDataset(ctx.pipelineRunId, id, i.role);
+    await ctx.stores.metadata.runs.linkDataset(ctx.runId, id, i.role);
   },
   async run(i, ctx) {
     const path = resolve(ctx.baseDir, i.path);
-    const name = i.name ?? (await data()).datasetNameOf(path);
-    let d;
+    const m = await data();
+    const name = i.name ?? m.datasetNameOf(path);
+    let blob;
     try {
-      d = await (await data()).registerDatasetFile(ctx.stores.metadata, path, name);
+      await access(path);
+      blob = await ctx.stores.artifacts.putBlob(createReadStream(path));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw invalid(`path: no file ${i.path}`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw invalid(`file not found: ${i.path}`);
       throw e;
     }
-    await ctx.stores.metadata.runs.linkDataset(ctx.pipelineRunId, d.id, 'input');
-    await ctx.stores.metadata.runs.linkDataset(ctx.runId, d.id, 'input');
-    const blob = await ctx.stores.artifacts.putBlob(createReadStream(path));
-    ctx.log(`${d.rows} rows x ${d.columns} columns from ${basename(path)} (dataset ${d.name} v${d.version})`);
-    return { data: { blob: blob.digest, size: blob.size }, rows: d.rows, columns: d.columns, dataset: { id: d.id, name: d.name, version: d.version } };
+    // the blob's name is the content's sha256: the dataset version's hash, without reading the file once more
+    const d = await m.registerDatasetFile(ctx.stores.metadata, path, name, { contentHash: `sha256:${blob.digest}` });
+    await ctx.stores.metadata.runs.linkDataset(ctx.pipelineRunId, d.id, i.role);
+    await ctx.stores.metadata.runs.linkDataset(ctx.runId, d.id, i.role);
+    ctx.log(`${d.rows} rows x ${d.columns} columns from ${basename(path)} (dataset ${d.name} v${d.version}, ${d.contentHash.slice(0, 19)}...)`);
+    if (d.profile) for (const line of profileLines(d.profile as FileProfile)) ctx.log(line);
+    return { data: { blob: blob.digest, size: blob.size, name: basename(path) }, rows: d.rows, columns: d.columns, dataset: { id: d.id, name: d.name, version: d.version, contentHash: d.contentHash, rows: d.rows } };
+  },
+});
+
+/** A data file's profile (per column: type, missing values, range, mean, commonest values, histogram), as JSON and as log lines. */
+export const profile = component({
+  name: 'capstan/profile',
+  version: '1',
+  description: "profile a data file: each column's type, missing values, range, mean and commonest values",
+  inputs: { data: { type: 'file', description: 'the file (CSV, Parquet or JSON lines)' } },
+  outputs: {
+    profile: { type: 'json', description: 'the profile, as capstan data profile --json prints it' },
+    rows: { type: 'number', description: 'rows' },
+    columns: { type: 'number', description: 'columns' },
+  },
+  async run(i, ctx) {
+    const m = await data();
+    const name = i.data.name ?? 'data';
+    const loaded = await m.loadFile(await ctx.localPath(i.data), { formatName: name, anyOrder: true });
+    let p: FileProfile;
+    try {
+      p = await m.profileLoaded(loaded, name);
+    } finally {
+      await loaded.drop();
+    }
+    ctx.log(`${p.rows} rows x ${p.columns.length} columns`);
+    for (const line of profileLines(p)) ctx.log(line);
+    return { profile: p, rows: p.rows, columns: p.columns.length };
   },
 });
 
 /** A seeded train/test split of a CSV file's rows (stratified by a column when named), as two CSV files with the header. */
 export const split = component({
   name: 'capstan/split',
-  version: '1',
+  version: '2',
   description: 'split a CSV file into train and test files (seeded; stratified by a column when named)',
   inputs: {
     data: { type: 'file', description: 'a CSV file with a header' },
@@ -80,17 +125,20 @@ export const split = component({
     if (i.stratify !== undefined) {
       const col = csvFields(header).indexOf(i.stratify);
       if (col < 0) throw invalid(`stratify: no column "${i.stratify}" in the header`);
-      const codes = new Map<string, number>();
-      strata = Float64Array.from(rows, (r) => {
-        const v = csvFields(r)[col] ?? '';
-        if (!codes.has(v)) codes.set(v, codes.size);
-        return codes.get(v)!;
-      });
+      const values = rows.map((r) => csvFields(r)[col] ?? '');
+      // strata numbered in the order of a target's classes (numbers by value, text by code point), so the split is the one
+      // capstan/train's held-out share takes of the same rows
+      const numeric = values.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
+      const distinct = [...new Set(values)].sort((a, b) => (numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0));
+      const codes = new Map(distinct.map((v, k) => [v, k]));
+      strata = Float64Array.from(values, (v) => codes.get(v)!);
     }
     const s = (await data()).trainTestSplit(rows.length, { testFraction: i.testFraction, seed: i.seed, strata });
     const part = (idx: ArrayLike<number>) => Buffer.from([header, ...Array.from(idx, (k) => rows[k])].join('\n') + '\n');
-    ctx.log(`${s.train.length} train rows, ${s.test.length} test rows (${s.kind}, seed ${i.seed})`);
-    return { train: await ctx.saveFile(part(s.train)), test: await ctx.saveFile(part(s.test)), trainRows: s.train.length, testRows: s.test.length };
+    await logParams(ctx.stores.metadata.runs, ctx.runId, { 'split.kind': s.kind, 'split.seed': i.seed, 'split.test_fraction': i.testFraction, 'split.train_rows': s.train.length, 'split.test_rows': s.test.length });
+    ctx.log(`${s.kind} split, seed ${i.seed}: ${s.train.length} train rows, ${s.test.length} test rows`);
+    const named = (ref: FileRef, which: string): FileRef => (i.data.name ? { ...ref, name: i.data.name.replace(/(\.[^.]+)?$/, `.${which}$1`) } : ref);
+    return { train: named(await ctx.saveFile(part(s.train)), 'train'), test: named(await ctx.saveFile(part(s.test)), 'test'), trainRows: s.train.length, testRows: s.test.length };
   },
 });
 

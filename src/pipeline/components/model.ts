@@ -1,19 +1,20 @@
 import { basename } from 'node:path';
-import { invalid } from '../../core/errors.ts';
 import type { Table } from '../../core/table.ts';
+import type { CvScheme, PreparedTarget } from '../../data/index.ts';
 import type { Evaluation, TabularModel } from '../../learn/index.ts';
-import { logMetrics, logParams } from '../../store/index.ts';
-import { component, type ComponentContext, type FileRef } from './component.ts';
+import { CapstanError, invalid } from '../../core/errors.ts';
+import { logMetrics, logParams, setTags, type ModelVersion, type Stores } from '../../store/index.ts';
+import { component, fileLabel, type ComponentContext, type FileRef } from './component.ts';
 
 /* The learners, the data layer and the registry load when a step runs, not when a pipeline is linted or reused. */
 const modules = async () => {
-  const [data, learn, registry, stats, table] = await Promise.all([import('../../data/index.ts'), import('../../learn/index.ts'), import('../../registry/index.ts'), import('../../stats/index.ts'), import('../../core/table.ts')]);
-  return { ...data, ...learn, ...registry, ...stats, ...table };
+  const [data, learn, registry, stats, table, cv] = await Promise.all([import('../../data/index.ts'), import('../../learn/index.ts'), import('../../registry/index.ts'), import('../../stats/index.ts'), import('../../core/table.ts'), import('./cross-validate.ts')]);
+  return { ...data, ...learn, ...registry, ...stats, ...table, ...cv };
 };
 type Modules = Awaited<ReturnType<typeof modules>>;
 
 async function readTable(m: Modules, ctx: ComponentContext, ref: FileRef): Promise<Table> {
-  const loaded = await m.loadFile(await ctx.localPath(ref));
+  const loaded = await m.loadFile(await ctx.localPath(ref), ref.name ? { formatName: ref.name } : {});
   try {
     return await m.tableOf(loaded);
   } finally {
@@ -21,52 +22,135 @@ async function readTable(m: Modules, ctx: ComponentContext, ref: FileRef): Promi
   }
 }
 
-function score(m: Modules, model: TabularModel, table: Table, y: Float64Array): Evaluation {
+function scoreTable(m: Modules, model: TabularModel, table: Table, y: Float64Array): Evaluation {
   return m.evaluate(model.target.task, y, m.predictionOutput(m.predictTable(model, table)), model.target.classes?.length ?? 1);
 }
 
 const TASKS = ['auto', 'binary', 'multiclass', 'regression'] as const;
 
-/** Fit a learner on a stratified train part of the data and score the held-out rest; the model keeps its training baseline. */
+/** The data's target as the model's class indexes (a test file may list its classes in another order, or miss some). */
+function targetFor(model: TabularModel, t: PreparedTarget): Float64Array {
+  const classes = model.target.classes;
+  if (!classes) return t.y;
+  const index = new Map(classes.map((c, k) => [c, k]));
+  return Float64Array.from(t.y, (v) => {
+    const k = index.get(t.spec.classes![v]);
+    if (k === undefined) throw invalid(`data: class "${t.spec.classes![v]}" is not one the model knows (${classes.join(', ')})`);
+    return k;
+  });
+}
+
+function confusionLines(m: number[][], classes: string[]): string[] {
+  const w = Math.max(8, ...classes.map((c) => c.length + 2));
+  return ['confusion matrix (rows: actual, columns: predicted)', ' '.repeat(w) + classes.map((c) => c.padStart(w)).join(''), ...m.map((row, i) => classes[i].padStart(w) + row.map((v) => String(v).padStart(w)).join(''))];
+}
+
+const prefixed = (prefix: string, m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [prefix + k, v]));
+
+/**
+ * Fit a learner, with the evaluation a user asks for: a test file or a seeded held-out share of the rows (test_ metrics),
+ * K-fold cross-validation (cv_ metrics; then the fit is on every row), or neither. The model keeps its training baseline, its
+ * scores and the dataset it came from. `capstan train` and `capstan quickstart` are pipelines around this component.
+ */
 export const train = component({
   name: 'capstan/train',
-  version: '1',
-  description: 'fit a learner on a train/test split of a data file; the model is scored on the held-out rows',
+  version: '2',
+  description: 'fit a learner on a data file, scored on a test file, a held-out share of the rows or K folds',
   inputs: {
     data: { type: 'file', description: 'the training data (with the target column)' },
     target: { type: 'string', description: 'the target column' },
     task: { type: 'string', description: 'auto, binary, multiclass or regression', default: 'auto' },
     learner: { type: 'string', description: 'gbdt, forest, linear, ... (capstan train --help lists them)', default: 'gbdt' },
     params: { type: 'json', description: 'learner parameters (scikit-learn names)', default: {} },
-    testFraction: { type: 'number', description: 'the held-out share of rows', default: 0.2 },
-    seed: { type: 'number', description: 'split and learner seed', default: 0 },
+    seed: { type: 'number', description: 'split, fold and learner seed', default: 0 },
+    test: { type: 'file', description: 'rows to score the model on (then no share of data is held out)', optional: true },
+    testFraction: { type: 'number', description: 'the share of rows held out and scored when no test file is given (0: none)', default: 0.2 },
+    folds: { type: 'number', description: 'K-fold cross-validation on the training rows before the fit (0: none)', default: 0 },
+    group: { type: 'string', description: 'cross-validate by whole groups of this column (not a feature then)', optional: true },
+    time: { type: 'string', description: 'cross-validate in time order of this column (train on the past, test on the next block)', optional: true },
+    threads: { type: 'number', description: 'worker threads for learners that use them', default: 1 },
+    dataset: { type: 'json', description: "the dataset version the data is, for the model's lineage (the load step's dataset output)", optional: true },
   },
   outputs: {
     model: { type: 'model', description: 'the fitted model as a bundle' },
-    metrics: { type: 'json', description: 'test metrics' },
-    score: { type: 'number', description: 'the primary test metric (ROC AUC, accuracy or R2)' },
+    task: { type: 'string', description: 'the task trained for' },
+    metrics: { type: 'json', description: 'its scores: test_<metric> on the test rows, cv_<metric>_mean and _std over folds' },
+    score: { type: 'number', description: 'the primary metric (ROC AUC, accuracy or R2): on the test rows, else the CV mean, else on the training rows' },
+    cv: { type: 'json', description: 'the cross-validation: {mean, std, folds, fitSeconds}, or null' },
+    params: { type: 'json', description: "the learner's parameters, defaults included" },
+    fitSeconds: { type: 'number', description: 'seconds of the final fit' },
   },
   async run(i, ctx) {
     if (!(TASKS as readonly string[]).includes(i.task)) throw invalid(`task must be one of ${TASKS.join(', ')}`);
     if (typeof i.params !== 'object' || i.params === null || Array.isArray(i.params)) throw invalid('params must be an object of learner parameters');
+    if (i.group !== undefined && i.time !== undefined) throw invalid('group and time are alternatives: give one');
+    if ((i.group !== undefined || i.time !== undefined) && i.folds < 2) throw invalid(`${i.group !== undefined ? 'group' : 'time'} needs folds of at least 2`);
+    if (i.folds === 1 || i.folds < 0 || !Number.isInteger(i.folds)) throw invalid('folds must be 0 (no cross-validation) or an integer of at least 2');
     const m = await modules();
-    const table = await readTable(m, ctx, i.data);
-    const t = m.prepareTarget(table, i.target, i.task as (typeof TASKS)[number], 'data');
-    const features = m.inferFeatures(t.features, 'data');
-    const split = m.trainTestSplit(t.features.rows, { testFraction: i.testFraction, seed: i.seed, strata: t.spec.task === 'regression' ? undefined : t.y });
-    const trainTable = m.takeRows(t.features, split.train);
-    const spec = { learner: i.learner, params: i.params as Record<string, number | string>, seed: i.seed };
-    const model = await m.trainModel(trainTable, m.takeValues(t.y, split.train), t.spec, features, spec);
-    const evaluation = score(m, model, m.takeRows(t.features, split.test), m.takeValues(t.y, split.test));
-    const metrics = Object.fromEntries(Object.entries(evaluation.metrics).map(([k, v]) => [`test_${k}`, v]));
-    await logParams(ctx.stores.metadata.runs, ctx.runId, { learner: model.learner.name, target: i.target, seed: i.seed, ...Object.fromEntries(Object.entries(model.learner.params).map(([k, v]) => [`${model.learner.name}.${k}`, v])) });
-    await logMetrics(ctx.stores.metadata.runs, ctx.runId, metrics);
-    const bundle = m.encodeBundle(model, { metrics, baseline: m.buildBaseline(trainTable, model.features), lineage: { runId: ctx.pipelineRunId } });
+    const label = fileLabel(i.data);
+    const spec = { learner: i.learner, params: i.params as Record<string, number | string>, seed: i.seed, threads: i.threads };
+    m.checkTrainSpec(spec);
+    const runs = ctx.stores.metadata.runs;
+    const t = m.prepareTarget(await readTable(m, ctx, i.data), i.target, i.task as (typeof TASKS)[number], label);
+    const scheme: CvScheme = i.group !== undefined ? { kind: 'group', column: i.group } : i.time !== undefined ? { kind: 'time', column: i.time } : { kind: 'kfold' };
+    if (scheme.kind !== 'kfold' && !t.features.columns.some((c) => c.name === scheme.column)) throw invalid(`${scheme.kind} column "${scheme.column}" not found in ${label}`);
+    // a group id decides folds, it is not a feature (a model would learn the ids)
+    const features = m.inferFeatures(t.features, label).filter((f) => !(scheme.kind === 'group' && f.name === scheme.column));
+    const numeric = features.filter((f) => f.kind === 'numeric').length;
+    ctx.log(`task ${t.spec.task}${t.spec.classes ? ` (classes: ${t.spec.classes.join(', ')})` : ''}; ${features.length} features: ${numeric} numeric, ${features.length - numeric} categorical`);
+    if (t.droppedMissingTarget > 0) ctx.log(`dropped ${t.droppedMissingTarget} rows with no target value`);
+    const metric = m.primaryMetric(t.spec.task);
+
+    // the rows to fit on, and the ones held out
+    let fitOn: PreparedTarget = t;
+    let heldOut: { table: Table; y: Float64Array } | null = null;
+    if (i.test === undefined && i.testFraction > 0) {
+      const split = m.trainTestSplit(t.features.rows, { testFraction: i.testFraction, seed: i.seed, strata: t.spec.task === 'regression' ? undefined : t.y });
+      await logParams(runs, ctx.runId, { 'split.kind': split.kind, 'split.seed': i.seed, 'split.test_fraction': i.testFraction, 'split.train_rows': split.train.length, 'split.test_rows': split.test.length });
+      ctx.log(`${split.kind} split, seed ${i.seed}: ${split.train.length} train rows, ${split.test.length} test rows`);
+      fitOn = { ...t, features: m.takeRows(t.features, split.train), y: m.takeValues(t.y, split.train) };
+      heldOut = { table: m.takeRows(t.features, split.test), y: m.takeValues(t.y, split.test) };
+    }
+
+    let cv: { mean: number; std: number; folds: number[]; fitSeconds: number } | null = null;
+    if (i.folds >= 2) {
+      cv = await m.crossValidate(fitOn, features, spec, i.folds, scheme);
+      await logParams(runs, ctx.runId, { 'cv.kind': scheme.kind === 'kfold' ? (t.spec.task === 'regression' ? 'random' : 'stratified') : scheme.kind, 'cv.folds': i.folds, 'cv.seed': i.seed, ...(scheme.kind !== 'kfold' ? { 'cv.column': scheme.column } : {}) });
+      for (let k = 0; k < i.folds; k++) await logMetrics(runs, ctx.runId, { [`cv_${metric}`]: cv.folds[k] }, k);
+      await logMetrics(runs, ctx.runId, { [`cv_${metric}_mean`]: cv.mean, [`cv_${metric}_std`]: cv.std });
+      ctx.log(`${i.folds}-fold cross-validation: ${metric} ${cv.mean.toFixed(4)} +- ${cv.std.toFixed(4)} (folds: ${cv.folds.map((s) => s.toFixed(4)).join(', ')})`);
+    }
+
+    const t0 = performance.now();
+    const model = await m.trainModel(fitOn.features, fitOn.y, t.spec, features, spec);
+    const fitSeconds = (performance.now() - t0) / 1000;
+    await logParams(runs, ctx.runId, { learner: model.learner.name, target: i.target, seed: i.seed, ...Object.fromEntries(Object.entries(model.learner.params).map(([k, v]) => [`${model.learner.name}.${k}`, v])) });
+    ctx.log(`${model.learner.name} fitted on ${fitOn.features.rows} rows in ${fitSeconds.toFixed(2)} s${heldOut ? ' (preprocessing fitted on the training rows only)' : ''}`);
+
+    if (i.test !== undefined) {
+      const tt = m.prepareTarget(await readTable(m, ctx, i.test), model.target.name, model.target.task, fileLabel(i.test));
+      heldOut = { table: tt.features, y: targetFor(model, tt) };
+    }
+    let metrics: Record<string, number> = {};
+    let score: number;
+    if (heldOut) {
+      const evaluation = scoreTable(m, model, heldOut.table, heldOut.y);
+      metrics = prefixed('test_', evaluation.metrics);
+      await logMetrics(runs, ctx.runId, metrics);
+      ctx.log(`on ${heldOut.table.rows} test rows: ${Object.entries(evaluation.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+      if (evaluation.confusion) for (const line of confusionLines(evaluation.confusion, model.target.classes!)) ctx.log(line);
+      score = metrics[`test_${metric}`];
+    } else if (cv) {
+      metrics = { [`cv_${metric}_mean`]: cv.mean };
+      score = cv.mean;
+    } else score = scoreTable(m, model, fitOn.features, fitOn.y).metrics[metric];
+
+    const d = i.dataset as { name?: unknown; contentHash?: unknown; rows?: unknown } | undefined;
+    const datasets = d && typeof d.name === 'string' && typeof d.contentHash === 'string' && typeof d.rows === 'number' ? [{ name: d.name, contentHash: d.contentHash, rows: d.rows }] : undefined;
+    const bundle = m.encodeBundle(model, { metrics, baseline: m.buildBaseline(fitOn.features, model.features), lineage: { runId: ctx.pipelineRunId, ...(datasets ? { datasets } : {}) } });
     const prefix = `pipelines/${ctx.pipelineRunId}/${ctx.runId}/model`;
     const digest = await m.putBundle(ctx.stores.artifacts, prefix, bundle);
-    const primary = `test_${m.primaryMetric(t.spec.task)}`;
-    ctx.log(`${model.learner.name}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
-    return { model: { bundle: prefix, digest }, metrics, score: metrics[primary] };
+    return { model: { bundle: prefix, digest }, task: model.target.task, metrics, score, cv, params: model.learner.params, fitSeconds };
   },
 });
 
@@ -92,18 +176,9 @@ export const evaluateModel = component({
     const { model } = await m.getBundle(ctx.stores.artifacts, i.model.bundle);
     if (!model) throw invalid('model: an imported ONNX model cannot be evaluated here');
     const table = await readTable(m, ctx, i.data);
-    const t = m.prepareTarget(table, model.target.name, model.target.task, 'data');
-    let y = t.y;
-    if (model.target.classes) {
-      // the data's classes in the model's order
-      const index = new Map(model.target.classes.map((c, k) => [c, k]));
-      y = Float64Array.from(t.y, (v) => {
-        const k = index.get(t.spec.classes![v]);
-        if (k === undefined) throw invalid(`data: class "${t.spec.classes![v]}" is not one the model knows (${model.target.classes!.join(', ')})`);
-        return k;
-      });
-    }
-    const evaluation = score(m, model, t.features, y);
+    const t = m.prepareTarget(table, model.target.name, model.target.task, fileLabel(i.data));
+    const y = targetFor(model, t);
+    const evaluation = scoreTable(m, model, t.features, y);
     const name = i.metric ?? m.primaryMetric(model.target.task);
     const value = evaluation.metrics[name];
     if (value === undefined) throw invalid(`metric "${name}" is not one of ${Object.keys(evaluation.metrics).join(', ')}`);
@@ -115,10 +190,30 @@ export const evaluateModel = component({
   },
 });
 
+/**
+ * The version this bundle became when an earlier attempt of the step registered it and died before the step ended (a killed
+ * worker): the step's effect happens once. The bundle's place is unique to the step run that wrote it; versions registered
+ * since by others are few, so the newest 20 are looked at.
+ */
+async function registeredBefore(stores: Stores, name: string, source: string): Promise<ModelVersion | null> {
+  let latest: number;
+  try {
+    latest = (await stores.metadata.models.getModel(name)).latestVersion;
+  } catch (e) {
+    if (e instanceof CapstanError && e.code === 'NOT_FOUND') return null;
+    throw e;
+  }
+  for (let v = latest; v >= 1 && v > latest - 20; v--) {
+    const found = await stores.metadata.models.getVersion(name, v).catch(() => null);
+    if (found?.source === source) return found;
+  }
+  return null;
+}
+
 /** Register a model as the next version of a registered model (created when missing); the pipeline run is its lineage. */
 export const register = component({
   name: 'capstan/register',
-  version: '1',
+  version: '2',
   description: 'register a model as the next version of NAME',
   inputs: {
     model: { type: 'model', description: 'the model' },
@@ -127,8 +222,14 @@ export const register = component({
   },
   outputs: { version: { type: 'number', description: 'the new version' } },
   async run(i, ctx) {
+    const earlier = await registeredBefore(ctx.stores, i.name, i.model.bundle);
+    if (earlier) {
+      ctx.log(`${i.name} version ${earlier.version}: registered by an earlier attempt of this step`);
+      return { version: earlier.version };
+    }
     const v = await (await import('../../registry/index.ts')).registerStoredBundle(ctx.stores, { name: i.name, source: i.model.bundle, digest: i.model.digest, runId: ctx.pipelineRunId, description: i.description, author: ctx.actor.name });
-    ctx.log(`${i.name} version ${v.version}`);
+    await setTags(ctx.stores.metadata.runs, ctx.pipelineRunId, { 'model.name': v.name, 'model.version': String(v.version) });
+    ctx.log(`${i.name} version ${v.version} (${v.digest.slice(0, 19)}...)`);
     return { version: v.version };
   },
 });
@@ -136,19 +237,22 @@ export const register = component({
 /** Point an alias at a version, through the model's governance rules (a protected alias needs an approval). */
 export const setAlias = component({
   name: 'capstan/set-alias',
-  version: '1',
+  version: '2',
   description: "move an alias to a version (governed: protected aliases need an approval, as everywhere)",
   inputs: {
     name: { type: 'string', description: 'the registered model' },
     alias: { type: 'string', description: 'the alias' },
     version: { type: 'number', description: 'the version' },
     reason: { type: 'string', description: 'recorded in the audit log', default: 'set by a pipeline' },
+    approve: { type: 'boolean', description: "approve the version for the alias first, as whoever runs the pipeline (the model's policy decides whether they may)", default: false },
   },
   outputs: { version: { type: 'number', description: 'the version the alias points at' } },
   // the alias may have moved since: it is set on every run
   cacheable: false,
   async run(i, ctx) {
-    await ctx.stores.metadata.models.setAlias(i.name, i.alias, i.version, ctx.actor, i.reason);
+    const models = ctx.stores.metadata.models;
+    if (i.approve) await models.approve({ name: i.name, version: i.version, alias: i.alias, approver: ctx.actor, comment: `approved by the pipeline that set the alias (${i.reason})` });
+    await models.setAlias(i.name, i.alias, i.version, ctx.actor, i.reason);
     ctx.log(`${i.name}@${i.alias} -> ${i.version}`);
     return { version: i.version };
   },

@@ -64,7 +64,7 @@ finally:
     component: capstan/noop
 `);
     assert.deepEqual(problems, [
-      'p.yaml:17: step "bad" component: component "capstan/nothing" is not one of capstan/load, capstan/split, capstan/validate, capstan/train, capstan/evaluate, capstan/predict, capstan/register, capstan/set-alias, capstan/best-model, capstan/noop',
+      'p.yaml:17: step "bad" component: component "capstan/nothing" is not one of capstan/load, capstan/profile, capstan/split, capstan/validate, capstan/train, capstan/automl, capstan/evaluate, capstan/predict, capstan/register, capstan/set-alias, capstan/deploy, capstan/best-model, capstan/noop',
       'p.yaml:13: step "train" inputs.data: expects a file, but params.n is a number',
       'p.yaml:14: step "train" inputs.target: step "load" has no output "nope" (it has data, rows, columns, dataset)',
       'p.yaml:15: step "train" inputs.learner: ${{ item }} is only defined in a forEach step',

@@ -6,8 +6,8 @@ import { Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { CapstanError, invalid } from '../../core/errors.ts';
-import { logParams, putRunArtifact, setTags, type Principal, type Run, type Stores } from '../../store/index.ts';
+import { CapstanError, invalid, isCapstanError, type ErrorCode } from '../../core/errors.ts';
+import { blobName, logParams, putRunArtifact, setTags, type Principal, type Run, type Stores } from '../../store/index.ts';
 import { isFileRef, type ComponentContext, type FileRef } from '../components/index.ts';
 import { fitsType, resolveParams, type CompiledPipeline, type PlannedStep } from '../define/compile.ts';
 import type { PortType } from '../define/schema.ts';
@@ -46,6 +46,8 @@ export type StepStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 export type PipelineEvent =
   | { kind: 'start'; step: string }
   | { kind: 'retry'; step: string; attempt: number; delaySeconds: number; error: string }
+  /** a line of the step's log, as it is written */
+  | { kind: 'log'; step: string; line: string }
   | { kind: 'end'; step: string; result: StepResult };
 
 export interface StepResult {
@@ -60,6 +62,8 @@ export interface StepResult {
   outputs: Record<string, unknown> | null;
   /** why it failed or was skipped */
   reason: string | null;
+  /** the failure's error code (INVALID_ARGUMENT: the step was given something wrong) */
+  code: ErrorCode | null;
   /** iterations of a forEach step */
   iterations: number | null;
 }
@@ -101,7 +105,7 @@ function checkValue(step: string, port: string, type: PortType, v: unknown): voi
 }
 
 /** The pipeline's run: the spec kept as its artifact `pipeline.json`, the parameters (converted to their types) as its params. */
-export async function openPipelineRun(p: CompiledPipeline, o: Pick<RunOptions, 'stores' | 'actor' | 'params' | 'experiment'>, tags: Record<string, string> = {}): Promise<{ run: Run; params: Record<string, unknown> }> {
+export async function openPipelineRun(p: CompiledPipeline, o: Pick<RunOptions, 'stores' | 'actor' | 'params' | 'experiment'> & { baseDir?: string }, tags: Record<string, string> = {}): Promise<{ run: Run; params: Record<string, unknown> }> {
   const params = resolveParams(p.spec, o.params);
   const meta = o.stores.metadata;
   const specText = JSON.stringify(p.spec);
@@ -109,11 +113,21 @@ export async function openPipelineRun(p: CompiledPipeline, o: Pick<RunOptions, '
     experiment: o.experiment ?? 'pipelines',
     name: p.spec.name,
     userId: o.actor.name,
-    tags: { 'capstan.kind': 'pipeline', 'capstan.pipeline': p.spec.name, 'capstan.spec_sha256': createHash('sha256').update(specText).digest('hex'), ...tags },
+    // the folder relative paths are read from, for a resumed run
+    tags: { 'capstan.kind': 'pipeline', 'capstan.pipeline': p.spec.name, 'capstan.spec_sha256': createHash('sha256').update(specText).digest('hex'), ...(o.baseDir ? { [BASE_DIR_TAG]: o.baseDir.slice(0, 5000) } : {}), ...tags },
   });
   await putRunArtifact(o.stores, run.id, 'pipeline.json', specText);
   if (Object.keys(params).length > 0) await logParams(meta.runs, run.id, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean)])));
   return { run, params };
+}
+
+/**
+ * The pipeline parameters a run was started with (as text; their declared types convert them again): its params that the spec
+ * declares, the others being what its steps logged.
+ */
+export function paramsOfRun(p: CompiledPipeline, run: Run): Record<string, unknown> {
+  const declared = p.spec.params ?? {};
+  return resolveParams(p.spec, Object.fromEntries(Object.entries(run.params).filter(([k]) => Object.hasOwn(declared, k))));
 }
 
 /** What runs steps of a pipeline run: each step recorded under the run, its outputs kept in `done` for the steps that read them. */
@@ -133,7 +147,7 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
   };
   const skip = async (s: PlannedStep, reason: string) => {
     await meta.runs.recordStep({ runId: run.id, name: s.name, status: 'SKIPPED', startedAt: Date.now(), endedAt: Date.now(), error: reason });
-    finish({ name: s.name, status: 'SKIPPED', cached: false, attempts: 0, seconds: 0, runId: null, outputs: null, reason, iterations: null });
+    finish({ name: s.name, status: 'SKIPPED', cached: false, attempts: 0, seconds: 0, runId: null, outputs: null, reason, code: null, iterations: null });
   };
 
   /** One step: its condition, its iterations, each from the cache or computed with retries and a timeout. */
@@ -160,6 +174,8 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
     let attempts = 0;
     let hits = 0;
     let iterations: number | null = null;
+    // the run whose params and metrics the pipeline's run takes over: the step's, or the one a cache hit reuses
+    let computedBy = child.id;
     try {
       let items: unknown[] = [undefined];
       if (s.forEach) {
@@ -190,7 +206,8 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
             hits++;
             log.push(`${prefix}cache hit: the outputs of run ${hit.runId} (${new Date(hit.createdAt).toISOString()})`);
             results[k] = hit.outputs;
-            await s.component?.reused?.(hit.outputs as never, { stores: o.stores, runId: child.id, pipelineRunId: run.id });
+            computedBy = hit.runId;
+            await s.component?.reused?.(hit.outputs as never, inputs as never, { stores: o.stores, runId: child.id, pipelineRunId: run.id });
             return;
           }
         }
@@ -203,7 +220,10 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
         for (let attempt = 1; ; attempt++) {
           attempts++;
           try {
-            results[k] = await attempt1(s, inputs, (line) => log.push(prefix + line), own);
+            results[k] = await attempt1(s, inputs, (line) => {
+              log.push(prefix + line);
+              o.onEvent?.({ kind: 'log', step: s.name, line: prefix + line });
+            }, own);
             break;
           } catch (e) {
             const message = e instanceof Error ? e.message : String(e);
@@ -233,9 +253,10 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
       const cached = hits === items.length && items.length > 0;
       await setTags(meta.runs, child.id, { 'capstan.cache': cached ? 'hit' : hits > 0 ? 'partial' : 'miss', 'capstan.attempts': String(attempts) });
       await keepLog(child.id, log);
+      if (iterations === null) await rollUp(computedBy);
       await meta.runs.update(child.id, { status: 'FINISHED', endTime: Date.now() });
       await meta.runs.recordStep({ runId: run.id, name: s.name, status: 'SUCCEEDED', startedAt: started, endedAt: Date.now(), error: null });
-      finish({ name: s.name, status: 'SUCCEEDED', cached, attempts, seconds: (performance.now() - ts) / 1000, runId: child.id, outputs, reason: null, iterations });
+      finish({ name: s.name, status: 'SUCCEEDED', cached, attempts, seconds: (performance.now() - ts) / 1000, runId: child.id, outputs, reason: null, code: null, iterations });
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       log.push(`failed: ${reason}`);
@@ -243,7 +264,7 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
       await keepLog(child.id, log).catch(() => undefined);
       await meta.runs.update(child.id, { status: 'FAILED', endTime: Date.now() });
       await meta.runs.recordStep({ runId: run.id, name: s.name, status: 'FAILED', startedAt: started, endedAt: Date.now(), error: reason.slice(0, 5000) });
-      finish({ name: s.name, status: 'FAILED', cached: false, attempts, seconds: (performance.now() - ts) / 1000, runId: child.id, outputs: null, reason, iterations });
+      finish({ name: s.name, status: 'FAILED', cached: false, attempts, seconds: (performance.now() - ts) / 1000, runId: child.id, outputs: null, reason, code: isCapstanError(e) ? e.code : 'INTERNAL', iterations });
     }
   };
 
@@ -263,6 +284,11 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
       workdir,
       baseDir: o.baseDir,
       localPath: async (ref: FileRef) => {
+        // a local artifact store's blob is read where it is (a data file is not copied for every step that reads it)
+        if (o.stores.artifacts.uri.startsWith('file:')) {
+          const kept = o.stores.artifacts.locate(blobName(ref.blob));
+          if (await o.stores.artifacts.exists(blobName(ref.blob))) return kept;
+        }
         const path = join(workdir, `blob-${ref.blob}`);
         const { stream } = await o.stores.artifacts.openBlob(ref.blob);
         await pump(stream, createWriteStream(path));
@@ -295,6 +321,27 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
     }
     await putRunArtifact(o.stores, runId, 'outputs.json', JSON.stringify(outputs, null, 1));
   };
+  /**
+   * A step's params and latest metrics, also on the pipeline's run: a pipeline run compares with others by what its steps
+   * found (`capstan train`'s run carries its CV scores, as before it was a pipeline). A param the run already has keeps its
+   * value (params are immutable); iterations of a forEach stay on their own runs.
+   */
+  const rollUp = async (from: string) => {
+    // a reused result whose run was deleted since has nothing to pass on
+    const src = await meta.runs.get(from).catch((e: unknown) => {
+      if (e instanceof CapstanError && e.code === 'NOT_FOUND') return null;
+      throw e;
+    });
+    if (!src || (Object.keys(src.params).length === 0 && Object.keys(src.metrics).length === 0)) return;
+    const metrics = Object.entries(src.metrics).map(([key, value]) => ({ key, value, ...src.metricTimes[key] }));
+    const batch = async () => {
+      const have = (await meta.runs.get(run.id)).params;
+      const params = Object.entries(src.params).filter(([k]) => !(k in have)).map(([key, value]) => ({ key, value }));
+      if (params.length > 0 || metrics.length > 0) await meta.runs.logBatch(run.id, { params, metrics });
+    };
+    // a step running beside this one may have set one of the params in between: read again once
+    await batch().catch(batch);
+  };
   const keepLog = async (runId: string, lines: string[]) => {
     await putRunArtifact(o.stores, runId, 'logs/step.log', lines.join('\n') + (lines.length ? '\n' : ''));
   };
@@ -311,10 +358,15 @@ export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): P
   const t0 = performance.now();
   const { run, params } = await openPipelineRun(p, o);
   o.onRunCreated?.(run.id);
-  const { done, runStep, skip } = stepRunner(p, o, run, params);
+  return drive(p, o, run, params, new Map(), t0);
+}
+
+/** Run the steps of a pipeline run that are not in `done` yet, in this process, and end the run. */
+export async function drive(p: CompiledPipeline, o: RunOptions, run: Run, params: Record<string, unknown>, done: Map<string, StepResult>, t0 = performance.now()): Promise<PipelineRunResult> {
+  const runner = stepRunner(p, o, run, params, done);
   const meta = o.stores.metadata;
   const concurrency = Math.max(1, o.concurrency ?? availableParallelism());
-  await schedule(p, { done, runStep, skip }, concurrency, () => isCancelled(o.stores, run.id));
+  await schedule(p, runner, concurrency, () => isCancelled(o.stores, run.id));
   const steps = [...p.steps, ...p.final].map((s) => done.get(s.name)!);
   const status = (await isCancelled(o.stores, run.id)) ? 'KILLED' : steps.some((s) => s.status === 'FAILED') ? 'FAILED' : 'FINISHED';
   await meta.runs.update(run.id, { status, endTime: Date.now() });
@@ -327,8 +379,8 @@ export async function runCompiledPipeline(p: CompiledPipeline, o: RunOptions): P
  */
 export async function schedule(p: CompiledPipeline, runner: StepRunner, concurrency: number, cancelled: () => Promise<boolean> = async () => false): Promise<void> {
   const { done, runStep, skip } = runner;
-  // the main steps: each starts once everything it reads is done
-  const pending = [...p.steps];
+  // the main steps not done yet (a resumed run has some): each starts once everything it reads is done
+  const pending = p.steps.filter((s) => !done.has(s.name));
   const running = new Set<Promise<void>>();
   while (pending.length > 0 || running.size > 0) {
     for (let k = 0; k < pending.length && running.size < concurrency; ) {
@@ -357,7 +409,7 @@ export async function schedule(p: CompiledPipeline, runner: StepRunner, concurre
     if (running.size > 0) await Promise.race(running);
   }
   // exit handlers, in order, whatever happened
-  for (const s of p.final) {
+  for (const s of p.final.filter((f) => !done.has(f.name))) {
     const missing = s.deps.find((d) => done.get(d)?.status !== 'SUCCEEDED');
     if (missing) await skip(s, `it reads step "${missing}", which did not succeed`);
     else await runStep(s);
@@ -366,6 +418,7 @@ export async function schedule(p: CompiledPipeline, runner: StepRunner, concurre
 
 /** The tag `capstan pipeline cancel` sets on a run: every process running its steps sees it in the shared store. */
 export const CANCEL_TAG = 'capstan.cancel';
+export const BASE_DIR_TAG = 'capstan.base_dir';
 
 export async function isCancelled(stores: Stores, runId: string): Promise<boolean> {
   return (await stores.metadata.runs.get(runId)).tags[CANCEL_TAG] !== undefined;

@@ -1,8 +1,8 @@
 import { notFound } from '../../core/errors.ts';
 import { readBlob, type Run, type Stores } from '../../store/index.ts';
 import { stepRuns } from './describe.ts';
-import { resolveParams, type CompiledPipeline } from '../define/compile.ts';
-import { CANCEL_TAG, isCancelled, openPipelineRun, stepRunner, type RunOptions, type StepResult } from './run.ts';
+import type { CompiledPipeline } from '../define/compile.ts';
+import { CANCEL_TAG, isCancelled, openPipelineRun, paramsOfRun, stepRunner, type RunOptions, type StepResult } from './run.ts';
 
 /*
  * A pipeline run whose steps run one per process, somewhere else (an Argo Workflow's pods): the first task opens the run, each
@@ -10,22 +10,23 @@ import { CANCEL_TAG, isCancelled, openPipelineRun, stepRunner, type RunOptions, 
  * handler closes it. The steps' semantics are the local engine's: the same StepRunner runs them.
  */
 
-const TAG = 'capstan.workflow';
+export const WORKFLOW_TAG = 'capstan.workflow';
+const TAG = WORKFLOW_TAG;
 
 /** The run of a workflow (by the workflow's id), or null. */
 async function findRun(stores: Stores, workflowId: string): Promise<Run | null> {
-  const exp = await stores.metadata.experiments.ensure('pipelines');
-  const page = await stores.metadata.runs.search({ experimentIds: [exp.id], filter: `tags.${TAG} = '${workflowId.replace(/'/g, "''")}'`, limit: 1 });
+  // in any experiment: a pipeline run of capstan train, resumed on workers, is one
+  const page = await stores.metadata.runs.search({ filter: `tags.${TAG} = '${workflowId.replace(/'/g, "''")}'`, limit: 1 });
   return page.items[0] ?? null;
 }
 
 /** Open the workflow's pipeline run (once: a retried first task finds the run it opened). */
-export async function startWorkflowRun(p: CompiledPipeline, o: Pick<RunOptions, 'stores' | 'actor' | 'params'>, workflowId: string): Promise<Run> {
+export async function startWorkflowRun(p: CompiledPipeline, o: Pick<RunOptions, 'stores' | 'actor' | 'params'> & { baseDir?: string }, workflowId: string): Promise<Run> {
   return (await findRun(o.stores, workflowId)) ?? (await openPipelineRun(p, o, { [TAG]: workflowId })).run;
 }
 
 /** What the steps before this one recorded: statuses, and the outputs of the `needed` ones that succeeded (their outputs.json). */
-async function recorded(stores: Stores, run: Run, needed: readonly string[] = []): Promise<Map<string, StepResult>> {
+export async function recorded(stores: Stores, run: Run, needed: readonly string[] = []): Promise<Map<string, StepResult>> {
   const runs = await stepRuns(stores, run);
   const done = new Map<string, StepResult>();
   for (const rec of await stores.metadata.runs.listSteps(run.id)) {
@@ -33,7 +34,7 @@ async function recorded(stores: Stores, run: Run, needed: readonly string[] = []
     const child = runs.get(rec.name) ?? null;
     let outputs: Record<string, unknown> | null = null;
     if (rec.status === 'SUCCEEDED' && child && needed.includes(rec.name)) outputs = JSON.parse((await readBlob(stores.artifacts, (await stores.metadata.runs.getArtifact(child.id, 'outputs.json')).digest)).toString('utf8')) as Record<string, unknown>;
-    done.set(rec.name, { name: rec.name, status: rec.status, cached: child?.tags['capstan.cache'] === 'hit', attempts: Number(child?.tags['capstan.attempts'] ?? 0), seconds: rec.endedAt ? (rec.endedAt - rec.startedAt) / 1000 : 0, runId: child?.id ?? null, outputs, reason: rec.error, iterations: null });
+    done.set(rec.name, { name: rec.name, status: rec.status, cached: child?.tags['capstan.cache'] === 'hit', attempts: Number(child?.tags['capstan.attempts'] ?? 0), seconds: rec.endedAt ? (rec.endedAt - rec.startedAt) / 1000 : 0, runId: child?.id ?? null, outputs, reason: rec.error, code: rec.status === 'FAILED' ? 'INTERNAL' : null, iterations: null });
   }
   return done;
 }
@@ -47,7 +48,7 @@ export async function runWorkflowStep(p: CompiledPipeline, o: RunOptions, workfl
   // only what this step reads is loaded: a step's cost does not grow with the steps before it
   const done = await recorded(o.stores, run, s.deps);
   // the parameters as the run recorded them (text; their declared types convert them again)
-  const runner = stepRunner(p, { ...o, resumed: true }, run, resolveParams(p.spec, run.params), done);
+  const runner = stepRunner(p, { ...o, resumed: true }, run, paramsOfRun(p, run), done);
   const unmet = s.deps.find((d) => done.get(d)?.status !== 'SUCCEEDED');
   if (!p.final.includes(s) && (await isCancelled(o.stores, run.id))) await runner.skip(s, 'the run was cancelled');
   else if (unmet === undefined) await runner.runStep(s);
