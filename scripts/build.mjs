@@ -28,5 +28,8 @@ for (const entry of readdirSync(join(root, 'src'), { recursive: true, withFileTy
   const from = join(entry.parentPath, entry.name);
   cpSync(from, join(dist, from.slice(join(root, 'src').length + 1)));
 }
+// TypeBox's builder as one file (src/api/typebox.ts says why): ~150 modules to import otherwise
+const { build } = await import('esbuild');
+await build({ entryPoints: [join(root, 'src', 'api', 'typebox.ts')], outfile: join(dist, 'api', 'typebox.js'), bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', allowOverwrite: true });
 // written last: the build is complete from here on
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);

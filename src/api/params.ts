@@ -1,4 +1,5 @@
-import { Type, type TString } from '@sinclair/typebox';
+import type { TString } from '@sinclair/typebox';
+import { Type } from './typebox.ts';
 import { invalid } from '../core/errors.ts';
 import { checkAlias, checkId, checkKey, checkName, checkPath } from '../core/names.ts';
 

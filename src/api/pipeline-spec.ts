@@ -1,4 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { Type } from './typebox.ts';
 
 /*
  * The pipeline file (YAML or JSON), as a JSON Schema (`capstan pipeline schema` prints it). A value in `inputs`, `when` or

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from './typebox.ts';
 import { AnyJson, Double, Id, Lifecycle, Millis, Role, RunStatus, StringMap } from './schema.ts';
 
 /*

@@ -1,4 +1,5 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
+import { Type } from './typebox.ts';
 
 /*
  * The building blocks of the API's schemas (TypeBox: JSON Schema with the TypeScript type it describes). A schema with a

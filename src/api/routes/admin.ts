@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../typebox.ts';
 import { route } from '../contract.ts';
 import { ApiToken, AuditEvent, Principal } from '../records.ts';
 import { Items, Page, PageQuery, Role } from '../schema.ts';

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../typebox.ts';
 import { route } from '../contract.ts';
 import { DatasetSummary, DatasetVersion } from '../records.ts';
 import { AnyJson, Int, Items } from '../schema.ts';

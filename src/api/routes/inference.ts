@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../typebox.ts';
 import { route } from '../contract.ts';
 import { Page, PageQuery } from '../schema.ts';
 

@@ -1,4 +1,5 @@
-import { Type, type TObject, type TSchema } from '@sinclair/typebox';
+import type { TObject, TSchema } from '@sinclair/typebox';
+import { Type } from '../typebox.ts';
 import { route, type Method, type RoleName } from '../contract.ts';
 import { Double, Int64 } from '../schema.ts';
 

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../typebox.ts';
 import { route } from '../contract.ts';
 import { PipelineSpecSchema } from '../pipeline-spec.ts';
 import { Id, Items, Millis, Page, PageQuery, RunStatus, StringMap } from '../schema.ts';

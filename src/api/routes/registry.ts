@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../typebox.ts';
 import { route } from '../contract.ts';
 import { Approval, ModelPolicy, ModelVersion, RegisteredModel, TrafficSpec } from '../records.ts';
 import { Int, Items, Page, PageQuery, StringMap } from '../schema.ts';

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../typebox.ts';
 import { route } from '../contract.ts';
 import { ArtifactEntry, Experiment, KeyValue, MetricPoint, Run, RunDataset, StepRecord } from '../records.ts';
 import { Double, Id, Int, Items, Millis, Page, PageQuery, RunStatus, Str, StringMap } from '../schema.ts';

@@ -77,6 +77,11 @@ export interface Component<I extends Ports = Ports, O extends Ports = Ports> {
    */
   fingerprint?(inputs: InputValues<I>, baseDir: string): Promise<string>;
   cacheable?: boolean;
+  /**
+   * What it logs on its run (params, metrics) also describes the pipeline's run, which takes them over (a training step's
+   * scores): runs of a pipeline then compare by them.
+   */
+  summary?: boolean;
   /** What a reused result still records on this run (lineage), when the outputs come from the cache. */
   reused?(outputs: OutputValues<O>, inputs: InputValues<I>, ctx: Pick<ComponentContext, 'stores' | 'runId' | 'pipelineRunId'>): Promise<void>;
 }

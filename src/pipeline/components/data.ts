@@ -117,6 +117,7 @@ export const split = component({
     trainRows: { type: 'number', description: 'rows in train' },
     testRows: { type: 'number', description: 'rows in test' },
   },
+  summary: true,
   async run(i, ctx) {
     const records = csvRecords(await readFile(await ctx.localPath(i.data), 'utf8'));
     if (records.length < 3) throw invalid('data: a CSV file with a header and at least 2 rows is needed');

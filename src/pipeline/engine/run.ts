@@ -253,7 +253,7 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
       const cached = hits === items.length && items.length > 0;
       await setTags(meta.runs, child.id, { 'capstan.cache': cached ? 'hit' : hits > 0 ? 'partial' : 'miss', 'capstan.attempts': String(attempts) });
       await keepLog(child.id, log);
-      if (iterations === null) await rollUp(computedBy);
+      if (iterations === null && s.component?.summary) await rollUp(computedBy);
       await meta.runs.update(child.id, { status: 'FINISHED', endTime: Date.now() });
       await meta.runs.recordStep({ runId: run.id, name: s.name, status: 'SUCCEEDED', startedAt: started, endedAt: Date.now(), error: null });
       finish({ name: s.name, status: 'SUCCEEDED', cached, attempts, seconds: (performance.now() - ts) / 1000, runId: child.id, outputs, reason: null, code: null, iterations });
@@ -322,9 +322,10 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
     await putRunArtifact(o.stores, runId, 'outputs.json', JSON.stringify(outputs, null, 1));
   };
   /**
-   * A step's params and latest metrics, also on the pipeline's run: a pipeline run compares with others by what its steps
-   * found (`capstan train`'s run carries its CV scores, as before it was a pipeline). A param the run already has keeps its
-   * value (params are immutable); iterations of a forEach stay on their own runs.
+   * The params and latest metrics of a summary step (a component that says so: train, evaluate...), also on the pipeline's
+   * run: a pipeline run compares with others by what its steps found (`capstan train`'s run carries its CV scores, as before
+   * it was a pipeline). A param the run already has keeps its value (params are immutable); iterations of a forEach stay on
+   * their own runs.
    */
   const rollUp = async (from: string) => {
     // a reused result whose run was deleted since has nothing to pass on
