@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ArtifactStore } from './artifact-store.ts';
+import { blobName, type ArtifactStore } from './artifact-store.ts';
 import type { MetadataStore } from './metadata-store.ts';
 import { artifactUri, openArtifactStore, openMetadataStore } from './open.ts';
 
@@ -20,7 +21,10 @@ export interface Stores {
 
 /** Bytes (text, a JSON document) kept as a run's artifact: a content-addressed blob, indexed under the run at `path`. */
 export async function putRunArtifact(stores: Stores, runId: string, path: string, content: string | Uint8Array): Promise<void> {
-  const blob = await stores.artifacts.putBlob(Readable.from([typeof content === 'string' ? Buffer.from(content) : content]));
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  // content already stored (a reused step's outputs and log, a spec run again) is not written again
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  const blob = (await stores.artifacts.exists(blobName(digest))) ? { digest, size: bytes.byteLength } : await stores.artifacts.putBlob(Readable.from([bytes]));
   await stores.metadata.runs.putArtifact({ runId, path, digest: blob.digest, size: blob.size });
 }
 
