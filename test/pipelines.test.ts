@@ -155,7 +155,7 @@ describe('pipelines', () => {
     const logs = await cliAsync(['pipeline', 'logs', py.result.runId, 'features'], home);
     assert.match(logs.stdout, /added charges_per_month to 7043 rows/);
 
-    const best = await run(home, [join(EXAMPLES, 'learners.yaml'), '--param', 'learners=["linear", "gbdt"]']);
+    const best = await run(home, [join(EXAMPLES, 'learners.yaml'), '--param', 'learners=["linear", "gbdt"]', '--concurrency', '2']);
     assert.equal(best.result.status, 'FINISHED', JSON.stringify(best.result.steps.map((s) => s.reason)));
     const s = byName(best.result);
     assert.equal(s.train.iterations, 2);
@@ -163,6 +163,18 @@ describe('pipelines', () => {
     assert.equal(scores.length, 2);
     assert.equal(s.best.outputs!.index, scores[0] >= scores[1] ? 0 : 1);
     assert.deepEqual(s.best.outputs!.model, (s.train.outputs!.model as unknown[])[s.best.outputs!.index as number]);
+    // two fits at once: the second ran in a worker thread of its own (with its own store connections), logging as usual
+    const trainLog = (await cliAsync(['pipeline', 'logs', best.result.runId, 'train'], home)).stdout;
+    assert.match(trainLog, /\[1\] \(in a worker thread: another CPU-bound step is running\)/);
+    assert.match(trainLog, /\[1\] gbdt fitted on \d+ rows/);
+    const stores = await openStores(home);
+    try {
+      const iterations = (await stores.metadata.runs.search({ filter: `tags.capstan.step = 'train' and tags.capstan.kind = 'pipeline-iteration'` })).items;
+      assert.deepEqual(iterations.map((r) => [r.params.learner, r.status]).sort(), [['gbdt', 'FINISHED'], ['linear', 'FINISHED']]);
+      assert.ok(iterations.every((r) => r.metrics.test_roc_auc > 0.7));
+    } finally {
+      await stores.metadata.close();
+    }
   });
 
   it('retries with backoff, timeouts, failures that skip what follows, and exit handlers that run anyway', async () => {

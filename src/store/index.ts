@@ -17,6 +17,8 @@ export interface Stores {
   metadata: MetadataStore;
   artifacts: ArtifactStore;
   home: string;
+  /** where the stores are, when opened by URI: another thread or process opens the same ones */
+  uris?: { metadata: string; artifacts: string };
 }
 
 /** Bytes (text, a JSON document) kept as a run's artifact: a content-addressed blob, indexed under the run at `path`. */
@@ -48,7 +50,7 @@ export function storeUri(home: string): string {
  */
 export async function openStores(home: string, uri: string = storeUri(home), artifacts: string = artifactUri(home)): Promise<Stores> {
   const store = await openArtifactStore(artifacts);
-  return { metadata: await openMetadataStore(uri), artifacts: store, home };
+  return { metadata: await openMetadataStore(uri), artifacts: store, home, uris: { metadata: uri, artifacts } };
 }
 export { allPages, logMetrics, logParams, setTags } from './run-log.ts';
 export { openPredictionWriter, type PredictionWriter } from './prediction-writer.ts';

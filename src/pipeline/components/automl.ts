@@ -32,6 +32,7 @@ export const automl = component({
     report: { type: 'json', description: 'leaderboard, ensemble, insights summary, guardrails (capstan automl --json)' },
   },
   summary: true,
+  heavy: true,
   async run(i, ctx) {
     const [{ runAutoml }, { putBundle }] = await Promise.all([import('../../automl/index.ts'), import('../../registry/index.ts')]);
     const whole = (name: string, v: number, min: number, max: number) => {

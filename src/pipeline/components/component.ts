@@ -82,6 +82,8 @@ export interface Component<I extends Ports = Ports, O extends Ports = Ports> {
    * scores): runs of a pipeline then compare by them.
    */
   summary?: boolean;
+  /** CPU-bound (a fit, a search, scoring): run beside another such step, it gets a worker thread of its own */
+  heavy?: boolean;
   /** What a reused result still records on this run (lineage), when the outputs come from the cache. */
   reused?(outputs: OutputValues<O>, inputs: InputValues<I>, ctx: Pick<ComponentContext, 'stores' | 'runId' | 'pipelineRunId'>): Promise<void>;
 }

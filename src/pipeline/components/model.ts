@@ -81,6 +81,7 @@ export const train = component({
     fitSeconds: { type: 'number', description: 'seconds of the final fit' },
   },
   summary: true,
+  heavy: true,
   async run(i, ctx) {
     if (!(TASKS as readonly string[]).includes(i.task)) throw invalid(`task must be one of ${TASKS.join(', ')}`);
     if (typeof i.params !== 'object' || i.params === null || Array.isArray(i.params)) throw invalid('params must be an object of learner parameters');
@@ -178,6 +179,7 @@ export const evaluateModel = component({
     passed: { type: 'boolean', description: 'whether the metric reached min (true without min)' },
   },
   summary: true,
+  heavy: true,
   async run(i, ctx) {
     const m = await modules();
     const { model } = await m.getBundle(ctx.stores.artifacts, i.model.bundle);
@@ -307,6 +309,7 @@ export const predict = component({
     predictions: { type: 'file', description: 'the CSV of predictions' },
     rows: { type: 'number', description: 'rows scored' },
   },
+  heavy: true,
   async run(i, ctx) {
     const m = await modules();
     const { csvCell } = await import('../../core/csv.ts');

@@ -1,18 +1,17 @@
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline as pump } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CapstanError, invalid, isCapstanError, type ErrorCode } from '../../core/errors.ts';
-import { blobName, logParams, putRunArtifact, setTags, type Principal, type Run, type Stores } from '../../store/index.ts';
-import { isFileRef, type ComponentContext, type FileRef } from '../components/index.ts';
+import { logParams, putRunArtifact, setTags, type Principal, type Run, type Stores } from '../../store/index.ts';
+import { isFileRef } from '../components/index.ts';
 import { fitsType, resolveParams, type CompiledPipeline, type PlannedStep } from '../define/compile.ts';
 import type { PortType } from '../define/schema.ts';
 import { holds, refText, type Binding, type Ref } from '../define/refs.ts';
 import { cacheKey, StepCache } from './cache.ts';
+import { componentContext } from './context.ts';
+import type { ThreadAttempt, ThreadMessage } from './step-thread.ts';
+import { siblingModule, startThread } from '../../threads/pool.ts';
 import { commandCode, runCommand } from './command.ts';
 
 export interface RunOptions {
@@ -268,45 +267,47 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
     }
   };
 
+  // CPU-bound component attempts running in this thread now
+  let heavyHere = 0;
+  /** One attempt of a component in a worker thread with its own connections to the stores; aborting it ends the thread. */
+  const inThread = (component: string, inputs: Record<string, unknown>, runId: string, logLine: (l: string) => void, signal: AbortSignal): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      logLine('(in a worker thread: another CPU-bound step is running)');
+      const attempt: ThreadAttempt = { home: o.stores.home, uris: o.stores.uris!, component, inputs, runId, pipelineRunId: run.id, actor: o.actor, baseDir: o.baseDir };
+      const w = startThread(siblingModule(import.meta.url, './step-thread'), attempt);
+      let answered = false;
+      w.on('message', (m: ThreadMessage) => {
+        if ('log' in m) return logLine(m.log);
+        answered = true;
+        if ('outputs' in m) resolve(m.outputs);
+        else reject(new CapstanError(m.error.code as ErrorCode, m.error.message));
+      });
+      w.once('error', (e) => reject(new CapstanError('INTERNAL', `the step's thread failed: ${e.message}`)));
+      w.once('exit', (code) => {
+        if (!answered) reject(new CapstanError('INTERNAL', `the step's thread ended (code ${code}) before answering`));
+      });
+      signal.addEventListener('abort', () => void w.terminate());
+    });
+
   /** One attempt of a step, in a scratch folder, cut off at its timeout. */
   const attempt1 = async (s: PlannedStep, inputs: Record<string, unknown>, logLine: (l: string) => void, runId: string): Promise<Record<string, unknown>> => {
     const workdir = await mkdtemp(join(tmpdir(), 'capstan-step-'));
     const abort = new AbortController();
     const timeout = s.spec.timeoutSeconds;
     const timer = timeout ? setTimeout(() => abort.abort(new CapstanError('UNAVAILABLE', `step "${s.name}" timed out after ${timeout} s`)), timeout * 1000) : null;
-    const ctx: ComponentContext = {
-      stores: o.stores,
-      runId,
-      pipelineRunId: run.id,
-      actor: o.actor,
-      log: logLine,
-      signal: abort.signal,
-      workdir,
-      baseDir: o.baseDir,
-      localPath: async (ref: FileRef) => {
-        // a local artifact store's blob is read where it is (a data file is not copied for every step that reads it)
-        if (o.stores.artifacts.uri.startsWith('file:')) {
-          const kept = o.stores.artifacts.locate(blobName(ref.blob));
-          if (await o.stores.artifacts.exists(blobName(ref.blob))) return kept;
-        }
-        const path = join(workdir, `blob-${ref.blob}`);
-        const { stream } = await o.stores.artifacts.openBlob(ref.blob);
-        await pump(stream, createWriteStream(path));
-        return path;
-      },
-      saveFile: async (source) => {
-        const b = await o.stores.artifacts.putBlob(typeof source === 'string' ? createReadStream(source) : Readable.from([source]));
-        return { blob: b.digest, size: b.size };
-      },
-    };
+    const ctx = componentContext({ stores: o.stores, runId, pipelineRunId: run.id, actor: o.actor, baseDir: o.baseDir, workdir, signal: abort.signal, log: logLine });
+    // a CPU-bound component beside another one under way here runs in a thread of its own: branches use the cores
+    const threaded = Boolean(s.component?.heavy && heavyHere > 0 && o.stores.uris);
+    if (s.component?.heavy && !threaded) heavyHere++;
     try {
-      const work = s.component ? s.component.run(inputs as never, ctx) : runCommand(s.spec.command!, inputs, s.outputs, ctx);
+      const work = !s.component ? runCommand(s.spec.command!, inputs, s.outputs, ctx) : threaded ? inThread(s.component.name, inputs, runId, logLine, abort.signal) : s.component.run(inputs as never, ctx);
       const aborted = new Promise<never>((_r, fail) => abort.signal.addEventListener('abort', () => fail(abort.signal.reason)));
       const out = (await Promise.race([work, aborted])) as Record<string, unknown>;
       const missing = Object.keys(s.outputs).filter((k) => !(k in out));
       if (missing.length > 0) throw new CapstanError('INTERNAL', `step "${s.name}" did not produce ${missing.join(', ')}`);
       return out;
     } finally {
+      if (s.component?.heavy && !threaded) heavyHere--;
       if (timer) clearTimeout(timer);
       abort.abort(new Error('the step is over'));
       await rm(workdir, { recursive: true, force: true });

@@ -1,0 +1,33 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline as pump } from 'node:stream/promises';
+import { blobName, type Principal, type Stores } from '../../store/index.ts';
+import type { ComponentContext, FileRef } from '../components/index.ts';
+
+/** What a component's attempt sees of its run, in this process or in a worker thread of its own. */
+export function componentContext(o: { stores: Stores; runId: string; pipelineRunId: string; actor: Principal; baseDir: string; workdir: string; signal: AbortSignal; log: (line: string) => void }): ComponentContext {
+  const { stores, workdir } = o;
+  return {
+    stores,
+    runId: o.runId,
+    pipelineRunId: o.pipelineRunId,
+    actor: o.actor,
+    log: o.log,
+    signal: o.signal,
+    workdir,
+    baseDir: o.baseDir,
+    localPath: async (ref: FileRef) => {
+      // a local artifact store's blob is read where it is (a data file is not copied for every step that reads it)
+      if (stores.artifacts.uri.startsWith('file:') && (await stores.artifacts.exists(blobName(ref.blob)))) return stores.artifacts.locate(blobName(ref.blob));
+      const path = join(workdir, `blob-${ref.blob}`);
+      const { stream } = await stores.artifacts.openBlob(ref.blob);
+      await pump(stream, createWriteStream(path));
+      return path;
+    },
+    saveFile: async (source) => {
+      const b = await stores.artifacts.putBlob(typeof source === 'string' ? createReadStream(source) : Readable.from([source]));
+      return { blob: b.digest, size: b.size };
+    },
+  };
+}
