@@ -165,8 +165,9 @@ describe('pipelines', () => {
     assert.deepEqual(s.best.outputs!.model, (s.train.outputs!.model as unknown[])[s.best.outputs!.index as number]);
     // two fits at once: the second ran in a worker thread of its own (with its own store connections), logging as usual
     const trainLog = (await cliAsync(['pipeline', 'logs', best.result.runId, 'train'], home)).stdout;
-    assert.match(trainLog, /\[1\] \(in a worker thread: another CPU-bound step is running\)/);
+    assert.equal(trainLog.match(/^\[[01]\] \(in a worker thread: another CPU-bound step is running\)$/gm)?.length, 1, trainLog);
     assert.match(trainLog, /\[1\] gbdt fitted on \d+ rows/);
+    assert.match(trainLog, /\[0\] linear fitted on \d+ rows/);
     const stores = await openStores(home);
     try {
       const iterations = (await stores.metadata.runs.search({ filter: `tags.capstan.step = 'train' and tags.capstan.kind = 'pipeline-iteration'` })).items;

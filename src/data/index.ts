@@ -9,5 +9,5 @@ export { cvFolds, type CvScheme } from './cv-folds.ts';
 export { prepareTarget, type PreparedTarget } from './target.ts';
 export { fileSha256 } from './hash.ts';
 export type { FileProfile, ColumnProfile, ColumnType } from './profile-types.ts';
-export { registerDatasetFile, registerDataset, datasetNameOf } from './register.ts';
+export { registerDatasetFile, registerLoadedFile, registerDataset, datasetNameOf } from './register.ts';
 export { numbersFromText } from './coerce.ts';

@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { MetadataStore, DatasetVersion } from '../store/index.ts';
 import { domainOf, profileLoaded } from './ingest/duckdb-profile.ts';
-import { loadFile, type ReadOptions } from './ingest/duckdb.ts';
+import { loadFile, type LoadedFile, type ReadOptions } from './ingest/duckdb.ts';
 import { fileSha256 } from './hash.ts';
 import { inferSchema } from './schema-file.ts';
 import type { FileProfile } from './profile-types.ts';
@@ -27,11 +27,16 @@ export async function registerDataset(store: MetadataStore, file: string, name: 
 export async function registerDatasetFile(store: MetadataStore, file: string, name: string, opts: ReadOptions & { contentHash?: string } = {}): Promise<DatasetVersion> {
   const f = await loadFile(file, opts);
   try {
-    const profile = await profileLoaded(f, basename(file));
-    const domains = new Map<string, string[] | null>();
-    for (const c of profile.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
-    return await registerDataset(store, file, name, profile, inferSchema(profile, domains), opts.contentHash);
+    return await registerLoadedFile(store, f, file, name, opts.contentHash);
   } finally {
     await f.drop();
   }
+}
+
+/** The same, for a file the caller has loaded (and may read further, as a table, before dropping it). */
+export async function registerLoadedFile(store: MetadataStore, f: LoadedFile, file: string, name: string, contentHash?: string): Promise<DatasetVersion> {
+  const profile = await profileLoaded(f, basename(file));
+  const domains = new Map<string, string[] | null>();
+  for (const c of profile.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
+  return registerDataset(store, file, name, profile, inferSchema(profile, domains), contentHash);
 }

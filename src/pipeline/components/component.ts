@@ -1,3 +1,4 @@
+import type { Table } from '../../core/table.ts';
 import type { Principal, Stores } from '../../store/index.ts';
 import type { PortType } from '../define/schema.ts';
 
@@ -36,6 +37,8 @@ export interface PortSpec {
   default?: unknown;
   /** may be left unset (the component gets undefined) */
   optional?: boolean;
+  /** a file input the component parses into a table (`ctx.readTable`): a step of the same process may hand it over parsed */
+  table?: boolean;
 }
 
 export type Ports = Record<string, PortSpec>;
@@ -61,6 +64,11 @@ export interface ComponentContext {
   localPath(ref: FileRef): Promise<string>;
   /** keep a local file (or bytes) as a file output */
   saveFile(source: string | Uint8Array): Promise<FileRef>;
+  /** a file input as a table: the one a step before handed over in this process, else parsed now */
+  readTable(ref: FileRef): Promise<Table>;
+  /** whether a step after this one reads output `port` as a table (then `shareTable` saves it parsing the file again) */
+  tableWanted(port: string): boolean;
+  shareTable(ref: FileRef, table: Table): void;
 }
 
 /** A reusable, typed step: its ports are checked when a pipeline is linted, its version is part of its cache key. */

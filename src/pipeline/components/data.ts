@@ -63,13 +63,22 @@ export const load = component({
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw invalid(`file not found: ${i.path}`);
       throw e;
     }
-    // the blob's name is the content's sha256: the dataset version's hash, without reading the file once more
-    const d = await m.registerDatasetFile(ctx.stores.metadata, path, name, { contentHash: `sha256:${blob.digest}` });
+    const file = { blob: blob.digest, size: blob.size, name: basename(path) };
+    const loaded = await m.loadFile(path);
+    let d;
+    try {
+      // the blob's name is the content's sha256: the dataset version's hash, without reading the file once more
+      d = await m.registerLoadedFile(ctx.stores.metadata, loaded, path, name, `sha256:${blob.digest}`);
+      // a step after this one reads the data as a table: it gets this parse rather than making its own
+      if (ctx.tableWanted('data')) ctx.shareTable(file, await m.tableOf(loaded));
+    } finally {
+      await loaded.drop();
+    }
     await ctx.stores.metadata.runs.linkDataset(ctx.pipelineRunId, d.id, i.role);
     await ctx.stores.metadata.runs.linkDataset(ctx.runId, d.id, i.role);
     ctx.log(`${d.rows} rows x ${d.columns} columns from ${basename(path)} (dataset ${d.name} v${d.version}, ${d.contentHash.slice(0, 19)}...)`);
     if (d.profile) for (const line of profileLines(d.profile as FileProfile)) ctx.log(line);
-    return { data: { blob: blob.digest, size: blob.size, name: basename(path) }, rows: d.rows, columns: d.columns, dataset: { id: d.id, name: d.name, version: d.version, contentHash: d.contentHash, rows: d.rows } };
+    return { data: file, rows: d.rows, columns: d.columns, dataset: { id: d.id, name: d.name, version: d.version, contentHash: d.contentHash, rows: d.rows } };
   },
 });
 

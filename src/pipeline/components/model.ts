@@ -4,7 +4,7 @@ import type { CvScheme, PreparedTarget } from '../../data/index.ts';
 import type { Evaluation, TabularModel } from '../../learn/index.ts';
 import { CapstanError, invalid } from '../../core/errors.ts';
 import { logMetrics, logParams, setTags, type ModelVersion, type Stores } from '../../store/index.ts';
-import { component, fileLabel, type ComponentContext, type FileRef } from './component.ts';
+import { component, fileLabel } from './component.ts';
 
 /* The learners, the data layer and the registry load when a step runs, not when a pipeline is linted or reused. */
 const modules = async () => {
@@ -12,15 +12,6 @@ const modules = async () => {
   return { ...data, ...learn, ...registry, ...stats, ...table, ...cv };
 };
 type Modules = Awaited<ReturnType<typeof modules>>;
-
-async function readTable(m: Modules, ctx: ComponentContext, ref: FileRef): Promise<Table> {
-  const loaded = await m.loadFile(await ctx.localPath(ref), ref.name ? { formatName: ref.name } : {});
-  try {
-    return await m.tableOf(loaded);
-  } finally {
-    await loaded.drop();
-  }
-}
 
 function scoreTable(m: Modules, model: TabularModel, table: Table, y: Float64Array): Evaluation {
   return m.evaluate(model.target.task, y, m.predictionOutput(m.predictTable(model, table)), model.target.classes?.length ?? 1);
@@ -57,13 +48,13 @@ export const train = component({
   version: '2',
   description: 'fit a learner on a data file, scored on a test file, a held-out share of the rows or K folds',
   inputs: {
-    data: { type: 'file', description: 'the training data (with the target column)' },
+    data: { type: 'file', description: 'the training data (with the target column)', table: true },
     target: { type: 'string', description: 'the target column' },
     task: { type: 'string', description: 'auto, binary, multiclass or regression', default: 'auto' },
     learner: { type: 'string', description: 'gbdt, forest, linear, ... (capstan train --help lists them)', default: 'gbdt' },
     params: { type: 'json', description: 'learner parameters (scikit-learn names)', default: {} },
     seed: { type: 'number', description: 'split, fold and learner seed', default: 0 },
-    test: { type: 'file', description: 'rows to score the model on (then no share of data is held out)', optional: true },
+    test: { type: 'file', description: 'rows to score the model on (then no share of data is held out)', optional: true, table: true },
     testFraction: { type: 'number', description: 'the share of rows held out and scored when no test file is given (0: none)', default: 0.2 },
     folds: { type: 'number', description: 'K-fold cross-validation on the training rows before the fit (0: none)', default: 0 },
     group: { type: 'string', description: 'cross-validate by whole groups of this column (not a feature then)', optional: true },
@@ -93,7 +84,7 @@ export const train = component({
     const spec = { learner: i.learner, params: i.params as Record<string, number | string>, seed: i.seed, threads: i.threads };
     m.checkTrainSpec(spec);
     const runs = ctx.stores.metadata.runs;
-    const t = m.prepareTarget(await readTable(m, ctx, i.data), i.target, i.task as (typeof TASKS)[number], label);
+    const t = m.prepareTarget(await ctx.readTable(i.data), i.target, i.task as (typeof TASKS)[number], label);
     const scheme: CvScheme = i.group !== undefined ? { kind: 'group', column: i.group } : i.time !== undefined ? { kind: 'time', column: i.time } : { kind: 'kfold' };
     if (scheme.kind !== 'kfold' && !t.features.columns.some((c) => c.name === scheme.column)) throw invalid(`${scheme.kind} column "${scheme.column}" not found in ${label}`);
     // a group id decides folds, it is not a feature (a model would learn the ids)
@@ -130,7 +121,7 @@ export const train = component({
     ctx.log(`${model.learner.name} fitted on ${fitOn.features.rows} rows in ${fitSeconds.toFixed(2)} s${heldOut ? ' (preprocessing fitted on the training rows only)' : ''}`);
 
     if (i.test !== undefined) {
-      const tt = m.prepareTarget(await readTable(m, ctx, i.test), model.target.name, model.target.task, fileLabel(i.test));
+      const tt = m.prepareTarget(await ctx.readTable(i.test), model.target.name, model.target.task, fileLabel(i.test));
       heldOut = { table: tt.features, y: targetFor(model, tt) };
     }
     let metrics: Record<string, number> = {};
@@ -168,7 +159,7 @@ export const evaluateModel = component({
   description: 'score a model on a data file; optionally a gate on a metric (min) that fails the run or lets a condition branch',
   inputs: {
     model: { type: 'model', description: 'the model' },
-    data: { type: 'file', description: 'data with the target column' },
+    data: { type: 'file', description: 'data with the target column', table: true },
     metric: { type: 'string', description: 'the gated metric (default: ROC AUC, accuracy or R2 by task)', optional: true },
     min: { type: 'number', description: 'the least value that passes', optional: true },
     fail: { type: 'boolean', description: 'fail the step (and the run) below min instead of answering passed=false', default: false },
@@ -184,7 +175,7 @@ export const evaluateModel = component({
     const m = await modules();
     const { model } = await m.getBundle(ctx.stores.artifacts, i.model.bundle);
     if (!model) throw invalid('model: an imported ONNX model cannot be evaluated here');
-    const table = await readTable(m, ctx, i.data);
+    const table = await ctx.readTable(i.data);
     const t = m.prepareTarget(table, model.target.name, model.target.task, fileLabel(i.data));
     const y = targetFor(model, t);
     const evaluation = scoreTable(m, model, t.features, y);
@@ -303,7 +294,7 @@ export const predict = component({
   description: 'batch-predict a data file with a model: a CSV with prediction and proba_<class> columns, in input order',
   inputs: {
     model: { type: 'model', description: 'the model' },
-    data: { type: 'file', description: 'the rows to score (extra columns, such as the target, are ignored)' },
+    data: { type: 'file', description: 'the rows to score (extra columns, such as the target, are ignored)', table: true },
   },
   outputs: {
     predictions: { type: 'file', description: 'the CSV of predictions' },
@@ -315,7 +306,7 @@ export const predict = component({
     const { csvCell } = await import('../../core/csv.ts');
     const { model } = await m.getBundle(ctx.stores.artifacts, i.model.bundle);
     if (!model) throw invalid('model: an imported ONNX model is scored by capstan predict or a server, not in a pipeline step');
-    const p = m.predictTable(model, await readTable(m, ctx, i.data));
+    const p = m.predictTable(model, await ctx.readTable(i.data));
     const classes = model.target.classes;
     const lines = [['prediction', ...(model.target.task === 'clustering' || !classes ? [] : classes.map((c) => csvCell(`proba_${c}`)))].join(',')];
     for (let r = 0; r < p.rows; r++) {

@@ -3,12 +3,24 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
 import { blobName, type Principal, type Stores } from '../../store/index.ts';
+import type { Table } from '../../core/table.ts';
 import type { ComponentContext, FileRef } from '../components/index.ts';
 
 /** What a component's attempt sees of its run, in this process or in a worker thread of its own. */
-export function componentContext(o: { stores: Stores; runId: string; pipelineRunId: string; actor: Principal; baseDir: string; workdir: string; signal: AbortSignal; log: (line: string) => void }): ComponentContext {
+export function componentContext(o: {
+  stores: Stores;
+  runId: string;
+  pipelineRunId: string;
+  actor: Principal;
+  baseDir: string;
+  workdir: string;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  /** tables handed over between the steps of this run in this process (by blob digest), and the outputs wanted as tables */
+  tables?: { shared: Map<string, Table>; wanted: ReadonlySet<string> };
+}): ComponentContext {
   const { stores, workdir } = o;
-  return {
+  const ctx: ComponentContext = {
     stores,
     runId: o.runId,
     pipelineRunId: o.pipelineRunId,
@@ -29,5 +41,19 @@ export function componentContext(o: { stores: Stores; runId: string; pipelineRun
       const b = await stores.artifacts.putBlob(typeof source === 'string' ? createReadStream(source) : Readable.from([source]));
       return { blob: b.digest, size: b.size };
     },
+    readTable: async (ref) => {
+      const kept = o.tables?.shared.get(ref.blob);
+      if (kept) return kept;
+      const { loadFile, tableOf } = await import('../../data/index.ts');
+      const loaded = await loadFile(await ctx.localPath(ref), ref.name ? { formatName: ref.name } : {});
+      try {
+        return await tableOf(loaded);
+      } finally {
+        await loaded.drop();
+      }
+    },
+    tableWanted: (port) => o.tables?.wanted.has(port) ?? false,
+    shareTable: (ref, table) => void o.tables?.shared.set(ref.blob, table),
   };
+  return ctx;
 }

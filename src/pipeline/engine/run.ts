@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { CapstanError, invalid, isCapstanError, type ErrorCode } from '../../core/errors.ts';
 import { logParams, putRunArtifact, setTags, type Principal, type Run, type Stores } from '../../store/index.ts';
+import type { Table } from '../../core/table.ts';
 import { isFileRef } from '../components/index.ts';
 import { fitsType, resolveParams, type CompiledPipeline, type PlannedStep } from '../define/compile.ts';
 import type { PortType } from '../define/schema.ts';
@@ -269,6 +270,18 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
 
   // CPU-bound component attempts running in this thread now
   let heavyHere = 0;
+  // tables a step handed over to the steps after it (by the blob's digest), for this run in this process
+  const tables = new Map<string, Table>();
+  /** The outputs of `s` that a later step reads as a table (a component input marked `table`). */
+  const wantedAsTables = (s: PlannedStep): Set<string> => {
+    const wanted = new Set<string>();
+    for (const t of [...p.steps, ...p.final]) {
+      for (const [port, b] of Object.entries(t.inputs)) {
+        if (b.kind === 'ref' && b.ref.kind === 'output' && b.ref.step === s.name && t.component?.inputs[port]?.table) wanted.add(b.ref.port);
+      }
+    }
+    return wanted;
+  };
   /** One attempt of a component in a worker thread with its own connections to the stores; aborting it ends the thread. */
   const inThread = (component: string, inputs: Record<string, unknown>, runId: string, logLine: (l: string) => void, signal: AbortSignal): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
@@ -295,7 +308,7 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
     const abort = new AbortController();
     const timeout = s.spec.timeoutSeconds;
     const timer = timeout ? setTimeout(() => abort.abort(new CapstanError('UNAVAILABLE', `step "${s.name}" timed out after ${timeout} s`)), timeout * 1000) : null;
-    const ctx = componentContext({ stores: o.stores, runId, pipelineRunId: run.id, actor: o.actor, baseDir: o.baseDir, workdir, signal: abort.signal, log: logLine });
+    const ctx = componentContext({ stores: o.stores, runId, pipelineRunId: run.id, actor: o.actor, baseDir: o.baseDir, workdir, signal: abort.signal, log: logLine, tables: { shared: tables, wanted: wantedAsTables(s) } });
     // a CPU-bound component beside another one under way here runs in a thread of its own: branches use the cores
     const threaded = Boolean(s.component?.heavy && heavyHere > 0 && o.stores.uris);
     if (s.component?.heavy && !threaded) heavyHere++;
