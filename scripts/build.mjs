@@ -31,5 +31,18 @@ for (const entry of readdirSync(join(root, 'src'), { recursive: true, withFileTy
 // TypeBox's builder as one file (src/api/typebox.ts says why): ~150 modules to import otherwise
 const { build } = await import('esbuild');
 await build({ entryPoints: [join(root, 'src', 'api', 'typebox.ts')], outfile: join(dist, 'api', 'typebox.js'), bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', allowOverwrite: true });
+// the pipeline file's check as ajv's standalone code (src/pipeline/define/spec-check.ts says why), bundled with the few ajv
+// runtime helpers it calls
+{
+  const [{ Ajv2020 }, { default: standaloneCode }, { PipelineSpecSchema }] = await Promise.all([import('ajv/dist/2020.js'), import('ajv/dist/standalone/index.js'), import(join(dist, 'pipeline', 'define', 'schema.js'))]);
+  const ajv = new Ajv2020({ strict: false, verbose: true, validateSchema: false, code: { source: true, esm: true } });
+  const generated = join(dist, 'pipeline', 'define', 'spec-check.generated.mjs');
+  const entry = join(dist, 'pipeline', 'define', 'spec-check.entry.mjs');
+  writeFileSync(generated, standaloneCode(ajv, ajv.compile(PipelineSpecSchema)));
+  writeFileSync(entry, "export { default as checkSpec } from './spec-check.generated.mjs';\n");
+  await build({ entryPoints: [entry], outfile: join(dist, 'pipeline', 'define', 'spec-check.js'), bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', allowOverwrite: true });
+  rmSync(generated);
+  rmSync(entry);
+}
 // written last: the build is complete from here on
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);

@@ -1,8 +1,8 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { invalid } from '../../core/errors.ts';
 import { schemaMessage } from '../../core/schema-message.ts';
-import { PipelineSpecSchema, type PipelineSpec } from './schema.ts';
+import type { PipelineSpec } from './schema.ts';
+import { checkSpec as check } from './spec-check.ts';
 
 /** Where in the file a path of the document is: its line (1-based), when the spec came from a file. */
 export type Locate = (path: (string | number)[]) => number | undefined;
@@ -34,7 +34,6 @@ export function parsePipeline(text: string, file = 'pipeline'): ParsedPipeline {
     return range ? lineCounter.linePos(range[0]).line : undefined;
   };
   const value = doc.toJS({ maxAliasCount: 100 });
-  const check = new Ajv2020({ strict: false, verbose: true, validateSchema: false }).compile(PipelineSpecSchema);
   if (!check(value)) {
     const e = check.errors![check.errors!.length - 1];
     const path = e.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
