@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -26,8 +26,8 @@ interface Worker {
   log: string;
 }
 
-async function startWorker(queue: string, env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, [BIN, 'worker', '--redis', REDIS, '--queue', queue], { env: { ...process.env, ...env } });
+async function startWorker(queue: string, env: Record<string, string>, redis = REDIS): Promise<Worker> {
+  const child = spawn(process.execPath, [BIN, 'worker', '--redis', redis, '--queue', queue], { env: { ...process.env, ...env } });
   children.push(child);
   const w: Worker = { child, log: '' };
   await new Promise<void>((resolve, reject) => {
@@ -129,5 +129,62 @@ steps:
     } finally {
       await stores.metadata.close();
     }
+  });
+
+  it('Redis restarted without its data in the middle of a step: the run goes on, and the step is not run twice', async () => {
+    // a Redis of this test's own, which it can stop and start again (nothing kept on disk)
+    const port = 20_000 + (process.pid % 10_000);
+    const url = `redis://127.0.0.1:${port}`;
+    const startRedis = async () => {
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      children.push(child);
+      for (let i = 0; i < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 50));
+      return child;
+    };
+    let redis = await startRedis();
+    const w = await startWorker(queue, env, url);
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-pipe-'));
+    writeFileSync(join(dir, 'slow.sh'), `touch started; while [ ! -f go ]; do sleep 0.05; done; echo x >> count; printf '{"n": 5}' > "$CAPSTAN_VALUES"\n`);
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      `apiVersion: capstan.dev/v1
+kind: Pipeline
+name: restarted
+steps:
+  - name: slow
+    command: [sh, slow.sh]
+    outputs: { n: number }
+    cache: false
+  - name: last
+    component: capstan/noop
+    inputs: { value: '\${{ steps.slow.outputs.n }}' }
+    cache: false
+`,
+    );
+    const running = cliAsync(['pipeline', 'run', join(dir, 'p.yaml'), '--backend', 'redis', '--redis', url, '--queue', queue, '--json'], env.CAPSTAN_HOME, env);
+    for (let i = 0; i < 300 && !existsSync(join(dir, 'started')); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(join(dir, 'started')), `the slow step did not start: ${w.log}`);
+    const stopped = new Promise((r) => redis.once('exit', r));
+    redis.kill('SIGKILL');
+    await stopped;
+    redis = await startRedis();
+    writeFileSync(join(dir, 'go'), '');
+    const r = await running;
+    assert.equal(r.status, 0, r.stderr + r.stdout + w.log);
+    const result = JSON.parse(r.stdout) as PipelineRunResult;
+    assert.equal(result.status, 'FINISHED');
+    assert.deepEqual(result.steps.find((s) => s.name === 'last')!.outputs, { value: 5 });
+    // the job was lost with Redis's data and added again; the step's program ran once, and its one run ended well
+    assert.equal(w.log.match(/started pipeline-step \S+\.slow/g)?.length, 2, w.log);
+    assert.equal(readFileSync(join(dir, 'count'), 'utf8'), 'x\n');
+    const stores = await openStores(env.CAPSTAN_HOME, env.CAPSTAN_STORE_URI);
+    try {
+      const slow = await stores.metadata.runs.search({ filter: `tags.mlflow.parentRunId = '${result.runId}' and tags.capstan.step = 'slow'` });
+      assert.deepEqual(slow.items.map((x) => x.status), ['FINISHED']);
+    } finally {
+      await stores.metadata.close();
+    }
+    w.child.kill('SIGTERM');
+    redis.kill('SIGKILL');
   });
 });

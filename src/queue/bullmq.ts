@@ -9,6 +9,9 @@ import { JobRejected, type JobHandler, type RunningWorker, type WorkerEvents, ty
 const LOCK_MS = 4_000;
 const STALLED_MS = 2_000;
 const KEEP_SECONDS = 3_600;
+/** How often a caller waiting on a job looks at it directly (see `run`). */
+const WATCH_MS = 2_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 async function connect(url: string): Promise<Redis> {
   checkRedisUrl(url);
@@ -36,13 +39,33 @@ export async function openWorkQueue(url: string, name = 'capstan'): Promise<Work
   await events.waitUntilReady();
   return {
     async run<R>(kind: string, id: string, data: unknown, timeoutMs: number): Promise<R> {
-      const job = await queue.add(kind, data, { jobId: id, attempts: 2, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } });
+      const add = () => queue.add(kind, data, { jobId: id, attempts: 2, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } });
+      const job = await add();
+      let settled = false;
+      // the events stream answers at once; a Redis that restarted without its data has lost the job and its events, so the
+      // job is also looked at every few seconds: answered from its state, or added again when it is gone
+      const watch = async (): Promise<R> => {
+        for (;;) {
+          await sleep(WATCH_MS);
+          if (settled) return new Promise<R>(() => undefined);
+          const seen = await queue.getJob(id);
+          if (!seen) {
+            await add();
+            continue;
+          }
+          const state = await seen.getState();
+          if (state === 'completed') return seen.returnvalue as R;
+          if (state === 'failed' && seen.attemptsMade >= (seen.opts.attempts ?? 1)) throw new JobRejected(seen.failedReason);
+        }
+      };
       try {
-        return (await job.waitUntilFinished(events, timeoutMs)) as R;
+        return await Promise.race([job.waitUntilFinished(events, timeoutMs) as Promise<R>, watch()]);
       } catch (e) {
         const message = (e as Error).message;
         if (/timed out/i.test(message)) throw new CapstanError('UNAVAILABLE', `no worker finished job ${id} within ${Math.round(timeoutMs / 1000)} s`);
-        throw new JobRejected(message);
+        throw e instanceof JobRejected ? e : new JobRejected(message);
+      } finally {
+        settled = true;
       }
     },
     workers: () => queue.getWorkersCount(),

@@ -46,7 +46,10 @@ export async function runWorkflowStep(p: CompiledPipeline, o: RunOptions, workfl
   const s = [...p.steps, ...p.final].find((x) => x.name === name);
   if (!s) throw notFound(`the pipeline has no step "${name}"`);
   // only what this step reads is loaded: a step's cost does not grow with the steps before it
-  const done = await recorded(o.stores, run, s.deps);
+  const done = await recorded(o.stores, run, [...s.deps, name]);
+  // a step that ended well already (its answer was lost, with a Redis that restarted; a retried pod) is answered from its record
+  const before = done.get(name);
+  if (before?.status === 'SUCCEEDED') return before;
   // the parameters as the run recorded them (text; their declared types convert them again)
   const runner = stepRunner(p, { ...o, resumed: true }, run, paramsOfRun(p, run), done);
   const unmet = s.deps.find((d) => done.get(d)?.status !== 'SUCCEEDED');
