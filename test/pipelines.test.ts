@@ -258,6 +258,54 @@ finally:
     assert.match(again.stderr, /has ended \(KILLED\): nothing to cancel/);
   });
 
+  it('a gate against the champion: the first model passes (no champion yet) and becomes it; a weaker one is not registered', async () => {
+    const home = tempHome();
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-pipe-'));
+    copyFileSync(TELCO, join(dir, 'data.csv'));
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      `apiVersion: capstan.dev/v1
+kind: Pipeline
+name: challenger
+params:
+  gbdt: { type: json }
+steps:
+  - name: load
+    component: capstan/load
+    inputs: { path: data.csv }
+  - name: split
+    component: capstan/split
+    inputs: { data: '\${{ steps.load.outputs.data }}', stratify: churn }
+  - name: train
+    component: capstan/train
+    inputs: { data: '\${{ steps.split.outputs.train }}', target: churn, params: '\${{ params.gbdt }}', testFraction: 0 }
+  - name: gate
+    component: capstan/evaluate
+    inputs: { model: '\${{ steps.train.outputs.model }}', data: '\${{ steps.split.outputs.test }}', champion: churn@best }
+  - name: register
+    component: capstan/register
+    when: '\${{ steps.gate.outputs.passed }}'
+    inputs: { model: '\${{ steps.train.outputs.model }}', name: churn }
+  - name: promote
+    component: capstan/set-alias
+    inputs: { name: churn, alias: best, version: '\${{ steps.register.outputs.version }}' }
+`,
+    );
+    const first = await run(home, [join(dir, 'p.yaml'), '--param=gbdt={"n_estimators": 60, "max_depth": 3}']);
+    assert.equal(first.result.status, 'FINISHED', JSON.stringify(first.result.steps.map((x) => x.reason)));
+    assert.deepEqual(byName(first.result).gate.outputs!.champion, null);
+    assert.equal(byName(first.result).promote.outputs!.version, 1);
+    const weaker = await run(home, [join(dir, 'p.yaml'), '--param=gbdt={"n_estimators": 1, "max_depth": 1}']);
+    const steps = byName(weaker.result);
+    assert.equal(steps.gate.outputs!.passed, false);
+    const champion = steps.gate.outputs!.champion as { name: string; version: number; score: number };
+    assert.deepEqual([champion.name, champion.version], ['churn', 1]);
+    assert.ok(champion.score > (steps.gate.outputs!.score as number));
+    assert.deepEqual([steps.register.status, steps.promote.status], ['SKIPPED', 'SKIPPED']);
+    const log = (await cliAsync(['pipeline', 'logs', weaker.result.runId, 'gate'], home)).stdout;
+    assert.match(log, /gate: not passed: roc_auc 0\.\d+ is worse than the champion's 0\.\d+ \(churn:1\)/);
+  });
+
   it('resume: a run whose capstan pipeline run was killed goes on, keeping the steps that succeeded', async () => {
     const home = tempHome();
     const dir = mkdtempSync(join(tmpdir(), 'capstan-pipe-'));

@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import type { Table } from '../../core/table.ts';
 import type { CvScheme, PreparedTarget } from '../../data/index.ts';
 import type { Evaluation, TabularModel } from '../../learn/index.ts';
@@ -155,24 +154,27 @@ export const train = component({
 /** Score a model on a data file; with `min`, a gate: `passed` says whether the metric reached it, `fail` stops the pipeline. */
 export const evaluateModel = component({
   name: 'capstan/evaluate',
-  version: '1',
-  description: 'score a model on a data file; optionally a gate on a metric (min) that fails the run or lets a condition branch',
+  version: '2',
+  description: 'score a model on a data file; optionally a gate (a least value, and no worse than the champion on the same rows) that fails the run or lets a condition branch',
   inputs: {
     model: { type: 'model', description: 'the model' },
     data: { type: 'file', description: 'data with the target column', table: true },
     metric: { type: 'string', description: 'the gated metric (default: ROC AUC, accuracy or R2 by task)', optional: true },
-    min: { type: 'number', description: 'the least value that passes', optional: true },
-    fail: { type: 'boolean', description: 'fail the step (and the run) below min instead of answering passed=false', default: false },
+    min: { type: 'number', description: 'the least value that passes (for an error metric such as log_loss or rmse: the most)', optional: true },
+    champion: { type: 'string', description: 'a registered model (NAME, meaning NAME@champion, or NAME@ALIAS): the model must score at least as well on the same rows; passes when there is none yet', optional: true },
+    fail: { type: 'boolean', description: 'fail the step (and the run) when the gate is not passed instead of answering passed=false', default: false },
   },
   outputs: {
     metrics: { type: 'json', description: 'every metric' },
     score: { type: 'number', description: 'the gated metric' },
-    passed: { type: 'boolean', description: 'whether the metric reached min (true without min)' },
+    passed: { type: 'boolean', description: 'whether the gate was passed (true without min and champion)' },
+    champion: { type: 'json', description: "the champion's {name, version, score} on the same rows, or null" },
   },
   summary: true,
   heavy: true,
   async run(i, ctx) {
     const m = await modules();
+    const { METRICS } = await import('../../automl/index.ts');
     const { model } = await m.getBundle(ctx.stores.artifacts, i.model.bundle);
     if (!model) throw invalid('model: an imported ONNX model cannot be evaluated here');
     const table = await ctx.readTable(i.data);
@@ -182,11 +184,37 @@ export const evaluateModel = component({
     const name = i.metric ?? m.primaryMetric(model.target.task);
     const value = evaluation.metrics[name];
     if (value === undefined) throw invalid(`metric "${name}" is not one of ${Object.keys(evaluation.metrics).join(', ')}`);
+    const higher = METRICS[name]?.higher ?? true;
+    const better = (a: number, b: number) => (higher ? a >= b : a <= b);
     await logMetrics(ctx.stores.metadata.runs, ctx.runId, evaluation.metrics);
-    const passed = i.min === undefined || value >= i.min;
-    ctx.log(`${name} ${value.toFixed(4)}${i.min !== undefined ? ` (gate ${i.min}: ${passed ? 'passed' : 'not passed'})` : ''} on ${basename(i.data.blob).slice(0, 12)}`);
-    if (!passed && i.fail) throw invalid(`gate: ${name} ${value.toFixed(4)} is below ${i.min}`);
-    return { metrics: evaluation.metrics, score: value, passed };
+    const reasons: string[] = [];
+    if (i.min !== undefined && !better(value, i.min)) reasons.push(`${name} ${value.toFixed(4)} is ${higher ? 'below' : 'above'} ${i.min}`);
+    let champion: { name: string; version: number; score: number } | null = null;
+    if (i.champion !== undefined) {
+      const ref = i.champion.includes('@') ? i.champion : `${i.champion}@champion`;
+      const [modelName, alias] = ref.split('@');
+      let version: number | null = null;
+      try {
+        version = (await ctx.stores.metadata.models.resolveAlias(modelName, alias)).version;
+      } catch (e) {
+        if (!(e instanceof CapstanError && e.code === 'NOT_FOUND')) throw e;
+      }
+      if (version === null) ctx.log(`no champion: ${ref} does not exist yet, the gate does not compare`);
+      else {
+        const loaded = await m.loadModel(ctx.stores, `${modelName}:${version}`);
+        if (!loaded.model) throw invalid(`champion: ${modelName}:${version} is an imported ONNX model, which cannot be scored here`);
+        const score = scoreTable(m, loaded.model, t.features, targetFor(loaded.model, t)).metrics[name];
+        champion = { name: modelName, version, score };
+        await logMetrics(ctx.stores.metadata.runs, ctx.runId, { [`champion_${name}`]: score });
+        ctx.log(`champion ${modelName}:${version} (${ref}): ${name} ${score.toFixed(4)} on the same rows`);
+        if (!better(value, score)) reasons.push(`${name} ${value.toFixed(4)} is worse than the champion's ${score.toFixed(4)} (${modelName}:${version})`);
+      }
+    }
+    const passed = reasons.length === 0;
+    const gated = i.min !== undefined || champion !== null;
+    ctx.log(`${name} ${value.toFixed(4)} on ${fileLabel(i.data)}${gated ? ` (gate: ${passed ? 'passed' : `not passed: ${reasons.join('; ')}`})` : ''}`);
+    if (!passed && i.fail) throw invalid(`gate: ${reasons.join('; ')}`);
+    return { metrics: evaluation.metrics, score: value, passed, champion };
   },
 });
 
