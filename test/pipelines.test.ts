@@ -303,7 +303,7 @@ steps:
     assert.ok(champion.score > (steps.gate.outputs!.score as number));
     assert.deepEqual([steps.register.status, steps.promote.status], ['SKIPPED', 'SKIPPED']);
     const log = (await cliAsync(['pipeline', 'logs', weaker.result.runId, 'gate'], home)).stdout;
-    assert.match(log, /gate: not passed: roc_auc 0\.\d+ is worse than the champion's 0\.\d+ \(churn:1\)/);
+    assert.match(log, /gate champion churn:1: not passed: roc_auc 0\.\d+ is worse than the champion's 0\.\d+ \(churn:1\)/);
   });
 
   it('resume: a run whose capstan pipeline run was killed goes on, keeping the steps that succeeded', async () => {

@@ -11,4 +11,4 @@ export { startWorkflowRun, runWorkflowStep, finishWorkflowRun } from './engine/w
 export { argoWorkflow, type ArgoOptions } from './targets/argo.ts';
 export { runPipelineOnWorkers, PIPELINE_STEP_JOB, type StepJob } from './engine/distributed.ts';
 export { resumePipelineRun } from './engine/resume.ts';
-export { nextFire, fireDueSchedules, startScheduler, startPipeline } from './engine/schedules.ts';
+export { nextFire, fireDueSchedules, startScheduler, startPipeline, startResume } from './engine/schedules.ts';

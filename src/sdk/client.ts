@@ -199,6 +199,9 @@ export class CapstanClient implements MetadataStore {
     lint: async (spec: PipelineSpec) => (await this.call(api.lintPipeline, { body: { spec } })).problems,
     start: async (spec: PipelineSpec, params: Record<string, unknown> = {}, opts: { noCache?: boolean } = {}) => (await this.call(api.startPipeline, { body: { spec, params, ...opts } })).runId,
     get: (runId: string) => this.call(api.getPipelineRun, { params: { runId } }),
+    /** Go on with a run on the server: steps that succeeded keep their results, the others run. */
+    resume: async (runId: string) => (await this.call(api.resumePipelineRun, { params: { runId } })).runId,
+    cancel: async (runId: string) => (await this.call(api.cancelPipelineRun, { params: { runId } })).runId,
     /** Poll until the run is no longer RUNNING (every `intervalMs`), then its final view. */
     wait: async (runId: string, intervalMs = 500) => {
       for (;;) {

@@ -203,6 +203,18 @@ describe('the API contract', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(view.status, 'KILLED');
+    await call('POST', `/api/v1/pipelines/runs/${slowRun.runId}/resume`, undefined, { status: 400 });
+    // a failed run resumed: its failed step runs again (and fails again); the step that succeeded is kept
+    const failing = { ...spec, name: 'failing', steps: [{ name: 'ok', component: 'capstan/noop', inputs: { value: 1 } }, { name: 'bad', command: ['sh', '-c', 'exit 3'], outputs: {} }] };
+    const failedRun = (await call('POST', '/api/v1/pipelines/runs', { spec: failing }, { status: 202 })).body;
+    for (let i = 0; ; i++) {
+      view = (await call('GET', `/api/v1/pipelines/runs/${failedRun.runId}`, undefined, { status: 200 })).body;
+      if (view.status !== 'RUNNING' || i > 100) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(view.status, 'FAILED');
+    await call('POST', `/api/v1/pipelines/runs/${failedRun.runId}/resume`, undefined, { status: 202 });
+    await call('POST', `/api/v1/pipelines/runs/${run.id}/resume`, undefined, { status: 400 });
     await call('PUT', '/api/v1/pipelines/schedules/nightly', { spec, cron: '0 3 * * *', params: { v: '2' } }, { status: 200 });
     await call('PUT', '/api/v1/pipelines/schedules/nightly', { spec, cron: 'every night' }, { status: 400 });
     await call('GET', '/api/v1/pipelines/schedules', undefined, { status: 200 });

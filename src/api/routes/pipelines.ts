@@ -54,6 +54,11 @@ export const listPipelineRuns = route({
     200: Page(Type.Object({ runId: Id, pipeline: Type.String(), status: RunStatus, startedAt: Millis, endedAt: Type.Union([Millis, Type.Null()]), user: Type.String() }, { title: 'PipelineRunSummary' })),
   },
 });
+export const resumePipelineRun = route({
+  method: 'POST', path: '/api/v1/pipelines/runs/:runId/resume', role: 'admin', tag,
+  summary: 'Go on with a run that did not end well or whose ordering process went away: steps that succeeded keep their results, the others run on the server; answered once the run is checked',
+  responses: { 202: Type.Object({ runId: Id }) },
+});
 export const cancelPipelineRun = route({
   method: 'POST', path: '/api/v1/pipelines/runs/:runId/cancel', role: 'member', tag, summary: 'Cancel a pipeline run: no step starts after this; steps under way finish; exit handlers run',
   responses: { 202: Type.Object({ runId: Id }) },

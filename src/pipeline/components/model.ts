@@ -212,7 +212,8 @@ export const evaluateModel = component({
     }
     const passed = reasons.length === 0;
     const gated = i.min !== undefined || champion !== null;
-    ctx.log(`${name} ${value.toFixed(4)} on ${fileLabel(i.data)}${gated ? ` (gate: ${passed ? 'passed' : `not passed: ${reasons.join('; ')}`})` : ''}`);
+    const gate = [...(i.min !== undefined ? [String(i.min)] : []), ...(champion ? [`champion ${champion.name}:${champion.version}`] : [])].join(' and ');
+    ctx.log(`${name} ${value.toFixed(4)}${gated ? ` (gate ${gate}: ${passed ? 'passed' : `not passed: ${reasons.join('; ')}`})` : ''} on ${fileLabel(i.data)}`);
     if (!passed && i.fail) throw invalid(`gate: ${reasons.join('; ')}`);
     return { metrics: evaluation.metrics, score: value, passed, champion };
   },

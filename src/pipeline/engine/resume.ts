@@ -23,6 +23,7 @@ export async function resumePipelineRun(runId: string, o: Omit<RunOptions, 'para
   const all = [...p.steps, ...p.final].map((s) => s.name);
   const done = new Map([...(await recorded(o.stores, run, all))].filter(([, r]) => r.status === 'SUCCEEDED'));
   if (run.status !== 'RUNNING') await meta.runs.update(run.id, { status: 'RUNNING', endTime: null });
+  o.onRunCreated?.(run.id);
   const opts = { ...o, params: {}, resumed: true, baseDir: run.tags[BASE_DIR_TAG] ?? process.cwd() };
   if (o.queue) return runPipelineOnWorkers(p, { ...opts, queue: o.queue, resume: { run, done } });
   return drive(p, opts, run, paramsOfRun(p, run), done, t0);

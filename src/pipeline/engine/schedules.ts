@@ -5,7 +5,8 @@ import { invalid } from '../../core/errors.ts';
 import type { PipelineSchedule, Principal, Stores } from '../../store/index.ts';
 import { compileOrThrow } from '../define/compile.ts';
 import type { PipelineSpec } from '../define/schema.ts';
-import { runCompiledPipeline } from './run.ts';
+import { resumePipelineRun } from './resume.ts';
+import { runCompiledPipeline, type PipelineRunResult } from './run.ts';
 
 /** The first time a five-field cron expression (UTC) fires after `after` (epoch ms); a bad expression names its problem. */
 export function nextFire(cron: string, after: number): number {
@@ -25,12 +26,22 @@ export async function startPipeline(stores: Stores, spec: PipelineSpec, params: 
   const pipeline = compileOrThrow(spec, undefined, 'spec');
   const baseDir = join(stores.home, 'pipelines');
   await mkdir(baseDir, { recursive: true });
+  return inBackground(pipeline.spec.name, o.log, (onRunCreated) => runCompiledPipeline(pipeline, { stores, actor, params, baseDir, noCache: o.noCache === true, onRunCreated }));
+}
+
+/** Resume a pipeline run (`resumePipelineRun`) in this process's background: answered once the run is checked. */
+export function startResume(stores: Stores, runId: string, actor: Principal, log?: (line: string) => void): Promise<string> {
+  return inBackground(`run ${runId}`, log, (onRunCreated) => resumePipelineRun(runId, { stores, actor, onRunCreated }));
+}
+
+/** Start a run that goes on after the answer: the promise settles with the run's id once it exists, or with what stopped it before. */
+function inBackground(label: string, log: ((line: string) => void) | undefined, go: (onRunCreated: (runId: string) => void) => Promise<PipelineRunResult>): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    runCompiledPipeline(pipeline, { stores, actor, params, baseDir, noCache: o.noCache === true, onRunCreated: resolve }).then(
-      (r) => o.log?.(`pipeline ${pipeline.spec.name}: run ${r.runId} ${r.status} in ${r.seconds.toFixed(1)} s`),
+    go(resolve).then(
+      (r) => log?.(`pipeline ${label}: run ${r.runId} ${r.status} in ${r.seconds.toFixed(1)} s`),
       (e: Error) => {
         reject(e);
-        o.log?.(`pipeline ${pipeline.spec.name}: ${e.message}`);
+        log?.(`pipeline ${label}: ${e.message}`);
       },
     );
   });

@@ -37,6 +37,10 @@ export function pipelineRoutes(router: Router, stores: Stores, log: (line: strin
     await (await engine()).cancelPipelineRun(stores, req.params.runId, actor(req));
     return { status: 202, body: { runId: req.params.runId } };
   });
+  router.on(api.resumePipelineRun, async (req) => {
+    const runId = await (await engine()).startResume(stores, req.params.runId, principal(req), log);
+    return { status: 202, body: { runId } };
+  });
   router.on(api.getPipelineRun, async ({ params }) => ({ status: 200, body: await (await engine()).describePipelineRun(stores, params.runId) }));
   router.on(api.getStepLog, async ({ params }) => ({
     status: 200,
