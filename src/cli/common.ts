@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { capstanHome } from '../core/config.ts';
 import { CapstanError, invalid } from '../core/errors.ts';
+import { checkInteger } from '../core/names.ts';
 import type { Component, OutputValues, Ports } from '../pipeline/components/component.ts';
 import type { PipelineRunResult } from '../pipeline/engine/run.ts';
 import type { PipelineSpec } from '../pipeline/define/schema.ts';
@@ -27,9 +28,7 @@ export function localPrincipal(): Principal {
 }
 
 export function parseIntOption(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw invalid(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
-  return n;
+  return checkInteger(name, value, min, max);
 }
 
 /** `--param k=v` values into an object (numbers where they parse, else words for enum parameters); a malformed one names itself. */

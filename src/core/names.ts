@@ -78,6 +78,13 @@ const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+/** A whole number from `min` to `max` (an option, a step input, a manifest field); `value` as given, text or number. */
+export function checkInteger(field: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw invalid(`${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /**
  * A free-text value (param, tag, description, comment): a string of at most `max` characters; tabs and line breaks are text,
  * other control characters (escape sequences, bells) are refused, so nothing stored can drive a viewer's terminal.

@@ -1,4 +1,5 @@
 import { invalid } from '../core/errors.ts';
+import { checkInteger } from '../core/names.ts';
 import type { DeploySpec } from './manifests.ts';
 
 /** The Kubernetes name a model gets when none is given: its name as a DNS-1123 label. */
@@ -11,13 +12,10 @@ export function deployName(model: string): string {
  * field as the asker calls it (`--max-replicas` on the command line, `maxReplicas` in a pipeline).
  */
 export function checkDeploySpec(s: DeploySpec, field: (name: keyof DeploySpec) => string = (n) => n): void {
-  const whole = (name: 'port' | 'replicas' | 'maxReplicas' | 'workers', min: number, max: number) => {
-    if (!Number.isInteger(s[name]) || s[name] < min || s[name] > max) throw invalid(`${field(name)} must be an integer from ${min} to ${max}, got "${s[name]}"`);
-  };
-  whole('port', 1, 65535);
-  whole('replicas', 1, 1000);
-  whole('maxReplicas', s.replicas, 10_000);
-  whole('workers', 1, 64);
+  checkInteger(field('port'), s.port, 1, 65535);
+  checkInteger(field('replicas'), s.replicas, 1, 1000);
+  checkInteger(field('maxReplicas'), s.maxReplicas, s.replicas, 10_000);
+  checkInteger(field('workers'), s.workers, 1, 64);
   if (!/^(\d+m|\d+(\.\d+)?)$/.test(s.cpu)) throw invalid(`${field('cpu')} must be a Kubernetes CPU quantity like 500m or 1, got "${s.cpu}"`);
   if (!/^\d+(Ki|Mi|Gi)?$/.test(s.memory)) throw invalid(`${field('memory')} must be a Kubernetes memory quantity like 512Mi or 2Gi, got "${s.memory}"`);
   if (!/^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$/.test(s.name)) throw invalid(`${field('name')} must be a DNS-1123 label (lower-case letters, digits, "-", starting with a letter, at most 45 characters), got "${s.name}"`);

@@ -1,4 +1,5 @@
 import { invalid } from '../../core/errors.ts';
+import { checkInteger } from '../../core/names.ts';
 import type { DatasetVersion } from '../../store/index.ts';
 import { component, fileLabel } from './component.ts';
 
@@ -35,13 +36,10 @@ export const automl = component({
   heavy: true,
   async run(i, ctx) {
     const [{ runAutoml }, { putBundle }] = await Promise.all([import('../../automl/index.ts'), import('../../registry/index.ts')]);
-    const whole = (name: string, v: number, min: number, max: number) => {
-      if (!Number.isInteger(v) || v < min || v > max) throw invalid(`${name} must be an integer from ${min} to ${max}, got ${v}`);
-    };
-    whole('budget', i.budget, 1, 7 * 24 * 3600);
-    whole('cv', i.cv, 2, 20);
-    whole('seed', i.seed, 0, 2 ** 31 - 1);
-    if (i.trials !== undefined) whole('trials', i.trials, 1, 100_000);
+    checkInteger('budget', i.budget, 1, 7 * 24 * 3600);
+    checkInteger('cv', i.cv, 2, 20);
+    checkInteger('seed', i.seed, 0, 2 ** 31 - 1);
+    if (i.trials !== undefined) checkInteger('trials', i.trials, 1, 100_000);
     const learners = i.learners?.map((l) => {
       if (typeof l !== 'string') throw invalid('learners must be a list of learner names');
       return l;

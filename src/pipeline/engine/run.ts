@@ -272,16 +272,16 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
   let heavyHere = 0;
   // tables a step handed over to the steps after it (by the blob's digest), for this run in this process
   const tables = new Map<string, Table>();
-  /** The outputs of `s` that a later step reads as a table (a component input marked `table`). */
-  const wantedAsTables = (s: PlannedStep): Set<string> => {
-    const wanted = new Set<string>();
-    for (const t of [...p.steps, ...p.final]) {
-      for (const [port, b] of Object.entries(t.inputs)) {
-        if (b.kind === 'ref' && b.ref.kind === 'output' && b.ref.step === s.name && t.component?.inputs[port]?.table) wanted.add(b.ref.port);
-      }
+  // per step, its outputs that a later step reads as a table (a component input marked `table`), found once per run
+  const tableOutputs = new Map<string, Set<string>>();
+  for (const t of [...p.steps, ...p.final]) {
+    for (const [port, b] of Object.entries(t.inputs)) {
+      if (b.kind !== 'ref' || b.ref.kind !== 'output' || !t.component?.inputs[port]?.table) continue;
+      if (!tableOutputs.has(b.ref.step)) tableOutputs.set(b.ref.step, new Set());
+      tableOutputs.get(b.ref.step)!.add(b.ref.port);
     }
-    return wanted;
-  };
+  }
+  const wantedAsTables = (s: PlannedStep): ReadonlySet<string> => tableOutputs.get(s.name) ?? new Set();
   /** One attempt of a component in a worker thread with its own connections to the stores; aborting it ends the thread. */
   const inThread = (component: string, inputs: Record<string, unknown>, runId: string, logLine: (l: string) => void, signal: AbortSignal): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
