@@ -18,7 +18,7 @@ const LAYERS = {
   learn: ['core', 'threads', 'stats'],
   onnx: ['core', 'learn'],
   registry: ['core', 'learn', 'onnx', 'store', 'stats'],
-  monitor: ['core', 'stats', 'store'],
+  monitor: ['core', 'stats', 'store', 'learn', 'registry'],
   // the automl component runs a search: automl is below pipeline (it never imports it)
   pipeline: ['core', 'api', 'threads', 'stats', 'store', 'data', 'learn', 'registry', 'monitor', 'queue', 'automl', 'deploy'],
   automl: ['core', 'threads', 'stats', 'store', 'data', 'learn', 'onnx', 'registry', 'monitor', 'queue'],

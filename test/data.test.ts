@@ -80,7 +80,7 @@ describe('validate: every anomaly kind fires, clean data fires none', () => {
     ['missing ratio', async () => ({ path: file('mr.csv', csv(500, 3, { missingX: 0.3 })), schema: (s) => ({ ...s, columns: s.columns.map((c) => ({ ...c, nullable: true })) }) }), 'missing_ratio', 'error'],
     ['unexpected missing', async () => ({ path: file('um.csv', csv(500, 3, { missingX: 0.01 })) }), 'unexpected_missing', 'error'],
     ['duplicate rows', async () => ({ path: file('dup.csv', csv(100, 3) + csv(100, 3).split('\n').slice(1, 6).join('\n') + '\n') }), 'duplicate_rows', 'warning'],
-    ['distribution shift', async () => ({ path: file('s.csv', csv(1000, 3, { shift: 0.4 })), schema: (s) => ({ ...s, columns: s.columns.map((c) => ({ ...c, min: undefined, max: undefined })) }) }), 'distribution_shift', 'error'],
+    ['distribution shift', async () => ({ path: file('s.csv', csv(1000, 3, { shift: 0.4 })), schema: (s) => ({ ...s, columns: s.columns.map((c) => ({ ...c, min: undefined, max: undefined })) }) }), 'distribution_shift', 'warning'],
     ['target leakage', async () => ({ path: file('l.csv', csv(500, 3).replace(/^(\d+),([0-9.]+),(\w),(yes|no)$/gm, (_m, i, x, _k, y) => `${i},${x},${y === 'yes' ? 'a' : 'b'},${y}`)), target: 'y' }), 'target_leakage', 'warning'],
   ];
   for (const [name, make, kind, severity] of cases) {

@@ -13,7 +13,7 @@ describe('capstan quickstart --no-serve', () => {
     for (const stage of ['load data', 'split train/test', 'train gbdt, evaluate on the test rows', 'register the model', 'alias it champion', 'check drift']) {
       assert.match(r.stdout, new RegExp(stage), `stage "${stage}" missing`);
     }
-    assert.match(r.stdout, /population stability index per feature/);
+    assert.match(r.stdout, /drift per feature/);
     const s = await openMetadataStore(join(home, 'capstan.db'));
     const v = await s.models.resolveAlias('telco-churn', 'champion');
     assert.equal(v.version, 1);

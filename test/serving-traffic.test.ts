@@ -24,7 +24,7 @@ describe('traffic splits: canary weights, sticky routing, shadow, a version that
     // every version that gets a weight is approved for champion (the governance gate of traffic splits)
     const reviewer = { name: 'reviewer', role: 'approver' as const };
     for (const version of [1, 2, 3]) await stores.metadata.models.approve({ name: 'churn', version, alias: 'champion', approver: reviewer, comment: '' });
-    hooks = createServingHooks(stores.metadata.predictions, { intervalMs: 50 });
+    hooks = createServingHooks(stores.metadata, { intervalMs: 50 });
     ({ server } = createApp({ models: new RegistryModelProvider(stores, (m, v, msg) => reports.push(msg)), stores, authenticate: null, serving: hooks }));
     url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   });

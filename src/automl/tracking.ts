@@ -2,7 +2,6 @@ import { basename } from 'node:path';
 import type { Table } from '../core/table.ts';
 import { datasetNameOf, registerDataset, type FileProfile } from '../data/index.ts';
 import type { TabularModel } from '../learn/index.ts';
-import { buildBaseline } from '../stats/index.ts';
 import { encodeBundle, registerModel } from '../registry/index.ts';
 import { putRunArtifact, setTags, type DatasetVersion, type ModelVersion, type Run, type Stores } from '../store/index.ts';
 import type { AutomlContext } from './request.ts';
@@ -44,7 +43,7 @@ export async function putJsonArtifact(stores: Stores, runId: string, path: strin
  */
 export async function keepWinner(stores: Stores, ctx: AutomlContext, name: string | undefined, model: TabularModel, metrics: Record<string, number>, training: Table, r: AutomlRecord): Promise<ModelVersion | null> {
   const { parent, dataset } = r;
-  const bundle = encodeBundle(model, { metrics, baseline: buildBaseline(training, model.features), lineage: { runId: parent.id, ...(dataset ? { datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } : {}) } });
+  const bundle = encodeBundle(model, { metrics, training, lineage: { runId: parent.id, ...(dataset ? { datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } : {}) } });
   await ctx.saveModel?.(bundle);
   if (name === undefined) return null;
   const version = await registerModel(stores, name, bundle, parent.id, ctx.actor);

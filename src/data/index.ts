@@ -3,7 +3,7 @@ export { profileLoaded, domainOf } from './ingest/duckdb-profile.ts';
 export { profileFile } from './profile-file.ts';
 export { inferFeatures } from './schema.ts';
 export { inferSchema, parseSchema, type DataSchema, type SchemaColumn } from './schema-file.ts';
-export { validateFile, jsDistance, type Anomaly, type AnomalyKind, type ValidationReport, type ValidateOptions } from './validate.ts';
+export { validateFile, type Anomaly, type AnomalyKind, type ValidationReport, type ValidateOptions } from './validate.ts';
 export { trainTestSplit, kFold, groupKFold, timeSeriesSplits, type Split } from './split.ts';
 export { cvFolds, type CvScheme } from './cv-folds.ts';
 export { prepareTarget, type PreparedTarget } from './target.ts';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { psi } from '../stats/index.ts';
+import { datasetDrift, featureDrift, type DatasetDriftResult, type DriftOptions, type DriftSample, type FeatureDriftResult } from '../stats/index.ts';
 import { countCategories, countInBins, duplicateRows, profileLoaded, singleFeaturePurity } from './ingest/duckdb-profile.ts';
 import { loadFile, type ReadOptions } from './ingest/duckdb.ts';
 import { isTemporalType } from './profile.ts';
@@ -28,11 +28,8 @@ export interface Anomaly {
 export interface ValidateOptions extends ReadOptions {
   baseline?: FileProfile;
   target?: string;
-  /** population stability index: warning at or above psiWarn, error at or above psiError */
-  psiWarn?: number;
-  psiError?: number;
-  /** Jensen-Shannon distance (base 2, 0..1): warning at or above */
-  jsWarn?: number;
+  /** the drift tests against the baseline (by default chosen per column by kind and sample size) */
+  drift?: DriftOptions;
   /** single-feature purity at or above which a column is flagged as a leakage suspect */
   leakage?: number;
 }
@@ -43,6 +40,8 @@ export interface ValidationReport {
   errors: number;
   warnings: number;
   anomalies: Anomaly[];
+  /** per-column drift against the baseline (test, statistic, threshold, verdict) and the dataset's verdict; null without one */
+  drift: DatasetDriftResult | null;
   profile: FileProfile;
 }
 
@@ -55,22 +54,6 @@ const ACCEPTS: Record<ColumnType, ColumnType[]> = {
   text: ['text', 'categorical', 'identifier', 'boolean'],
   identifier: ['identifier', 'integer', 'categorical', 'text'],
 };
-
-/** Jensen-Shannon distance between two distributions (square root of the divergence, log base 2: 0 same, 1 disjoint). */
-export function jsDistance(p: number[], q: number[]): number {
-  let d = 0;
-  for (let i = 0; i < p.length; i++) {
-    const m = (p[i] + q[i]) / 2;
-    if (p[i] > 0) d += 0.5 * p[i] * Math.log2(p[i] / m);
-    if (q[i] > 0) d += 0.5 * q[i] * Math.log2(q[i] / m);
-  }
-  return Math.sqrt(Math.max(0, d));
-}
-
-function shares(counts: number[]): number[] {
-  const total = counts.reduce((a, b) => a + b, 0);
-  return counts.map((c) => (total > 0 ? c / total : 0));
-}
 
 /**
  * Check a file against a schema (and optionally a baseline profile and a target column): every anomaly kind TFDV-style
@@ -112,21 +95,21 @@ export async function validateFile(file: string, schema: DataSchema, o: Validate
     for (const c of profile.columns) if (!known.has(c.name)) add('unexpected_column', 'warning', c.name, `column "${c.name}" is not in the schema`);
     const dups = await duplicateRows(f);
     if (dups > 0) add('duplicate_rows', 'warning', null, `${dups} rows (${((dups / Math.max(1, rows)) * 100).toFixed(2)}%) repeat an earlier row exactly`);
+    let drift: DatasetDriftResult | null = null;
     if (o.baseline) {
-      const psiWarn = o.psiWarn ?? 0.1;
-      const psiError = o.psiError ?? 0.25;
-      const jsWarn = o.jsWarn ?? 0.1;
+      const features: FeatureDriftResult[] = [];
       for (const b of o.baseline.columns) {
         const c = byName.get(b.name);
         // identifiers, free text and timestamps are expected to differ from batch to batch
-        if (!c || c.count === 0 || b.type === 'identifier' || b.type === 'text' || b.type === 'datetime') continue;
-        const shift = await shiftOf(f, b, c, o.baseline.rows);
-        if (!shift) continue;
-        const p = psi(shift.expected, shift.actual);
-        const js = jsDistance(shift.expected, shift.actual);
-        if (p >= psiWarn || js >= jsWarn) {
-          add('distribution_shift', p >= psiError ? 'error' : 'warning', b.name, `column "${b.name}" shifted from the baseline: PSI ${p.toFixed(4)}, Jensen-Shannon distance ${js.toFixed(4)}`);
-        }
+        if (!c || b.type === 'identifier' || b.type === 'text' || b.type === 'datetime') continue;
+        const bins = await binsOf(f, b, c);
+        if (bins) features.push(featureDrift(b.name, bins.baseline, bins.current, o.drift));
+      }
+      drift = datasetDrift(features, o.drift);
+      for (const name of drift.drifted) {
+        const r = features.find((x) => x.name === name)!;
+        const how = r.pValue !== null ? `p-value ${fmt(r.pValue)} < ${r.threshold}` : `${fmt(r.statistic!)} >= ${r.threshold}`;
+        add('distribution_shift', drift.datasetDrift ? 'error' : 'warning', name, `column "${name}" shifted from the baseline: ${r.test} ${how}${r.test === 'ks' || r.test === 'chi_squared' ? ` (statistic ${fmt(r.statistic!)})` : ''}`);
       }
     }
     if (o.target) {
@@ -139,25 +122,31 @@ export async function validateFile(file: string, schema: DataSchema, o: Validate
       }
     }
     const errors = anomalies.filter((a) => a.severity === 'error').length;
-    return { file: basename(file), rows, errors, warnings: anomalies.length - errors, anomalies, profile };
+    return { file: basename(file), rows, errors, warnings: anomalies.length - errors, anomalies, drift, profile };
   } finally {
     await f.drop();
   }
 }
 
-/** Baseline and current distributions of one column over the baseline's bins (plus a missing bin, and "other" for text). */
-async function shiftOf(f: Awaited<ReturnType<typeof loadFile>>, b: ColumnProfile, c: ColumnProfile, baselineRows: number): Promise<{ expected: number[]; actual: number[] } | null> {
-  if (b.histogram && c.histogram) {
+/**
+ * One column's baseline and current counts over the baseline's bins, missing last (numeric: its histogram; categorical: its top
+ * values, then one bin for the rest): the drift tests' binned samples, the same as a served model's windows.
+ */
+async function binsOf(f: Awaited<ReturnType<typeof loadFile>>, b: ColumnProfile, c: ColumnProfile): Promise<{ baseline: DriftSample; current: DriftSample } | null> {
+  // a column of another kind now is a type anomaly, not a drift
+  if (b.histogram && (c.histogram || c.count === 0)) {
     const col = f.columns.find((x) => x.name === b.name)!;
     const now = await countInBins(f, b.name, b.histogram.edges, isTemporalType(col.type));
-    return { expected: shares([...b.histogram.counts, b.missing]), actual: shares([...now.counts, now.missing]) };
+    return { baseline: { kind: 'bins', numeric: true, counts: [...b.histogram.counts, b.missing] }, current: { kind: 'bins', numeric: true, counts: [...now.counts, now.missing] } };
   }
-  if (b.top && c.top) {
-    const values = b.top.map((t) => t.value);
-    const now = await countCategories(f, b.name, values);
+  if (b.top && (c.top || c.count === 0)) {
+    const now = await countCategories(f, b.name, b.top.map((t) => t.value));
     const baseOther = b.count - b.top.reduce((a, t) => a + t.count, 0);
-    void baselineRows;
-    return { expected: shares([...b.top.map((t) => t.count), baseOther, b.missing]), actual: shares([...now.counts, now.other, now.missing]) };
+    return { baseline: { kind: 'bins', numeric: false, counts: [...b.top.map((t) => t.count), baseOther, b.missing] }, current: { kind: 'bins', numeric: false, counts: [...now.counts, now.other, now.missing] } };
   }
   return null;
+}
+
+function fmt(x: number): string {
+  return Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(4);
 }

@@ -40,7 +40,7 @@ metadataStoreConformance(
     bundle: async (name, key) => {
       const api = servers.at(-1)!;
       const source = `models/${name}/${key}-${Math.random().toString(36).slice(2, 8)}`;
-      const digest = await putBundle(api.stores.artifacts, source, encodeBundle(await tinyModel(), { metrics: { auc: 0.9 }, baseline: [], lineage: {} }));
+      const digest = await putBundle(api.stores.artifacts, source, encodeBundle(await tinyModel(), { metrics: { auc: 0.9 }, training: null, lineage: {} }));
       return { source, digest };
     },
     as: async (s: MetadataStore, who) => {

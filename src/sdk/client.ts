@@ -3,7 +3,7 @@ import { CapstanError, type ErrorCode } from '../core/errors.ts';
 import { stringifyApiJson } from '../core/json.ts';
 import { api, type BodyOf, type Contract, type PathParams, type PipelineSpec, type QueryOf, type records, type ResultOf } from '../api/index.ts';
 import type {
-  AuditStore, DatasetStore, ExperimentStore, MetadataStore, ModelStore, PredictionStore, RunSearch, RunStore, ScheduleStore, TokenStore,
+  AuditStore, DatasetStore, ExperimentStore, MetadataStore, ModelStore, PredictionStore, RunSearch, RunStore, ScheduleStore, TokenStore, MonitorStore,
 } from '../store/metadata-store.ts';
 import type { ModelVersion, Principal, RegisteredModel, Run, StepRecord } from '../store/types.ts';
 
@@ -52,6 +52,7 @@ export class CapstanClient implements MetadataStore {
   readonly tokens: TokenStore;
   readonly predictions: PredictionStore;
   readonly schedules: ScheduleStore;
+  readonly monitor: MonitorStore;
 
   constructor(
     readonly url: string,
@@ -175,6 +176,20 @@ export class CapstanClient implements MetadataStore {
         throw new CapstanError('INVALID_ARGUMENT', 'schedules are fired by the servers, not over the API');
       },
     };
+    const servers = (what: string) => async (): Promise<never> => {
+      throw new CapstanError('INVALID_ARGUMENT', `${what}; read monitoring with client.monitoring.report`);
+    };
+    this.monitor = {
+      addWindows: servers('monitoring windows are written by serving processes, not over the API'),
+      windows: servers('windows are read by the server'),
+      compact: servers('windows are compacted by the serving processes'),
+      // the server joins each actual to its logged prediction itself
+      putActuals: async (records) => {
+        const r = await this.call(api.postActuals, { body: { actuals: records.map((a) => ({ id: a.predictionId, row: a.row, value: a.actual })) } });
+        return { inserted: r.inserted, duplicates: r.duplicates };
+      },
+      actuals: servers('actuals are read by the server'),
+    };
     this.tokens = {
       create: async (i) => {
         const { token, ...info } = await this.call(api.createToken, { body: { name: i.name, role: i.role } });
@@ -193,6 +208,13 @@ export class CapstanClient implements MetadataStore {
       revoke: (name) => this.call(api.revokeToken, { params: { tokenName: name } }),
     };
   }
+
+  /** Monitoring: a model's windows (health, data quality, drift, accuracy) and actuals for its logged predictions. */
+  readonly monitoring = {
+    report: (name: string, q: QueryOf<typeof api.monitorModel> = {}) => this.call(api.monitorModel, { params: { name }, query: q }),
+    /** ground truth by prediction id (and row of a multi-row request); ids with no logged prediction come back unmatched */
+    actuals: (actuals: BodyOf<typeof api.postActuals>['actuals']) => this.call(api.postActuals, { body: { actuals } }),
+  };
 
   /** Pipelines on the server: lint a spec, start a run (admin), follow it, read a step's log. */
   readonly pipelines = {

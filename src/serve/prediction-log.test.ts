@@ -64,6 +64,8 @@ describe('prediction log', () => {
           written.push({ model: b.model, count: b.count, minId: b.minId, maxId: b.maxId, firstAt: b.firstAt, lastAt: b.lastAt, records: b.records() });
         },
         prune: async () => 0,
+        addWindows: async () => undefined,
+        compact: async () => 0,
         close: async () => undefined,
       } satisfies PredictionWriter,
     };
@@ -114,7 +116,7 @@ describe('prediction log', () => {
   it('counts a batch the store refuses as failed and goes on', async () => {
     const errors: string[] = [];
     let calls = 0;
-    const log = new PredictionLog({ write: async () => { if (calls++ === 0) throw new Error('disk full'); }, prune: async () => 0, close: async () => undefined }, { batch: 3, intervalMs: 60_000, onError: (e) => errors.push(e) });
+    const log = new PredictionLog({ write: async () => { if (calls++ === 0) throw new Error('disk full'); }, prune: async () => 0, addWindows: async () => undefined, compact: async () => 0, close: async () => undefined }, { batch: 3, intervalMs: 60_000, onError: (e) => errors.push(e) });
     for (let i = 0; i < 6; i++) log.push(pending(i));
     await log.close();
     assert.deepEqual([log.failed, log.logged, log.queued], [3, 3, 0]);

@@ -1,12 +1,14 @@
 import { jsonNumber, jsonStrings } from '../core/json.ts';
 import type { Table } from '../core/table.ts';
-import { PredictionBatch, type PredictionStore, type PredictionWriter, type RetentionRule } from '../store/index.ts';
+import { PredictionBatch, type MonitorStore, type PredictionStore, type PredictionWriter, type RetentionRule } from '../store/index.ts';
 
 /** Write through a store interface (the SDK, tests): records are decoded back into objects. */
-export function storeSink(store: PredictionStore): PredictionWriter {
+export function storeSink(store: PredictionStore, monitor: MonitorStore): PredictionWriter {
   return {
     write: (batch) => store.append(batch.records()),
     prune: (rule, opts) => store.prune(rule, opts),
+    addWindows: (rows) => monitor.addWindows(rows),
+    compact: (opts) => monitor.compact(opts),
     close: async () => undefined,
   };
 }

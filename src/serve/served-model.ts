@@ -2,8 +2,7 @@ import { newId } from '../core/ids.ts';
 import { andThen, type MaybePromise } from '../core/maybe-async.ts';
 import { siblingModule, startService, type ThreadService } from '../threads/pool.ts';
 import type { Table } from '../core/table.ts';
-import { predictTable, type Predictions, type TabularModel } from '../learn/index.ts';
-import { DriftMonitor } from '../monitor/index.ts';
+import { predictTable, type Predictions } from '../learn/index.ts';
 import type { LoadedModel } from '../registry/index.ts';
 import { parseScoringRequest, scoringJson } from './mlflow-scoring.ts';
 import { UNKNOWN_BUNDLE } from './predict-thread.ts';
@@ -26,24 +25,14 @@ export const OFF_THREAD_ROWS = 2_000;
 // the process alive, so it needs no shutdown)
 let scorer: ThreadService<{ digest: string; bundle?: { manifest: string; binary: Uint8Array }; table: Table }, Predictions> | null = null;
 
-/** A model loaded once for serving, with the drift monitor that counts what it is sent. */
+/** A model loaded once for serving (what it is sent is counted by the serving hooks' monitor, with the answers). */
 export class ServedModel {
-  readonly drift: DriftMonitor;
   /** whether the scoring thread has been sent this bundle */
   private inThread = false;
-  constructor(readonly loaded: LoadedModel) {
-    this.drift = new DriftMonitor(loaded.manifest.baseline);
-  }
-
+  constructor(readonly loaded: LoadedModel) {}
 
   get versionLabel(): string {
     return this.loaded.version === null ? '1' : String(this.loaded.version);
-  }
-
-  private predict(model: TabularModel, table: Table): Predictions {
-    const p = predictTable(model, table);
-    this.drift.add(table);
-    return p;
   }
 
   /**
@@ -52,7 +41,7 @@ export class ServedModel {
    */
   private predictions(table: Table): MaybePromise<Predictions> {
     const model = this.loaded.model;
-    if (model && table.rows < OFF_THREAD_ROWS) return this.predict(model, table);
+    if (model && table.rows < OFF_THREAD_ROWS) return predictTable(model, table);
     return this.predictElsewhere(table);
   }
 
@@ -71,13 +60,13 @@ export class ServedModel {
       }
       this.inThread = true;
     }
-    this.drift.add(table);
     return p;
   }
 
   /** What this version would answer for a table (a shadow's answer, for the log only). */
-  async shadowAnswer(table: Table, shadowOf: string): Promise<{ predictionId: string; json: string }> {
-    return { predictionId: newId(), json: scoringJson(this.loaded.manifest, await this.predictions(table), { shadow_of: shadowOf }) };
+  async shadowAnswer(table: Table, shadowOf: string): Promise<{ predictionId: string; json: string; predictions: Predictions }> {
+    const predictions = await this.predictions(table);
+    return { predictionId: newId(), json: scoringJson(this.loaded.manifest, predictions, { shadow_of: shadowOf }), predictions };
   }
 
   /** Answer a KServe V2 infer request body. */

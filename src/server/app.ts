@@ -19,6 +19,7 @@ import { tokenRoutes } from './routes/api/tokens.ts';
 import { healthRoutes } from './routes/health.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { createServingHooks, type ServingHooks } from '../serve/index.ts';
+import { monitoringRoutes } from './routes/api/monitoring.ts';
 import { mlflowRoutes } from './routes/mlflow.ts';
 import { modelRoutes } from './routes/models.ts';
 
@@ -49,7 +50,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
   healthRoutes(router, () => !draining, CAPSTAN_VERSION);
   const serving = opts.serving ?? createServingHooks(null);
   inferenceRoutes(router, opts.models, serving);
-  modelRoutes(router, opts.models, opts.stores);
+  modelRoutes(router, opts.models, opts.stores, serving);
   if (opts.stores) {
     const meta = opts.stores.metadata;
     experimentRoutes(router, meta);
@@ -60,6 +61,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
     auditRoutes(router, meta);
     tokenRoutes(router, meta);
     predictionRoutes(router, meta);
+    monitoringRoutes(router, opts.stores);
     pipelineRoutes(router, opts.stores, opts.log);
     mlflowRoutes(router, opts.stores, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
   }

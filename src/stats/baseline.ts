@@ -9,12 +9,21 @@ import { categoryIndex, categoryRemap, columnByName, type Column, type RemapMemo
  * Categorical: one bin per category, one for categories unseen in training, one for missing.
  */
 export type FeatureBaseline =
-  | { name: string; kind: 'numeric'; edges: number[]; proportions: number[] }
-  | { name: string; kind: 'categorical'; categories: string[]; proportions: number[] };
+  | ({ name: string; kind: 'numeric'; edges: number[] } & BaselineCommon)
+  | ({ name: string; kind: 'categorical'; categories: string[] } & BaselineCommon);
+
+interface BaselineCommon {
+  proportions: number[];
+  /** training rows counted (absent from bundles made before it) */
+  rows?: number;
+  /** how much the model's answers depend on the feature, largest 1 (absent before it, and for the output) */
+  importance?: number;
+}
 
 const DECILES = 10;
 
-function quantileEdges(values: Float64Array): number[] {
+/** Decile edges of a sample (ties merged; the top value is never an edge). */
+export function quantileEdges(values: Float64Array): number[] {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort();
   const edges: number[] = [];
   if (sorted.length === 0) return edges;
@@ -29,7 +38,7 @@ function quantileEdges(values: Float64Array): number[] {
  * Count a column into the baseline's bins (length = proportions.length). Columns typed differently are matched by value. A
  * caller counting column after column against the same baseline keeps a `memo` for it (see categoryRemap).
  */
-export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array, memo?: RemapMemo): void {
+export function binCounts(b: FeatureBaseline, col: Column, counts: Float64Array | number[], memo?: RemapMemo): void {
   const n = col.kind === 'numeric' ? col.values.length : col.codes.length;
   if (b.kind === 'numeric') {
     const missing = b.edges.length + 1;
@@ -66,6 +75,8 @@ export function buildBaseline(table: Table, features: FeatureSpec[]): FeatureBas
     const counts = new Float64Array(size);
     binCounts(b, col, counts);
     b.proportions = Array.from(counts, (c) => c / Math.max(1, table.rows));
+    // the sample size, which the p-value drift tests need (bundles before it leave it out)
+    b.rows = table.rows;
     return b;
   });
 }

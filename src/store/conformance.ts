@@ -306,6 +306,34 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       assert.equal(info.role, 'member');
     });
 
+    it('monitoring windows add up when read, and compact minutes into hours atomically', { skip: opts.local === false ? 'windows are written by serving processes, not over the API' : false }, async () => {
+      const hour = 3_600_000;
+      const t0 = 100 * hour;
+      const w = (model: string, version: string, start: number, n: number) => ({ model, version, start, spanMs: 60_000, stats: JSON.stringify({ n }) });
+      await s.monitor.addWindows([w('churn', '1', t0, 1), w('churn', '1', t0, 2), w('churn', '1', t0 + 60_000, 4), w('churn', '2', t0 + hour, 8), w('other', '1', t0, 16)]);
+      assert.deepEqual((await s.monitor.windows('churn', { since: t0, until: t0 + 2 * hour })).map((r) => [r.version, r.start, JSON.parse(r.stats).n]), [['1', t0, 1], ['1', t0, 2], ['1', t0 + 60_000, 4], ['2', t0 + hour, 8]]);
+      assert.deepEqual((await s.monitor.windows('churn', { since: t0, until: t0 + 2 * hour, version: '2' })).length, 1);
+      const merge = (texts: string[]) => JSON.stringify({ n: texts.reduce((a, t) => a + (JSON.parse(t) as { n: number }).n, 0) });
+      // only whole hours before `before` are merged
+      assert.equal(await s.monitor.compact({ fromSpanMs: 60_000, toSpanMs: hour, before: t0 + hour + 30 * 60_000, merge }), 4);
+      assert.equal(await s.monitor.compact({ fromSpanMs: 60_000, toSpanMs: hour, before: t0 + hour + 30 * 60_000, merge }), 0);
+      const rows = await s.monitor.windows('churn', { since: t0, until: t0 + 2 * hour });
+      assert.deepEqual(rows.map((r) => [r.version, r.start, r.spanMs, JSON.parse(r.stats).n]), [['1', t0, hour, 7], ['2', t0 + hour, 60_000, 8]]);
+      assert.deepEqual((await s.monitor.windows('other', { since: 0, until: t0 + 2 * hour })).map((r) => JSON.parse(r.stats).n), [16]);
+      await assert.rejects(s.monitor.compact({ fromSpanMs: 60_000, toSpanMs: 90_000, before: t0, merge }), /multiple/);
+    });
+
+    it('actuals are stored once per prediction and row, and read by the time of the prediction', { skip: opts.local === false ? 'actuals are joined by the server (POST /api/v1/actuals)' : false }, async () => {
+      const a = (id: string, row: number, at: number, actual: string | number) => ({ predictionId: id, row, model: 'churn', version: '1', predictedAt: at, actual, output: [0.25, 0.75], receivedAt: 5 });
+      assert.deepEqual(await s.monitor.putActuals([a('p1', 0, 1000, 'Yes'), a('p1', 1, 1000, 'No'), a('p2', 0, 3000, 2.5)]), { inserted: 3, duplicates: 0 });
+      // a retried upload counts once and keeps the first value
+      assert.deepEqual(await s.monitor.putActuals([a('p1', 0, 1000, 'No'), a('p3', 0, 2000, 'No')]), { inserted: 1, duplicates: 1 });
+      const got = await s.monitor.actuals('churn', { since: 0, until: 2500 });
+      assert.deepEqual(got.map((r) => [r.predictionId, r.row, r.actual]), [['p1', 0, 'Yes'], ['p1', 1, 'No'], ['p3', 0, 'No']]);
+      assert.deepEqual(got[0].output, [0.25, 0.75]);
+      assert.equal((await s.monitor.actuals('churn', { since: 2500, until: 4000 }))[0].actual, 2.5);
+    });
+
     it('the prediction log appends once per id, reads back exactly, and lists by model and time', async () => {
       const rec = (id: string, model: string, at: number) => ({ id, model, version: '3', at, latencyMs: 1.25, rows: 2, features: { columns: ['a', 'b'], rows: [[1, 'x'], [null, 'y']] }, outputs: { predictions: ['No', 'Yes'] }, shadow: false });
       await s.predictions.append([rec('p1', 'churn', 1000), rec('p2', 'churn', 2000), rec('p3', 'other', 1500)]);

@@ -1,4 +1,6 @@
 import type {
+  ActualRecord,
+  MonitorWindowRow,
   ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelPolicy, ModelVersion, Page,
   PageRequest, PipelineSchedule, PredictionRecord, Principal, RegisteredModel, RetentionRule, Role, Run, RunStatus, StepRecord,
 } from './types.ts';
@@ -175,6 +177,26 @@ export interface PredictionStore {
   prune(rule: RetentionRule, opts?: { now?: number; limit?: number }): Promise<number>;
 }
 
+/**
+ * Monitoring's persisted side: windows of aggregates written by serving processes (added up when read, so any number of
+ * workers and restarts count once each), compacted from minutes into hours, and actuals joined to their predictions.
+ */
+export interface MonitorStore {
+  /** Add partial windows (a serving process's counts since its last flush). */
+  addWindows(rows: MonitorWindowRow[]): Promise<void>;
+  /** A model's rows starting in [since, until), oldest first; one version's with `version`. */
+  windows(model: string, opts: { since: number; until: number; version?: string }): Promise<MonitorWindowRow[]>;
+  /**
+   * Merge rows of `fromSpanMs` that start before `before` into one row per (model, version, `toSpanMs` period), in one
+   * transaction (`merge` adds stats up); at most `limit` rows per call. Returns how many rows were merged away.
+   */
+  compact(opts: { fromSpanMs: number; toSpanMs: number; before: number; merge: (stats: string[]) => string; limit?: number }): Promise<number>;
+  /** Store actuals; one already stored for the same prediction and row is kept (an upload retried counts once). */
+  putActuals(records: ActualRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  /** A model's actuals for predictions answered in [since, until), oldest first. */
+  actuals(model: string, opts: { since: number; until: number; version?: string }): Promise<ActualRecord[]>;
+}
+
 export interface MetadataStore {
   readonly experiments: ExperimentStore;
   readonly runs: RunStore;
@@ -184,5 +206,6 @@ export interface MetadataStore {
   readonly tokens: TokenStore;
   readonly predictions: PredictionStore;
   readonly schedules: ScheduleStore;
+  readonly monitor: MonitorStore;
   close(): Promise<void>;
 }

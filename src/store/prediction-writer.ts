@@ -1,4 +1,4 @@
-import type { PredictionStore } from './metadata-store.ts';
+import type { MonitorStore, PredictionStore } from './metadata-store.ts';
 import { openMetadataStore } from './open.ts';
 import type { PredictionBatch } from './sql/prediction-batch.ts';
 import type { SqlMetadataStore } from './sql/store.ts';
@@ -13,6 +13,9 @@ export interface PredictionWriter {
   write(batch: PredictionBatch): Promise<void>;
   /** one bounded retention step, through the same connection as the writes (see PredictionStore.prune) */
   prune: PredictionStore['prune'];
+  /** monitoring windows, through the same connection (see MonitorStore) */
+  addWindows: MonitorStore['addWindows'];
+  compact: MonitorStore['compact'];
   close(): Promise<void>;
 }
 
@@ -56,6 +59,8 @@ export function openPredictionWriter(uri: string, { checkpoints = true }: { chec
   return {
     write: (batch) => whenFree((s) => s.predictions.appendBatch(batch)),
     prune: (rule, opts) => whenFree((s) => s.predictions.prune(rule, opts)),
+    addWindows: (rows) => whenFree((s) => s.monitor.addWindows(rows)),
+    compact: (opts) => whenFree((s) => s.monitor.compact(opts)),
     close: async () => {
       const s = store;
       store = null;

@@ -210,3 +210,30 @@ export interface PipelineSchedule {
   createdBy: string;
   createdAt: number;
 }
+
+/**
+ * A monitoring window's aggregates as written by a serving process: opaque JSON to the store (the monitor layer knows its
+ * shape and how two add up). Several rows may cover the same period (workers, flushes); they add.
+ */
+export interface MonitorWindowRow {
+  model: string;
+  version: string;
+  /** epoch milliseconds, a multiple of spanMs */
+  start: number;
+  spanMs: number;
+  stats: string;
+}
+
+/** A prediction's ground truth, joined to what was predicted (by prediction id, and row within a multi-row request). */
+export interface ActualRecord {
+  predictionId: string;
+  row: number;
+  model: string;
+  version: string;
+  /** when the prediction was answered (the window its accuracy counts in) */
+  predictedAt: number;
+  actual: string | number;
+  /** what the model answered for that row: class probabilities (classification) or the value (regression) */
+  output: number[] | number;
+  receivedAt: number;
+}

@@ -119,7 +119,7 @@ describe('the API contract', () => {
     const x = Float64Array.from({ length: 40 }, (_, i) => i);
     const table = { rows: 40, columns: [numericColumn('x', x)] };
     const model = await trainModel(table, Float64Array.from(x, (v) => (v >= 20 ? 1 : 0)), { name: 'y', task: 'binary', classes: ['no', 'yes'] }, inferFeatures(table), { learner: 'linear', params: {}, seed: 0 });
-    await putBundle(api.stores.artifacts, 'models/churn/1', encodeBundle(model, { metrics: { auc: 0.9 }, baseline: [], lineage: {} }));
+    await putBundle(api.stores.artifacts, 'models/churn/1', encodeBundle(model, { metrics: { auc: 0.9 }, training: null, lineage: {} }));
     await call('POST', '/api/v1/models', { name: 'churn', description: 'telco churn' }, { status: 201 });
     await call('GET', '/api/v1/models', undefined, { status: 200 });
     await call('GET', '/api/v1/models/churn', undefined, { status: 200 });
@@ -163,6 +163,13 @@ describe('the API contract', () => {
     await call('GET', '/api/v1/predictions?model=churn&since=0&limit=50', undefined, { status: 200 });
     await call('GET', '/api/v1/predictions/p-1', undefined, { status: 200 });
     assert.equal(typeof scored.prediction_id, 'string');
+    await call('POST', '/api/v1/predictions', { records: [{ id: 'p-2', model: 'churn', version: '1', at: Date.now(), latencyMs: 1, features: { columns: ['x'], rows: [[30]] }, outputs: { predictions: ['yes'], probabilities: [[0.2, 0.8]], classes: ['no', 'yes'] } }] }, { status: 204 });
+    const joined = (await call('POST', '/api/v1/actuals', { actuals: [{ id: 'p-2', value: 'yes' }, { id: 'p-404', value: 'no' }] }, { status: 200 })).body;
+    assert.deepEqual(joined, { inserted: 1, duplicates: 0, unmatched: ['p-404'] });
+    await call('POST', '/api/v1/actuals', { actuals: [{ id: 'p-2' }] }, { status: 400 });
+    const monitored = (await call('GET', '/api/v1/monitor/churn?window=1d', undefined, { status: 200 })).body;
+    assert.equal(monitored.versions[0].total.accuracy.labelled, 1);
+    await call('GET', '/api/v1/monitor/churn?window=90m', undefined, { status: 400 });
     await call('POST', '/api/v1/predictions/prune', { model: 'churn', maxRecords: 1000 }, { status: 200 });
     const tok = (await call('POST', '/api/v1/tokens', { name: 'viewer-1', role: 'viewer' }, { status: 201 })).body;
     await call('POST', '/api/v1/tokens', { name: 'viewer-2', role: 'owner' }, { status: 400 });

@@ -86,20 +86,4 @@ export const listModels = route({
   // a single-model server lists just the names it serves
   responses: { 200: Page(Type.Object({ name: Type.String() }, { additionalProperties: true })) },
 });
-export const drift = route({
-  method: 'GET', path: '/api/v1/models/:name/drift', role: 'viewer', tag: 'monitoring', summary: 'Live drift of a served model against its training baseline',
-  query: Type.Object({ version: Type.Optional(Type.String()) }),
-  responses: {
-    200: Type.Object(
-      {
-        name: Type.String(),
-        version: Type.String(),
-        rows: Type.Integer({ minimum: 0 }),
-        features: Type.Array(Type.Object({ name: Type.String(), psi: Type.Number(), status: Type.Union([Type.Literal('stable'), Type.Literal('moderate'), Type.Literal('major')]) })),
-        drifted: Type.Array(Type.String()),
-      },
-      { title: 'DriftReport' },
-    ),
-  },
-});
 export const openapi = route({ method: 'GET', path: '/api/v1/openapi.json', role: 'viewer', tag: 'api', summary: 'This document', responses: { 200: Type.Object({ openapi: Type.String(), paths: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: true }) } });

@@ -8,6 +8,7 @@ import { profileFile } from '../../data/profile-file.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { printJson } from '../output.ts';
 import { safe, table, when } from '../target.ts';
+import { checkDriftOptions, DRIFT_TESTS, tableDrift, type DatasetDriftResult, type DriftOptions, type DriftTest } from '../../stats/index.ts';
 
 /** The data layer beyond profiles, loaded when a command needs it (it loads DuckDB, ~0.2 s that a CSV profile does without). */
 const dataLayer = () => import('../../data/index.ts');
@@ -70,6 +71,38 @@ async function baselineOf(path: string): Promise<FileProfile> {
   return profileFile(path);
 }
 
+function printDrift(r: DatasetDriftResult): void {
+  const rows = r.features.map((f) => [f.name.slice(0, 40), f.kind, f.status, f.test ?? '-', fmt(f.statistic), fmt(f.pValue), fmt(f.threshold), f.drifted ? 'DRIFT' : '']);
+  process.stdout.write(table([['COLUMN', 'KIND', 'STATUS', 'TEST', 'STATISTIC', 'P-VALUE', 'THRESHOLD', ''], ...rows]));
+  process.stdout.write(`${r.drifted.length} of ${r.features.filter((f) => f.status === 'tested').length} tested columns drift (${(r.share * 100).toFixed(1)}%; the data set drifts at ${(r.datasetShare * 100).toFixed(0)}%): ${r.datasetDrift ? 'DATA SET DRIFT' : 'no data set drift'}\n`);
+}
+
+function withDriftOptions(c: Command, large: string): Command {
+  return c
+    .option('--numeric-test <test>', `drift test for numeric columns: ${DRIFT_TESTS.join(', ')} (default: KS up to 1000 values, ${large})`)
+    .option('--categorical-test <test>', 'drift test for categorical columns: chi_squared, jensen_shannon or psi (default: chi-squared up to 1000 values, else Jensen-Shannon)')
+    .option('--drift-threshold <x>', "replaces the test's threshold (a p-value's 0.05, a distance's 0.1)")
+    .option('--dataset-share <x>', 'the data set drifts when at least this share of its columns drift', '0.5');
+}
+
+/** The drift flags as the tests' options, checked (each error names its flag). */
+function driftOptions(o: { numericTest?: string; categoricalTest?: string; driftThreshold?: string; datasetShare: string }): DriftOptions {
+  const num = (name: string, v: string) => {
+    const x = Number(v);
+    if (!(x > 0)) throw invalid(`${name} must be a number > 0, got "${v}"`);
+    return x;
+  };
+  const test = (name: string, v: string | undefined) => {
+    if (v !== undefined && !(DRIFT_TESTS as readonly string[]).includes(v)) throw invalid(`${name} must be one of ${DRIFT_TESTS.join(', ')}, got "${v}"`);
+    return v as DriftTest | undefined;
+  };
+  const share = num('--dataset-share', o.datasetShare);
+  if (share > 1) throw invalid(`--dataset-share must be at most 1, got "${o.datasetShare}"`);
+  const d: DriftOptions = { numericTest: test('--numeric-test', o.numericTest), categoricalTest: test('--categorical-test', o.categoricalTest), datasetShare: share, ...(o.driftThreshold !== undefined ? { threshold: num('--drift-threshold', o.driftThreshold) } : {}) };
+  checkDriftOptions(d);
+  return d;
+}
+
 export function dataCommand(program: Command): void {
   const data = program.command('data').description('profile, infer schemas for, validate and version datasets (CSV, Parquet, JSON lines)');
   data
@@ -110,11 +143,8 @@ export function dataCommand(program: Command): void {
     .requiredOption('--schema <file>', 'schema.json from capstan data schema')
     .option('--baseline <file>', 'a profile JSON or a data file to test distribution shift against')
     .option('--target <col>', 'also look for features that leak the target')
-    .option('--psi-warn <x>', 'PSI warning threshold', '0.1')
-    .option('--psi-error <x>', 'PSI error threshold', '0.25')
-    .option('--js-warn <x>', 'Jensen-Shannon distance warning threshold', '0.1')
     .option('--json', 'print one JSON document');
-  withLimits(data.commands[data.commands.length - 1]).action(async (file: string, o: { schema: string; baseline?: string; target?: string; psiWarn: string; psiError: string; jsWarn: string; json?: boolean } & LimitOptions) => {
+  withLimits(withDriftOptions(data.commands[data.commands.length - 1], 'else PSI on the baseline\'s bins')).action(async (file: string, o: { schema: string; baseline?: string; target?: string; numericTest?: string; categoricalTest?: string; driftThreshold?: string; datasetShare: string; json?: boolean } & LimitOptions) => {
       let text: string;
       try {
         text = readFileSync(o.schema, 'utf8');
@@ -123,18 +153,11 @@ export function dataCommand(program: Command): void {
       }
       const { parseSchema, validateFile } = await dataLayer();
       const schema = parseSchema(text, basename(o.schema));
-      const num = (name: string, v: string) => {
-        const x = Number(v);
-        if (!(x >= 0)) throw invalid(`${name} must be a number >= 0, got "${v}"`);
-        return x;
-      };
       const report = await validateFile(file, schema, {
         ...limits(o),
         baseline: o.baseline ? await baselineOf(o.baseline) : undefined,
         target: o.target,
-        psiWarn: num('--psi-warn', o.psiWarn),
-        psiError: num('--psi-error', o.psiError),
-        jsWarn: num('--js-warn', o.jsWarn),
+        drift: driftOptions(o),
       });
       if (o.json) {
         const { profile: _profile, ...rest } = report;
@@ -145,6 +168,24 @@ export function dataCommand(program: Command): void {
       }
       if (report.errors > 0) process.exitCode = 1;
     });
+  data
+    .command('drift')
+    .argument('<baseline>', 'the reference data file')
+    .argument('<current>', 'the data file to compare with it')
+    .description('test every shared column for drift on its values (KS or Wasserstein, chi-squared or Jensen-Shannon, by kind and size)')
+    .option('--fail', 'exit 1 when the data set drifts')
+    .option('--json', 'print one JSON document');
+  withLimits(withDriftOptions(data.commands[data.commands.length - 1], 'else the Wasserstein distance over the baseline\'s spread')).action(
+    async (baseline: string, current: string, o: { fail?: boolean; json?: boolean; numericTest?: string; categoricalTest?: string; driftThreshold?: string; datasetShare: string } & LimitOptions) => {
+      const drift = driftOptions(o);
+      const { readTable } = await dataLayer();
+      const [ref, cur] = [await readTable(baseline, limits(o)), await readTable(current, limits(o))];
+      const report = tableDrift(ref, cur, drift);
+      if (o.json) printJson({ baseline: basename(baseline), current: basename(current), baselineRows: ref.rows, currentRows: cur.rows, ...report });
+      else printDrift(report);
+      if (o.fail && report.datasetDrift) process.exitCode = 1;
+    },
+  );
   data
     .command('register')
     .argument('<file>')

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capstanHome } from '../../core/config.ts';
 import { cellValue, type Table } from '../../core/table.ts';
-import { DriftMonitor, type DriftReport } from '../../monitor/index.ts';
+import { emptyWindow, WindowCounter, windowReport } from '../../monitor/index.ts';
+import type { DatasetDriftResult } from '../../stats/index.ts';
+import { monitoredOutput } from '../../registry/index.ts';
+import { predictTable } from '../../learn/index.ts';
 import type { FileRef } from '../../pipeline/components/component.ts';
 import type { PipelineSpec } from '../../pipeline/define/schema.ts';
 import { loadModel } from '../../registry/index.ts';
@@ -33,10 +36,11 @@ export function v2Body(table: Table, features: FeatureSpec[], from: number, to: 
   };
 }
 
-function printDrift(out: Output, d: DriftReport): void {
-  out.detail(`population stability index per feature (${d.rows} rows vs. the training profile in the bundle):`);
-  for (const f of [...d.features].sort((a, b) => b.psi - a.psi)) out.detail(`  ${f.name.padEnd(20)} ${f.psi.toFixed(4)}  ${f.status}`);
-  out.detail(d.drifted.length === 0 ? 'no feature moved (all PSI < 0.1)' : `features that moved: ${d.drifted.join(', ')}`);
+function printDrift(out: Output, rows: number, d: DatasetDriftResult): void {
+  out.detail(`drift per feature (${rows} rows vs. the training baseline in the bundle; test chosen by kind and sample size):`);
+  const tested = d.features.filter((f) => f.statistic !== null).sort((a, b) => (b.importance ?? 0) - (a.importance ?? 0));
+  for (const f of tested) out.detail(`  ${f.name.padEnd(20)} ${f.test!.padEnd(14)} ${f.pValue !== null ? `p ${f.pValue.toPrecision(3)}` : f.statistic!.toFixed(4)}  ${f.drifted ? 'DRIFT' : 'stable'}${f.importance !== undefined ? `  (importance ${f.importance.toFixed(2)})` : ''}`);
+  out.detail(d.drifted.length === 0 ? 'no feature moved' : `features that moved, most important first: ${d.drifted.join(', ')}`);
 }
 
 async function sendRows(url: string, token: string, table: Table, features: FeatureSpec[]): Promise<{ rows: number; requests: number; ms: number }> {
@@ -108,18 +112,23 @@ async function startServer(s: Stores, out: Output, port: number): Promise<{ serv
 /** Send the test rows through the server (or, without one, through the monitor in this process) and print the drift. */
 async function monitor(s: Stores, out: Output, version: number, test: Table, served: { token: string; url: string } | null): Promise<void> {
   const loaded = await loadModel(s, `${MODEL}:${version}`);
-  let drift: DriftReport;
+  let drift: DatasetDriftResult;
+  let rows = test.rows;
   if (served) {
     const sent = await sendRows(served.url, served.token, test, loaded.manifest.signature.inputs);
     out.detail(`${sent.rows} rows in ${sent.requests} V2 infer requests, ${(sent.ms / sent.requests).toFixed(1)} ms per request`);
     const res = await fetch(`${served.url}/api/v1/models/${MODEL}/drift`, { headers: { authorization: `Bearer ${served.token}` } });
-    drift = (await res.json()) as DriftReport;
+    const live = (await res.json()) as DatasetDriftResult & { rows: number };
+    drift = live;
+    rows = live.rows;
   } else {
-    const m = new DriftMonitor(loaded.manifest.baseline);
-    m.add(test);
-    drift = m.report();
+    // the serving path's counting and report, in this process
+    const w = emptyWindow();
+    const m = loaded.manifest;
+    new WindowCounter(m.baseline, m.signature.inputs, m.outputBaseline).addRows(w, test, loaded.model ? monitoredOutput(m.target, predictTable(loaded.model, test)) : null);
+    drift = windowReport(m, w, [], { start: 0, end: Date.now() }).drift;
   }
-  printDrift(out, drift);
+  printDrift(out, rows, drift);
 }
 
 /**

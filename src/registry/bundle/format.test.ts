@@ -15,7 +15,7 @@ function table(): { t: Table; y: Float64Array } {
 
 const { t, y } = table();
 const model = await trainModel(t, y, { name: 'y', task: 'binary', classes: ['0', '1'] }, inferFeatures(t), { learner: 'gbdt', params: { n_estimators: 10, min_samples_leaf: 5 }, seed: 0 });
-const bundle = encodeBundle(model, { metrics: { auc: 1 }, baseline: [], lineage: { runId: 'r' } });
+const bundle = encodeBundle(model, { metrics: { auc: 1 }, training: null, lineage: { runId: 'r' } });
 const text = JSON.stringify(bundle.manifest);
 
 describe('model bundle', () => {
@@ -42,7 +42,7 @@ describe('model bundle', () => {
     const a = predictTable(model, t).proba!;
     const b = predictTable(linear, t).proba!;
     for (let i = 0; i < p.length; i++) assert.ok(Math.abs(p[i] - (0.75 * a[i] + 0.25 * b[i])) < 1e-12);
-    const eb = encodeBundle(ens, { metrics: {}, baseline: [], lineage: { runId: 'r' } });
+    const eb = encodeBundle(ens, { metrics: {}, training: null, lineage: { runId: 'r' } });
     const back = decodeBundle(JSON.stringify(eb.manifest), eb.binary);
     assert.deepEqual(predictTable(back.model!, t).proba, p);
     assert.deepEqual(back.model!.members?.map((m) => [m.model.learner.name, m.weight]), [['gbdt', 0.75], ['linear', 0.25]]);

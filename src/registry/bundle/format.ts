@@ -3,8 +3,9 @@ import { isObject } from '../../core/json.ts';
 import { CAPSTAN_VERSION } from '../../core/config.ts';
 import { invalid } from '../../core/errors.ts';
 import type { FeatureSpec, TargetSpec } from '../../core/schema.ts';
-import { encodedWidth, getLearner, type Encoder, type NamedArrays, type TabularModel } from '../../learn/index.ts';
-import type { FeatureBaseline } from '../../stats/index.ts';
+import { encodedWidth, getLearner, predictionOutput, predictTable, type Encoder, type NamedArrays, type Predictions, type TabularModel } from '../../learn/index.ts';
+import { buildBaseline, type FeatureBaseline } from '../../stats/index.ts';
+import { categoricalColumn, numericColumn, takeRows, type Column, type Table } from '../../core/table.ts';
 import type { OnnxLayout, OnnxOutputs, OnnxSignature } from '../../onnx/read.ts';
 
 export const BUNDLE_FORMAT = 'capstan-model';
@@ -47,6 +48,11 @@ export interface BundleManifest {
   ensemble?: { members: { weight: number; preprocessing: Encoder; learner: { name: string; params: Record<string, number | string>; meta: Record<string, unknown> } }[] };
   metrics: Record<string, number>;
   baseline: FeatureBaseline[];
+  /**
+   * the model's answers on its training rows, for prediction drift: the positive class's probability (binary), the predicted
+   * class (multiclass, clustering) or the value (regression); absent from bundles made before it
+   */
+  outputBaseline?: FeatureBaseline;
   lineage: Lineage;
   arrays: { file: typeof ARRAYS_FILE | typeof ONNX_FILE; sha256: string; entries: ArrayEntry[] };
 }
@@ -92,7 +98,78 @@ function manifestHead(target: TargetSpec, features: FeatureSpec[]): Pick<BundleM
 }
 
 /** Pack a model into manifest + one binary file of 8-byte-aligned typed arrays. */
-export function encodeBundle(model: TabularModel, extra: { metrics: Record<string, number>; baseline: FeatureBaseline[]; lineage: Lineage }): Bundle {
+/** Training rows the output baseline is predicted on at most (evenly spaced): a bundle costs a bounded prediction. */
+const OUTPUT_BASELINE_ROWS = 20_000;
+
+/** The model's monitored output on a table: see BundleManifest.outputBaseline. */
+export function monitoredOutput(target: TargetSpec, p: Predictions): Column {
+  if (p.values) return numericColumn('prediction', p.values);
+  const classes = target.classes ?? [];
+  if (target.task === 'binary' && p.proba) return numericColumn('prediction', Float64Array.from({ length: p.rows }, (_, r) => p.proba![r * classes.length + 1]));
+  return categoricalColumn('prediction', Int32Array.from(p.classIndex ?? []), classes);
+}
+
+function evenly(training: Table, most: number): Table {
+  const take = Math.min(training.rows, most);
+  return take === training.rows ? training : takeRows(training, Array.from({ length: take }, (_, k) => Math.floor((k * training.rows) / take)));
+}
+
+function outputBaseline(model: TabularModel, training: Table): FeatureBaseline {
+  const rows = evenly(training, OUTPUT_BASELINE_ROWS);
+  const column = monitoredOutput(model.target, predictTable(model, rows));
+  const spec: FeatureSpec = column.kind === 'numeric' ? { name: 'prediction', kind: 'numeric', integer: false, min: 0, max: 0, missing: 0 } : { name: 'prediction', kind: 'categorical', categories: column.categories, missing: 0 };
+  return buildBaseline({ rows: rows.rows, columns: [column] }, [spec])[0];
+}
+
+/** Rows the importance of each feature is measured on (a prediction per feature). */
+const IMPORTANCE_ROWS = 1000;
+
+/**
+ * How much the model's answers move when one feature's values are shuffled among the rows (mean absolute change of the
+ * output: every class probability, or the value over the training output's spread), scaled so the largest is 1. Needs no
+ * labels; it ranks drifted features by what they do to the answers (DataRobot's drift-vs-importance view).
+ */
+function featureImportance(model: TabularModel, training: Table): Map<string, number> {
+  const rows = evenly(training, IMPORTANCE_ROWS);
+  const base = predictionOutput(predictTable(model, rows));
+  const scale = model.target.task === 'regression' ? Math.max(1e-12, spread(base)) : 1;
+  const out = new Map<string, number>();
+  // a fixed rotation by a third of the rows: deterministic, and no row keeps its own value
+  const shift = Math.max(1, Math.floor(rows.rows / 3));
+  for (const f of model.features) {
+    const index = rows.columns.findIndex((c) => c.name === f.name);
+    if (index < 0) continue;
+    const c = rows.columns[index];
+    const order = Array.from({ length: rows.rows }, (_, r) => (r + shift) % rows.rows);
+    const moved: Column = c.kind === 'numeric' ? { ...c, values: Float64Array.from(order, (r) => c.values[r]) } : { ...c, codes: Int32Array.from(order, (r) => c.codes[r]) };
+    const changed = predictionOutput(predictTable(model, { rows: rows.rows, columns: rows.columns.map((x, i) => (i === index ? moved : x)) }));
+    let sum = 0;
+    for (let i = 0; i < base.length; i++) sum += Math.abs(changed[i] - base[i]);
+    out.set(f.name, sum / Math.max(1, rows.rows) / scale);
+  }
+  const top = Math.max(1e-12, ...out.values());
+  for (const [k, v] of out) out.set(k, v / top);
+  return out;
+}
+
+function spread(x: Float64Array): number {
+  let mean = 0;
+  for (const v of x) mean += v / x.length;
+  let s = 0;
+  for (const v of x) s += (v - mean) ** 2 / x.length;
+  return Math.sqrt(s);
+}
+
+function baselinesOf(model: TabularModel, training: Table): FeatureBaseline[] {
+  const importance = model.target.task === 'clustering' || training.rows === 0 ? new Map<string, number>() : featureImportance(model, training);
+  return buildBaseline(training, model.features).map((b) => (importance.has(b.name) ? { ...b, importance: Math.round(importance.get(b.name)! * 1e6) / 1e6 } : b));
+}
+
+/**
+ * Pack a model into manifest + one binary file of 8-byte-aligned typed arrays; with its training rows, the drift baselines of
+ * its inputs and of its output.
+ */
+export function encodeBundle(model: TabularModel, extra: { metrics: Record<string, number>; training: Table | null; lineage: Lineage }): Bundle {
   const members = model.members ?? null;
   const state = members ? { meta: {}, arrays: {} as NamedArrays } : model.fitted.state();
   const arrays = state.arrays;
@@ -123,7 +200,8 @@ export function encodeBundle(model: TabularModel, extra: { metrics: Record<strin
     learner: { name: model.learner.name, params: model.learner.params, meta: state.meta },
     ...(ensemble ? { ensemble } : {}),
     metrics: extra.metrics,
-    baseline: extra.baseline,
+    baseline: extra.training ? baselinesOf(model, extra.training) : [],
+    ...(extra.training && model.target.task !== 'clustering' ? { outputBaseline: outputBaseline(model, extra.training) } : {}),
     lineage: extra.lineage,
     arrays: { file: ARRAYS_FILE, sha256: createHash('sha256').update(binary).digest('hex'), entries },
   };

@@ -23,6 +23,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
       // the body's text is the answer and the log's record of it
       const json = a.json;
       hooks.metrics.observe(name, s.versionLabel, protocol, 200, seconds);
+      hooks.monitor.answered(name, s.versionLabel, s.loaded.manifest, a.table, a.predictions, seconds * 1000);
       hooks.log?.push({ id: a.predictionId, model: name, version: s.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: json, shadow: false });
       // after the answer is on its way
       if (version === undefined && models.shadows) setImmediate(() => void shadowCopy(name, s, a));
@@ -36,7 +37,9 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
         }),
       (e) => {
         // a model that does not exist is not a label: unknown names would grow the series without bound
-        hooks.metrics.observe(served ? name : '(unknown)', served?.versionLabel ?? '', protocol, isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);
+        const ms = performance.now() - t0;
+        hooks.metrics.observe(served ? name : '(unknown)', served?.versionLabel ?? '', protocol, isCapstanError(e) ? e.httpStatus : 500, ms / 1000);
+        if (served) hooks.monitor.failed(name, served.versionLabel, served.loaded.manifest, ms);
         throw e;
       },
     );
@@ -51,6 +54,7 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
       const s = await shadow.shadowAnswer(a.table, a.predictionId);
       const seconds = (performance.now() - t0) / 1000;
       hooks.metrics.observe(name, shadow.versionLabel, 'shadow', 200, seconds);
+      hooks.monitor.answered(name, shadow.versionLabel, shadow.loaded.manifest, a.table, s.predictions, seconds * 1000);
       hooks.log?.push({ id: s.predictionId, model: name, version: shadow.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: s.json, shadow: true });
     } catch (e) {
       hooks.metrics.observe(name, shadow?.versionLabel ?? '', 'shadow', isCapstanError(e) ? e.httpStatus : 500, (performance.now() - t0) / 1000);

@@ -169,6 +169,23 @@ CREATE TABLE pipeline_schedules (
 CREATE INDEX pipeline_schedules_due ON pipeline_schedules(next_at);
 `,
   },
+  {
+    version: 8,
+    name: 'monitoring windows and actuals',
+    // windows are written by every serving process and added up when read; minutes are compacted into hours
+    sql: `
+CREATE TABLE monitor_windows (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL, version TEXT NOT NULL, period_start INTEGER NOT NULL,
+  period_ms INTEGER NOT NULL, stats TEXT NOT NULL);
+CREATE INDEX monitor_windows_model ON monitor_windows(model, period_start);
+CREATE INDEX monitor_windows_span ON monitor_windows(period_ms, period_start);
+CREATE TABLE actuals (
+  prediction_id TEXT NOT NULL, row_index INTEGER NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
+  predicted_at INTEGER NOT NULL, actual TEXT NOT NULL, output TEXT NOT NULL, received_at INTEGER NOT NULL,
+  PRIMARY KEY (prediction_id, row_index));
+CREATE INDEX actuals_model ON actuals(model, predicted_at);
+`,
+  },
 ];
 
 /** The migration's SQL for one dialect. */

@@ -10,6 +10,7 @@ import { SqlRunStore } from './runs.ts';
 import { SqliteDriver } from '../sqlite/driver.ts';
 import { SqlTokenStore } from './tokens.ts';
 import { SqlScheduleStore } from './schedules.ts';
+import { SqlMonitorStore } from './monitoring.ts';
 
 /** Apply pending migrations in one transaction under the migration lock (two processes starting at once apply each once). */
 export async function migrate(driver: SqlDriver): Promise<number[]> {
@@ -37,6 +38,7 @@ export class SqlMetadataStore implements MetadataStore {
   readonly predictions: SqlPredictionStore;
   readonly tokens: SqlTokenStore;
   readonly schedules: SqlScheduleStore;
+  readonly monitor: SqlMonitorStore;
 
   private constructor(readonly driver: SqlDriver) {
     this.experiments = new SqlExperimentStore(driver);
@@ -47,6 +49,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.tokens = new SqlTokenStore(driver);
     this.predictions = new SqlPredictionStore(driver);
     this.schedules = new SqlScheduleStore(driver);
+    this.monitor = new SqlMonitorStore(driver);
   }
 
   /** Migrate, then serve. A store that fails to migrate is closed and the error passed on. */

@@ -1,0 +1,89 @@
+import { Type } from '../typebox.ts';
+import { route } from '../contract.ts';
+import { Int, Millis } from '../schema.ts';
+
+const tag = 'monitoring';
+export const MAX_ACTUALS_BATCH = 10_000;
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const FeatureDrift = Type.Object(
+  {
+    name: Type.String(),
+    kind: Type.Union([Type.Literal('numeric'), Type.Literal('categorical')]),
+    status: Type.Union([Type.Literal('tested'), Type.Literal('empty'), Type.Literal('all_missing'), Type.Literal('too_few')], { description: 'tested, or why not: no rows, only missing values, fewer than two values on a side' }),
+    test: Nullable(Type.Union([Type.Literal('ks'), Type.Literal('wasserstein'), Type.Literal('psi'), Type.Literal('chi_squared'), Type.Literal('jensen_shannon')])),
+    statistic: Nullable(Type.Number()),
+    pValue: Nullable(Type.Number()),
+    threshold: Nullable(Type.Number()),
+    drifted: Type.Boolean(),
+    referenceCount: Type.Number(),
+    currentCount: Type.Number(),
+    missingShare: Type.Number(),
+    binned: Type.Boolean(),
+    importance: Type.Optional(Type.Number()),
+  },
+  { title: 'FeatureDrift' },
+);
+
+export const DatasetDrift = Type.Object(
+  { features: Type.Array(FeatureDrift), drifted: Type.Array(Type.String(), { description: 'most important first' }), share: Type.Number(), datasetShare: Type.Number(), datasetDrift: Type.Boolean() },
+  { title: 'DatasetDrift' },
+);
+
+export const WindowReport = Type.Object(
+  {
+    start: Millis,
+    end: Millis,
+    health: Type.Object({
+      requests: Type.Integer(),
+      rows: Type.Integer(),
+      errors: Type.Integer(),
+      errorRate: Type.Number(),
+      latencyMs: Type.Object({ mean: Nullable(Type.Number()), p50: Nullable(Type.Number()), p95: Nullable(Type.Number()), p99: Nullable(Type.Number()) }),
+    }),
+    quality: Type.Array(Type.Object({ name: Type.String(), missing: Type.Number(), outOfRange: Type.Number(), unseen: Type.Number() })),
+    drift: DatasetDrift,
+    predictionDrift: Nullable(FeatureDrift),
+    accuracy: Type.Object({
+      labelled: Type.Integer(),
+      pending: Type.Integer(),
+      metrics: Type.Record(Type.String(), Type.Number()),
+      training: Type.Record(Type.String(), Type.Number()),
+      change: Nullable(Type.Object({ metric: Type.String(), now: Type.Number(), training: Type.Number(), delta: Type.Number() })),
+    }),
+    humility: Type.Record(Type.String(), Type.Integer()),
+  },
+  { title: 'WindowReport' },
+);
+
+export const drift = route({
+  method: 'GET', path: '/api/v1/models/:name/drift', role: 'viewer', tag, summary: 'Live drift of a served model against its training baseline, as this serving process has seen it since it started',
+  query: Type.Object({ version: Type.Optional(Type.String()) }),
+  responses: { 200: Type.Object({ name: Type.String(), version: Type.String(), rows: Type.Integer({ minimum: 0 }), ...DatasetDrift.properties, predictionDrift: Nullable(FeatureDrift) }, { title: 'LiveDrift' }) },
+});
+
+export const monitorModel = route({
+  method: 'GET', path: '/api/v1/monitor/:name', role: 'viewer', tag,
+  summary: 'Monitoring of a model per window, from every serving process: health, data quality, feature and prediction drift, accuracy from actuals (window: 1h, 6h, 1d... whole hours; default 1h, over the last 24 windows)',
+  query: Type.Object({ window: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[hd]$', description: 'hours (h) or days (d), e.g. 1h, 1d' })), since: Type.Optional(Millis), until: Type.Optional(Millis), version: Type.Optional(Type.String()) }),
+  responses: {
+    200: Type.Object(
+      { name: Type.String(), windowMs: Type.Integer(), since: Millis, until: Millis, versions: Type.Array(Type.Object({ version: Type.String(), total: WindowReport, windows: Type.Array(WindowReport) })) },
+      { title: 'MonitorReport' },
+    ),
+  },
+});
+
+export const ActualInput = Type.Object({
+  id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'the prediction id the answer carried' }),
+  row: Type.Optional(Int(0, 'the row within a multi-row request (default 0)')),
+  value: Type.Union([Type.String({ maxLength: 1024 }), Type.Number()], { description: 'the true label (classification) or value (regression)' }),
+});
+
+export const postActuals = route({
+  method: 'POST', path: '/api/v1/actuals', role: 'member', tag,
+  summary: 'Ground truth for logged predictions, joined by prediction id (and row); an actual already stored for the same prediction and row is kept, so a retried upload counts once',
+  body: Type.Object({ actuals: Type.Array(ActualInput, { minItems: 1, maxItems: MAX_ACTUALS_BATCH, description: `1 to ${MAX_ACTUALS_BATCH} actuals` }) }),
+  responses: { 200: Type.Object({ inserted: Type.Integer(), duplicates: Type.Integer(), unmatched: Type.Array(Type.String(), { description: 'ids (and id/row) with no logged prediction: not stored' }) }) },
+});

@@ -1,0 +1,155 @@
+import type { Table } from '../core/table.ts';
+import type { Predictions } from '../learn/index.ts';
+import { monitoredOutput, type BundleManifest } from '../registry/index.ts';
+import type { MonitorWindowRow } from '../store/index.ts';
+import { addRequest, emptyWindow, mergeWindowTexts, WindowCounter, type WindowStats } from './window.ts';
+
+/** Where a serving process's windows go: the store's monitor, through the prediction log's connection. */
+export interface MonitorSink {
+  addWindows(rows: MonitorWindowRow[]): Promise<void>;
+  compact(opts: { fromSpanMs: number; toSpanMs: number; before: number; merge: (stats: string[]) => string; limit?: number }): Promise<number>;
+}
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+
+export interface MonitorRecorderOptions {
+  /** how often windows are written (default 5 s; what a crash of the process can lose) */
+  intervalMs?: number;
+  onError?: (message: string) => void;
+}
+
+/** One model version in this process: how its rows are counted, the minutes not yet written, and the process's total. */
+class VersionWindows {
+  readonly counter: WindowCounter;
+  readonly pending = new Map<number, WindowStats>();
+  readonly total = emptyWindow();
+  constructor(
+    readonly model: string,
+    readonly version: string,
+    readonly manifest: BundleManifest,
+  ) {
+    this.counter = new WindowCounter(manifest.baseline, manifest.signature.inputs, manifest.outputBaseline);
+  }
+
+  /** The window of the current minute. */
+  now(): WindowStats {
+    const start = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+    let w = this.pending.get(start);
+    if (!w) this.pending.set(start, (w = emptyWindow()));
+    return w;
+  }
+}
+
+/**
+ * Monitoring at the serving end: each answered request is counted into its model version's window of the current minute
+ * (requests, errors, latency, feature bins, out-of-range values, output bins); every few seconds the minutes are written to
+ * the store as partial windows, which add up across workers and restarts, and minutes of finished hours are compacted into
+ * hours. Counting stays on the serving thread and costs what the per-process drift counting cost before it.
+ * @example
+ * const recorder = new MonitorRecorder(sink);
+ * recorder.answered('churn', '3', manifest, table, predictions, 1.2);
+ */
+export class MonitorRecorder {
+  private readonly versions = new Map<string, VersionWindows>();
+  private last: VersionWindows | null = null;
+  private readonly timer: NodeJS.Timeout | null;
+  private writing: Promise<void> | null = null;
+  private lastCompact = 0;
+  /** windows written, and windows the store refused */
+  written = 0;
+  refused = 0;
+
+  constructor(
+    private readonly sink: MonitorSink | null,
+    private readonly opts: MonitorRecorderOptions = {},
+  ) {
+    this.timer = sink ? setInterval(() => void this.flush(), opts.intervalMs ?? 5_000) : null;
+    this.timer?.unref();
+  }
+
+  private entry(model: string, version: string, manifest: BundleManifest): VersionWindows {
+    let v = this.last;
+    if (v === null || v.model !== model || v.version !== version || v.manifest !== manifest) {
+      const key = `${model}\u0000${version}`;
+      v = this.versions.get(key) ?? null;
+      // a version re-loaded (another bundle under the same label) counts on with its own baselines
+      if (!v || v.manifest !== manifest) this.versions.set(key, (v = new VersionWindows(model, version, manifest)));
+      this.last = v;
+    }
+    return v;
+  }
+
+  /** A request answered: its rows, the model's output for them, and its latency. */
+  answered(model: string, version: string, manifest: BundleManifest, table: Table, predictions: Predictions, latencyMs: number): void {
+    const v = this.entry(model, version, manifest);
+    const w = v.now();
+    const output = manifest.outputBaseline ? monitoredOutput(manifest.target, predictions) : null;
+    v.counter.addRows(w, table, output);
+    v.counter.addRows(v.total, table, output);
+    addRequest(w, latencyMs, false);
+    addRequest(v.total, latencyMs, false);
+  }
+
+  /** A request to a known version that failed (bad input, or the model failing). */
+  failed(model: string, version: string, manifest: BundleManifest, latencyMs: number): void {
+    const v = this.entry(model, version, manifest);
+    addRequest(v.now(), latencyMs, true);
+    addRequest(v.total, latencyMs, true);
+  }
+
+  /** Rows a humility rule fired on. */
+  humility(model: string, version: string, manifest: BundleManifest, rule: string, rows: number): void {
+    const v = this.entry(model, version, manifest);
+    const w = v.now();
+    w.humility[rule] = (w.humility[rule] ?? 0) + rows;
+    v.total.humility[rule] = (v.total.humility[rule] ?? 0) + rows;
+  }
+
+  /** Everything this process counted for a version since it started (its live view, without the store). */
+  totals(model: string, version: string): WindowStats | null {
+    return this.versions.get(`${model}\u0000${version}`)?.total ?? null;
+  }
+
+  /** Write the pending minutes now; then, at most once a minute, compact minutes of finished hours. */
+  flush(): Promise<void> {
+    if (!this.sink) return Promise.resolve();
+    if (this.writing) return this.writing;
+    const rows: MonitorWindowRow[] = [];
+    for (const v of this.versions.values()) {
+      for (const [start, w] of v.pending) rows.push({ model: v.model, version: v.version, start, spanMs: MINUTE_MS, stats: JSON.stringify(w) });
+      v.pending.clear();
+    }
+    const sink = this.sink;
+    this.writing = (async () => {
+      try {
+        if (rows.length) {
+          try {
+            await sink.addWindows(rows);
+            this.written += rows.length;
+          } catch (e) {
+            this.refused += rows.length;
+            this.opts.onError?.(`monitoring: ${rows.length} windows not written: ${(e as Error).message}`);
+          }
+        }
+        const now = Date.now();
+        if (now - this.lastCompact >= MINUTE_MS) {
+          this.lastCompact = now;
+          // a minute may still arrive from a slow flush: an hour is compacted two minutes after it ends, and a late row
+          // simply stays a minute row (rows add up whichever way they are stored)
+          await sink.compact({ fromSpanMs: MINUTE_MS, toSpanMs: HOUR_MS, before: now - 2 * MINUTE_MS, merge: mergeWindowTexts }).catch((e: Error) => this.opts.onError?.(`monitoring: compaction failed: ${e.message}`));
+        }
+      } finally {
+        this.writing = null;
+      }
+    })();
+    return this.writing;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.writing;
+    await this.flush();
+  }
+}
+
