@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   models: async () => (await import('./commands/models.ts')).modelsCommand,
   tokens: async () => (await import('./commands/tokens.ts')).tokensCommand,
   predictions: async () => (await import('./commands/predictions.ts')).predictionsCommand,
+  monitor: async () => (await import('./commands/monitor.ts')).monitorCommand,
+  actuals: async () => (await import('./commands/actuals.ts')).actualsCommand,
   data: async () => (await import('./commands/data.ts')).dataCommand,
   worker: async () => (await import('./commands/worker.ts')).workerCommand,
   deploy: async () => (await import('./commands/deploy.ts')).deployCommand,
