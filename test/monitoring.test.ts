@@ -1,12 +1,29 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cellValue } from '../src/core/table.ts';
 import { readTable } from '../src/data/index.ts';
-import type { MonitorReport } from '../src/monitor/index.ts';
+import { SIGNATURE_HEADER, verifyWebhookSignature, type MonitorReport } from '../src/monitor/index.ts';
 import { BIN, cliAsync, dropPgSchemas, pgTestUri, TELCO, tempHome } from './helpers.ts';
+
+/** A webhook receiver on loopback. */
+async function receiver(): Promise<{ url: string; got: { headers: IncomingMessage['headers']; body: string }[]; close: () => Promise<void> }> {
+  const got: { headers: IncomingMessage['headers']; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, close: () => new Promise((r) => server.close(() => r())) };
+}
 
 /** Serve a model with two workers, send traffic (part of it from a shifted population), stop, and read what was monitored. */
 async function serveAndSend(home: string, env: Record<string, string>, send: (port: number) => Promise<void>): Promise<void> {
@@ -101,6 +118,54 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([after.labelled, after.pending], [303, 0]);
       assert.ok(after.metrics.roc_auc > 0.6 && after.metrics.roc_auc <= 1, JSON.stringify(after.metrics));
       assert.equal(after.change?.metric, 'roc_auc');
+
+      // alerts: a policy whose drift and accuracy rules fire, notified to a signed webhook on loopback (allowed explicitly)
+      const hook = await receiver();
+      try {
+        const policy = (alerts: string, allow = true) => {
+          const f = join(home, 'policy.yaml');
+          writeFileSync(f, `model: churn\nwindow: 1d\nalerts:\n${alerts}notify:\n  - url: ${hook.url}\n    secretEnv: HOOK_SECRET\n    allowPrivate: ${allow}\n`);
+          return f;
+        };
+        const apply = async (f: string) => {
+          const r = await cliAsync(['policy', 'apply', f], home, env);
+          assert.equal(r.status, 0, r.stderr);
+        };
+        await apply(policy('  - {name: drift, figure: drift.share, above: 0.05}\n  - {name: accuracy, figure: accuracy.drop, above: -1, minRows: 100}\n  - {name: errors, figure: error_rate, above: 0.5}\n'));
+        const check = async () => {
+          const r = await cliAsync(['alerts', 'check', '--json'], home, { ...env, HOOK_SECRET: 'hook-secret' });
+          assert.equal(r.status, 0, r.stderr);
+          return (JSON.parse(r.stdout) as { items: { rule: string; state: string; notified: { ok: boolean; error: string | null }[] }[] }).items;
+        };
+        const fired = await check();
+        assert.deepEqual(fired.map((x) => [x.rule, x.state]), [['drift', 'firing'], ['accuracy', 'firing'], ['errors', 'ok']]);
+        assert.ok(fired[0].notified[0].ok, JSON.stringify(fired[0].notified));
+        assert.equal(hook.got.length, 2);
+        const event = JSON.parse(hook.got[0].body) as { event: string; rule: string; alert: { id: string } };
+        assert.deepEqual([event.event, event.rule], ['alert.firing', 'drift']);
+        assert.equal(verifyWebhookSignature('hook-secret', hook.got[0].headers[SIGNATURE_HEADER] as string, hook.got[0].body), true);
+        // still firing: nothing sent again
+        assert.deepEqual((await check()).map((x) => x.state), ['still-firing', 'still-firing', 'ok']);
+        assert.equal(hook.got.length, 2);
+        const ack = await cliAsync(['alerts', 'ack', event.alert.id], home, env);
+        assert.equal(ack.status, 0, ack.stderr);
+        const listed = JSON.parse((await cliAsync(['alerts', 'list', '--model', 'churn', '--json'], home, env)).stdout) as { items: { rule: string; status: string }[] };
+        assert.deepEqual(listed.items.map((a) => [a.rule, a.status]).sort(), [['accuracy', 'firing'], ['drift', 'acknowledged']]);
+        // the next policy version raises the drift threshold: the alert resolves, and that is sent too
+        await apply(policy('  - {name: drift, figure: drift.share, above: 0.99}\n'));
+        assert.deepEqual((await check()).map((x) => [x.rule, x.state]), [['drift', 'resolved']]);
+        assert.equal(JSON.parse(hook.got[2].body).event, 'alert.resolved');
+        // the same webhook without allowPrivate is refused before anything is sent
+        await apply(policy('  - {name: drift2, figure: drift.share, above: 0.05}\n', false));
+        const refused = await check();
+        assert.match(refused[0].notified[0].error!, /loopback address: refused/);
+        assert.equal(hook.got.length, 3);
+        const audit = await cliAsync(['models', 'audit', 'churn', '--json'], home, env);
+        assert.equal(audit.status, 0, audit.stderr);
+        for (const action of ['policy.apply', 'alert.firing', 'alert.acknowledged', 'alert.resolved']) assert.ok(audit.stdout.includes(`"${action}"`), action);
+      } finally {
+        await hook.close();
+      }
 
       const bad = await cliAsync(['monitor', 'churn', '--window', '90m'], home, env);
       assert.equal(bad.status, 1);

@@ -23,6 +23,7 @@ export const PATH_PARAMS: Readonly<Record<string, PathParam>> = {
   alias: { schema: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$', description: 'a letter, then letters, digits, "_" or "-" (64 at most)' }), check: checkAlias },
   runId: id,
   experimentId: id,
+  alertId: id,
   // ours are hex ids; other servers may log with their own request ids
   predictionId: {
     schema: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: '1 to 64 letters, digits, "_" or "-"' }),

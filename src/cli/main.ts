@@ -22,6 +22,8 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   predictions: async () => (await import('./commands/predictions.ts')).predictionsCommand,
   monitor: async () => (await import('./commands/monitor.ts')).monitorCommand,
   actuals: async () => (await import('./commands/actuals.ts')).actualsCommand,
+  policy: async () => (await import('./commands/policy.ts')).policyCommand,
+  alerts: async () => (await import('./commands/policy.ts')).alertsCommand,
   data: async () => (await import('./commands/data.ts')).dataCommand,
   worker: async () => (await import('./commands/worker.ts')).workerCommand,
   deploy: async () => (await import('./commands/deploy.ts')).deployCommand,

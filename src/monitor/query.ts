@@ -3,7 +3,7 @@ import { isObject } from '../core/json.ts';
 import { loadModel, type BundleManifest } from '../registry/index.ts';
 import type { DriftOptions } from '../stats/index.ts';
 import type { ActualRecord, PredictionRecord, Stores } from '../store/index.ts';
-import { HOUR_MS } from './recorder.ts';
+import { HOUR_MS } from './window-length.ts';
 import { windowReport, type WindowReport } from './report.ts';
 import { emptyWindow, mergeWindow, parseWindow, type WindowStats } from './window.ts';
 
@@ -22,13 +22,6 @@ export interface MonitorReport {
   since: number;
   until: number;
   versions: { version: string; total: WindowReport; windows: WindowReport[] }[];
-}
-
-/** "1h", "6h", "1d", "7d" as milliseconds (whole hours or days). */
-export function parseWindowLength(field: string, text: string): number {
-  const m = /^([1-9][0-9]{0,3})([hd])$/.exec(text);
-  if (!m) throw invalid(`${field} must be a number of hours or days such as 1h, 6h, 1d (got "${text.slice(0, 32)}")`);
-  return Number(m[1]) * (m[2] === 'h' ? HOUR_MS : 24 * HOUR_MS);
 }
 
 /**

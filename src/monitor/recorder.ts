@@ -10,8 +10,7 @@ export interface MonitorSink {
   compact(opts: { fromSpanMs: number; toSpanMs: number; before: number; merge: (stats: string[]) => string; limit?: number }): Promise<number>;
 }
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
+import { HOUR_MS, MINUTE_MS } from './window-length.ts';
 
 export interface MonitorRecorderOptions {
   /** how often windows are written (default 5 s; what a crash of the process can lose) */

@@ -189,6 +189,13 @@ export class CapstanClient implements MetadataStore {
         return { inserted: r.inserted, duplicates: r.duplicates };
       },
       actuals: servers('actuals are read by the server'),
+      putPolicy: (model, spec) => this.call(api.putPolicy, { params: { name: model }, body: spec as BodyOf<typeof api.putPolicy> }),
+      getPolicy: (model, v) => this.call(api.getPolicy, { params: { name: model }, query: v === undefined ? {} : { version: String(v) } }),
+      listPolicies: async () => (await this.call(api.listPolicies, {})).items,
+      openAlert: servers('alerts are raised by the server evaluating its policies'),
+      resolveAlert: servers('alerts are resolved by the server evaluating its policies'),
+      acknowledgeAlert: (id) => this.call(api.acknowledgeAlert, { params: { alertId: id } }),
+      listAlerts: async (o = {}) => (await this.call(api.listAlerts, { query: { model: o.model, status: o.status } })).items,
     };
     this.tokens = {
       create: async (i) => {
@@ -214,6 +221,8 @@ export class CapstanClient implements MetadataStore {
     report: (name: string, q: QueryOf<typeof api.monitorModel> = {}) => this.call(api.monitorModel, { params: { name }, query: q }),
     /** ground truth by prediction id (and row of a multi-row request); ids with no logged prediction come back unmatched */
     actuals: (actuals: BodyOf<typeof api.postActuals>['actuals']) => this.call(api.postActuals, { body: { actuals } }),
+    /** evaluate every policy's alert rules now (admin) */
+    evaluate: async () => (await this.call(api.evaluateAlerts, {})).items,
   };
 
   /** Pipelines on the server: lint a spec, start a run (admin), follow it, read a step's log. */

@@ -61,7 +61,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
     auditRoutes(router, meta);
     tokenRoutes(router, meta);
     predictionRoutes(router, meta);
-    monitoringRoutes(router, opts.stores);
+    monitoringRoutes(router, opts.stores, opts.log);
     pipelineRoutes(router, opts.stores, opts.log);
     mlflowRoutes(router, opts.stores, opts.maxArtifactBytes ?? 4 * 1024 ** 3);
   }

@@ -334,6 +334,34 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       assert.equal((await s.monitor.actuals('churn', { since: 2500, until: 4000 }))[0].actual, 2.5);
     });
 
+    it('monitoring policies are versioned and audited; an alert opens once per rule, is acknowledged, and resolves', { skip: opts.local === false ? 'alerts are raised by the server' : false }, async () => {
+      const p1 = await s.monitor.putPolicy('watched', { model: 'watched', alerts: [] }, 'alice');
+      const p2 = await s.monitor.putPolicy('watched', { model: 'watched', alerts: [{ name: 'drift' }] }, 'bob');
+      assert.deepEqual([p1.version, p2.version, p2.createdBy], [1, 2, 'bob']);
+      assert.deepEqual((await s.monitor.getPolicy('watched')).spec, { model: 'watched', alerts: [{ name: 'drift' }] });
+      assert.equal((await s.monitor.getPolicy('watched', 1)).createdBy, 'alice');
+      assert.deepEqual((await s.monitor.listPolicies()).filter((p) => p.model === 'watched').map((p) => p.version), [2]);
+      await assert.rejects(s.monitor.getPolicy('unwatched'), (err: { code?: string }) => err.code === 'NOT_FOUND');
+      const first = await s.monitor.openAlert({ model: 'watched', rule: 'drift', value: 0.5, threshold: 0.3, detail: { drifted: ['tenure'] }, at: 1000 });
+      assert.equal(first.created, true);
+      const again = await s.monitor.openAlert({ model: 'watched', rule: 'drift', value: 0.6, threshold: 0.3, detail: {}, at: 2000 });
+      assert.deepEqual([again.created, again.alert.id, again.alert.value, again.alert.firedAt], [false, first.alert.id, 0.6, 1000]);
+      const acked = await s.monitor.acknowledgeAlert(first.alert.id, 'carol');
+      assert.deepEqual([acked.status, acked.acknowledgedBy], ['acknowledged', 'carol']);
+      assert.equal((await s.monitor.openAlert({ model: 'watched', rule: 'drift', value: 0.7, threshold: 0.3, detail: {} })).created, false, 'an acknowledged alert stays the open one');
+      const resolved = await s.monitor.resolveAlert('watched', 'drift', 0.1, 3000);
+      assert.deepEqual([resolved?.status, resolved?.resolvedAt], ['resolved', 3000]);
+      assert.equal(await s.monitor.resolveAlert('watched', 'drift', 0.1), null);
+      await assert.rejects(s.monitor.acknowledgeAlert(first.alert.id, 'carol'), /already resolved/);
+      await assert.rejects(s.monitor.acknowledgeAlert('0123456789abcdef', 'carol'), (err: { code?: string }) => err.code === 'NOT_FOUND');
+      const next = await s.monitor.openAlert({ model: 'watched', rule: 'drift', value: 0.9, threshold: 0.3, detail: {}, at: 4000 });
+      assert.equal(next.created, true);
+      assert.deepEqual((await s.monitor.listAlerts({ model: 'watched' })).map((a) => a.status), ['firing', 'resolved']);
+      assert.deepEqual((await s.monitor.listAlerts({ model: 'watched', status: 'resolved' })).map((a) => a.id), [first.alert.id]);
+      const actions = (await s.audit.list({ entity: 'watched' })).items.map((e) => e.action);
+      for (const a of ['policy.apply', 'alert.firing', 'alert.acknowledged', 'alert.resolved']) assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
+    });
+
     it('the prediction log appends once per id, reads back exactly, and lists by model and time', async () => {
       const rec = (id: string, model: string, at: number) => ({ id, model, version: '3', at, latencyMs: 1.25, rows: 2, features: { columns: ['a', 'b'], rows: [[1, 'x'], [null, 'y']] }, outputs: { predictions: ['No', 'Yes'] }, shadow: false });
       await s.predictions.append([rec('p1', 'churn', 1000), rec('p2', 'churn', 2000), rec('p3', 'other', 1500)]);

@@ -1,6 +1,9 @@
 import type {
   ActualRecord,
+  Alert,
+  AlertStatus,
   MonitorWindowRow,
+  PolicyRecord,
   ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelPolicy, ModelVersion, Page,
   PageRequest, PipelineSchedule, PredictionRecord, Principal, RegisteredModel, RetentionRule, Role, Run, RunStatus, StepRecord,
 } from './types.ts';
@@ -195,6 +198,23 @@ export interface MonitorStore {
   putActuals(records: ActualRecord[]): Promise<{ inserted: number; duplicates: number }>;
   /** A model's actuals for predictions answered in [since, until), oldest first. */
   actuals(model: string, opts: { since: number; until: number; version?: string }): Promise<ActualRecord[]>;
+  /** Apply a model's monitoring policy as its next version (audited). */
+  putPolicy(model: string, spec: unknown, actor: string): Promise<PolicyRecord>;
+  /** The latest policy of a model, or the version asked for. */
+  getPolicy(model: string, version?: number): Promise<PolicyRecord>;
+  /** Every model's latest policy. */
+  listPolicies(): Promise<PolicyRecord[]>;
+  /**
+   * A rule's figure crossed its threshold: open an alert (audited) unless one is open for the rule, whose value is then
+   * updated. `created` says which.
+   */
+  openAlert(input: { model: string; rule: string; value: number; threshold: number; detail: Record<string, unknown>; at?: number }): Promise<{ alert: Alert; created: boolean }>;
+  /** A rule's figure came back: resolve its open alert (audited); null when none was open. */
+  resolveAlert(model: string, rule: string, value: number, at?: number): Promise<Alert | null>;
+  /** Someone has seen a firing alert (audited); an alert already resolved cannot be. */
+  acknowledgeAlert(id: string, actor: string): Promise<Alert>;
+  /** Newest first. */
+  listAlerts(opts?: { model?: string; status?: AlertStatus }): Promise<Alert[]>;
 }
 
 export interface MetadataStore {

@@ -237,3 +237,31 @@ export interface ActualRecord {
   output: number[] | number;
   receivedAt: number;
 }
+
+/** A model's monitoring policy as applied: each apply is a new version (the store keeps every one; the latest applies). */
+export interface PolicyRecord {
+  model: string;
+  version: number;
+  /** the checked policy document */
+  spec: unknown;
+  createdBy: string;
+  createdAt: number;
+}
+
+export type AlertStatus = 'firing' | 'acknowledged' | 'resolved';
+
+/** An alert rule's firing, from the moment its figure crossed the threshold until it came back (at most one open per rule). */
+export interface Alert {
+  id: string;
+  model: string;
+  rule: string;
+  status: AlertStatus;
+  /** the figure when it fired, then as last evaluated */
+  value: number;
+  threshold: number;
+  detail: Record<string, unknown>;
+  firedAt: number;
+  updatedAt: number;
+  acknowledgedBy: string | null;
+  resolvedAt: number | null;
+}

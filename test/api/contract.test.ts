@@ -170,6 +170,16 @@ describe('the API contract', () => {
     const monitored = (await call('GET', '/api/v1/monitor/churn?window=1d', undefined, { status: 200 })).body;
     assert.equal(monitored.versions[0].total.accuracy.labelled, 1);
     await call('GET', '/api/v1/monitor/churn?window=90m', undefined, { status: 400 });
+    await call('PUT', '/api/v1/policies/churn', { alerts: [{ name: 'quiet', figure: 'requests', below: 1000000 }] }, { status: 200 });
+    await call('PUT', '/api/v1/policies/churn', { alerts: [{ name: 'acc', figure: 'nope', above: 1 }] }, { status: 400 });
+    await call('PUT', '/api/v1/policies/churn', { model: 'other', alerts: [] }, { status: 400 });
+    await call('GET', '/api/v1/policies/churn', undefined, { status: 200 });
+    await call('GET', '/api/v1/policies/churn?version=9', undefined, { status: 404 });
+    await call('GET', '/api/v1/policies', undefined, { status: 200 });
+    await call('POST', '/api/v1/alerts/evaluate', undefined, { status: 200 });
+    const alerts = (await call('GET', '/api/v1/alerts?model=churn', undefined, { status: 200 })).body;
+    await call('POST', `/api/v1/alerts/${alerts.items[0]?.id ?? '0123456789abcdef'}/ack`, undefined, { status: 200 });
+    await call('POST', '/api/v1/alerts/0123456789abcdef/ack', undefined, { status: 404 });
     await call('POST', '/api/v1/predictions/prune', { model: 'churn', maxRecords: 1000 }, { status: 200 });
     const tok = (await call('POST', '/api/v1/tokens', { name: 'viewer-1', role: 'viewer' }, { status: 201 })).body;
     await call('POST', '/api/v1/tokens', { name: 'viewer-2', role: 'owner' }, { status: 400 });

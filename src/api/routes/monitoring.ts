@@ -87,3 +87,44 @@ export const postActuals = route({
   body: Type.Object({ actuals: Type.Array(ActualInput, { minItems: 1, maxItems: MAX_ACTUALS_BATCH, description: `1 to ${MAX_ACTUALS_BATCH} actuals` }) }),
   responses: { 200: Type.Object({ inserted: Type.Integer(), duplicates: Type.Integer(), unmatched: Type.Array(Type.String(), { description: 'ids (and id/row) with no logged prediction: not stored' }) }) },
 });
+
+export const PolicyRecord = Type.Object({ model: Type.String(), version: Type.Integer({ minimum: 1 }), spec: Type.Unknown(), createdBy: Type.String(), createdAt: Millis }, { title: 'PolicyRecord' });
+export const Alert = Type.Object(
+  {
+    id: Type.String(),
+    model: Type.String(),
+    rule: Type.String(),
+    status: Type.Union([Type.Literal('firing'), Type.Literal('acknowledged'), Type.Literal('resolved')]),
+    value: Type.Number(),
+    threshold: Type.Number(),
+    detail: Type.Record(Type.String(), Type.Unknown()),
+    firedAt: Millis,
+    updatedAt: Millis,
+    acknowledgedBy: Nullable(Type.String()),
+    resolvedAt: Nullable(Millis),
+  },
+  { title: 'Alert' },
+);
+
+export const putPolicy = route({
+  method: 'PUT', path: '/api/v1/policies/:name', role: 'admin', tag,
+  summary: "Apply a model's monitoring policy (alert rules on monitored figures, webhooks to notify) as its next version; audited",
+  body: Type.Object({ model: Type.Optional(Type.String()), window: Type.Optional(Type.String()), alerts: Type.Optional(Type.Array(Type.Unknown())), notify: Type.Optional(Type.Array(Type.Unknown())) }, { additionalProperties: true }),
+  responses: { 200: PolicyRecord },
+});
+export const getPolicy = route({
+  method: 'GET', path: '/api/v1/policies/:name', role: 'viewer', tag, summary: "A model's monitoring policy (the latest, or ?version=N)",
+  query: Type.Object({ version: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,8}$' })) }),
+  responses: { 200: PolicyRecord },
+});
+export const listPolicies = route({ method: 'GET', path: '/api/v1/policies', role: 'viewer', tag, summary: "Every model's latest monitoring policy", responses: { 200: Type.Object({ items: Type.Array(PolicyRecord) }) } });
+export const listAlerts = route({
+  method: 'GET', path: '/api/v1/alerts', role: 'viewer', tag, summary: 'Alerts, newest first (?model=NAME, ?status=firing|acknowledged|resolved)',
+  query: Type.Object({ model: Type.Optional(Type.String()), status: Type.Optional(Type.Union([Type.Literal('firing'), Type.Literal('acknowledged'), Type.Literal('resolved')])) }),
+  responses: { 200: Type.Object({ items: Type.Array(Alert) }) },
+});
+export const acknowledgeAlert = route({ method: 'POST', path: '/api/v1/alerts/:alertId/ack', role: 'member', tag, summary: 'Acknowledge a firing alert (audited)', responses: { 200: Alert } });
+export const evaluateAlerts = route({
+  method: 'POST', path: '/api/v1/alerts/evaluate', role: 'admin', tag, summary: "Evaluate every model's alert rules now (the server also does every minute) and send the notifications",
+  responses: { 200: Type.Object({ items: Type.Array(Type.Object({ model: Type.String(), rule: Type.String(), value: Nullable(Type.Number()), state: Type.String(), notified: Type.Array(Type.Object({ url: Type.String(), ok: Type.Boolean(), attempts: Type.Integer(), error: Nullable(Type.String()) })) })) }) },
+});

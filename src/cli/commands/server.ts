@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { capstanHome } from '../../core/config.ts';
 import { createServingHooks, startRetention } from '../../serve/index.ts';
 import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
-import { storeUri } from '../../store/index.ts';
+import { storeUri, type Stores } from '../../store/index.ts';
+import { evaluateAlerts } from '../../monitor/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { retentionOptions, retentionRules } from '../retention.ts';
 import { untilSignal } from '../serving.ts';
@@ -13,10 +14,12 @@ export function serverCommand(program: Command): void {
     .description('run the Capstan server: every registered model over KServe V2, the API, token auth')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port', '7707')
-    .option('--schedule-interval <seconds>', 'how often due pipeline schedules are looked for (0: never)', '30');
-  retentionOptions(command).action(async (o: { host: string; port: string; scheduleInterval: string; logMaxAge?: string[]; logMaxRecords?: string[] }) => {
+    .option('--schedule-interval <seconds>', 'how often due pipeline schedules are looked for (0: never)', '30')
+    .option('--alert-interval <seconds>', "how often the monitoring policies' alert rules are evaluated (0: never)", '60');
+  retentionOptions(command).action(async (o: { host: string; port: string; scheduleInterval: string; alertInterval: string; logMaxAge?: string[]; logMaxRecords?: string[] }) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
       const scheduleSeconds = parseIntOption('--schedule-interval', o.scheduleInterval, 0, 86_400);
+      const alertSeconds = parseIntOption('--alert-interval', o.alertInterval, 0, 86_400);
       const rules = retentionRules(o);
       const s = await stores();
       const auth = adminToken(capstanHome());
@@ -37,11 +40,38 @@ export function serverCommand(program: Command): void {
       let scheduler: { stop(): Promise<void> } | null = null;
       const later = scheduleSeconds > 0 ? setTimeout(() => void import('../../pipeline/engine/schedules.ts').then((m) => (scheduler = m.startScheduler(s, scheduleSeconds * 1000, log))), scheduleSeconds * 1000) : null;
       later?.unref();
+      const alerts = alertSeconds > 0 ? startAlerts(s, alertSeconds * 1000, log) : null;
       await untilSignal(server, undefined, drain);
       if (later) clearTimeout(later);
+      await alerts?.stop();
       await (scheduler as { stop(): Promise<void> } | null)?.stop();
       await retention.stop();
       await hooks.close();
       await s.metadata.close();
     });
+}
+
+/** Evaluate the alert rules every interval, one pass at a time (a slow webhook delays the next pass, never overlaps it). */
+function startAlerts(s: Stores, intervalMs: number, log: (line: string) => void): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | null = null;
+  const tick = () => {
+    running = evaluateAlerts(s, { onError: log })
+      .then((outcomes) => {
+        for (const r of outcomes) if (r.state === 'firing' || r.state === 'resolved') log(`alert ${r.model} ${r.rule}: ${r.state} (${r.value})`);
+      })
+      .catch((e: Error) => log(`alert evaluation failed: ${e.message}`))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs).unref();
+      });
+  };
+  timer = setTimeout(tick, intervalMs).unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
 }

@@ -186,6 +186,20 @@ CREATE TABLE actuals (
 CREATE INDEX actuals_model ON actuals(model, predicted_at);
 `,
   },
+  {
+    version: 9,
+    name: 'monitoring policies and alerts',
+    sql: `
+CREATE TABLE monitor_policies (
+  model TEXT NOT NULL, version INTEGER NOT NULL, spec TEXT NOT NULL, created_by TEXT NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY (model, version));
+CREATE TABLE alerts (
+  id TEXT PRIMARY KEY, model TEXT NOT NULL, rule TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('firing','acknowledged','resolved')),
+  value REAL NOT NULL, threshold REAL NOT NULL, detail TEXT NOT NULL, fired_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  acknowledged_by TEXT, resolved_at INTEGER);
+CREATE INDEX alerts_model ON alerts(model, status, fired_at);
+`,
+  },
 ];
 
 /** The migration's SQL for one dialect. */

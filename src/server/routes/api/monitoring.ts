@@ -1,14 +1,29 @@
 import { api } from '../../../api/index.ts';
 import { checkName } from '../../../core/names.ts';
-import { HOUR_MS, monitorModel, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
+import { evaluateAlerts, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
+import { invalid } from '../../../core/errors.ts';
 import type { Stores } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
+import { actor } from './fields.ts';
 
 /** Windows reported when no `since` is given. */
 const DEFAULT_WINDOWS = 24;
 
 /** Monitoring read from the store (every serving process's windows) and actuals joined to the prediction log. */
-export function monitoringRoutes(router: Router, stores: Stores): void {
+export function monitoringRoutes(router: Router, stores: Stores, log?: (line: string) => void): void {
+  const monitor = stores.metadata.monitor;
+  router.on(api.putPolicy, async (req) => {
+    const { params, body } = req;
+    const name = checkName('name', params.name);
+    const policy = parsePolicy({ ...body, model: body.model ?? name });
+    if (policy.model !== name) throw invalid(`the policy's model "${policy.model}" is not the model in the path ("${name}")`);
+    return { status: 200, body: await monitor.putPolicy(name, policy, actor(req)) };
+  });
+  router.on(api.getPolicy, async ({ params, q }) => ({ status: 200, body: await monitor.getPolicy(checkName('name', params.name), q.version ? Number(q.version) : undefined) }));
+  router.on(api.listPolicies, async () => ({ status: 200, body: { items: await monitor.listPolicies() } }));
+  router.on(api.listAlerts, async ({ q }) => ({ status: 200, body: { items: await monitor.listAlerts({ ...(q.model ? { model: checkName('model', q.model) } : {}), ...(q.status ? { status: q.status } : {}) }) } }));
+  router.on(api.acknowledgeAlert, async (req) => ({ status: 200, body: await monitor.acknowledgeAlert(req.params.alertId, actor(req)) }));
+  router.on(api.evaluateAlerts, async () => ({ status: 200, body: { items: await evaluateAlerts(stores, { onError: log }) } }));
   router.on(api.monitorModel, async ({ params, q }) => {
     const windowMs = q.window ? parseWindowLength('window', q.window) : HOUR_MS;
     const until = q.until ?? Date.now();
