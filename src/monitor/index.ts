@@ -7,3 +7,4 @@ export { parsePolicy, FIGURES, type MonitorPolicy, type AlertRule, type WebhookC
 export { deliverWebhook, verifyWebhookSignature, signWebhook, SIGNATURE_HEADER, type WebhookTarget, type Delivery } from './notify/webhook.ts';
 export { classifyAddress } from './notify/address.ts';
 export { evaluateAlerts, figureOf, type RuleOutcome, type EvaluateOptions } from './alerts.ts';
+export { HumilityRules, parseHumilityRules, HUMILITY_TAG, type HumilityRule, type HumilityOutcome } from './humility.ts';

@@ -16,6 +16,8 @@ export interface MonitorRecorderOptions {
   /** how often windows are written (default 5 s; what a crash of the process can lose) */
   intervalMs?: number;
   onError?: (message: string) => void;
+  /** false: count nothing (serving without monitoring) */
+  enabled?: boolean;
 }
 
 /** One model version in this process: how its rows are counted, the minutes not yet written, and the process's total. */
@@ -55,6 +57,7 @@ export class MonitorRecorder {
   private readonly timer: NodeJS.Timeout | null;
   private writing: Promise<void> | null = null;
   private lastCompact = 0;
+  private readonly enabled: boolean;
   /** windows written, and windows the store refused */
   written = 0;
   refused = 0;
@@ -63,7 +66,8 @@ export class MonitorRecorder {
     private readonly sink: MonitorSink | null,
     private readonly opts: MonitorRecorderOptions = {},
   ) {
-    this.timer = sink ? setInterval(() => void this.flush(), opts.intervalMs ?? 5_000) : null;
+    this.enabled = opts.enabled !== false;
+    this.timer = sink && this.enabled ? setInterval(() => void this.flush(), opts.intervalMs ?? 5_000) : null;
     this.timer?.unref();
   }
 
@@ -81,6 +85,7 @@ export class MonitorRecorder {
 
   /** A request answered: its rows, the model's output for them, and its latency. */
   answered(model: string, version: string, manifest: BundleManifest, table: Table, predictions: Predictions, latencyMs: number): void {
+    if (!this.enabled) return;
     const v = this.entry(model, version, manifest);
     const w = v.now();
     const output = manifest.outputBaseline ? monitoredOutput(manifest.target, predictions) : null;
@@ -92,6 +97,7 @@ export class MonitorRecorder {
 
   /** A request to a known version that failed (bad input, or the model failing). */
   failed(model: string, version: string, manifest: BundleManifest, latencyMs: number): void {
+    if (!this.enabled) return;
     const v = this.entry(model, version, manifest);
     addRequest(v.now(), latencyMs, true);
     addRequest(v.total, latencyMs, true);
@@ -99,6 +105,7 @@ export class MonitorRecorder {
 
   /** Rows a humility rule fired on. */
   humility(model: string, version: string, manifest: BundleManifest, rule: string, rows: number): void {
+    if (!this.enabled) return;
     const v = this.entry(model, version, manifest);
     const w = v.now();
     w.humility[rule] = (w.humility[rule] ?? 0) + rows;

@@ -23,6 +23,8 @@ export interface LoadedModel extends StoredBundle {
   /** registry coordinates, absent for a bare bundle directory */
   name: string;
   version: number | null;
+  /** the registered version's tags (its humility rules among them); none for a bundle directory */
+  tags: Record<string, string>;
 }
 
 /**
@@ -109,7 +111,7 @@ export async function loadVersion(stores: Stores, v: ModelVersion): Promise<Load
     throw e;
   }
   if (bundle.digest !== v.digest) throw new CapstanError('INTERNAL', `the bundle of ${v.name}:${v.version} does not match the digest recorded at registration (${v.digest.slice(0, 19)}...): it changed after registration and will not be served`);
-  return { ...bundle, location: stores.artifacts.locate(v.source), name: v.name, version: v.version };
+  return { ...bundle, location: stores.artifacts.locate(v.source), name: v.name, version: v.version, tags: v.tags };
 }
 
 /** Load a model by reference: a registry name/alias/version, or (a local convenience) a bundle directory on disk. */
@@ -117,7 +119,7 @@ export async function loadModel(stores: Stores | null, ref: string): Promise<Loa
   const r = parseModelRef(ref);
   if (r.kind === 'dir') {
     const b = readBundleDir(r.path);
-    return { ...b, location: resolve(r.path), name: basename(resolve(r.path)), version: null };
+    return { ...b, location: resolve(r.path), name: basename(resolve(r.path)), version: null, tags: {} };
   }
   if (!stores) throw invalid(`"${ref}" is a registry reference, but no metadata store is open`);
   return loadVersion(stores, await resolveModelVersion(stores, ref));

@@ -22,10 +22,10 @@ export interface ServingHooks {
  * a connection of the log's own (the server's choice; `checkpoints: false` for all serving processes of a store but one, see
  * openPredictionWriter); given as a store object, through it.
  */
-export function createServingHooks(store: MetadataStore | string | null, opts: PredictionLogOptions & { collect?: () => Promise<MetricsSnapshot[]>; checkpoints?: boolean; monitorIntervalMs?: number } = {}): ServingHooks {
+export function createServingHooks(store: MetadataStore | string | null, opts: PredictionLogOptions & { collect?: () => Promise<MetricsSnapshot[]>; checkpoints?: boolean; monitorIntervalMs?: number; monitor?: boolean } = {}): ServingHooks {
   const sink = store === null ? null : typeof store === 'string' ? openPredictionWriter(store, { checkpoints: opts.checkpoints }) : storeSink(store.predictions, store.monitor);
   const log = sink === null ? null : new PredictionLog(sink, opts);
-  const monitor = new MonitorRecorder(sink, { intervalMs: opts.monitorIntervalMs, onError: opts.onError });
+  const monitor = new MonitorRecorder(sink, { intervalMs: opts.monitorIntervalMs, onError: opts.onError, enabled: opts.monitor !== false });
   const metrics = new ServingMetrics(() => ({ logged: log?.logged ?? 0, dropped: log?.dropped ?? 0, failed: log?.failed ?? 0, queued: log?.queued ?? 0 }));
   return {
     metrics,

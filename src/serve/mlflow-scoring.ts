@@ -98,7 +98,7 @@ export function parseScoringRequest(body: unknown, signature: FeatureSpec[]): Ta
  * for classifiers, then `extra` string fields (the prediction id). Written directly (the same text as JSON.stringify of the
  * object): this runs on every request, and building the object to serialise it cost several times as much.
  */
-export function scoringJson(manifest: BundleManifest, p: Predictions, extra: Record<string, string> = {}): string {
+export function scoringJson(manifest: BundleManifest, p: Predictions, extra: Record<string, string> = {}, rawFields = ''): string {
   let out = '{"predictions":[';
   if (manifest.task === 'regression') {
     for (let i = 0; i < p.rows; i++) out += (i === 0 ? '' : ',') + jsonNumber(p.values![i]);
@@ -119,5 +119,5 @@ export function scoringJson(manifest: BundleManifest, p: Predictions, extra: Rec
     }
   }
   for (const key in extra) out += `,${jsonString(key)}:${jsonString(extra[key])}`;
-  return out + '}';
+  return out + rawFields + '}';
 }

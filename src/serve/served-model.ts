@@ -4,6 +4,8 @@ import { siblingModule, startService, type ThreadService } from '../threads/pool
 import type { Table } from '../core/table.ts';
 import { predictTable, type Predictions } from '../learn/index.ts';
 import type { LoadedModel } from '../registry/index.ts';
+import { HUMILITY_TAG, HumilityRules, parseHumilityRules, type HumilityOutcome } from '../monitor/index.ts';
+import { invalid } from '../core/errors.ts';
 import { parseScoringRequest, scoringJson } from './mlflow-scoring.ts';
 import { UNKNOWN_BUNDLE } from './predict-thread.ts';
 import { predictLoaded } from './predictor.ts';
@@ -16,6 +18,8 @@ export interface Answered {
   json: string;
   table: Table;
   predictions: Predictions;
+  /** what the version's humility rules did (null: none fired, or it has none) */
+  humility: HumilityOutcome | null;
 }
 
 /** Batches from this many rows are scored in a thread, off the event loop (single rows stay inline: a thread hop costs more). */
@@ -29,7 +33,18 @@ let scorer: ThreadService<{ digest: string; bundle?: { manifest: string; binary:
 export class ServedModel {
   /** whether the scoring thread has been sent this bundle */
   private inThread = false;
-  constructor(readonly loaded: LoadedModel) {}
+  /** the version's humility rules (its `humility` tag), checked against its signature when loaded */
+  readonly humility: HumilityRules | null;
+  constructor(readonly loaded: LoadedModel) {
+    const text = loaded.tags[HUMILITY_TAG];
+    this.humility = text ? new HumilityRules(parseHumilityRules(parseTag(text), loaded.manifest), loaded.manifest) : null;
+  }
+
+  /** The answer after the humility rules (replacements made, refusals thrown), and what they did. */
+  private humble(table: Table, predictions: Predictions): { predictions: Predictions; humility: HumilityOutcome | null } {
+    const humility = this.humility?.apply(table, predictions) ?? null;
+    return { predictions: humility?.predictions ?? predictions, humility };
+  }
 
   get versionLabel(): string {
     return this.loaded.version === null ? '1' : String(this.loaded.version);
@@ -72,19 +87,30 @@ export class ServedModel {
   /** Answer a KServe V2 infer request body. */
   infer(body: unknown, name: string): MaybePromise<Answered> {
     const { table, id, outputs } = parseInferRequest(body, this.loaded.manifest.signature.inputs);
-    return andThen(this.predictions(table), (predictions) => {
+    return andThen(this.predictions(table), (raw) => {
       const predictionId = newId();
+      const { predictions, humility } = this.humble(table, raw);
+      const parameters = humility?.flags.length ? { prediction_id: predictionId, humility: humility.flags } : { prediction_id: predictionId };
       // model outputs are finite (the estimator battery checks it): plain JSON
-      return { predictionId, table, predictions, json: JSON.stringify({ model_name: name, model_version: this.versionLabel, id: id ?? predictionId, parameters: { prediction_id: predictionId }, outputs: inferResponseOutputs(this.loaded.manifest, predictions, outputs) }) };
+      return { predictionId, table, predictions, humility, json: JSON.stringify({ model_name: name, model_version: this.versionLabel, id: id ?? predictionId, parameters, outputs: inferResponseOutputs(this.loaded.manifest, predictions, outputs) }) };
     });
   }
 
   /** Answer an MLflow scoring request body (`POST /invocations`). */
   invocations(body: unknown): MaybePromise<Answered> {
     const table = parseScoringRequest(body, this.loaded.manifest.signature.inputs);
-    return andThen(this.predictions(table), (predictions) => {
+    return andThen(this.predictions(table), (raw) => {
       const predictionId = newId();
-      return { predictionId, table, predictions, json: scoringJson(this.loaded.manifest, predictions, { prediction_id: predictionId }) };
+      const { predictions, humility } = this.humble(table, raw);
+      return { predictionId, table, predictions, humility, json: scoringJson(this.loaded.manifest, predictions, { prediction_id: predictionId }, humility?.flags.length ? `,"humility":${JSON.stringify(humility.flags)}` : '') };
     });
+  }
+}
+
+function parseTag(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid(`the "${HUMILITY_TAG}" tag is not JSON: set it with capstan models humility`);
   }
 }

@@ -139,6 +139,40 @@ export function modelsCommand(program: Command): void {
       });
     });
   models
+    .command('humility')
+    .argument('<ref>', 'NAME:VERSION')
+    .option('--file <rules.yaml>', 'the rules: a list of {name, when: {confidenceBelow | outsideRange | unseenCategory}, action: flag | refuse | {replace: VALUE}}')
+    .option('--clear', 'remove the version\'s rules')
+    .option('--json', 'print one JSON document')
+    .description('set the humility rules a model version answers with (checked against its signature; audited as a version tag)')
+    .action(async (ref: string, o: { file?: string; clear?: boolean; json?: boolean }) => {
+      const m = /^([^:@]+):([1-9][0-9]{0,8})$/.exec(ref);
+      if (!m) throw invalid(`the model must be NAME:VERSION (got "${ref.slice(0, 80)}")`);
+      if (!o.file === !o.clear) throw invalid('give --file RULES or --clear');
+      const { loadModel } = await import('../../registry/index.ts');
+      const { parseHumilityRules, HUMILITY_TAG } = await import('../../monitor/index.ts');
+      const { parse } = await import('yaml');
+      const s = await stores();
+      try {
+        const loaded = await loadModel(s, ref);
+        let rules: unknown[] = [];
+        if (o.file) {
+          let text: string;
+          try {
+            text = readFileSync(o.file, 'utf8');
+          } catch {
+            throw invalid(`cannot read --file ${o.file}`);
+          }
+          rules = parseHumilityRules(parse(text), loaded.manifest);
+        }
+        await s.metadata.models.setVersionTag(m[1], Number(m[2]), HUMILITY_TAG, o.clear ? '' : JSON.stringify(rules), localActor());
+        if (o.json) return printJson({ name: m[1], version: Number(m[2]), rules });
+        process.stdout.write(safe(`${ref}: ${rules.length} humility rule${rules.length === 1 ? '' : 's'} (servers apply them when they next load the version)`) + '\n');
+      } finally {
+        await s.metadata.close();
+      }
+    });
+  models
     .command('import')
     .argument('<file>', 'an ONNX model (.onnx) trained elsewhere')
     .requiredOption('--name <name>', 'register it as the next version of this model')

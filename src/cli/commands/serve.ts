@@ -16,6 +16,7 @@ interface ServeOptions {
   tokenFile?: string;
   workers: string;
   log: boolean;
+  monitor: boolean;
   maxInFlight: string;
   logMaxAge?: string[];
   logMaxRecords?: string[];
@@ -31,6 +32,7 @@ export function serveCommand(program: Command): void {
     .option('--token-file <file>', 'require "Authorization: Bearer <token>" with the token in this file')
     .option('--workers <n>', 'processes sharing the port (each loads the model once)', '1')
     .option('--no-log', 'do not write predictions to the prediction log of the local store')
+    .option('--no-monitor', 'do not count answers into monitoring windows (capstan monitor and the drift route then see nothing of this process)')
     .option('--max-in-flight <n>', 'prediction requests handled at once per process; past it, 503 with Retry-After', '1024');
   retentionOptions(command).action(async (ref: string, o: ServeOptions) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
@@ -66,7 +68,7 @@ async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight
   // of several workers, the first checkpoints the store's WAL for all (a second checkpointer only holds writes off again;
   // a worker that fails stops the others; what is written after the first has exited waits in the WAL for the next
   // connection's checkpoint)
-  const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics), checkpoints: cluster.worker?.id === 1 } : {}) });
+  const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, monitor: o.monitor, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics), checkpoints: cluster.worker?.id === 1 } : {}) });
   if (cluster.isWorker) answerSnapshots(hooks.metrics);
   const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, maxInFlight, log });
   const bound = await listen(server, port, o.host);
