@@ -54,6 +54,8 @@ async function write(path: string, seed: number, shift: number): Promise<void> {
   await new Promise<void>((r) => out.on('finish', () => r()));
 }
 
+// the CLI runs from dist/ only when it is fresh: build it, so no run goes through tsx
+if (spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'ignore' }).status !== 0) throw new Error('build failed');
 const ref = join(dir, 'ref.csv');
 const cur = join(dir, 'cur.csv');
 await write(ref, 1, 0);

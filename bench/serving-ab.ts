@@ -5,6 +5,8 @@
  * (wrk, one thread, 32 connections). Reports requests/s and p99 per run, B/A per adjacent pair and their median: this
  * machine's speed drifts within minutes, so only interleaved runs compare two builds.
  * Run: node --import tsx bench/serving-ab.ts DIR_A DIR_B [SECONDS=5] [PAIRS=8] [WARMUP=10]
+ * One checkout with two settings: the same DIR twice, with AB_FLAGS_A / AB_FLAGS_B (extra `capstan serve` flags, e.g.
+ * `--no-monitor`) and AB_HUMILITY_A / AB_HUMILITY_B (a humility rules file set on that side's model version first).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,13 +22,19 @@ const row = { female: 1, senior_citizen: 0, partner: 1, dependents: 0, tenure: 1
 const lua = join(mkdtempSync(join(tmpdir(), 'capstan-ab-')), 'post.lua');
 writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify({ dataframe_records: [row] }))}\nwrk.headers["Content-Type"] = "application/json"\n`);
 
-function start(dir: string, port: number): ChildProcess {
+function start(dir: string, port: number, side: 'A' | 'B'): ChildProcess {
   const home = mkdtempSync(join(tmpdir(), 'capstan-ab-home-'));
   const env = { ...process.env, CAPSTAN_HOME: home };
   const bin = join(dir, 'bin', 'capstan.js');
   const t = spawnSync(process.execPath, [bin, 'train', join(dir, 'examples', 'telco-churn', 'telco_churn.csv'), '--target', 'churn', '--cv', '0', '--register', 'churn'], { env, encoding: 'utf8' });
   if (t.status !== 0) throw new Error(`${dir}: ${t.stderr}`);
-  return spawn(process.execPath, [bin, 'serve', 'churn', '--port', String(port), '--workers', '2'], { env, stdio: 'ignore' });
+  const rules = process.env[`AB_HUMILITY_${side}`];
+  if (rules) {
+    const h = spawnSync(process.execPath, [bin, 'models', 'humility', 'churn:1', '--file', rules], { env, encoding: 'utf8' });
+    if (h.status !== 0) throw new Error(`${dir}: ${h.stderr}`);
+  }
+  const flags = (process.env[`AB_FLAGS_${side}`] ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [bin, 'serve', 'churn', '--port', String(port), '--workers', '2', ...flags], { env, stdio: 'ignore' });
 }
 
 async function ready(port: number): Promise<void> {
@@ -50,13 +58,13 @@ function wrk(port: number, s: number): { rps: number; p99: number; errors: numbe
   return { rps, p99, errors };
 }
 
-const a = start(dirA, 7951);
-const b = start(dirB, 7952);
+const a = start(dirA, 7951, 'A');
+const b = start(dirB, 7952, 'B');
 try {
   await Promise.all([ready(7951), ready(7952)]);
   wrk(7951, warmup);
   wrk(7952, warmup);
-  console.log(`machine: ${cpus().length} x ${cpus()[0].model}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}; A=${dirA} B=${dirB}\n`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0].model}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}; A=${dirA} ${process.env.AB_FLAGS_A ?? ''} ${process.env.AB_HUMILITY_A ? 'humility on' : ''} B=${dirB} ${process.env.AB_FLAGS_B ?? ''} ${process.env.AB_HUMILITY_B ? 'humility on' : ''}\n`);
   console.log('| pair | A req/s | A p99 ms | B req/s | B p99 ms | B/A |');
   console.log('|---|---|---|---|---|---|');
   const ratios: number[] = [];

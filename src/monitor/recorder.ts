@@ -2,7 +2,7 @@ import type { Table } from '../core/table.ts';
 import type { Predictions } from '../learn/index.ts';
 import { monitoredOutput, type BundleManifest } from '../registry/index.ts';
 import type { MonitorWindowRow } from '../store/index.ts';
-import { addRequest, emptyWindow, mergeWindowTexts, WindowCounter, type WindowStats } from './window.ts';
+import { addRequest, emptyWindow, mergeWindow, mergeWindowTexts, WindowCounter, type WindowStats } from './window.ts';
 
 /** Where a serving process's windows go: the store's monitor, through the prediction log's connection. */
 export interface MonitorSink {
@@ -33,12 +33,28 @@ class VersionWindows {
     this.counter = new WindowCounter(manifest.baseline, manifest.signature.inputs, manifest.outputBaseline);
   }
 
-  /** The window of the current minute. */
-  now(): WindowStats {
+  /** The window of the current minute; `keep` false (no store to write to): earlier minutes go into the total at once. */
+  now(keep: boolean): WindowStats {
     const start = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
     let w = this.pending.get(start);
-    if (!w) this.pending.set(start, (w = emptyWindow()));
+    if (!w) {
+      if (!keep) this.settle();
+      this.pending.set(start, (w = emptyWindow()));
+    }
     return w;
+  }
+
+  /** Move the pending minutes into the process's total (they are counted once: into a minute, which joins the total later). */
+  settle(): void {
+    for (const w of this.pending.values()) mergeWindow(this.total, w);
+    this.pending.clear();
+  }
+
+  /** The total with the minutes not yet settled. */
+  seen(): WindowStats {
+    const t = mergeWindow(emptyWindow(), this.total);
+    for (const w of this.pending.values()) mergeWindow(t, w);
+    return t;
   }
 }
 
@@ -87,34 +103,28 @@ export class MonitorRecorder {
   answered(model: string, version: string, manifest: BundleManifest, table: Table, predictions: Predictions, latencyMs: number): void {
     if (!this.enabled) return;
     const v = this.entry(model, version, manifest);
-    const w = v.now();
-    const output = manifest.outputBaseline ? monitoredOutput(manifest.target, predictions) : null;
-    v.counter.addRows(w, table, output);
-    v.counter.addRows(v.total, table, output);
+    const w = v.now(this.sink !== null);
+    v.counter.addRows(w, table, manifest.outputBaseline ? monitoredOutput(manifest.target, predictions) : null);
     addRequest(w, latencyMs, false);
-    addRequest(v.total, latencyMs, false);
   }
 
   /** A request to a known version that failed (bad input, or the model failing). */
   failed(model: string, version: string, manifest: BundleManifest, latencyMs: number): void {
     if (!this.enabled) return;
     const v = this.entry(model, version, manifest);
-    addRequest(v.now(), latencyMs, true);
-    addRequest(v.total, latencyMs, true);
+    addRequest(v.now(this.sink !== null), latencyMs, true);
   }
 
   /** Rows a humility rule fired on. */
   humility(model: string, version: string, manifest: BundleManifest, rule: string, rows: number): void {
     if (!this.enabled) return;
-    const v = this.entry(model, version, manifest);
-    const w = v.now();
+    const w = this.entry(model, version, manifest).now(this.sink !== null);
     w.humility[rule] = (w.humility[rule] ?? 0) + rows;
-    v.total.humility[rule] = (v.total.humility[rule] ?? 0) + rows;
   }
 
   /** Everything this process counted for a version since it started (its live view, without the store). */
   totals(model: string, version: string): WindowStats | null {
-    return this.versions.get(`${model}\u0000${version}`)?.total ?? null;
+    return this.versions.get(`${model}\u0000${version}`)?.seen() ?? null;
   }
 
   /** Write the pending minutes now; then, at most once a minute, compact minutes of finished hours. */
@@ -124,7 +134,7 @@ export class MonitorRecorder {
     const rows: MonitorWindowRow[] = [];
     for (const v of this.versions.values()) {
       for (const [start, w] of v.pending) rows.push({ model: v.model, version: v.version, start, spanMs: MINUTE_MS, stats: JSON.stringify(w) });
-      v.pending.clear();
+      v.settle();
     }
     const sink = this.sink;
     this.writing = (async () => {
