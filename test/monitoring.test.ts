@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cellValue } from '../src/core/table.ts';
 import { readTable } from '../src/data/index.ts';
-import { SIGNATURE_HEADER, verifyWebhookSignature, type MonitorReport } from '../src/monitor/index.ts';
+import { SIGNATURE_HEADER, verifyWebhookSignature, type MonitorReport, type PredictionLineage } from '../src/monitor/index.ts';
 import { BIN, cliAsync, dropPgSchemas, pgTestUri, TELCO, tempHome } from './helpers.ts';
 
 /** A webhook receiver on loopback. */
@@ -166,6 +166,18 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       } finally {
         await hook.close();
       }
+
+      // a prediction's lineage, back to the data and forward to the alerts, in one call
+      const lin = await cliAsync(['lineage', sent[0].id, '--json'], home, env);
+      assert.equal(lin.status, 0, lin.stderr);
+      const l = JSON.parse(lin.stdout) as PredictionLineage;
+      assert.deepEqual([l.prediction.model, l.modelVersion?.version, l.actuals[0].actual], ['churn', 1, sent[0].actual]);
+      assert.deepEqual(l.trainingRun?.steps.map((st) => st.name), ['load', 'train', 'register']);
+      assert.ok(l.datasets.some((d) => d.name === 'telco_churn' && d.rows === 7043), JSON.stringify(l.datasets));
+      assert.ok(l.alertsSince.some((a) => a.rule === 'drift'));
+      const linText = await cliAsync(['lineage', sent[0].id], home, env);
+      assert.match(linText.stdout, /<- dataset telco_churn v1/);
+      assert.equal((await cliAsync(['lineage', 'nope'], home, env)).status, 1);
 
       const bad = await cliAsync(['monitor', 'churn', '--window', '90m'], home, env);
       assert.equal(bad.status, 1);

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   predictions: async () => (await import('./commands/predictions.ts')).predictionsCommand,
   monitor: async () => (await import('./commands/monitor.ts')).monitorCommand,
   actuals: async () => (await import('./commands/actuals.ts')).actualsCommand,
+  lineage: async () => (await import('./commands/lineage.ts')).lineageCommand,
   policy: async () => (await import('./commands/policy.ts')).policyCommand,
   alerts: async () => (await import('./commands/policy.ts')).alertsCommand,
   data: async () => (await import('./commands/data.ts')).dataCommand,

@@ -8,3 +8,4 @@ export { deliverWebhook, verifyWebhookSignature, signWebhook, SIGNATURE_HEADER, 
 export { classifyAddress } from './notify/address.ts';
 export { evaluateAlerts, figureOf, type RuleOutcome, type EvaluateOptions } from './alerts.ts';
 export { HumilityRules, parseHumilityRules, HUMILITY_TAG, type HumilityRule, type HumilityOutcome } from './humility.ts';
+export { predictionLineage, type PredictionLineage } from './lineage.ts';

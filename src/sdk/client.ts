@@ -221,6 +221,8 @@ export class CapstanClient implements MetadataStore {
     report: (name: string, q: QueryOf<typeof api.monitorModel> = {}) => this.call(api.monitorModel, { params: { name }, query: q }),
     /** ground truth by prediction id (and row of a multi-row request); ids with no logged prediction come back unmatched */
     actuals: (actuals: BodyOf<typeof api.postActuals>['actuals']) => this.call(api.postActuals, { body: { actuals } }),
+    /** a prediction's lineage: model version, training run and steps, datasets, actuals, deployment, alerts, later versions */
+    lineage: (predictionId: string) => this.call(api.predictionLineage, { params: { predictionId } }),
     /** evaluate every policy's alert rules now (admin) */
     evaluate: async () => (await this.call(api.evaluateAlerts, {})).items,
   };

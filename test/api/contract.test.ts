@@ -167,6 +167,8 @@ describe('the API contract', () => {
     const joined = (await call('POST', '/api/v1/actuals', { actuals: [{ id: 'p-2', value: 'yes' }, { id: 'p-404', value: 'no' }] }, { status: 200 })).body;
     assert.deepEqual(joined, { inserted: 1, duplicates: 0, unmatched: ['p-404'] });
     await call('POST', '/api/v1/actuals', { actuals: [{ id: 'p-2' }] }, { status: 400 });
+    await call('GET', '/api/v1/lineage/prediction/p-2', undefined, { status: 200 });
+    await call('GET', '/api/v1/lineage/prediction/p-404', undefined, { status: 404 });
     const monitored = (await call('GET', '/api/v1/monitor/churn?window=1d', undefined, { status: 200 })).body;
     assert.equal(monitored.versions[0].total.accuracy.labelled, 1);
     await call('GET', '/api/v1/monitor/churn?window=90m', undefined, { status: 400 });

@@ -128,3 +128,23 @@ export const evaluateAlerts = route({
   method: 'POST', path: '/api/v1/alerts/evaluate', role: 'admin', tag, summary: "Evaluate every model's alert rules now (the server also does every minute) and send the notifications",
   responses: { 200: Type.Object({ items: Type.Array(Type.Object({ model: Type.String(), rule: Type.String(), value: Nullable(Type.Number()), state: Type.String(), notified: Type.Array(Type.Object({ url: Type.String(), ok: Type.Boolean(), attempts: Type.Integer(), error: Nullable(Type.String()) })) })) }) },
 });
+
+export const predictionLineage = route({
+  method: 'GET', path: '/api/v1/lineage/prediction/:predictionId', role: 'viewer', tag,
+  summary: 'Where a prediction came from and what followed: model version, training run (pipeline run and steps), dataset versions, its actuals, the deployment, alerts and later versions; one call',
+  responses: {
+    200: Type.Object(
+      {
+        prediction: Type.Object({ id: Type.String(), model: Type.String(), version: Type.String(), at: Millis, rows: Type.Integer(), latencyMs: Type.Number(), shadow: Type.Boolean(), outputs: Type.Record(Type.String(), Type.Unknown()) }),
+        actuals: Type.Array(Type.Object({ row: Type.Integer(), actual: Type.Union([Type.String(), Type.Number()]), receivedAt: Millis })),
+        modelVersion: Nullable(Type.Object({ name: Type.String(), version: Type.Integer(), digest: Type.String(), source: Type.String(), author: Type.String(), createdAt: Millis, metrics: Type.Record(Type.String(), Type.Number()), aliases: Type.Array(Type.String()), task: Type.String() })),
+        trainingRun: Nullable(Type.Object({ id: Type.String(), name: Type.String(), status: Type.String(), startedAt: Millis, endedAt: Nullable(Millis), kind: Nullable(Type.String()), params: Type.Record(Type.String(), Type.String()), metrics: Type.Record(Type.String(), Type.Unknown()), steps: Type.Array(Type.Object({ name: Type.String(), status: Type.String(), runId: Type.String() })) })),
+        datasets: Type.Array(Type.Object({ name: Type.String(), version: Type.Integer(), role: Type.String(), contentHash: Nullable(Type.String()), rows: Nullable(Type.Integer()) })),
+        deployment: Type.Object({ aliases: Type.Array(Type.String()), trafficWeight: Nullable(Type.Number()), shadow: Type.Boolean() }),
+        alertsSince: Type.Array(Type.Object({ id: Type.String(), rule: Type.String(), status: Type.String(), value: Type.Number(), firedAt: Millis })),
+        laterVersions: Type.Array(Type.Object({ version: Type.Integer(), runId: Nullable(Type.String()), createdAt: Millis, aliases: Type.Array(Type.String()), retrainedBy: Nullable(Type.String()) })),
+      },
+      { title: 'PredictionLineage' },
+    ),
+  },
+});

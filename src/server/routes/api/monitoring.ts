@@ -1,6 +1,6 @@
 import { api } from '../../../api/index.ts';
 import { checkName } from '../../../core/names.ts';
-import { evaluateAlerts, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
+import { evaluateAlerts, predictionLineage, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
 import { invalid } from '../../../core/errors.ts';
 import type { Stores } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
@@ -29,5 +29,6 @@ export function monitoringRoutes(router: Router, stores: Stores, log?: (line: st
     const until = q.until ?? Date.now();
     return { status: 200, body: await monitorModel(stores, checkName('name', params.name), { windowMs, since: q.since ?? until - DEFAULT_WINDOWS * windowMs + 1, until, ...(q.version ? { version: q.version } : {}) }) };
   });
+  router.on(api.predictionLineage, async ({ params }) => ({ status: 200, body: await predictionLineage(stores, params.predictionId) }));
   router.on(api.postActuals, async ({ body }) => ({ status: 200, body: await recordActuals(stores, body.actuals) }));
 }
