@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cellValue } from '../src/core/table.ts';
 import { readTable } from '../src/data/index.ts';
-import { SIGNATURE_HEADER, verifyWebhookSignature, type MonitorReport, type PredictionLineage } from '../src/monitor/index.ts';
+import { SIGNATURE_HEADER, verifyWebhookSignature, type MonitorReport, type PredictionLineage, type ReplayReport } from '../src/monitor/index.ts';
 import { BIN, cliAsync, dropPgSchemas, pgTestUri, TELCO, tempHome } from './helpers.ts';
 
 /** A webhook receiver on loopback. */
@@ -178,6 +178,19 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const linText = await cliAsync(['lineage', sent[0].id], home, env);
       assert.match(linText.stdout, /<- dataset telco_churn v1/);
       assert.equal((await cliAsync(['lineage', 'nope'], home, env)).status, 1);
+
+      // replay the logged window: the served version against itself agrees exactly; another version is compared on actuals
+      const self = JSON.parse((await cliAsync(['replay', 'churn:1', '--since', '1d', '--json'], home, env)).stdout) as ReplayReport;
+      assert.deepEqual([self.requests, self.rows, self.agreement, self.accuracy?.rows, self.accuracy?.delta], [301, 303, 1, 303, 0]);
+      assert.ok(self.meanAbsDiff < 1e-12);
+      const v2 = await cliAsync(['train', TELCO, '--target', 'churn', '--learner', 'linear', '--cv', '0', '--register', 'churn'], home, env);
+      assert.equal(v2.status, 0, v2.stderr);
+      const other = await cliAsync(['replay', 'churn:2', '--since', '1d', '--json'], home, env);
+      assert.equal(other.status, 0, other.stderr);
+      const o = JSON.parse(other.stdout) as ReplayReport;
+      assert.ok(o.agreement! > 0.5 && o.agreement! < 1 && o.meanAbsDiff > 0, JSON.stringify(o));
+      assert.ok(o.accuracy!.interval[0] <= o.accuracy!.delta && o.accuracy!.delta <= o.accuracy!.interval[1]);
+      assert.match((await cliAsync(['replay', 'churn:2', '--since', '1d'], home, env)).stdout, /on 303 rows with actuals: roc_auc served/);
 
       const bad = await cliAsync(['monitor', 'churn', '--window', '90m'], home, env);
       assert.equal(bad.status, 1);

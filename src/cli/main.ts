@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   predictions: async () => (await import('./commands/predictions.ts')).predictionsCommand,
   monitor: async () => (await import('./commands/monitor.ts')).monitorCommand,
   actuals: async () => (await import('./commands/actuals.ts')).actualsCommand,
+  replay: async () => (await import('./commands/replay.ts')).replayCommand,
   lineage: async () => (await import('./commands/lineage.ts')).lineageCommand,
   policy: async () => (await import('./commands/policy.ts')).policyCommand,
   alerts: async () => (await import('./commands/policy.ts')).alertsCommand,

@@ -223,6 +223,8 @@ export class CapstanClient implements MetadataStore {
     actuals: (actuals: BodyOf<typeof api.postActuals>['actuals']) => this.call(api.postActuals, { body: { actuals } }),
     /** a prediction's lineage: model version, training run and steps, datasets, actuals, deployment, alerts, later versions */
     lineage: (predictionId: string) => this.call(api.predictionLineage, { params: { predictionId } }),
+    /** replay a window of logged requests against another version (see capstan replay) */
+    replay: (body: BodyOf<typeof api.replayModel>) => this.call(api.replayModel, { body }),
     /** evaluate every policy's alert rules now (admin) */
     evaluate: async () => (await this.call(api.evaluateAlerts, {})).items,
   };

@@ -169,6 +169,8 @@ describe('the API contract', () => {
     await call('POST', '/api/v1/actuals', { actuals: [{ id: 'p-2' }] }, { status: 400 });
     await call('GET', '/api/v1/lineage/prediction/p-2', undefined, { status: 200 });
     await call('GET', '/api/v1/lineage/prediction/p-404', undefined, { status: 404 });
+    await call('POST', '/api/v1/replay', { model: 'churn', challenger: 'churn:1', since: 0 }, { status: 200 });
+    await call('POST', '/api/v1/replay', { model: 'churn', challenger: 'churn:1' }, { status: 400 });
     const monitored = (await call('GET', '/api/v1/monitor/churn?window=1d', undefined, { status: 200 })).body;
     assert.equal(monitored.versions[0].total.accuracy.labelled, 1);
     await call('GET', '/api/v1/monitor/churn?window=90m', undefined, { status: 400 });

@@ -148,3 +148,17 @@ export const predictionLineage = route({
     ),
   },
 });
+
+const Paired = Type.Object({ metric: Type.String(), rows: Type.Integer(), champion: Type.Number(), challenger: Type.Number(), delta: Type.Number(), interval: Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), better: Type.Boolean(), worse: Type.Boolean() }, { title: 'PairedComparison' });
+
+export const replayModel = route({
+  method: 'POST', path: '/api/v1/replay', role: 'member', tag,
+  summary: "Replay a window of a model's logged requests against another version offline: agreement with what was served and, on rows with actuals, both versions' metric with a paired bootstrap interval",
+  body: Type.Object({ model: Type.String(), challenger: Type.String({ description: 'NAME:VERSION or NAME@ALIAS' }), since: Millis, until: Type.Optional(Millis), limit: Type.Optional(Int(1)) }),
+  responses: {
+    200: Type.Object(
+      { model: Type.String(), champion: Type.Object({ version: Type.String() }), challenger: Type.Object({ name: Type.String(), version: Nullable(Type.Integer()) }), requests: Type.Integer(), rows: Type.Integer(), agreement: Nullable(Type.Number()), meanAbsDiff: Type.Number(), accuracy: Nullable(Paired) },
+      { title: 'ReplayReport' },
+    ),
+  },
+});

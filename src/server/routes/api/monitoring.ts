@@ -1,6 +1,6 @@
 import { api } from '../../../api/index.ts';
 import { checkName } from '../../../core/names.ts';
-import { evaluateAlerts, predictionLineage, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
+import { evaluateAlerts, predictionLineage, replay, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
 import { invalid } from '../../../core/errors.ts';
 import type { Stores } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
@@ -30,5 +30,6 @@ export function monitoringRoutes(router: Router, stores: Stores, log?: (line: st
     return { status: 200, body: await monitorModel(stores, checkName('name', params.name), { windowMs, since: q.since ?? until - DEFAULT_WINDOWS * windowMs + 1, until, ...(q.version ? { version: q.version } : {}) }) };
   });
   router.on(api.predictionLineage, async ({ params }) => ({ status: 200, body: await predictionLineage(stores, params.predictionId) }));
+  router.on(api.replayModel, async ({ body }) => ({ status: 200, body: await replay(stores, checkName('model', body.model), body.challenger, { since: body.since, until: body.until ?? Date.now() + 1, ...(body.limit ? { limit: body.limit } : {}) }) }));
   router.on(api.postActuals, async ({ body }) => ({ status: 200, body: await recordActuals(stores, body.actuals) }));
 }
