@@ -63,7 +63,8 @@ export interface EvaluateOptions {
   onError?: (message: string) => void;
 }
 
-async function notify(policy: MonitorPolicy, event: Record<string, unknown>, o: EvaluateOptions): Promise<RuleOutcome['notified']> {
+/** Send an event to every webhook of a policy (signed with each one's secret from the environment). */
+export async function notifyPolicy(policy: MonitorPolicy, event: Record<string, unknown>, o: EvaluateOptions = {}): Promise<RuleOutcome['notified']> {
   const env = o.env ?? process.env;
   return Promise.all(
     policy.notify.map(async (h) => {
@@ -116,8 +117,8 @@ async function judge(stores: Stores, policy: MonitorPolicy, policyVersion: numbe
   if (crossed) {
     const detail = { figure: rule.figure, window: rule.window, version: main?.version ?? null, rows, ...(rule.figure.startsWith('drift') && main ? { drifted: main.total.drift.drifted.slice(0, 10) } : {}) };
     const { alert, created } = await stores.metadata.monitor.openAlert({ model: policy.model, rule: rule.name, value, threshold, detail, at: now });
-    return { ...base, state: created ? 'firing' : 'still-firing', notified: created ? await notify(policy, event('alert.firing', alert), o) : [] };
+    return { ...base, state: created ? 'firing' : 'still-firing', notified: created ? await notifyPolicy(policy, event('alert.firing', alert), o) : [] };
   }
   const resolved = await stores.metadata.monitor.resolveAlert(policy.model, rule.name, value, now);
-  return { ...base, state: resolved ? 'resolved' : 'ok', notified: resolved ? await notify(policy, event('alert.resolved', resolved), o) : [] };
+  return { ...base, state: resolved ? 'resolved' : 'ok', notified: resolved ? await notifyPolicy(policy, event('alert.resolved', resolved), o) : [] };
 }

@@ -3,7 +3,8 @@ export { windowReport, accuracyOf, type WindowReport, type AccuracyReport, type 
 export { addRequest, emptyWindow, mergeWindow, mergeWindowTexts, parseWindow, latencyQuantile, WindowCounter, LATENCY_EDGES_MS, type WindowStats } from './window.ts';
 export { monitorModel, recordActuals, outputOf, type MonitorQuery, type MonitorReport, type ActualInput } from './query.ts';
 export { HOUR_MS, MINUTE_MS, parseWindowLength } from './window-length.ts';
-export { parsePolicy, FIGURES, type MonitorPolicy, type AlertRule, type WebhookConfig, type Figure } from './policy.ts';
+export { parsePolicy, FIGURES, type MonitorPolicy, type AlertRule, type WebhookConfig, type Figure, type RetrainPolicy, type CanaryLimits } from './policy.ts';
+export { notifyPolicy } from './alerts.ts';
 export { deliverWebhook, verifyWebhookSignature, signWebhook, SIGNATURE_HEADER, type WebhookTarget, type Delivery } from './notify/webhook.ts';
 export { classifyAddress } from './notify/address.ts';
 export { evaluateAlerts, figureOf, type RuleOutcome, type EvaluateOptions } from './alerts.ts';

@@ -28,12 +28,38 @@ export interface WebhookConfig {
   allowPrivate: boolean;
 }
 
-/** A model's monitoring policy: alert rules and where their notifications go. Applied as YAML, versioned and audited. */
+/** Limits a canary must stay within; past any, it rolls back by itself. */
+export interface CanaryLimits {
+  /** percent of the bare name's requests the challenger answers */
+  weight: number;
+  /** requests the challenger answers before it is promoted */
+  requests: number;
+  maxErrorRate: number;
+  maxLatencyP99Ms: number;
+  /** the challenger's metric may fall at most this far below the champion's on the canary's labelled rows */
+  maxAccuracyDrop: number;
+}
+
+/** The closed loop: what triggers a retraining, on which data, and what happens to a better challenger. */
+export interface RetrainPolicy {
+  /** an alert rule of this policy starting to fire, or this many actuals since the champion was registered */
+  when: { alert: string } | { actuals: number };
+  /** the base training data: a file, `dataset` (the champion's training dataset, the default) or `none` (production rows only) */
+  data: string;
+  /** share of the newest labelled production rows held out to compare challenger and champion on */
+  holdout: number;
+  /** notify only, ask for approval (alias `challenger`, a person approves), or promote through a canary */
+  action: 'notify' | 'approve' | 'canary';
+  canary: CanaryLimits;
+}
+
+/** A model's monitoring policy: alert rules, where their notifications go, retraining. Applied as YAML, versioned and audited. */
 export interface MonitorPolicy {
   model: string;
   window: string;
   alerts: AlertRule[];
   notify: WebhookConfig[];
+  retrain: RetrainPolicy | null;
 }
 
 const num = (field: string, v: unknown): number => {
@@ -49,7 +75,7 @@ function only(field: string, v: Record<string, unknown>, keys: string[]): void {
 /** Check a policy document (parsed YAML or JSON): every error names its field. */
 export function parsePolicy(doc: unknown): MonitorPolicy {
   if (!isObject(doc)) throw invalid('a policy must be a mapping with model, alerts and notify');
-  only('policy', doc, ['model', 'window', 'alerts', 'notify']);
+  only('policy', doc, ['model', 'window', 'alerts', 'notify', 'retrain']);
   const model = checkName('model', typeof doc.model === 'string' ? doc.model : '');
   const window = doc.window === undefined ? '1h' : String(doc.window);
   parseWindowLength('window', window);
@@ -81,5 +107,35 @@ export function parsePolicy(doc: unknown): MonitorPolicy {
     if (h.allowPrivate !== undefined && typeof h.allowPrivate !== 'boolean') throw invalid(`${at}.allowPrivate must be true or false`);
     return { url: h.url, ...(h.secretEnv ? { secretEnv: h.secretEnv as string } : {}), allowPrivate: h.allowPrivate === true };
   });
-  return { model, window, alerts, notify };
+  return { model, window, alerts, notify, retrain: doc.retrain === undefined ? null : parseRetrain(doc.retrain, alerts) };
+}
+
+function parseRetrain(r: unknown, alerts: AlertRule[]): RetrainPolicy {
+  if (!isObject(r)) throw invalid('retrain must be a mapping {when, data?, holdout?, action, canary?}');
+  only('retrain', r, ['when', 'data', 'holdout', 'action', 'canary']);
+  const w = r.when;
+  let when: RetrainPolicy['when'];
+  if (isObject(w) && typeof w.alert === 'string' && Object.keys(w).length === 1) {
+    if (!alerts.some((a) => a.name === w.alert)) throw invalid(`retrain.when.alert "${String(w.alert).slice(0, 64)}" is not an alert rule of this policy`);
+    when = { alert: w.alert };
+  } else if (isObject(w) && Object.keys(w).length === 1 && typeof w.actuals === 'number' && Number.isInteger(w.actuals) && w.actuals >= 1) when = { actuals: w.actuals };
+  else throw invalid('retrain.when must be {alert: RULE} or {actuals: N}');
+  const data = r.data === undefined ? 'dataset' : r.data;
+  if (typeof data !== 'string' || data === '') throw invalid('retrain.data must be a file, "dataset" or "none"');
+  const holdout = r.holdout === undefined ? 0.3 : num('retrain.holdout', r.holdout);
+  if (!(holdout > 0 && holdout < 1)) throw invalid('retrain.holdout must be between 0 and 1');
+  if (!['notify', 'approve', 'canary'].includes(r.action as string)) throw invalid('retrain.action must be notify, approve or canary');
+  const c = r.canary === undefined ? {} : r.canary;
+  if (!isObject(c)) throw invalid('retrain.canary must be a mapping');
+  only('retrain.canary', c, ['weight', 'requests', 'maxErrorRate', 'maxLatencyP99Ms', 'maxAccuracyDrop']);
+  const canary: CanaryLimits = {
+    weight: c.weight === undefined ? 10 : num('retrain.canary.weight', c.weight),
+    requests: c.requests === undefined ? 500 : num('retrain.canary.requests', c.requests),
+    maxErrorRate: c.maxErrorRate === undefined ? 0.01 : num('retrain.canary.maxErrorRate', c.maxErrorRate),
+    maxLatencyP99Ms: c.maxLatencyP99Ms === undefined ? 100 : num('retrain.canary.maxLatencyP99Ms', c.maxLatencyP99Ms),
+    maxAccuracyDrop: c.maxAccuracyDrop === undefined ? 0.01 : num('retrain.canary.maxAccuracyDrop', c.maxAccuracyDrop),
+  };
+  if (!(canary.weight >= 1 && canary.weight <= 99 && Number.isInteger(canary.weight))) throw invalid('retrain.canary.weight must be a whole percent from 1 to 99');
+  if (!(Number.isInteger(canary.requests) && canary.requests >= 1)) throw invalid('retrain.canary.requests must be an integer >= 1');
+  return { when, data, holdout, action: r.action as RetrainPolicy['action'], canary };
 }

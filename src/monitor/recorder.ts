@@ -137,7 +137,11 @@ export class MonitorRecorder {
       v.settle();
     }
     const sink = this.sink;
+    // nothing to do must not start a write: an async body without an await would finish (and clear `writing`) before
+    // `writing` is set, leaving it set for good and every later flush waiting on it
+    if (rows.length === 0 && Date.now() - this.lastCompact < MINUTE_MS) return Promise.resolve();
     this.writing = (async () => {
+      await Promise.resolve();
       try {
         if (rows.length) {
           try {

@@ -12,3 +12,4 @@ export { argoWorkflow, type ArgoOptions } from './targets/argo.ts';
 export { runPipelineOnWorkers, PIPELINE_STEP_JOB, type StepJob } from './engine/distributed.ts';
 export { resumePipelineRun } from './engine/resume.ts';
 export { nextFire, fireDueSchedules, startScheduler, startPipeline, startResume } from './engine/schedules.ts';
+export { retrainModel, checkCanaries, monitorPass, CANARY_TAG, type RetrainOutcome, type CanaryOutcome, type CanaryState } from './retrain.ts';

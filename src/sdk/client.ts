@@ -226,7 +226,7 @@ export class CapstanClient implements MetadataStore {
     /** replay a window of logged requests against another version (see capstan replay) */
     replay: (body: BodyOf<typeof api.replayModel>) => this.call(api.replayModel, { body }),
     /** evaluate every policy's alert rules now (admin) */
-    evaluate: async () => (await this.call(api.evaluateAlerts, {})).items,
+    evaluate: () => this.call(api.evaluateAlerts, {}),
   };
 
   /** Pipelines on the server: lint a spec, start a run (admin), follow it, read a step's log. */

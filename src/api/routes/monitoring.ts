@@ -57,6 +57,8 @@ export const WindowReport = Type.Object(
   { title: 'WindowReport' },
 );
 
+const Paired = Type.Object({ metric: Type.String(), rows: Type.Integer(), champion: Type.Number(), challenger: Type.Number(), delta: Type.Number(), interval: Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), better: Type.Boolean(), worse: Type.Boolean() }, { title: 'PairedComparison' });
+
 export const drift = route({
   method: 'GET', path: '/api/v1/models/:name/drift', role: 'viewer', tag, summary: 'Live drift of a served model against its training baseline, as this serving process has seen it since it started',
   query: Type.Object({ version: Type.Optional(Type.String()) }),
@@ -149,7 +151,6 @@ export const predictionLineage = route({
   },
 });
 
-const Paired = Type.Object({ metric: Type.String(), rows: Type.Integer(), champion: Type.Number(), challenger: Type.Number(), delta: Type.Number(), interval: Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), better: Type.Boolean(), worse: Type.Boolean() }, { title: 'PairedComparison' });
 
 export const replayModel = route({
   method: 'POST', path: '/api/v1/replay', role: 'member', tag,

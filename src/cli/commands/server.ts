@@ -3,7 +3,6 @@ import { capstanHome } from '../../core/config.ts';
 import { createServingHooks, startRetention } from '../../serve/index.ts';
 import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
 import { storeUri, type Stores } from '../../store/index.ts';
-import { evaluateAlerts } from '../../monitor/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { retentionOptions, retentionRules } from '../retention.ts';
 import { untilSignal } from '../serving.ts';
@@ -15,7 +14,7 @@ export function serverCommand(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port', '7707')
     .option('--schedule-interval <seconds>', 'how often due pipeline schedules are looked for (0: never)', '30')
-    .option('--alert-interval <seconds>', "how often the monitoring policies' alert rules are evaluated (0: never)", '60');
+    .option('--alert-interval <seconds>', "how often the monitoring policies run (alert rules, retraining triggers, canaries; 0: never)", '60');
   retentionOptions(command).action(async (o: { host: string; port: string; scheduleInterval: string; alertInterval: string; logMaxAge?: string[]; logMaxRecords?: string[] }) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
       const scheduleSeconds = parseIntOption('--schedule-interval', o.scheduleInterval, 0, 86_400);
@@ -51,15 +50,18 @@ export function serverCommand(program: Command): void {
     });
 }
 
-/** Evaluate the alert rules every interval, one pass at a time (a slow webhook delays the next pass, never overlaps it). */
+/** One pass of the closed loop (alerts, retraining, canaries) every interval, one pass at a time (a slow webhook delays the next pass, never overlaps it). */
 function startAlerts(s: Stores, intervalMs: number, log: (line: string) => void): { stop(): Promise<void> } {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
   const tick = () => {
-    running = evaluateAlerts(s, { onError: log })
-      .then((outcomes) => {
-        for (const r of outcomes) if (r.state === 'firing' || r.state === 'resolved') log(`alert ${r.model} ${r.rule}: ${r.state} (${r.value})`);
+    // the closed loop's engine loads with the first pass, not with the server
+    running = import('../../pipeline/index.ts')
+      .then((m) => m.monitorPass(s, { log }))
+      .then((pass) => {
+        for (const r of pass.alerts) if (r.state === 'firing' || r.state === 'resolved') log(`alert ${r.model} ${r.rule}: ${r.state} (${r.value})`);
+        for (const r of pass.retrained) log(`retrained ${r.model}: version ${r.challenger} vs ${r.champion}, ${r.comparison.metric} ${r.comparison.delta.toFixed(4)} -> ${r.decision}`);
       })
       .catch((e: Error) => log(`alert evaluation failed: ${e.message}`))
       .finally(() => {

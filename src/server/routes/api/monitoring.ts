@@ -1,6 +1,7 @@
 import { api } from '../../../api/index.ts';
 import { checkName } from '../../../core/names.ts';
-import { evaluateAlerts, predictionLineage, replay, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
+import { monitorPass } from '../../../pipeline/index.ts';
+import { predictionLineage, replay, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
 import { invalid } from '../../../core/errors.ts';
 import type { Stores } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
@@ -23,7 +24,10 @@ export function monitoringRoutes(router: Router, stores: Stores, log?: (line: st
   router.on(api.listPolicies, async () => ({ status: 200, body: { items: await monitor.listPolicies() } }));
   router.on(api.listAlerts, async ({ q }) => ({ status: 200, body: { items: await monitor.listAlerts({ ...(q.model ? { model: checkName('model', q.model) } : {}), ...(q.status ? { status: q.status } : {}) }) } }));
   router.on(api.acknowledgeAlert, async (req) => ({ status: 200, body: await monitor.acknowledgeAlert(req.params.alertId, actor(req)) }));
-  router.on(api.evaluateAlerts, async () => ({ status: 200, body: { items: await evaluateAlerts(stores, { onError: log }) } }));
+  router.on(api.evaluateAlerts, async () => {
+    const pass = await monitorPass(stores, { log });
+    return { status: 200, body: { items: pass.alerts, retrained: pass.retrained, canaries: pass.canaries } };
+  });
   router.on(api.monitorModel, async ({ params, q }) => {
     const windowMs = q.window ? parseWindowLength('window', q.window) : HOUR_MS;
     const until = q.until ?? Date.now();
