@@ -192,12 +192,26 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.ok(o.accuracy!.interval[0] <= o.accuracy!.delta && o.accuracy!.delta <= o.accuracy!.interval[1]);
       assert.match((await cliAsync(['replay', 'churn:2', '--since', '1d'], home, env)).stdout, /on 303 rows with actuals: roc_auc served/);
 
+      // batch scoring: capstan predict logs the rows under the ids it writes, so their actuals join too
+      const batchIn = join(home, 'batch.csv');
+      const telcoLines = (await import('node:fs')).readFileSync(TELCO, 'utf8').trim().split('\n');
+      writeFileSync(batchIn, telcoLines.slice(0, 21).join('\n') + '\n');
+      const scoredFile = join(home, 'scored.csv');
+      const pr = await cliAsync(['predict', '--model', 'churn:1', '--input', batchIn, '--output', scoredFile], home, env);
+      assert.equal(pr.status, 0, pr.stderr);
+      const scored = (await import('node:fs')).readFileSync(scoredFile, 'utf8').trim().split('\n');
+      const idAt = scored[0].split(',').indexOf('prediction_id');
+      const batchActuals = join(home, 'batch-actuals.csv');
+      writeFileSync(batchActuals, ['prediction_id,churn', ...scored.slice(1).map((l, i) => `${l.split(',')[idAt]},${String(cellValue(churn, i))}`)].join('\n') + '\n');
+      const joinedBatch = await cliAsync(['actuals', 'upload', batchActuals, '--id-column', 'prediction_id', '--actual-column', 'churn', '--json'], home, env);
+      assert.deepEqual(JSON.parse(joinedBatch.stdout), { rows: 20, inserted: 20, duplicates: 0, unmatched: [] });
+
       const bad = await cliAsync(['monitor', 'churn', '--window', '90m'], home, env);
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, /--window must be a number of hours or days/);
       const text = await cliAsync(['monitor', 'churn'], home, env);
       assert.equal(text.status, 0, text.stderr);
-      assert.match(text.stdout, /version 1: \d+ requests, 303 rows/);
+      assert.match(text.stdout, /version 1: \d+ requests, 323 rows/, "the served rows and the 20 batch-scored ones");
     });
   });
 }

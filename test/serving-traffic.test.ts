@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createServingHooks, type ServingHooks } from '../src/serve/index.ts';
+import { compareShadow } from '../src/monitor/index.ts';
 import { createApp, listen, RegistryModelProvider } from '../src/server/index.ts';
 import { openStores, type Stores } from '../src/store/index.ts';
 import { files, cli, TELCO, tempHome } from './helpers.ts';
@@ -96,6 +97,10 @@ describe('traffic splits: canary weights, sticky routing, shadow, a version that
     const primary = logged.find((p) => p.id === ids[0])!;
     assert.equal(primary.version, '1');
     assert.deepEqual(shadows.find((p) => (p.outputs as { shadow_of: string }).shadow_of === ids[0])!.features, primary.features);
+    // the shadow compared with what was served, from the log alone
+    const c = await compareShadow(stores, 'churn', { since, until: Date.now() + 1 });
+    assert.deepEqual([c.challenger.version, c.requests, c.rows], [3, 20, 20]);
+    assert.ok(c.agreement !== null && c.agreement >= 0 && c.agreement <= 1 && c.meanAbsDiff >= 0);
   });
 
   it('a version that fails to load leaves the previous one serving, and is reported once', async () => {

@@ -10,4 +10,4 @@ export { classifyAddress } from './notify/address.ts';
 export { evaluateAlerts, figureOf, type RuleOutcome, type EvaluateOptions } from './alerts.ts';
 export { HumilityRules, parseHumilityRules, HUMILITY_TAG, type HumilityRule, type HumilityOutcome } from './humility.ts';
 export { predictionLineage, type PredictionLineage } from './lineage.ts';
-export { replay, compareOn, pairedComparison, tableOfRecords, type ReplayReport, type PairedComparison } from './replay.ts';
+export { replay, compareOn, compareShadow, pairedComparison, tableOfRecords, type ReplayReport, type PairedComparison } from './replay.ts';

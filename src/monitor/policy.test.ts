@@ -7,6 +7,9 @@ test('a policy is checked field by field, with defaults for what it leaves out',
   assert.deepEqual(p.alerts[0], { name: 'drift', figure: 'drift.share', above: 0.3, window: '1h', minRows: 1 });
   assert.deepEqual(p.notify[0], { url: 'https://hooks.example.com/x', secretEnv: 'HOOK_SECRET', allowPrivate: false });
   assert.deepEqual([p.retrain?.data, p.retrain?.holdout, p.retrain?.canary.weight, p.retrain?.canary.requests], ['dataset', 0.3, 10, 500]);
+  // a checked policy (as stored) checks again, with or without a retrain section
+  assert.deepEqual(parsePolicy(p), p);
+  assert.deepEqual(parsePolicy(parsePolicy({ model: 'churn' })), { model: 'churn', window: '1h', alerts: [], notify: [], retrain: null });
   const bad: [unknown, RegExp][] = [
     [{ model: 'churn', alerts: [{ name: 'a', figure: 'nope', above: 1 }] }, /alerts\[0\]\.figure must be one of/],
     [{ model: 'churn', alerts: [{ name: 'a', figure: 'error_rate' }] }, /alerts\[0\] needs above or below/],

@@ -107,7 +107,7 @@ export function parsePolicy(doc: unknown): MonitorPolicy {
     if (h.allowPrivate !== undefined && typeof h.allowPrivate !== 'boolean') throw invalid(`${at}.allowPrivate must be true or false`);
     return { url: h.url, ...(h.secretEnv ? { secretEnv: h.secretEnv as string } : {}), allowPrivate: h.allowPrivate === true };
   });
-  return { model, window, alerts, notify, retrain: doc.retrain === undefined ? null : parseRetrain(doc.retrain, alerts) };
+  return { model, window, alerts, notify, retrain: doc.retrain === undefined || doc.retrain === null ? null : parseRetrain(doc.retrain, alerts) };
 }
 
 function parseRetrain(r: unknown, alerts: AlertRule[]): RetrainPolicy {

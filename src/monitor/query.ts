@@ -14,6 +14,8 @@ export interface MonitorQuery {
   until: number;
   version?: string;
   drift?: DriftOptions;
+  /** drift against this span's windows (per version) instead of the training baseline */
+  reference?: { since: number; until: number };
 }
 
 export interface MonitorReport {
@@ -53,13 +55,20 @@ export async function monitorModel(stores: Stores, name: string, q: MonitorQuery
     const v = slot(a.version).actuals;
     v.set(start, [...(v.get(start) ?? []), a]);
   }
+  // a reference span: each version's counts there, added up
+  const reference = new Map<string, WindowStats>();
+  if (q.reference) {
+    if (!(q.reference.until > q.reference.since)) throw invalid('the reference window must end after it starts');
+    for (const r of await stores.metadata.monitor.windows(name, { since: q.reference.since, until: q.reference.until, version: q.version })) reference.set(r.version, mergeWindow(reference.get(r.version) ?? emptyWindow(), parseWindow(r.stats)));
+  }
   const versions: MonitorReport['versions'] = [];
   for (const [version, v] of [...byVersion].sort((a, b) => Number(a[0]) - Number(b[0]) || a[0].localeCompare(b[0]))) {
     const manifest = await manifestOf(stores, name, version);
     const starts = [...new Set([...v.windows.keys(), ...v.actuals.keys()])].sort((a, b) => a - b);
-    const windows = starts.map((start) => windowReport(manifest, v.windows.get(start) ?? emptyWindow(), v.actuals.get(start) ?? [], { start, end: start + q.windowMs }, q.drift));
+    const ref = q.reference ? (reference.get(version) ?? emptyWindow()) : undefined;
+    const windows = starts.map((start) => windowReport(manifest, v.windows.get(start) ?? emptyWindow(), v.actuals.get(start) ?? [], { start, end: start + q.windowMs }, q.drift, ref));
     const total = [...v.windows.values()].reduce((acc, w) => mergeWindow(acc, w), emptyWindow());
-    versions.push({ version, total: windowReport(manifest, total, [...v.actuals.values()].flat(), { start: since, end: until }, q.drift), windows });
+    versions.push({ version, total: windowReport(manifest, total, [...v.actuals.values()].flat(), { start: since, end: until }, q.drift, ref), windows });
   }
   return { name, windowMs: q.windowMs, since, until, versions };
 }

@@ -118,10 +118,37 @@ export async function replay(stores: Stores, name: string, challengerRef: string
 export function compareOn(challenger: LoadedModel, name: string, logged: PredictionRecord[], actuals: ActualRecord[], ref = `${challenger.name}:${challenger.version}`): ReplayReport {
   const m = challenger.manifest;
   if (logged.length === 0) throw invalid(`no logged predictions of "${name}" in that window to replay`);
-  const table = tableOfRecords(logged, m.signature.inputs);
-  const mine = outputOfPredictions(predictTable(challenger.model!, table));
   const k = m.task === 'regression' ? 1 : m.target.classes!.length;
-  // what was served, row by row (a logged answer without probabilities counts as one-hot)
+  const mine = outputOfPredictions(predictTable(challenger.model!, tableOfRecords(logged, m.signature.inputs)));
+  const other: number[][] = [];
+  for (let i = 0; i < mine.length / k; i++) other.push(mine.slice(i * k, (i + 1) * k));
+  return compareOutputs(m.target, name, logged, other, actuals, { name: ref, version: challenger.version });
+}
+
+/**
+ * What a shadow deployment answered beside the served version, from the log alone (no rescoring): each shadow record is
+ * paired with the served request it copied (`shadow_of`), and compared as replay compares.
+ */
+export async function compareShadow(stores: Stores, name: string, q: { since: number; until: number; limit?: number }): Promise<ReplayReport> {
+  const all = (await allPages((cursor) => stores.metadata.predictions.list({ model: name, since: q.since, cursor, limit: 1000 }))).filter((r) => r.at < q.until);
+  const primary = new Map(all.filter((r) => !r.shadow).map((r) => [r.id, r]));
+  const pairs = all.filter((r) => r.shadow && typeof r.outputs.shadow_of === 'string' && primary.has(r.outputs.shadow_of)).slice(0, q.limit ?? 100_000);
+  if (pairs.length === 0) throw invalid(`no shadow answers of "${name}" logged in that window (set one with capstan models traffic ${name} --shadow VERSION)`);
+  const versions = [...new Set(pairs.map((r) => r.version))];
+  const loaded = await loadModel(stores, `${name}:${versions[0]}`);
+  const served = pairs.map((r) => primary.get(r.outputs.shadow_of as string)!);
+  const other: number[][] = [];
+  for (const r of pairs) for (let i = 0; i < r.rows; i++) {
+    const o = outputOf(r.outputs, i);
+    other.push(o === null ? [] : typeof o === 'number' ? [o] : o);
+  }
+  const actuals = await stores.metadata.monitor.actuals(name, { since: q.since, until: q.until });
+  return compareOutputs(loaded.manifest.target, name, served, other, actuals, { name: `shadow ${name}:${versions.join(',')}`, version: versions.length === 1 ? Number(versions[0]) : null });
+}
+
+/** Served answers (from the log) against another model's answers for the same rows, in order. */
+function compareOutputs(target: TargetSpec, name: string, logged: PredictionRecord[], other: number[][], actuals: ActualRecord[], challenger: ReplayReport['challenger']): ReplayReport {
+  const k = target.task === 'regression' ? 1 : target.classes!.length;
   const served: (number[] | number | null)[] = [];
   const rowOf = new Map<string, number>();
   for (const r of logged) {
@@ -133,32 +160,33 @@ export function compareOn(challenger: LoadedModel, name: string, logged: Predict
   let same = 0;
   let compared = 0;
   let diff = 0;
-  const argmax = (o: ArrayLike<number>, at: number) => {
+  const argmax = (o: ArrayLike<number>) => {
     let best = 0;
-    for (let c = 1; c < k; c++) if (o[at + c] > o[at + best]) best = c;
+    for (let c = 1; c < k; c++) if (o[c] > o[best]) best = c;
     return best;
   };
   served.forEach((s, i) => {
-    if (s === null) return;
+    const mine = other[i];
+    if (s === null || !mine || mine.length !== k) return;
     const theirs = typeof s === 'number' ? [s] : s;
     if (theirs.length !== k) return;
     compared++;
-    for (let c = 0; c < k; c++) diff += Math.abs(theirs[c] - mine[i * k + c]) / k;
-    if (k > 1 && argmax(theirs, 0) === argmax(mine, i * k)) same++;
+    for (let c = 0; c < k; c++) diff += Math.abs(theirs[c] - mine[c]) / k;
+    if (k > 1 && argmax(theirs) === argmax(mine)) same++;
   });
   const y: number[] = [];
   const a: number[] = [];
   const b: number[] = [];
   for (const act of actuals) {
     const row = rowOf.get(`${act.predictionId}/${act.row}`);
-    if (row === undefined) continue;
-    const truth = m.task === 'regression' ? Number(act.actual) : m.target.classes!.indexOf(String(act.actual));
+    if (row === undefined || other[row]?.length !== k) continue;
+    const truth = target.task === 'regression' ? Number(act.actual) : target.classes!.indexOf(String(act.actual));
     const theirs = typeof act.output === 'number' ? [act.output] : act.output;
     if (!Number.isFinite(truth) || truth < 0 || theirs.length !== k) continue;
     y.push(truth);
     a.push(...theirs);
-    for (let c = 0; c < k; c++) b.push(mine[row * k + c]);
+    b.push(...other[row]);
   }
-  const accuracy = y.length >= 10 && m.task !== 'clustering' ? pairedComparison(m.target, Float64Array.from(y), Float64Array.from(a), Float64Array.from(b)) : null;
-  return { model: name, champion: { version: [...new Set(logged.map((r) => r.version))].join(',') }, challenger: { name: ref, version: challenger.version }, requests: logged.length, rows: served.length, agreement: k > 1 && compared ? same / compared : null, meanAbsDiff: compared ? diff / compared : 0, accuracy };
+  const accuracy = y.length >= 10 && target.task !== 'clustering' ? pairedComparison(target, Float64Array.from(y), Float64Array.from(a), Float64Array.from(b)) : null;
+  return { model: name, champion: { version: [...new Set(logged.map((r) => r.version))].join(',') }, challenger, requests: logged.length, rows: served.length, agreement: k > 1 && compared ? same / compared : null, meanAbsDiff: compared ? diff / compared : 0, accuracy };
 }

@@ -45,9 +45,12 @@ function counts(b: FeatureBaseline): number[] {
   return b.proportions.map((p) => p * n);
 }
 
-function driftAgainst(b: FeatureBaseline, now: number[] | undefined, opts: DriftOptions): FeatureDriftResult {
-  const current = now && now.length === b.proportions.length ? now : new Array<number>(b.proportions.length).fill(0);
-  const r = featureDrift(b.name, { kind: 'bins', numeric: b.kind === 'numeric', counts: counts(b) }, { kind: 'bins', numeric: b.kind === 'numeric', counts: current }, opts);
+/** `reference`: counts of a reference window over the same bins (instead of the training baseline's). */
+function driftAgainst(b: FeatureBaseline, now: number[] | undefined, opts: DriftOptions, reference?: number[]): FeatureDriftResult {
+  const size = b.proportions.length;
+  const current = now && now.length === size ? now : new Array<number>(size).fill(0);
+  const base = reference ? (reference.length === size ? reference : new Array<number>(size).fill(0)) : counts(b);
+  const r = featureDrift(b.name, { kind: 'bins', numeric: b.kind === 'numeric', counts: base }, { kind: 'bins', numeric: b.kind === 'numeric', counts: current }, opts);
   return b.importance === undefined ? r : { ...r, importance: b.importance };
 }
 
@@ -92,16 +95,16 @@ function finite(m: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v)));
 }
 
-/** One window's report: health, data quality, feature and prediction drift against the training baselines, accuracy. */
-export function windowReport(manifest: BundleManifest, w: WindowStats, actuals: ActualRecord[], range: { start: number; end: number }, opts: DriftOptions = {}): WindowReport {
-  const features = manifest.baseline.map((b) => driftAgainst(b, w.features[b.name], opts));
+/** One window's report: health, data quality, feature and prediction drift against the training baselines (or a reference window's counts), accuracy. */
+export function windowReport(manifest: BundleManifest, w: WindowStats, actuals: ActualRecord[], range: { start: number; end: number }, opts: DriftOptions = {}, reference?: WindowStats): WindowReport {
+  const features = manifest.baseline.map((b) => driftAgainst(b, w.features[b.name], opts, reference ? (reference.features[b.name] ?? []) : undefined));
   const lat = (q: number) => latencyQuantile(w, q);
   return {
     ...range,
     health: { requests: w.requests, rows: w.rows, errors: w.errors, errorRate: w.requests === 0 ? 0 : w.errors / w.requests, latencyMs: { mean: w.requests === 0 ? null : w.latencySumMs / w.requests, p50: lat(0.5), p95: lat(0.95), p99: lat(0.99) } },
     quality: quality(manifest, w),
     drift: datasetDrift(features, opts),
-    predictionDrift: manifest.outputBaseline ? driftAgainst(manifest.outputBaseline, w.output, opts) : null,
+    predictionDrift: manifest.outputBaseline ? driftAgainst(manifest.outputBaseline, w.output, opts, reference?.output) : null,
     accuracy: accuracyOf(manifest, actuals, w.rows),
     humility: w.humility,
   };

@@ -68,7 +68,7 @@ export const drift = route({
 export const monitorModel = route({
   method: 'GET', path: '/api/v1/monitor/:name', role: 'viewer', tag,
   summary: 'Monitoring of a model per window, from every serving process: health, data quality, feature and prediction drift, accuracy from actuals (window: 1h, 6h, 1d... whole hours; default 1h, over the last 24 windows)',
-  query: Type.Object({ window: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[hd]$', description: 'hours (h) or days (d), e.g. 1h, 1d' })), since: Type.Optional(Millis), until: Type.Optional(Millis), version: Type.Optional(Type.String()) }),
+  query: Type.Object({ window: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}[hd]$', description: 'hours (h) or days (d), e.g. 1h, 1d' })), since: Type.Optional(Millis), until: Type.Optional(Millis), version: Type.Optional(Type.String()), referenceSince: Type.Optional(Millis), referenceUntil: Type.Optional(Millis) }),
   responses: {
     200: Type.Object(
       { name: Type.String(), windowMs: Type.Integer(), since: Millis, until: Millis, versions: Type.Array(Type.Object({ version: Type.String(), total: WindowReport, windows: Type.Array(WindowReport) })) },
@@ -155,7 +155,7 @@ export const predictionLineage = route({
 export const replayModel = route({
   method: 'POST', path: '/api/v1/replay', role: 'member', tag,
   summary: "Replay a window of a model's logged requests against another version offline: agreement with what was served and, on rows with actuals, both versions' metric with a paired bootstrap interval",
-  body: Type.Object({ model: Type.String(), challenger: Type.String({ description: 'NAME:VERSION or NAME@ALIAS' }), since: Millis, until: Type.Optional(Millis), limit: Type.Optional(Int(1)) }),
+  body: Type.Object({ model: Type.String(), challenger: Type.String({ description: 'NAME:VERSION or NAME@ALIAS, or "shadow": the model\'s shadow answers from the log' }), since: Millis, until: Type.Optional(Millis), limit: Type.Optional(Int(1)) }),
   responses: {
     200: Type.Object(
       { model: Type.String(), champion: Type.Object({ version: Type.String() }), challenger: Type.Object({ name: Type.String(), version: Nullable(Type.Integer()) }), requests: Type.Integer(), rows: Type.Integer(), agreement: Nullable(Type.Number()), meanAbsDiff: Type.Number(), accuracy: Nullable(Paired) },

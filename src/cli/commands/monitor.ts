@@ -74,21 +74,28 @@ export function monitorCommand(program: Command): void {
     .option('--since <time>', 'start: epoch ms, ISO date, or a time ago (24h, 7d); default 24 windows back')
     .option('--until <time>', 'end (default now)')
     .option('--version <n>', 'one version only')
-    .action(async (name: string, o: TargetOptions & { window: string; since?: string; until?: string; version?: string }) => {
+    .option('--reference <from..to>', 'drift against a reference span of traffic (two times, e.g. 14d..7d) instead of the training baseline')
+    .action(async (name: string, o: TargetOptions & { window: string; since?: string; until?: string; version?: string; reference?: string }) => {
       checkName('model name', name);
       const { parseWindowLength } = await import('../../monitor/index.ts');
       const windowMs = parseWindowLength('--window', o.window);
       const until = o.until ? parseTime('--until', o.until) : Date.now();
       const since = o.since ? parseTime('--since', o.since) : until - 24 * windowMs + 1;
       if (o.version !== undefined && !/^[1-9][0-9]{0,8}$/.test(o.version)) throw invalid('--version must be a positive integer');
+      let reference: { since: number; until: number } | undefined;
+      if (o.reference !== undefined) {
+        const [a, b] = o.reference.split('..');
+        if (!a || !b) throw invalid('--reference must be FROM..TO, e.g. 14d..7d or 2026-11-01..2026-11-08');
+        reference = { since: parseTime('--reference', a), until: parseTime('--reference', b) };
+      }
       const client = await clientOf(o);
       let report: MonitorReport;
-      if (client) report = (await client.monitoring.report(name, { window: o.window, since: Math.max(0, Math.floor(since)), until, ...(o.version ? { version: o.version } : {}) })) as MonitorReport;
+      if (client) report = (await client.monitoring.report(name, { window: o.window, since: Math.max(0, Math.floor(since)), until, ...(o.version ? { version: o.version } : {}), ...(reference ? { referenceSince: Math.floor(reference.since), referenceUntil: Math.floor(reference.until) } : {}) })) as MonitorReport;
       else {
         const { monitorModel } = await import('../../monitor/index.ts');
         const s = await stores();
         try {
-          report = await monitorModel(s, name, { windowMs, since, until, ...(o.version ? { version: o.version } : {}) });
+          report = await monitorModel(s, name, { windowMs, since, until, ...(o.version ? { version: o.version } : {}), ...(reference ? { reference } : {}) });
         } finally {
           await s.metadata.close();
         }

@@ -4,12 +4,15 @@ import { basename } from 'node:path';
 import { csvCell } from '../../core/csv.ts';
 import { invalid } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import { cellValue, type Table } from '../../core/table.ts';
+import { cellValue, takeRows, type Table } from '../../core/table.ts';
 import { fileColumns, numbersFromText, readTable, type ColumnParse } from '../../data/index.ts';
 import { predictLoaded } from '../../serve/predictor.ts';
 import { loadModel, parseModelRef } from '../../registry/index.ts';
 import { printJson } from '../output.ts';
 import { stores } from '../common.ts';
+import { storeUri } from '../../store/index.ts';
+import type { Predictions } from '../../learn/index.ts';
+import type { LoadedModel } from '../../registry/index.ts';
 
 interface RowProblem {
   /** 1-based data row (the header is not counted) */
@@ -30,7 +33,8 @@ export function predictCommand(program: Command): void {
     .requiredOption('--output <file>', 'CSV file to write')
     .option('--keep <columns>', 'comma-separated input columns copied to the output beside the scores (an id to join on, say)')
     .option('--json', 'print a JSON report (rows, scored, every row problem, unseen categories) instead of a summary')
-    .action(async (o: { model: string; input: string; output: string; keep?: string; json?: boolean }) => {
+    .option('--no-log', 'do not log the scored rows (a registered model\'s are logged, so actuals join them by prediction_id and monitoring counts them)')
+    .action(async (o: { model: string; input: string; output: string; keep?: string; json?: boolean; log: boolean }) => {
       const s = parseModelRef(o.model).kind === 'dir' ? null : await stores();
       try {
         const loaded = await loadModel(s, o.model);
@@ -84,6 +88,7 @@ export function predictCommand(program: Command): void {
         const clusters = loaded.manifest.task === 'clustering' ? loaded.manifest.target.classes! : null;
         const classes = clusters ? undefined : loaded.manifest.target.classes;
         const kept = keep.map((k) => read.columns.find((c) => c.name === k)!);
+        const ids: (string | null)[] = new Array(p.rows).fill(null);
         const lines: string[] = [];
         lines.push(['prediction', ...(classes ?? []).map((c) => csvCell(`proba_${c}`)), 'prediction_id', ...keep.map(csvCell)].join(','));
         const passthrough = (i: number) => kept.map((c) => {
@@ -94,18 +99,21 @@ export function predictCommand(program: Command): void {
           // a row with a problem keeps its place, with empty cells: no made-up score and no id
           let row: string[];
           if (badRows.has(i)) row = new Array((classes?.length ?? 0) + 2).fill('');
-          else if (clusters) row = [csvCell(clusters[p.classIndex![i]]), newId()];
-          else if (!classes) row = [String(p.values![i]), newId()];
+          else if (clusters) row = [csvCell(clusters[p.classIndex![i]]), (ids[i] = newId())];
+          else if (!classes) row = [String(p.values![i]), (ids[i] = newId())];
           else {
             row = [csvCell(classes[p.classIndex![i]])];
             for (let k = 0; k < classes.length; k++) row.push(String(p.proba![i * classes.length + k]));
-            row.push(newId());
+            row.push((ids[i] = newId()));
           }
           lines.push([...row, ...passthrough(i)].join(','));
         }
         const tmp = `${o.output}.tmp-${process.pid}`;
         writeFileSync(tmp, lines.join('\n') + '\n');
         renameSync(tmp, o.output);
+        // a registered model's scored rows go to the prediction log (one record per row, under the id written beside it) and
+        // its monitoring windows, as a served model's answers do
+        if (o.log && s && loaded.version !== null) await logScored(storeUri(s.home), loaded, table, p, ids);
         const model = { name: loaded.name, version: loaded.version ?? null };
         if (o.json) {
           printJson({ input: o.input, output: o.output, model, rows: p.rows, scored: p.rows - badRows.size, problem_rows: badRows.size, problems, unseen_categories: unseen });
@@ -119,4 +127,24 @@ export function predictCommand(program: Command): void {
         await s?.metadata.close();
       }
     });
+}
+
+/** Log scored rows (those with an id) and count them into the version's monitoring window. */
+async function logScored(uri: string, loaded: LoadedModel, table: Table, p: Predictions, ids: (string | null)[]): Promise<void> {
+  const { createServingHooks, scoringJson } = await import('../../serve/index.ts');
+  const hooks = createServingHooks(uri, { capacity: p.rows + 1, batch: 1000 });
+  try {
+    const version = String(loaded.version);
+    const k = loaded.manifest.target.classes?.length ?? 0;
+    const at = Date.now();
+    for (let i = 0; i < p.rows; i++) {
+      const id = ids[i];
+      if (id === null) continue;
+      const one: Predictions = { rows: 1, ...(p.values ? { values: p.values.subarray(i, i + 1) } : {}), ...(p.classIndex ? { classIndex: p.classIndex.subarray(i, i + 1) } : {}), ...(p.proba ? { proba: p.proba.subarray(i * k, (i + 1) * k) } : {}) };
+      hooks.log!.push({ id, model: loaded.name, version, at, latencyMs: 0, table: takeRows(table, [i]), outputs: scoringJson(loaded.manifest, one, { prediction_id: id }), shadow: false });
+    }
+    hooks.monitor.answered(loaded.name, version, loaded.manifest, table, p, 0);
+  } finally {
+    await hooks.close();
+  }
 }

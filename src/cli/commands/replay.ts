@@ -8,13 +8,14 @@ import { remoteOptions, safe, withTarget, type TargetOptions } from '../target.t
 import { parseTime } from './monitor.ts';
 
 export function replayCommand(program: Command): void {
-  remoteOptions(program.command('replay').argument('<challenger>', 'the version to replay against: NAME:VERSION or NAME@ALIAS'))
+  remoteOptions(program.command('replay').argument('<challenger>', 'the version to replay against: NAME:VERSION or NAME@ALIAS (with --shadow: NAME)'))
+    .option('--shadow', "compare the model's shadow deployment from its logged answers instead of scoring again")
     .description("replay a window of a model's logged production requests against another version offline, and compare with what was served (and with actuals)")
     .requiredOption('--since <time>', 'start: epoch ms, ISO date, or a time ago (24h, 7d)')
     .option('--until <time>', 'end (default now)')
     .option('--model <name>', 'the model whose log is replayed (default: the challenger\'s name)')
     .option('--limit <n>', 'at most this many logged requests', '100000')
-    .action(async (ref: string, o: TargetOptions & { since: string; until?: string; model?: string; limit: string }) => {
+    .action(async (ref: string, o: TargetOptions & { since: string; until?: string; model?: string; limit: string; shadow?: boolean }) => {
       const since = parseTime('--since', o.since);
       const until = o.until ? parseTime('--until', o.until) : Date.now() + 1;
       const name = o.model ?? /^[^:@]+/.exec(ref)?.[0];
@@ -22,12 +23,12 @@ export function replayCommand(program: Command): void {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1) throw invalid('--limit must be a positive integer');
       let r: ReplayReport;
-      if (o.server) r = (await withTarget(o, (store) => (store as CapstanClient).monitoring.replay({ model: name, challenger: ref, since: Math.max(0, Math.floor(since)), until, limit }))) as ReplayReport;
+      if (o.server) r = (await withTarget(o, (store) => (store as CapstanClient).monitoring.replay({ model: name, challenger: o.shadow ? 'shadow' : ref, since: Math.max(0, Math.floor(since)), until, limit }))) as ReplayReport;
       else {
-        const { replay } = await import('../../monitor/index.ts');
+        const { replay, compareShadow } = await import('../../monitor/index.ts');
         const s = await stores();
         try {
-          r = await replay(s, name, ref, { since, until, limit });
+          r = o.shadow ? await compareShadow(s, name, { since, until, limit }) : await replay(s, name, ref, { since, until, limit });
         } finally {
           await s.metadata.close();
         }

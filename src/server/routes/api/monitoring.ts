@@ -1,7 +1,7 @@
 import { api } from '../../../api/index.ts';
 import { checkName } from '../../../core/names.ts';
 import { monitorPass } from '../../../pipeline/index.ts';
-import { predictionLineage, replay, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
+import { compareShadow, predictionLineage, replay, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
 import { invalid } from '../../../core/errors.ts';
 import type { Stores } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
@@ -31,9 +31,13 @@ export function monitoringRoutes(router: Router, stores: Stores, log?: (line: st
   router.on(api.monitorModel, async ({ params, q }) => {
     const windowMs = q.window ? parseWindowLength('window', q.window) : HOUR_MS;
     const until = q.until ?? Date.now();
-    return { status: 200, body: await monitorModel(stores, checkName('name', params.name), { windowMs, since: q.since ?? until - DEFAULT_WINDOWS * windowMs + 1, until, ...(q.version ? { version: q.version } : {}) }) };
+    return { status: 200, body: await monitorModel(stores, checkName('name', params.name), { windowMs, since: q.since ?? until - DEFAULT_WINDOWS * windowMs + 1, until, ...(q.version ? { version: q.version } : {}), ...(q.referenceSince !== undefined ? { reference: { since: q.referenceSince, until: q.referenceUntil ?? until } } : {}) }) };
   });
   router.on(api.predictionLineage, async ({ params }) => ({ status: 200, body: await predictionLineage(stores, params.predictionId) }));
-  router.on(api.replayModel, async ({ body }) => ({ status: 200, body: await replay(stores, checkName('model', body.model), body.challenger, { since: body.since, until: body.until ?? Date.now() + 1, ...(body.limit ? { limit: body.limit } : {}) }) }));
+  router.on(api.replayModel, async ({ body }) => {
+    const q = { since: body.since, until: body.until ?? Date.now() + 1, ...(body.limit ? { limit: body.limit } : {}) };
+    const name = checkName('model', body.model);
+    return { status: 200, body: body.challenger === 'shadow' ? await compareShadow(stores, name, q) : await replay(stores, name, body.challenger, q) };
+  });
   router.on(api.postActuals, async ({ body }) => ({ status: 200, body: await recordActuals(stores, body.actuals) }));
 }
