@@ -7,6 +7,7 @@ test('a policy is checked field by field, with defaults for what it leaves out',
   assert.deepEqual(p.alerts[0], { name: 'drift', figure: 'drift.share', above: 0.3, window: '1h', minRows: 1 });
   assert.deepEqual(p.notify[0], { url: 'https://hooks.example.com/x', secretEnv: 'HOOK_SECRET', allowPrivate: false });
   assert.deepEqual([p.retrain?.data, p.retrain?.holdout, p.retrain?.canary.weight, p.retrain?.canary.requests], ['dataset', 0.3, 10, 500]);
+  assert.deepEqual(parsePolicy({ model: 'churn', retrain: { when: { every: '7d' }, action: 'notify' } }).retrain?.when, { every: '7d' });
   // a checked policy (as stored) checks again, with or without a retrain section
   assert.deepEqual(parsePolicy(p), p);
   assert.deepEqual(parsePolicy(parsePolicy({ model: 'churn' })), { model: 'churn', window: '1h', alerts: [], notify: [], retrain: null });
@@ -21,6 +22,7 @@ test('a policy is checked field by field, with defaults for what it leaves out',
     [{ model: 'churn', retrain: { when: { actuals: 10 }, action: 'deploy' } }, /retrain\.action must be notify, approve or canary/],
     [{ model: 'churn', retrain: { when: { actuals: 10 }, action: 'canary', canary: { weight: 100 } } }, /weight must be a whole percent from 1 to 99/],
     [{ model: 'churn', extra: 1 }, /unknown field "extra"/],
+    [{ model: 'churn', retrain: { when: { every: '90m' }, action: 'notify' } }, /retrain\.when\.every must be a number of hours or days/],
   ];
   for (const [doc, message] of bad) assert.throws(() => parsePolicy(doc), message);
 });

@@ -42,8 +42,8 @@ export interface CanaryLimits {
 
 /** The closed loop: what triggers a retraining, on which data, and what happens to a better challenger. */
 export interface RetrainPolicy {
-  /** an alert rule of this policy starting to fire, or this many actuals since the champion was registered */
-  when: { alert: string } | { actuals: number };
+  /** an alert rule of this policy starting to fire, this many actuals since the champion (or the last retraining), or a period */
+  when: { alert: string } | { actuals: number } | { every: string };
   /** the base training data: a file, `dataset` (the champion's training dataset, the default) or `none` (production rows only) */
   data: string;
   /** share of the newest labelled production rows held out to compare challenger and champion on */
@@ -119,7 +119,10 @@ function parseRetrain(r: unknown, alerts: AlertRule[]): RetrainPolicy {
     if (!alerts.some((a) => a.name === w.alert)) throw invalid(`retrain.when.alert "${String(w.alert).slice(0, 64)}" is not an alert rule of this policy`);
     when = { alert: w.alert };
   } else if (isObject(w) && Object.keys(w).length === 1 && typeof w.actuals === 'number' && Number.isInteger(w.actuals) && w.actuals >= 1) when = { actuals: w.actuals };
-  else throw invalid('retrain.when must be {alert: RULE} or {actuals: N}');
+  else if (isObject(w) && Object.keys(w).length === 1 && typeof w.every === 'string') {
+    parseWindowLength('retrain.when.every', w.every);
+    when = { every: w.every };
+  } else throw invalid('retrain.when must be {alert: RULE}, {actuals: N} or {every: 7d}');
   const data = r.data === undefined ? 'dataset' : r.data;
   if (typeof data !== 'string' || data === '') throw invalid('retrain.data must be a file, "dataset" or "none"');
   const holdout = r.holdout === undefined ? 0.3 : num('retrain.holdout', r.holdout);

@@ -6,7 +6,7 @@ import { CapstanError, invalid } from '../core/errors.ts';
 import { cellValue, takeRows, type Table } from '../core/table.ts';
 import { readTable } from '../data/index.ts';
 import { LEARNERS, predictTable } from '../learn/index.ts';
-import { accuracyOf, evaluateAlerts, monitorModel, notifyPolicy, pairedComparison, parsePolicy, tableOfRecords, type MonitorPolicy, type PairedComparison, type RuleOutcome } from '../monitor/index.ts';
+import { accuracyOf, evaluateAlerts, monitorModel, parseWindowLength, notifyPolicy, pairedComparison, parsePolicy, tableOfRecords, type MonitorPolicy, type PairedComparison, type RuleOutcome } from '../monitor/index.ts';
 import { loadVersion } from '../registry/index.ts';
 import { setTags, SERVED_ALIAS, type ModelVersion, type PolicyRecord, type Principal, type PredictionRecord, type Stores } from '../store/index.ts';
 import { PipelineBuilder } from './define/builder.ts';
@@ -261,6 +261,11 @@ export async function monitorPass(stores: Stores, o: { log?: (line: string) => v
     if ('alert' in r.when) {
       const rule = r.when.alert;
       if (alerts.some((a) => a.model === policy.model && a.rule === rule && a.state === 'firing')) reason = `alert ${rule} fired`;
+    } else if ('every' in r.when) {
+      // a period: from the champion's registration or the last retraining, whichever is later
+      const champ = await champion(stores, policy.model);
+      const last = model.tags[RETRAIN_TAG] ? (JSON.parse(model.tags[RETRAIN_TAG]) as { at: number }).at : 0;
+      if (Date.now() - Math.max(champ.createdAt, last) >= parseWindowLength('retrain.when.every', r.when.every)) reason = `${r.when.every} since version ${champ.version}${last ? ' or the last retraining' : ''}`;
     } else {
       const champ = await champion(stores, policy.model);
       const last = model.tags[RETRAIN_TAG] ? (JSON.parse(model.tags[RETRAIN_TAG]) as { at: number }).at : 0;
