@@ -5,7 +5,7 @@ import type { MonitorReport, WindowReport } from '../../monitor/index.ts';
 import { CapstanClient } from '../../sdk/client.ts';
 import { stores } from '../common.ts';
 import { printJson } from '../output.ts';
-import { remoteOptions, safe, table, when, type TargetOptions } from '../target.ts';
+import { remoteOptions, safe, table, when, withTarget, type TargetOptions } from '../target.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -21,9 +21,7 @@ export function parseTime(field: string, text: string, now = Date.now()): number
 
 /** The remote client for --server (the same token rules as every remote command). */
 async function clientOf(o: TargetOptions): Promise<CapstanClient | null> {
-  if (!o.server) return null;
-  const { withTarget } = await import('../target.ts');
-  return withTarget(o, async (store) => store as CapstanClient);
+  return o.server ? withTarget(o, async (store) => store as CapstanClient) : null;
 }
 
 function pct(x: number): string {
