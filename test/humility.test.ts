@@ -13,7 +13,7 @@ describe('humility rules', () => {
     const home = tempHome();
     assert.equal((await cliAsync(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=20', '--register', 'churn'], home)).status, 0);
     const rules = join(home, 'rules.yaml');
-    writeFileSync(rules, ['- name: unsure', '  when: {confidenceBelow: 0.999}', '  action: flag', '- name: too-long', '  when: {outsideRange: tenure}', '  action: {replace: "No"}', '- name: new-contract', '  when: {unseenCategory: contract}', '  action: refuse'].join('\n') + '\n');
+    writeFileSync(rules, ['- name: unsure', '  when: {confidenceBelow: 0.999}', '  action: flag', '- name: too-long', '  when: {outsideRange: tenure}', '  action: majority', '- name: new-contract', '  when: {unseenCategory: contract}', '  action: refuse'].join('\n') + '\n');
     // rules are checked against the model: a feature it does not have is refused
     const wrong = join(home, 'wrong.yaml');
     writeFileSync(wrong, '- {name: x, when: {outsideRange: contract}, action: flag}\n');
@@ -22,6 +22,9 @@ describe('humility rules', () => {
     assert.match(bad.stderr, /rules\[0\]\.when\.outsideRange: "contract" is not a numeric feature/);
     const set = await cliAsync(['models', 'humility', 'churn:1', '--file', rules], home);
     assert.equal(set.status, 0, set.stderr);
+    // `majority` is the training rows' majority class, kept in the bundle ("No" in telco churn)
+    const shown = await cliAsync(['models', 'humility', 'churn:1', '--json'], home);
+    assert.deepEqual(JSON.parse(shown.stdout).rules.map((r: { action: unknown }) => r.action), ['flag', { replace: 'No' }, 'refuse']);
 
     const child = spawn(process.execPath, [BIN, 'serve', 'churn', '--port', '0'], { env: { ...process.env, CAPSTAN_HOME: home } });
     try {
@@ -54,5 +57,7 @@ describe('humility rules', () => {
     assert.equal(total.humility['too-long'], 2);
     assert.ok(total.humility.unsure >= 1);
     assert.equal(total.health.errors, 1);
+    // the refusing rule is counted too (on the rows it fired on), not only as a failed request
+    assert.equal(total.humility['new-contract'], 1);
   });
 });

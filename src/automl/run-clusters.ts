@@ -66,7 +66,7 @@ export async function runClusters(r: ClusterRun, ctx: AutomlContext): Promise<Au
     await putJsonArtifact(s, parent.id, 'insights.json', insights);
     await logParams(meta.runs, parent.id, { 'winner.learner': 'kmeans', 'winner.candidate': win.id, 'winner.n_clusters': win.params.n_clusters });
     await logMetrics(meta.runs, parent.id, { silhouette: win.cvMean, candidates: result.candidates.length });
-    const version = await keepWinner(s, ctx, r.register, model, { silhouette: win.cvMean }, table, rec);
+    const version = await keepWinner(s, ctx, r.register, model, { silhouette: win.cvMean }, { features: table }, rec);
     if (rec.owned) await meta.runs.update(parent.id, { status: 'FINISHED' });
     const board = [...result.candidates].sort((a, b) => b.cvMean - a.cvMean || a.id - b.id);
     const doc = {

@@ -175,7 +175,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     if (ensemble) await logMetrics(meta.runs, parent.id, { [`oof_${metric}_ensemble`]: ensemble.oof_score, [`oof_${metric}_best_single`]: ensemble.best_single_oof_score });
     await logParams(meta.runs, parent.id, { 'winner.learner': win.learner, 'winner.candidate': win.id });
     await logMetrics(meta.runs, parent.id, { [`cv_${metric}_mean`]: win.cvMean, [`cv_${metric}_std`]: win.cvStd, candidates: result.candidates.length });
-    const version = await keepWinner(s, ctx, o.register, model, { [`cv_${metric}_mean`]: win.cvMean }, t.features, rec);
+    const version = await keepWinner(s, ctx, o.register, model, { [`cv_${metric}_mean`]: win.cvMean }, { features: t.features, labels: t.y }, rec);
     if (rec.owned) await meta.runs.update(parent.id, { status: 'FINISHED' });
 
     const onnxWhy = onnxBlocker(model);

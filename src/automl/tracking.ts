@@ -41,9 +41,9 @@ export async function putJsonArtifact(stores: Stores, runId: string, path: strin
  * The winner as a bundle (metrics, drift baseline from the training rows, lineage), handed to `ctx.saveModel` (a pipeline
  * step passes it on) and registered when `name` is given, the run tagged with the version.
  */
-export async function keepWinner(stores: Stores, ctx: AutomlContext, name: string | undefined, model: TabularModel, metrics: Record<string, number>, training: Table, r: AutomlRecord): Promise<ModelVersion | null> {
+export async function keepWinner(stores: Stores, ctx: AutomlContext, name: string | undefined, model: TabularModel, metrics: Record<string, number>, training: { features: Table; labels?: Float64Array }, r: AutomlRecord): Promise<ModelVersion | null> {
   const { parent, dataset } = r;
-  const bundle = encodeBundle(model, { metrics, training, lineage: { runId: parent.id, ...(dataset ? { datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } : {}) } });
+  const bundle = encodeBundle(model, { metrics, training: training.features, labels: training.labels, lineage: { runId: parent.id, ...(dataset ? { datasets: [{ name: dataset.name, contentHash: dataset.contentHash, rows: dataset.rows }] } : {}) } });
   await ctx.saveModel?.(bundle);
   if (name === undefined) return null;
   const version = await registerModel(stores, name, bundle, parent.id, ctx.actor);

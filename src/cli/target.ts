@@ -42,6 +42,11 @@ export async function withTarget<T>(o: TargetOptions, fn: (store: MetadataStore,
   }
 }
 
+/** The remote client for --server (the same token rules as every remote command); null without --server. */
+export async function clientOf(o: TargetOptions): Promise<CapstanClient | null> {
+  return o.server ? withTarget(o, async (store) => store as CapstanClient) : null;
+}
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/g;
 

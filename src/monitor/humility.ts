@@ -6,7 +6,10 @@ import type { BundleManifest } from '../registry/index.ts';
 
 /** When a rule fires on a row: the answer is unsure (classification), or the row is unlike anything the model trained on. */
 export type HumilityCondition = { confidenceBelow: number } | { outsideRange: string } | { unseenCategory: string };
-/** What then: mark the answer, answer a fixed value instead, or refuse the request (400 naming the rule). */
+/**
+ * What then: mark the answer, answer a fixed value instead, or refuse the request (400 naming the rule). The rules file may
+ * also say `majority` or `mean`: a replacement by the training rows' majority class or mean, read from the bundle.
+ */
 export type HumilityAction = 'flag' | 'refuse' | { replace: string | number };
 
 export interface HumilityRule {
@@ -46,21 +49,29 @@ export function parseHumilityRules(doc: unknown, manifest: BundleManifest): Humi
     const a = r.action;
     let action: HumilityAction;
     if (a === 'flag' || a === 'refuse') action = a;
-    else if (isObject(a) && 'replace' in a) {
+    else if (a === 'majority' || a === 'mean') {
+      const fits = a === 'mean' ? manifest.task === 'regression' : manifest.task === 'binary' || manifest.task === 'multiclass';
+      if (!fits) throw invalid(`${at}.action ${a} needs ${a === 'mean' ? 'a regression' : 'a classifier'} (this model is ${manifest.task})`);
+      const known = a === 'mean' ? manifest.trainingTarget?.mean : manifest.trainingTarget?.majority;
+      if (known === undefined) throw invalid(`${at}.action ${a}: this model version's bundle has no training summary (it was made before Capstan kept one): use {replace: VALUE}`);
+      action = { replace: known };
+    } else if (isObject(a) && 'replace' in a) {
       const v = a.replace;
       if (manifest.task === 'regression' ? typeof v !== 'number' || !Number.isFinite(v) : typeof v !== 'string' || !(manifest.target.classes ?? []).includes(v)) {
         throw invalid(`${at}.action.replace must be ${manifest.task === 'regression' ? 'a number' : `one of the classes ${(manifest.target.classes ?? []).join(', ')}`}`);
       }
       action = { replace: v as string | number };
-    } else throw invalid(`${at}.action must be flag, refuse or {replace: VALUE}`);
+    } else throw invalid(`${at}.action must be flag, refuse, majority, mean or {replace: VALUE}`);
     return { name: r.name, when, action };
   });
 }
 
-/** What the rules did to one answer: the rows each flagged rule fired on, and the rows replaced. */
+/** What the rules did to one answer: the rows each rule fired on, the rows flagged, the answer after replacements. */
 export interface HumilityOutcome {
-  /** rule name -> rows it fired on */
+  /** rule name -> rows it fired on (every rule that fired, the refusing one included) */
   fired: Map<string, number[]>;
+  /** a refusing rule fired: the request is answered with this error (after the rules are counted) */
+  refusal: CapstanError | null;
   /** flagged rows and their rules, for the answer */
   flags: { row: number; rules: string[] }[];
   predictions: Predictions;
@@ -85,7 +96,7 @@ export class HumilityRules {
     this.checks = rules.map((rule) => ({ rule, rows: checkOf(rule.when, manifest) }));
   }
 
-  /** Apply the rules to an answer: null when none fired (the usual case); refusal throws. */
+  /** Apply the rules to an answer: null when none fired (the usual case). */
   apply(table: Table, p: Predictions): HumilityOutcome | null {
     let fired: Map<string, number[]> | null = null;
     const hits: number[] = [];
@@ -97,16 +108,17 @@ export class HumilityRules {
     }
     if (!fired) return null;
     let predictions = p;
+    let refusal: CapstanError | null = null;
     const flagged = new Map<number, string[]>();
     for (const c of this.checks) {
       const rows = fired.get(c.rule.name);
       if (!rows) continue;
       const a = c.rule.action;
-      if (a === 'refuse') throw new CapstanError('INVALID_ARGUMENT', `humility rule "${c.rule.name}" refused row ${rows[0]}${rows.length > 1 ? ` (and ${rows.length - 1} more)` : ''}: the model should not answer it`);
-      if (a === 'flag') for (const r of rows) flagged.set(r, [...(flagged.get(r) ?? []), c.rule.name]);
+      if (a === 'refuse') refusal ??= new CapstanError('INVALID_ARGUMENT', `humility rule "${c.rule.name}" refused row ${rows[0]}${rows.length > 1 ? ` (and ${rows.length - 1} more)` : ''}: the model should not answer it`);
+      else if (a === 'flag') for (const r of rows) flagged.set(r, [...(flagged.get(r) ?? []), c.rule.name]);
       else predictions = replaced(predictions, rows, a.replace, this.manifest);
     }
-    return { fired, flags: [...flagged].sort((x, y) => x[0] - y[0]).map(([row, rules]) => ({ row, rules })), predictions };
+    return { fired, refusal, flags: [...flagged].sort((x, y) => x[0] - y[0]).map(([row, rules]) => ({ row, rules })), predictions };
   }
 }
 

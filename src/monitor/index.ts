@@ -11,3 +11,4 @@ export { evaluateAlerts, figureOf, type RuleOutcome, type EvaluateOptions } from
 export { HumilityRules, parseHumilityRules, HUMILITY_TAG, type HumilityRule, type HumilityOutcome } from './humility.ts';
 export { predictionLineage, type PredictionLineage } from './lineage.ts';
 export { replay, compareOn, compareShadow, pairedComparison, tableOfRecords, type ReplayReport, type PairedComparison } from './replay.ts';
+export { versionHumility, setVersionHumility } from './humility-store.ts';

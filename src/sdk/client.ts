@@ -227,6 +227,10 @@ export class CapstanClient implements MetadataStore {
     replay: (body: BodyOf<typeof api.replayModel>) => this.call(api.replayModel, { body }),
     /** evaluate every policy's alert rules now (admin) */
     evaluate: () => this.call(api.evaluateAlerts, {}),
+    /** a model version's humility rules */
+    humility: (name: string, version: number) => this.call(api.getHumility, { params: { name, version: String(version) } }),
+    /** set (a list) or clear (null) a version's humility rules; checked against the model by the server */
+    setHumility: (name: string, version: number, rules: unknown[] | null) => this.call(api.putHumility, { params: { name, version: String(version) }, body: { rules } }),
   };
 
   /** Pipelines on the server: lint a spec, start a run (admin), follow it, read a step's log. */

@@ -40,7 +40,7 @@ export class ServedModel {
     this.humility = text ? new HumilityRules(parseHumilityRules(parseTag(text), loaded.manifest), loaded.manifest) : null;
   }
 
-  /** The answer after the humility rules (replacements made, refusals thrown), and what they did. */
+  /** The answer after the humility rules (replacements made), and what they did (a refusal is the caller's to raise, once counted). */
   private humble(table: Table, predictions: Predictions): { predictions: Predictions; humility: HumilityOutcome | null } {
     const humility = this.humility?.apply(table, predictions) ?? null;
     return { predictions: humility?.predictions ?? predictions, humility };

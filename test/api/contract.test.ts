@@ -156,6 +156,15 @@ describe('the API contract', () => {
     await call('POST', '/invocations?model=churn', { dataframe_split: { columns: ['y'], data: [[1]] } }, { status: 400 });
     await call('GET', '/metrics', undefined, { status: 200 });
     await call('GET', '/api/v1/models/churn/drift', undefined, { status: 200 });
+    // humility rules: checked against the version's bundle, only through their own route
+    const rules = [{ name: 'unsure', when: { confidenceBelow: 0.6 }, action: 'flag' }];
+    assert.deepEqual((await call('PUT', '/api/v1/models/churn/versions/1/humility', { rules }, { status: 200 })).body.rules, rules);
+    await call('PUT', '/api/v1/models/churn/versions/1/humility', { rules: [{ name: 'm', when: { confidenceBelow: 0.6 }, action: 'majority' }] }, { status: 400 });
+    await call('PUT', '/api/v1/models/churn/versions/1/humility', { rules: [{ name: 'r', when: { outsideRange: 'nope' }, action: 'flag' }] }, { status: 400 });
+    await call('PUT', '/api/v1/models/churn/versions/1/tags/humility', { value: '[]' }, { status: 400 });
+    assert.equal((await call('GET', '/api/v1/models/churn/versions/1/humility', undefined, { status: 200 })).body.rules.length, 1);
+    await call('GET', '/api/v1/models/churn/versions/x/humility', undefined, { status: 400 });
+    assert.deepEqual((await call('PUT', '/api/v1/models/churn/versions/1/humility', { rules: null }, { status: 200 })).body.rules, []);
 
     // monitoring, tokens, audit
     await call('POST', '/api/v1/predictions', { records: [{ id: 'p-1', model: 'churn', version: '1', at: Date.now(), latencyMs: 1.5, features: { columns: ['x'], rows: [[1]] }, outputs: { label: 'no' } }] }, { status: 204 });

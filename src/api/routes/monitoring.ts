@@ -163,3 +163,28 @@ export const replayModel = route({
     ),
   },
 });
+
+const HumilityRules = Type.Object(
+  {
+    name: Type.String(),
+    version: Type.Integer(),
+    rules: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        when: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()]), { description: '{confidenceBelow: P}, {outsideRange: FEATURE or "*"} or {unseenCategory: FEATURE or "*"}' }),
+        action: Type.Union([Type.Literal('flag'), Type.Literal('refuse'), Type.Object({ replace: Type.Union([Type.String(), Type.Number()]) })], { description: 'majority and mean are shown as the value they replace with' }),
+      }),
+    ),
+  },
+  { title: 'HumilityRules' },
+);
+export const getHumility = route({
+  method: 'GET', path: '/api/v1/models/:name/versions/:version/humility', role: 'viewer', tag,
+  summary: "A model version's humility rules (an empty list: none)", responses: { 200: HumilityRules },
+});
+export const putHumility = route({
+  method: 'PUT', path: '/api/v1/models/:name/versions/:version/humility', role: 'member', tag,
+  summary: "Set a model version's humility rules (checked against its signature; null or [] clears them); audited as its `humility` tag, applied by servers when they next load the version",
+  body: Type.Object({ rules: Type.Union([Type.Array(Type.Unknown()), Type.Null()], { description: 'a list of {name, when, action}: action flag, refuse, majority, mean or {replace: VALUE}' }) }),
+  responses: { 200: HumilityRules },
+});

@@ -4,7 +4,8 @@ import { invalid, notFound } from '../../core/errors.ts';
 import { importOnnxModel, type BundleManifest } from '../../registry/index.ts';
 import { allPages, parseTraffic, type ModelVersion, type RegisteredModel, type TrafficSpec, type VersionPick } from '../../store/index.ts';
 import { localActor, parseIntOption, stores } from '../common.ts';
-import { remoteOptions, safe, table, when, withTarget, type TargetOptions } from '../target.ts';
+import { clientOf, remoteOptions, safe, table, when, withTarget, type TargetOptions } from '../target.ts';
+import type { HumilityRule } from '../../monitor/index.ts';
 import { printJson } from '../output.ts';
 
 function parseVersionRef(ref: string): { name: string; version: number } {
@@ -138,39 +139,48 @@ export function modelsCommand(program: Command): void {
         process.stdout.write(safe(`${name}: protected aliases ${m.policy.protectedAliases.join(', ') || '-'}; self-approval ${m.policy.selfApproval ? 'allowed' : 'not allowed'}`) + '\n');
       });
     });
-  models
-    .command('humility')
-    .argument('<ref>', 'NAME:VERSION')
-    .option('--file <rules.yaml>', 'the rules: a list of {name, when: {confidenceBelow | outsideRange | unseenCategory}, action: flag | refuse | {replace: VALUE}}')
-    .option('--clear', 'remove the version\'s rules')
-    .option('--json', 'print one JSON document')
-    .description('set the humility rules a model version answers with (checked against its signature; audited as a version tag)')
-    .action(async (ref: string, o: { file?: string; clear?: boolean; json?: boolean }) => {
+  remoteOptions(
+    models
+      .command('humility')
+      .argument('<ref>', 'NAME:VERSION')
+      .option('--file <rules.yaml>', 'set the rules: a list of {name, when: {confidenceBelow | outsideRange | unseenCategory}, action: flag | refuse | majority | mean | {replace: VALUE}}')
+      .option('--clear', 'remove the version\'s rules'),
+  )
+    .description('show or set the humility rules a model version answers with (checked against its signature; audited as a version tag)')
+    .action(async (ref: string, o: TargetOptions & { file?: string; clear?: boolean }) => {
       const m = /^([^:@]+):([1-9][0-9]{0,8})$/.exec(ref);
       if (!m) throw invalid(`the model must be NAME:VERSION (got "${ref.slice(0, 80)}")`);
-      if (!o.file === !o.clear) throw invalid('give --file RULES or --clear');
-      const { loadModel } = await import('../../registry/index.ts');
-      const { parseHumilityRules, HUMILITY_TAG } = await import('../../monitor/index.ts');
-      const { parse } = await import('yaml');
-      const s = await stores();
-      try {
-        const loaded = await loadModel(s, ref);
-        let rules: unknown[] = [];
-        if (o.file) {
-          let text: string;
-          try {
-            text = readFileSync(o.file, 'utf8');
-          } catch {
-            throw invalid(`cannot read --file ${o.file}`);
-          }
-          rules = parseHumilityRules(parse(text), loaded.manifest);
+      if (o.file && o.clear) throw invalid('give --file RULES or --clear, not both');
+      const [name, version] = [m[1], Number(m[2])];
+      let doc: unknown[] | null = null;
+      if (o.file) {
+        const { parse } = await import('yaml');
+        let text: string;
+        try {
+          text = readFileSync(o.file, 'utf8');
+        } catch {
+          throw invalid(`cannot read --file ${o.file}`);
         }
-        await s.metadata.models.setVersionTag(m[1], Number(m[2]), HUMILITY_TAG, o.clear ? '' : JSON.stringify(rules), localActor());
-        if (o.json) return printJson({ name: m[1], version: Number(m[2]), rules });
-        process.stdout.write(safe(`${ref}: ${rules.length} humility rule${rules.length === 1 ? '' : 's'} (servers apply them when they next load the version)`) + '\n');
-      } finally {
-        await s.metadata.close();
+        const parsed: unknown = parse(text);
+        if (!Array.isArray(parsed)) throw invalid(`--file ${o.file}: humility rules must be a list of {name, when, action}`);
+        doc = parsed;
       }
+      const change = o.file !== undefined || o.clear === true;
+      const client = await clientOf(o);
+      let rules: HumilityRule[];
+      if (client) rules = (change ? await client.monitoring.setHumility(name, version, doc) : await client.monitoring.humility(name, version)).rules as HumilityRule[];
+      else {
+        const { setVersionHumility, versionHumility } = await import('../../monitor/index.ts');
+        const s = await stores();
+        try {
+          rules = change ? await setVersionHumility(s, name, version, doc, localActor()) : await versionHumility(s, name, version);
+        } finally {
+          await s.metadata.close();
+        }
+      }
+      if (o.json) return printJson({ name, version, rules });
+      const what = `${ref}: ${rules.length} humility rule${rules.length === 1 ? '' : 's'}${change ? ' (servers apply them when they next load the version)' : ''}`;
+      process.stdout.write(safe([what, ...rules.map((r) => `  ${r.name}: ${JSON.stringify(r.when)} -> ${JSON.stringify(r.action)}`)].join('\n')) + '\n');
     });
   models
     .command('import')

@@ -2,10 +2,9 @@ import type { Command } from 'commander';
 import { invalid } from '../../core/errors.ts';
 import { checkName } from '../../core/names.ts';
 import type { MonitorReport, WindowReport } from '../../monitor/index.ts';
-import { CapstanClient } from '../../sdk/client.ts';
 import { stores } from '../common.ts';
 import { printJson } from '../output.ts';
-import { remoteOptions, safe, table, when, withTarget, type TargetOptions } from '../target.ts';
+import { clientOf, remoteOptions, safe, table, when, type TargetOptions } from '../target.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -17,11 +16,6 @@ export function parseTime(field: string, text: string, now = Date.now()): number
   const t = Date.parse(text);
   if (/^[0-9]{4}-[0-9]{2}-[0-9]{2}/.test(text) && Number.isFinite(t)) return t;
   throw invalid(`${field} must be epoch milliseconds, an ISO date such as 2026-12-01T08:00Z, or a time ago such as 24h or 7d (got "${text.slice(0, 40)}")`);
-}
-
-/** The remote client for --server (the same token rules as every remote command). */
-async function clientOf(o: TargetOptions): Promise<CapstanClient | null> {
-  return o.server ? withTarget(o, async (store) => store as CapstanClient) : null;
 }
 
 function pct(x: number): string {

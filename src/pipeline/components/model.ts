@@ -144,7 +144,7 @@ export const train = component({
 
     const d = i.dataset as { name?: unknown; contentHash?: unknown; rows?: unknown } | undefined;
     const datasets = d && typeof d.name === 'string' && typeof d.contentHash === 'string' && typeof d.rows === 'number' ? [{ name: d.name, contentHash: d.contentHash, rows: d.rows }] : undefined;
-    const bundle = m.encodeBundle(model, { metrics, training: fitOn.features, lineage: { runId: ctx.pipelineRunId, ...(datasets ? { datasets } : {}) } });
+    const bundle = m.encodeBundle(model, { metrics, training: fitOn.features, labels: fitOn.y, lineage: { runId: ctx.pipelineRunId, ...(datasets ? { datasets } : {}) } });
     const prefix = `pipelines/${ctx.pipelineRunId}/${ctx.runId}/model`;
     const digest = await m.putBundle(ctx.stores.artifacts, prefix, bundle);
     return { model: { bundle: prefix, digest }, task: model.target.task, metrics, score, cv, params: model.learner.params, fitSeconds };

@@ -53,6 +53,8 @@ export interface BundleManifest {
    * class (multiclass, clustering) or the value (regression); absent from bundles made before it
    */
   outputBaseline?: FeatureBaseline;
+  /** the training labels summed up: the majority class (classification) or the mean (regression); what a humility rule may answer */
+  trainingTarget?: { majority?: string; mean?: number };
   lineage: Lineage;
   arrays: { file: typeof ARRAYS_FILE | typeof ONNX_FILE; sha256: string; entries: ArrayEntry[] };
 }
@@ -160,6 +162,20 @@ function spread(x: Float64Array): number {
   return Math.sqrt(s);
 }
 
+/** The majority class (the first of equals, in class order) or the mean of the training labels (class indexes or values). */
+function summariseLabels(target: TargetSpec, y: Float64Array): { majority?: string; mean?: number } {
+  if (target.task === 'regression') {
+    let sum = 0;
+    for (const v of y) sum += v;
+    return { mean: sum / y.length };
+  }
+  const classes = target.classes ?? [];
+  if (classes.length === 0) return {};
+  const counts = new Array<number>(classes.length).fill(0);
+  for (const v of y) counts[v]++;
+  return { majority: classes[counts.indexOf(Math.max(...counts))] };
+}
+
 function baselinesOf(model: TabularModel, training: Table): FeatureBaseline[] {
   const importance = model.target.task === 'clustering' || training.rows === 0 ? new Map<string, number>() : featureImportance(model, training);
   return buildBaseline(training, model.features).map((b) => (importance.has(b.name) ? { ...b, importance: Math.round(importance.get(b.name)! * 1e6) / 1e6 } : b));
@@ -169,7 +185,7 @@ function baselinesOf(model: TabularModel, training: Table): FeatureBaseline[] {
  * Pack a model into manifest + one binary file of 8-byte-aligned typed arrays; with its training rows, the drift baselines of
  * its inputs and of its output.
  */
-export function encodeBundle(model: TabularModel, extra: { metrics: Record<string, number>; training: Table | null; lineage: Lineage }): Bundle {
+export function encodeBundle(model: TabularModel, extra: { metrics: Record<string, number>; training: Table | null; labels?: Float64Array; lineage: Lineage }): Bundle {
   const members = model.members ?? null;
   const state = members ? { meta: {}, arrays: {} as NamedArrays } : model.fitted.state();
   const arrays = state.arrays;
@@ -202,6 +218,7 @@ export function encodeBundle(model: TabularModel, extra: { metrics: Record<strin
     metrics: extra.metrics,
     baseline: extra.training ? baselinesOf(model, extra.training) : [],
     ...(extra.training && model.target.task !== 'clustering' ? { outputBaseline: outputBaseline(model, extra.training) } : {}),
+    ...(extra.labels?.length ? { trainingTarget: summariseLabels(model.target, extra.labels) } : {}),
     lineage: extra.lineage,
     arrays: { file: ARRAYS_FILE, sha256: createHash('sha256').update(binary).digest('hex'), entries },
   };

@@ -22,9 +22,13 @@ export function inferenceRoutes(router: Router, models: ModelProvider, hooks: Se
       const seconds = (performance.now() - t0) / 1000;
       // the body's text is the answer and the log's record of it
       const json = a.json;
+      if (a.humility) {
+        for (const [rule, rows] of a.humility.fired) hooks.monitor.humility(name, s.versionLabel, s.loaded.manifest, rule, rows.length);
+        // refused: counted per rule above, and as a failed request by the error path
+        if (a.humility.refusal) throw a.humility.refusal;
+      }
       hooks.metrics.observe(name, s.versionLabel, protocol, 200, seconds);
       hooks.monitor.answered(name, s.versionLabel, s.loaded.manifest, a.table, a.predictions, seconds * 1000);
-      if (a.humility) for (const [rule, rows] of a.humility.fired) hooks.monitor.humility(name, s.versionLabel, s.loaded.manifest, rule, rows.length);
       hooks.log?.push({ id: a.predictionId, model: name, version: s.versionLabel, at: Date.now(), latencyMs: seconds * 1000, table: a.table, outputs: json, shadow: false });
       // after the answer is on its way
       if (version === undefined && models.shadows) setImmediate(() => void shadowCopy(name, s, a));

@@ -1,6 +1,7 @@
 import { invalid } from '../../../core/errors.ts';
 import { api } from '../../../api/index.ts';
 import { registerStoredBundle } from '../../../registry/index.ts';
+import { HUMILITY_TAG } from '../../../monitor/index.ts';
 import { parseTraffic, type Stores } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
 import { actor, pageOf, principal } from './fields.ts';
@@ -36,6 +37,8 @@ export function registryRoutes(router: Router, stores: Stores): void {
   });
   router.on(api.getVersion, async ({ params }) => ({ status: 200, body: await m.getVersion(params.name, Number(params.version)) }));
   router.on(api.setVersionTag, async (req) => {
+    // the rules are checked against the model before they are kept: only through their own route
+    if (req.params.key === HUMILITY_TAG) throw invalid(`set humility rules with PUT /api/v1/models/${req.params.name}/versions/${req.params.version}/humility (they are checked against the model)`);
     await m.setVersionTag(req.params.name, Number(req.params.version), req.params.key, req.body.value, actor(req));
     return { status: 204 };
   });

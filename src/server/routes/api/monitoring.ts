@@ -1,7 +1,7 @@
 import { api } from '../../../api/index.ts';
 import { checkName } from '../../../core/names.ts';
 import { monitorPass } from '../../../pipeline/index.ts';
-import { compareShadow, predictionLineage, replay, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
+import { compareShadow, predictionLineage, replay, setVersionHumility, versionHumility, HOUR_MS, monitorModel, parsePolicy, parseWindowLength, recordActuals } from '../../../monitor/index.ts';
 import { invalid } from '../../../core/errors.ts';
 import type { Stores } from '../../../store/index.ts';
 import type { Router } from '../../router.ts';
@@ -21,6 +21,19 @@ export function monitoringRoutes(router: Router, stores: Stores, log?: (line: st
     return { status: 200, body: await monitor.putPolicy(name, policy, actor(req)) };
   });
   router.on(api.getPolicy, async ({ params, q }) => ({ status: 200, body: await monitor.getPolicy(checkName('name', params.name), q.version ? Number(q.version) : undefined) }));
+  const versionOf = (text: string) => {
+    if (!/^[1-9][0-9]{0,8}$/.test(text)) throw invalid(`version must be a positive integer, got "${text.slice(0, 20)}"`);
+    return Number(text);
+  };
+  router.on(api.getHumility, async ({ params }) => {
+    const [name, version] = [checkName('name', params.name), versionOf(params.version)];
+    return { status: 200, body: { name, version, rules: await versionHumility(stores, name, version) } };
+  });
+  router.on(api.putHumility, async (req) => {
+    const [name, version] = [checkName('name', req.params.name), versionOf(req.params.version)];
+    const doc = req.body.rules === null || req.body.rules.length === 0 ? null : req.body.rules;
+    return { status: 200, body: { name, version, rules: await setVersionHumility(stores, name, version, doc, actor(req)) } };
+  });
   router.on(api.listPolicies, async () => ({ status: 200, body: { items: await monitor.listPolicies() } }));
   router.on(api.listAlerts, async ({ q }) => ({ status: 200, body: { items: await monitor.listAlerts({ ...(q.model ? { model: checkName('model', q.model) } : {}), ...(q.status ? { status: q.status } : {}) }) } }));
   router.on(api.acknowledgeAlert, async (req) => ({ status: 200, body: await monitor.acknowledgeAlert(req.params.alertId, actor(req)) }));
