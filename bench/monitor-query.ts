@@ -1,6 +1,6 @@
 /**
  * A daily-window monitoring query over 10 million logged predictions. A day of traffic (ROWS one-row requests, spread evenly
- * over 24 hours) is counted through the serving path's own code (WindowCounter and addRequest on real telco rows, the model's
+ * over 24 hours) is counted through the serving path's own code (WindowCounter and LiveWindow on real telco rows, the model's
  * real predictions), written as two serving processes' 5-second flushes would write it, and compacted each minute as the
  * recorder does; then `capstan monitor churn --window 1d` runs as a user would run it (a whole process, median of RUNS), beside
  * the same query in this process (monitorModel). The uncompacted worst case (every 5-second row still a minute row) is timed
@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { takeRows } from '../src/core/table.ts';
 import { readTable } from '../src/data/index.ts';
 import { predictTable } from '../src/learn/index.ts';
-import { addRequest, emptyWindow, HOUR_MS, mergeWindowTexts, MINUTE_MS, monitorModel, WindowCounter, type WindowStats } from '../src/monitor/index.ts';
-import { loadModel, monitoredOutput } from '../src/registry/index.ts';
+import { HOUR_MS, mergeWindowTexts, MINUTE_MS, monitorModel, WindowCounter } from '../src/monitor/index.ts';
+import { loadModel } from '../src/registry/index.ts';
 import { openStores, type MonitorWindowRow } from '../src/store/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -38,8 +38,8 @@ const m = loaded.manifest;
 const data = await readTable(telco);
 // one-row tables of real rows, with the model's real output for each
 const singles = Array.from({ length: 2000 }, (_, i) => takeRows(data, [i]));
-const outputs = singles.map((one) => monitoredOutput(m.target, predictTable(loaded.model!, one)));
-const counter = new WindowCounter(m.baseline, m.signature.inputs, m.outputBaseline);
+const outputs = singles.map((one) => predictTable(loaded.model!, one));
+const counter = new WindowCounter(m.baseline, m.signature.inputs, m.outputBaseline, m.target);
 
 const day0 = Math.floor(Date.now() / (24 * HOUR_MS)) * 24 * HOUR_MS - 24 * HOUR_MS;
 const flushes = 24 * 60 * 12 * 2;
@@ -52,14 +52,14 @@ for (let minute = 0; minute < 24 * 60; minute++) {
   const batch: MonitorWindowRow[] = [];
   for (let flush = 0; flush < 12; flush++) {
     for (let worker = 0; worker < 2; worker++) {
-      const w: WindowStats = emptyWindow();
+      const w = counter.window();
       const target = Math.round((rows * ++flushIndex) / flushes);
       for (; counted < target; counted++) {
         const j = counted % singles.length;
         counter.addRows(w, singles[j], outputs[j]);
-        addRequest(w, 0.8 + (j % 17) * 0.1, j % 997 === 0);
+        w.addRequest(0.8 + (j % 17) * 0.1, j % 997 === 0);
       }
-      batch.push({ model: 'churn', version: '1', start, spanMs: MINUTE_MS, stats: JSON.stringify(w) });
+      batch.push({ model: 'churn', version: '1', start, spanMs: MINUTE_MS, stats: JSON.stringify(w.stats()) });
     }
   }
   await s.metadata.monitor.addWindows(batch);

@@ -23,6 +23,9 @@ const lua = join(mkdtempSync(join(tmpdir(), 'capstan-ab-')), 'post.lua');
 writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify({ dataframe_records: [row] }))}\nwrk.headers["Content-Type"] = "application/json"\n`);
 
 function start(dir: string, port: number, side: 'A' | 'B'): ChildProcess {
+  // a stale build would make the CLI run its sources through tsx: build what the user would run
+  const build = spawnSync(process.execPath, [join(dir, 'scripts', 'build.mjs'), '--if-stale'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`${dir}: build failed: ${build.stderr}`);
   const home = mkdtempSync(join(tmpdir(), 'capstan-ab-home-'));
   const env = { ...process.env, CAPSTAN_HOME: home };
   const bin = join(dir, 'bin', 'capstan.js');

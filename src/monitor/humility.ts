@@ -89,6 +89,8 @@ interface Check {
  */
 export class HumilityRules {
   private readonly checks: Check[];
+  /** rows a check fired on (reused: apply is synchronous, and nothing is allocated when no rule fires) */
+  private readonly hits: number[] = [];
   constructor(
     readonly rules: HumilityRule[],
     private readonly manifest: BundleManifest,
@@ -99,7 +101,8 @@ export class HumilityRules {
   /** Apply the rules to an answer: null when none fired (the usual case). */
   apply(table: Table, p: Predictions): HumilityOutcome | null {
     let fired: Map<string, number[]> | null = null;
-    const hits: number[] = [];
+    const hits = this.hits;
+    hits.length = 0;
     for (const c of this.checks) {
       c.rows(table, p, hits);
       if (hits.length === 0) continue;
@@ -163,7 +166,7 @@ function checkOf(when: HumilityCondition, manifest: BundleManifest): Check['rows
         const values = col.values;
         for (let r = 0; r < table.rows; r++) if ((values[r] < f.min || values[r] > f.max) && !into.includes(r)) into.push(r);
       }
-      into.sort((a, b) => a - b);
+      if (into.length > 1) into.sort((a, b) => a - b);
     };
   }
   const features = inputs.flatMap((f, i) => (f.kind === 'categorical' && (when.unseenCategory === '*' || f.name === when.unseenCategory) ? [{ name: f.name, categories: f.categories, hint: i, memo: remapMemo() as RemapMemo }] : []));
@@ -175,6 +178,6 @@ function checkOf(when: HumilityCondition, manifest: BundleManifest): Check['rows
       const codes = col.codes;
       for (let r = 0; r < table.rows; r++) if (codes[r] >= 0 && remap[codes[r]] < 0 && !into.includes(r)) into.push(r);
     }
-    into.sort((a, b) => a - b);
+    if (into.length > 1) into.sort((a, b) => a - b);
   };
 }

@@ -1,6 +1,6 @@
 export { MonitorRecorder, type MonitorSink, type MonitorRecorderOptions } from './recorder.ts';
 export { windowReport, accuracyOf, type WindowReport, type AccuracyReport, type FeatureQuality } from './report.ts';
-export { addRequest, emptyWindow, mergeWindow, mergeWindowTexts, parseWindow, latencyQuantile, WindowCounter, LATENCY_EDGES_MS, type WindowStats } from './window.ts';
+export { emptyWindow, mergeWindow, mergeWindowTexts, parseWindow, latencyQuantile, LiveWindow, WindowCounter, LATENCY_EDGES_MS, type WindowStats } from './window.ts';
 export { monitorModel, recordActuals, outputOf, type MonitorQuery, type MonitorReport, type ActualInput } from './query.ts';
 export { HOUR_MS, MINUTE_MS, parseWindowLength } from './window-length.ts';
 export { parsePolicy, FIGURES, type MonitorPolicy, type AlertRule, type WebhookConfig, type Figure, type RetrainPolicy, type CanaryLimits } from './policy.ts';

@@ -1,8 +1,8 @@
 import type { Table } from '../core/table.ts';
 import type { Predictions } from '../learn/index.ts';
-import { monitoredOutput, type BundleManifest } from '../registry/index.ts';
+import type { BundleManifest } from '../registry/index.ts';
 import type { MonitorWindowRow } from '../store/index.ts';
-import { addRequest, emptyWindow, mergeWindow, mergeWindowTexts, WindowCounter, type WindowStats } from './window.ts';
+import { emptyWindow, LiveWindow, mergeWindow, mergeWindowTexts, WindowCounter, type WindowStats } from './window.ts';
 
 /** Where a serving process's windows go: the store's monitor, through the prediction log's connection. */
 export interface MonitorSink {
@@ -23,37 +23,44 @@ export interface MonitorRecorderOptions {
 /** One model version in this process: how its rows are counted, the minutes not yet written, and the process's total. */
 class VersionWindows {
   readonly counter: WindowCounter;
-  readonly pending = new Map<number, WindowStats>();
+  readonly pending = new Map<number, LiveWindow>();
   readonly total = emptyWindow();
+  /** the minute being counted (the usual case: no map lookup) */
+  private current: LiveWindow | null = null;
+  private currentStart = -1;
   constructor(
     readonly model: string,
     readonly version: string,
     readonly manifest: BundleManifest,
   ) {
-    this.counter = new WindowCounter(manifest.baseline, manifest.signature.inputs, manifest.outputBaseline);
+    this.counter = new WindowCounter(manifest.baseline, manifest.signature.inputs, manifest.outputBaseline, manifest.target);
   }
 
   /** The window of the current minute; `keep` false (no store to write to): earlier minutes go into the total at once. */
-  now(keep: boolean): WindowStats {
+  now(keep: boolean): LiveWindow {
     const start = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+    if (start === this.currentStart && this.current !== null) return this.current;
     let w = this.pending.get(start);
     if (!w) {
       if (!keep) this.settle();
-      this.pending.set(start, (w = emptyWindow()));
+      this.pending.set(start, (w = this.counter.window()));
     }
+    this.current = w;
+    this.currentStart = start;
     return w;
   }
 
   /** Move the pending minutes into the process's total (they are counted once: into a minute, which joins the total later). */
   settle(): void {
-    for (const w of this.pending.values()) mergeWindow(this.total, w);
+    for (const w of this.pending.values()) mergeWindow(this.total, w.stats());
     this.pending.clear();
+    this.current = null;
   }
 
   /** The total with the minutes not yet settled. */
   seen(): WindowStats {
     const t = mergeWindow(emptyWindow(), this.total);
-    for (const w of this.pending.values()) mergeWindow(t, w);
+    for (const w of this.pending.values()) mergeWindow(t, w.stats());
     return t;
   }
 }
@@ -104,15 +111,15 @@ export class MonitorRecorder {
     if (!this.enabled) return;
     const v = this.entry(model, version, manifest);
     const w = v.now(this.sink !== null);
-    v.counter.addRows(w, table, manifest.outputBaseline ? monitoredOutput(manifest.target, predictions) : null);
-    addRequest(w, latencyMs, false);
+    v.counter.addRows(w, table, predictions);
+    w.addRequest(latencyMs, false);
   }
 
   /** A request to a known version that failed (bad input, or the model failing). */
   failed(model: string, version: string, manifest: BundleManifest, latencyMs: number): void {
     if (!this.enabled) return;
     const v = this.entry(model, version, manifest);
-    addRequest(v.now(this.sink !== null), latencyMs, true);
+    v.now(this.sink !== null).addRequest(latencyMs, true);
   }
 
   /** Rows a humility rule fired on. */
@@ -133,7 +140,7 @@ export class MonitorRecorder {
     if (this.writing) return this.writing;
     const rows: MonitorWindowRow[] = [];
     for (const v of this.versions.values()) {
-      for (const [start, w] of v.pending) rows.push({ model: v.model, version: v.version, start, spanMs: MINUTE_MS, stats: JSON.stringify(w) });
+      for (const [start, w] of v.pending) rows.push({ model: v.model, version: v.version, start, spanMs: MINUTE_MS, stats: JSON.stringify(w.stats()) });
       v.settle();
     }
     const sink = this.sink;

@@ -8,9 +8,9 @@ import { emptyWindow, WindowCounter, type WindowStats } from './window.ts';
 const manifest = { task: 'regression', target: { name: 'y', task: 'regression' }, signature: { inputs: [{ name: 'x', kind: 'numeric', integer: false, min: 0, max: 10, missing: 0 }], outputs: [] }, baseline: [{ name: 'x', kind: 'numeric', edges: [2, 4, 6, 8], proportions: [0.2, 0.2, 0.2, 0.2, 0.2, 0], rows: 5000 }], metrics: {} } as unknown as BundleManifest;
 const counter = new WindowCounter(manifest.baseline, manifest.signature.inputs, undefined);
 function windowOf(values: number[]): WindowStats {
-  const w = emptyWindow();
+  const w = counter.window();
   counter.addRows(w, { rows: values.length, columns: [numericColumn('x', Float64Array.from(values))] }, null);
-  return w;
+  return w.stats();
 }
 
 test('drift against the training baseline, or against a reference window of traffic, with quality counted', () => {

@@ -1,6 +1,8 @@
 import { isObject } from '../core/json.ts';
-import type { FeatureSpec } from '../core/schema.ts';
-import { columnByName, remapMemo, type Column, type RemapMemo, type Table } from '../core/table.ts';
+import type { FeatureSpec, TargetSpec } from '../core/schema.ts';
+import { binOf } from '../core/search.ts';
+import type { Predictions } from '../learn/index.ts';
+import { categoryIndex, columnByName, remapMemo, type RemapMemo, type Table } from '../core/table.ts';
 import { binCounts, type FeatureBaseline } from '../stats/baseline.ts';
 
 /** Latency bucket upper bounds, milliseconds (the last bucket is everything above): percentiles to within a bucket. */
@@ -83,60 +85,139 @@ export function latencyQuantile(w: WindowStats, q: number): number | null {
   return Infinity;
 }
 
-/** What counting a model version's rows needs: its baselines, each feature's training range, remap memos. */
-export class WindowCounter {
-  private readonly memos: RemapMemo[];
-  private readonly outputMemo = remapMemo();
-  /** each baseline feature's training range (numeric features of the signature) */
-  private readonly ranges: ({ min: number; max: number } | null)[];
+/** One baseline feature as the counter sees it: where its column usually is, its bins, its training range. */
+interface FeatureSlot {
+  baseline: FeatureBaseline;
+  /** the column's position in a request's table (the signature's order), checked before it is trusted */
+  hint: number;
+  /** numeric baseline: its edges and missing bin; the training range where the signature has one */
+  edges: number[] | null;
+  missing: number;
+  min: number;
+  max: number;
+  memo: RemapMemo;
+}
 
-  constructor(
-    private readonly baseline: FeatureBaseline[],
-    inputs: FeatureSpec[],
-    private readonly outputBaseline: FeatureBaseline | undefined,
-  ) {
-    this.memos = baseline.map(() => remapMemo());
-    this.ranges = baseline.map((b) => {
-      const spec = inputs.find((f) => f.name === b.name);
-      return spec?.kind === 'numeric' ? { min: spec.min, max: spec.max } : null;
-    });
+/**
+ * A window being counted at the serving end: counts in arrays by baseline position (no lookups by name per row), turned into
+ * the stored form (WindowStats) when written. Made by its version's WindowCounter.
+ */
+export class LiveWindow {
+  requests = 0;
+  rows = 0;
+  errors = 0;
+  latencySumMs = 0;
+  readonly latency = new Float64Array(LATENCY_EDGES_MS.length + 1);
+  readonly features: Float64Array[];
+  readonly outOfRange: Float64Array;
+  readonly output: Float64Array;
+  readonly humility: Record<string, number> = {};
+  constructor(private readonly names: string[], sizes: number[], outputSize: number) {
+    this.features = sizes.map((n) => new Float64Array(n));
+    this.outOfRange = new Float64Array(sizes.length);
+    this.output = new Float64Array(outputSize);
   }
 
-  /** Count a table's rows (and the model's output for them, when given) into `w`. */
-  addRows(w: WindowStats, table: Table, output: Column | null): void {
-    w.rows += table.rows;
-    for (let i = 0; i < this.baseline.length; i++) {
-      const b = this.baseline[i];
-      const col = columnByName(table, b.name, i);
-      if (!col) continue;
-      const size = b.proportions.length;
-      let counts = w.features[b.name];
-      if (!counts || counts.length !== size) w.features[b.name] = counts = new Array<number>(size).fill(0);
-      binCounts(b, col, counts, this.memos[i]);
-      const spec = this.ranges[i];
-      if (spec && col.kind === 'numeric') {
-        let out = 0;
-        for (let r = 0; r < col.values.length; r++) {
-          const v = col.values[r];
-          if (v < spec.min || v > spec.max) out++;
-        }
-        if (out > 0) w.outOfRange[b.name] = (w.outOfRange[b.name] ?? 0) + out;
-      }
-    }
-    if (output && this.outputBaseline) {
-      const size = this.outputBaseline.proportions.length;
-      if (w.output.length !== size) w.output = new Array<number>(size).fill(0);
-      binCounts(this.outputBaseline, output, w.output, this.outputMemo);
-    }
+  /** Count one answered (or failed) request. */
+  addRequest(latencyMs: number, error: boolean): void {
+    this.requests++;
+    if (error) this.errors++;
+    let b = 0;
+    while (b < LATENCY_EDGES_MS.length && latencyMs > LATENCY_EDGES_MS[b]) b++;
+    this.latency[b]++;
+    this.latencySumMs += latencyMs;
+  }
+
+  /** The stored form: features (and out-of-range counts, output) only where something was counted. */
+  stats(): WindowStats {
+    const features: Record<string, number[]> = {};
+    const outOfRange: Record<string, number> = {};
+    this.names.forEach((name, i) => {
+      if (this.features[i].some((c) => c > 0)) features[name] = Array.from(this.features[i]);
+      if (this.outOfRange[i] > 0) outOfRange[name] = this.outOfRange[i];
+    });
+    const output = this.output.some((c) => c > 0) ? Array.from(this.output) : [];
+    return { requests: this.requests, rows: this.rows, errors: this.errors, latency: Array.from(this.latency), latencySumMs: this.latencySumMs, features, outOfRange, output, humility: { ...this.humility } };
   }
 }
 
-/** Count one answered (or failed) request into `w`. */
-export function addRequest(w: WindowStats, latencyMs: number, error: boolean): void {
-  w.requests++;
-  if (error) w.errors++;
-  let b = 0;
-  while (b < LATENCY_EDGES_MS.length && latencyMs > LATENCY_EDGES_MS[b]) b++;
-  w.latency[b]++;
-  w.latencySumMs += latencyMs;
+/**
+ * What counting a model version's rows needs, prepared once: each baseline feature's bins, training range and column
+ * position, and how the model's answers map onto its output baseline. Counting a one-row request allocates nothing.
+ */
+export class WindowCounter {
+  private readonly slots: FeatureSlot[];
+  private readonly output: { edges: number[] } | { remap: Int32Array } | null;
+  private readonly classes: number;
+
+  constructor(
+    baseline: FeatureBaseline[],
+    inputs: FeatureSpec[],
+    private readonly outputBaseline: FeatureBaseline | undefined,
+    target?: TargetSpec,
+  ) {
+    this.slots = baseline.map((b) => {
+      const hint = inputs.findIndex((f) => f.name === b.name);
+      const spec = inputs[hint];
+      const range = spec?.kind === 'numeric' ? spec : null;
+      return { baseline: b, hint, edges: b.kind === 'numeric' ? b.edges : null, missing: b.proportions.length - 1, min: range ? range.min : -Infinity, max: range ? range.max : Infinity, memo: remapMemo() };
+    });
+    this.classes = target?.classes?.length ?? 0;
+    const ob = outputBaseline;
+    if (!ob) this.output = null;
+    else if (ob.kind === 'numeric') this.output = { edges: ob.edges };
+    else {
+      // class index -> the output baseline's bin (a class the baseline never saw counts as unseen)
+      const index = categoryIndex(ob.categories);
+      this.output = { remap: Int32Array.from(target?.classes ?? [], (c) => index.get(c) ?? ob.categories.length) };
+    }
+  }
+
+  /** An empty window for this version's baselines. */
+  window(): LiveWindow {
+    return new LiveWindow(this.slots.map((f) => f.baseline.name), this.slots.map((f) => f.baseline.proportions.length), this.outputBaseline?.proportions.length ?? 0);
+  }
+
+  /**
+   * Count a table's rows, and the model's answers for them when given (what BundleManifest.outputBaseline describes: the
+   * positive class's probability, the value, or the class), into `w`.
+   */
+  addRows(w: LiveWindow, table: Table, p: Predictions | null): void {
+    w.rows += table.rows;
+    for (let i = 0; i < this.slots.length; i++) {
+      const f = this.slots[i];
+      const col = columnByName(table, f.baseline.name, f.hint);
+      if (!col) continue;
+      const counts = w.features[i];
+      if (f.edges !== null && col.kind === 'numeric') {
+        const values = col.values;
+        let out = 0;
+        for (let r = 0; r < values.length; r++) {
+          const v = values[r];
+          if (v !== v) counts[f.missing]++;
+          else {
+            counts[binOf(f.edges, v)]++;
+            if (v < f.min || v > f.max) out++;
+          }
+        }
+        w.outOfRange[i] += out;
+      } else binCounts(f.baseline, col, counts, f.memo);
+    }
+    const o = this.output;
+    if (!p || !o) return;
+    if ('edges' in o) {
+      // binary: P(positive); regression: the value
+      const k = this.classes;
+      if (!p.values && !p.proba) return;
+      for (let r = 0; r < p.rows; r++) {
+        const v = p.values ? p.values[r] : p.proba![r * k + 1];
+        w.output[v !== v ? w.output.length - 1 : binOf(o.edges, v)]++;
+      }
+    } else if (p.classIndex) {
+      for (let r = 0; r < p.rows; r++) {
+        const c = p.classIndex[r];
+        w.output[c < 0 ? w.output.length - 1 : (o.remap[c] ?? w.output.length - 2)]++;
+      }
+    }
+  }
 }

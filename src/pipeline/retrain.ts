@@ -250,36 +250,40 @@ export async function monitorPass(stores: Stores, o: { log?: (line: string) => v
   const alerts = await evaluateAlerts(stores, { onError: o.log });
   const retrained: RetrainOutcome[] = [];
   for (const record of await stores.metadata.monitor.listPolicies()) {
-    const policy = parsePolicy(record.spec);
-    const r = policy.retrain;
-    if (!r) continue;
-    const model = await stores.metadata.models.getModel(policy.model).catch(() => null);
-    if (!model) continue;
-    const canary = model.tags[CANARY_TAG] ? (JSON.parse(model.tags[CANARY_TAG]) as CanaryState) : null;
-    if (canary?.status === 'running') continue;
-    let reason: string | null = null;
-    if ('alert' in r.when) {
-      const rule = r.when.alert;
-      if (alerts.some((a) => a.model === policy.model && a.rule === rule && a.state === 'firing')) reason = `alert ${rule} fired`;
-    } else if ('every' in r.when) {
-      // a period: from the champion's registration or the last retraining, whichever is later
-      const champ = await champion(stores, policy.model);
-      const last = model.tags[RETRAIN_TAG] ? (JSON.parse(model.tags[RETRAIN_TAG]) as { at: number }).at : 0;
-      if (Date.now() - Math.max(champ.createdAt, last) >= parseWindowLength('retrain.when.every', r.when.every)) reason = `${r.when.every} since version ${champ.version}${last ? ' or the last retraining' : ''}`;
-    } else {
-      const champ = await champion(stores, policy.model);
-      const last = model.tags[RETRAIN_TAG] ? (JSON.parse(model.tags[RETRAIN_TAG]) as { at: number }).at : 0;
-      // actuals arrive for predictions of any age: counted by when they were received, since the champion or the last retraining
-      const from = Math.max(champ.createdAt, last);
-      const n = (await stores.metadata.monitor.actuals(policy.model, { since: champ.createdAt, until: Date.now() + 1 })).filter((a) => a.receivedAt > from).length;
-      if (n >= r.when.actuals) reason = `${n} actuals since version ${champ.version}`;
-    }
+    const reason = await retrainReason(stores, parsePolicy(record.spec), alerts, Date.now());
     if (!reason) continue;
     try {
       retrained.push(await retrainModel(stores, record, { reason, log: o.log }));
     } catch (e) {
-      o.log?.(`retraining ${policy.model} failed: ${(e as Error).message}`);
+      o.log?.(`retraining ${record.model} failed: ${(e as Error).message}`);
     }
   }
   return { alerts, retrained, canaries: await checkCanaries(stores, o) };
+}
+
+/**
+ * Why a policy's model should be retrained at `now` (null: it should not): its alert is firing, its period has passed since
+ * the champion's registration or the last retraining, or enough actuals arrived since then. Never while a canary runs.
+ */
+export async function retrainReason(stores: Stores, policy: MonitorPolicy, alerts: RuleOutcome[], now: number): Promise<string | null> {
+  const r = policy.retrain;
+  if (!r) return null;
+  const model = await stores.metadata.models.getModel(policy.model).catch(() => null);
+  if (!model) return null;
+  const canary = model.tags[CANARY_TAG] ? (JSON.parse(model.tags[CANARY_TAG]) as CanaryState) : null;
+  if (canary?.status === 'running') return null;
+  if ('alert' in r.when) {
+    const rule = r.when.alert;
+    return alerts.some((a) => a.model === policy.model && a.rule === rule && a.state === 'firing') ? `alert ${rule} fired` : null;
+  }
+  const champ = await champion(stores, policy.model);
+  const last = model.tags[RETRAIN_TAG] ? (JSON.parse(model.tags[RETRAIN_TAG]) as { at: number }).at : 0;
+  const from = Math.max(champ.createdAt, last);
+  if ('every' in r.when) {
+    // a period: from the champion's registration or the last retraining, whichever is later
+    return now - from >= parseWindowLength('retrain.when.every', r.when.every) ? `${r.when.every} since version ${champ.version}${last ? ' or the last retraining' : ''}` : null;
+  }
+  // actuals arrive for predictions of any age: counted by when they were received, since the champion or the last retraining
+  const n = (await stores.metadata.monitor.actuals(policy.model, { since: champ.createdAt, until: now + 1 })).filter((a) => a.receivedAt > from).length;
+  return n >= r.when.actuals ? `${n} actuals since version ${champ.version}` : null;
 }

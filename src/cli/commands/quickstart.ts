@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capstanHome } from '../../core/config.ts';
 import { cellValue, type Table } from '../../core/table.ts';
-import { emptyWindow, WindowCounter, windowReport } from '../../monitor/index.ts';
+import { WindowCounter, windowReport } from '../../monitor/index.ts';
 import type { DatasetDriftResult } from '../../stats/index.ts';
-import { monitoredOutput } from '../../registry/index.ts';
 import { predictTable } from '../../learn/index.ts';
 import type { FileRef } from '../../pipeline/components/component.ts';
 import type { PipelineSpec } from '../../pipeline/define/schema.ts';
@@ -123,10 +122,11 @@ async function monitor(s: Stores, out: Output, version: number, test: Table, ser
     rows = live.rows;
   } else {
     // the serving path's counting and report, in this process
-    const w = emptyWindow();
     const m = loaded.manifest;
-    new WindowCounter(m.baseline, m.signature.inputs, m.outputBaseline).addRows(w, test, loaded.model ? monitoredOutput(m.target, predictTable(loaded.model, test)) : null);
-    drift = windowReport(m, w, [], { start: 0, end: Date.now() }).drift;
+    const counter = new WindowCounter(m.baseline, m.signature.inputs, m.outputBaseline, m.target);
+    const w = counter.window();
+    counter.addRows(w, test, loaded.model ? predictTable(loaded.model, test) : null);
+    drift = windowReport(m, w.stats(), [], { start: 0, end: Date.now() }).drift;
   }
   printDrift(out, rows, drift);
 }
