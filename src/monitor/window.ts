@@ -2,7 +2,7 @@ import { isObject } from '../core/json.ts';
 import type { FeatureSpec, TargetSpec } from '../core/schema.ts';
 import { binOf } from '../core/search.ts';
 import type { Predictions } from '../learn/index.ts';
-import { categoryIndex, columnByName, remapMemo, type RemapMemo, type Table } from '../core/table.ts';
+import { categoryIndex, categoryRemap, columnByName, remapMemo, type RemapMemo, type Table } from '../core/table.ts';
 import { binCounts, type FeatureBaseline } from '../stats/baseline.ts';
 
 /** Latency bucket upper bounds, milliseconds (the last bucket is everything above): percentiles to within a bucket. */
@@ -85,22 +85,10 @@ export function latencyQuantile(w: WindowStats, q: number): number | null {
   return Infinity;
 }
 
-/** One baseline feature as the counter sees it: where its column usually is, its bins, its training range. */
-interface FeatureSlot {
-  baseline: FeatureBaseline;
-  /** the column's position in a request's table (the signature's order), checked before it is trusted */
-  hint: number;
-  /** numeric baseline: its edges and missing bin; the training range where the signature has one */
-  edges: number[] | null;
-  missing: number;
-  min: number;
-  max: number;
-  memo: RemapMemo;
-}
-
 /**
- * A window being counted at the serving end: counts in arrays by baseline position (no lookups by name per row), turned into
- * the stored form (WindowStats) when written. Made by its version's WindowCounter.
+ * A window being counted at the serving end: every feature's bins in one array (the counter knows where each feature's
+ * start), no lookups by name per row; turned into the stored form (WindowStats) when written. Made by its version's
+ * WindowCounter.
  */
 export class LiveWindow {
   requests = 0;
@@ -108,13 +96,18 @@ export class LiveWindow {
   errors = 0;
   latencySumMs = 0;
   readonly latency = new Float64Array(LATENCY_EDGES_MS.length + 1);
-  readonly features: Float64Array[];
+  /** feature i's bins are counts[offsets[i] .. offsets[i + 1]) */
+  readonly counts: Float64Array;
   readonly outOfRange: Float64Array;
   readonly output: Float64Array;
   readonly humility: Record<string, number> = {};
-  constructor(private readonly names: string[], sizes: number[], outputSize: number) {
-    this.features = sizes.map((n) => new Float64Array(n));
-    this.outOfRange = new Float64Array(sizes.length);
+  constructor(
+    private readonly names: readonly string[],
+    private readonly offsets: Int32Array,
+    outputSize: number,
+  ) {
+    this.counts = new Float64Array(offsets[names.length]);
+    this.outOfRange = new Float64Array(names.length);
     this.output = new Float64Array(outputSize);
   }
 
@@ -133,7 +126,8 @@ export class LiveWindow {
     const features: Record<string, number[]> = {};
     const outOfRange: Record<string, number> = {};
     this.names.forEach((name, i) => {
-      if (this.features[i].some((c) => c > 0)) features[name] = Array.from(this.features[i]);
+      const bins = this.counts.subarray(this.offsets[i], this.offsets[i + 1]);
+      if (bins.some((c) => c > 0)) features[name] = Array.from(bins);
       if (this.outOfRange[i] > 0) outOfRange[name] = this.outOfRange[i];
     });
     const output = this.output.some((c) => c > 0) ? Array.from(this.output) : [];
@@ -142,26 +136,50 @@ export class LiveWindow {
 }
 
 /**
- * What counting a model version's rows needs, prepared once: each baseline feature's bins, training range and column
- * position, and how the model's answers map onto its output baseline. Counting a one-row request allocates nothing.
+ * What counting a model version's rows needs, prepared once as flat arrays (few objects to touch per request): each baseline
+ * feature's column position, bins, edges and training range, and how the model's answers map onto its output baseline.
+ * Counting a request allocates nothing.
  */
 export class WindowCounter {
-  private readonly slots: FeatureSlot[];
+  private readonly names: string[];
+  /** the column's usual position in a request's table (the signature's order), checked before it is trusted */
+  private readonly hints: Int32Array;
+  /** 1: a numeric baseline (edges), 0: categorical */
+  private readonly numeric: Uint8Array;
+  /** numeric feature i's edges are edges[edgeFrom[i] .. edgeFrom[i + 1]) */
+  private readonly edges: Float64Array;
+  private readonly edgeFrom: Int32Array;
+  private readonly offsets: Int32Array;
+  private readonly min: Float64Array;
+  private readonly max: Float64Array;
+  private readonly memos: RemapMemo[];
   private readonly output: { edges: number[] } | { remap: Int32Array } | null;
   private readonly classes: number;
 
   constructor(
-    baseline: FeatureBaseline[],
+    private readonly baseline: FeatureBaseline[],
     inputs: FeatureSpec[],
     private readonly outputBaseline: FeatureBaseline | undefined,
     target?: TargetSpec,
   ) {
-    this.slots = baseline.map((b) => {
-      const hint = inputs.findIndex((f) => f.name === b.name);
-      const spec = inputs[hint];
-      const range = spec?.kind === 'numeric' ? spec : null;
-      return { baseline: b, hint, edges: b.kind === 'numeric' ? b.edges : null, missing: b.proportions.length - 1, min: range ? range.min : -Infinity, max: range ? range.max : Infinity, memo: remapMemo() };
+    const n = baseline.length;
+    this.names = baseline.map((b) => b.name);
+    this.hints = Int32Array.from(baseline, (b) => inputs.findIndex((f) => f.name === b.name));
+    this.numeric = Uint8Array.from(baseline, (b) => (b.kind === 'numeric' ? 1 : 0));
+    this.edgeFrom = new Int32Array(n + 1);
+    this.offsets = new Int32Array(n + 1);
+    this.min = new Float64Array(n).fill(-Infinity);
+    this.max = new Float64Array(n).fill(Infinity);
+    const edges: number[] = [];
+    baseline.forEach((b, i) => {
+      if (b.kind === 'numeric') edges.push(...b.edges);
+      this.edgeFrom[i + 1] = edges.length;
+      this.offsets[i + 1] = this.offsets[i] + b.proportions.length;
+      const spec = inputs[this.hints[i]];
+      if (spec?.kind === 'numeric') [this.min[i], this.max[i]] = [spec.min, spec.max];
     });
+    this.edges = Float64Array.from(edges);
+    this.memos = baseline.map(() => remapMemo());
     this.classes = target?.classes?.length ?? 0;
     const ob = outputBaseline;
     if (!ob) this.output = null;
@@ -175,7 +193,7 @@ export class WindowCounter {
 
   /** An empty window for this version's baselines. */
   window(): LiveWindow {
-    return new LiveWindow(this.slots.map((f) => f.baseline.name), this.slots.map((f) => f.baseline.proportions.length), this.outputBaseline?.proportions.length ?? 0);
+    return new LiveWindow(this.names, this.offsets, this.outputBaseline?.proportions.length ?? 0);
   }
 
   /**
@@ -184,24 +202,46 @@ export class WindowCounter {
    */
   addRows(w: LiveWindow, table: Table, p: Predictions | null): void {
     w.rows += table.rows;
-    for (let i = 0; i < this.slots.length; i++) {
-      const f = this.slots[i];
-      const col = columnByName(table, f.baseline.name, f.hint);
+    const counts = w.counts;
+    const edges = this.edges;
+    for (let i = 0; i < this.names.length; i++) {
+      const col = columnByName(table, this.names[i], this.hints[i]);
       if (!col) continue;
-      const counts = w.features[i];
-      if (f.edges !== null && col.kind === 'numeric') {
+      const off = this.offsets[i];
+      if (this.numeric[i] === 1 && col.kind === 'numeric') {
         const values = col.values;
+        const [from, to] = [this.edgeFrom[i], this.edgeFrom[i + 1]];
+        const missing = off + to - from + 1;
+        const [min, max] = [this.min[i], this.max[i]];
         let out = 0;
         for (let r = 0; r < values.length; r++) {
           const v = values[r];
-          if (v !== v) counts[f.missing]++;
-          else {
-            counts[binOf(f.edges, v)]++;
-            if (v < f.min || v > f.max) out++;
+          if (v !== v) {
+            counts[missing]++;
+            continue;
           }
+          let lo = from;
+          let hi = to;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            if (v <= edges[mid]) hi = mid;
+            else lo = mid + 1;
+          }
+          counts[off + lo - from]++;
+          if (v < min || v > max) out++;
         }
         w.outOfRange[i] += out;
-      } else binCounts(f.baseline, col, counts, f.memo);
+      } else if (this.numeric[i] === 0 && col.kind === 'categorical') {
+        const b = this.baseline[i] as FeatureBaseline & { kind: 'categorical' };
+        const memo = this.memos[i];
+        const remap = memo.from === col.categories && memo.remap.length === col.categories.length ? memo.remap : categoryRemap(col.categories, b.categories, memo);
+        const other = off + b.categories.length;
+        const codes = col.codes;
+        for (let r = 0; r < codes.length; r++) {
+          const c = codes[r];
+          counts[c < 0 ? other + 1 : remap[c] < 0 ? other : off + remap[c]]++;
+        }
+      } else binCounts(this.baseline[i], col, counts.subarray(off, this.offsets[i + 1]), this.memos[i]);
     }
     const o = this.output;
     if (!p || !o) return;
