@@ -3,7 +3,8 @@
  * trains the telco GBDT into a home of its own and runs `capstan serve churn --workers 2` (the prediction log on); both stay
  * up, get WARMUP seconds of load, then one-row `POST /invocations` is measured on each in turn, PAIRS times, SECONDS each
  * (wrk, one thread, 32 connections). Reports requests/s and p99 per run, B/A per adjacent pair and their median: this
- * machine's speed drifts within minutes, so only interleaved runs compare two builds.
+ * machine's speed drifts within minutes, so only interleaved runs compare two builds. Two rounds, the second with the
+ * servers started in the other order; the figure is the geometric mean of the two medians (see round()).
  * Run: node --import tsx bench/serving-ab.ts DIR_A DIR_B [SECONDS=5] [PAIRS=8] [WARMUP=10]
  * One checkout with two settings: the same DIR twice, with AB_FLAGS_A / AB_FLAGS_B (extra `capstan serve` flags, e.g.
  * `--no-monitor`) and AB_HUMILITY_A / AB_HUMILITY_B (a humility rules file set on that side's model version first).
@@ -61,25 +62,40 @@ function wrk(port: number, s: number): { rps: number; p99: number; errors: numbe
   return { rps, p99, errors };
 }
 
-const a = start(dirA, 7951, 'A');
-const b = start(dirB, 7952, 'B');
-try {
-  await Promise.all([ready(7951), ready(7952)]);
-  wrk(7951, warmup);
-  wrk(7952, warmup);
-  console.log(`machine: ${cpus().length} x ${cpus()[0].model}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}; A=${dirA} ${process.env.AB_FLAGS_A ?? ''} ${process.env.AB_HUMILITY_A ? 'humility on' : ''} B=${dirB} ${process.env.AB_FLAGS_B ?? ''} ${process.env.AB_HUMILITY_B ? 'humility on' : ''}\n`);
-  console.log('| pair | A req/s | A p99 ms | B req/s | B p99 ms | B/A |');
-  console.log('|---|---|---|---|---|---|');
-  const ratios: number[] = [];
-  for (let i = 0; i < pairs; i++) {
-    // alternate which goes first, so a drift within the pair does not favour one side
-    const [ra, rb] = i % 2 === 0 ? [wrk(7951, seconds), wrk(7952, seconds)] : (() => { const y = wrk(7952, seconds); return [wrk(7951, seconds), y]; })();
-    ratios.push(rb.rps / ra.rps);
-    console.log(`| ${i + 1} | ${ra.rps.toFixed(0)} | ${ra.p99.toFixed(2)} | ${rb.rps.toFixed(0)} | ${rb.p99.toFixed(2)} | ${(rb.rps / ra.rps).toFixed(3)} |${ra.errors + rb.errors ? ` errors ${ra.errors}/${rb.errors}` : ''}`);
+/**
+ * One round: both servers up (`first` started first, on the first port), warmed, then PAIRS interleaved runs; the median of
+ * B/A. A round favours one side by itself (which process started first, which port: up to ~8% seen here, in either
+ * direction), so the bench runs two rounds with the order swapped and reports their geometric mean.
+ */
+async function round(first: 'A' | 'B'): Promise<number> {
+  const sides = first === 'A' ? (['A', 'B'] as const) : (['B', 'A'] as const);
+  const procs = sides.map((side, i) => start(side === 'A' ? dirA : dirB, 7951 + i, side));
+  const port = (side: 'A' | 'B') => 7951 + sides.indexOf(side);
+  try {
+    await Promise.all([ready(7951), ready(7952)]);
+    wrk(7951, warmup);
+    wrk(7952, warmup);
+    console.log(`\nround with ${first} started first (on port 7951)\n`);
+    console.log('| pair | A req/s | A p99 ms | B req/s | B p99 ms | B/A |');
+    console.log('|---|---|---|---|---|---|');
+    const ratios: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      // alternate which goes first, so a drift within the pair does not favour one side
+      const [ra, rb] = i % 2 === 0 ? [wrk(port('A'), seconds), wrk(port('B'), seconds)] : (() => { const y = wrk(port('B'), seconds); return [wrk(port('A'), seconds), y]; })();
+      ratios.push(rb.rps / ra.rps);
+      console.log(`| ${i + 1} | ${ra.rps.toFixed(0)} | ${ra.p99.toFixed(2)} | ${rb.rps.toFixed(0)} | ${rb.p99.toFixed(2)} | ${(rb.rps / ra.rps).toFixed(3)} |${ra.errors + rb.errors ? ` errors ${ra.errors}/${rb.errors}` : ''}`);
+    }
+    ratios.sort((x, y) => x - y);
+    const median = ratios[Math.floor(ratios.length / 2)];
+    console.log(`\nmedian B/A ${median.toFixed(3)} (range ${ratios[0].toFixed(3)}-${ratios.at(-1)!.toFixed(3)})`);
+    return median;
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null)));
   }
-  ratios.sort((x, y) => x - y);
-  console.log(`\nmedian B/A ${ratios[Math.floor(ratios.length / 2)].toFixed(3)} (range ${ratios[0].toFixed(3)}-${ratios.at(-1)!.toFixed(3)})`);
-} finally {
-  a.kill('SIGTERM');
-  b.kill('SIGTERM');
 }
+
+console.log(`machine: ${cpus().length} x ${cpus()[0].model}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}; A=${dirA} ${process.env.AB_FLAGS_A ?? ''} ${process.env.AB_HUMILITY_A ? 'humility on' : ''} B=${dirB} ${process.env.AB_FLAGS_B ?? ''} ${process.env.AB_HUMILITY_B ? 'humility on' : ''}`);
+const one = await round('A');
+const two = await round('B');
+console.log(`\nB/A: ${one.toFixed(3)} (A started first), ${two.toFixed(3)} (B started first); geometric mean ${Math.sqrt(one * two).toFixed(3)}`);

@@ -3,13 +3,29 @@
 // and runs it alone; in a checkout the CLI starts from dist/ while it is fresh (~0.3 s faster than compiling through tsx on
 // each start) and from the sources otherwise, so a stale or missing build is never run.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtIsFresh } from '../bin/fresh.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (process.argv.includes('--if-stale') && builtIsFresh(root)) process.exit(0);
+const ifStale = process.argv.includes('--if-stale');
+
+// the web UI (ui/, a workspace): Vite builds it into ui/dist, which `capstan server` serves at /
+const ui = join(root, 'ui');
+const uiBuilt = join(ui, 'dist', 'index.html');
+const newestUiSource = () =>
+  Math.max(...[join(ui, 'index.html'), join(ui, 'vite.config.ts'), ...readdirSync(join(ui, 'src'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))].map((f) => statSync(f).mtimeMs));
+if (existsSync(join(ui, 'src')) && (!ifStale || !existsSync(uiBuilt) || statSync(uiBuilt).mtimeMs < newestUiSource())) {
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(vite)) {
+    console.error('build: Vite is not installed (npm install, with dev dependencies, first)');
+    process.exit(1);
+  }
+  const u = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: ui, stdio: 'inherit' });
+  if (u.status !== 0) process.exit(u.status ?? 1);
+}
+if (ifStale && builtIsFresh(root)) process.exit(0);
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 if (!existsSync(tsc)) {
   console.error('build: TypeScript is not installed (npm install, with dev dependencies, first)');

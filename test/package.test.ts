@@ -20,7 +20,7 @@ describe('the packed package installs into an empty project and runs compiled Ja
   };
   let tarball = '';
 
-  it('packs dist/, bin/ and the example, without sources, tests, benchmarks or CI files', () => {
+  it('packs dist/, bin/, the web UI build and the example, without sources, tests, benchmarks or CI files', () => {
     const build = run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], ROOT);
     assert.equal(build.status, 0, build.out);
     const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
@@ -30,7 +30,8 @@ describe('the packed package installs into an empty project and runs compiled Ja
     const paths = info.files.map((f) => f.path);
     assert.ok(paths.includes('dist/cli/main.js') && paths.includes('dist/sdk/index.d.ts') && paths.includes('bin/capstan.js'));
     assert.ok(paths.includes('examples/telco-churn/telco_churn.csv'), 'the quickstart\'s data');
-    for (const p of paths) assert.ok(!/^(src|test|bench|scripts|\.ci|ui)\//.test(p) && !p.endsWith('.test.js'), `${p} is not shipped`);
+    assert.ok(paths.includes('ui/dist/index.html') && paths.some((p) => /^ui\/dist\/assets\/index-[\w-]+\.js$/.test(p)), 'the web UI\'s build');
+    for (const p of paths) assert.ok(!/^(src|test|bench|scripts|\.ci)\//.test(p) && !/^ui\/(?!dist\/)/.test(p) && !p.endsWith('.test.js'), `${p} is not shipped`);
   });
 
   it('installs with --omit=dev (no tsx, no onnxruntime-node) and the CLI answers: --version, train, predict', () => {

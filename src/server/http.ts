@@ -6,6 +6,7 @@ import { hasRole, type Principal } from '../store/index.ts';
 import { jsonDepth, MAX_JSON_DEPTH, parsePythonJson, stringifyApiJson, stringifyPythonJson } from '../core/json.ts';
 import type { ApiResponse, Route, Router } from './router.ts';
 import { AuthThrottle } from './throttle.ts';
+import { sendUiFile, type UiFiles } from './static-ui.ts';
 
 export interface HttpOptions {
   /** who a bearer token belongs to; null = no auth at all (single-model `capstan serve` on loopback without a token file) */
@@ -18,6 +19,8 @@ export interface HttpOptions {
   refused?: (r: Refusal) => Promise<void> | void;
   /** failed token attempts per client; past its limit a client gets 429 + Retry-After (a default one when not given) */
   throttle?: AuthThrottle;
+  /** the web UI's files (public: the pages hold no data; they call the API with the user's token) */
+  ui?: UiFiles | null;
 }
 
 /** Who was refused what, and why: for the audit log. */
@@ -123,6 +126,17 @@ export function rawSegments(rawUrl: string): string[] {
   return parts;
 }
 
+/** Whether a request's Origin (absent: not a browser's cross-site request) names the host it was sent to. */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host.toLowerCase();
+  } catch {
+    // "null" (a sandboxed page, a file) or garbage: not this server's page
+    return false;
+  }
+}
+
 const NO_TOKEN = 'missing or invalid token: send "Authorization: Bearer <token>"';
 
 /** The checked query of a route that declares none, or checks its own: shared, never written to. */
@@ -200,6 +214,7 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
           then(p);
         }, refuse);
       };
+      if (found === null && opts.ui && (method === 'GET' || method === 'HEAD') && sendUiFile(opts.ui, '/' + parts.join('/'), method === 'HEAD', res)) return;
       if (found === null || 'allowed' in found) {
         // the route table is not shown to anonymous callers: without a valid token, every path answers 401
         const answer = () => {
@@ -210,6 +225,11 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         return identify((p) => (p ? answer() : fail(new CapstanError('UNAUTHENTICATED', NO_TOKEN))), fail);
       }
       const r = (route = found);
+      // a browser page of another site may send requests here but not read the answers: a state-changing one is refused
+      // unless it comes from this server's own pages (clients other than browsers send no Origin)
+      if (method !== 'GET' && method !== 'HEAD' && !sameOrigin(req.headers.origin, req.headers.host)) {
+        return fail(new CapstanError('PERMISSION_DENIED', `cross-origin ${method} refused: Origin ${String(req.headers.origin).slice(0, 100)} is not this server (${String(req.headers.host).slice(0, 100)})`));
+      }
       if (r.shed) {
         // shed before reading the body: a saturated server answers at once instead of queueing work it cannot finish in time
         if (inFlight >= maxInFlight) {

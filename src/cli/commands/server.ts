@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { capstanHome } from '../../core/config.ts';
 import { createServingHooks, startRetention } from '../../serve/index.ts';
-import { adminToken, createApp, createAuthenticator, listen, RegistryModelProvider } from '../../server/index.ts';
+import { adminToken, createApp, createAuthenticator, listen, loadUi, RegistryModelProvider } from '../../server/index.ts';
 import { storeUri, type Stores } from '../../store/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { retentionOptions, retentionRules } from '../retention.ts';
@@ -28,10 +28,11 @@ export function serverCommand(program: Command): void {
         hooks.metrics.loadFailure(model, version);
         log(message);
       };
-      const { server, drain } = createApp({ models: new RegistryModelProvider(s, report), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), serving: hooks, log });
+      const ui = loadUi();
+      const { server, drain } = createApp({ models: new RegistryModelProvider(s, report), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), serving: hooks, log, ui });
       const bound = await listen(server, port, o.host);
       const retention = startRetention((rule, opts) => hooks.log!.prune(rule, opts), rules, { onError: log });
-      process.stdout.write(`capstan server on http://${o.host}:${bound}\n`);
+      process.stdout.write(`capstan server on http://${o.host}:${bound}${ui ? ` (web UI at http://${o.host}:${bound}/)` : ''}\n`);
       if (auth.created) process.stdout.write(`admin token (shown once, also in ${auth.file}): ${auth.token}\n`);
       else process.stdout.write(`authenticate with: Authorization: Bearer <token from ${auth.file ?? '$CAPSTAN_ADMIN_TOKEN'}>\n`);
       // the scheduler (and the pipeline engine it loads) starts one interval after the server is ready: loading it would hold

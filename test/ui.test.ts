@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { BIN, cliAsync, ROOT, TELCO, tempHome } from './helpers.ts';
+
+const SHOTS = join(ROOT, 'ui', 'screenshots');
+const TOKEN = 'ui-test-admin-token-0123456789abcdef';
+/** Text a careless page would run: stored through the API as names, params and tags (keys themselves are refused such text). */
+const XSS = ['<img src=x onerror="alert(1)">', '<script>alert(2)</script>', '"><svg onload=alert(3)>', "javascript:alert('4')", '{{constructor.constructor("alert(5)")()}}'];
+
+/** `capstan server` on an ephemeral port; resolves with its URL once it is listening. */
+function startServer(home: string): Promise<{ url: string; child: ChildProcessWithoutNullStreams }> {
+  const child = spawn(process.execPath, [BIN, 'server', '--port', '0'], { env: { ...process.env, CAPSTAN_HOME: home, CAPSTAN_ADMIN_TOKEN: TOKEN } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /capstan server on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve({ url: m[1], child });
+    });
+    child.once('exit', (code) => reject(new Error(`capstan server exited with ${code}: ${out}`)));
+  });
+}
+
+describe('web UI (Chromium against capstan server)', () => {
+  const home = tempHome();
+  let server: { url: string; child: ChildProcessWithoutNullStreams };
+  let browser: Browser;
+  let page: Page;
+  const dialogs: string[] = [];
+  const foreign: string[] = [];
+  const consoleErrors: string[] = [];
+  const api = (method: string, path: string, body?: unknown) => fetch(server.url + path, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    // a model trained and registered by the CLI (its runs), then runs with hostile names, params, tags and metric keys
+    const t = await cliAsync(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=20', '--register', 'churn'], home);
+    assert.equal(t.status, 0, t.stderr);
+    server = await startServer(home);
+    // experiment names refuse such text (the API's own check); run names, params and tag values take anything
+    assert.equal((await api('POST', '/api/v1/experiments', { name: `xss ${XSS[0]}` })).status, 400);
+    const created = await api('POST', '/api/v1/experiments', { name: 'xss corpus' });
+    assert.equal(created.status, 201);
+    const exp = await created.json();
+    for (let i = 0; i < XSS.length; i++) {
+      const run = await (await api('POST', '/api/v1/runs', { experimentId: exp.id, name: XSS[i], tags: { note: XSS[(i + 1) % XSS.length] } })).json();
+      assert.ok(run.id, JSON.stringify(run));
+      const logged = await api('POST', `/api/v1/runs/${run.id}/batch`, { params: [{ key: 'learner', value: XSS[i] }], metrics: [{ key: 'auc', value: 0.5 + i / 10, step: 0 }, { key: 'rank', value: i, step: 0 }] });
+      assert.equal(logged.status, 204, await logged.text());
+    }
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) foreign.push(r.url());
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.child.kill('SIGTERM');
+  });
+
+  it('serves the pages under a strict Content-Security-Policy, index revalidated and bundles cached', async () => {
+    const index = await fetch(server.url + '/');
+    assert.equal(index.status, 200);
+    const csp = index.headers.get('content-security-policy')!;
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const html = await index.text();
+    assert.doesNotMatch(html, /<script>(?!<\/script>)|<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1];
+    const js = await fetch(server.url + asset);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('cache-control')!, /immutable/);
+    // anything else is the API's: without a token, 401
+    assert.equal((await fetch(server.url + '/assets/nope.js')).status, 401);
+    assert.equal((await fetch(server.url + '/assets/..%2f..%2fpackage.json')).status, 400);
+  });
+
+  it('signs in with a token (a wrong one is refused), shows the runs as text, filters and sorts them on the server, and the models', async () => {
+    await page.goto(server.url + '/');
+    await page.getByLabel('API token').fill('not-a-token-0123456789');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText(/missing or invalid token/).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'sign-in.png') });
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('admin (admin)').waitFor();
+    // the token is kept for the tab's session, never in the address
+    assert.ok(!page.url().includes(TOKEN));
+
+    // the newest experiment (the hostile runs') is shown first: their names as text
+    assert.equal(await page.locator('select[name=experiment] option:checked').innerText(), 'xss corpus');
+    await page.locator('table.runs tbody tr').nth(XSS.length - 1).waitFor();
+    for (const x of XSS) assert.ok((await page.locator('table.runs tbody').innerText()).includes(x), x);
+    await page.screenshot({ path: join(SHOTS, 'runs.png'), fullPage: true });
+
+    await page.locator('input[name=filter]').fill('metrics.auc > 0.65');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('table.runs tbody tr').length === 3);
+    await page.getByRole('button', { name: /^auc/ }).click();
+    await page.waitForFunction(() => document.querySelector('table.runs tbody tr td')?.textContent === '{{constructor.constructor("alert(5)")()}}');
+    await page.getByRole('button', { name: /^auc/ }).click();
+    await page.waitForFunction(() => document.querySelector('table.runs tbody tr td')?.textContent === '"><svg onload=alert(3)>');
+    await page.locator('input[name=filter]').fill('metrics.auc >');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.locator('.error').waitFor();
+    await page.locator('input[name=filter]').fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+
+    // the CLI's experiment: the registered model's training run
+    await page.locator('select[name=experiment]').selectOption({ index: 0 });
+    await page.locator('table.runs tbody tr').first().waitFor();
+
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('heading', { name: 'churn' }).waitFor();
+    await page.locator('.model tbody tr').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'models.png'), fullPage: true });
+
+    assert.deepEqual(dialogs, [], 'no script ran from stored text');
+    assert.deepEqual(foreign, [], 'no request left the server');
+    assert.deepEqual(consoleErrors.filter((e) => /Content Security Policy/.test(e)), [], 'nothing the policy had to block');
+  });
+});

@@ -1,0 +1,70 @@
+import type { Static } from '@sinclair/typebox';
+import type * as records from '../../src/api/records.ts';
+
+// the API's own record types (the schemas the server answers with), erased at build time
+export type Run = Static<typeof records.Run>;
+export type Experiment = Static<typeof records.Experiment>;
+export type RegisteredModel = Static<typeof records.RegisteredModel>;
+export type ModelVersion = Static<typeof records.ModelVersion>;
+export type Principal = Static<typeof records.Principal>;
+/** A double as the API sends it: a number, or the text of a non-finite one. */
+export type Double = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/** A double for a table cell: up to 4 significant digits. */
+export function formatDouble(v: Double | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return v;
+  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const TOKEN_KEY = 'capstan.token';
+
+/** The signed-in token: kept for this browser tab's session only, sent as a header, never put in a URL. */
+export const session = {
+  token: (): string | null => sessionStorage.getItem(TOKEN_KEY),
+  signIn: (token: string) => sessionStorage.setItem(TOKEN_KEY, token),
+  signOut: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+/** An error the API answered with: its status and message, shown to the user as text. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One call to the documented API with the session's token (or the one given, when signing in). */
+export async function call<T>(method: string, path: string, body?: unknown, token = session.token()): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'omit',
+  });
+  if (res.status === 204) return undefined as T;
+  const data: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const message = (data as { error?: { message?: string } } | null)?.error?.message ?? `${res.status} ${res.statusText}`;
+    throw new ApiError(res.status, message);
+  }
+  return data as T;
+}
+
+/** A query string from defined values (arrays repeat the key). */
+export function query(q: Record<string, string | number | string[] | undefined | null>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined || v === null || v === '') continue;
+    for (const x of Array.isArray(v) ? v : [v]) p.append(k, String(x));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
