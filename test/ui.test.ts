@@ -89,7 +89,7 @@ describe('web UI (Chromium against capstan server)', () => {
     assert.equal((await fetch(server.url + '/assets/..%2f..%2fpackage.json')).status, 400);
   });
 
-  it('signs in with a token (a wrong one is refused), shows the runs as text, filters and sorts them on the server, and the models', async () => {
+  it('signs in with a token (a wrong one is refused), shows the runs as text, filters and sorts them on the server; models: an approver approves, a viewer is not offered it', async () => {
     await page.goto(server.url + '/');
     await page.getByLabel('API token').fill('not-a-token-0123456789');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -127,7 +127,28 @@ describe('web UI (Chromium against capstan server)', () => {
     await page.getByRole('link', { name: 'Models' }).click();
     await page.getByRole('heading', { name: 'churn' }).waitFor();
     await page.locator('.model tbody tr').first().waitFor();
+    // an approver (the admin here) approves the version for champion: not its author (the CLI's local user), so the
+    // four-eyes rule holds and the approval and its audit entry appear
+    await page.getByRole('button', { name: 'Approve for champion' }).first().click();
+    await page.getByText('version 1 approved for champion').waitFor();
+    await page.locator('ul.approvals li', { hasText: 'version 1 for champion by admin' }).waitFor();
+    await page.locator('table.audit td', { hasText: 'approval' }).first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'models.png'), fullPage: true });
+
+    // a viewer is not offered the approval, and the API refuses it anyway
+    const viewer = await (await api('POST', '/api/v1/tokens', { name: 'ui-viewer', role: 'viewer' })).json();
+    const context = await browser.newContext();
+    const vpage = await context.newPage();
+    await vpage.goto(server.url + '/#/models');
+    await vpage.getByLabel('API token').fill(viewer.token);
+    await vpage.getByRole('button', { name: 'Sign in' }).click();
+    await vpage.getByRole('heading', { name: 'churn' }).waitFor();
+    await vpage.locator('table.versions tbody tr').first().waitFor();
+    assert.equal(await vpage.getByRole('button', { name: 'Approve for champion' }).count(), 0);
+    await vpage.screenshot({ path: join(SHOTS, 'models-viewer.png'), fullPage: true });
+    await context.close();
+    const refused = await fetch(`${server.url}/api/v1/models/churn/versions/1/approvals`, { method: 'POST', headers: { authorization: `Bearer ${viewer.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ alias: 'champion' }) });
+    assert.equal(refused.status, 403);
 
     assert.deepEqual(dialogs, [], 'no script ran from stored text');
     assert.deepEqual(foreign, [], 'no request left the server');

@@ -7,6 +7,10 @@ export type Experiment = Static<typeof records.Experiment>;
 export type RegisteredModel = Static<typeof records.RegisteredModel>;
 export type ModelVersion = Static<typeof records.ModelVersion>;
 export type Principal = Static<typeof records.Principal>;
+export type Approval = Static<typeof records.Approval>;
+export type AuditEvent = Static<typeof records.AuditEvent>;
+// the server's own role rule: what a role may not do is not offered
+export { hasRole } from '../../src/store/policy.ts';
 /** A double as the API sends it: a number, or the text of a non-finite one. */
 export type Double = number | 'NaN' | 'Infinity' | '-Infinity';
 

@@ -1,16 +1,22 @@
-import { useEffect, useState } from 'react';
-import { call, formatDouble, query, type Page, type Principal, type ModelVersion, type RegisteredModel } from '../api.ts';
+import { useCallback, useEffect, useState } from 'react';
+import { call, formatDouble, hasRole, query, type Approval, type AuditEvent, type ModelVersion, type Page, type Principal, type RegisteredModel } from '../api.ts';
 
 function when(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-/** Registered models, and the versions of the one chosen: aliases, metrics, author. */
-export default function ModelsPage(_: { me: Principal }) {
+/**
+ * Registered models, and for the one chosen: its versions (aliases, author, metrics), approvals and audit log. Approving a
+ * version for the served alias is offered to approvers only; the server enforces the role and the four-eyes rule anyway.
+ */
+export default function ModelsPage({ me }: { me: Principal }) {
   const [models, setModels] = useState<RegisteredModel[]>([]);
   const [chosen, setChosen] = useState<string | null>(null);
   const [versions, setVersions] = useState<ModelVersion[]>([]);
+  const [approvals, setApprovals] = useState<Approval[]>([]);
+  const [audit, setAudit] = useState<AuditEvent[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
     call<{ items: RegisteredModel[] }>('GET', '/api/v1/models').then((r) => {
@@ -18,15 +24,37 @@ export default function ModelsPage(_: { me: Principal }) {
       if (r.items.length) setChosen((c) => c ?? r.items[0].name);
     }, (e: Error) => setError(e.message));
   }, []);
-  useEffect(() => {
+  const load = useCallback(() => {
     if (!chosen) return;
-    call<Page<ModelVersion>>('GET', `/api/v1/models/${encodeURIComponent(chosen)}/versions${query({ limit: 100 })}`).then((p) => setVersions(p.items), (e: Error) => setError(e.message));
+    const name = encodeURIComponent(chosen);
+    Promise.all([
+      call<Page<ModelVersion>>('GET', `/api/v1/models/${name}/versions${query({ limit: 100 })}`),
+      call<{ items: Approval[] }>('GET', `/api/v1/models/${name}/approvals`),
+      call<Page<AuditEvent>>('GET', `/api/v1/audit${query({ entity: chosen, limit: 200 })}`),
+    ]).then(([v, a, l]) => {
+      setVersions(v.items);
+      setApprovals(a.items);
+      setAudit(l.items.slice(-20).reverse());
+    }, (e: Error) => setError(e.message));
   }, [chosen]);
+  useEffect(load, [load]);
+
+  const approve = async (v: ModelVersion) => {
+    setError(null);
+    setNotice(null);
+    try {
+      await call('POST', `/api/v1/models/${encodeURIComponent(v.name)}/versions/${v.version}/approvals`, { alias: 'champion', comment: 'approved in the web UI' });
+      setNotice(`version ${v.version} approved for champion`);
+      load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
 
   const model = models.find((m) => m.name === chosen);
+  const approver = hasRole(me, 'approver');
   return (
     <section className="models">
-      {error && <p className="error">{error}</p>}
       <ul className="model-list">
         {models.map((m) => (
           <li key={m.name}>
@@ -40,7 +68,9 @@ export default function ModelsPage(_: { me: Principal }) {
         <div className="model">
           <h2>{model.name}</h2>
           {model.description && <p>{model.description}</p>}
-          <table>
+          {error && <p className="error">{error}</p>}
+          {notice && <p className="notice">{notice}</p>}
+          <table className="versions">
             <thead>
               <tr>
                 <th>Version</th>
@@ -48,6 +78,7 @@ export default function ModelsPage(_: { me: Principal }) {
                 <th>Author</th>
                 <th>Registered</th>
                 <th>Metrics</th>
+                {approver && <th />}
               </tr>
             </thead>
             <tbody>
@@ -63,6 +94,40 @@ export default function ModelsPage(_: { me: Principal }) {
                       .map(([k, x]) => `${k} ${formatDouble(x)}`)
                       .join(', ')}
                   </td>
+                  {approver && (
+                    <td>
+                      <button type="button" onClick={() => void approve(v)}>
+                        Approve for champion
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3>Approvals</h3>
+          {approvals.length === 0 ? (
+            <p className="muted">none</p>
+          ) : (
+            <ul className="approvals">
+              {approvals.map((a) => (
+                <li key={a.id}>
+                  version {a.version} for {a.alias} by {a.approver}
+                  {a.self ? ' (self-approval)' : ''}, {when(a.at)}
+                  {a.comment ? `: ${a.comment}` : ''}
+                </li>
+              ))}
+            </ul>
+          )}
+          <h3>Audit log</h3>
+          <table className="audit">
+            <tbody>
+              {audit.map((e) => (
+                <tr key={e.id}>
+                  <td>{when(e.at)}</td>
+                  <td>{e.actor}</td>
+                  <td>{e.action}</td>
+                  <td>{e.entity}</td>
                 </tr>
               ))}
             </tbody>
