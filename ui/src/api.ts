@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type * as records from '../../src/api/records.ts';
+import type * as monitoring from '../../src/api/routes/monitoring.ts';
 
 // the API's own record types (the schemas the server answers with), erased at build time
 export type Run = Static<typeof records.Run>;
@@ -72,3 +73,37 @@ export function query(q: Record<string, string | number | string[] | undefined |
   const s = p.toString();
   return s ? `?${s}` : '';
 }
+
+export type MetricPoint = Static<typeof records.MetricPoint>;
+export type ArtifactEntry = Static<typeof records.ArtifactEntry>;
+export type RunDataset = Static<typeof records.RunDataset>;
+export type StepRecord = Static<typeof records.StepRecord>;
+
+/** A text file's first `max` characters from the API (an artifact preview); null when it is not text. */
+export async function callText(path: string, max = 20_000): Promise<string | null> {
+  const token = session.token();
+  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {}, credentials: 'omit' });
+  if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
+  const text = await res.text();
+  // a NUL or many replacement characters: binary, not previewed
+  if (text.slice(0, 4096).includes("\u0000") || (text.slice(0, 4096).match(/\ufffd/g)?.length ?? 0) > 8) return null;
+  return text.length > max ? `${text.slice(0, max)}\n... (${text.length - max} more characters)` : text;
+}
+
+/** Every point of a run's metrics that have more than one (the ones worth a chart). */
+export async function metricHistories(run: Run): Promise<Map<string, MetricPoint[]>> {
+  const out = new Map<string, MetricPoint[]>();
+  const keys = Object.keys(run.metrics).sort();
+  const all = await Promise.all(keys.map((k) => call<{ items: MetricPoint[] }>('GET', `/api/v1/runs/${run.id}/metric-history${query({ key: k })}`)));
+  keys.forEach((k, i) => out.set(k, all[i].items));
+  return out;
+}
+
+/** A double as a chart's number (the API sends non-finite ones as text). */
+export function num(v: Double): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+
+export type MonitorReport = Static<(typeof monitoring.monitorModel)['responses'][200]>;
+export type WindowReport = Static<typeof monitoring.WindowReport>;
+export type Alert = Static<typeof monitoring.Alert>;

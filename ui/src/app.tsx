@@ -3,25 +3,35 @@ import { call, session, type Principal } from './api.ts';
 import { SignIn } from './pages/sign-in.tsx';
 
 // each page's code loads when it is first opened
+// (in the menu: those with a title; the others are reached from a page, e.g. #/run/ID from the runs table)
 const pages = {
   runs: { title: 'Runs', Page: lazy(() => import('./pages/runs.tsx')) },
+  run: { title: null, Page: lazy(() => import('./pages/run.tsx')) },
+  compare: { title: null, Page: lazy(() => import('./pages/compare.tsx')) },
   models: { title: 'Models', Page: lazy(() => import('./pages/models.tsx')) },
+  monitoring: { title: 'Monitoring', Page: lazy(() => import('./pages/monitoring.tsx')) },
 } as const;
 type PageName = keyof typeof pages;
+interface Location {
+  page: PageName;
+  /** the address's segments after the page's name (decoded) */
+  path: string[];
+}
 
-/** The page named by the location's hash (#/runs, #/models); runs by default. */
-function pageOfHash(): PageName {
-  const name = location.hash.replace(/^#\/?/, '').split('/')[0];
-  return name in pages ? (name as PageName) : 'runs';
+/** The page named by the location's hash (#/runs, #/run/ID, #/compare/ID,ID); runs by default. */
+function locationOfHash(): Location {
+  const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  if (!(name in pages)) return { page: 'runs', path: [] };
+  return { page: name as PageName, path: rest.map((p) => { try { return decodeURIComponent(p); } catch { return p; } }) };
 }
 
 export function App() {
   const [me, setMe] = useState<Principal | null>(null);
   const [checking, setChecking] = useState(session.token() !== null);
-  const [page, setPage] = useState<PageName>(pageOfHash());
+  const [at, setAt] = useState<Location>(locationOfHash());
 
   useEffect(() => {
-    const onHash = () => setPage(pageOfHash());
+    const onHash = () => setAt(locationOfHash());
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);
@@ -34,17 +44,20 @@ export function App() {
 
   if (checking) return <p className="muted">Checking your session...</p>;
   if (!me) return <SignIn onSignedIn={setMe} />;
-  const { Page } = pages[page];
+  const { Page } = pages[at.page];
+  const section = at.page === 'run' || at.page === 'compare' ? 'runs' : at.page;
   return (
     <>
       <header>
         <strong>Capstan</strong>
         <nav>
-          {(Object.keys(pages) as PageName[]).map((p) => (
-            <a key={p} href={`#/${p}`} className={p === page ? 'current' : ''}>
-              {pages[p].title}
-            </a>
-          ))}
+          {(Object.keys(pages) as PageName[])
+            .filter((p) => pages[p].title !== null)
+            .map((p) => (
+              <a key={p} href={`#/${p}`} className={p === section ? 'current' : ''}>
+                {pages[p].title}
+              </a>
+            ))}
         </nav>
         <span className="who">
           {me.name} ({me.role})
@@ -61,7 +74,7 @@ export function App() {
       </header>
       <main>
         <Suspense fallback={<p className="muted">Loading...</p>}>
-          <Page me={me} />
+          <Page key={`${at.page}/${at.path.join('/')}`} me={me} path={at.path} />
         </Suspense>
       </main>
     </>

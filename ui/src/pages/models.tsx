@@ -9,7 +9,7 @@ function when(ms: number): string {
  * Registered models, and for the one chosen: its versions (aliases, author, metrics), approvals and audit log. Approving a
  * version for the served alias is offered to approvers only; the server enforces the role and the four-eyes rule anyway.
  */
-export default function ModelsPage({ me }: { me: Principal }) {
+export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
   const [models, setModels] = useState<RegisteredModel[]>([]);
   const [chosen, setChosen] = useState<string | null>(null);
   const [versions, setVersions] = useState<ModelVersion[]>([]);

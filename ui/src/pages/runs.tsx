@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { MAX_COMPARED } from './compare-limit.ts';
 import { call, formatDouble, query, type Experiment, type Page, type Principal, type Run } from '../api.ts';
 
 const PAGE_SIZE = 50;
@@ -11,7 +12,7 @@ function when(ms: number): string {
  * An experiment's runs: filtered with the filter language of `capstan runs list`, sorted and paged by the server (a page at a
  * time, so 100 000 runs cost what 50 do), with the params and metrics of the page as columns.
  */
-export default function RunsPage(_: { me: Principal }) {
+export default function RunsPage(_: { me: Principal; path: string[] }) {
   const [experiments, setExperiments] = useState<Experiment[]>([]);
   const [experimentId, setExperimentId] = useState<string>('');
   const [draft, setDraft] = useState('');
@@ -21,6 +22,8 @@ export default function RunsPage(_: { me: Principal }) {
   const [page, setPage] = useState<Page<Run> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [ms, setMs] = useState<number | null>(null);
+  // runs ticked for comparison (kept across pages and filters)
+  const [picked, setPicked] = useState<string[]>([]);
 
   useEffect(() => {
     call<Page<Experiment>>('GET', `/api/v1/experiments${query({ limit: 1000 })}`).then((p) => {
@@ -92,6 +95,9 @@ export default function RunsPage(_: { me: Principal }) {
           <input name="filter" placeholder="metrics.roc_auc > 0.8 and params.learner = 'gbdt'" value={draft} onChange={(e) => setDraft(e.target.value)} />
           <button type="submit">Filter</button>
         </form>
+        <a className={`button${picked.length < 2 ? ' disabled' : ''}`} href={picked.length >= 2 ? `#/compare/${picked.join(',')}` : undefined} aria-disabled={picked.length < 2}>
+          Compare {picked.length} runs
+        </a>
         {ms !== null && <span className="muted">{page?.items.length ?? 0} runs on this page, {ms.toFixed(0)} ms</span>}
       </div>
       {error && <p className="error">{error}</p>}
@@ -99,6 +105,7 @@ export default function RunsPage(_: { me: Principal }) {
         <table className="runs">
           <thead>
             <tr>
+              <th />
               <th>Run</th>
               <th>Status</th>
               <th>
@@ -125,7 +132,18 @@ export default function RunsPage(_: { me: Principal }) {
           <tbody>
             {page?.items.map((r) => (
               <tr key={r.id}>
-                <td title={r.id}>{r.name || r.id.slice(0, 8)}</td>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`compare ${r.name || r.id}`}
+                    checked={picked.includes(r.id)}
+                    disabled={!picked.includes(r.id) && picked.length >= MAX_COMPARED}
+                    onChange={(e) => setPicked((p) => (e.target.checked ? [...p, r.id] : p.filter((x) => x !== r.id)))}
+                  />
+                </td>
+                <td title={r.id}>
+                  <a href={`#/run/${r.id}`}>{r.name || r.id.slice(0, 8)}</a>
+                </td>
                 <td>{r.status}</td>
                 <td>{when(r.startedAt)}</td>
                 <td>{r.userId}</td>
