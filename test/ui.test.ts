@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { parse } from 'yaml';
 import { cellValue } from '../src/core/table.ts';
 import { readTable } from '../src/data/index.ts';
 import { BIN, cliAsync, ROOT, TELCO, tempHome } from './helpers.ts';
@@ -61,7 +62,7 @@ describe('web UI (Chromium against capstan server)', () => {
       void d.dismiss();
     });
     page.on('request', (r) => {
-      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) foreign.push(r.url());
+      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith(`blob:${server.url}`)) foreign.push(r.url());
     });
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
@@ -156,7 +157,7 @@ describe('web UI (Chromium against capstan server)', () => {
     assert.deepEqual(foreign, [], 'no request left the server');
     assert.deepEqual(consoleErrors.filter((e) => /Content Security Policy/.test(e)), [], 'nothing the policy had to block');
   });
-  it('run detail (params, metric history chart, artifact preview as text), compare with differing params highlighted, monitoring with drift over time and an alert acknowledged', async () => {
+  it('run detail (params, metric history chart, artifact preview as text), compare with differing params highlighted, monitoring with drift over time and an alert acknowledged, a pipeline run as a DAG with step logs', async () => {
     // (the 401 and 400 the previous test provoked on purpose are not this test's)
     consoleErrors.length = 0;
     // a run with a metric logged over steps and a text artifact holding hostile text
@@ -225,8 +226,110 @@ describe('web UI (Chromium against capstan server)', () => {
     const alerts = await (await api('GET', '/api/v1/alerts?model=churn')).json();
     assert.equal(alerts.items[0].status, 'acknowledged');
 
+    // pipelines: a run of the example training pipeline by the CLI, drawn as its DAG; a step's log opens from its node
+    const ran = await cliAsync(['pipeline', 'run', join(ROOT, 'examples', 'pipelines', 'train.yaml'), '--param', 'model=churn-ui'], home);
+    assert.equal(ran.status, 0, ran.stderr);
+    await page.getByRole('navigation').getByRole('link', { name: 'Pipelines' }).click();
+    await page.getByRole('heading', { name: /^train-churn: FINISHED in/ }).waitFor();
+    const steps = await page.locator('table.steps tbody tr').count();
+    assert.ok(steps >= 5, `${steps} steps`);
+    assert.equal(await page.locator('.react-flow__node.step.succeeded').count(), steps);
+    assert.ok((await page.locator('.react-flow__edge').count()) >= steps - 1);
+    await page.locator('.react-flow__node', { hasText: 'train' }).first().click();
+    await page.getByRole('heading', { name: 'log of train' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'pipelines.png'), fullPage: true });
+
     assert.deepEqual(dialogs, [], 'no script ran from stored text');
     assert.deepEqual(foreign, [], 'no request left the server');
     assert.deepEqual(consoleErrors, [], 'no errors in the console (the policy blocked nothing, every chart drew)');
+  });
+
+  it('designer: three components dragged onto the canvas, a link of the wrong type refused, inputs set, saved, reopened exactly, run', async () => {
+    consoleErrors.length = 0;
+    await page.getByRole('navigation').getByRole('link', { name: 'Designer' }).click();
+    const canvas = page.getByLabel('pipeline canvas');
+    const yaml = page.getByLabel('pipeline YAML');
+    const palette = (name: string) => page.locator('.palette li').filter({ has: page.getByText(name, { exact: true }) });
+    await palette('capstan/load').waitFor();
+    for (const [component, x, y] of [['capstan/load', 20, 30], ['capstan/split', 250, 330], ['capstan/train', 480, 30]] as const) {
+      await palette(component).dragTo(canvas, { targetPosition: { x, y } });
+    }
+    await page.locator('.react-flow__node').nth(2).waitFor();
+    assert.equal(await page.locator('.react-flow__node').count(), 3);
+    assert.match(await yaml.inputValue(), /- name: train\n {4}component: capstan\/train/);
+
+    // a port dragged onto another: the handle's centre to the handle's centre, as a user's mouse goes
+    const link = async (source: string, output: string, target: string, input: string) => {
+      const from = await page.locator(`.react-flow__node[data-id="${source}"] .react-flow__handle.source[data-handleid="${output}"]`).boundingBox();
+      const to = await page.locator(`.react-flow__node[data-id="${target}"] .react-flow__handle.target[data-handleid="${input}"]`).boundingBox();
+      assert.ok(from && to, `${source}.${output} -> ${target}.${input} on the canvas`);
+      await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+      await page.mouse.up();
+    };
+    await link('load', 'data', 'train', 'target');
+    await page.getByText('refused: train.target takes a string; load.data is a file').waitFor();
+    assert.equal(await page.locator('.react-flow__edge').count(), 0);
+    assert.doesNotMatch(await yaml.inputValue(), /target:/);
+    await link('load', 'data', 'split', 'data');
+    await link('split', 'train', 'train', 'data');
+    await page.locator('.react-flow__edge').nth(1).waitFor({ state: 'attached' });
+    assert.equal(await page.locator('.react-flow__edge').count(), 2);
+    // until its required inputs are set the linter marks the steps
+    await page.locator('.design-step.has-problems').first().waitFor();
+
+    const setInput = async (step: string, input: string, value: string) => {
+      await page.locator(`.react-flow__node[data-id="${step}"] .design-step-head`).click();
+      await page.getByRole('heading', { name: step, exact: true }).waitFor();
+      await page.getByLabel(`input ${input}`, { exact: true }).fill(value);
+      await page.getByLabel(`input ${input}`, { exact: true }).press('Enter');
+    };
+    await setInput('load', 'path', TELCO);
+    await setInput('split', 'stratify', 'churn');
+    await setInput('train', 'target', 'churn');
+    await setInput('train', 'params', '{"n_estimators": 20}');
+    await page.getByLabel('pipeline name').fill('designed-churn');
+    await page.getByLabel('pipeline name').press('Tab');
+    await page.getByText('No problems: the pipeline compiles.').waitFor();
+    assert.equal(await page.locator('.design-step.has-problems').count(), 0);
+    await page.screenshot({ path: join(SHOTS, 'designer.png'), fullPage: true });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save' }).click()]);
+    assert.equal(download.suggestedFilename(), 'designed-churn.yaml');
+    const savedPath = join(home, 'designed-churn.yaml');
+    await download.saveAs(savedPath);
+    const saved = readFileSync(savedPath, 'utf8');
+    assert.equal(saved, await yaml.inputValue());
+    const spec = parse(saved);
+    assert.equal(spec.name, 'designed-churn');
+    assert.deepEqual(spec.steps.map((s: { name: string }) => s.name), ['load', 'split', 'train']);
+    assert.equal(spec.steps[1].inputs.data, '${{ steps.load.outputs.data }}');
+    assert.equal(spec.steps[2].inputs.data, '${{ steps.split.outputs.train }}');
+    assert.deepEqual(spec.steps[2].inputs.params, { n_estimators: 20 });
+
+    // a file written by hand (comments, flow maps) opens as a canvas and gives back the same text; then the saved one
+    await page.getByRole('button', { name: 'New' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length === 0);
+    const example = join(ROOT, 'examples', 'pipelines', 'train.yaml');
+    await page.getByLabel('open a pipeline file').setInputFiles(example);
+    await page.locator('.react-flow__node[data-id="manifests"]').waitFor();
+    assert.equal(await yaml.inputValue(), readFileSync(example, 'utf8'));
+    assert.equal(await page.locator('.react-flow__node').count(), 7);
+    assert.equal(await page.locator('.react-flow__edge.wait').count(), 1, "register's when: a dashed edge from the gate");
+    await page.getByLabel('open a pipeline file').setInputFiles(savedPath);
+    await page.locator('.react-flow__node[data-id="train"]').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length === 3);
+    assert.equal(await yaml.inputValue(), saved);
+    assert.equal(await page.locator('.react-flow__edge').count(), 2);
+    await page.getByText('No problems: the pipeline compiles.').waitFor();
+
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByRole('heading', { name: /^designed-churn: FINISHED in/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('.react-flow__node.step.succeeded').count(), 3);
+
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(foreign, [], 'no request left the server');
+    assert.deepEqual(consoleErrors, [], 'no errors in the console');
   });
 });

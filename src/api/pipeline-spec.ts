@@ -7,8 +7,9 @@ import { Type } from './typebox.ts';
  * (the current element inside a `forEach` step).
  */
 
-export const PORT_TYPES = ['string', 'number', 'boolean', 'json', 'file', 'model', 'list'] as const;
-export type PortType = (typeof PORT_TYPES)[number];
+import { PORT_TYPES } from './port-types.ts';
+
+export { PORT_TYPES, portAccepts, type PortType } from './port-types.ts';
 
 const PortTypeSchema = Type.Union(PORT_TYPES.map((t) => Type.Literal(t)), { description: `one of ${PORT_TYPES.join(', ')}` });
 const StepName = Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'a step name: a lower-case letter, then lower-case letters, digits and "-" (63 at most)' });

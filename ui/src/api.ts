@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type * as records from '../../src/api/records.ts';
 import type * as monitoring from '../../src/api/routes/monitoring.ts';
+import type * as pipelines from '../../src/api/routes/pipelines.ts';
 
 // the API's own record types (the schemas the server answers with), erased at build time
 export type Run = Static<typeof records.Run>;
@@ -86,7 +87,7 @@ export async function callText(path: string, max = 20_000): Promise<string | nul
   if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
   const text = await res.text();
   // a NUL or many replacement characters: binary, not previewed
-  if (text.slice(0, 4096).includes("\u0000") || (text.slice(0, 4096).match(/\ufffd/g)?.length ?? 0) > 8) return null;
+  if (text.slice(0, 4096).includes('\u0000') || (text.slice(0, 4096).match(/\ufffd/g)?.length ?? 0) > 8) return null;
   return text.length > max ? `${text.slice(0, max)}\n... (${text.length - max} more characters)` : text;
 }
 
@@ -107,3 +108,6 @@ export function num(v: Double): number {
 export type MonitorReport = Static<(typeof monitoring.monitorModel)['responses'][200]>;
 export type WindowReport = Static<typeof monitoring.WindowReport>;
 export type Alert = Static<typeof monitoring.Alert>;
+
+export type PipelineRun = Static<typeof pipelines.PipelineRunView>;
+export type PipelineRunSummary = Static<(typeof pipelines.listPipelineRuns)['responses'][200]>['items'][number];

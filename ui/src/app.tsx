@@ -10,6 +10,8 @@ const pages = {
   compare: { title: null, Page: lazy(() => import('./pages/compare.tsx')) },
   models: { title: 'Models', Page: lazy(() => import('./pages/models.tsx')) },
   monitoring: { title: 'Monitoring', Page: lazy(() => import('./pages/monitoring.tsx')) },
+  pipelines: { title: 'Pipelines', Page: lazy(() => import('./pages/pipelines.tsx')) },
+  designer: { title: 'Designer', Page: lazy(() => import('./pages/designer.tsx')) },
 } as const;
 type PageName = keyof typeof pages;
 interface Location {

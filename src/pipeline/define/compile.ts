@@ -2,7 +2,7 @@ import { invalid } from '../../core/errors.ts';
 import { COMPONENTS, isFileRef, isModelRef, type Component } from '../components/index.ts';
 import type { Locate } from './parse.ts';
 import { bindingRefs, parseBinding, parseCondition, refText, type Binding, type Condition, type Ref } from './refs.ts';
-import type { PipelineSpec, PortType, StepSpec } from './schema.ts';
+import { portAccepts, type PipelineSpec, type PortType, type StepSpec } from './schema.ts';
 
 export interface PlannedStep {
   spec: StepSpec;
@@ -56,11 +56,6 @@ export function fitsType(v: unknown, t: PortType): boolean {
 /** What a literal in a spec can be given for: files and models only come from step outputs. */
 function literalFits(v: unknown, t: PortType): boolean {
   return t !== 'file' && t !== 'model' && fitsType(v, t);
-}
-
-/** Whether a value of type `actual` (null: only known when the run gets there) may feed a port of type `expected`. */
-function fits(actual: PortType | null, expected: PortType): boolean {
-  return actual === null || expected === 'json' || actual === 'json' || actual === expected;
 }
 
 /**
@@ -156,7 +151,7 @@ export function compilePipeline(spec: PipelineSpec, locate: Locate = () => undef
         if (expected && expected !== 'string' && expected !== 'json') problem(`inputs.${k}`, `expects a ${expected}, but text with references is a string`, 'inputs', k);
       } else {
         const actual = checkRef(b.ref, `inputs.${k}`, ['inputs', k]);
-        if (expected && actual !== undefined && !fits(actual, expected)) problem(`inputs.${k}`, `expects a ${expected}, but ${refText(b.ref)} is a ${actual}`, 'inputs', k);
+        if (expected && actual !== undefined && !portAccepts(actual, expected)) problem(`inputs.${k}`, `expects a ${expected}, but ${refText(b.ref)} is a ${actual}`, 'inputs', k);
       }
     }
     if (ports) {
