@@ -54,6 +54,9 @@ describe('capstan automl', () => {
     assert.deepEqual(insights.confusion.classes, ['Adelie', 'Chinstrap', 'Gentoo']);
     assert.equal(insights.confusion.matrix.flat().reduce((a, b) => a + b, 0), 344);
     assert.deepEqual(insights.partialDependence.map((p) => p.feature), insights.featureImpact.slice(0, 3).map((f) => f.feature));
+    // the leaderboard is kept with the run, as the CLI printed it
+    const kept = await s.runs.getArtifact(da.run_id, 'automl.json');
+    assert.deepEqual(JSON.parse(readFileSync(join(home, 'artifacts', 'blobs', 'sha256', kept.digest.slice(0, 2), kept.digest), 'utf8')).leaderboard, da.leaderboard);
     await s.close();
     const scored = await cliAsync(['predict', '--model', 'penguins', '--input', PENGUINS, '--output', join(home, 'scored.csv')], home);
     assert.equal(scored.status, 0, scored.stderr);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -244,6 +244,50 @@ describe('web UI (Chromium against capstan server)', () => {
     assert.deepEqual(consoleErrors, [], 'no errors in the console (the policy blocked nothing, every chart drew)');
   });
 
+  it('AutoML: the leaderboard and the winner\'s insights as charts (ROC, PR, lift, calibration, confusion matrix, feature impact, partial dependence)', async () => {
+    consoleErrors.length = 0;
+    const a = await cliAsync(['automl', TELCO, '--target', 'churn', '--trials', '6', '--cv', '3', '--learners', 'gbdt,linear', '--json'], home);
+    assert.equal(a.status, 0, a.stderr);
+    const doc = JSON.parse(a.stdout);
+    await page.getByRole('navigation').getByRole('link', { name: 'AutoML' }).click();
+    await page.getByRole('heading', { name: /^Leaderboard: binary on churn, roc_auc/ }).waitFor();
+    assert.equal(await page.locator('table.leaderboard tbody tr').count(), doc.leaderboard.length);
+    assert.equal(await page.locator('table.leaderboard tbody tr').first().locator('td').nth(2).textContent(), doc.leaderboard[0].cv_mean.toFixed(4));
+    for (const title of ['ROC curve', 'Precision-recall curve', 'Lift chart (deciles of the prediction)', 'Calibration', 'Feature impact (permutation, normalised)']) {
+      await page.getByRole('img', { name: title }).locator('canvas').waitFor();
+    }
+    assert.ok((await page.getByRole('img', { name: /^Partial dependence: / }).count()) >= 1);
+    assert.equal(await page.locator('table.confusion tbody tr').count(), 2);
+    await page.screenshot({ path: join(SHOTS, 'automl.png'), fullPage: true });
+    assert.deepEqual(foreign, [], 'no request left the server');
+    assert.deepEqual(consoleErrors, [], 'no errors in the console');
+  });
+
+  it('datasets: versions, schema and a chart per column; hostile column names shown as text', async () => {
+    consoleErrors.length = 0;
+    const csv = join(home, 'hostile.csv');
+    writeFileSync(csv, [`tenure,"${XSS[0].replaceAll('"', '""')}",plan`, ...Array.from({ length: 40 }, (_, i) => `${i % 13},${i % 3 === 0 ? 'a' : 'b'},${['basic', 'plus', 'pro'][i % 3]}`)].join('\n') + '\n');
+    for (const args of [['data', 'register', TELCO, '--name', 'telco'], ['data', 'register', csv, '--name', 'hostile']]) {
+      const r = await cliAsync(args, home);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    await page.getByRole('navigation').getByRole('link', { name: 'Datasets' }).click();
+    await page.getByRole('button', { name: 'hostile v1', exact: true }).click();
+    await page.getByRole('heading', { name: /^hostile v1: schema and profile \(40 rows\)/ }).waitFor();
+    await page.locator('table.profile td', { hasText: XSS[0] }).waitFor();
+    assert.equal(await page.locator('table.profile tbody tr').count(), 3);
+    await page.getByRole('button', { name: 'telco v1', exact: true }).click();
+    await page.getByRole('heading', { name: /^telco v1: schema and profile/ }).waitFor();
+    assert.equal(await page.locator('table.profile tbody tr').count(), 20);
+    await page.getByRole('img', { name: 'tenure (integer)' }).locator('canvas').waitFor();
+    await page.getByRole('img', { name: 'monthly_charges (numeric)' }).locator('canvas').waitFor();
+    await page.getByRole('img', { name: 'contract (categorical)' }).locator('canvas').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'datasets.png'), fullPage: true });
+    assert.deepEqual(dialogs, [], 'no script ran from a column name');
+    assert.deepEqual(foreign, [], 'no request left the server');
+    assert.deepEqual(consoleErrors, [], 'no errors in the console');
+  });
+
   it('designer: three components dragged onto the canvas, a link of the wrong type refused, inputs set, saved, reopened exactly, run', async () => {
     consoleErrors.length = 0;
     await page.getByRole('navigation').getByRole('link', { name: 'Designer' }).click();
@@ -251,7 +295,7 @@ describe('web UI (Chromium against capstan server)', () => {
     const yaml = page.getByLabel('pipeline YAML');
     const palette = (name: string) => page.locator('.palette li').filter({ has: page.getByText(name, { exact: true }) });
     await palette('capstan/load').waitFor();
-    for (const [component, x, y] of [['capstan/load', 20, 30], ['capstan/split', 250, 330], ['capstan/train', 480, 30]] as const) {
+    for (const [component, x, y] of [['capstan/load', 20, 30], ['capstan/split', 250, 330], ['capstan/train', 455, 30]] as const) {
       await palette(component).dragTo(canvas, { targetPosition: { x, y } });
     }
     await page.locator('.react-flow__node').nth(2).waitFor();
@@ -268,16 +312,18 @@ describe('web UI (Chromium against capstan server)', () => {
       await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
       await page.mouse.up();
     };
+    // the linter has looked at the three steps (their required inputs are missing) before ports are dragged
+    await page.waitForFunction(() => document.querySelectorAll('.design-step.has-problems').length === 3);
     await link('load', 'data', 'train', 'target');
     await page.getByText('refused: train.target takes a string; load.data is a file').waitFor();
     assert.equal(await page.locator('.react-flow__edge').count(), 0);
     assert.doesNotMatch(await yaml.inputValue(), /target:/);
+    const edges = (n: number) => page.waitForFunction((k) => document.querySelectorAll('.react-flow__edge').length === k, n, { timeout: 5_000 });
     await link('load', 'data', 'split', 'data');
+    await edges(1);
     await link('split', 'train', 'train', 'data');
-    await page.locator('.react-flow__edge').nth(1).waitFor({ state: 'attached' });
+    await edges(2);
     assert.equal(await page.locator('.react-flow__edge').count(), 2);
-    // until its required inputs are set the linter marks the steps
-    await page.locator('.design-step.has-problems').first().waitFor();
 
     const setInput = async (step: string, input: string, value: string) => {
       await page.locator(`.react-flow__node[data-id="${step}"] .design-step-head`).click();

@@ -197,6 +197,8 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
       fit_seconds: fitSeconds,
       seconds: elapsed(),
     };
+    // the leaderboard kept with the run (the web UI's AutoML page reads it)
+    await putJsonArtifact(s, parent.id, 'automl.json', doc);
     say(`\nleaderboard (${result.candidates.length} candidates, ${elapsed().toFixed(1)} s):`);
     for (const c of board.slice(0, 10)) say(`  ${String(c.id).padStart(3)} ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${formatScore(c.cvMean)} +- ${formatScore(c.cvStd)}${exportable(c.learner) ? '' : '  (no ONNX form)'}  ${JSON.stringify(c.params)}`);
     if (ensemble) say(`ensemble of ${ensemble.members.map((m) => `${byId.get(m.id)!.learner}#${m.id} x${m.weight.toFixed(2)}`).join(' + ')}: out-of-fold ${metric} ${formatScore(ensemble.oof_score)} vs best single ${formatScore(ensemble.best_single_oof_score)}; ${ensemble.kept ? 'kept' : 'not kept'} (${ensemble.note})`);

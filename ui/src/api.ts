@@ -11,6 +11,8 @@ export type ModelVersion = Static<typeof records.ModelVersion>;
 export type Principal = Static<typeof records.Principal>;
 export type Approval = Static<typeof records.Approval>;
 export type AuditEvent = Static<typeof records.AuditEvent>;
+export type DatasetSummary = Static<typeof records.DatasetSummary>;
+export type DatasetVersion = Static<typeof records.DatasetVersion>;
 // the server's own role rule: what a role may not do is not offered
 export { hasRole } from '../../src/store/policy.ts';
 /** A double as the API sends it: a number, or the text of a non-finite one. */

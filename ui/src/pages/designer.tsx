@@ -174,6 +174,8 @@ function Designer({ me, path }: { me: Principal; path: string[] }) {
       return {
         id: s.name,
         type: 'step',
+        // moved by its title only: a press that misses a port never drags the step away
+        dragHandle: '.design-step-head',
         position: positions.get(s.name) ?? auto.get(s.name)!,
         selected: s.name === selected,
         data: { step: s, inputs, outputs, problems: problems.filter((p) => p.step === s.name).map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)) },
