@@ -136,7 +136,18 @@ describe('web UI (Chromium against capstan server)', () => {
     await page.getByText('version 1 approved for champion').waitFor();
     await page.locator('ul.approvals li', { hasText: 'version 1 for champion by admin' }).waitFor();
     await page.locator('table.audit td', { hasText: 'approval' }).first().waitFor();
+    // lineage: the training run and the dataset version it read, each a link to its page
+    await page.locator('td.lineage a', { hasText: /^telco_churn v1$/ }).waitFor();
+    assert.match((await page.locator('td.lineage a', { hasText: 'run' }).first().getAttribute('href')) ?? '', /^#\/run\/[0-9a-f]+$/);
+    // a traffic split set through the API shows as shares
+    const split = await api('PUT', '/api/v1/models/churn/traffic', { routes: [{ version: 1, weight: 3 }], stickyHeader: 'x-user' });
+    assert.equal(split.status, 200, await split.text());
+    await page.getByRole('link', { name: 'Runs' }).click();
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.locator('table.traffic th', { hasText: 'version 1' }).waitFor();
+    assert.equal(await page.locator('table.traffic td').first().textContent(), '100.0%');
     await page.screenshot({ path: join(SHOTS, 'models.png'), fullPage: true });
+    assert.equal((await api('DELETE', '/api/v1/models/churn/traffic')).status, 204);
 
     // a viewer is not offered the approval, and the API refuses it anyway
     const viewer = await (await api('POST', '/api/v1/tokens', { name: 'ui-viewer', role: 'viewer' })).json();
@@ -321,6 +332,8 @@ describe('web UI (Chromium against capstan server)', () => {
     const edges = (n: number) => page.waitForFunction((k) => document.querySelectorAll('.react-flow__edge').length === k, n, { timeout: 5_000 });
     await link('load', 'data', 'split', 'data');
     await edges(1);
+    // the linter has seen the link (split's input is no longer missing)
+    await page.locator('.react-flow__node[data-id="split"] .design-step:not(.has-problems)').waitFor();
     await link('split', 'train', 'train', 'data');
     await edges(2);
     assert.equal(await page.locator('.react-flow__edge').count(), 2);

@@ -1,21 +1,25 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState, type ComponentType, type LazyExoticComponent } from 'react';
 import { call, session, type Principal } from './api.ts';
 import { SignIn } from './pages/sign-in.tsx';
 
-// each page's code loads when it is first opened
+// each page's code loads when it is first opened (the page a tab opens on: while the session is checked)
 // (in the menu: those with a title; the others are reached from a page, e.g. #/run/ID from the runs table)
-const pages = {
-  runs: { title: 'Runs', Page: lazy(() => import('./pages/runs.tsx')) },
-  run: { title: null, Page: lazy(() => import('./pages/run.tsx')) },
-  compare: { title: null, Page: lazy(() => import('./pages/compare.tsx')) },
-  datasets: { title: 'Datasets', Page: lazy(() => import('./pages/datasets.tsx')) },
-  automl: { title: 'AutoML', Page: lazy(() => import('./pages/automl.tsx')) },
-  models: { title: 'Models', Page: lazy(() => import('./pages/models.tsx')) },
-  monitoring: { title: 'Monitoring', Page: lazy(() => import('./pages/monitoring.tsx')) },
-  pipelines: { title: 'Pipelines', Page: lazy(() => import('./pages/pipelines.tsx')) },
-  designer: { title: 'Designer', Page: lazy(() => import('./pages/designer.tsx')) },
+const loaders = {
+  runs: { title: 'Runs', load: () => import('./pages/runs.tsx') },
+  run: { title: null, load: () => import('./pages/run.tsx') },
+  compare: { title: null, load: () => import('./pages/compare.tsx') },
+  datasets: { title: 'Datasets', load: () => import('./pages/datasets.tsx') },
+  automl: { title: 'AutoML', load: () => import('./pages/automl.tsx') },
+  models: { title: 'Models', load: () => import('./pages/models.tsx') },
+  monitoring: { title: 'Monitoring', load: () => import('./pages/monitoring.tsx') },
+  pipelines: { title: 'Pipelines', load: () => import('./pages/pipelines.tsx') },
+  designer: { title: 'Designer', load: () => import('./pages/designer.tsx') },
 } as const;
-type PageName = keyof typeof pages;
+type PageName = keyof typeof loaders;
+type PageProps = { me: Principal; path: string[] };
+const pages = Object.fromEntries(
+  Object.entries(loaders).map(([name, p]) => [name, { title: p.title, Page: lazy(p.load as () => Promise<{ default: ComponentType<PageProps> }>) }]),
+) as Record<PageName, { title: string | null; Page: LazyExoticComponent<ComponentType<PageProps>> }>;
 interface Location {
   page: PageName;
   /** the address's segments after the page's name (decoded) */
@@ -25,7 +29,7 @@ interface Location {
 /** The page named by the location's hash (#/runs, #/run/ID, #/compare/ID,ID); runs by default. */
 function locationOfHash(): Location {
   const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
-  if (!(name in pages)) return { page: 'runs', path: [] };
+  if (!(name in loaders)) return { page: 'runs', path: [] };
   return { page: name as PageName, path: rest.map((p) => { try { return decodeURIComponent(p); } catch { return p; } }) };
 }
 
@@ -41,6 +45,8 @@ export function App() {
   }, []);
   useEffect(() => {
     if (!session.token()) return;
+    // the page's code is fetched while the session is checked, not after
+    void loaders[locationOfHash().page].load();
     call<Principal>('GET', '/api/v1/whoami')
       .then(setMe, () => session.signOut())
       .finally(() => setChecking(false));

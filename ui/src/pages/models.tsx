@@ -70,6 +70,38 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
           {model.description && <p>{model.description}</p>}
           {error && <p className="error">{error}</p>}
           {notice && <p className="notice">{notice}</p>}
+          <h3>Traffic</h3>
+          {model.traffic ? (
+            <table className="traffic">
+              <tbody>
+                {model.traffic.routes.map((r, i) => (
+                  <tr key={i}>
+                    <th>{'version' in r ? `version ${r.version}` : `alias ${r.alias}`}</th>
+                    <td className="num">{((r.weight / model.traffic!.routes.reduce((a, x) => a + x.weight, 0)) * 100).toFixed(1)}%</td>
+                  </tr>
+                ))}
+                {model.traffic.shadow && (
+                  <tr>
+                    <th>shadow</th>
+                    <td>{'version' in model.traffic.shadow ? `version ${model.traffic.shadow.version}` : `alias ${model.traffic.shadow.alias}`} (answers logged, never returned)</td>
+                  </tr>
+                )}
+                {model.traffic.stickyHeader && (
+                  <tr>
+                    <th>sticky by header</th>
+                    <td>{model.traffic.stickyHeader}</td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          ) : (
+            <p className="muted traffic">no split:{' '}
+              {model.aliases.champion
+                ? `the champion (version ${model.aliases.champion}) answers the bare name`
+                : model.policy.protectedAliases.includes('champion')
+                  ? 'the bare name answers once a version is approved for champion'
+                  : 'the latest version answers the bare name'}</p>
+          )}
           <table className="versions">
             <thead>
               <tr>
@@ -78,6 +110,7 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
                 <th>Author</th>
                 <th>Registered</th>
                 <th>Metrics</th>
+                <th>Lineage</th>
                 {approver && <th />}
               </tr>
             </thead>
@@ -93,6 +126,18 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
                       .slice(0, 4)
                       .map(([k, x]) => `${k} ${formatDouble(x)}`)
                       .join(', ')}
+                  </td>
+                  <td className="lineage">
+                    {v.lineage.runId ?? v.runId ? <a href={`#/run/${encodeURIComponent((v.lineage.runId ?? v.runId)!)}`}>run</a> : null}
+                    {(v.lineage.datasets ?? []).map((d) => (
+                      <span key={`${d.id}/${d.role}`}>
+                        {' '}
+                        <a href={`#/datasets/${encodeURIComponent(d.name)}/${d.version}`}>
+                          {d.name} v{d.version}
+                        </a>{' '}
+                        <span className="muted">({d.role})</span>
+                      </span>
+                    ))}
                   </td>
                   {approver && (
                     <td>
