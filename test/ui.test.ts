@@ -233,6 +233,8 @@ describe('web UI (Chromium against capstan server)', () => {
     await page.locator('table.alerts tr.firing').waitFor();
     await page.getByRole('button', { name: 'Acknowledge' }).click();
     await page.locator('table.alerts tr.acknowledged td', { hasText: 'admin' }).waitFor();
+    await page.getByText(/^policy version 1, applied by admin/).waitFor();
+    assert.match((await page.locator('.retraining pre').textContent()) ?? '', /"figure": "drift.share"/);
     await page.screenshot({ path: join(SHOTS, 'monitoring.png'), fullPage: true });
     const alerts = await (await api('GET', '/api/v1/alerts?model=churn')).json();
     assert.equal(alerts.items[0].status, 'acknowledged');

@@ -146,7 +146,7 @@ export async function retrainModel(stores: Stores, record: PolicyRecord, o: { re
     const mine = predictTable(challenger.model!, takeRows(fresh.table, keep));
     const comparison = pairedComparison(m.target, Float64Array.from(keep, (i) => y[i]), Float64Array.from(keep.flatMap((i) => (typeof fresh.served[i] === 'number' ? [fresh.served[i] as number] : (fresh.served[i] as number[])))), Float64Array.from(mine.proba ?? mine.values!));
     const decision = await act(stores, policy, record, champ.version, version, comparison, result.runId);
-    await stores.metadata.models.setModelTag(policy.model, RETRAIN_TAG, JSON.stringify({ at: Date.now(), runId: result.runId, challenger: version, decision }), RETRAINER.name);
+    await stores.metadata.models.setModelTag(policy.model, RETRAIN_TAG, JSON.stringify({ at: Date.now(), runId: result.runId, champion: champ.version, challenger: version, decision, comparison }), RETRAINER.name);
     await notifyPolicy(policy, { event: 'retrain.challenger', model: policy.model, champion: champ.version, challenger: version, runId: result.runId, comparison, decision, reason: o.reason, at: Date.now() });
     return { model: policy.model, runId: result.runId, challenger: version, champion: champ.version, comparison, decision };
   } finally {

@@ -110,6 +110,7 @@ export function num(v: Double): number {
 export type MonitorReport = Static<(typeof monitoring.monitorModel)['responses'][200]>;
 export type WindowReport = Static<typeof monitoring.WindowReport>;
 export type Alert = Static<typeof monitoring.Alert>;
+export type PolicyRecord = Static<typeof monitoring.PolicyRecord>;
 
 export type PipelineRun = Static<typeof pipelines.PipelineRunView>;
 export type PipelineRunSummary = Static<(typeof pipelines.listPipelineRuns)['responses'][200]>['items'][number];

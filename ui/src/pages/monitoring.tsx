@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { call, hasRole, query, type Alert, type MonitorReport, type Principal, type RegisteredModel, type WindowReport } from '../api.ts';
 import { Chart, type Series } from '../parts/chart.tsx';
+import { Retraining } from '../parts/retraining.tsx';
 
 const WINDOWS = ['1h', '6h', '1d'] as const;
 /** features drawn over time: the most drifted (then most important) of the whole period */
@@ -59,6 +60,7 @@ export default function MonitoringPage({ me }: { me: Principal; path: string[] }
   };
 
   const canAck = hasRole(me, 'member');
+  const model = models.find((m) => m.name === chosen);
   return (
     <section className="monitoring">
       <div className="toolbar">
@@ -124,6 +126,7 @@ export default function MonitoringPage({ me }: { me: Principal; path: string[] }
       )}
       {report?.versions.length === 0 && <p className="muted">nothing served and counted in this period</p>}
       {report?.versions.map((v) => <VersionMonitoring key={v.version} version={v} />)}
+      {model && <Retraining key={model.name} model={model} />}
     </section>
   );
 }
