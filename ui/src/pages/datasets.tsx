@@ -1,30 +1,8 @@
 import { useEffect, useState } from 'react';
 import { call, type DatasetSummary, type DatasetVersion, type Principal } from '../api.ts';
+import type { FileProfile } from '../../../src/data/profile-types.ts';
+import type { DataSchema } from '../../../src/data/schema-file.ts';
 import { Chart } from '../parts/chart.tsx';
-
-/** A column's profile as `capstan data profile` computes it (kept with every registered version). */
-interface ColumnProfile {
-  name: string;
-  type: string;
-  count: number;
-  missing: number;
-  distinct: number;
-  mean: number | null;
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  histogram: { edges: number[]; counts: number[] } | null;
-  top: { value: string; count: number }[] | null;
-}
-interface SchemaColumn {
-  name: string;
-  type: string;
-  nullable: boolean;
-  maxMissingRatio: number;
-  categories?: string[];
-  min?: number;
-  max?: number;
-}
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '' : Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : String(Number(v.toFixed(4))));
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
@@ -56,8 +34,8 @@ export default function DatasetsPage({ path }: { me: Principal; path: string[] }
     call<DatasetVersion>('GET', `/api/v1/datasets/${encodeURIComponent(name)}/versions/${version}`).then(setChosen, (e: Error) => setError(e.message));
   }, [name, version]);
 
-  const profile = (chosen?.profile as { columns?: ColumnProfile[] } | undefined)?.columns ?? [];
-  const schema = new Map(((chosen?.schema as { columns?: SchemaColumn[] } | undefined)?.columns ?? []).map((c) => [c.name, c]));
+  const profile = (chosen?.profile as FileProfile | undefined)?.columns ?? [];
+  const schema = new Map(((chosen?.schema as DataSchema | undefined)?.columns ?? []).map((c) => [c.name, c]));
   return (
     <section className="pipelines">
       <ul className="model-list">
