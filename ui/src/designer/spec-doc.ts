@@ -69,6 +69,8 @@ export function readDesign(text: string): Design {
   const errors = doc.errors.map((e) => e.message);
   const js = plain(errors.length ? {} : doc.toJS());
   const steps: DesignStep[] = [];
+  /** each step's `when` and `forEach` as written: they make it wait without a port */
+  const conditions: unknown[][] = [];
   for (const section of ['steps', 'finally'] as const) {
     const list = js[section];
     if (!Array.isArray(list)) continue;
@@ -82,12 +84,13 @@ export function readDesign(text: string): Design {
         inputs: plain(s.inputs),
         outputs: Object.fromEntries(Object.entries(plain(s.outputs)).map(([k, v]) => [k, String(v)])),
       });
+      conditions.push([s.when ?? null, s.forEach ?? null]);
     }
   }
   const links: Link[] = [];
   const waits: Design['waits'] = [];
   const known = new Set(steps.map((s) => s.name));
-  for (const s of steps) {
+  for (const [i, s] of steps.entries()) {
     const linked = new Set<string>();
     for (const [input, v] of Object.entries(s.inputs)) {
       const m = typeof v === 'string' ? LINK.exec(v) : null;
@@ -96,19 +99,12 @@ export function readDesign(text: string): Design {
         linked.add(input);
       }
     }
-    const rest = JSON.stringify([Object.entries(s.inputs).filter(([k]) => !linked.has(k)), findRaw(js, s)]);
+    const rest = JSON.stringify([Object.entries(s.inputs).filter(([k]) => !linked.has(k)), conditions[i]]);
     for (const source of new Set([...rest.matchAll(REFS)].map((m) => m[1]))) {
       if (known.has(source) && source !== s.name && !links.some((l) => l.source === source && l.target === s.name)) waits.push({ source, target: s.name });
     }
   }
   return { name: typeof js.name === 'string' ? js.name : '', steps, links, waits, errors };
-}
-
-/** A step's `when` and `forEach` as written (they make it wait without a port). */
-function findRaw(js: Record<string, unknown>, step: DesignStep): unknown[] {
-  const list = js[step.section];
-  const raw = Array.isArray(list) ? plain(list.find((x) => plain(x).name === step.name)) : {};
-  return [raw.when ?? null, raw.forEach ?? null];
 }
 
 /** Parse, change, write: the one way an edit reaches the text. */

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { call, callText, query, type Page, type Principal, type Run } from '../api.ts';
 import { Chart, type Series } from '../parts/chart.tsx';
+import { when } from '../parts/format.ts';
+import { PickList } from '../parts/pick-list.tsx';
 
 /** The run's leaderboard as `capstan automl --json` prints it (the run's automl.json artifact). */
 interface Leaderboard {
@@ -60,17 +62,19 @@ export default function AutomlPage({ path }: { me: Principal; path: string[] }) 
 
   return (
     <section className="pipelines">
-      <ul className="model-list">
-        {runs.map((r) => (
-          <li key={r.id}>
-            <button type="button" className={r.id === chosen ? 'current' : ''} onClick={() => setChosen(r.id)}>
-              {r.name || r.id} <span className="muted">{r.status}</span>
-              <br />
-              <span className="muted">{new Date(r.startedAt).toISOString().slice(0, 16).replace('T', ' ')}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <PickList
+        items={runs}
+        keyOf={(r) => r.id}
+        chosen={chosen}
+        onPick={setChosen}
+        label={(r) => (
+          <>
+            {r.name || r.id} <span className="muted">{r.status}</span>
+            <br />
+            <span className="muted">{when(r.startedAt)}</span>
+          </>
+        )}
+      />
       <div className="pipeline">
         {error && <p className="error">{error}</p>}
         {runs.length === 0 && !error && <p className="muted">No AutoML runs yet: capstan automl FILE --target COLUMN.</p>}

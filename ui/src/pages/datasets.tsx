@@ -3,9 +3,10 @@ import { call, type DatasetSummary, type DatasetVersion, type Principal } from '
 import type { FileProfile } from '../../../src/data/profile-types.ts';
 import type { DataSchema } from '../../../src/data/schema-file.ts';
 import { Chart } from '../parts/chart.tsx';
+import { when } from '../parts/format.ts';
+import { PickList } from '../parts/pick-list.tsx';
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '' : Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : String(Number(v.toFixed(4))));
-const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /** Registered datasets; a dataset's versions; a version's schema and its profile with a histogram or bar chart per column. */
 export default function DatasetsPage({ path }: { me: Principal; path: string[] }) {
@@ -38,15 +39,20 @@ export default function DatasetsPage({ path }: { me: Principal; path: string[] }
   const schema = new Map(((chosen?.schema as DataSchema | undefined)?.columns ?? []).map((c) => [c.name, c]));
   return (
     <section className="pipelines">
-      <ul className="model-list">
-        {datasets.map((d) => (
-          <li key={d.name}>
-            <button type="button" className={d.name === name ? 'current' : ''} onClick={() => { setName(d.name); setVersion(null); }}>
-              {d.name} <span className="muted">v{d.version}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <PickList
+        items={datasets}
+        keyOf={(d) => d.name}
+        chosen={name}
+        onPick={(n) => {
+          setName(n);
+          setVersion(null);
+        }}
+        label={(d) => (
+          <>
+            {d.name} <span className="muted">v{d.version}</span>
+          </>
+        )}
+      />
       <div className="pipeline">
         {error && <p className="error">{error}</p>}
         {datasets.length === 0 && !error && <p className="muted">No datasets yet: capstan data register FILE --name NAME (training registers its data too).</p>}

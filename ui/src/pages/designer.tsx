@@ -36,6 +36,7 @@ import {
   type DesignStep,
   type Link,
 } from '../designer/spec-doc.ts';
+import { when } from '../parts/format.ts';
 
 const DRAG_TYPE = 'application/x-capstan-component';
 /** how long the file rests before it is linted */
@@ -265,7 +266,7 @@ function Designer({ me, path }: { me: Principal; path: string[] }) {
           <option value="">Open a run's spec...</option>
           {runs.map((r) => (
             <option key={r.runId} value={r.runId}>
-              {r.pipeline} ({r.status}, {new Date(r.startedAt).toISOString().slice(0, 16).replace('T', ' ')})
+              {r.pipeline} ({r.status}, {when(r.startedAt)})
             </option>
           ))}
         </select>

@@ -1,9 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { call, formatDouble, hasRole, query, type Approval, type AuditEvent, type ModelVersion, type Page, type Principal, type RegisteredModel } from '../api.ts';
+import { when } from '../parts/format.ts';
+import { PickList } from '../parts/pick-list.tsx';
 
-function when(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-}
 
 /**
  * Registered models, and for the one chosen: its versions (aliases, author, metrics), approvals and audit log. Approving a
@@ -55,15 +54,7 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
   const approver = hasRole(me, 'approver');
   return (
     <section className="models">
-      <ul className="model-list">
-        {models.map((m) => (
-          <li key={m.name}>
-            <button type="button" className={m.name === chosen ? 'current' : ''} onClick={() => setChosen(m.name)}>
-              {m.name}
-            </button>
-          </li>
-        ))}
-      </ul>
+      <PickList items={models} keyOf={(m) => m.name} chosen={chosen} onPick={setChosen} label={(m) => m.name} />
       {model && (
         <div className="model">
           <h2>{model.name}</h2>

@@ -2,14 +2,12 @@ import { useCallback, useEffect, useState } from 'react';
 import { call, hasRole, query, type Alert, type MonitorReport, type Principal, type RegisteredModel, type WindowReport } from '../api.ts';
 import { Chart, type Series } from '../parts/chart.tsx';
 import { Retraining } from '../parts/retraining.tsx';
+import { when } from '../parts/format.ts';
 
 const WINDOWS = ['1h', '6h', '1d'] as const;
 /** features drawn over time: the most drifted (then most important) of the whole period */
 const TOP_FEATURES = 6;
 
-function when(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-}
 
 function fixed(v: number | null | undefined, digits = 3): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '' : v.toFixed(digits);

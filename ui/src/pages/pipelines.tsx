@@ -3,13 +3,12 @@ import { Background, Controls, Position, ReactFlow, type Edge, type Node } from 
 import '@xyflow/react/dist/style.css';
 import { layout } from '../parts/dag-layout.ts';
 import { call, callText, query, type Page, type PipelineRun, type PipelineRunSummary, type Principal } from '../api.ts';
+import { when } from '../parts/format.ts';
+import { PickList } from '../parts/pick-list.tsx';
 
 /** how often a run under way is asked for again */
 const POLL_MS = 1_000;
 
-function when(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-}
 
 /**
  * Pipeline runs, newest first; the chosen run's DAG with each step's status, time, cache hit and attempts, asked for again
@@ -89,17 +88,19 @@ export default function PipelinesPage({ path }: { me: Principal; path: string[] 
 
   return (
     <section className="pipelines">
-      <ul className="model-list">
-        {runs.map((r) => (
-          <li key={r.runId}>
-            <button type="button" className={r.runId === chosen ? 'current' : ''} onClick={() => setChosen(r.runId)}>
-              {r.pipeline} <span className="muted">{r.status}</span>
-              <br />
-              <span className="muted">{when(r.startedAt)}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <PickList
+        items={runs}
+        keyOf={(r) => r.runId}
+        chosen={chosen}
+        onPick={setChosen}
+        label={(r) => (
+          <>
+            {r.pipeline} <span className="muted">{r.status}</span>
+            <br />
+            <span className="muted">{when(r.startedAt, 'seconds')}</span>
+          </>
+        )}
+      />
       <div className="pipeline">
         {error && <p className="error">{error}</p>}
         {run && (

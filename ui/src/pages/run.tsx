@@ -1,12 +1,10 @@
 import { useEffect, useState } from 'react';
 import { call, callText, formatDouble, metricHistories, num, type ArtifactEntry, type MetricPoint, type Principal, type Run, type RunDataset, type StepRecord } from '../api.ts';
 import { Chart } from '../parts/chart.tsx';
+import { when } from '../parts/format.ts';
 
 const PREVIEWABLE = /\.(json|txt|csv|tsv|yaml|yml|md|log|py|ts|js|html|xml|onnx\.txt)$/i;
 
-function when(ms: number | null): string {
-  return ms === null ? '' : new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-}
 
 /** Two-column table of a record (params or tags), keys sorted; everything rendered as text. */
 export function KeyValues({ title, values }: { title: string; values: Record<string, string> }) {
@@ -78,7 +76,7 @@ export default function RunPage({ path }: { me: Principal; path: string[] }) {
         <a href="#/runs">Runs</a> / <strong className="run-name">{run.name || run.id}</strong>
       </p>
       <p className="muted">
-        {run.status} · started {when(run.startedAt)} · ended {when(run.endedAt)} · by {run.userId} · id {run.id}
+        {run.status} · started {when(run.startedAt, 'seconds')} · ended {when(run.endedAt, 'seconds')} · by {run.userId} · id {run.id}
       </p>
       <div className="columns">
         <div>

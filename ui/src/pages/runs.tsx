@@ -1,12 +1,10 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { MAX_COMPARED } from './compare-limit.ts';
 import { call, formatDouble, query, type Experiment, type Page, type Principal, type Run } from '../api.ts';
+import { when } from '../parts/format.ts';
 
 const PAGE_SIZE = 50;
 
-function when(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-}
 
 /**
  * An experiment's runs: filtered with the filter language of `capstan runs list`, sorted and paged by the server (a page at a
@@ -145,7 +143,7 @@ export default function RunsPage(_: { me: Principal; path: string[] }) {
                   <a href={`#/run/${r.id}`}>{r.name || r.id.slice(0, 8)}</a>
                 </td>
                 <td>{r.status}</td>
-                <td>{when(r.startedAt)}</td>
+                <td>{when(r.startedAt, 'seconds')}</td>
                 <td>{r.userId}</td>
                 {columns.params.map((k) => (
                   <td key={`p:${k}`}>{r.params[k] ?? ''}</td>

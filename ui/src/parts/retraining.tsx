@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { call, query, type Page, type PolicyRecord, type RegisteredModel, type Run } from '../api.ts';
+import { when } from './format.ts';
 
 /** What the last retraining left in the model's `retrained` tag (src/pipeline/retrain.ts). */
 interface LastRetraining {
@@ -17,7 +18,6 @@ interface Canary {
   status: string;
 }
 
-const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 function parsed<T>(text: string | undefined): T | null {
   try {
     return text ? (JSON.parse(text) as T) : null;
