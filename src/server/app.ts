@@ -39,8 +39,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** a connection that sends nothing for this long is closed (default 10 s) */
   firstByteTimeoutMs?: number;
-  /** failed authentications a client may make at once, and then one more per refillMs (default 20, then 1 a second) */
-  authThrottle?: { burst: number; refillMs: number };
+  /** failed authentications a client may make at once, and then one more per refillMs (default 20, then 1 a second); `now`: its clock */
+  authThrottle?: { burst?: number; refillMs?: number; now?: () => number };
   /** the web UI served at / (`capstan server`), when built */
   ui?: UiFiles | null;
 }
@@ -79,7 +79,7 @@ export function createApp(opts: AppOptions): { server: Server; router: Router; d
         return audit.record({ actor: r.principal?.name ?? 'anonymous', action: governed ? `${governed.action}.denied` : 'request.denied', entity: governed ? governed.entity(r.params!) : `${r.method} ${r.route.pattern}`, detail: { reason: r.reason, status: r.code === 'UNAUTHENTICATED' ? 401 : 403, client: r.client } });
       }
     : undefined;
-  const server = createHttpServer(router, { authenticate: opts.authenticate, refused, throttle: new AuthThrottle(serving.metrics.auth, opts.authThrottle?.burst, opts.authThrottle?.refillMs), maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}), log: opts.log, ui: opts.ui ?? null });
+  const server = createHttpServer(router, { authenticate: opts.authenticate, refused, throttle: new AuthThrottle(serving.metrics.auth, opts.authThrottle?.burst, opts.authThrottle?.refillMs, undefined, opts.authThrottle?.now), maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024, ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}), log: opts.log, ui: opts.ui ?? null });
   server.keepAliveTimeout = 65_000;
   // a client that sends its request too slowly (or never finishes its headers) is cut off
   server.headersTimeout = 10_000;

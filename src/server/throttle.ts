@@ -28,9 +28,10 @@ export class AuthThrottle {
   /** Seconds the client must wait before its next attempt, or 0 when it may try now. */
   retryAfter(client: string): number {
     const e = this.levelOf(client);
-    if (!e || e.level < this.burst) return 0;
+    // an attempt may be made while the bucket has room for a whole one
+    if (!e || e.level + 1 <= this.burst) return 0;
     this.counts.throttled++;
-    return Math.max(1, Math.ceil(((e.level - this.burst + 1) * this.refillMs) / 1000));
+    return Math.max(1, Math.ceil(((e.level + 1 - this.burst) * this.refillMs) / 1000));
   }
 
   /** A failed attempt; returns true the first time the client reaches its limit (worth one log line). */
