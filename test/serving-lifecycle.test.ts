@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { availableParallelism } from 'node:os';
 import type { Server } from 'node:http';
 import { describe, it } from 'node:test';
 import { cellValue, takeRows } from '../src/core/table.ts';
@@ -114,6 +115,49 @@ describe('serving lifecycle', () => {
     assert.equal(logged.length, 200);
     assert.deepEqual(new Set(logged.map((p) => p.id)), new Set(answers.map((a) => (JSON.parse(a.text) as { prediction_id: string }).prediction_id)));
     assert.ok(logged.every((p) => p.rows === 400 && p.features.rows.length === 400));
+  });
+
+  it('by default a worker per available core, each warmed up before it listens; the warm-up is neither logged nor counted', async () => {
+    const home = tempHome();
+    assert.equal(cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=5', '--register', 'churn'], home).status, 0);
+    const child = spawn(process.execPath, [BIN, 'serve', 'churn', '--port', '0'], { env: { ...process.env, CAPSTAN_HOME: home } });
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    // a failed check must not leave the server running (the test process would wait for it)
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const cores = availableParallelism();
+      if (cores > 1) assert.match(out, new RegExp(`with ${cores} worker processes`));
+      else assert.doesNotMatch(out, /worker processes/);
+      const agent = new Agent({ keepAlive: false });
+      const body = await records([0, 1]);
+      for (let i = 0; i < 3; i++) assert.equal((await post(agent, port, '/invocations', body)).status, 200);
+      const metrics = await new Promise<string>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve(text));
+        })
+          .on('error', reject)
+          .end();
+      });
+      const served = [...metrics.matchAll(/^capstan_requests_total\{[^}]*\} (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+      assert.equal(served, 3, metrics);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+    const stores = await openStores(home);
+    const logged = (await stores.metadata.predictions.list({ model: 'churn', limit: 1000 })).items;
+    await stores.metadata.close();
+    assert.equal(logged.length, 3);
   });
 
   it('a worker killed while serving stops the others and the primary, which says so and exits 1', async () => {

@@ -6,3 +6,4 @@ export { PredictionLog, type PendingPrediction, type PredictionLogOptions } from
 export { ServingMetrics, renderPrometheus, type MetricsSnapshot } from './metrics.ts';
 export { createServingHooks, type ServingHooks } from './hooks.ts';
 export { startRetention, type Prune, type RetentionOptions } from './retention.ts';
+export { warmUpRequests, type WarmUpRequest } from './warm-up.ts';

@@ -1,10 +1,12 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { invalid } from '../../core/errors.ts';
-import { loadModel, parseModelRef } from '../../registry/index.ts';
-import { createServingHooks, startRetention, type MetricsSnapshot, type ServingMetrics } from '../../serve/index.ts';
-import { checkTokenStrength, createApp, createAuthenticator, listen, SingleModelProvider } from '../../server/index.ts';
+import { loadModel, parseModelRef, type LoadedModel } from '../../registry/index.ts';
+import { createServingHooks, startRetention, warmUpRequests, type MetricsSnapshot, type ServingMetrics } from '../../serve/index.ts';
+import { checkTokenStrength, createApp, createAuthenticator, listen, SingleModelProvider, warmUpServer } from '../../server/index.ts';
 import { storeUri } from '../../store/index.ts';
 import { parseIntOption, stores } from '../common.ts';
 import { retentionOptions, retentionRules } from '../retention.ts';
@@ -15,6 +17,7 @@ interface ServeOptions {
   host: string;
   tokenFile?: string;
   workers: string;
+  warmUp: string;
   log: boolean;
   monitor: boolean;
   maxInFlight: string;
@@ -30,13 +33,15 @@ export function serveCommand(program: Command): void {
     .option('--port <n>', 'port', '7707')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--token-file <file>', 'require "Authorization: Bearer <token>" with the token in this file')
-    .option('--workers <n>', 'processes sharing the port (each loads the model once)', '1')
+    .option('--workers <n|auto>', 'processes sharing the port (each loads the model once); auto: one per available core', 'auto')
+    .option('--warm-up <requests>', 'requests each process sends itself (signature-made rows, not logged or counted) before it listens, so the first clients do not pay for compilation; 0: none', '2000')
     .option('--no-log', 'do not write predictions to the prediction log of the local store')
     .option('--no-monitor', 'do not count answers into monitoring windows (capstan monitor and the drift route then see nothing of this process)')
     .option('--max-in-flight <n>', 'prediction requests handled at once per process; past it, 503 with Retry-After', '1024');
   retentionOptions(command).action(async (ref: string, o: ServeOptions) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
-      const workers = parseIntOption('--workers', o.workers, 1, 64);
+      const workers = o.workers === 'auto' ? Math.min(64, availableParallelism()) : parseIntOption('--workers', o.workers, 1, 64);
+      parseIntOption('--warm-up', o.warmUp, 0, 1_000_000);
       const maxInFlight = parseIntOption('--max-in-flight', o.maxInFlight, 1, 1_000_000);
       retentionRules(o);
       let token: string | null = null;
@@ -48,7 +53,15 @@ export function serveCommand(program: Command): void {
         }
         checkTokenStrength(`--token-file ${o.tokenFile}`, token);
       }
-      if (workers > 1 && cluster.isPrimary) return primary(ref, o.host, workers);
+      if (workers > 1 && cluster.isPrimary) {
+        // a port that cannot be had is said once, by the primary, before any worker loads the model
+        if (port !== 0) {
+          const probe = createServer();
+          await listen(probe, port, o.host);
+          await new Promise((r) => probe.close(r));
+        }
+        return primary(ref, o.host, workers);
+      }
       try {
         await serveHere(ref, o, port, maxInFlight, token);
       } finally {
@@ -65,6 +78,7 @@ async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight
   const s = parseModelRef(ref).kind === 'dir' && !o.log ? null : await stores();
   const loaded = await loadModel(parseModelRef(ref).kind === 'dir' ? null : s, ref);
   const log = (l: string) => process.stderr.write(l + '\n');
+  await warmUp(loaded, Number(o.warmUp), log);
   // of several workers, the first checkpoints the store's WAL for all (a second checkpointer only holds writes off again;
   // a worker that fails stops the others; what is written after the first has exited waits in the WAL for the next
   // connection's checkpoint)
@@ -81,6 +95,24 @@ async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight
   await retention.stop();
   await hooks.close();
   await s?.metadata.close();
+}
+
+/**
+ * Answer `requests` made from the model's signature through a throwaway app of its own (loopback, ephemeral port, no log, no
+ * monitoring), so that a fresh process's first clients are not the ones who pay for compiling the model and HTTP paths (its
+ * p99 was 2-5 ms higher for its first seconds). At most 5 s; a failure is reported and serving goes on without it.
+ */
+async function warmUp(loaded: LoadedModel, requests: number, log: (l: string) => void): Promise<void> {
+  if (requests === 0) return;
+  const hooks = createServingHooks(null);
+  const { server } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: null, serving: hooks, log });
+  try {
+    await warmUpServer(server, warmUpRequests(loaded.name, loaded.manifest.signature.inputs), { total: requests, maxMs: 5_000 });
+  } catch (e) {
+    log(`warm-up: ${(e as Error).message}; serving without it`);
+  } finally {
+    await hooks.close();
+  }
 }
 
 type MetricsMessage = { type: 'metrics?'; id: number } | { type: 'snapshot?'; id: string } | { type: 'snapshot'; id: string; snap: MetricsSnapshot } | { type: 'snapshots'; id: number; snaps: MetricsSnapshot[] };
