@@ -34,7 +34,7 @@ export function serveCommand(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--token-file <file>', 'require "Authorization: Bearer <token>" with the token in this file')
     .option('--workers <n|auto>', 'processes sharing the port (each loads the model once); auto: one per available core', 'auto')
-    .option('--warm-up <requests>', 'requests each process sends itself (signature-made rows, not logged or counted) before it listens, so the first clients do not pay for compilation; 0: none', '2000')
+    .option('--warm-up <requests>', 'requests each process sends itself (signature-made rows, not logged or counted) before it listens, so the first clients do not pay for compilation; 0: none', '1000')
     .option('--no-log', 'do not write predictions to the prediction log of the local store')
     .option('--no-monitor', 'do not count answers into monitoring windows (capstan monitor and the drift route then see nothing of this process)')
     .option('--max-in-flight <n>', 'prediction requests handled at once per process; past it, 503 with Retry-After', '1024');
@@ -100,14 +100,14 @@ async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight
 /**
  * Answer `requests` made from the model's signature through a throwaway app of its own (loopback, ephemeral port, no log, no
  * monitoring), so that a fresh process's first clients are not the ones who pay for compiling the model and HTTP paths (its
- * p99 was 2-5 ms higher for its first seconds). At most 5 s; a failure is reported and serving goes on without it.
+ * p99 was 2-5 ms higher for its first seconds). At most 3 s; a failure is reported and serving goes on without it.
  */
 async function warmUp(loaded: LoadedModel, requests: number, log: (l: string) => void): Promise<void> {
   if (requests === 0) return;
   const hooks = createServingHooks(null);
   const { server } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: null, serving: hooks, log });
   try {
-    await warmUpServer(server, warmUpRequests(loaded.name, loaded.manifest.signature.inputs), { total: requests, maxMs: 5_000 });
+    await warmUpServer(server, warmUpRequests(loaded.name, loaded.manifest.signature.inputs), { total: requests, maxMs: 3_000 });
   } catch (e) {
     log(`warm-up: ${(e as Error).message}; serving without it`);
   } finally {
