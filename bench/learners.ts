@@ -3,7 +3,8 @@
  * of ../shared/datasets, beside scikit-learn / XGBoost defaults run in the same command (../shared/tools/sklearn_anchors.py,
  * Debian's python3-sklearn + python3-xgboost). The check: our gbdt, forest and linear each score at least their counterpart's
  * mean minus one standard deviation.
- * Run: node --import tsx bench/learners.ts [dataset...]   (LEARNERS=gbdt,forest to restrict, PEERS=0 to skip the peers)
+ * Run: node --import tsx bench/learners.ts [dataset...]   (LEARNERS=gbdt,forest to restrict, PEERS=0 to skip the peers,
+ * DATASETS=folder for another datasets.json folder than ../shared/datasets)
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -19,23 +20,24 @@ const ROOT = join(import.meta.dirname, '..');
 const SHARED = join(ROOT, '..', 'shared');
 const OUT = join(ROOT, 'bench', 'out');
 mkdirSync(OUT, { recursive: true });
-const datasets = JSON.parse(readFileSync(join(SHARED, 'datasets', 'datasets.json'), 'utf8')) as { name: string; file: string; target: string; task: string }[];
+const DATASETS = process.env.DATASETS ?? join(SHARED, 'datasets');
+const datasets = JSON.parse(readFileSync(join(DATASETS, 'datasets.json'), 'utf8')) as { name: string; file: string; target: string; task: string }[];
 const only = process.argv.slice(2);
 const learners = (process.env.LEARNERS ?? 'gbdt,forest,linear,knn,bayes').split(',');
 const PEER: Record<string, string> = { gbdt: 'hist_gbdt', forest: 'random_forest', linear: 'linear' };
 
 const peersPromise: Promise<string> =
   process.env.PEERS === '0'
-    ? Promise.resolve(readFileSync(join(SHARED, 'datasets', 'anchors.tsv'), 'utf8'))
+    ? Promise.resolve(readFileSync(join(DATASETS, 'anchors.tsv'), 'utf8'))
     : new Promise((resolve, reject) =>
-        execFile('/usr/bin/python3', [join(SHARED, 'tools', 'sklearn_anchors.py'), join(SHARED, 'datasets')], { env: { ...process.env, OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 24 }, (e, out) => (e ? reject(e) : resolve(out))),
+        execFile('/usr/bin/python3', [join(SHARED, 'tools', 'sklearn_anchors.py'), DATASETS], { env: { ...process.env, OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 24 }, (e, out) => (e ? reject(e) : resolve(out))),
       );
 
 const rows: string[] = [];
 const ours = new Map<string, { mean: number; std: number; fit: number }>();
 for (const d of datasets) {
   if (only.length > 0 && !only.includes(d.name)) continue;
-  const table = await readTable(join(SHARED, 'datasets', d.file));
+  const table = await readTable(join(DATASETS, d.file));
   const t = prepareTarget(table, d.target, d.task as 'binary');
   const features = inferFeatures(t.features);
   for (const learner of learners) {

@@ -38,6 +38,37 @@ describe('fitGbdt', () => {
     assert.ok(auc > 0.85, `test AUC ${auc}`);
   });
 
+  it('a categorical of many small levels that carry no signal costs little; one of many levels that does is still used', () => {
+    // a standard normal draw (Box-Muller)
+    const normal = (r: Rng) => Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
+    // y = a smooth function of x + an effect per level of `group` (40 levels) + noise; `noise` has 150 levels of ~20 rows each
+    const data = (n: number, seed: number, effects: Float64Array) => {
+      const rng = new Rng(seed);
+      const x = new Float64Array(n);
+      const group = new Float64Array(n);
+      const noise = new Float64Array(n);
+      const y = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        x[i] = rng.next() * 4 - 2;
+        group[i] = rng.int(40);
+        noise[i] = rng.int(150);
+        y[i] = 3 * Math.sin(2 * x[i]) + effects[group[i]] + normal(rng);
+      }
+      return { x, group, noise, y, n };
+    };
+    const rng = new Rng(7);
+    const effects = Float64Array.from({ length: 40 }, () => 1.5 * normal(rng));
+    const tr = data(3000, 11, effects);
+    const te = data(3000, 12, effects);
+    const matrix = (d: typeof tr, withNoise: boolean): FeatureMatrix => ({ rows: d.n, columns: withNoise ? [d.x, d.group, d.noise] : [d.x, d.group], kinds: withNoise ? ['numeric', 'categorical', 'categorical'] : ['numeric', 'categorical'], nCategories: withNoise ? [0, 40, 150] : [0, 40], names: withNoise ? ['x', 'group', 'noise'] : ['x', 'group'] });
+    const score = (withNoise: boolean) => r2(te.y, predictRaw(fitGbdt(matrix(tr, withNoise), tr.y, 'regression', 0, GBDT_DEFAULTS), matrix(te, withNoise)));
+    const without = score(false);
+    const withNoise = score(true);
+    // the best possible R2 here is about 0.87 (the noise's variance is 1); the group's effects are worth about 0.3 of it
+    assert.ok(without > 0.8, `R2 without the noise column ${without}`);
+    assert.ok(withNoise > without - 0.01, `R2 with a 150-level noise column ${withNoise} vs ${without} without`);
+  });
+
   it('is deterministic for a seed', () => {
     const a = fitGbdt(train.X, train.y, 'binary', 2, { ...GBDT_DEFAULTS, nEstimators: 10 });
     const b = fitGbdt(train.X, train.y, 'binary', 2, { ...GBDT_DEFAULTS, nEstimators: 10 });

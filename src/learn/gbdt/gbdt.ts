@@ -205,9 +205,15 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     minChildWeight: params.minChildWeight,
     l2: params.l2Regularization,
     learningRate: params.learningRate,
-    // order categories by a smoothed gradient ratio, but add no extra L2 to categorical splits (as scikit-learn)
+    // order categories by a smoothed gradient ratio with LightGBM's safeguards for many levels (a category needs 10 rows to
+    // be ordered, a group 100 more rows per threshold tried, at most 32 categories on a side): without them a 73- and a
+    // 108-level column cost ames 0.018 of R2 against scikit-learn's ordinal codes (bench/learners.ts, DATASETS). No extra L2
+    // on categorical splits (as scikit-learn): LightGBM's cat_l2 = 10 cost penguins 0.02 of accuracy
     catSmooth: 10,
     catL2: 0,
+    catMinCount: 10,
+    catMinGroup: 100,
+    catMaxThreshold: 32,
     maxDeltaStep: params.maxDeltaStep > 0 ? params.maxDeltaStep : params.maxDeltaStep === 0 ? 0 : task === 'regression' ? 0 : 10,
   }, n, K, threads);
   // with several outputs every class of a round must see the same raw scores, so a round's trees add to the grower's scores

@@ -18,6 +18,12 @@ export interface GrowParams {
   /** smoothing of the gradient ratio used to order categories, and extra L2 on categorical splits (LightGBM's cat_smooth, cat_l2) */
   catSmooth: number;
   catL2: number;
+  /** categories with fewer rows in a leaf are not ordered (they go right); LightGBM's cat_smooth doubles as this */
+  catMinCount: number;
+  /** rows a group must gain before another threshold is tried (LightGBM's min_data_per_group) */
+  catMinGroup: number;
+  /** most categories on the left of a split (LightGBM's max_cat_threshold) */
+  catMaxThreshold: number;
   /** bound on a leaf's Newton step before shrinkage; 0 = none */
   maxDeltaStep: number;
 }
@@ -277,7 +283,14 @@ export class TreeGrower {
   private readonly catKey = new Float64Array(256);
   private readonly catOrder = new Int32Array(256);
 
-  /** Order the categories by smoothed gradient ratio and take the best prefix (Fisher's grouping, as LightGBM does). */
+  /**
+   * Order the categories by smoothed gradient ratio and take the best group from either end of that order (Fisher's
+   * grouping, as LightGBM does), with LightGBM's safeguards against fitting noise on features of many levels: categories
+   * seen fewer than `catMinCount` times in the leaf are not ordered (they go right, with unseen ones), a group may hold at
+   * most `catMaxThreshold` categories, and a threshold is tried only once `catMinGroup` more rows joined the group since the
+   * last one tried (so small categories are not peeled off one at a time). Row counts are known when the histogram keeps them
+   * (a minimum leaf size); without them only the ordering and the cap apply.
+   */
   private categoricalSplit(hist: Float64Array, base: number, nBins: number, n: number, G: number, H: number, minGain: number): Omit<Split, 'feature'> | null {
     const p = this.params;
     const slot = this.slot;
@@ -297,6 +310,7 @@ export class TreeGrower {
       const h = (sum - gq * shift) * scaleH;
       const c = counts ? hist[base + b * slot + 1] : h > 0 ? 1 : 0;
       if (c <= 0 && h <= 0) continue;
+      if (counts && c < p.catMinCount) continue;
       cg[b] = g;
       ch[b] = h;
       cn[b] = c;
@@ -314,33 +328,36 @@ export class TreeGrower {
     if (m < 2) return null;
     const lambda = p.l2 + p.catL2;
     const parent = (G * G) / (H + lambda);
-    let GL = 0;
-    let HL = 0;
-    let NL = 0;
-    let bestK = -1;
+    const most = Math.min(p.catMaxThreshold, Math.floor((m + 1) / 2));
     let bestGain = minGain;
-    let bestGL = 0;
-    let bestHL = 0;
-    let bestNL = 0;
-    for (let k = 0; k < m - 1; k++) {
-      GL += cg[cats[k]];
-      HL += ch[cats[k]];
-      NL += cn[cats[k]];
-      if (counts && (NL < p.minSamplesLeaf || n - NL < p.minSamplesLeaf)) continue;
-      if (HL < p.minChildWeight || H - HL < p.minChildWeight) continue;
-      const gain = (GL * GL) / (HL + lambda) + ((G - GL) * (G - GL)) / (H - HL + lambda) - parent;
-      if (gain > bestGain) {
-        bestGain = gain;
-        bestK = k;
-        bestGL = GL;
-        bestHL = HL;
-        bestNL = NL;
+    let best: { from: number; to: number; gl: number; hl: number; nl: number } | null = null;
+    // the group grows from the low end of the order, then from the high end
+    for (const dir of [1, -1]) {
+      let GL = 0;
+      let HL = 0;
+      let NL = 0;
+      let group = 0;
+      for (let t = 0; t < Math.min(most, m - 1); t++) {
+        const b = cats[dir === 1 ? t : m - 1 - t];
+        GL += cg[b];
+        HL += ch[b];
+        NL += cn[b];
+        group += cn[b];
+        if (counts && group < p.catMinGroup) continue;
+        if (counts && (NL < p.minSamplesLeaf || n - NL < p.minSamplesLeaf)) continue;
+        if (HL < p.minChildWeight || H - HL < p.minChildWeight) continue;
+        group = 0;
+        const gain = (GL * GL) / (HL + lambda) + ((G - GL) * (G - GL)) / (H - HL + lambda) - parent;
+        if (gain > bestGain) {
+          bestGain = gain;
+          best = dir === 1 ? { from: 0, to: t, gl: GL, hl: HL, nl: NL } : { from: m - 1 - t, to: m - 1, gl: GL, hl: HL, nl: NL };
+        }
       }
     }
-    if (bestK < 0) return null;
+    if (!best) return null;
     const lut = new Uint8Array(256);
-    for (let k = 0; k <= bestK; k++) lut[cats[k]] = 1;
-    return { gain: bestGain, lut, bin: -1, gl: bestGL, hl: bestHL, nl: bestNL };
+    for (let k = best.from; k <= best.to; k++) lut[cats[k]] = 1;
+    return { gain: bestGain, lut, bin: -1, gl: best.gl, hl: best.hl, nl: best.nl };
   }
 
   /** Stable in-place partition of a leaf's rows by the split's bin table, branch-free (the side of a row is unpredictable). */
