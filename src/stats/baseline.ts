@@ -1,3 +1,4 @@
+import { orderStatistics } from '../core/quantiles.ts';
 import { binOf } from '../core/search.ts';
 import type { FeatureSpec } from '../core/schema.ts';
 import { categoryIndex, categoryRemap, columnByName, type Column, type RemapMemo, type Table } from '../core/table.ts';
@@ -22,14 +23,23 @@ interface BaselineCommon {
 
 const DECILES = 10;
 
-/** Decile edges of a sample (ties merged; the top value is never an edge). */
+/** Decile edges of a sample (ties merged; the top value is never an edge): the order statistics alone, not a sorted copy. */
 export function quantileEdges(values: Float64Array): number[] {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort();
-  const edges: number[] = [];
-  if (sorted.length === 0) return edges;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
+  if (n === 0) return [];
+  const ranks: number[] = [];
   for (let q = 1; q < DECILES; q++) {
-    const e = sorted[Math.min(sorted.length - 1, Math.floor((q / DECILES) * sorted.length))];
-    if ((edges.length === 0 || e > edges[edges.length - 1]) && e < sorted[sorted.length - 1]) edges.push(e);
+    const r = Math.min(n - 1, Math.floor((q / DECILES) * n));
+    if (ranks.length === 0 || r > ranks[ranks.length - 1]) ranks.push(r);
+  }
+  if (ranks[ranks.length - 1] !== n - 1) ranks.push(n - 1);
+  const at = orderStatistics(values, ranks);
+  const top = at[at.length - 1];
+  const edges: number[] = [];
+  for (let k = 0; k < at.length; k++) {
+    const e = at[k];
+    if ((edges.length === 0 || e > edges[edges.length - 1]) && e < top) edges.push(e);
   }
   return edges;
 }
