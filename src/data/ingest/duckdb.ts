@@ -171,21 +171,39 @@ export async function tableOf(loaded: LoadedFile): Promise<Table> {
   const select = loaded.columns.map((c) =>
     isNumericType(c.type) ? `CAST(${ident(c.name)} AS DOUBLE)` : isTemporalType(c.type) ? `CAST(epoch_ms(CAST(${ident(c.name)} AS TIMESTAMP)) AS DOUBLE)` : `CAST(${ident(c.name)} AS VARCHAR)`,
   );
-  const cols = (await loaded.conn.runAndReadAll(`SELECT ${select.join(', ')} FROM ${loaded.table}`)).getColumnsJS() as unknown[][];
   const rows = loaded.rows;
-  const columns: Column[] = loaded.columns.map((c, i) => {
-    const raw = cols[i] ?? [];
-    if (isNumericType(c.type) || isTemporalType(c.type)) {
-      const values = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) {
-        const v = raw[r];
-        values[r] = v === null || v === undefined ? NaN : (v as number);
+  const numeric = loaded.columns.map((c) => isNumericType(c.type) || isTemporalType(c.type));
+  // chunk by chunk, value by value into the arrays the table keeps: no intermediate JS array of every value
+  const numbers = numeric.map((isNum) => (isNum ? new Float64Array(rows) : null));
+  const texts = numeric.map((isNum) => (isNum ? null : new Array<string | null>(rows)));
+  const result = await loaded.conn.run(`SELECT ${select.join(', ')} FROM ${loaded.table}`);
+  let offset = 0;
+  for (let k = 0; k < result.chunkCount; k++) {
+    const chunk = result.getChunk(k);
+    const n = chunk.rowCount;
+    for (let c = 0; c < numbers.length; c++) {
+      const vector = chunk.getColumnVector(c);
+      const values = numbers[c];
+      if (values) {
+        for (let r = 0; r < n; r++) {
+          const v = vector.getItem(r) as number | null;
+          values[offset + r] = v === null ? NaN : v;
+        }
+      } else {
+        const out = texts[c]!;
+        for (let r = 0; r < n; r++) out[offset + r] = vector.getItem(r) as string | null;
       }
+    }
+    offset += n;
+  }
+  const columns: Column[] = loaded.columns.map((c, i) => {
+    const values = numbers[i];
+    if (values) {
       const col = numericColumn(c.name, values);
       if (isTemporalType(c.type)) col.temporal = true;
       return col;
     }
-    return encodeStrings(c.name, raw as (string | null)[]);
+    return encodeStrings(c.name, texts[i]!);
   });
   return { rows, columns };
 }
