@@ -82,7 +82,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
   try {
     table = await tableOf(loaded);
     // the profile goes with a dataset registration, which a pipeline's load step has done already
-    if (!ctx.record) profile = await profileLoaded(loaded, name);
+    if (!ctx.record) profile = await profileLoaded(loaded, name, table);
   } finally {
     await loaded.drop();
   }

@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
 import type { MetadataStore, DatasetVersion } from '../store/index.ts';
+import type { Table } from '../core/table.ts';
 import { domainOf, profileLoaded } from './ingest/duckdb-profile.ts';
 import { loadFile, type LoadedFile, type ReadOptions } from './ingest/duckdb.ts';
 import { fileSha256 } from './hash.ts';
@@ -34,8 +35,8 @@ export async function registerDatasetFile(store: MetadataStore, file: string, na
 }
 
 /** The same, for a file the caller has loaded (and may read further, as a table, before dropping it). */
-export async function registerLoadedFile(store: MetadataStore, f: LoadedFile, file: string, name: string, contentHash?: string): Promise<DatasetVersion> {
-  const profile = await profileLoaded(f, basename(file));
+export async function registerLoadedFile(store: MetadataStore, f: LoadedFile, file: string, name: string, contentHash?: string, table?: Table): Promise<DatasetVersion> {
+  const profile = await profileLoaded(f, basename(file), table);
   const domains = new Map<string, string[] | null>();
   for (const c of profile.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
   return registerDataset(store, file, name, profile, inferSchema(profile, domains), contentHash);

@@ -3,6 +3,7 @@ import type { DuckDBVector } from '@duckdb/node-api';
 import { describeNumbers, type NumberStats } from '../describe-numbers.ts';
 import { assembleProfile, isNumericType, isTemporalType, QUANTILES, TOP, type TextStats } from '../profile.ts';
 import type { FileProfile } from '../profile-types.ts';
+import type { Table } from '../../core/table.ts';
 import { ident, loadFile, quote, type LoadedFile, type ReadOptions } from './duckdb.ts';
 
 function num(v: unknown): number {
@@ -29,7 +30,11 @@ export async function profileWithDuckDb(file: string, opts: ReadOptions = {}): P
   }
 }
 
-export async function profileLoaded(f: LoadedFile, name: string): Promise<FileProfile> {
+/**
+ * The profile of a loaded file. `table`: the file already read as a table (tableOf), whose number columns are described as
+ * they are instead of being queried from DuckDB again.
+ */
+export async function profileLoaded(f: LoadedFile, name: string, table?: Table): Promise<FileProfile> {
   const t = f.table;
   const numeric = f.columns.filter((c) => isNumericType(c.type) || isTemporalType(c.type));
   const numberStats = new Map<string, NumberStats>();
@@ -43,7 +48,13 @@ export async function profileLoaded(f: LoadedFile, name: string): Promise<FilePr
   // running while this one is described
   const perQuery = Math.max(1, Math.floor(GROUP_BYTES / (8 * Math.max(1, f.rows))));
   const groups: (typeof numeric)[] = [];
-  for (let at = 0; at < numeric.length; at += perQuery) groups.push(numeric.slice(at, at + perQuery));
+  if (table) {
+    for (const c of numeric) {
+      const col = table.columns[f.columns.indexOf(c)];
+      if (col?.kind !== 'numeric' || col.name !== c.name) throw new Error(`profileLoaded: the table's column ${c.name} is not the file's`);
+      numberStats.set(c.name, describeNumbers(col.values, QUANTILES));
+    }
+  } else for (let at = 0; at < numeric.length; at += perQuery) groups.push(numeric.slice(at, at + perQuery));
   const read = (g: typeof numeric) => f.conn.run(`SELECT ${g.map((c) => `coalesce(${valueExpr(c.name, isTemporalType(c.type))}, 'NaN'::DOUBLE)`).join(', ')} FROM ${t}`);
   let next = groups.length > 0 ? read(groups[0]) : undefined;
   for (let g = 0; g < groups.length; g++) {

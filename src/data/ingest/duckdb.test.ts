@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { writeTemp } from '../../../test/helpers.ts';
-import { readTable } from './duckdb.ts';
+import { loadFile, readTable, tableOf } from './duckdb.ts';
+import { profileLoaded } from './duckdb-profile.ts';
 
 describe('readTable', () => {
   it('reads numbers as Float64 with NaN for missing and text as categories', async () => {
@@ -27,5 +28,17 @@ describe('readTable', () => {
 
   it('rejects rows with different numbers of fields', async () => {
     await assert.rejects(readTable(writeTemp('ragged.csv', 'a,b\n1,2,3\n4\n')), /ragged.csv: cannot parse as CSV/);
+  });
+
+  it('a profile described from the table read is the profile DuckDB is queried for (numbers, integers, dates, text, missing)', async () => {
+    const lines = ['when,amount,n,flag,city'];
+    for (let i = 0; i < 500; i++) lines.push(`${i % 7 === 0 ? '' : `2024-0${1 + (i % 9)}-1${i % 10} 0${i % 10}:30:00`},${i % 11 === 0 ? '' : (i * 1.37) % 97},${i % 13},${i % 2 === 0},${['Oslo', 'Lima', ''][i % 3]}`);
+    const loaded = await loadFile(writeTemp('mixed.csv', lines.join('\n') + '\n'));
+    try {
+      const table = await tableOf(loaded);
+      assert.deepEqual(await profileLoaded(loaded, 'mixed.csv', table), await profileLoaded(loaded, 'mixed.csv'));
+    } finally {
+      await loaded.drop();
+    }
   });
 });

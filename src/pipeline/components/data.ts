@@ -67,10 +67,12 @@ export const load = component({
     const loaded = await m.loadFile(path);
     let d;
     try {
+      // a step after this one reads the data as a table: it gets this parse rather than making its own, and the profile
+      // describes the table's numbers rather than querying them again
+      const table = ctx.tableWanted('data') ? await m.tableOf(loaded) : undefined;
       // the blob's name is the content's sha256: the dataset version's hash, without reading the file once more
-      d = await m.registerLoadedFile(ctx.stores.metadata, loaded, path, name, `sha256:${blob.digest}`);
-      // a step after this one reads the data as a table: it gets this parse rather than making its own
-      if (ctx.tableWanted('data')) ctx.shareTable(file, await m.tableOf(loaded));
+      d = await m.registerLoadedFile(ctx.stores.metadata, loaded, path, name, `sha256:${blob.digest}`, table);
+      if (table) ctx.shareTable(file, table);
     } finally {
       await loaded.drop();
     }
