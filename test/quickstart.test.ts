@@ -27,9 +27,10 @@ describe('capstan quickstart --no-serve', () => {
     const datasets = await s.runs.listDatasets(run.id);
     assert.match(datasets[0].contentHash, /^sha256:[0-9a-f]{64}$/);
     assert.deepEqual((await s.runs.listSteps(run.id)).map((x) => [x.name, x.status]), ['load', 'split', 'train', 'register', 'champion'].map((n) => [n, 'SUCCEEDED']));
-    // the same figures as before it was a pipeline (the split, the model and its test scores did not change)
+    // the split and the model's test score are pinned: a change to either is one to make on purpose (0.8426 until the GBDT's
+    // safeguards for categoricals of many levels, session 17)
     assert.match(r.stdout, /5634 train rows, 1409 test rows/);
-    assert.equal(v.metrics.test_roc_auc.toFixed(4), '0.8426');
+    assert.equal(v.metrics.test_roc_auc.toFixed(4), '0.8421');
     await s.close();
   });
 
