@@ -79,6 +79,9 @@ async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight
   const loaded = await loadModel(parseModelRef(ref).kind === 'dir' ? null : s, ref);
   const log = (l: string) => process.stderr.write(l + '\n');
   await warmUp(loaded, Number(o.warmUp), log);
+  // the workers listen together, once all are warm: a worker that listened alone would take the first clients while the
+  // others still warmed up on the same cores
+  if (cluster.isWorker) await allWarm();
   // of several workers, the first checkpoints the store's WAL for all (a second checkpointer only holds writes off again;
   // a worker that fails stops the others; what is written after the first has exited waits in the WAL for the next
   // connection's checkpoint)
@@ -113,6 +116,19 @@ async function warmUp(loaded: LoadedModel, requests: number, log: (l: string) =>
   } finally {
     await hooks.close();
   }
+}
+
+/** Tell the primary this worker is warm, and wait until it says every worker is. */
+function allWarm(): Promise<void> {
+  return new Promise((resolve) => {
+    const on = (m: { type?: string }) => {
+      if (m.type !== 'listen') return;
+      process.off('message', on);
+      resolve();
+    };
+    process.on('message', on);
+    process.send!({ type: 'warm' });
+  });
 }
 
 type MetricsMessage = { type: 'metrics?'; id: number } | { type: 'snapshot?'; id: string } | { type: 'snapshot'; id: string; snap: MetricsSnapshot } | { type: 'snapshots'; id: number; snaps: MetricsSnapshot[] };
@@ -167,7 +183,12 @@ async function primary(ref: string, host: string, workers: number): Promise<void
   let stopping = false;
   const gathering = new Map<string, { snaps: MetricsSnapshot[]; waiting: number; finish: () => void }>();
   let round = 0;
-  cluster.on('message', (w, m: { listening?: number; what?: string; name?: string } | MetricsMessage) => {
+  let warm = 0;
+  cluster.on('message', (w, m: { listening?: number; what?: string; name?: string } | { type: 'warm' } | MetricsMessage) => {
+    if ('type' in m && m.type === 'warm') {
+      if (++warm === workers) for (const x of Object.values(cluster.workers ?? {})) x?.send({ type: 'listen' });
+      return;
+    }
     if ('listening' in m && m.listening !== undefined && ++listening === workers) process.stdout.write(`serving ${m.what} on http://${host}:${m.listening} with ${workers} worker processes (POST /invocations, POST /v2/models/${m.name}/infer); Ctrl-C to stop\n`);
     if (!('type' in m)) return;
     if (m.type === 'metrics?') {
