@@ -51,6 +51,7 @@ export class PredictionLog {
   /** buffers of written batches, reused */
   private readonly spare: Buffer[] = [];
   private writing: Promise<void> | null = null;
+  private readonly names = new NamesJson();
   private readonly timer: NodeJS.Timeout;
   private readonly capacity: number;
   private readonly batch: number;
@@ -85,7 +86,7 @@ export class PredictionLog {
     }
     let b = this.filling.get(p.model);
     if (!b) this.filling.set(p.model, (b = new PredictionBatch(p.model, this.spare.pop())));
-    b.add({ id: p.id, version: p.version, at: p.at, latencyMs: Math.round(p.latencyMs * 1000) / 1000, rows: p.table.rows, columns: namesJson(p.table.columns), features: rowsJson(p.table), outputs: p.outputs, shadow: p.shadow });
+    b.add({ id: p.id, version: p.version, at: p.at, latencyMs: Math.round(p.latencyMs * 1000) / 1000, rows: p.table.rows, columns: this.names.of(p.table.columns), features: rowsJson(p.table), outputs: p.outputs, shadow: p.shadow });
     this.waiting++;
     if (b.count >= this.batch) {
       this.filling.delete(p.model);
@@ -159,15 +160,18 @@ export function rowsJson(table: Table): string {
   return out + ']';
 }
 
-// a served model's requests share one column list: its JSON is made once, not per record
-let lastNames: string[] = [];
-let lastJson = '[]';
-function namesJson(columns: { name: string }[]): string {
-  let same = columns.length === lastNames.length;
-  for (let c = 0; same && c < columns.length; c++) same = columns[c].name === lastNames[c];
-  if (!same) {
-    lastNames = columns.map((c) => c.name);
-    lastJson = JSON.stringify(lastNames);
+/** A column list's JSON, made again only when the list changes: a served model's requests share one (kept per log). */
+class NamesJson {
+  private names: string[] = [];
+  private json = '[]';
+
+  of(columns: { name: string }[]): string {
+    let same = columns.length === this.names.length;
+    for (let c = 0; same && c < columns.length; c++) same = columns[c].name === this.names[c];
+    if (!same) {
+      this.names = columns.map((c) => c.name);
+      this.json = JSON.stringify(this.names);
+    }
+    return this.json;
   }
-  return lastJson;
 }

@@ -85,7 +85,7 @@ async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight
   // of several workers, the first checkpoints the store's WAL for all (a second checkpointer only holds writes off again;
   // a worker that fails stops the others; what is written after the first has exited waits in the WAL for the next
   // connection's checkpoint)
-  const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, monitor: o.monitor, ...(cluster.isWorker ? { collect: () => clusterSnapshots(hooks.metrics), checkpoints: cluster.worker?.id === 1 } : {}) });
+  const hooks = createServingHooks(o.log ? storeUri(s!.home) : null, { onError: log, monitor: o.monitor, ...(cluster.isWorker ? { collect: clusterCollector(() => hooks.metrics), checkpoints: cluster.worker?.id === 1 } : {}) });
   if (cluster.isWorker) answerSnapshots(hooks.metrics);
   const { server, drain } = createApp({ models: new SingleModelProvider(loaded, loaded.name), stores: null, authenticate: token ? createAuthenticator(token, null) : null, serving: hooks, maxInFlight, log });
   const bound = await listen(server, port, o.host);
@@ -133,24 +133,29 @@ function allWarm(): Promise<void> {
 
 type MetricsMessage = { type: 'metrics?'; id: number } | { type: 'snapshot?'; id: string } | { type: 'snapshot'; id: string; snap: MetricsSnapshot } | { type: 'snapshots'; id: number; snaps: MetricsSnapshot[] };
 
-/** A worker's /metrics: every worker's counters, gathered by the primary (its own alone if the primary does not answer). */
-function clusterSnapshots(metrics: ServingMetrics): Promise<MetricsSnapshot[]> {
-  const id = ++asked;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => done([metrics.snapshot()]), 2_000);
-    const done = (snaps: MetricsSnapshot[]) => {
-      clearTimeout(timer);
-      process.off('message', on);
-      resolve(snaps);
-    };
-    const on = (m: MetricsMessage) => {
-      if (m.type === 'snapshots' && m.id === id) done(m.snaps);
-    };
-    process.on('message', on);
-    process.send!({ type: 'metrics?', id } satisfies MetricsMessage);
-  });
+/**
+ * A worker's /metrics: every worker's counters, gathered by the primary (its own alone if the primary does not answer). Each
+ * call asks under a number of its own, counted by the collector.
+ */
+function clusterCollector(metrics: () => ServingMetrics): () => Promise<MetricsSnapshot[]> {
+  let asked = 0;
+  return () => {
+    const id = ++asked;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done([metrics().snapshot()]), 2_000);
+      const done = (snaps: MetricsSnapshot[]) => {
+        clearTimeout(timer);
+        process.off('message', on);
+        resolve(snaps);
+      };
+      const on = (m: MetricsMessage) => {
+        if (m.type === 'snapshots' && m.id === id) done(m.snaps);
+      };
+      process.on('message', on);
+      process.send!({ type: 'metrics?', id } satisfies MetricsMessage);
+    });
+  };
 }
-let asked = 0;
 
 function answerSnapshots(metrics: ServingMetrics): void {
   process.on('message', (m: MetricsMessage) => {
