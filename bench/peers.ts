@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Make sure Debian's Python peers are installed (python3-sklearn, python3-xgboost, python3-pandas): benchmarks install what
@@ -23,4 +25,13 @@ function ensureDebian(probe: string, packages: string[]): void {
     const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
     if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: install ${packages.join(' ')} by hand`);
   }
+}
+
+/** The speed benchmarks' data set, make_classification(200 000 x 20) (bench/make_synthetic.py), written once into bench/out. */
+export function synthetic200k(): string {
+  const out = join(import.meta.dirname, 'out');
+  const file = join(out, 'synth200k.csv');
+  mkdirSync(out, { recursive: true });
+  if (!existsSync(file)) execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'make_synthetic.py'), file], { stdio: 'inherit' });
+  return file;
 }

@@ -5,19 +5,15 @@
  * 2 threads. Each side runs in its own process, one after the other (never concurrently) so they do not share the 2 cores.
  * Run: node --import tsx bench/speed.ts        (SKIP_RF=1 skips the ~90 s scikit-learn forest)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ensurePythonPeers } from './peers.ts';
+import { ensurePythonPeers, synthetic200k } from './peers.ts';
 
 ensurePythonPeers();
 
 const ROOT = join(import.meta.dirname, '..');
-const OUT = join(ROOT, 'bench', 'out');
-const DATA = join(OUT, 'synth200k.csv');
-mkdirSync(OUT, { recursive: true });
-if (!existsSync(DATA)) execFileSync('/usr/bin/python3', [join(ROOT, 'bench', 'make_synthetic.py'), DATA], { stdio: 'inherit' });
+const DATA = synthetic200k();
 
 interface Result {
   fit: number;

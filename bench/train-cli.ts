@@ -1,23 +1,20 @@
 /**
  * Issue 22: training as a user runs it. `capstan train` of make_classification(200 000 x 20) (bench/make_synthetic.py), one
  * process per command, beside a Python process that reads the CSV with pandas and fits the peer on the same rows
- * (bench/train_peer.py): the fit's seconds (Capstan's from its own report, the peer's around its fit call), the whole process's
+ * (bench/speed_peers.py ... all): the fit's seconds (Capstan's from its own report, the peer's around its fit call), the whole process's
  * seconds and its peak RSS (/usr/bin/time). The two run in turn, PAIRS times, never at once; figures are medians and ratios
  * are medians of per-pair ratios.
  * Run: node --import tsx bench/train-cli.ts [PAIRS=3]   (FOREST=1 adds the random forest, one pair per thread count: ~5 min)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePythonPeers } from './peers.ts';
+import { ensurePythonPeers, synthetic200k } from './peers.ts';
 
 ensurePythonPeers();
 const ROOT = join(import.meta.dirname, '..');
-const OUT = join(ROOT, 'bench', 'out');
-const DATA = join(OUT, 'synth200k.csv');
-mkdirSync(OUT, { recursive: true });
-if (!existsSync(DATA)) execFileSync('/usr/bin/python3', [join(ROOT, 'bench', 'make_synthetic.py'), DATA], { stdio: 'inherit' });
+const DATA = synthetic200k();
 const pairs = Number(process.argv[2] ?? 3);
 
 interface Run {
@@ -44,7 +41,7 @@ function capstan(learner: string, threads: number): Run {
 }
 
 function peer(model: string, threads: number): Run {
-  const r = timed('/usr/bin/python3', [join(ROOT, 'bench', 'train_peer.py'), DATA, model, String(threads)], { ...process.env, OMP_NUM_THREADS: String(threads) });
+  const r = timed('/usr/bin/python3', [join(ROOT, 'bench', 'speed_peers.py'), DATA, model, String(threads), 'all'], { ...process.env, OMP_NUM_THREADS: String(threads) });
   return { fit: (JSON.parse(r.out.split('\n').find((l) => l.startsWith('{'))!) as { fit: number }).fit, wall: r.wall, rssMb: r.rssMb };
 }
 

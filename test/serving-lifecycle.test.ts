@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { Server } from 'node:http';
@@ -31,6 +31,21 @@ function get(agent: Agent, port: number, path: string): Promise<number> {
       .on('error', reject)
       .end();
   });
+}
+
+/** `capstan serve churn` on an ephemeral port of `home`'s store: the process, its port, and what it printed by then. */
+async function serve(home: string, args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; port: number; out: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', 'churn', '--port', '0', ...args], { env: { ...process.env, CAPSTAN_HOME: home } });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  return { child, port, out };
 }
 
 async function records(rows: number[]): Promise<string> {
@@ -82,16 +97,7 @@ describe('serving lifecycle', () => {
     const home = tempHome();
     const r = cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--register', 'churn'], home);
     assert.equal(r.status, 0, r.stderr);
-    const child = spawn(process.execPath, [BIN, 'serve', 'churn', '--port', '0', '--workers', String(workers)], { env: { ...process.env, CAPSTAN_HOME: home } });
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
+    const { child, port } = await serve(home, ['--workers', String(workers)]);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     // 200 open connections first, so every request below is in flight on an accepted connection
     const agent = new Agent({ keepAlive: true, maxSockets: 200 });
@@ -120,16 +126,7 @@ describe('serving lifecycle', () => {
   it('by default a worker per available core, each warmed up before it listens; the warm-up is neither logged nor counted', async () => {
     const home = tempHome();
     assert.equal(cli(['train', TELCO, '--target', 'churn', '--cv', '0', '--param', 'n_estimators=5', '--register', 'churn'], home).status, 0);
-    const child = spawn(process.execPath, [BIN, 'serve', 'churn', '--port', '0'], { env: { ...process.env, CAPSTAN_HOME: home } });
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
+    const { child, port, out } = await serve(home, []);
     // a failed check must not leave the server running (the test process would wait for it)
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {

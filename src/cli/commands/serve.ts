@@ -41,7 +41,7 @@ export function serveCommand(program: Command): void {
   retentionOptions(command).action(async (ref: string, o: ServeOptions) => {
       const port = parseIntOption('--port', o.port, 0, 65535);
       const workers = o.workers === 'auto' ? Math.min(64, availableParallelism()) : parseIntOption('--workers', o.workers, 1, 64);
-      parseIntOption('--warm-up', o.warmUp, 0, 1_000_000);
+      const warm = parseIntOption('--warm-up', o.warmUp, 0, 1_000_000);
       const maxInFlight = parseIntOption('--max-in-flight', o.maxInFlight, 1, 1_000_000);
       retentionRules(o);
       let token: string | null = null;
@@ -63,7 +63,7 @@ export function serveCommand(program: Command): void {
         return primary(ref, o.host, workers);
       }
       try {
-        await serveHere(ref, o, port, maxInFlight, token);
+        await serveHere(ref, o, { port, maxInFlight, warm }, token);
       } finally {
         // a worker's channel to the primary would keep it running once it is done, or has failed (the primary then
         // hears of the failure by its exit code)
@@ -73,12 +73,12 @@ export function serveCommand(program: Command): void {
 }
 
 /** Serve in this process: alone, or as one of the primary's workers. */
-async function serveHere(ref: string, o: ServeOptions, port: number, maxInFlight: number, token: string | null): Promise<void> {
+async function serveHere(ref: string, o: ServeOptions, { port, maxInFlight, warm }: { port: number; maxInFlight: number; warm: number }, token: string | null): Promise<void> {
   // the store holds the registry (for a name) and the prediction log
   const s = parseModelRef(ref).kind === 'dir' && !o.log ? null : await stores();
   const loaded = await loadModel(parseModelRef(ref).kind === 'dir' ? null : s, ref);
   const log = (l: string) => process.stderr.write(l + '\n');
-  await warmUp(loaded, Number(o.warmUp), log);
+  await warmUp(loaded, warm, log);
   // the workers listen together, once all are warm: a worker that listened alone would take the first clients while the
   // others still warmed up on the same cores
   if (cluster.isWorker) await allWarm();
