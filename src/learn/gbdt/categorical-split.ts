@@ -1,5 +1,5 @@
 import { MISSING_BIN } from '../trees/binning.ts';
-import type { GrowParams, Quantizer, Split } from './grower.ts';
+import type { GrowParams, Quantizer, Split } from './grow-types.ts';
 
 /** The best split of a categorical feature in a leaf's histogram (the tree grower's, with its scratch arrays). */
 export class CategoricalSplitter {
