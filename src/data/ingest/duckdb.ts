@@ -176,10 +176,11 @@ export async function tableOf(loaded: LoadedFile): Promise<Table> {
   // chunk by chunk, value by value into the arrays the table keeps: no intermediate JS array of every value
   const numbers = numeric.map((isNum) => (isNum ? new Float64Array(rows) : null));
   const texts = numeric.map((isNum) => (isNum ? null : new Array<string | null>(rows)));
-  // streamed: a materialised result would hold a second copy of the whole table in DuckDB's memory
-  const result = await loaded.conn.stream(`SELECT ${select.join(', ')} FROM ${loaded.table}`);
+  // materialised: a streamed result once ended early in CI (a train step saw its target column empty)
+  const result = await loaded.conn.run(`SELECT ${select.join(', ')} FROM ${loaded.table}`);
   let offset = 0;
-  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+  for (let k = 0; k < result.chunkCount; k++) {
+    const chunk = result.getChunk(k);
     const n = chunk.rowCount;
     for (let c = 0; c < numbers.length; c++) {
       const vector = chunk.getColumnVector(c);
@@ -196,6 +197,7 @@ export async function tableOf(loaded: LoadedFile): Promise<Table> {
     }
     offset += n;
   }
+  if (offset !== rows) throw new Error(`DuckDB returned ${offset} of the ${rows} rows of ${loaded.table}`);
   const columns: Column[] = loaded.columns.map((c, i) => {
     const values = numbers[i];
     if (values) {
