@@ -109,6 +109,22 @@ describe('fitGbdt', () => {
     }
   });
 
+  it('grows the same trees on 1, 2 and 4 threads (every task, subsampling, leaf sizes)', () => {
+    // enough rows for four shards of rows, each past the size at which helpers are woken
+    const big = synthetic(20_000, 3);
+    const { X } = big;
+    const settings = [
+      { task: 'binary', y: big.y, K: 2, extra: { minSamplesLeaf: 1 } },
+      { task: 'multiclass', y: X.columns[2].map((v) => v % 3), K: 3, extra: { subsample: 0.7, colsample: 0.6 } },
+      { task: 'regression', y: X.columns[0].map((v, i) => 3 * v + big.y[i]), K: 1, extra: { earlyStopping: 1 } },
+    ] as const;
+    for (const { task, y, K, extra } of settings) {
+      const params = { ...GBDT_DEFAULTS, nEstimators: 12, seed: 4, ...extra };
+      const one = forestToArrays(fitGbdt(X, y, task, K, params, 1));
+      for (const threads of [2, 4]) assert.deepEqual(forestToArrays(fitGbdt(X, y, task, K, params, threads)), one, `${task}, ${threads} threads`);
+    }
+  });
+
   it('fits regression and multiclass', () => {
     const yReg = Float64Array.from({ length: train.X.rows }, (_, i) => 2 * train.X.columns[0][i] + (train.X.columns[2][i] === 3 ? 1 : 0));
     const reg = fitGbdt(train.X, yReg, 'regression', 1, GBDT_DEFAULTS);

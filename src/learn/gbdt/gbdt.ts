@@ -6,6 +6,7 @@ import { binMatrix, binRows } from '../trees/binning.ts';
 import type { Forest } from '../trees/forest.ts';
 import { binGoesLeft, flatten } from '../trees/flatten.ts';
 import { TreeGrower, type BinTree } from './grower.ts';
+import { TASK_CODE } from './loss.ts';
 
 export interface GbdtParams {
   /** boosting rounds (scikit-learn: max_iter / n_estimators) */
@@ -79,40 +80,6 @@ function baseScores(task: Task, y: Float64Array, nClasses: number): Float64Array
     return Float64Array.of(Math.log(p / (1 - p)));
   }
   return counts.map((c) => Math.log(Math.max(eps, c / n)));
-}
-
-/** Softmax of the raw scores, computed once per boosting round (not once per class: that would be K times the work). */
-function softmax(raw: Float64Array, K: number, prob: Float64Array): void {
-  for (let o = 0; o < raw.length; o += K) {
-    let max = -Infinity;
-    for (let c = 0; c < K; c++) if (raw[o + c] > max) max = raw[o + c];
-    let sum = 0;
-    for (let c = 0; c < K; c++) sum += prob[o + c] = Math.exp(raw[o + c] - max);
-    for (let c = 0; c < K; c++) prob[o + c] /= sum;
-  }
-}
-
-/** Gradients and hessians of the loss for output k (multiclass reads the round's softmax from `prob`). */
-function gradients(task: Task, y: Float64Array, raw: Float64Array, prob: Float64Array, K: number, k: number, gh: Float64Array): void {
-  const n = y.length;
-  if (task === 'regression') {
-    for (let i = 0; i < n; i++) {
-      gh[2 * i] = raw[i] - y[i];
-      gh[2 * i + 1] = 1;
-    }
-  } else if (task === 'binary') {
-    for (let i = 0; i < n; i++) {
-      const p = 1 / (1 + Math.exp(-raw[i]));
-      gh[2 * i] = p - y[i];
-      gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const p = prob[i * K + k];
-      gh[2 * i] = p - (y[i] === k ? 1 : 0);
-      gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
-    }
-  }
 }
 
 /** Walk a bin-space tree for row r of a row-major binned matrix. */
@@ -219,9 +186,10 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   // with several outputs every class of a round must see the same raw scores, so a round's trees add to the grower's scores
   // (`step`) and the raw scores take them at the end of the round; with one output they are the same array
   const step = grower.scores;
-  const raw = K > 1 ? new Float64Array(n * K) : step;
+  const raw = grower.raw;
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
-  const { gh, idx } = grower;
+  grower.y.set(y);
+  const taskCode = TASK_CODE[task as keyof typeof TASK_CODE];
   try {
     return boost();
   } finally {
@@ -230,7 +198,6 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   function boost(): Forest {
   const trees: BinTree[] = [];
   const treeOutput: number[] = [];
-  const prob = new Float64Array(task === 'multiclass' ? n * K : 0);
   const inBag = new Uint8Array(n);
   const nSub = Math.max(1, Math.round(params.subsample * n));
   const nCols = Math.max(1, Math.round(params.colsample * usable.length));
@@ -239,20 +206,18 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   for (let iter = 0; iter < params.nEstimators; iter++) {
     if (deadline !== undefined && iter > 0 && Date.now() > deadline) break;
     if (K > 1) step.fill(0);
-    if (task === 'multiclass') softmax(raw, K, prob);
+    if (task === 'multiclass') grower.softmax();
     for (let k = 0; k < K; k++) {
-      gradients(task, y, raw, prob, K, k, gh);
-      let m = n;
+      grower.gradients(taskCode, k);
       if (nSub < n) {
-        // sorted sample keeps histogram reads in memory order
-        const perm = rng.shuffle(Uint32Array.from({ length: n }, (_, i) => i)).subarray(0, nSub).sort();
-        idx.set(perm);
-        m = nSub;
+        // the tree's rows are taken in row order, which keeps histogram reads in memory order
+        const perm = rng.shuffle(Uint32Array.from({ length: n }, (_, i) => i)).subarray(0, nSub);
         inBag.fill(0);
-        for (let i = 0; i < m; i++) inBag[idx[i]] = 1;
-      } else for (let i = 0; i < n; i++) idx[i] = i;
+        for (let i = 0; i < nSub; i++) inBag[perm[i]] = 1;
+      }
+      const m = grower.setRows(nSub < n ? inBag : null);
       const features = nCols < usable.length ? Int32Array.from(rng.shuffle(Int32Array.from(usable)).subarray(0, nCols)).sort() : Int32Array.from(usable);
-      const { tree, leaves } = grower.grow(m, features, rng);
+      const { tree, leaves } = grower.grow(features, rng);
       grower.addLeaves(leaves, k);
       if (m < n) for (let r = 0; r < n; r++) if (inBag[r] === 0) step[r * K + k] += binTreeValue(tree, bins, F, r);
       if (valid) for (let r = 0; r < valid.y.length; r++) valid.raw[r * K + k] += binTreeValue(tree, valid.bins, F, r);

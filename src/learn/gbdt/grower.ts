@@ -3,24 +3,27 @@ import { MISSING_BIN, type BinMapper } from '../trees/binning.ts';
 import { CategoricalSplitter } from './categorical-split.ts';
 import type { GrowParams, Quantizer, Split } from './grow-types.ts';
 import { buildHistogram } from './histogram.ts';
-import { ParallelHistogram } from './parallel.ts';
-import { HistogramArena } from './wasm-hist.ts';
+import { gradients, softmax } from './loss.ts';
+import { HistogramArena, type ShardRanges } from './wasm-hist.ts';
 import type { BinTree } from '../trees/flatten.ts';
 
 export type { BinTree, GrowParams };
 
+/** A grown tree's leaf: its rows (ranges per shard of the row order) and its value, for addLeaves(). */
+export type LeafRows = ShardRanges & { value: number };
+
 
 const EMPTY = new Float64Array(0);
-/** a helper thread pays off only on tables where histograms dominate */
-const PARALLEL_MIN_ROWS = 50_000;
 /** largest integer a double holds exactly is 2^53; keep a bit of margin */
 const EXACT_BITS = 52;
 
 
 interface Leaf {
   node: number;
-  start: number;
-  end: number;
+  /** its range [starts[p], ends[p]) of the row order in each shard p, and its number of rows */
+  starts: Int32Array;
+  ends: Int32Array;
+  n: number;
   G: number;
   H: number;
   depth: number;
@@ -31,21 +34,26 @@ interface Leaf {
 
 /**
  * Grows one regression tree on gradients leaf-wise (best gain first) over binned features, the LightGBM / scikit-learn
- * HistGradientBoosting strategy. Rows are kept in `idx` with each leaf owning a contiguous range, so a split is an in-place
- * partition and a histogram is a scan of that range; the larger child's histogram is parent minus smaller child.
+ * HistGradientBoosting strategy. Rows are kept in `idx` with each leaf owning a contiguous range in each shard of rows
+ * (one shard per thread, wasm-hist.ts), so a split is an in-place partition and a histogram is a scan of those ranges; the
+ * larger child's histogram is parent minus smaller child.
  * A histogram slot is [packed g/h sum] or, when a minimum leaf size needs row counts, [packed sum, count].
  */
 export class TreeGrower {
-  /** the row order grow() permutes (each leaf's rows contiguous on return) */
-  readonly idx: Uint32Array;
-  /** gradients and hessians per row, interleaved: the caller writes them before each grow() */
-  readonly gh: Float64Array;
+  /** the row order grow() permutes (each leaf's rows contiguous in each shard on return) */
+  private readonly idx: Uint32Array;
+  /** gradients and hessians per row, interleaved: gradients() writes them before each grow() */
+  private readonly gh: Float64Array;
   /** raw scores, `outputs` per row: addLeaves() adds a tree's leaf values to them */
   readonly scores: Float64Array;
+  /** the raw scores gradients() reads: `scores` with one output; with several, the caller adds a round's scores to it */
+  readonly raw: Float64Array;
+  /** the target (class index or value) per row: the caller writes it once */
+  readonly y: Float64Array;
+  private readonly prob: Float64Array;
   private readonly nFeatures: number;
   private readonly tmp: Uint32Array;
   private readonly packed: Float64Array;
-  private readonly parallel: ParallelHistogram | null;
   private readonly arena: HistogramArena | null;
   private readonly histPool: Float64Array[] = [];
   private readonly slot: number;
@@ -54,6 +62,10 @@ export class TreeGrower {
   private readonly categorical = new CategoricalSplitter();
   private dither: Float64Array = new Float64Array(0);
   private trees = 0;
+  /** shards of rows (one per thread), the rows of the next tree in each (setRows) and how many they are */
+  private readonly P: number;
+  private readonly root: ShardRanges;
+  private bagged = 0;
 
   constructor(
     /** row-major bins, nFeatures per row (histograms read a row's features together) */
@@ -70,15 +82,19 @@ export class TreeGrower {
     this.tmp = new Uint32Array(rows);
     this.slot = params.minSamplesLeaf > 1 ? 2 : 1;
     this.stride = 256 * this.slot;
-    // Histograms and partitions run in WebAssembly (measured faster than two JavaScript threads); JavaScript kernels, split
-    // across a helper thread when asked for, only where WebAssembly or its memory budget says no.
-    const arena = (this.arena = HistogramArena.create(bins, rows, this.nFeatures, params.maxLeafNodes + 4, this.slot as 1 | 2, outputs));
-    this.parallel = !arena && threads > 1 && rows >= PARALLEL_MIN_ROWS ? new ParallelHistogram(bins, rows, this.nFeatures, this.slot) : null;
+    // The per-row passes run in WebAssembly, shared among `threads` threads; JavaScript kernels on this thread only where
+    // WebAssembly or its memory budget says no.
+    const arena = (this.arena = HistogramArena.create(bins, rows, this.nFeatures, params.maxLeafNodes + 4, this.slot as 1 | 2, outputs, threads));
     if (arena) this.histPool.push(...arena.hists);
-    this.packed = this.parallel ? this.parallel.packed : arena ? arena.packed : new Float64Array(rows);
-    this.idx = this.parallel ? this.parallel.idx : arena ? arena.idx : new Uint32Array(rows);
+    this.packed = arena ? arena.packed : new Float64Array(rows);
+    this.idx = arena ? arena.idx : new Uint32Array(rows);
     this.gh = arena ? arena.gh : new Float64Array(2 * rows);
     this.scores = arena ? arena.scores : new Float64Array(rows * outputs);
+    this.raw = arena ? arena.raw : outputs > 1 ? new Float64Array(rows * outputs) : this.scores;
+    this.prob = arena ? arena.prob : new Float64Array(outputs > 1 ? rows * outputs : 0);
+    this.y = arena ? arena.y : new Float64Array(rows);
+    this.P = arena ? arena.parts : 1;
+    this.root = { starts: new Int32Array(this.P), ends: new Int32Array(this.P) };
   }
 
   private takeHist(): Float64Array {
@@ -90,9 +106,20 @@ export class TreeGrower {
     return new Float64Array(this.nFeatures * this.stride);
   }
 
-  /** Quantise the gradients of rows idx[0..n) into this.packed and return their packed sum; the bit budget leaves room for sums over all n rows. */
-  private quantize(n: number, rng: Rng): number {
+  /** The rows the next tree grows on: all, or those marked 1 in `inBag`. Returns how many. */
+  setRows(inBag: Uint8Array | null): number {
+    if (this.arena) return (this.bagged = this.arena.setRows(inBag, this.root));
+    let n = 0;
+    for (let r = 0; r < this.y.length; r++) if (inBag === null || inBag[r] === 1) this.idx[n++] = r;
+    this.root.starts[0] = 0;
+    this.root.ends[0] = n;
+    return (this.bagged = n);
+  }
+
+  /** Quantise the gradients of the tree's rows into this.packed and return their packed sum; the bit budget leaves room for sums over all n rows. */
+  private quantize(rng: Rng): number {
     const { idx, gh, arena } = this;
+    const n = this.bagged;
     const rowBits = Math.ceil(Math.log2(n + 1));
     const avail = EXACT_BITS - 2 * rowBits;
     const gBits = Math.min(16, Math.floor(avail / 2));
@@ -102,7 +129,7 @@ export class TreeGrower {
     const hLevels = 2 ** hBits - 1;
     let gMax = 0;
     let hMax = 0;
-    if (arena) [gMax, hMax] = arena.maxima(n);
+    if (arena) [gMax, hMax] = arena.maxima();
     else {
       for (let i = 0; i < n; i++) {
         const r = idx[i];
@@ -125,7 +152,7 @@ export class TreeGrower {
     const invG = 1 / scaleG;
     const invH = 1 / scaleH;
     this.q = { shift, scaleG, scaleH };
-    if (arena) return arena.quantize(n, rot, invG, invH, shift);
+    if (arena) return arena.quantize(rot, invG, invH, shift);
     let total = 0;
     for (let i = 0; i < n; i++) {
       const r = idx[i];
@@ -138,10 +165,21 @@ export class TreeGrower {
     return total;
   }
 
-  private buildHist(hist: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array): void {
-    if (this.parallel) this.parallel.build(hist, start, end, features);
-    else if (this.arena && features.length === this.nFeatures && this.arena.owns(hist)) this.arena.build(hist, start, end);
-    else buildHistogram(hist, this.bins, this.nFeatures, this.packed, idx, start, end, features, features.length, this.slot);
+  /** Gradients and hessians of output k for every row (loss.ts's task codes); with several outputs, after softmax(). */
+  gradients(task: number, k: number): void {
+    if (this.arena) this.arena.gradients(task, this.outputs, k);
+    else gradients(task, this.y, this.raw, this.prob, this.outputs, k, this.gh, 0, this.y.length);
+  }
+
+  /** The round's class probabilities from the raw scores (several outputs). */
+  softmax(): void {
+    if (this.arena) this.arena.softmax(this.outputs);
+    else softmax(this.raw, this.outputs, this.prob, 0, this.y.length);
+  }
+
+  private buildHist(hist: Float64Array, leaf: Leaf, features: Int32Array): void {
+    if (this.arena && features.length === this.nFeatures && this.arena.owns(hist)) return this.arena.build(hist, leaf, leaf.n);
+    for (let s = 0; s < this.P; s++) buildHistogram(hist, this.bins, this.nFeatures, this.packed, this.idx, leaf.starts[s], leaf.ends[s], features, features.length, this.slot);
   }
 
   /** Decode a packed sum into [G, H] in gradient units. */
@@ -153,7 +191,7 @@ export class TreeGrower {
 
   private findSplit(leaf: Leaf, features: Int32Array): Split | null {
     const p = this.params;
-    const n = leaf.end - leaf.start;
+    const n = leaf.n;
     if (n < 2 * p.minSamplesLeaf || (p.maxDepth > 0 && leaf.depth >= p.maxDepth)) return null;
     const { G, H, hist } = leaf;
     const { shift, scaleG, scaleH } = this.q;
@@ -240,14 +278,14 @@ export class TreeGrower {
   }
 
   /** Stable in-place partition of a leaf's rows by the split's bin table, branch-free (the side of a row is unpredictable). */
-  private partition(idx: Uint32Array, leaf: Leaf, split: Split): number {
-    if (this.arena && idx === this.arena.idx) return this.arena.partition(split.feature, split.lut, leaf.start, leaf.end);
+  private partition(leaf: Leaf, split: Split, mids: Int32Array): void {
+    if (this.arena) return this.arena.partition(split.feature, split.lut, leaf, leaf.n, mids);
+    const { idx, tmp } = this;
     const col = this.columns[split.feature];
     const lut = split.lut;
-    const tmp = this.tmp;
-    let l = leaf.start;
+    let l = leaf.starts[0];
     let t = 0;
-    for (let i = leaf.start; i < leaf.end; i++) {
+    for (let i = leaf.starts[0]; i < leaf.ends[0]; i++) {
       const r = idx[i];
       const left = lut[col[r]];
       idx[l] = r;
@@ -256,26 +294,25 @@ export class TreeGrower {
       t += 1 - left;
     }
     idx.set(tmp.subarray(0, t), l);
-    return l;
+    mids[0] = l;
   }
 
-  /** Stop the helper thread, if any. */
+  /** Stop the helper threads, if any. */
   close(): void {
-    this.parallel?.close();
+    this.arena?.close();
   }
 
   /**
-   * Grow a tree over rows idx[0..n) with the gradients in `gh`; on return idx is permuted so each leaf's rows are
-   * contiguous, and `leaves` lists [start, end, value] for addLeaves().
+   * Grow a tree over the rows of setRows() with the gradients of gradients(); on return the row order is permuted so each
+   * leaf's rows are contiguous in each shard, and `leaves` lists them with their values for addLeaves().
    */
-  grow(n: number, features: Int32Array, rng: Rng): { tree: BinTree; leaves: [number, number, number][] } {
+  grow(features: Int32Array, rng: Rng): { tree: BinTree; leaves: LeafRows[] } {
     const p = this.params;
-    const { idx, gh, arena } = this;
+    const { idx, gh, arena, P } = this;
     const tree: BinTree = { feature: [-1], lut: [null], bin: [-1], left: [-1], right: [-1], value: [0] };
-    const [G, H] = this.decode(this.quantize(n, rng));
-    const rootHist = this.takeHist();
-    this.buildHist(rootHist, idx, 0, n, features);
-    const root: Leaf = { node: 0, start: 0, end: n, G, H, depth: 0, hist: rootHist, split: null };
+    const [G, H] = this.decode(this.quantize(rng));
+    const root: Leaf = { node: 0, starts: this.root.starts.slice(), ends: this.root.ends.slice(), n: this.bagged, G, H, depth: 0, hist: this.takeHist(), split: null };
+    this.buildHist(root.hist, root, features);
     root.split = this.findSplit(root, features);
     const open: Leaf[] = [root];
     const done: Leaf[] = [];
@@ -287,7 +324,10 @@ export class TreeGrower {
       const leaf = open[bi];
       open.splice(bi, 1);
       const split = leaf.split!;
-      const mid = this.partition(idx, leaf, split);
+      const mids = new Int32Array(P);
+      this.partition(leaf, split, mids);
+      let nLeft = 0;
+      for (let s = 0; s < P; s++) nLeft += mids[s] - leaf.starts[s];
       const ln = tree.feature.length;
       const rn = ln + 1;
       tree.feature[leaf.node] = split.feature;
@@ -303,20 +343,20 @@ export class TreeGrower {
         tree.right.push(-1);
         tree.value.push(0);
       }
-      const left: Leaf = { node: ln, start: leaf.start, end: mid, G: split.gl, H: split.hl, depth: leaf.depth + 1, hist: leaf.hist, split: null };
-      const right: Leaf = { node: rn, start: mid, end: leaf.end, G: leaf.G - split.gl, H: leaf.H - split.hl, depth: leaf.depth + 1, hist: leaf.hist, split: null };
+      const left: Leaf = { node: ln, starts: leaf.starts, ends: mids, n: nLeft, G: split.gl, H: split.hl, depth: leaf.depth + 1, hist: leaf.hist, split: null };
+      const right: Leaf = { node: rn, starts: mids, ends: leaf.ends, n: leaf.n - nLeft, G: leaf.G - split.gl, H: leaf.H - split.hl, depth: leaf.depth + 1, hist: leaf.hist, split: null };
       nLeaves++;
       // children at the depth limit, too small to split, or past the leaf budget never need a histogram
-      const canSplit = (c: Leaf) => nLeaves < p.maxLeafNodes && (p.maxDepth === 0 || c.depth < p.maxDepth) && c.end - c.start >= 2 * p.minSamplesLeaf;
+      const canSplit = (c: Leaf) => nLeaves < p.maxLeafNodes && (p.maxDepth === 0 || c.depth < p.maxDepth) && c.n >= 2 * p.minSamplesLeaf;
       if (!canSplit(left) && !canSplit(right)) {
         this.histPool.push(leaf.hist);
         left.hist = right.hist = EMPTY;
         done.push(left, right);
         continue;
       }
-      const [small, large] = mid - leaf.start <= leaf.end - mid ? [left, right] : [right, left];
+      const [small, large] = left.n <= right.n ? [left, right] : [right, left];
       small.hist = this.takeHist();
-      this.buildHist(small.hist, idx, small.start, small.end, features);
+      this.buildHist(small.hist, small, features);
       const parentHist = leaf.hist;
       const stride = this.stride;
       const slot = this.slot;
@@ -346,14 +386,14 @@ export class TreeGrower {
         }
       }
     }
-    const leaves: [number, number, number][] = [];
+    const leaves: LeafRows[] = [];
     for (const leaf of [...open, ...done]) {
       // leaf values from the exact gradients: quantisation only steers the choice of splits
       let g = 0;
       let h = 0;
-      if (arena) [g, h] = arena.sums(leaf.start, leaf.end);
+      if (arena) [g, h] = arena.sums(leaf);
       else {
-        for (let i = leaf.start; i < leaf.end; i++) {
+        for (let i = leaf.starts[0]; i < leaf.ends[0]; i++) {
           const r = idx[i];
           g += gh[2 * r];
           h += gh[2 * r + 1];
@@ -364,20 +404,17 @@ export class TreeGrower {
       if (p.maxDeltaStep > 0) step = Math.max(-p.maxDeltaStep, Math.min(p.maxDeltaStep, step));
       const v = step * p.learningRate;
       tree.value[leaf.node] = v;
-      leaves.push([leaf.start, leaf.end, v]);
+      leaves.push({ starts: leaf.starts, ends: leaf.ends, value: v });
       if (leaf.hist !== EMPTY) this.histPool.push(leaf.hist);
     }
     return { tree, leaves };
   }
 
   /** Add a grown tree's leaf values to output k of the raw scores of the rows each leaf holds. */
-  addLeaves(leaves: [number, number, number][], k: number): void {
+  addLeaves(leaves: LeafRows[], k: number): void {
     const K = this.outputs;
-    if (this.arena) {
-      for (const [start, end, v] of leaves) this.arena.addLeaf(start, end, k, K, v);
-      return;
-    }
+    if (this.arena) return this.arena.addLeaves(leaves, k, K);
     const { idx, scores } = this;
-    for (const [start, end, v] of leaves) for (let i = start; i < end; i++) scores[idx[i] * K + k] += v;
+    for (const { starts, ends, value } of leaves) for (let i = starts[0]; i < ends[0]; i++) scores[idx[i] * K + k] += value;
   }
 }

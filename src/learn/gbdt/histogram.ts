@@ -1,6 +1,6 @@
 /**
  * Histogram kernels over rows idx[start..end) of a row-major binned matrix (F bins per row) and packed g/h values: slot 1 is
- * [packed sum], slot 2 is [packed sum, row count]. Shared by the tree grower and its helper thread.
+ * [packed sum], slot 2 is [packed sum, row count]. The grower's kernels where its WebAssembly arena cannot be made.
  */
 export function buildHistogram(hist: Float64Array, bins: Uint8Array, F: number, packed: Float64Array, idx: Uint32Array, start: number, end: number, features: Int32Array, nf: number, slot: number): void {
   if (slot === 1) histPacked(hist, bins, F, packed, idx, start, end, features, nf);
@@ -40,18 +40,4 @@ function histPackedCounts(hist: Float64Array, bins: Uint8Array, F: number, packe
       hist[s + 1] += 1;
     }
   }
-}
-
-/** Control words shared with the helper thread. */
-export const CTRL = { seq: 0, done: 1, start: 2, end: 3, nf: 4, ready: 5, stop: 6 } as const;
-
-export interface HelperBuffers {
-  bins: Uint8Array;
-  packed: Float64Array;
-  idx: Uint32Array;
-  features: Int32Array;
-  hist: Float64Array;
-  ctrl: Int32Array;
-  F: number;
-  slot: number;
 }

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { Rng } from '../../core/random.ts';
 import { buildHistogram } from './histogram.ts';
-import { HistogramArena } from './wasm-hist.ts';
+import { TASK_CODE } from './loss.ts';
+import { HistogramArena, type ShardRanges } from './wasm-hist.ts';
+
+const whole = (start: number, end: number): ShardRanges => ({ starts: Int32Array.of(start), ends: Int32Array.of(end) });
+const allFeatures = (F: number) => Int32Array.from({ length: F }, (_, f) => f);
 
 describe('WebAssembly histogram arena', () => {
   const rows = 5000;
@@ -18,9 +23,9 @@ describe('WebAssembly histogram arena', () => {
     }
     const h = arena.hists[0];
     h.fill(0);
-    arena.build(h, 100, 4000);
+    arena.build(h, whole(100, 4000), 3900);
     const expected = new Float64Array(F * 256);
-    buildHistogram(expected, bins, F, arena.packed, arena.idx, 100, 4000, Int32Array.from({ length: F }, (_, f) => f), F, 1);
+    buildHistogram(expected, bins, F, arena.packed, arena.idx, 100, 4000, allFeatures(F), F, 1);
     assert.deepEqual(Array.from(h), Array.from(expected));
   });
 
@@ -30,9 +35,9 @@ describe('WebAssembly histogram arena', () => {
     arena2.packed.set(arena.packed);
     const h = arena2.hists[0];
     h.fill(0);
-    arena2.build(h, 0, 3000);
+    arena2.build(h, whole(0, 3000), 3000);
     const expected = new Float64Array(F * 256 * 2);
-    buildHistogram(expected, bins, F, arena2.packed, arena2.idx, 0, 3000, Int32Array.from({ length: F }, (_, f) => f), F, 2);
+    buildHistogram(expected, bins, F, arena2.packed, arena2.idx, 0, 3000, allFeatures(F), F, 2);
     assert.deepEqual(Array.from(h), Array.from(expected));
     assert.equal(h.filter((_, i) => i % 2 === 1 && i < 512).reduce((a, b) => a + b, 0), 3000);
   });
@@ -48,9 +53,9 @@ describe('WebAssembly histogram arena', () => {
     }
     const h = a.hists[0];
     h.fill(0);
-    a.build(h, 5, n);
+    a.build(h, whole(5, n), n - 5);
     const expected = new Float64Array(wide * 256);
-    buildHistogram(expected, wideBins, wide, a.packed, a.idx, 5, n, Int32Array.from({ length: wide }, (_, f) => f), wide, 1);
+    buildHistogram(expected, wideBins, wide, a.packed, a.idx, 5, n, allFeatures(wide), wide, 1);
     assert.deepEqual(Array.from(h), Array.from(expected));
   });
 
@@ -59,10 +64,65 @@ describe('WebAssembly histogram arena', () => {
     const table = new Uint8Array(256);
     for (let b = 0; b < 100; b++) table[b] = 1;
     const before = Array.from(arena.idx.subarray(10, 2010));
-    const mid = arena.partition(3, table, 10, 2010);
+    const mids = new Int32Array(1);
+    arena.partition(3, table, whole(10, 2010), 2000, mids);
     const left = before.filter((r) => table[bins[r * F + 3]] === 1);
     const right = before.filter((r) => table[bins[r * F + 3]] === 0);
-    assert.equal(mid, 10 + left.length);
+    assert.equal(mids[0], 10 + left.length);
     assert.deepEqual(Array.from(arena.idx.subarray(10, 2010)), [...left, ...right]);
+  });
+
+  it('shares every pass with helper threads, each on its own shard of rows, and answers as one thread does', async () => {
+    const n = 20_000;
+    const G = 5;
+    const b = Uint8Array.from({ length: n * G }, () => rng.int(200));
+    const solo = HistogramArena.create(b, n, G, 2, 2)!;
+    const team = HistogramArena.create(b, n, G, 2, 2, 1, 3)!;
+    try {
+      assert.equal(team.parts, 3);
+      for (let waited = 0; team.helpers() < 2; waited += 20) {
+        assert.ok(waited < 20_000, 'helper threads did not start');
+        await sleep(20);
+      }
+      const inBag = Uint8Array.from({ length: n }, () => (rng.next() < 0.8 ? 1 : 0));
+      const roots = [solo, team].map((a) => {
+        a.y.set(Float64Array.from({ length: n }, (_, i) => i % 2));
+        a.scores.set(Float64Array.from({ length: n }, () => rng.next() * 4 - 2));
+        a.dither.set(Float64Array.from({ length: n }, (_, i) => (i * 0.37) % 1));
+        const root = { starts: new Int32Array(a.parts), ends: new Int32Array(a.parts) };
+        return { count: a.setRows(inBag, root), root };
+      });
+      team.scores.set(solo.scores);
+      assert.equal(roots[1].count, roots[0].count);
+      const rowsOf = (a: HistogramArena, r: ShardRanges) => Array.from(r.starts).flatMap((s, p) => Array.from(a.idx.subarray(s, r.ends[p])));
+      assert.deepEqual(rowsOf(team, roots[1].root), rowsOf(solo, roots[0].root));
+      for (const a of [solo, team]) a.gradients(TASK_CODE.binary, 1, 0);
+      assert.deepEqual(team.gh, solo.gh);
+      assert.deepEqual(team.maxima(), solo.maxima());
+      assert.equal(team.quantize(0.3, 1000, 1000, 2 ** 30), solo.quantize(0.3, 1000, 1000, 2 ** 30));
+      assert.deepEqual(team.packed, solo.packed);
+      const hists = [solo, team].map((a, i) => {
+        const h = a.hists[0];
+        h.fill(0);
+        a.build(h, roots[i].root, roots[i].count);
+        return Array.from(h);
+      });
+      assert.deepEqual(hists[1], hists[0]);
+      const table = new Uint8Array(256).fill(1, 0, 90);
+      const sides = [solo, team].map((a, i) => {
+        const mids = new Int32Array(a.parts);
+        a.partition(2, table, roots[i].root, roots[i].count, mids);
+        const left = { starts: roots[i].root.starts, ends: mids };
+        const right = { starts: mids, ends: roots[i].root.ends };
+        a.addLeaves([{ ...left, value: 0.5 }, { ...right, value: -0.25 }], 0, 1);
+        return { left: rowsOf(a, left), right: rowsOf(a, right), sums: a.sums(left) };
+      });
+      assert.deepEqual(sides[1], sides[0]);
+      assert.ok(sides[0].left.length > 0 && sides[0].right.length > 0);
+      assert.deepEqual(team.scores, solo.scores);
+    } finally {
+      solo.close();
+      team.close();
+    }
   });
 });

@@ -1,245 +1,74 @@
-import { ADD, BLOCK, BR, BRIF, countedLoop, END, F64, F64ABS, F64ADD, f64const, F64FLOOR, F64GE, F64LOAD, F64MAX, F64MUL, F64STORE, F64SUB, GES, get, i32, I32, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SELECT, set, SHL, SUB, TEE, uleb, VOID } from '../wasm/assembler.ts';
-
-// hist(histPtr, binsPtr, F, packedPtr, idxPtr, start, end): for rows idx[start..end), hist[f * 256 + bin] += packed[row];
-// hist2 (slots of two, for a minimum leaf size): hist[(f * 256 + bin) * 2] += packed[row] and the next slot += 1 (a count)
-const P = { hist: 0, bins: 1, F: 2, packed: 3, idx: 4, start: 5, end: 6 };
-const L = { i: 7, row: 8, f: 9, a: 10, v: 11 };
-
-const histCode = (slot: 1 | 2) => [
-  ...get(P.start), ...set(L.i),
-  BLOCK, VOID, LOOP, VOID,
-  ...get(L.i), ...get(P.end), GES, BRIF, 1,
-  // r = idx[i]; v = packed[r]; row = bins + r * F
-  ...get(P.idx), ...get(L.i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, TEE, L.row,
-  ...i32(3), SHL, ...get(P.packed), ADD, F64LOAD, 3, 0, ...set(L.v),
-  ...get(P.bins), ...get(L.row), ...get(P.F), MUL, ADD, ...set(L.row),
-  ...i32(0), ...set(L.f),
-  BLOCK, VOID, LOOP, VOID,
-  ...get(L.f), ...get(P.F), GES, BRIF, 1,
-  // a = hist + ((f << 8) + bins[row + f]) << (3 or 4)
-  ...get(P.hist), ...get(L.f), ...i32(8), SHL, ...get(L.row), ...get(L.f), ADD, I32LOAD8U, 0, 0, ADD, ...i32(slot === 1 ? 3 : 4), SHL, ADD, TEE, L.a,
-  ...get(L.a), F64LOAD, 3, 0, ...get(L.v), F64ADD, F64STORE, 3, 0,
-  ...(slot === 2 ? [...get(L.a), ...get(L.a), F64LOAD, 3, 8, ...f64const(1), F64ADD, F64STORE, 3, 8] : []),
-  ...get(L.f), ...i32(1), ADD, ...set(L.f),
-  BR, 0,
-  END, END,
-  ...get(L.i), ...i32(1), ADD, ...set(L.i),
-  BR, 0,
-  END, END,
-  END,
-];
-
-/**
- * The same kernel for a known feature count, the feature loop unrolled: feature f's bin is read at a constant offset f from
- * the row and its histogram at a constant offset f * 256 slots, so a (row, feature) step is five instructions and no branch.
- */
-const histUnrolled = (slot: 1 | 2, F: number) => [
-  ...get(P.start), ...set(L.i),
-  BLOCK, VOID, LOOP, VOID,
-  ...get(L.i), ...get(P.end), GES, BRIF, 1,
-  ...get(P.idx), ...get(L.i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, TEE, L.row,
-  ...i32(3), SHL, ...get(P.packed), ADD, F64LOAD, 3, 0, ...set(L.v),
-  ...get(P.bins), ...get(L.row), ...i32(F), MUL, ADD, ...set(L.row),
-  ...Array.from({ length: F }, (_, f) => {
-    const at = uleb(f * 256 * slot * 8);
-    return [
-      ...get(P.hist), ...get(L.row), I32LOAD8U, 0, ...uleb(f), ...i32(slot === 1 ? 3 : 4), SHL, ADD, TEE, L.a,
-      ...get(L.a), F64LOAD, 3, ...at, ...get(L.v), F64ADD, F64STORE, 3, ...at,
-      ...(slot === 2 ? [...get(L.a), ...get(L.a), F64LOAD, 3, ...uleb(f * 4096 + 8), ...f64const(1), F64ADD, F64STORE, 3, ...uleb(f * 4096 + 8)] : []),
-    ];
-  }).flat(),
-  ...get(L.i), ...i32(1), ADD, ...set(L.i),
-  BR, 0,
-  END, END,
-  END,
-];
-
-/** Past this many features the unrolled kernel's code would be large; the looping one serves. */
-const UNROLL_UP_TO = 512;
-
-// partition(binsPtr, F, f, lutPtr, idxPtr, tmpPtr, start, end) -> mid: stable, branch-free split of idx[start..end) by
-// lut[bins[row * F + f]] (1 = left); the right side goes through tmp
-const Q = { bins: 0, F: 1, f: 2, lut: 3, idx: 4, tmp: 5, start: 6, end: 7 };
-const M = { i: 8, l: 9, t: 10, r: 11, left: 12 };
-const PARTITION = [
-  ...get(Q.start), ...set(M.i), ...get(Q.start), ...set(M.l), ...i32(0), ...set(M.t),
-  BLOCK, VOID, LOOP, VOID,
-  ...get(M.i), ...get(Q.end), GES, BRIF, 1,
-  ...get(Q.idx), ...get(M.i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, ...set(M.r),
-  ...get(Q.lut), ...get(Q.bins), ...get(M.r), ...get(Q.F), MUL, ADD, ...get(Q.f), ADD, I32LOAD8U, 0, 0, ADD, I32LOAD8U, 0, 0, ...set(M.left),
-  ...get(Q.idx), ...get(M.l), ...i32(2), SHL, ADD, ...get(M.r), I32STORE, 2, 0,
-  ...get(Q.tmp), ...get(M.t), ...i32(2), SHL, ADD, ...get(M.r), I32STORE, 2, 0,
-  ...get(M.l), ...get(M.left), ADD, ...set(M.l),
-  ...get(M.t), ...i32(1), ADD, ...get(M.left), SUB, ...set(M.t),
-  ...get(M.i), ...i32(1), ADD, ...set(M.i),
-  BR, 0,
-  END, END,
-  ...get(M.l),
-  END,
-];
-
-// Per-row loops of a boosting round, in the arena so they run without bounds checks. Each follows the JavaScript it replaced
-// operation for operation (same order of additions, no fused multiply-add in WebAssembly), so results are bit-identical.
-/** r = idx[i] */
-const rowAt = (idx: number, i: number, r: number) => [...get(idx), ...get(i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, ...set(r)];
-/** base + r * 2^shift */
-const addr = (base: number, r: number, shift: number) => [...get(base), ...get(r), ...i32(shift), SHL, ADD];
-
-// maxima(gh, idx, n, out): out[0] = max |g|, out[1] = max h over rows idx[0..n)
-const MAXIMA = (() => {
-  const [gh, idx, n, out, i, r, g, h] = [0, 1, 2, 3, 4, 5, 6, 7];
-  return [
-    ...i32(0), ...set(i),
-    ...countedLoop(i, n, [
-      ...rowAt(idx, i, r),
-      ...get(g), ...addr(gh, r, 4), F64LOAD, 3, 0, F64ABS, F64MAX, ...set(g),
-      ...get(h), ...addr(gh, r, 4), F64LOAD, 3, 8, F64MAX, ...set(h),
-    ]),
-    ...get(out), ...get(g), F64STORE, 3, 0,
-    ...get(out), ...get(h), F64STORE, 3, 8,
-    END,
-  ];
-})();
-
-// quantize(gh, idx, dither, packed, n, rot, invG, invH, shift) -> sum of packed over rows idx[0..n):
-// u = dither[r] + rot (minus 1 past 1); packed[r] = floor(g * invG + u) * shift + floor(h * invH + (1 - u))
-const QUANTIZE = (() => {
-  const [gh, idx, dither, packed, n, rot, invG, invH, shift, i, r, u, p, total] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
-  return [
-    ...i32(0), ...set(i),
-    ...countedLoop(i, n, [
-      ...rowAt(idx, i, r),
-      ...addr(dither, r, 3), F64LOAD, 3, 0, ...get(rot), F64ADD, ...set(u),
-      ...get(u), ...f64const(1), F64SUB, ...get(u), ...get(u), ...f64const(1), F64GE, SELECT, ...set(u),
-      ...addr(packed, r, 3),
-      ...addr(gh, r, 4), F64LOAD, 3, 0, ...get(invG), F64MUL, ...get(u), F64ADD, F64FLOOR, ...get(shift), F64MUL,
-      ...addr(gh, r, 4), F64LOAD, 3, 8, ...get(invH), F64MUL, ...f64const(1), ...get(u), F64SUB, F64ADD, F64FLOOR,
-      F64ADD, TEE, p, F64STORE, 3, 0,
-      ...get(total), ...get(p), F64ADD, ...set(total),
-    ]),
-    ...get(total),
-    END,
-  ];
-})();
-
-// sums(gh, idx, start, end, out): out[0] = sum of g, out[1] = sum of h over rows idx[start..end)
-const SUMS = (() => {
-  const [gh, idx, start, end, out, i, r, g, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  return [
-    ...get(start), ...set(i),
-    ...countedLoop(i, end, [
-      ...rowAt(idx, i, r),
-      ...get(g), ...addr(gh, r, 4), F64LOAD, 3, 0, F64ADD, ...set(g),
-      ...get(h), ...addr(gh, r, 4), F64LOAD, 3, 8, F64ADD, ...set(h),
-    ]),
-    ...get(out), ...get(g), F64STORE, 3, 0,
-    ...get(out), ...get(h), F64STORE, 3, 8,
-    END,
-  ];
-})();
-
-// addLeaf(scores, idx, start, end, stride, v): *(scores + idx[i] * stride) += v for i in [start, end)
-const ADD_LEAF = (() => {
-  const [scores, idx, start, end, stride, v, i, a] = [0, 1, 2, 3, 4, 5, 6, 7];
-  return [
-    ...get(start), ...set(i),
-    ...countedLoop(i, end, [
-      ...get(scores), ...get(idx), ...get(i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, ...get(stride), MUL, ADD, TEE, a,
-      ...get(a), F64LOAD, 3, 0, ...get(v), F64ADD, F64STORE, 3, 0,
-    ]),
-    END,
-  ];
-})();
-
-// subtract(parent, small, count): parent[j] -= small[j] for j in [0, count)
-const SUBTRACT = (() => {
-  const [parent, small, count, j, a] = [0, 1, 2, 3, 4];
-  return [
-    ...i32(0), ...set(j),
-    ...countedLoop(j, count, [
-      ...addr(parent, j, 3), TEE, a,
-      ...get(a), F64LOAD, 3, 0, ...addr(small, j, 3), F64LOAD, 3, 0, F64SUB, F64STORE, 3, 0,
-    ]),
-    END,
-  ];
-})();
+import { arenaLayout, arenaViews, type ArenaLayout, type ArenaViews } from './arena-layout.ts';
+import { OP } from './arena-ops.ts';
+import { ArenaTeam } from './arena-team.ts';
+import { arenaKernels, arenaModule, type ArenaKernels } from './wasm-kernels.ts';
 
 /** Largest arena made; past it the grower runs its JavaScript kernels (tests lower it to exercise them). */
 export const ARENA_BUDGET = { bytes: 1 << 30 };
 
-/** compiled modules by feature count (the unrolled kernel is made for one) */
-const compiled = new Map<number, WebAssembly.Module>();
+/** Fewest rows of a leaf for which its helpers are woken: below, this thread works through every shard alone. */
+export const MIN_PARALLEL_ROWS = 4096;
+
+/** A leaf's rows: its range [starts[p], ends[p]) of the row order in each shard p. */
+export interface ShardRanges {
+  starts: Int32Array;
+  ends: Int32Array;
+}
 
 /**
- * The grower's arrays in one WebAssembly memory, so the per-row loops of a boosting round (histograms, partitions, gradient
- * quantisation, leaf sums and score updates) run without bounds checks: row-major bins, packed gradients, exact gradients
- * (g, h interleaved), raw scores (`outputs` per row), per-row dither, the row order and a fixed set of histograms. Views are
- * made once; the memory never grows afterwards (growing would detach them).
+ * The grower's arrays in one shared WebAssembly memory, so the per-row loops of a boosting round (histograms, partitions,
+ * gradients, their quantisation, leaf sums and score updates) run without bounds checks, and with `threads` > 1 on helper
+ * threads too, each on its own shard of rows (arena-layout.ts, arena-team.ts): row-major bins, packed gradients, exact
+ * gradients (g, h interleaved), raw scores (`outputs` per row), the target, per-row dither, the row order and a fixed set of
+ * histograms. Trees do not depend on the thread count.
  */
 export class HistogramArena {
   readonly bins: Uint8Array;
   readonly packed: Float64Array;
   readonly gh: Float64Array;
   readonly scores: Float64Array;
+  /** the raw scores gradients read: `scores` itself with one output; with several, a round's trees add to scores first */
+  readonly raw: Float64Array;
+  readonly prob: Float64Array;
+  readonly y: Float64Array;
   readonly dither: Float64Array;
   readonly idx: Uint32Array;
-  readonly hists: Float64Array[] = [];
-  private readonly tmp: Uint32Array;
-  private readonly lut: Uint8Array;
-  private readonly scratch: Float64Array;
-  private readonly run: (...args: number[]) => void;
-  private readonly split: (...args: number[]) => number;
-  private readonly k: {
-    maxima: (...args: number[]) => void;
-    quantize: (...args: number[]) => number;
-    sums: (...args: number[]) => void;
-    addLeaf: (...args: number[]) => void;
-    subtract: (...args: number[]) => void;
-  };
-  private readonly buffer: ArrayBuffer;
+  readonly hists: Float64Array[];
+  readonly parts: number;
+  private readonly v: ArenaViews;
+  private readonly k: ArenaKernels;
+  private readonly team: ArenaTeam;
+  private readonly buffer: ArrayBufferLike;
+  /** each shard's rows [shards[p], shards[p + 1]), and the rows of this tree (setRows) at the front of them */
+  private readonly rowRanges: Int32Array;
+  private readonly bagRanges: Int32Array;
+  private readonly ranges: Int32Array;
+  private readonly args = new Float64Array(4);
 
-  private constructor(rows: number, private readonly F: number, histograms: number, slot: 1 | 2, outputs: number) {
-    const key = F <= UNROLL_UP_TO ? F : 0;
-    let module = compiled.get(key);
-    if (!module) {
-      module = moduleOf([
-        { name: 'hist', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: key ? histUnrolled(1, F) : histCode(1) },
-        { name: 'hist2', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: key ? histUnrolled(2, F) : histCode(2) },
-        { name: 'partition', params: 8, results: 1, locals: [[5, I32]], code: PARTITION },
-        { name: 'maxima', params: 4, results: 0, locals: [[2, I32], [2, F64]], code: MAXIMA },
-        { name: 'quantize', params: [I32, I32, I32, I32, I32, F64, F64, F64, F64], results: [F64], locals: [[2, I32], [3, F64]], code: QUANTIZE },
-        { name: 'sums', params: 5, results: 0, locals: [[2, I32], [2, F64]], code: SUMS },
-        { name: 'addLeaf', params: [I32, I32, I32, I32, I32, F64], results: 0, locals: [[2, I32]], code: ADD_LEAF },
-        { name: 'subtract', params: 3, results: 0, locals: [[2, I32]], code: SUBTRACT },
-      ]);
-      compiled.set(key, module);
-    }
-    const instance = new WebAssembly.Instance(module, {});
-    const mem = instance.exports.mem as WebAssembly.Memory;
-    const histBytes = F * 256 * 8 * slot;
-    const layout = arenaLayout(rows, F, histograms, slot, outputs);
-    mem.grow(Math.ceil(layout.total / 65536) - mem.buffer.byteLength / 65536 + 1);
-    const buffer = (this.buffer = mem.buffer as ArrayBuffer);
-    this.bins = new Uint8Array(buffer, layout.bins, rows * F);
-    this.packed = new Float64Array(buffer, layout.packed, rows);
-    this.gh = new Float64Array(buffer, layout.gh, 2 * rows);
-    this.scores = new Float64Array(buffer, layout.scores, rows * outputs);
-    this.dither = new Float64Array(buffer, layout.dither, rows);
-    this.scratch = new Float64Array(buffer, layout.scratch, 2);
-    this.idx = new Uint32Array(buffer, layout.idx, rows);
-    this.tmp = new Uint32Array(buffer, layout.tmp, rows);
-    this.lut = new Uint8Array(buffer, layout.lut, 256);
-    for (let h = 0; h < histograms; h++) this.hists.push(new Float64Array(buffer, layout.hists + h * histBytes, F * 256 * slot));
-    const ex = instance.exports as Record<string, (...args: number[]) => number>;
-    this.run = ex[slot === 1 ? 'hist' : 'hist2'];
-    this.split = ex.partition;
-    this.k = { maxima: ex.maxima, quantize: ex.quantize, sums: ex.sums, addLeaf: ex.addLeaf, subtract: ex.subtract };
+  private constructor(private readonly L: ArenaLayout) {
+    const module = arenaModule(L.F);
+    const pages = Math.ceil(L.total / 65536) + 1;
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.k = arenaKernels(module, memory);
+    const v = (this.v = arenaViews((this.buffer = memory.buffer), L));
+    ({ bins: this.bins, packed: this.packed, gh: this.gh, scores: this.scores, raw: this.raw, prob: this.prob, y: this.y } = v);
+    ({ dither: this.dither, idx: this.idx, hists: this.hists } = v);
+    this.parts = L.parts;
+    this.rowRanges = new Int32Array(2 * L.parts);
+    for (let p = 0; p < L.parts; p++) [this.rowRanges[2 * p], this.rowRanges[2 * p + 1]] = [L.shards[p], L.shards[p + 1]];
+    this.bagRanges = this.rowRanges.slice();
+    this.ranges = new Int32Array(2 * L.parts);
+    this.team = new ArenaTeam(this.k, v, L, module, memory);
   }
 
-  /** An arena for this many rows, histograms and raw scores per row, or null where WebAssembly or the memory budget says no. */
-  static create(bins: Uint8Array, rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1): HistogramArena | null {
-    if (typeof WebAssembly !== 'object' || arenaLayout(rows, F, histograms, slot, outputs).total > ARENA_BUDGET.bytes) return null;
-    const arena = new HistogramArena(rows, F, histograms, slot, outputs);
+  /**
+   * An arena for this many rows, histograms and raw scores per row, sharing its passes among `threads` threads, or null where
+   * WebAssembly or the memory budget says no.
+   */
+  static create(bins: Uint8Array, rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1, threads = 1): HistogramArena | null {
+    const layout = arenaLayout(rows, F, histograms, slot, outputs, Math.max(1, Math.min(threads, Math.floor(rows / MIN_PARALLEL_ROWS))));
+    if (typeof WebAssembly !== 'object' || layout.total > ARENA_BUDGET.bytes) return null;
+    const arena = new HistogramArena(layout);
     arena.bins.set(bins);
     return arena;
   }
@@ -249,59 +78,111 @@ export class HistogramArena {
     return array.buffer === this.buffer;
   }
 
-  /** Stable in-place partition of idx[start..end) by table[bin of feature f] (1 = left); returns where the right side starts. */
-  partition(f: number, table: Uint8Array, start: number, end: number): number {
-    this.lut.set(table);
-    const mid = this.split(this.bins.byteOffset, this.F, f, this.lut.byteOffset, this.idx.byteOffset, this.tmp.byteOffset, start, end);
-    this.idx.set(this.tmp.subarray(0, end - mid), mid);
-    return mid;
+  /**
+   * The rows the next tree grows on (all, or those marked in `inBag`), in row order at the front of each shard; returns how
+   * many, and the ranges they take (the root's rows).
+   */
+  setRows(inBag: Uint8Array | null, root: ShardRanges): number {
+    const { idx, L } = this;
+    let n = 0;
+    for (let p = 0; p < L.parts; p++) {
+      let at = L.shards[p];
+      for (let r = L.shards[p]; r < L.shards[p + 1]; r++) if (inBag === null || inBag[r] === 1) idx[at++] = r;
+      root.starts[p] = this.bagRanges[2 * p] = L.shards[p];
+      root.ends[p] = this.bagRanges[2 * p + 1] = at;
+      n += at - L.shards[p];
+    }
+    return n;
   }
 
-  /** hist[f * 256 + bin] += packed[row] (with slots of two: and the bin's row count += 1) for every feature of rows idx[start..end). */
-  build(hist: Float64Array, start: number, end: number): void {
-    this.run(hist.byteOffset, this.bins.byteOffset, this.F, this.packed.byteOffset, this.idx.byteOffset, start, end);
+  private rangesOf(leaf: ShardRanges): Int32Array {
+    for (let p = 0; p < this.L.parts; p++) {
+      this.ranges[2 * p] = leaf.starts[p];
+      this.ranges[2 * p + 1] = leaf.ends[p];
+    }
+    return this.ranges;
   }
 
-  /** [max |g|, max h] over rows idx[0..n). */
-  maxima(n: number): [number, number] {
-    this.k.maxima(this.gh.byteOffset, this.idx.byteOffset, n, this.scratch.byteOffset);
-    return [this.scratch[0], this.scratch[1]];
+  /** Stable in-place partition of a leaf's rows by table[bin of feature f] (1 = left); each shard's right side starts at mids[p]. */
+  partition(f: number, table: Uint8Array, leaf: ShardRanges, n: number, mids: Int32Array): void {
+    this.v.lut.set(table);
+    this.team.run(OP.partition, this.rangesOf(leaf), n >= MIN_PARALLEL_ROWS, [f]);
+    for (let p = 0; p < this.L.parts; p++) mids[p] = this.team.out(p)[0];
   }
 
-  /** packed[r] = floor(g * invG + u) * shift + floor(h * invH + 1 - u), u = (dither[r] + rot) mod 1, for rows idx[0..n); returns their sum. */
-  quantize(n: number, rot: number, invG: number, invH: number, shift: number): number {
-    return this.k.quantize(this.gh.byteOffset, this.idx.byteOffset, this.dither.byteOffset, this.packed.byteOffset, n, rot, invG, invH, shift);
+  /** hist[f * 256 + bin] += packed[row] (with slots of two: and the bin's row count += 1) for every feature of a leaf's rows. */
+  build(hist: Float64Array, leaf: ShardRanges, n: number): void {
+    this.team.run(OP.hist, this.rangesOf(leaf), n >= MIN_PARALLEL_ROWS, [hist.byteOffset]);
+    for (let p = 1; p < this.L.parts; p++) if (this.team.helped[p]) this.k.add(hist.byteOffset, this.v.partHists[p - 1].byteOffset, hist.length);
   }
 
-  /** [sum of g, sum of h] over rows idx[start..end). */
-  sums(start: number, end: number): [number, number] {
-    this.k.sums(this.gh.byteOffset, this.idx.byteOffset, start, end, this.scratch.byteOffset);
-    return [this.scratch[0], this.scratch[1]];
+  /** [max |g|, max h] over the tree's rows. */
+  maxima(): [number, number] {
+    this.team.run(OP.maxima, this.bagRanges, true);
+    let g = 0;
+    let h = 0;
+    for (let p = 0; p < this.L.parts; p++) {
+      g = Math.max(g, this.team.out(p)[0]);
+      h = Math.max(h, this.team.out(p)[1]);
+    }
+    return [g, h];
   }
 
-  /** scores[idx[i] * outputs + k] += v for i in [start, end). */
-  addLeaf(start: number, end: number, k: number, outputs: number, v: number): void {
-    this.k.addLeaf(this.scores.byteOffset + 8 * k, this.idx.byteOffset, start, end, 8 * outputs, v);
+  /** packed[r] = floor(g * invG + u) * shift + floor(h * invH + 1 - u), u = (dither[r] + rot) mod 1, for the tree's rows; returns their sum. */
+  quantize(rot: number, invG: number, invH: number, shift: number): number {
+    const a = this.args;
+    [a[0], a[1], a[2], a[3]] = [rot, invG, invH, shift];
+    this.team.run(OP.quantize, this.bagRanges, true, [], a);
+    // the shards' sums are exact integers, so their total does not depend on how rows were shared
+    let total = 0;
+    for (let p = 0; p < this.L.parts; p++) total += this.team.out(p)[0];
+    return total;
+  }
+
+  /** Gradients and hessians of every row for output k (of K), from y and raw (and, for multiclass, prob). */
+  gradients(task: number, K: number, k: number): void {
+    this.team.run(OP.gradients, this.rowRanges, true, [task, K, k]);
+  }
+
+  /** prob = the softmax of raw, row by row. */
+  softmax(K: number): void {
+    this.team.run(OP.softmax, this.rowRanges, true, [K]);
+  }
+
+  /** [sum of g, sum of h] over a leaf's rows, added in row order here (a float sum depends on its order). */
+  sums(leaf: ShardRanges): [number, number] {
+    const { scratch } = this.v;
+    scratch[0] = scratch[1] = 0;
+    for (let p = 0; p < this.L.parts; p++) this.k.sums(this.L.gh, this.L.idx, leaf.starts[p], leaf.ends[p], this.L.scratch);
+    return [scratch[0], scratch[1]];
+  }
+
+  /** scores[row * outputs + k] += the value of the leaf holding the row, for every leaf of a grown tree. */
+  addLeaves(leaves: (ShardRanges & { value: number })[], k: number, outputs: number): void {
+    const { leafValues, leafRanges } = this.v;
+    const P = this.L.parts;
+    leaves.forEach((leaf, j) => {
+      leafValues[j] = leaf.value;
+      for (let p = 0; p < P; p++) {
+        leafRanges[2 * (j * P + p)] = leaf.starts[p];
+        leafRanges[2 * (j * P + p) + 1] = leaf.ends[p];
+      }
+    });
+    this.team.run(OP.addLeaves, this.rowRanges, true, [leaves.length, k, outputs]);
   }
 
   /** parent[from..to) -= small[from..to) (two histograms of this arena). */
   subtract(parent: Float64Array, small: Float64Array, from: number, to: number): void {
     this.k.subtract(parent.byteOffset + 8 * from, small.byteOffset + 8 * from, to - from);
   }
-}
 
-/** Byte offsets of the arena's arrays (8-aligned) and its total size. */
-function arenaLayout(rows: number, F: number, histograms: number, slot: number, outputs: number) {
-  const align = (n: number) => Math.ceil(n / 8) * 8;
-  const bins = 0;
-  const packed = align(rows * F);
-  const gh = packed + rows * 8;
-  const scores = gh + rows * 16;
-  const dither = scores + rows * outputs * 8;
-  const scratch = dither + rows * 8;
-  const idx = scratch + 16;
-  const tmp = align(idx + rows * 4);
-  const lut = align(tmp + rows * 4);
-  const hists = align(lut + 256);
-  return { bins, packed, gh, scores, dither, scratch, idx, tmp, lut, hists, total: hists + histograms * F * 256 * 8 * slot };
+  /** How many helper threads have started. */
+  helpers(): number {
+    return this.team.started();
+  }
+
+  /** Stop the helper threads, if any. */
+  close(): void {
+    this.team.close();
+  }
 }

@@ -77,8 +77,14 @@ export interface WasmFunction {
 
 const typesOf = (t: number | readonly number[]): number[][] => (typeof t === 'number' ? Array.from({ length: t }, () => [I32]) : t.map((x) => [x]));
 
-/** A module of exported functions sharing one exported memory `mem`. */
-export function moduleOf(functions: WasmFunction[]): WebAssembly.Module {
+/** Pages a wasm32 memory can hold at most (4 GiB). */
+export const MAX_PAGES = 65536;
+
+/**
+ * A module of exported functions sharing one memory, exported as `mem`: its own, or (`sharedMemory`) a shared memory imported
+ * as env.mem, so several threads' instances of the module work on the same bytes.
+ */
+export function moduleOf(functions: WasmFunction[], sharedMemory = false): WebAssembly.Module {
   const types = vec(functions.map((f) => [0x60, ...vec(typesOf(f.params)), ...vec(typesOf(f.results))]));
   const bodies = functions.map((f) => {
     const body = [...vec(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.code];
@@ -87,8 +93,10 @@ export function moduleOf(functions: WasmFunction[]): WebAssembly.Module {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, types),
+    // limits flag 3: a maximum follows and the memory is shared
+    ...(sharedMemory ? section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x03, ...uleb(1), ...uleb(MAX_PAGES)]])) : []),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...(sharedMemory ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
     ...section(7, vec([...functions.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]), [...str('mem'), 0x02, 0]])),
     ...section(10, vec(bodies)),
   ];

@@ -1,0 +1,115 @@
+import type { Worker } from 'node:worker_threads';
+import { CapstanError } from '../../core/errors.ts';
+import { siblingModule, startThread } from '../../threads/pool.ts';
+import type { ArenaLayout, ArenaViews } from './arena-layout.ts';
+import { runPart, type Op } from './arena-ops.ts';
+import type { ArenaKernels } from './wasm-kernels.ts';
+
+/** Control words of one helper (16 int32s, then 8 doubles: 4 arguments and 3 results), on their own cache lines. */
+export const CTRL = { seq: 0, done: 1, op: 2, ready: 3, from: 4, to: 5, ints: 6, failed: 10 } as const;
+export const CTRL_BYTES = 128;
+/** the op that tells a helper to end */
+export const STOP = -1;
+/** a helper that answers nothing for this long has died */
+const STALL_MS = 120_000;
+/** how long a new team waits for its helpers to start (past it, shards of those not started run on the calling thread) */
+const START_MS = 30_000;
+
+export interface TeamPayload {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  layout: ArenaLayout;
+  ctrl: SharedArrayBuffer;
+  part: number;
+}
+
+/**
+ * Helper threads that share a boosting round's per-row passes with the calling thread (arena-ops.ts). Each helper runs the
+ * arena's module on the same shared memory and works on its own shard of rows. A pass blocks the caller until every shard is
+ * done (the grower is a synchronous loop), synchronised with Atomics. A helper that has not started is not given its shard (the
+ * caller runs it): the answer is the same either way.
+ */
+export class ArenaTeam {
+  private readonly workers: Worker[] = [];
+  private readonly ctrl: Int32Array[] = [];
+  private readonly nums: Float64Array[] = [];
+  private readonly local: Float64Array[];
+  /** whether shard p's share of the last pass ran on its helper (else here) */
+  readonly helped: Uint8Array;
+  private seq = 0;
+
+  constructor(private readonly k: ArenaKernels, private readonly v: ArenaViews, private readonly L: ArenaLayout, module: WebAssembly.Module, memory: WebAssembly.Memory) {
+    const helpers = L.parts - 1;
+    const sab = new SharedArrayBuffer(Math.max(1, CTRL_BYTES * helpers));
+    this.local = Array.from({ length: L.parts }, () => new Float64Array(3));
+    this.helped = new Uint8Array(L.parts);
+    for (let h = 0; h < helpers; h++) {
+      this.ctrl.push(new Int32Array(sab, h * CTRL_BYTES, 16));
+      this.nums.push(new Float64Array(sab, h * CTRL_BYTES + 64, 8));
+      const payload: TeamPayload = { module, memory, layout: L, ctrl: sab, part: h + 1 };
+      const w = startThread(siblingModule(import.meta.url, './arena-worker'), payload);
+      // a helper that fails to start is never marked ready, so it is never given a share
+      w.on('error', () => undefined);
+      w.unref();
+      this.workers.push(w);
+    }
+    // they boot in parallel; wait (bounded) until they listen, so a fit's passes are shared from its first tree on
+    const until = Date.now() + START_MS;
+    for (const c of this.ctrl) while (Atomics.load(c, CTRL.ready) === 0 && Date.now() < until) Atomics.wait(c, CTRL.ready, 0, 50);
+  }
+
+  /** How many helpers have started (each takes its shard from then on). */
+  started(): number {
+    return this.ctrl.filter((c) => Atomics.load(c, CTRL.ready) === 1).length;
+  }
+
+  /** The results of shard p's share of the last pass. */
+  out(p: number): Float64Array {
+    return this.helped[p] ? this.nums[p - 1].subarray(4, 7) : this.local[p];
+  }
+
+  /**
+   * Run `op` shard by shard over ranges [ranges[2p], ranges[2p + 1]); with `parallel`, shards whose helper has started run
+   * there, the rest here after shard 0.
+   */
+  run(op: Op, ranges: ArrayLike<number>, parallel: boolean, ints: ArrayLike<number> = [], nums: ArrayLike<number> = []): void {
+    const parts = this.L.parts;
+    const seq = ++this.seq;
+    for (let p = 1; p < parts; p++) {
+      const c = this.ctrl[p - 1];
+      const go = parallel && Atomics.load(c, CTRL.ready) === 1;
+      this.helped[p] = go ? 1 : 0;
+      if (!go) continue;
+      c[CTRL.op] = op;
+      c[CTRL.from] = ranges[2 * p];
+      c[CTRL.to] = ranges[2 * p + 1];
+      for (let i = 0; i < 4; i++) c[CTRL.ints + i] = ints[i] ?? 0;
+      const d = this.nums[p - 1];
+      for (let i = 0; i < 4; i++) d[i] = nums[i] ?? 0;
+      Atomics.store(c, CTRL.seq, seq);
+      Atomics.notify(c, CTRL.seq);
+    }
+    for (let p = 0; p < parts; p++) if (!this.helped[p]) runPart(this.k, this.v, this.L, op, p, false, ranges[2 * p], ranges[2 * p + 1], ints, nums, this.local[p]);
+    for (let p = 1; p < parts; p++) {
+      if (!this.helped[p]) continue;
+      const c = this.ctrl[p - 1];
+      const since = Date.now();
+      // the helper's share takes about as long as ours: spin briefly, then sleep in short bounded waits
+      for (let spin = 0; Atomics.load(c, CTRL.done) !== seq; spin++) {
+        if (spin < 4000) continue;
+        Atomics.wait(c, CTRL.done, Atomics.load(c, CTRL.done), 1);
+        if (Date.now() - since > STALL_MS) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread stopped answering');
+      }
+      if (c[CTRL.failed] !== 0) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread failed');
+    }
+  }
+
+  close(): void {
+    for (const c of this.ctrl) {
+      c[CTRL.op] = STOP;
+      Atomics.store(c, CTRL.seq, ++this.seq);
+      Atomics.notify(c, CTRL.seq);
+    }
+    for (const w of this.workers) void w.terminate();
+  }
+}

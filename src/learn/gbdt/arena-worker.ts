@@ -1,0 +1,34 @@
+import { workerData } from 'node:worker_threads';
+import { arenaViews } from './arena-layout.ts';
+import { runPart, type Op } from './arena-ops.ts';
+import { CTRL, CTRL_BYTES, STOP, type TeamPayload } from './arena-team.ts';
+import { arenaKernels } from './wasm-kernels.ts';
+
+// A grower's helper thread: its own instance of the arena's module on the shared memory; waits for a pass, runs its shard's share.
+const { module, memory, layout, ctrl, part } = (workerData as { payload: TeamPayload }).payload;
+const k = arenaKernels(module, memory);
+const v = arenaViews(memory.buffer, layout);
+const c = new Int32Array(ctrl, (part - 1) * CTRL_BYTES, 16);
+const d = new Float64Array(ctrl, (part - 1) * CTRL_BYTES + 64, 8);
+const args = d.subarray(0, 4);
+const out = d.subarray(4, 7);
+const ints = c.subarray(CTRL.ints, CTRL.ints + 4);
+let seen = 0;
+/** how long an idle helper spins before it sleeps: a sleeping thread takes tens of microseconds to wake */
+const SPIN_MS = 1;
+Atomics.store(c, CTRL.ready, 1);
+for (;;) {
+  // while a tree grows the next pass follows within microseconds: spin a little, then sleep in bounded waits
+  const since = performance.now();
+  for (let spin = 0; Atomics.load(c, CTRL.seq) === seen; spin++) if ((spin & 1023) === 0 && performance.now() - since > SPIN_MS) Atomics.wait(c, CTRL.seq, seen, 5);
+  seen = Atomics.load(c, CTRL.seq);
+  const op = c[CTRL.op];
+  if (op === STOP) break;
+  try {
+    runPart(k, v, layout, op as Op, part, true, c[CTRL.from], c[CTRL.to], ints, args, out);
+  } catch {
+    c[CTRL.failed] = 1;
+  }
+  Atomics.store(c, CTRL.done, seen);
+  Atomics.notify(c, CTRL.done);
+}
