@@ -12,6 +12,8 @@ export const CTRL_BYTES = 128;
 export const STOP = -1;
 /** a helper that answers nothing for this long has died */
 const STALL_MS = 120_000;
+/** how long a thread spins for a pass (or its end) before it sleeps */
+export const SPIN_MS = 2;
 /** how long a new team waits for its helpers to start (past it, shards of those not started run on the calling thread) */
 const START_MS = 30_000;
 
@@ -93,12 +95,13 @@ export class ArenaTeam {
     for (let p = 1; p < parts; p++) {
       if (!this.helped[p]) continue;
       const c = this.ctrl[p - 1];
-      const since = Date.now();
-      // the helper's share takes about as long as ours: spin briefly, then sleep in short bounded waits
+      const since = performance.now();
+      // the helper's share takes about as long as ours, so it is done or nearly: spin (waking from a sleep costs tens of
+      // microseconds, and a tree makes a hundred passes), and sleep in short bounded waits only past SPIN_MS
       for (let spin = 0; Atomics.load(c, CTRL.done) !== seq; spin++) {
-        if (spin < 4000) continue;
+        if ((spin & 1023) !== 0 || performance.now() - since < SPIN_MS) continue;
         Atomics.wait(c, CTRL.done, Atomics.load(c, CTRL.done), 1);
-        if (Date.now() - since > STALL_MS) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread stopped answering');
+        if (performance.now() - since > STALL_MS) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread stopped answering');
       }
       if (c[CTRL.failed] !== 0) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread failed');
     }

@@ -1,7 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import { arenaViews } from './arena-layout.ts';
 import { runPart, type Op } from './arena-ops.ts';
-import { CTRL, CTRL_BYTES, STOP, type TeamPayload } from './arena-team.ts';
+import { CTRL, CTRL_BYTES, SPIN_MS, STOP, type TeamPayload } from './arena-team.ts';
 import { arenaKernels } from './wasm-kernels.ts';
 
 // A grower's helper thread: its own instance of the arena's module on the shared memory; waits for a pass, runs its shard's share.
@@ -14,8 +14,6 @@ const args = d.subarray(0, 4);
 const out = d.subarray(4, 7);
 const ints = c.subarray(CTRL.ints, CTRL.ints + 4);
 let seen = 0;
-/** how long an idle helper spins before it sleeps: a sleeping thread takes tens of microseconds to wake */
-const SPIN_MS = 1;
 Atomics.store(c, CTRL.ready, 1);
 for (;;) {
   // while a tree grows the next pass follows within microseconds: spin a little, then sleep in bounded waits
