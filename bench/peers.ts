@@ -27,11 +27,11 @@ function ensureDebian(probe: string, packages: string[]): void {
   }
 }
 
-/** The speed benchmarks' data set, make_classification(200 000 x 20) (bench/make_synthetic.py), written once into bench/out. */
-export function synthetic200k(): string {
+/** The speed benchmarks' data set, make_classification(rows x 20) (bench/make_synthetic.py), written once into bench/out. */
+export function synthetic(rows = 200_000): string {
   const out = join(import.meta.dirname, 'out');
-  const file = join(out, 'synth200k.csv');
+  const file = join(out, rows === 200_000 ? 'synth200k.csv' : `synth${rows}.csv`);
   mkdirSync(out, { recursive: true });
-  if (!existsSync(file)) execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'make_synthetic.py'), file], { stdio: 'inherit' });
+  if (!existsSync(file)) execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'make_synthetic.py'), file, String(rows)], { stdio: 'inherit' });
   return file;
 }

@@ -8,12 +8,12 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ensurePythonPeers, synthetic200k } from './peers.ts';
+import { ensurePythonPeers, synthetic } from './peers.ts';
 
 ensurePythonPeers();
 
 const ROOT = join(import.meta.dirname, '..');
-const DATA = synthetic200k();
+const DATA = synthetic();
 
 interface Result {
   fit: number;

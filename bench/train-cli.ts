@@ -4,17 +4,18 @@
  * (bench/speed_peers.py ... all): the fit's seconds (Capstan's from its own report, the peer's around its fit call), the whole process's
  * seconds and its peak RSS (/usr/bin/time). The two run in turn, PAIRS times, never at once; figures are medians and ratios
  * are medians of per-pair ratios.
- * Run: node --import tsx bench/train-cli.ts [PAIRS=3]   (FOREST=1 adds the random forest, one pair per thread count: ~5 min)
+ * Run: node --import tsx bench/train-cli.ts [PAIRS=3]   (FOREST=1 adds the random forest, one pair per thread count: ~5 min;
+ * ROWS=4000000 takes make_classification of that many rows, written in blocks of a million; THREADS=1 the GBDT's thread counts)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePythonPeers, synthetic200k } from './peers.ts';
+import { ensurePythonPeers, synthetic } from './peers.ts';
 
 ensurePythonPeers();
 const ROOT = join(import.meta.dirname, '..');
-const DATA = synthetic200k();
+const DATA = synthetic(Number(process.env.ROWS ?? 200_000));
 const pairs = Number(process.argv[2] ?? 3);
 
 interface Run {
@@ -51,8 +52,7 @@ const median = (xs: number[]) => {
 };
 
 const cases: { learner: string; peer: string; threads: number; pairs: number }[] = [
-  { learner: 'gbdt', peer: 'xgboost', threads: 1, pairs },
-  { learner: 'gbdt', peer: 'xgboost', threads: 2, pairs },
+  ...(process.env.THREADS ?? '1,2').split(',').map((t) => ({ learner: 'gbdt', peer: 'xgboost', threads: Number(t), pairs })),
   ...(process.env.FOREST === '1'
     ? [
         { learner: 'forest', peer: 'sklearn_rf', threads: 1, pairs: 1 },
