@@ -35,6 +35,8 @@ export class ArenaTeam {
   private readonly workers: Worker[] = [];
   private readonly ctrl: Int32Array[] = [];
   private readonly nums: Float64Array[] = [];
+  /** each helper's results (views on its control words), and the results of shards run here */
+  private readonly results: Float64Array[] = [];
   private readonly local: Float64Array[];
   /** whether shard p's share of the last pass ran on its helper (else here) */
   readonly helped: Uint8Array;
@@ -48,6 +50,7 @@ export class ArenaTeam {
     for (let h = 0; h < helpers; h++) {
       this.ctrl.push(new Int32Array(sab, h * CTRL_BYTES, 16));
       this.nums.push(new Float64Array(sab, h * CTRL_BYTES + 64, 8));
+      this.results.push(this.nums[h].subarray(4, 7));
       const payload: TeamPayload = { module, memory, layout: L, ctrl: sab, part: h + 1 };
       const w = startThread(siblingModule(import.meta.url, './arena-worker'), payload);
       // a helper that fails to start is never marked ready, so it is never given a share
@@ -67,7 +70,7 @@ export class ArenaTeam {
 
   /** The results of shard p's share of the last pass. */
   out(p: number): Float64Array {
-    return this.helped[p] ? this.nums[p - 1].subarray(4, 7) : this.local[p];
+    return this.helped[p] ? this.results[p - 1] : this.local[p];
   }
 
   /**
