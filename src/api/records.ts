@@ -57,6 +57,42 @@ const datasetFields = {
 /** A dataset version in lists: without its schema and profile documents. */
 export const DatasetSummary = Type.Object(datasetFields, { title: 'DatasetSummary' });
 export const DatasetVersion = Type.Object({ ...datasetFields, schema: Type.Optional(AnyJson), profile: Type.Optional(AnyJson) }, { title: 'DatasetVersion' });
+const ValidationRef = Type.Object({ name: Type.String(), version: Type.Integer({ minimum: 1 }) });
+/** What a validation found (as stored): the anomalies and, against a baseline, the drift per column. */
+export const ValidationFindings = {
+  errors: Type.Integer({ minimum: 0 }),
+  warnings: Type.Integer({ minimum: 0 }),
+  anomalies: Type.Array(
+    Type.Object({
+      kind: Type.String({ description: 'missing_column, type_mismatch, out_of_domain, out_of_range, missing_ratio, distribution_shift, ...' }),
+      severity: Type.Union([Type.Literal('error'), Type.Literal('warning')]),
+      column: Type.Union([Type.String(), Type.Null()]),
+      message: Type.String(),
+    }),
+    { maxItems: 10_000 },
+  ),
+  drift: Type.Union([
+    Type.Object({
+      datasetDrift: Type.Boolean(),
+      share: Type.Number(),
+      features: Type.Array(
+        Type.Object({ name: Type.String(), test: Type.Union([Type.String(), Type.Null()]), statistic: Type.Union([Type.Number(), Type.Null()]), threshold: Type.Union([Type.Number(), Type.Null()]), drifted: Type.Boolean() }),
+        { maxItems: 10_000 },
+      ),
+    }),
+    Type.Null(),
+  ]),
+  reference: Type.Union([ValidationRef, Type.Null()], { description: 'the dataset version checked against (its schema and profile); null for a schema file' }),
+  runId: Type.Union([Id, Type.Null()], { description: 'the pipeline run whose step checked it' }),
+};
+export const DatasetValidation = Type.Object(
+  { id: Id, name: Type.String(), version: Type.Integer({ minimum: 1 }), ...ValidationFindings, actor: Type.String(), createdAt: Millis },
+  { title: 'DatasetValidation' },
+);
+export const ModelCard = Type.Object(
+  { name: Type.String(), version: Type.Integer({ minimum: 1 }), text: Type.String({ description: 'markdown' }), updatedBy: Type.String(), updatedAt: Millis },
+  { title: 'ModelCard' },
+);
 export const RunDataset = Type.Object({ ...datasetFields, role: Type.String({ description: 'what the run used it for (train, test, ...)' }) }, { title: 'RunDataset' });
 
 export const ArtifactEntry = Type.Object(

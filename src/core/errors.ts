@@ -51,6 +51,16 @@ export function notFound(message: string): CapstanError {
   return new CapstanError('NOT_FOUND', message);
 }
 
+/** What `p` gives, or null when it fails with NOT_FOUND (other failures pass through). */
+export async function orNullIfNotFound<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof CapstanError && e.code === 'NOT_FOUND') return null;
+    throw e;
+  }
+}
+
 export function isCapstanError(e: unknown): e is CapstanError {
   return e instanceof CapstanError;
 }

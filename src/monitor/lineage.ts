@@ -1,4 +1,4 @@
-import { CapstanError } from '../core/errors.ts';
+import { orNullIfNotFound } from '../core/errors.ts';
 import type { Alert, ModelVersion, Stores } from '../store/index.ts';
 
 /** Everything a prediction traces back to, and what followed it, in one document. */
@@ -17,14 +17,6 @@ export interface PredictionLineage {
   laterVersions: { version: number; runId: string | null; createdAt: number; aliases: string[]; retrainedBy: string | null }[];
 }
 
-async function orNull<T>(p: Promise<T>): Promise<T | null> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof CapstanError && e.code === 'NOT_FOUND') return null;
-    throw e;
-  }
-}
 
 /**
  * A prediction's lineage: prediction -> model version -> training run (pipeline run and steps) -> dataset versions, and
@@ -35,15 +27,15 @@ export async function predictionLineage(stores: Stores, id: string): Promise<Pre
   const meta = stores.metadata;
   const p = await meta.predictions.get(id);
   const number = Number(p.version);
-  const v = Number.isInteger(number) ? await orNull(meta.models.getVersion(p.model, number)) : null;
-  const run = v?.runId ? await orNull(meta.runs.get(v.runId)) : null;
+  const v = Number.isInteger(number) ? await orNullIfNotFound(meta.models.getVersion(p.model, number)) : null;
+  const run = v?.runId ? await orNullIfNotFound(meta.runs.get(v.runId)) : null;
   const steps = run ? await meta.runs.listSteps(run.id) : [];
   const stepRuns = run && steps.length ? (await meta.runs.search({ experimentIds: [run.experimentId], filter: `tags.mlflow.parentRunId = '${run.id}'`, limit: 1000 })).items : [];
   const linked = run ? await meta.runs.listDatasets(run.id) : [];
   const datasets = linked.length
     ? linked.map((d) => ({ name: d.name, version: d.version, role: d.role, contentHash: d.contentHash, rows: d.rows }))
     : (v?.lineage.datasets ?? []).map((d) => ({ name: d.name, version: d.version, role: d.role, contentHash: null, rows: null }));
-  const model = v ? await orNull(meta.models.getModel(p.model)) : null;
+  const model = v ? await orNullIfNotFound(meta.models.getModel(p.model)) : null;
   const traffic = model?.traffic ?? null;
   const picks = (pick: { version?: number; alias?: string }) => (pick.version !== undefined ? pick.version === number : v?.aliases.includes(pick.alias!) === true);
   const weight = traffic ? traffic.routes.filter((r) => picks(r as { version?: number; alias?: string })).reduce((a, r) => a + r.weight, 0) : null;
@@ -51,9 +43,9 @@ export async function predictionLineage(stores: Stores, id: string): Promise<Pre
   const later: PredictionLineage['laterVersions'] = [];
   if (v) {
     for (let n = v.version + 1; n <= (model?.latestVersion ?? v.version); n++) {
-      const lv = await orNull(meta.models.getVersion(p.model, n));
+      const lv = await orNullIfNotFound(meta.models.getVersion(p.model, n));
       if (!lv) continue;
-      const lr = lv.runId ? await orNull(meta.runs.get(lv.runId)) : null;
+      const lr = lv.runId ? await orNullIfNotFound(meta.runs.get(lv.runId)) : null;
       later.push({ version: lv.version, runId: lv.runId, createdAt: lv.createdAt, aliases: lv.aliases, retrainedBy: lr?.tags['capstan.retrain.policy'] ?? null });
     }
   }

@@ -1,5 +1,5 @@
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
-import { CapstanError, type ErrorCode } from '../core/errors.ts';
+import { CapstanError, orNullIfNotFound, type ErrorCode } from '../core/errors.ts';
 import { stringifyApiJson } from '../core/json.ts';
 import { api, type BodyOf, type Contract, type PathParams, type PipelineSpec, type QueryOf, type records, type ResultOf } from '../api/index.ts';
 import type {
@@ -109,6 +109,8 @@ export class CapstanClient implements MetadataStore {
         if (n === undefined) throw new CapstanError('NOT_FOUND', `dataset "${name}" not found`);
         return this.call(api.getDatasetVersion, { params: { name, version: n } });
       },
+      addValidation: ({ name, version: v, actor: _actor, ...findings }) => this.call(api.addDatasetValidation, { params: { name, version: v }, body: findings }),
+      listValidations: async (name, v, o = {}) => (await this.call(api.listDatasetValidations, { params: { name, version: v }, query: { limit: o.limit } })).items,
     };
     this.models = {
       createModel: (i) => this.call(api.createModel, { body: { name: i.name, description: i.description, tags: i.tags } }),
@@ -137,17 +139,12 @@ export class CapstanClient implements MetadataStore {
         return { ...p, items: p.items.map(version) };
       },
       setVersionTag: (name, v, key, value) => this.call(api.setVersionTag, { params: { name, version: v, key }, body: { value } }),
+      setCard: (name, v, text) => this.call(api.setCard, { params: { name, version: v }, body: { text } }),
+      getCard: async (name, v) => (await this.call(api.getCard, { params: { name, version: v } })).card,
       setAlias: async (name, alias, v, _actor, reason) => void (await this.call(api.setAlias, { params: { name, alias }, body: { version: v, reason } })),
       deleteAlias: (name, alias, _actor, reason) => this.call(api.deleteAlias, { params: { name, alias }, query: { reason: reason || undefined } }),
       resolveAlias: async (name, alias) => version(await this.call(api.resolveAlias, { params: { name, alias } })),
-      aliasVersion: async (name, alias) => {
-        try {
-          return (await this.call(api.resolveAlias, { params: { name, alias } })).version;
-        } catch (err) {
-          if ((err as CapstanError).code === 'NOT_FOUND') return null;
-          throw err;
-        }
-      },
+      aliasVersion: async (name, alias) => (await orNullIfNotFound(this.call(api.resolveAlias, { params: { name, alias } })))?.version ?? null,
       approve: (i: { name: string; version: number; alias: string; approver: Principal; comment: string }) => this.call(api.approve, { params: { name: i.name, version: i.version }, body: { alias: i.alias, comment: i.comment } }),
       listApprovals: async (name) => (await this.call(api.listApprovals, { params: { name } })).items,
     };

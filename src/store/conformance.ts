@@ -167,6 +167,32 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       await assert.rejects(s.datasets.get('ds', 9), /has no version 9/);
     });
 
+    it('datasets: validations are kept per version, newest first, with their reference, and audited', async () => {
+      const erin = await as({ name: 'erin', role: 'member' });
+      await s.datasets.register({ name: 'checked', contentHash: 'v1', source: 'a.csv', rows: 3, columns: 2 });
+      await s.datasets.register({ name: 'checked', contentHash: 'v2', source: 'b.csv', rows: 4, columns: 2 });
+      const anomalies = [
+        { kind: 'out_of_range', severity: 'warning' as const, column: 'age', message: 'column "age" has values above its range' },
+        { kind: 'missing_column', severity: 'error' as const, column: 'plan', message: 'column "plan" is in the schema but not in the file' },
+      ];
+      const drift = { datasetDrift: false, share: 0.5, features: [{ name: 'age', test: 'psi', statistic: 0.31, threshold: 0.1, drifted: true }, { name: 'plan', test: null, statistic: null, threshold: null, drifted: false }] };
+      const first = await erin.datasets.addValidation({ name: 'checked', version: 2, reference: { name: 'checked', version: 1 }, errors: 1, warnings: 1, anomalies, drift, runId: null, actor: 'erin' });
+      assert.deepEqual([first.name, first.version, first.reference, first.errors, first.actor], ['checked', 2, { name: 'checked', version: 1 }, 1, 'erin']);
+      assert.deepEqual(first.anomalies, anomalies);
+      assert.deepEqual(first.drift, drift);
+      await new Promise((r) => setTimeout(r, 5));
+      const second = await erin.datasets.addValidation({ name: 'checked', version: 2, reference: null, errors: 0, warnings: 0, anomalies: [], drift: null, runId: null, actor: 'erin' });
+      assert.deepEqual((await s.datasets.listValidations('checked', 2)).map((v) => v.id), [second.id, first.id]);
+      assert.deepEqual((await s.datasets.listValidations('checked', 2, { limit: 1 })).map((v) => v.id), [second.id]);
+      assert.deepEqual(await s.datasets.listValidations('checked', 1), []);
+      await assert.rejects(s.datasets.listValidations('checked', 3), (err: { code?: string }) => err.code === 'NOT_FOUND');
+      await assert.rejects(erin.datasets.addValidation({ name: 'checked', version: 2, reference: { name: 'checked', version: 7 }, errors: 0, warnings: 0, anomalies: [], drift: null, runId: null, actor: 'erin' }), /has no version 7/);
+      const bad = [{ kind: 'x', severity: 'fatal', column: null, message: 'm' }] as unknown as typeof anomalies;
+      await assert.rejects(erin.datasets.addValidation({ name: 'checked', version: 2, reference: null, errors: 0, warnings: 0, anomalies: bad, drift: null, runId: null, actor: 'erin' }), (err: { code?: string }) => err.code === 'INVALID_ARGUMENT');
+      const events = (await s.audit.list({ entity: 'checked' })).items.filter((e) => e.action === 'dataset.validate');
+      assert.deepEqual(events.map((e) => e.actor), ['erin', 'erin']);
+    });
+
     it('registry: versions numbered without gaps under concurrency, lineage from the run', async () => {
       const run = await s.runs.create({ experiment: 'exp-reg', name: 'train' });
       const ds = await s.datasets.register({ name: 'train-data', contentHash: 'z', source: 'f.csv', rows: 10, columns: 2 });
@@ -184,6 +210,22 @@ export function metadataStoreConformance(label: string, open: () => Promise<Meta
       await assert.rejects(s.models.getVersion('ghost', 1), /model "ghost" not found/);
       await assert.rejects(s.models.createModel({ name: 'churn', actor: 'x' }), (err: { code?: string }) => err.code === 'ALREADY_EXISTS');
       await assert.rejects(s.models.createVersion({ name: 'churn', runId: 'ffffffffffffffff', ...(await bundle('churn', 'x')), task: 'binary', metrics: {}, author: 'x' }), /run ffffffffffffffff not found/);
+    });
+
+    it('registry: a version\'s model card is written, replaced and audited; none is null', async () => {
+      const erin = await as({ name: 'erin', role: 'member' });
+      await erin.models.createVersion({ name: 'carded', runId: null, ...(await bundle('carded', '1')), task: 'binary', metrics: {}, author: 'erin' });
+      assert.equal(await s.models.getCard('carded', 1), null);
+      const text = '# Churn model\n\n## Intended use\nRank customers by churn risk.\n\n## Limits\n- trained on 2019 data\n';
+      const card = await erin.models.setCard('carded', 1, text, 'erin');
+      assert.deepEqual([card.text, card.updatedBy], [text, 'erin']);
+      await erin.models.setCard('carded', 1, text + '- not for credit decisions\n', 'erin');
+      assert.equal((await s.models.getCard('carded', 1))?.text, text + '- not for credit decisions\n');
+      await assert.rejects(s.models.getCard('carded', 2), /has no version 2/);
+      await assert.rejects(erin.models.setCard('carded', 2, 'x', 'erin'), (err: { code?: string }) => err.code === 'NOT_FOUND');
+      await assert.rejects(erin.models.setCard('carded', 1, 'bell \u0007', 'erin'), (err: { code?: string }) => err.code === 'INVALID_ARGUMENT');
+      const events = (await s.audit.list({ entity: 'carded' })).items.filter((e) => e.action === 'model_version.card');
+      assert.deepEqual(events.map((e) => [e.actor, e.entity]), [['erin', 'carded:1'], ['erin', 'carded:1']]);
     });
 
     it('registry: aliases move atomically; a protected alias needs a four-eyes approval; all audited', async () => {

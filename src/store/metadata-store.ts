@@ -4,7 +4,7 @@ import type {
   AlertStatus,
   MonitorWindowRow,
   PolicyRecord,
-  ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelPolicy, ModelVersion, Page,
+  ApiToken, Approval, ArtifactEntry, AuditEvent, DatasetValidation, DatasetVersion, Experiment, KeyValue, MetricPoint, ModelCard, ModelPolicy, ModelVersion, Page,
   PageRequest, PipelineSchedule, PredictionRecord, Principal, RegisteredModel, RetentionRule, Role, Run, RunStatus, StepRecord,
 } from './types.ts';
 import type { TrafficSpec } from './traffic.ts';
@@ -76,6 +76,10 @@ export interface DatasetStore {
   list(name?: string): Promise<DatasetVersion[]>;
   /** A version, or the latest one. */
   get(name: string, version?: number): Promise<DatasetVersion>;
+  /** Record a check of a version (audited as `dataset.validate`); the reference, when given, must exist. */
+  addValidation(input: Omit<DatasetValidation, 'id' | 'createdAt'>): Promise<DatasetValidation>;
+  /** The checks of a version, newest first (at most `limit`, default 20). */
+  listValidations(name: string, version: number, opts?: { limit?: number }): Promise<DatasetValidation[]>;
 }
 
 export interface ModelStore {
@@ -104,6 +108,10 @@ export interface ModelStore {
   /** Oldest first. */
   listVersions(name: string, opts?: PageRequest): Promise<Page<ModelVersion>>;
   setVersionTag(name: string, version: number, key: string, value: string, actor: string): Promise<void>;
+  /** Write (or replace) a version's card; audited as `model_version.card`. Up to 100 000 characters of markdown. */
+  setCard(name: string, version: number, text: string, actor: string): Promise<ModelCard>;
+  /** A version's card, or null when nobody wrote one (NOT_FOUND when the version does not exist). */
+  getCard(name: string, version: number): Promise<ModelCard | null>;
 
   /**
    * Move (or create) an alias. Atomic: a reader sees the old version or the new one, never none or two. A protected alias needs

@@ -78,6 +78,54 @@ export interface DatasetVersion {
   profile?: unknown;
 }
 
+/** One finding of a validation (the data layer's anomaly kinds: missing_column, type_mismatch, out_of_range, ...). */
+export interface ValidationAnomaly {
+  kind: string;
+  severity: 'error' | 'warning';
+  column: string | null;
+  message: string;
+}
+
+/** One column's drift test in a validation against a baseline. */
+export interface ValidationDrift {
+  name: string;
+  test: string | null;
+  statistic: number | null;
+  threshold: number | null;
+  drifted: boolean;
+}
+
+/**
+ * A dataset version checked against a reference (a version's schema and profile, or a schema file): its anomalies and, with a
+ * baseline, its drift per column. Kept with the version, newest first, so the anomalies of every check stay readable.
+ */
+export interface DatasetValidation {
+  id: string;
+  /** the version checked */
+  name: string;
+  version: number;
+  /** the version it was checked against; null for a schema file given by hand */
+  reference: { name: string; version: number } | null;
+  errors: number;
+  warnings: number;
+  anomalies: ValidationAnomaly[];
+  /** per-column drift against the reference's profile, with the data set's verdict; null without a baseline */
+  drift: { datasetDrift: boolean; share: number; features: ValidationDrift[] } | null;
+  /** the run whose step checked it, when a pipeline did */
+  runId: string | null;
+  actor: string;
+  createdAt: number;
+}
+
+/** A model version's card: what it is for, its limits, who should not use it (markdown written by people), audited. */
+export interface ModelCard {
+  name: string;
+  version: number;
+  text: string;
+  updatedBy: string;
+  updatedAt: number;
+}
+
 export interface ArtifactEntry {
   runId: string;
   /** validated relative path inside the run, `/`-separated */

@@ -1,6 +1,6 @@
 import { Type } from '../typebox.ts';
 import { route } from '../contract.ts';
-import { Approval, ModelPolicy, ModelVersion, RegisteredModel, TrafficSpec } from '../records.ts';
+import { Approval, ModelCard, ModelPolicy, ModelVersion, RegisteredModel, TrafficSpec } from '../records.ts';
 import { Int, Items, Page, PageQuery, StringMap } from '../schema.ts';
 
 const tag = 'models';
@@ -41,6 +41,15 @@ export const createVersion = route({
 });
 export const getVersion = route({ method: 'GET', path: '/api/v1/models/:name/versions/:version', role: 'viewer', tag, summary: 'A model version', responses: { 200: ModelVersion } });
 export const setVersionTag = route({ method: 'PUT', path: '/api/v1/models/:name/versions/:version/tags/:key', role: 'member', tag, summary: 'Set a version tag', body: Tag, responses: { 204: null } });
+export const getCard = route({
+  method: 'GET', path: '/api/v1/models/:name/versions/:version/card', role: 'viewer', tag, summary: 'A version\'s model card (card: null when nobody wrote one)',
+  responses: { 200: Type.Object({ card: Type.Union([ModelCard, Type.Null()]) }, { title: 'ModelCardAnswer' }) },
+});
+export const setCard = route({
+  method: 'PUT', path: '/api/v1/models/:name/versions/:version/card', role: 'member', tag, summary: 'Write (or replace) a version\'s model card (markdown, audited)',
+  body: Type.Object({ text: Type.String({ maxLength: 100_000 }) }),
+  responses: { 200: ModelCard },
+});
 
 export const resolveAlias = route({ method: 'GET', path: '/api/v1/models/:name/aliases/:alias', role: 'viewer', tag: 'aliases', summary: 'The version an alias points at', responses: { 200: ModelVersion } });
 export const setAlias = route({

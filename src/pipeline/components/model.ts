@@ -1,7 +1,7 @@
 import type { Table } from '../../core/table.ts';
 import type { CvScheme, PreparedTarget } from '../../data/index.ts';
 import type { Evaluation, TabularModel } from '../../learn/index.ts';
-import { CapstanError, invalid } from '../../core/errors.ts';
+import { CapstanError, invalid, orNullIfNotFound } from '../../core/errors.ts';
 import { logMetrics, logParams, setTags, type ModelVersion, type Stores } from '../../store/index.ts';
 import { component, fileLabel } from './component.ts';
 
@@ -225,13 +225,9 @@ export const evaluateModel = component({
  * since by others are few, so the newest 20 are looked at.
  */
 async function registeredBefore(stores: Stores, name: string, source: string): Promise<ModelVersion | null> {
-  let latest: number;
-  try {
-    latest = (await stores.metadata.models.getModel(name)).latestVersion;
-  } catch (e) {
-    if (e instanceof CapstanError && e.code === 'NOT_FOUND') return null;
-    throw e;
-  }
+  const model = await orNullIfNotFound(stores.metadata.models.getModel(name));
+  if (!model) return null;
+  const latest = model.latestVersion;
   for (let v = latest; v >= 1 && v > latest - 20; v--) {
     const found = await stores.metadata.models.getVersion(name, v).catch(() => null);
     if (found?.source === source) return found;

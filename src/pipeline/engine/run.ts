@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { CapstanError, invalid, isCapstanError, type ErrorCode } from '../../core/errors.ts';
+import { CapstanError, invalid, isCapstanError, orNullIfNotFound, type ErrorCode } from '../../core/errors.ts';
 import { logParams, putRunArtifact, setTags, type Principal, type Run, type Stores } from '../../store/index.ts';
 import type { Table } from '../../core/table.ts';
 import { isFileRef } from '../components/index.ts';
@@ -343,10 +343,7 @@ export function stepRunner(p: CompiledPipeline, o: RunOptions, run: Run, params:
    */
   const rollUp = async (from: string) => {
     // a reused result whose run was deleted since has nothing to pass on
-    const src = await meta.runs.get(from).catch((e: unknown) => {
-      if (e instanceof CapstanError && e.code === 'NOT_FOUND') return null;
-      throw e;
-    });
+    const src = await orNullIfNotFound(meta.runs.get(from));
     if (!src || (Object.keys(src.params).length === 0 && Object.keys(src.metrics).length === 0)) return;
     const metrics = Object.entries(src.metrics).map(([key, value]) => ({ key, value, ...src.metricTimes[key] }));
     const batch = async () => {

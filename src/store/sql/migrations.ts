@@ -200,6 +200,20 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_model ON alerts(model, status, fired_at);
 `,
   },
+  {
+    version: 10,
+    name: 'dataset validations and model cards',
+    sql: `
+CREATE TABLE dataset_validations (
+  id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL REFERENCES datasets(id), reference_id TEXT REFERENCES datasets(id),
+  errors INTEGER NOT NULL, warnings INTEGER NOT NULL, anomalies TEXT NOT NULL, drift TEXT, run_id TEXT, actor TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE INDEX dataset_validations_dataset ON dataset_validations(dataset_id, created_at);
+CREATE TABLE model_cards (
+  name TEXT NOT NULL, version INTEGER NOT NULL, text TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (name, version), FOREIGN KEY (name, version) REFERENCES model_versions(name, version));
+`,
+  },
 ];
 
 /** The migration's SQL for one dialect. */

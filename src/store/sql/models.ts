@@ -4,7 +4,7 @@ import { checkAlias, checkKey, checkName, checkLine, checkText } from '../../cor
 import type { ModelStore } from '../metadata-store.ts';
 import { checkAliasDelete, checkAliasMove, checkApprover, checkPolicyChange, checkTraffic, DEFAULT_POLICY, SERVED_ALIAS } from '../policy.ts';
 import { parseTraffic, type TrafficSpec } from '../traffic.ts';
-import type { Approval, ModelPolicy, ModelVersion, Page, PageRequest, Principal, RegisteredModel } from '../types.ts';
+import type { Approval, ModelCard, ModelPolicy, ModelVersion, Page, PageRequest, Principal, RegisteredModel } from '../types.ts';
 import { appendAudit } from './audit.ts';
 import type { Row, SqlDriver, SqlExecutor } from './driver.ts';
 import { groupKv, pageOf, parseJson, placeholders } from './paging.ts';
@@ -248,6 +248,24 @@ export class SqlModelStore implements ModelStore {
       await q.run('INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value', [name, version, key, value]);
       await appendAudit(q, actor, 'model_version.tag', `${name}:${version}`, { key, value });
     });
+  }
+
+  async setCard(name: string, version: number, text: string, actor: string): Promise<ModelCard> {
+    checkText('card', text, 100_000);
+    checkLine('actor', actor, 200);
+    const at = Date.now();
+    await this.db.tx(async (q) => {
+      await this.versionRow(q, name, version);
+      await q.run('INSERT INTO model_cards (name, version, text, updated_by, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, version) DO UPDATE SET text = excluded.text, updated_by = excluded.updated_by, updated_at = excluded.updated_at', [name, version, text, actor, at]);
+      await appendAudit(q, actor, 'model_version.card', `${name}:${version}`, { characters: text.length });
+    });
+    return { name, version, text, updatedBy: actor, updatedAt: at };
+  }
+
+  async getCard(name: string, version: number): Promise<ModelCard | null> {
+    await this.versionRow(this.db, name, version);
+    const r = await this.db.get<Row>('SELECT * FROM model_cards WHERE name = ? AND version = ?', [name, version]);
+    return r ? { name, version, text: r.text as string, updatedBy: r.updated_by as string, updatedAt: r.updated_at as number } : null;
   }
 
   async setAlias(name: string, alias: string, version: number, actor: Principal, reason = ''): Promise<void> {

@@ -43,6 +43,9 @@ export function registryRoutes(router: Router, stores: Stores): void {
     return { status: 204 };
   });
 
+  router.on(api.getCard, async ({ params }) => ({ status: 200, body: { card: await m.getCard(params.name, Number(params.version)) } }));
+  router.on(api.setCard, async (req) => ({ status: 200, body: await m.setCard(req.params.name, Number(req.params.version), req.body.text, actor(req)) }));
+
   router.on(api.resolveAlias, async ({ params }) => ({ status: 200, body: await m.resolveAlias(params.name, params.alias) }));
   router.on(
     api.setAlias,
