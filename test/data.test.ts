@@ -140,6 +140,26 @@ describe('capstan data CLI', () => {
     assert.doesNotMatch(text, /[{}]/);
     assert.equal(cli(['data', 'show', 'nope'], home).status, 1);
   });
+
+  it('register checks a new version against the previous one (schema, drift) and keeps the findings with it', () => {
+    const home = tempHome();
+    const first = cli(['data', 'register', file('v1.csv', csv(400, 1)), '--name', 'events', '--json'], home);
+    assert.equal(JSON.parse(first.stdout).validation, null, 'a first version has nothing to be checked against');
+    const same = cli(['data', 'register', file('v1-again.csv', csv(400, 2)), '--name', 'events'], home);
+    assert.equal(same.status, 0, same.stderr);
+    assert.match(same.stdout, /^dataset events version 2: .*\nchecked against v1 \([^)]+\): 0 errors, \d+ warnings?\n( {2}WARNING out_of_range .*\n)*$/);
+    const drifted = cli(['data', 'register', file('v3.csv', csv(400, 3, { shift: 0.6, extraCategory: true })), '--name', 'events', '--json'], home);
+    assert.equal(drifted.status, 0, 'the version is registered whatever its anomalies; data validate is the gate');
+    const found = JSON.parse(drifted.stdout).validation;
+    assert.deepEqual(found.against, { name: 'events', version: 2 });
+    const kinds = new Set(found.anomalies.map((a: { kind: string; column: string }) => `${a.kind}:${a.column}`));
+    for (const k of ['out_of_range:x', 'out_of_domain:k', 'distribution_shift:x']) assert.ok(kinds.has(k), `${k} in ${[...kinds].join(', ')}`);
+    const shown = JSON.parse(cli(['data', 'show', 'events:3', '--json'], home).stdout);
+    assert.equal(shown.validations.length, 1);
+    assert.ok(shown.validations[0].drift.features.some((f: { name: string; drifted: boolean }) => f.name === 'x' && f.drifted));
+    assert.match(cli(['data', 'show', 'events:3'], home).stdout, /\nchecked against v2 \([^)]+\): [1-9]\d* errors, \d+ warnings\n {2}ERROR {3}out_of_range +column "x"/);
+    assert.equal(JSON.parse(cli(['data', 'register', file('v3-again.csv', csv(400, 3, { shift: 0.6, extraCategory: true })), '--name', 'events', '--json'], home).stdout).validation, null, 'the same content again: no new check');
+  });
 });
 
 describe('input limits', () => {

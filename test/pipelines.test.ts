@@ -98,7 +98,8 @@ describe('pipelines', () => {
         '  - name: load', '    component: capstan/load', "    inputs: { path: '${{ params.data }}', name: telco }",
         '  - name: split', '    component: capstan/split', "    inputs: { data: '${{ steps.load.outputs.data }}', stratify: churn }",
         '  - name: check', '    component: capstan/validate', "    inputs: { data: '${{ steps.split.outputs.test }}', reference: '${{ steps.load.outputs.dataset }}' }",
-        '  - name: other', '    component: capstan/load', '    inputs: { path: drifted.csv }',
+        // the drifted file as the dataset's next version: its check is kept with that version
+        '  - name: other', '    component: capstan/load', '    inputs: { path: drifted.csv, name: telco }',
         '  - name: check-other', '    component: capstan/validate', "    inputs: { data: '${{ steps.other.outputs.data }}', reference: '${{ steps.load.outputs.dataset }}', fail: false }",
         '  - name: train', '    component: capstan/train', "    inputs: { data: '${{ steps.split.outputs.train }}', target: churn, params: { n_estimators: 10 } }",
         '  - name: score', '    component: capstan/predict', "    inputs: { model: '${{ steps.train.outputs.model }}', data: '${{ steps.split.outputs.test }}' }",
@@ -114,6 +115,15 @@ describe('pipelines', () => {
     assert.equal(s.score.outputs!.rows, s.split.outputs!.testRows);
     const stores = await openStores(home);
     try {
+      // load and other run side by side: either may be version 1
+      const versions = await stores.metadata.datasets.list('telco');
+      const drifted = versions.find((v) => v.source.endsWith('drifted.csv'))!;
+      const original = versions.find((v) => v !== drifted)!;
+      assert.equal(original.version, (s.load.outputs!.dataset as { version: number }).version);
+      const [kept] = await stores.metadata.datasets.listValidations('telco', drifted.version);
+      assert.deepEqual([kept.reference, kept.runId !== null, kept.errors], [{ name: 'telco', version: original.version }, true, s['check-other'].outputs!.errors]);
+      assert.ok(kept.anomalies.some((a) => a.column === 'contract' && a.kind === 'out_of_domain'));
+      assert.deepEqual(await stores.metadata.datasets.listValidations('telco', original.version), [], 'the split\'s test file is not a version: nothing kept');
       const { stream } = await stores.artifacts.openBlob((s.score.outputs!.predictions as { blob: string }).blob);
       let text = '';
       for await (const c of stream) text += c;

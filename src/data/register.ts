@@ -1,10 +1,12 @@
 import { basename, resolve } from 'node:path';
-import type { MetadataStore, DatasetVersion } from '../store/index.ts';
+import { orNullIfNotFound } from '../core/errors.ts';
+import type { MetadataStore, DatasetValidation, DatasetVersion } from '../store/index.ts';
 import type { Table } from '../core/table.ts';
 import { domainOf, profileLoaded } from './ingest/duckdb-profile.ts';
 import { loadFile, type LoadedFile, type ReadOptions } from './ingest/duckdb.ts';
 import { fileSha256 } from './hash.ts';
-import { inferSchema } from './schema-file.ts';
+import { inferSchema, parseSchema } from './schema-file.ts';
+import { findingsOf, validateLoaded } from './validate.ts';
 import type { FileProfile } from './profile-types.ts';
 
 /** A file's dataset name when none is given: its name without the extension. */
@@ -29,6 +31,26 @@ export async function registerDatasetFile(store: MetadataStore, file: string, na
   const f = await loadFile(file, opts);
   try {
     return await registerLoadedFile(store, f, file, name, opts.contentHash);
+  } finally {
+    await f.drop();
+  }
+}
+
+/**
+ * `data register`: register a file and, when it is a new version of a dataset whose previous version has a schema, check it
+ * against that version (schema, and profile as the drift baseline) as TFDV checks each new span, keeping the findings with the
+ * new version. `validation` is null for content already registered or a first version.
+ */
+export async function registerAndValidate(store: MetadataStore, file: string, name: string, actor: string, opts: ReadOptions = {}): Promise<{ version: DatasetVersion; validation: DatasetValidation | null }> {
+  const previous = await orNullIfNotFound(store.datasets.get(name));
+  const f = await loadFile(file, opts);
+  try {
+    const version = await registerLoadedFile(store, f, file, name);
+    if (!previous || version.version <= previous.version || previous.schema === undefined || previous.schema === null) return { version, validation: null };
+    const schema = parseSchema(JSON.stringify(previous.schema), `dataset ${name} v${previous.version}`);
+    const report = await validateLoaded(f, file, version.profile as FileProfile, schema, previous.profile ? { baseline: previous.profile as FileProfile } : {});
+    const validation = await store.datasets.addValidation({ name, version: version.version, reference: { name, version: previous.version }, ...findingsOf(report), runId: null, actor });
+    return { version, validation };
   } finally {
     await f.drop();
   }

@@ -4,8 +4,9 @@ import { basename } from 'node:path';
 import { invalid } from '../../core/errors.ts';
 import { checkName } from '../../core/names.ts';
 import type { FileProfile } from '../../data/index.ts';
+import type { DatasetValidation, ValidationAnomaly } from '../../store/index.ts';
 import { profileFile } from '../../data/profile-file.ts';
-import { parseIntOption, stores } from '../common.ts';
+import { localActor, parseIntOption, stores } from '../common.ts';
 import { printJson } from '../output.ts';
 import { safe, table, when } from '../target.ts';
 import { checkDriftOptions, DRIFT_TESTS, tableDrift, type DatasetDriftResult, type DriftOptions, type DriftTest } from '../../stats/index.ts';
@@ -164,7 +165,7 @@ export function dataCommand(program: Command): void {
         printJson(rest);
       } else {
         process.stdout.write(`${report.file}: ${report.rows} rows, ${report.errors} errors, ${report.warnings} warnings\n`);
-        for (const a of report.anomalies) process.stdout.write(`  ${a.severity.toUpperCase().padEnd(7)} ${a.kind.padEnd(18)} ${a.message}\n`);
+        printAnomalies(report.anomalies);
       }
       if (report.errors > 0) process.exitCode = 1;
     });
@@ -194,12 +195,16 @@ export function dataCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (file: string, o: { name: string; json?: boolean }) => {
       checkName('--name', o.name);
-      const { registerDatasetFile } = await dataLayer();
+      const { registerAndValidate } = await dataLayer();
       const s = await stores();
       try {
-        const v = await registerDatasetFile(s.metadata, file, o.name);
-        if (o.json) printJson({ name: v.name, version: v.version, contentHash: v.contentHash, rows: v.rows, columns: v.columns });
-        else process.stdout.write(`dataset ${v.name} version ${v.version}: ${v.rows} rows, ${v.columns} columns, ${v.contentHash}\n`);
+        const { version: v, validation } = await registerAndValidate(s.metadata, file, o.name, localActor());
+        const checked = validation && { against: validation.reference, errors: validation.errors, warnings: validation.warnings, anomalies: validation.anomalies };
+        if (o.json) printJson({ name: v.name, version: v.version, contentHash: v.contentHash, rows: v.rows, columns: v.columns, validation: checked });
+        else {
+          process.stdout.write(`dataset ${v.name} version ${v.version}: ${v.rows} rows, ${v.columns} columns, ${v.contentHash}\n`);
+          if (validation) printValidation(validation);
+        }
       } finally {
         await s.metadata.close();
       }
@@ -230,12 +235,26 @@ export function dataCommand(program: Command): void {
       const s = await stores();
       try {
         const d = await s.metadata.datasets.get(name, version);
-        if (o.json) return printJson(d);
+        const validations = await s.metadata.datasets.listValidations(d.name, d.version);
+        if (o.json) return printJson({ ...d, validations });
         process.stdout.write(safe(`${d.name} version ${d.version}: ${d.rows} rows, ${d.columns} columns, registered ${when(d.createdAt)}\n  content ${d.contentHash}\n  source  ${d.source}`) + '\n');
         const profile = d.profile as FileProfile | undefined;
         if (profile?.columns) printProfileColumns(profile);
+        if (validations[0]) printValidation(validations[0]);
       } finally {
         await s.metadata.close();
       }
     });
+}
+
+/** A stored check of a version: against what, the counts, then each anomaly on its line. */
+function printValidation(v: DatasetValidation): void {
+  const against = v.reference ? `v${v.reference.version}${v.reference.name === v.name ? '' : ` of ${v.reference.name}`}` : 'a schema file';
+  process.stdout.write(safe(`checked against ${against} (${when(v.createdAt)}): ${v.errors} errors, ${v.warnings} warnings`) + '\n');
+  printAnomalies(v.anomalies);
+}
+
+/** One anomaly per line: severity, kind, message. */
+function printAnomalies(anomalies: readonly ValidationAnomaly[]): void {
+  for (const a of anomalies) process.stdout.write(safe(`  ${a.severity.toUpperCase().padEnd(7)} ${a.kind.padEnd(18)} ${a.message}`) + '\n');
 }

@@ -146,6 +146,15 @@ export async function countCategories(f: LoadedFile, column: string, categories:
   return { counts, other, missing };
 }
 
+/** How many of a column's values lie below `min` and above `max` (either bound may be absent). */
+export async function countOutside(f: LoadedFile, column: string, min: number | undefined, max: number | undefined, temporal: boolean): Promise<{ below: number; above: number }> {
+  const x = valueExpr(column, temporal);
+  const lo = min === undefined ? 'false' : `${x} < ${Number(min)}`;
+  const hi = max === undefined ? 'false' : `${x} > ${Number(max)}`;
+  const [[below, above]] = await rowsOf(f, `SELECT count(*) FILTER (WHERE ${lo}), count(*) FILTER (WHERE ${hi}) FROM ${f.table}`);
+  return { below: num(below), above: num(above) };
+}
+
 /** Rows that repeat an earlier row exactly. */
 export async function duplicateRows(f: LoadedFile): Promise<number> {
   return num((await rowsOf(f, `SELECT (SELECT count(*) FROM ${f.table}) - (SELECT count(*) FROM (SELECT DISTINCT * FROM ${f.table}))`))[0][0]);

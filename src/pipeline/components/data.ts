@@ -180,9 +180,14 @@ export const validate = component({
     if (d.schema === undefined || d.schema === null) throw invalid(`reference: dataset ${d.name} v${d.version} has no schema (register it with capstan data register or a load step)`);
     const m = await data();
     const schema = m.parseSchema(JSON.stringify(d.schema), `dataset ${d.name} v${d.version}`);
-    const report = await m.validateFile(await ctx.localPath(i.data), schema, d.profile ? { baseline: d.profile as FileProfile } : {});
+    const file = await ctx.localPath(i.data);
+    const report = await m.validateFile(file, schema, d.profile ? { baseline: d.profile as FileProfile } : {});
     for (const a of report.anomalies) ctx.log(`${a.severity} ${a.kind}${a.column ? ` ${a.column}` : ''}: ${a.message}`);
     ctx.log(`${report.errors} errors, ${report.warnings} warnings against ${d.name} v${d.version}`);
+    // a file that is a registered version of the same dataset keeps the findings with that version (the datasets page shows them)
+    const hash = await (await import('../../data/hash.ts')).fileSha256(file);
+    const subject = (await ctx.stores.metadata.datasets.list(d.name)).find((v) => v.contentHash === hash);
+    if (subject) await ctx.stores.metadata.datasets.addValidation({ name: d.name, version: subject.version, reference: { name: d.name, version: d.version }, ...m.findingsOf(report), runId: ctx.runId, actor: ctx.actor.name });
     if (report.errors > 0 && i.fail) throw invalid(`validate: ${report.errors} errors against ${d.name} v${d.version} (the step's log lists them)`);
     return { errors: report.errors, warnings: report.warnings, passed: report.errors === 0, anomalies: report.anomalies };
   },
