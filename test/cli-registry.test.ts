@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, startApi, type Api } from './api/harness.ts';
-import { cli, cliAsync, TELCO, tempHome } from './helpers.ts';
+import { cli, cliAsync, TELCO, tempHome, writeTemp } from './helpers.ts';
 
 describe('capstan runs / models / tokens, local and --server', () => {
   const home = tempHome();
@@ -39,6 +39,45 @@ describe('capstan runs / models / tokens, local and --server', () => {
     const show = JSON.parse((await remote(['models', 'show', 'churn:1', '--json'])).stdout) as { aliases: string[]; lineage: { datasets: { role: string }[] } };
     assert.deepEqual(show.aliases, ['production']);
     assert.equal(show.lineage.datasets[0].role, 'training');
+  });
+
+  it('models card: a draft from the registry until one is stored; storing is audited and read back the same locally and remotely', async () => {
+    const draft = cli(['models', 'card', 'churn:1'], home);
+    assert.equal(draft.status, 0, draft.stderr);
+    assert.match(draft.stderr, /churn:1 has no card yet; a draft follows .*capstan models card churn:1 --file card\.md/);
+    assert.match(draft.stdout, /^# churn, version 1\n/);
+    assert.match(draft.stdout, /\n## Training data\n- telco_churn v1 \(training\): 7043 rows, \d+ columns\n/);
+    assert.match(draft.stdout, /\n## Inputs\n(- `[a-z_]+`: .*\n){19}\n/, 'one line per input feature');
+    assert.match(draft.stdout, /\n## Evaluation\n- cv_roc_auc_mean: 0\.\d+\n/);
+
+    const text = draft.stdout.replace('- TODO: who uses its answers, for which decisions', '- Retention team: whom to call first');
+    const stored = await remote(['models', 'card', 'churn:1', '--file', writeTemp('card.md', text)]);
+    assert.equal(stored.status, 0, stored.stderr);
+    assert.match(stored.stdout, /^stored the card of churn:1 \(\d+ characters\)\n$/);
+    const local = cli(['models', 'card', 'churn:1'], home);
+    assert.deepEqual([local.stdout, local.stderr], [text, '']);
+    const json = JSON.parse(cli(['models', 'card', 'churn:1', '--json'], home).stdout) as { card: { text: string; updatedBy: string }; draft: null };
+    assert.deepEqual([json.card.text, json.card.updatedBy, json.draft], [text, 'admin', null]);
+    const redraft = JSON.parse((await remote(['models', 'card', 'churn:1', '--draft', '--json'])).stdout) as { card: { text: string }; draft: string };
+    assert.equal(redraft.card.text, text);
+    assert.match(redraft.draft, /- TODO: who uses its answers/);
+    const audit = JSON.parse(cli(['models', 'audit', 'churn', '--json'], home).stdout) as { items: { actor: string; action: string; entity: string }[] };
+    assert.ok(audit.items.some((e) => e.actor === 'admin' && e.action === 'model_version.card'), JSON.stringify(audit.items.map((e) => e.action)));
+
+    for (const [args, message] of [
+      [['models', 'card', 'churn'], /NAME:VERSION/],
+      [['models', 'card', 'churn:9'], /churn.*9.*not found|version 9/i],
+      [['models', 'card', 'churn:1', '--file', '/nope/card.md'], /cannot read --file \/nope\/card\.md/],
+    ] as const) {
+      const r = cli([...args], home);
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    const viewer = JSON.parse((await remote(['tokens', 'create', '--name', 'vic', '--role', 'viewer', '--json'])).stdout) as { token: string };
+    const refused = await remote(['models', 'card', 'churn:1', '--file', writeTemp('card2.md', 'x')], viewer.token);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /needs the member role; vic has viewer/);
   });
 
   it('roles are enforced for CLI calls through the server', async () => {

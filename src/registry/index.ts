@@ -3,3 +3,4 @@ export { parseModelRef, type ModelRef } from './refs.ts';
 export { encodeBundle, decodeBundle, monitoredOutput, outputsOf, type Bundle, type BundleManifest, type Lineage, MANIFEST_FILE } from './bundle/format.ts';
 export { writeBundleDir, readBundleDir, writeBundleFiles, type StoredBundle } from './bundle/fs.ts';
 export { putBundle, getBundle } from './bundle/store.ts';
+export { draftCard, type CardFacts } from './card.ts';

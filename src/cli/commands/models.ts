@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { invalid, notFound } from '../../core/errors.ts';
-import { importOnnxModel, type BundleManifest } from '../../registry/index.ts';
-import { allPages, parseTraffic, type ModelVersion, type RegisteredModel, type TrafficSpec, type VersionPick } from '../../store/index.ts';
+import { invalid, notFound, orNullIfNotFound } from '../../core/errors.ts';
+import { draftCard, importOnnxModel, type BundleManifest, type CardFacts } from '../../registry/index.ts';
+import { allPages, parseTraffic, type MetadataStore, type ModelVersion, type RegisteredModel, type TrafficSpec, type VersionPick } from '../../store/index.ts';
 import { localActor, parseIntOption, stores } from '../common.ts';
 import { clientOf, remoteOptions, safe, table, when, withTarget, type TargetOptions } from '../target.ts';
 import type { HumilityRule } from '../../monitor/index.ts';
@@ -218,6 +218,35 @@ export function modelsCommand(program: Command): void {
         process.stdout.write(safe(`${a.approver} approved ${name}:${version} for ${a.alias}${a.self ? ' (self-approval, as the model\'s policy allows)' : ''}`) + '\n');
       });
     });
+  remoteOptions(models.command('card'))
+    .argument('<ref>', 'NAME:VERSION')
+    .option('--file <markdown>', 'store this file as the version\'s card (replacing any; audited)')
+    .option('--draft', 'print a draft from what the registry records, even when a card exists')
+    .description('a version\'s model card: print it (or, when none exists, a draft to edit), or store one with --file; --json prints {card, draft}')
+    .action(async (ref: string, o: TargetOptions & { file?: string; draft?: boolean }) => {
+      const { name, version } = parseVersionRef(ref);
+      let text: string | undefined;
+      if (o.file) {
+        try {
+          text = readFileSync(o.file, 'utf8');
+        } catch {
+          throw invalid(`cannot read --file ${o.file}`);
+        }
+      }
+      await withTarget(o, async (store, me) => {
+        if (text !== undefined) {
+          const card = await store.models.setCard(name, version, text, me.name);
+          return o.json ? printJson({ card, draft: null }) : void process.stdout.write(safe(`stored the card of ${name}:${version} (${text.length} characters)`) + '\n');
+        }
+        const card = await store.models.getCard(name, version);
+        if (card && !o.draft) return o.json ? printJson({ card, draft: null }) : void process.stdout.write(safe(card.text.endsWith('\n') ? card.text : card.text + '\n'));
+        const v = await store.models.getVersion(name, version);
+        const draft = draftCard(v, await cardFacts(store, v));
+        if (o.json) return printJson({ card, draft });
+        if (!o.draft) process.stderr.write(`${name}:${version} has no card yet; a draft follows (save it, fill in the TODOs, then: capstan models card ${ref} --file card.md)\n`);
+        process.stdout.write(safe(draft));
+      });
+    });
   remoteOptions(models.command('audit'))
     .argument('[name]', 'only this model')
     .option('--limit <n>', 'how many events', '100')
@@ -230,4 +259,17 @@ export function modelsCommand(program: Command): void {
         process.stdout.write(table([['WHEN', 'ACTOR', 'ACTION', 'ENTITY', 'DETAIL'], ...page.items.map((e) => [when(e.at), e.actor, e.action, e.entity, JSON.stringify(e.detail)])]));
       });
     });
+}
+
+/** The training run and dataset versions a card draft names (a run deleted since is left out). */
+async function cardFacts(store: MetadataStore, v: ModelVersion): Promise<CardFacts> {
+  const runId = v.lineage.runId ?? v.runId;
+  const run = runId ? await orNullIfNotFound(store.runs.get(runId)) : null;
+  const datasets = await Promise.all(
+    (v.lineage.datasets ?? []).map(async (d) => {
+      const found = await orNullIfNotFound(store.datasets.get(d.name, d.version));
+      return { name: d.name, version: d.version, role: d.role, rows: found?.rows ?? 0, columns: found?.columns ?? 0 };
+    }),
+  );
+  return { run: run && { id: run.id, name: run.name, params: run.params, metrics: run.metrics }, datasets };
 }
