@@ -127,9 +127,19 @@ describe('web UI (Chromium against capstan server)', () => {
     await page.locator('select[name=experiment]').selectOption({ index: 0 });
     await page.locator('table.runs tbody tr').first().waitFor();
 
+    // a model card written with markup in it: shown as headings, bullets and code, every character as text
+    assert.equal((await api('PUT', '/api/v1/models/churn/versions/1/card', { text: 5 })).status, 400);
+    const card = `# churn ${XSS[1]}\n\n## Intended use\n- retention calls ${XSS[0]}\n- not for pricing: \`${XSS[2]}\`\n\n**bold** [link](${XSS[3]})\n`;
+    assert.equal((await api('PUT', '/api/v1/models/churn/versions/1/card', { text: card })).status, 200);
     await page.getByRole('link', { name: 'Models' }).click();
-    await page.getByRole('heading', { name: 'churn' }).waitFor();
+    await page.getByRole('heading', { name: 'churn', exact: true }).waitFor();
     await page.locator('.model tbody tr').first().waitFor();
+    await page.getByRole('heading', { name: 'Model card: version 1' }).waitFor();
+    assert.equal(await page.locator('.card h4').innerText(), `churn ${XSS[1]}`);
+    assert.deepEqual(await page.locator('.card li').allInnerTexts(), [`retention calls ${XSS[0]}`, `not for pricing: ${XSS[2]}`]);
+    assert.equal(await page.locator('.card li code').innerText(), XSS[2]);
+    assert.equal(await page.locator('.card p strong').innerText(), 'bold');
+    assert.equal(await page.locator('.card a, .card img, .card script, .card svg').count(), 0, 'no element from the card\'s text');
     // an approver (the admin here) approves the version for champion: not its author (the CLI's local user), so the
     // four-eyes rule holds and the approval and its audit entry appear
     await page.getByRole('button', { name: 'Approve for champion' }).first().click();
@@ -156,7 +166,7 @@ describe('web UI (Chromium against capstan server)', () => {
     await vpage.goto(server.url + '/#/models');
     await vpage.getByLabel('API token').fill(viewer.token);
     await vpage.getByRole('button', { name: 'Sign in' }).click();
-    await vpage.getByRole('heading', { name: 'churn' }).waitFor();
+    await vpage.getByRole('heading', { name: 'churn', exact: true }).waitFor();
     await vpage.locator('table.versions tbody tr').first().waitFor();
     assert.equal(await vpage.getByRole('button', { name: 'Approve for champion' }).count(), 0);
     await vpage.screenshot({ path: join(SHOTS, 'models-viewer.png'), fullPage: true });
@@ -295,10 +305,56 @@ describe('web UI (Chromium against capstan server)', () => {
     await page.getByRole('img', { name: 'tenure (integer)' }).locator('canvas').waitFor();
     await page.getByRole('img', { name: 'monthly_charges (numeric)' }).locator('canvas').waitFor();
     await page.getByRole('img', { name: 'contract (categorical)' }).locator('canvas').waitFor();
+    assert.match(await page.locator('.pipelines p.muted', { hasText: 'Not validated' }).innerText(), /registering a later version checks it/);
+
+    // a second version with a category never seen, values far out of range and a shifted distribution: registering it
+    // checks it against v1, and the page shows the anomalies, the drift per column and the flagged columns
+    const csv2 = join(home, 'hostile-2.csv');
+    writeFileSync(csv2, [`tenure,"${XSS[0].replaceAll('"', '""')}",plan`, ...Array.from({ length: 40 }, (_, i) => `${40 + i},${i % 3 === 0 ? 'a' : 'b'},${i % 2 ? XSS[1] : 'basic'}`)].join('\n') + '\n');
+    const second = await cliAsync(['data', 'register', csv2, '--name', 'hostile'], home);
+    assert.equal(second.status, 0, second.stderr);
+    await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Datasets' }).click();
+    await page.getByRole('button', { name: 'hostile v2', exact: true }).click();
+    await page.getByRole('heading', { name: /^Anomalies: [1-9]\d* errors, \d+ warnings$/ }).waitFor();
+    await page.getByText(/checked against hostile v1 by local:/).waitFor();
+    const anomalies = await page.locator('table.anomalies tbody tr').allInnerTexts();
+    for (const want of [/^error\tout_of_range\ttenure\t/, /^error\tout_of_domain\tplan\t/, /^(error|warning)\tdistribution_shift\ttenure\t/]) assert.ok(anomalies.some((a) => want.test(a)), `${want} in ${anomalies.join(' | ')}`);
+    assert.equal(await page.locator('table.drift tr', { hasText: 'tenure' }).locator('td.severity').innerText(), 'yes');
+    assert.match(await page.locator('table.profile tr', { hasText: 'plan' }).locator('td.flags').innerText(), /out_of_domain/);
     await page.screenshot({ path: join(SHOTS, 'datasets.png'), fullPage: true });
     assert.deepEqual(dialogs, [], 'no script ran from a column name');
     assert.deepEqual(foreign, [], 'no request left the server');
     assert.deepEqual(consoleErrors, [], 'no errors in the console');
+  });
+
+  it('a long table draws only the rows in view: 300 runs, a page of 200, fewer rows in the document, the last one reached by scrolling', async () => {
+    consoleErrors.length = 0;
+    const exp = await (await api('POST', '/api/v1/experiments', { name: 'many runs' })).json();
+    for (let i = 0; i < 300; i++) {
+      const r = await (await api('POST', '/api/v1/runs', { experimentId: exp.id, name: `bulk-${String(i).padStart(3, '0')}` })).json();
+      assert.equal((await api('POST', `/api/v1/runs/${r.id}/batch`, { metrics: [{ key: 'i', value: i, step: 0 }] })).status, 204);
+    }
+    await page.getByRole('navigation').getByRole('link', { name: 'Datasets' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();
+    await page.locator('select[name=experiment]').selectOption({ label: 'many runs' });
+    await page.getByText(/^200 runs on this page, \d+ ms$/).waitFor();
+    const drawn = () => page.locator('table.runs tbody tr:not(.spacer)').count();
+    const first = await drawn();
+    assert.ok(first > 0 && first < 100, `${first} rows drawn of 200`);
+    assert.equal(await page.locator('table.runs tbody tr.spacer').count(), 1, 'one spacer below the window, none above');
+    const wrap = page.locator('.table-wrap');
+    const full = await wrap.evaluate((el) => el.scrollHeight);
+    await wrap.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForFunction(() => !document.querySelector('table.runs tbody tr:last-child')?.classList.contains('spacer'));
+    assert.ok((await drawn()) < 100, 'still a window of rows after the scroll');
+    assert.equal(await wrap.evaluate((el) => el.scrollHeight), full, 'the spacers keep the scroll height of all 200 rows');
+    // sorted by the metric, highest first: the page ends with the 200th highest
+    await page.getByRole('button', { name: /^i/ }).click();
+    await wrap.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForFunction(() => document.querySelector('table.runs tbody tr:last-child td:nth-child(2)')?.textContent === 'bulk-100');
+    await page.screenshot({ path: join(SHOTS, 'runs-many.png') });
+    assert.deepEqual(consoleErrors, [], 'no errors in the console (the spacers\' heights pass the style policy)');
   });
 
   it('designer: three components dragged onto the canvas, a link of the wrong type refused, inputs set, saved, reopened exactly, run', async () => {

@@ -13,6 +13,8 @@ export type Approval = Static<typeof records.Approval>;
 export type AuditEvent = Static<typeof records.AuditEvent>;
 export type DatasetSummary = Static<typeof records.DatasetSummary>;
 export type DatasetVersion = Static<typeof records.DatasetVersion>;
+export type DatasetValidation = Static<typeof records.DatasetValidation>;
+export type ModelCard = Static<typeof records.ModelCard>;
 // the server's own role rule: what a role may not do is not offered
 export { hasRole } from '../../src/store/policy.ts';
 /** A double as the API sends it: a number, or the text of a non-finite one. */

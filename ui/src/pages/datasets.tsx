@@ -1,20 +1,25 @@
 import { useEffect, useState } from 'react';
-import { call, type DatasetSummary, type DatasetVersion, type Principal } from '../api.ts';
+import { call, type DatasetSummary, type DatasetValidation, type DatasetVersion, type Principal } from '../api.ts';
 import type { FileProfile } from '../../../src/data/profile-types.ts';
 import type { DataSchema } from '../../../src/data/schema-file.ts';
 import { Chart } from '../parts/chart.tsx';
 import { when } from '../parts/format.ts';
 import { PickList } from '../parts/pick-list.tsx';
+import { useRowWindow } from '../parts/virtual-rows.tsx';
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '' : Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : String(Number(v.toFixed(4))));
 
-/** Registered datasets; a dataset's versions; a version's schema and its profile with a histogram or bar chart per column. */
+/**
+ * Registered datasets; a dataset's versions; a version's anomalies from its latest validation (and the drift per column against
+ * the version it was checked against); its schema and profile with a histogram or bar chart per column.
+ */
 export default function DatasetsPage({ path }: { me: Principal; path: string[] }) {
   const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
   const [name, setName] = useState<string | null>(path[0] ?? null);
   const [versions, setVersions] = useState<DatasetSummary[]>([]);
   const [version, setVersion] = useState<number | null>(path[1] ? Number(path[1]) : null);
   const [chosen, setChosen] = useState<DatasetVersion | null>(null);
+  const [validations, setValidations] = useState<DatasetValidation[]>([]);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -32,10 +37,18 @@ export default function DatasetsPage({ path }: { me: Principal; path: string[] }
   }, [name]);
   useEffect(() => {
     if (!name || version === null) return;
-    call<DatasetVersion>('GET', `/api/v1/datasets/${encodeURIComponent(name)}/versions/${version}`).then(setChosen, (e: Error) => setError(e.message));
+    const at = `/api/v1/datasets/${encodeURIComponent(name)}/versions/${version}`;
+    Promise.all([call<DatasetVersion>('GET', at), call<{ items: DatasetValidation[] }>('GET', `${at}/validations`)]).then(([d, v]) => {
+      setChosen(d);
+      setValidations(v.items);
+    }, (e: Error) => setError(e.message));
   }, [name, version]);
 
   const profile = (chosen?.profile as FileProfile | undefined)?.columns ?? [];
+  const win = useRowWindow(profile.length, 11);
+  const latest = validations[0];
+  const flagged = new Map<string, string[]>();
+  for (const a of latest?.anomalies ?? []) if (a.column !== null) flagged.set(a.column, [...(flagged.get(a.column) ?? []), a.kind]);
   const schema = new Map(((chosen?.schema as DataSchema | undefined)?.columns ?? []).map((c) => [c.name, c]));
   return (
     <section className="pipelines">
@@ -91,46 +104,53 @@ export default function DatasetsPage({ path }: { me: Principal; path: string[] }
         )}
         {chosen && (
           <>
+            {latest ? <Validation v={latest} count={validations.length} /> : <p className="muted">Not validated: registering a later version checks it against this one (capstan data register), as does a pipeline&apos;s validate step.</p>}
             <h3>
               {chosen.name} v{chosen.version}: schema and profile ({chosen.rows} rows)
             </h3>
-            <table className="profile">
-              <thead>
-                <tr>
-                  <th>Column</th>
-                  <th>Type</th>
-                  <th>Nullable</th>
-                  <th>Missing</th>
-                  <th>Distinct</th>
-                  <th>Mean</th>
-                  <th>Std</th>
-                  <th>Min</th>
-                  <th>Max</th>
-                  <th>Domain</th>
-                </tr>
-              </thead>
-              <tbody>
-                {profile.map((c) => {
-                  const s = schema.get(c.name);
-                  return (
-                    <tr key={c.name}>
-                      <td>{c.name}</td>
-                      <td>{s?.type ?? c.type}</td>
-                      <td>{s ? (s.nullable ? 'yes' : 'no') : ''}</td>
-                      <td className="num">
-                        {c.missing} ({((c.missing / Math.max(1, chosen.rows)) * 100).toFixed(1)}%)
-                      </td>
-                      <td className="num">{c.distinct}</td>
-                      <td className="num">{num(c.mean)}</td>
-                      <td className="num">{num(c.std)}</td>
-                      <td className="num">{num(c.min)}</td>
-                      <td className="num">{num(c.max)}</td>
-                      <td className="domain">{s?.categories ? s.categories.slice(0, 8).join(', ') + (s.categories.length > 8 ? `, ... (${s.categories.length})` : '') : s?.min !== undefined ? `${num(s.min)} to ${num(s.max)}` : ''}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <div className="table-wrap" ref={win.ref}>
+              <table className="profile virtual">
+                <thead>
+                  <tr>
+                    <th>Column</th>
+                    <th>Type</th>
+                    <th>Nullable</th>
+                    <th>Missing</th>
+                    <th>Distinct</th>
+                    <th>Mean</th>
+                    <th>Std</th>
+                    <th>Min</th>
+                    <th>Max</th>
+                    <th>Domain</th>
+                    <th>Anomalies</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {win.before}
+                  {profile.slice(win.start, win.end).map((c) => {
+                    const s = schema.get(c.name);
+                    return (
+                      <tr key={c.name}>
+                        <td>{c.name}</td>
+                        <td>{s?.type ?? c.type}</td>
+                        <td>{s ? (s.nullable ? 'yes' : 'no') : ''}</td>
+                        <td className="num">
+                          {c.missing} ({((c.missing / Math.max(1, chosen.rows)) * 100).toFixed(1)}%)
+                        </td>
+                        <td className="num">{c.distinct}</td>
+                        <td className="num">{num(c.mean)}</td>
+                        <td className="num">{num(c.std)}</td>
+                        <td className="num">{num(c.min)}</td>
+                        <td className="num">{num(c.max)}</td>
+                        <td className="domain">{s?.categories ? s.categories.slice(0, 8).join(', ') + (s.categories.length > 8 ? `, ... (${s.categories.length})` : '') : s?.min !== undefined ? `${num(s.min)} to ${num(s.max)}` : ''}</td>
+                        <td className="flags">{(flagged.get(c.name) ?? []).join(', ')}</td>
+                      </tr>
+                    );
+                  })}
+                  {win.after}
+                </tbody>
+              </table>
+            </div>
             <div className="insights">
               <div className="charts">
                 {profile.map((c) =>
@@ -154,5 +174,74 @@ export default function DatasetsPage({ path }: { me: Principal; path: string[] }
         )}
       </div>
     </section>
+  );
+}
+
+/** A version's latest check: against what, the counts, each anomaly, and the drift test per column when there was a baseline. */
+function Validation({ v, count }: { v: DatasetValidation; count: number }) {
+  const against = v.reference ? `${v.reference.name} v${v.reference.version}` : 'a schema file';
+  const tested = v.drift?.features.filter((f) => f.test !== null) ?? [];
+  return (
+    <div className="validation">
+      <h3>
+        Anomalies: {v.errors} errors, {v.warnings} warnings
+      </h3>
+      <p className="muted">
+        checked against {against} by {v.actor}, {when(v.createdAt)}
+        {v.runId ? ' in a pipeline run' : ''}
+        {count > 1 ? ` (the latest of ${count} checks)` : ''}
+      </p>
+      {v.anomalies.length > 0 && (
+        <table className="anomalies">
+          <thead>
+            <tr>
+              <th>Severity</th>
+              <th>Kind</th>
+              <th>Column</th>
+              <th>Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {v.anomalies.map((a, i) => (
+              <tr key={i} className={`severity-${a.severity}`}>
+                <td className="severity">{a.severity}</td>
+                <td>{a.kind}</td>
+                <td>{a.column ?? ''}</td>
+                <td className="message">{a.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {v.drift && (
+        <>
+          <h4>
+            Drift against {against}: {v.drift.datasetDrift ? 'the data set drifted' : 'no data set drift'} ({(v.drift.share * 100).toFixed(0)}% of tested columns)
+          </h4>
+          <table className="drift">
+            <thead>
+              <tr>
+                <th>Column</th>
+                <th>Test</th>
+                <th>Statistic</th>
+                <th>Threshold</th>
+                <th>Drifted</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tested.map((f) => (
+                <tr key={f.name} className={f.drifted ? 'severity-warning' : ''}>
+                  <td>{f.name}</td>
+                  <td>{f.test}</td>
+                  <td className="num">{num(f.statistic)}</td>
+                  <td className="num">{num(f.threshold)}</td>
+                  <td className="severity">{f.drifted ? 'yes' : 'no'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </div>
   );
 }

@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
-import { call, formatDouble, hasRole, query, type Approval, type AuditEvent, type ModelVersion, type Page, type Principal, type RegisteredModel } from '../api.ts';
+import { call, formatDouble, hasRole, query, type Approval, type AuditEvent, type ModelCard, type ModelVersion, type Page, type Principal, type RegisteredModel } from '../api.ts';
 import { when } from '../parts/format.ts';
+import { Markdown } from '../parts/markdown.tsx';
 import { PickList } from '../parts/pick-list.tsx';
 
-
 /**
- * Registered models, and for the one chosen: its versions (aliases, author, metrics), approvals and audit log. Approving a
- * version for the served alias is offered to approvers only; the server enforces the role and the four-eyes rule anyway.
+ * Registered models, and for the one chosen: its versions (aliases, author, metrics), a version's model card (the champion's
+ * until another is picked), approvals and audit log. Approving a version for the served alias is offered to approvers only; the
+ * server enforces the role and the four-eyes rule anyway.
  */
 export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
   const [models, setModels] = useState<RegisteredModel[]>([]);
@@ -16,6 +17,8 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
   const [audit, setAudit] = useState<AuditEvent[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [cardOf, setCardOf] = useState<number | null>(null);
+  const [card, setCard] = useState<{ version: number; card: ModelCard | null } | null>(null);
 
   useEffect(() => {
     call<{ items: RegisteredModel[] }>('GET', '/api/v1/models').then((r) => {
@@ -37,6 +40,13 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
     }, (e: Error) => setError(e.message));
   }, [chosen]);
   useEffect(load, [load]);
+  const model = models.find((m) => m.name === chosen);
+  // the card shown: the version picked, else the champion's, else the latest version's
+  const shown = cardOf ?? model?.aliases.champion ?? (versions.length ? versions[versions.length - 1].version : null);
+  useEffect(() => {
+    if (!chosen || shown === null) return setCard(null);
+    call<{ card: ModelCard | null }>('GET', `/api/v1/models/${encodeURIComponent(chosen)}/versions/${shown}/card`).then((r) => setCard({ version: shown, card: r.card }), (e: Error) => setError(e.message));
+  }, [chosen, shown]);
 
   const approve = async (v: ModelVersion) => {
     setError(null);
@@ -50,11 +60,19 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
     }
   };
 
-  const model = models.find((m) => m.name === chosen);
   const approver = hasRole(me, 'approver');
   return (
     <section className="models">
-      <PickList items={models} keyOf={(m) => m.name} chosen={chosen} onPick={setChosen} label={(m) => m.name} />
+      <PickList
+        items={models}
+        keyOf={(m) => m.name}
+        chosen={chosen}
+        onPick={(n) => {
+          setChosen(n);
+          setCardOf(null);
+        }}
+        label={(m) => m.name}
+      />
       {model && (
         <div className="model">
           <h2>{model.name}</h2>
@@ -102,6 +120,7 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
                 <th>Registered</th>
                 <th>Metrics</th>
                 <th>Lineage</th>
+                <th>Card</th>
                 {approver && <th />}
               </tr>
             </thead>
@@ -130,6 +149,11 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
                       </span>
                     ))}
                   </td>
+                  <td>
+                    <button type="button" className={v.version === shown ? 'current' : ''} aria-label={`card of version ${v.version}`} onClick={() => setCardOf(v.version)}>
+                      {v.version === shown ? 'shown' : 'show'}
+                    </button>
+                  </td>
                   {approver && (
                     <td>
                       <button type="button" onClick={() => void approve(v)}>
@@ -141,6 +165,24 @@ export default function ModelsPage({ me }: { me: Principal; path: string[] }) {
               ))}
             </tbody>
           </table>
+          {card && (
+            <>
+              <h3>Model card: version {card.version}</h3>
+              {card.card ? (
+                <>
+                  <p className="muted">
+                    written by {card.card.updatedBy}, {when(card.card.updatedAt)}
+                  </p>
+                  <Markdown text={card.card.text} />
+                </>
+              ) : (
+                <p className="muted">
+                  No card for version {card.version}: capstan models card {model?.name}:{card.version} drafts one from what the registry knows; edit it, then
+                  capstan models card {model?.name}:{card.version} --file card.md
+                </p>
+              )}
+            </>
+          )}
           <h3>Approvals</h3>
           {approvals.length === 0 ? (
             <p className="muted">none</p>

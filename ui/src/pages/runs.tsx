@@ -2,13 +2,15 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { MAX_COMPARED } from './compare-limit.ts';
 import { call, formatDouble, query, type Experiment, type Page, type Principal, type Run } from '../api.ts';
 import { when } from '../parts/format.ts';
+import { useRowWindow } from '../parts/virtual-rows.tsx';
 
-const PAGE_SIZE = 50;
-
+/** Runs per page: the server pages and sorts, and only the rows in view are drawn. */
+const PAGE_SIZE = 200;
 
 /**
  * An experiment's runs: filtered with the filter language of `capstan runs list`, sorted and paged by the server (a page at a
- * time, so 100 000 runs cost what 50 do), with the params and metrics of the page as columns.
+ * time, so 100 000 runs cost what 200 do; of a page, only the rows in view are drawn), with the params and metrics of the page
+ * as columns.
  */
 export default function RunsPage(_: { me: Principal; path: string[] }) {
   const [experiments, setExperiments] = useState<Experiment[]>([]);
@@ -67,6 +69,8 @@ export default function RunsPage(_: { me: Principal; path: string[] }) {
     setFilter(draft.trim());
     restart();
   };
+  const rows = page?.items ?? [];
+  const win = useRowWindow(rows.length, 5 + columns.params.length + columns.metrics.length);
   const arrow = (key: string) => (orderBy?.key === key ? (orderBy.desc ? ' \u25bc' : ' \u25b2') : '');
 
   return (
@@ -99,8 +103,8 @@ export default function RunsPage(_: { me: Principal; path: string[] }) {
         {ms !== null && <span className="muted">{page?.items.length ?? 0} runs on this page, {ms.toFixed(0)} ms</span>}
       </div>
       {error && <p className="error">{error}</p>}
-      <div className="table-wrap">
-        <table className="runs">
+      <div className="table-wrap" ref={win.ref}>
+        <table className="runs virtual">
           <thead>
             <tr>
               <th />
@@ -128,7 +132,8 @@ export default function RunsPage(_: { me: Principal; path: string[] }) {
             </tr>
           </thead>
           <tbody>
-            {page?.items.map((r) => (
+            {win.before}
+            {rows.slice(win.start, win.end).map((r) => (
               <tr key={r.id}>
                 <td>
                   <input
@@ -155,6 +160,7 @@ export default function RunsPage(_: { me: Principal; path: string[] }) {
                 ))}
               </tr>
             ))}
+            {win.after}
           </tbody>
         </table>
       </div>
