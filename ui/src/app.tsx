@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState, type ComponentType, type LazyExoticComponent } from 'react';
+import { useCallback, useEffect, useState, type ComponentType } from 'react';
 import { call, session, type Principal } from './api.ts';
 import { SignIn } from './pages/sign-in.tsx';
 
@@ -17,9 +17,7 @@ const loaders = {
 } as const;
 type PageName = keyof typeof loaders;
 type PageProps = { me: Principal; path: string[] };
-const pages = Object.fromEntries(
-  Object.entries(loaders).map(([name, p]) => [name, { title: p.title, Page: lazy(p.load as () => Promise<{ default: ComponentType<PageProps> }>) }]),
-) as Record<PageName, { title: string | null; Page: LazyExoticComponent<ComponentType<PageProps>> }>;
+type Pages = Partial<Record<PageName, ComponentType<PageProps>>>;
 interface Location {
   page: PageName;
   /** the address's segments after the page's name (decoded) */
@@ -37,6 +35,16 @@ export function App() {
   const [me, setMe] = useState<Principal | null>(null);
   const [checking, setChecking] = useState(session.token() !== null);
   const [at, setAt] = useState<Location>(locationOfHash());
+  // the pages whose code has arrived: one is drawn as soon as both it and its data are there (not through React.lazy and
+  // Suspense, which hold back a page for up to 300 ms after showing a fallback)
+  const [loaded, setLoaded] = useState<Pages>({});
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const open = useCallback((page: PageName) => {
+    loaders[page].load().then(
+      (m) => setLoaded((l) => (l[page] ? l : { ...l, [page]: m.default as ComponentType<PageProps> })),
+      (e: Error) => setLoadError(`the ${page} page could not be loaded (${e.message}): reload the tab`),
+    );
+  }, []);
 
   useEffect(() => {
     const onHash = () => setAt(locationOfHash());
@@ -46,26 +54,29 @@ export function App() {
   useEffect(() => {
     if (!session.token()) return;
     // the page's code is fetched while the session is checked, not after
-    void loaders[locationOfHash().page].load();
+    open(locationOfHash().page);
     call<Principal>('GET', '/api/v1/whoami')
       .then(setMe, () => session.signOut())
       .finally(() => setChecking(false));
-  }, []);
+  }, [open]);
+  useEffect(() => {
+    if (me && !loaded[at.page]) open(at.page);
+  }, [me, at.page, loaded, open]);
 
   if (checking) return <p className="muted">Checking your session...</p>;
   if (!me) return <SignIn onSignedIn={setMe} />;
-  const { Page } = pages[at.page];
+  const Page = loaded[at.page];
   const section = at.page === 'run' || at.page === 'compare' ? 'runs' : at.page;
   return (
     <>
       <header>
         <strong>Capstan</strong>
         <nav>
-          {(Object.keys(pages) as PageName[])
-            .filter((p) => pages[p].title !== null)
+          {(Object.keys(loaders) as PageName[])
+            .filter((p) => loaders[p].title !== null)
             .map((p) => (
               <a key={p} href={`#/${p}`} className={p === section ? 'current' : ''}>
-                {pages[p].title}
+                {loaders[p].title}
               </a>
             ))}
         </nav>
@@ -83,9 +94,7 @@ export function App() {
         </span>
       </header>
       <main>
-        <Suspense fallback={<p className="muted">Loading...</p>}>
-          <Page key={`${at.page}/${at.path.join('/')}`} me={me} path={at.path} />
-        </Suspense>
+        {Page ? <Page key={`${at.page}/${at.path.join('/')}`} me={me} path={at.path} /> : loadError ? <p className="error">{loadError}</p> : <p className="muted">Loading...</p>}
       </main>
     </>
   );
