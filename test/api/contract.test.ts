@@ -111,6 +111,9 @@ describe('the API contract', () => {
     await call('GET', '/api/v1/datasets', undefined, { status: 200 });
     await call('GET', '/api/v1/datasets/telco', undefined, { status: 200 });
     await call('GET', '/api/v1/datasets/telco/versions/1', undefined, { status: 200 });
+    const finding = { kind: 'out_of_range', severity: 'warning', column: 'x', message: 'column "x" has 1 value outside the range' };
+    await call('POST', '/api/v1/datasets/telco/versions/1/validations', { errors: 0, warnings: 1, anomalies: [finding], drift: null, reference: null, runId: null }, { status: 201 });
+    await call('GET', '/api/v1/datasets/telco/versions/1/validations?limit=5', undefined, { status: 200 });
     await call('PUT', `/api/v1/runs/${run.id}/artifacts/plots/roc.json`, undefined, { raw: '{"auc": 0.9}', status: 201 });
     await call('GET', `/api/v1/runs/${run.id}/artifacts`, undefined, { status: 200 });
     await call('GET', `/api/v1/runs/${run.id}/artifacts/plots/roc.json`, undefined, { status: 200 });
@@ -132,6 +135,8 @@ describe('the API contract', () => {
     await call('PUT', '/api/v1/models/churn/policy', { selfApproval: true }, { status: 200 });
     await call('PUT', '/api/v1/models/churn/policy', { selfApproval: 'yes' }, { status: 400 });
     await call('POST', '/api/v1/models/churn/versions/1/approvals', { alias: 'champion', comment: 'ok' }, { status: 201 });
+    await call('PUT', '/api/v1/models/churn/versions/1/card', { text: '# churn\n- intended use' }, { status: 200 });
+    await call('GET', '/api/v1/models/churn/versions/1/card', undefined, { status: 200 });
     await call('GET', '/api/v1/models/churn/approvals', undefined, { status: 200 });
     await call('PUT', '/api/v1/models/churn/aliases/champion', { version: 1, reason: 'first' }, { status: 200 });
     await call('PUT', '/api/v1/models/churn/aliases/staging', { version: 1 }, { status: 200 });
