@@ -53,4 +53,29 @@ describe('humility rules', () => {
     const calm: Table = { rows: 1, columns: [numericColumn('x', Float64Array.from([5])), categoricalColumn('colour', Int32Array.from([1]), ['red', 'blue'])] };
     assert.equal(rules.apply(calm, predictTable(model, calm)), null);
   });
+
+  it('rules sharing a feature each fire, with their rows in order', async () => {
+    const { model, manifest } = await manifestOf('binary', true);
+    const rules = new HumilityRules(
+      parseHumilityRules(
+        [
+          { name: 'any-far', when: { outsideRange: '*' }, action: 'flag' },
+          { name: 'x-far', when: { outsideRange: 'x' }, action: 'flag' },
+          { name: 'unsure', when: { confidenceBelow: 1 }, action: 'flag' },
+        ],
+        manifest,
+      ),
+      manifest,
+    );
+    const request: Table = { rows: 3, columns: [numericColumn('x', Float64Array.from([500, 5, -9])), categoricalColumn('colour', Int32Array.from([0, 0, 1]), ['red', 'blue'])] };
+    const p = predictTable(model, request);
+    // the rows whose top class probability is below 1 (x = 500 is certain)
+    const unsure = [0, 1, 2].filter((r) => Math.max(p.proba![2 * r], p.proba![2 * r + 1]) < 1);
+    assert.ok(unsure.includes(1) && !unsure.includes(0));
+    const outcome = rules.apply(request, p)!;
+    assert.deepEqual([...outcome.fired], [['any-far', [0, 2]], ['x-far', [0, 2]], ['unsure', unsure]]);
+    assert.deepEqual(outcome.flags[0], { row: 0, rules: ['any-far', 'x-far'] });
+    assert.deepEqual(outcome.flags[1], { row: 1, rules: ['unsure'] });
+    assert.equal(outcome.refusal, null);
+  });
 });

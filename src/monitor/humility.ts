@@ -77,52 +77,110 @@ export interface HumilityOutcome {
   predictions: Predictions;
 }
 
-interface Check {
-  rule: HumilityRule;
-  /** rows of `table` the rule fires on (appended to `into`) */
-  rows(table: Table, p: Predictions, into: number[]): void;
+/** A feature some rules look at: its column is read once per request for all of them. */
+interface FeatureCheck {
+  name: string;
+  /** where the column usually is (the signature's order) */
+  hint: number;
+  /** indexes of the rules that fire on this feature's rows */
+  rules: number[];
 }
 
 /**
- * Rules compiled for one model version: each check is a loop over the request's rows with nothing allocated when no rule
- * fires, so a rule that never fires costs well under a microsecond per row.
+ * Rules compiled for one model version: one pass over each feature a rule looks at, for all the rules on it (a rule on "*"
+ * and a rule on one feature share the pass), and nothing allocated when no rule fires, so rules that never fire cost well
+ * under a microsecond per row.
  */
 export class HumilityRules {
-  private readonly checks: Check[];
-  /** rows a check fired on (reused: apply is synchronous, and nothing is allocated when no rule fires) */
-  private readonly hits: number[] = [];
+  /** thresholds of the confidence rules, with their rule indexes */
+  private readonly confidence: { rule: number; below: number }[] = [];
+  private readonly ranges: (FeatureCheck & { min: number; max: number })[] = [];
+  private readonly unseen: (FeatureCheck & { categories: readonly string[]; memo: RemapMemo })[] = [];
+  private readonly classes: number;
   constructor(
     readonly rules: HumilityRule[],
     private readonly manifest: BundleManifest,
   ) {
-    this.checks = rules.map((rule) => ({ rule, rows: checkOf(rule.when, manifest) }));
+    this.classes = manifest.target.classes?.length ?? 0;
+    manifest.signature.inputs.forEach((f, hint) => {
+      // the rules on this feature (by name, or "*") of the condition its kind takes
+      const on = (kind: 'numeric' | 'categorical') =>
+        rules.flatMap((r, i) => {
+          const w = r.when;
+          const feature = kind === 'numeric' ? ('outsideRange' in w ? w.outsideRange : null) : 'unseenCategory' in w ? w.unseenCategory : null;
+          return feature === '*' || feature === f.name ? [i] : [];
+        });
+      if (f.kind === 'numeric') {
+        const rs = on('numeric');
+        if (rs.length) this.ranges.push({ name: f.name, hint, rules: rs, min: f.min, max: f.max });
+      } else if (f.kind === 'categorical') {
+        const rs = on('categorical');
+        if (rs.length) this.unseen.push({ name: f.name, hint, rules: rs, categories: f.categories, memo: remapMemo() });
+      }
+    });
+    rules.forEach((r, i) => {
+      if ('confidenceBelow' in r.when) this.confidence.push({ rule: i, below: r.when.confidenceBelow });
+    });
   }
 
   /** Apply the rules to an answer: null when none fired (the usual case). */
   apply(table: Table, p: Predictions): HumilityOutcome | null {
-    let fired: Map<string, number[]> | null = null;
-    const hits = this.hits;
-    hits.length = 0;
-    for (const c of this.checks) {
-      c.rows(table, p, hits);
-      if (hits.length === 0) continue;
-      fired ??= new Map();
-      fired.set(c.rule.name, hits.splice(0));
+    // rows per rule, made when a rule first fires
+    let hits: Hits | null = null;
+    const proba = p.proba;
+    if (this.confidence.length && proba) {
+      const k = this.classes;
+      for (let r = 0; r < p.rows; r++) {
+        let top = 0;
+        for (let c = 0; c < k; c++) if (proba[r * k + c] > top) top = proba[r * k + c];
+        for (const c of this.confidence) if (top < c.below) hits = fire(hits, c.rule, r);
+      }
     }
-    if (!fired) return null;
+    for (const f of this.ranges) {
+      const col = columnByName(table, f.name, f.hint);
+      if (col?.kind !== 'numeric') continue;
+      const { values } = col;
+      const { min, max } = f;
+      for (let r = 0; r < table.rows; r++) if (values[r] < min || values[r] > max) for (const i of f.rules) hits = fire(hits, i, r);
+    }
+    for (const f of this.unseen) {
+      const col = columnByName(table, f.name, f.hint);
+      if (col?.kind !== 'categorical') continue;
+      const remap = categoryRemap(col.categories, f.categories, f.memo);
+      const { codes } = col;
+      for (let r = 0; r < table.rows; r++) if (codes[r] >= 0 && remap[codes[r]] < 0) for (const i of f.rules) hits = fire(hits, i, r);
+    }
+    return hits === null ? null : this.outcome(hits, p);
+  }
+
+  /** What the rules that fired do: in the rules' order, each with its rows in row order. */
+  private outcome(hits: Hits, p: Predictions): HumilityOutcome {
+    const fired = new Map<string, number[]>();
     let predictions = p;
     let refusal: CapstanError | null = null;
     const flagged = new Map<number, string[]>();
-    for (const c of this.checks) {
-      const rows = fired.get(c.rule.name);
-      if (!rows) continue;
-      const a = c.rule.action;
-      if (a === 'refuse') refusal ??= new CapstanError('INVALID_ARGUMENT', `humility rule "${c.rule.name}" refused row ${rows[0]}${rows.length > 1 ? ` (and ${rows.length - 1} more)` : ''}: the model should not answer it`);
-      else if (a === 'flag') for (const r of rows) flagged.set(r, [...(flagged.get(r) ?? []), c.rule.name]);
+    this.rules.forEach((rule, i) => {
+      const rows = hits[i]?.sort((a, b) => a - b);
+      if (!rows) return;
+      fired.set(rule.name, rows);
+      const a = rule.action;
+      if (a === 'refuse') refusal ??= new CapstanError('INVALID_ARGUMENT', `humility rule "${rule.name}" refused row ${rows[0]}${rows.length > 1 ? ` (and ${rows.length - 1} more)` : ''}: the model should not answer it`);
+      else if (a === 'flag') for (const r of rows) flagged.set(r, [...(flagged.get(r) ?? []), rule.name]);
       else predictions = replaced(predictions, rows, a.replace, this.manifest);
-    }
+    });
     return { fired, refusal, flags: [...flagged].sort((x, y) => x[0] - y[0]).map(([row, rules]) => ({ row, rules })), predictions };
   }
+}
+
+/** Rows each rule fired on, by rule index. */
+type Hits = (number[] | undefined)[];
+
+/** `row` added to `rule`'s rows (once), making the lists when the first rule fires. */
+function fire(hits: Hits | null, rule: number, row: number): Hits {
+  hits ??= [];
+  const rows = (hits[rule] ??= []);
+  if (rows[rows.length - 1] !== row && !rows.includes(row)) rows.push(row);
+  return hits;
 }
 
 function replaced(p: Predictions, rows: number[], value: string | number, manifest: BundleManifest): Predictions {
@@ -140,44 +198,4 @@ function replaced(p: Predictions, rows: number[], value: string | number, manife
     if (proba) for (let c = 0; c < classes.length; c++) proba[r * classes.length + c] = c === k ? 1 : 0;
   }
   return { ...p, classIndex, ...(proba ? { proba } : {}) };
-}
-
-function checkOf(when: HumilityCondition, manifest: BundleManifest): Check['rows'] {
-  const inputs = manifest.signature.inputs;
-  if ('confidenceBelow' in when) {
-    const t = when.confidenceBelow;
-    const k = manifest.target.classes?.length ?? 0;
-    return (_table, p, into) => {
-      const proba = p.proba;
-      if (!proba) return;
-      for (let r = 0; r < p.rows; r++) {
-        let top = 0;
-        for (let c = 0; c < k; c++) if (proba[r * k + c] > top) top = proba[r * k + c];
-        if (top < t) into.push(r);
-      }
-    };
-  }
-  if ('outsideRange' in when) {
-    const features = inputs.flatMap((f, i) => (f.kind === 'numeric' && (when.outsideRange === '*' || f.name === when.outsideRange) ? [{ name: f.name, min: f.min, max: f.max, hint: i }] : []));
-    return (table, _p, into) => {
-      for (const f of features) {
-        const col = columnByName(table, f.name, f.hint);
-        if (col?.kind !== 'numeric') continue;
-        const values = col.values;
-        for (let r = 0; r < table.rows; r++) if ((values[r] < f.min || values[r] > f.max) && !into.includes(r)) into.push(r);
-      }
-      if (into.length > 1) into.sort((a, b) => a - b);
-    };
-  }
-  const features = inputs.flatMap((f, i) => (f.kind === 'categorical' && (when.unseenCategory === '*' || f.name === when.unseenCategory) ? [{ name: f.name, categories: f.categories, hint: i, memo: remapMemo() as RemapMemo }] : []));
-  return (table, _p, into) => {
-    for (const f of features) {
-      const col = columnByName(table, f.name, f.hint);
-      if (col?.kind !== 'categorical') continue;
-      const remap = categoryRemap(col.categories, f.categories, f.memo);
-      const codes = col.codes;
-      for (let r = 0; r < table.rows; r++) if (codes[r] >= 0 && remap[codes[r]] < 0 && !into.includes(r)) into.push(r);
-    }
-    if (into.length > 1) into.sort((a, b) => a - b);
-  };
 }
