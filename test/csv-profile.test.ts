@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -96,6 +96,29 @@ describe('CSV profiles without DuckDB', () => {
       );
       assert.deepEqual(viaFile, viaDuck, name);
     }
+  });
+
+  it('keeps the numbers of a large file in temporary files, with the same profile, and removes them', async () => {
+    // more rows than a piece (65 536), so full pieces go to the file and their arrays are filled again; a column missing
+    // for the first 70 000 rows that then holds numbers, and one that then holds text (its spilled pieces are not read)
+    const rng = new Rng(11);
+    const lines = ['a,b,late,word'];
+    for (let i = 0; i < 150_000; i++) {
+      const late = i < 70_000 ? '' : (rng.next() * 100).toFixed(3);
+      const word = i < 70_000 ? '' : ['p', 'q'][rng.int(2)];
+      lines.push(`${rng.next() * 1e3},${rng.int(1000)},${late},${word}`);
+    }
+    const f = file('large.csv', lines.join('\n') + '\n');
+    const inMemory = await profileCsv(f, {}, { parallelFrom: Infinity, block: 1 << 16 });
+    const leftovers = () => readdirSync(tmpdir()).filter((n) => n.startsWith('capstan-profile-')).length;
+    const before = leftovers();
+    assert.deepEqual(await profileCsv(f, {}, { parallelFrom: Infinity, block: 1 << 16, spillFrom: 0 }), inMemory, 'in sequence');
+    assert.deepEqual(await profileCsv(f, {}, { parallelFrom: 0, block: 1 << 16, together: true, spillFrom: 0 }), inMemory, 'on two threads');
+    // a quote sends the two threads back to reading in sequence, which spills too
+    const quoted = file('large-quoted.csv', lines.join('\n') + '\n1,2,3,"p, quoted"\n');
+    const quotedInMemory = await profileCsv(quoted, {}, { parallelFrom: Infinity, block: 1 << 16 });
+    assert.deepEqual(await profileCsv(quoted, {}, { parallelFrom: 0, block: 1 << 16, spillFrom: 0 }), quotedInMemory, 'after a quote');
+    assert.equal(leftovers(), before);
   });
 
   it('applies the byte, column and row limits', async () => {

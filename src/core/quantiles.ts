@@ -24,7 +24,7 @@ function lerp(a: number, b: number, t: number): number {
  * Write into `out` the values of order statistics `ranks` (ascending, distinct, 0-based among the non-NaN values of
  * `values`, whose smallest is `min` and largest `max`).
  */
-function selectRanks(chunks: readonly Float64Array[], n: number, min: number, max: number, ranks: number[], out: Map<number, number>, depth: number, known?: Int32Array): void {
+function selectRanks(chunks: Iterable<Float64Array>, n: number, min: number, max: number, ranks: number[], out: Map<number, number>, depth: number, known?: Int32Array): void {
   if (min === max) {
     for (const r of ranks) out.set(r, min);
     return;
@@ -98,10 +98,11 @@ export function quantileScale(min: number, max: number): number {
 }
 
 /**
- * The quantiles `qs` of the non-NaN values held in `chunks` (one column in pieces), given their count, min and max and, when
- * min < max, their counts per `quantileBucket` (else pass undefined).
+ * The quantiles `qs` of the non-NaN values held in `chunks` (one column in pieces; iterated once or twice, and no chunk is
+ * kept past its turn), given their count, min and max and, when min < max, their counts per `quantileBucket` (else pass
+ * undefined).
  */
-export function quantilesFromBuckets(chunks: readonly Float64Array[], n: number, min: number, max: number, counts: Int32Array | undefined, qs: readonly number[]): number[] {
+export function quantilesFromBuckets(chunks: Iterable<Float64Array>, n: number, min: number, max: number, counts: Int32Array | undefined, qs: readonly number[]): number[] {
   if (n === 0) return qs.map(() => NaN);
   // numpy's virtual index for the linear method, and the order statistics on both sides of it
   const pos = qs.map((q) => Math.min(n - 1, Math.max(0, n * q + (1 - q) - 1)));

@@ -54,10 +54,11 @@ function hllEstimate(registers: Uint8Array): number {
 /**
  * Count, moments (two passes, so the variance does not cancel), range, integrality, distinct count (exact up to
  * `EXACT_DISTINCT_UP_TO` values), quantiles and histogram of the non-NaN values of one column, given whole or in chunks (as
- * a query result arrives), in three passes over them.
+ * a query result arrives, or read back from a file), in three passes over them: an iterable of chunks is iterated three
+ * times, and no chunk is kept past its turn.
  */
-export function describeNumbers(column: Float64Array | readonly Float64Array[], qs: readonly number[]): NumberStats {
-  const chunks = column instanceof Float64Array ? [column] : column;
+export function describeNumbers(column: Float64Array | Iterable<Float64Array>, qs: readonly number[]): NumberStats {
+  const chunks: Iterable<Float64Array> = column instanceof Float64Array ? [column] : column;
   let count = 0;
   let sum = 0;
   let min = Infinity;

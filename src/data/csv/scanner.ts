@@ -33,9 +33,25 @@ export interface ScannedColumns {
   spans: number[];
   kinds: Uint8Array;
   integral: Uint8Array;
-  /** per column: its numbers (NaN = missing) in pieces; none for text columns */
+  /** per column: its numbers (NaN = missing) in pieces; none for text columns, and none when they were spilled */
   numbers: Float64Array[][];
   texts: (TextValuesState | undefined)[];
+  /** the numbers were written to files instead (see NumberSpill): each thread's file, with the spans of its rows */
+  spilled?: SpilledPart[];
+}
+
+/** Where a scanner puts full pieces of numbers instead of keeping them (a file: see ingest/number-spill.ts). */
+export interface PieceSink {
+  /** named in the scan's result, to read the numbers back from */
+  readonly path: string;
+  /** the first `rows` numbers of `values` as piece `piece` of `column` */
+  write(piece: number, column: number, values: Float64Array, rows?: number): void;
+}
+
+/** One scanning thread's spill file and which of the file's blocks its rows came from (triples as ScannedColumns.spans). */
+export interface SpilledPart {
+  path: string;
+  spans: number[];
 }
 
 /** Rows [start, end) of a column kept in consecutive arrays, as views of those arrays. */
@@ -59,6 +75,9 @@ function rowsOf(pieces: Float64Array[], start: number, end: number): Float64Arra
 export function mergeScans(a: ScannedColumns, b: ScannedColumns): ScannedColumns {
   const width = a.kinds.length;
   const out: ScannedColumns = { rows: a.rows + b.rows, spans: [0, 0, a.rows + b.rows], kinds: new Uint8Array(width), integral: new Uint8Array(width), numbers: [], texts: [] };
+  // spilled numbers stay in their files, read back in the file's order (see the profile's numbersOf)
+  const spilled = a.spilled || b.spilled ? [...(a.spilled ?? []), ...(b.spilled ?? [])] : undefined;
+  if (spilled) out.spilled = spilled;
   // numbers are put back in the file's order, block by block, so sums add up in the same order on every run (and as a
   // reading in sequence would)
   const order: { block: number; from: ScannedColumns; start: number; end: number }[] = [];
@@ -71,7 +90,7 @@ export function mergeScans(a: ScannedColumns, b: ScannedColumns): ScannedColumns
     const kind = Math.max(ka, kb);
     out.kinds[j] = kind;
     out.integral[j] = a.integral[j] & b.integral[j];
-    out.numbers.push(kind === TEXT ? [] : order.flatMap((o) => rowsOf(o.from.numbers[j], o.start, o.end)));
+    out.numbers.push(kind === TEXT || spilled ? [] : order.flatMap((o) => rowsOf(o.from.numbers[j], o.start, o.end)));
     if (kind === TEXT) {
       const values = new TextValues();
       for (const t of [a.texts[j], b.texts[j]]) if (t) values.absorb(t);
@@ -101,10 +120,14 @@ export class CsvScanner {
   /** text values added by the record being read, taken back when it is incomplete */
   private added: Int32Array;
 
-  /** `quotes`: false when records are read from blocks that may start inside a quoted field, so any quote stops the reading */
+  /**
+   * `quotes`: false when records are read from blocks that may start inside a quoted field, so any quote stops the reading;
+   * `spill`: where full pieces of numbers go instead of staying in memory (one piece per column is then all it holds)
+   */
   constructor(
     readonly width: number,
     private readonly quotes = true,
+    private readonly spill: PieceSink | null = null,
   ) {
     this.kinds = new Uint8Array(width);
     this.integral = new Uint8Array(width).fill(1);
@@ -208,6 +231,10 @@ export class CsvScanner {
   /** What was read: each column's numbers as pieces, the last cut to the rows read; `spans` as in ScannedColumns. */
   result(spans = [0, 0, this.rows]): ScannedColumns {
     const tail = this.rows - (this.pieces - 1) * PIECE;
+    if (this.spill) {
+      if (this.pieces > 0) this.spillPiece(tail);
+      return { rows: this.rows, spans, kinds: this.kinds, integral: this.integral, numbers: this.numbers.map(() => []), texts: this.texts.map((t) => t?.state()), spilled: [{ path: this.spill.path, spans }] };
+    }
     return {
       rows: this.rows,
       spans,
@@ -218,7 +245,18 @@ export class CsvScanner {
     };
   }
 
+  /** The current piece's first `rows` numbers of every column that may hold numbers, to the spill file. */
+  private spillPiece(rows: number): void {
+    for (let j = 0; j < this.width; j++) if (this.kinds[j] !== TEXT) this.spill!.write(this.pieces - 1, j, this.current[j], rows);
+  }
+
   private openPiece(): void {
+    if (this.spill && this.pieces > 0) {
+      // the full piece goes to the file and its arrays are filled again
+      this.spillPiece(PIECE);
+      this.pieces++;
+      return;
+    }
     for (let j = 0; j < this.width; j++) {
       if (this.kinds[j] === TEXT) continue;
       const piece = new Float64Array(PIECE);

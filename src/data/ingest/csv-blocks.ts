@@ -1,5 +1,7 @@
 import { readSync } from 'node:fs';
-import { CsvScanner, type ScannedColumns } from '../csv/scanner.ts';
+import { join } from 'node:path';
+import { NumberSpill } from './number-spill.ts';
+import { CsvScanner, PIECE, type ScannedColumns } from '../csv/scanner.ts';
 
 /** What a thread needs to read blocks of a file: where records start, the block size, and the shared next-block counter. */
 export interface BlockPlan {
@@ -12,6 +14,8 @@ export interface BlockPlan {
   width: number;
   /** Int32Array over a SharedArrayBuffer: the next block to claim; waiters on it are woken at a thread's first claim */
   next: Int32Array;
+  /** a directory where each thread writes its numbers (a file named after the thread), instead of keeping them */
+  spillDir: string | null;
 }
 
 const NL = 10;
@@ -21,18 +25,21 @@ const NL = 10;
  * scan the records that start in each. Rows come in no particular order. Throws `CsvInSequence` at a quote: a block may
  * begin inside a quoted field, so such a file is read in sequence instead.
  */
-export function scanBlocks(fd: number, plan: BlockPlan): { scanned: ScannedColumns; blocks: number } {
+export function scanBlocks(fd: number, plan: BlockPlan, thread: string): { scanned: ScannedColumns; blocks: number } {
+  const spill = plan.spillDir === null ? null : new NumberSpill(join(plan.spillDir, `${thread}.f64`), plan.width, PIECE);
   try {
-    return scanEach(fd, plan);
+    return scanEach(fd, plan, spill);
   } catch (e) {
     // the other thread stops claiming blocks: this reading is over
     Atomics.store(plan.next, 0, plan.blocks);
     throw e;
+  } finally {
+    spill?.close();
   }
 }
 
-function scanEach(fd: number, plan: BlockPlan): { scanned: ScannedColumns; blocks: number } {
-  const scanner = new CsvScanner(plan.width, false);
+function scanEach(fd: number, plan: BlockPlan, spill: NumberSpill | null): { scanned: ScannedColumns; blocks: number } {
+  const scanner = new CsvScanner(plan.width, false, spill);
   const spans: number[] = [];
   let tail = 1 << 16;
   let buf = Buffer.allocUnsafe(plan.block + tail + 1);

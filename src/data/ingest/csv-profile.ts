@@ -1,6 +1,8 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { basename, extname } from 'node:path';
-import { CsvInSequence, CsvScanner, CsvUnsupported, mergeScans, NUMBER, TEXT, type ScannedColumns } from '../csv/scanner.ts';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, extname, join } from 'node:path';
+import { NumberSpill } from './number-spill.ts';
+import { CsvInSequence, CsvScanner, CsvUnsupported, mergeScans, NUMBER, PIECE, TEXT, type ScannedColumns } from '../csv/scanner.ts';
 import { TextValues } from '../csv/text-values.ts';
 import { siblingModule, startThread } from '../../threads/pool.ts';
 import { describeNumbers } from '../describe-numbers.ts';
@@ -75,9 +77,10 @@ function namesOf(header: { names: string[] }): string[] {
   return names;
 }
 
-/** Read a CSV file in sequence, a block at a time through one buffer. */
-function scanInSequence(file: string, block: number): { names: string[]; scanned: ScannedColumns } {
+/** Read a CSV file in sequence, a block at a time through one buffer (its numbers to a file in `spillDir` when given). */
+function scanInSequence(file: string, block: number, spillDir: string | null): { names: string[]; scanned: ScannedColumns } {
   const fd = openSync(file, 'r');
+  let spill: NumberSpill | null = null;
   try {
     // one spare byte for the line feed a last line may lack
     let buf = Buffer.allocUnsafe(block + 1);
@@ -97,7 +100,8 @@ function scanInSequence(file: string, block: number): { names: string[]; scanned
         const header = headerOf(buf, filled);
         if (header !== undefined) {
           names = namesOf(header);
-          scanner = new CsvScanner(names.length);
+          if (spillDir !== null) spill = new NumberSpill(join(spillDir, 'sequence.f64'), names.length, PIECE);
+          scanner = new CsvScanner(names.length, true, spill);
           pos = header.end;
         } else if (eof) throw new CsvUnsupported('no complete header line');
       }
@@ -121,6 +125,7 @@ function scanInSequence(file: string, block: number): { names: string[]; scanned
       }
     }
   } finally {
+    spill?.close();
     closeSync(fd);
   }
 }
@@ -144,25 +149,25 @@ function blockWorker(plan: BlockPlan): { reply: Promise<WorkerReply>; stop: () =
  * claims fewer), and their columns are merged. Falls back to reading in sequence when a quote appears (a block could start
  * inside a quoted field) or the threads' columns disagree.
  */
-async function scanInParallel(file: string, size: number, tuning: Tuning): Promise<{ names: string[]; scanned: ScannedColumns }> {
+async function scanInParallel(file: string, size: number, tuning: Tuning, spillDir: string | null): Promise<{ names: string[]; scanned: ScannedColumns }> {
   const block = tuning.block;
   const fd = openSync(file, 'r');
   try {
     const head = Buffer.allocUnsafe(Math.min(size, 1 << 20) + 1);
     const n = readSync(fd, head, 0, head.length - 1, 0);
     const header = headerOf(head, n);
-    if (header === undefined) return scanInSequence(file, block);
+    if (header === undefined) return scanInSequence(file, block, spillDir);
     const names = namesOf(header);
-    const plan: BlockPlan = { file, size, dataStart: header.end, block, blocks: Math.ceil((size - header.end) / block), width: names.length, next: new Int32Array(new SharedArrayBuffer(4)) };
+    const plan: BlockPlan = { file, size, dataStart: header.end, block, blocks: Math.ceil((size - header.end) / block), width: names.length, next: new Int32Array(new SharedArrayBuffer(4)), spillDir };
     const worker = blockWorker(plan);
     // for tests: start once the worker has claimed its first block, so that both threads read some
     if (tuning.together) Atomics.wait(plan.next, 0, 0, 30_000);
     let mine: { scanned: ScannedColumns; blocks: number };
     try {
-      mine = scanBlocks(fd, plan);
+      mine = scanBlocks(fd, plan, 'main');
     } catch (e) {
       worker.stop();
-      if (e instanceof CsvInSequence) return scanInSequence(file, block);
+      if (e instanceof CsvInSequence) return scanInSequence(file, block, plan.spillDir);
       throw e;
     }
     tuning.split?.(mine.blocks, plan.blocks);
@@ -176,16 +181,16 @@ async function scanInParallel(file: string, size: number, tuning: Tuning): Promi
       theirs = await worker.reply;
     } catch {
       // the thread could not run (it read nothing that counts): read the file here
-      return scanInSequence(file, block);
+      return scanInSequence(file, block, plan.spillDir);
     }
     if (theirs.scanned === undefined) {
-      if (theirs.inSequence) return scanInSequence(file, block);
+      if (theirs.inSequence) return scanInSequence(file, block, plan.spillDir);
       throw new CsvUnsupported(theirs.failed ?? 'the reading thread failed');
     }
     try {
       return { names, scanned: mergeScans(mine.scanned, theirs.scanned) };
     } catch (e) {
-      if (e instanceof CsvInSequence) return scanInSequence(file, block);
+      if (e instanceof CsvInSequence) return scanInSequence(file, block, plan.spillDir);
       throw e;
     }
   } finally {
@@ -193,9 +198,13 @@ async function scanInParallel(file: string, size: number, tuning: Tuning): Promi
   }
 }
 
-/** How a file is read: from what size on two threads, in blocks of how many bytes; for tests, whether the main thread waits for the worker's first block, and how the blocks were shared. */
+/**
+ * How a file is read: from what size on two threads, in blocks of how many bytes, from what size its numbers go to
+ * temporary files; for tests, whether the main thread waits for the worker's first block, and how the blocks were shared.
+ */
 interface Tuning {
   parallelFrom: number;
+  spillFrom?: number;
   block: number;
   together?: boolean;
   split?: (mainBlocks: number, blocks: number) => void;
@@ -205,6 +214,12 @@ interface Tuning {
 const PARALLEL_FROM = 32 << 20;
 
 /**
+ * Files from this size keep their numbers in temporary files while they are described (about 1.6 million rows of 20
+ * columns): memory then holds a piece per column and the text columns' distinct values, whatever the number of rows.
+ */
+const SPILL_FROM = 512 << 20;
+
+/**
  * Profile a CSV file without DuckDB: a byte scanner (numbers parsed as they are read, text counted as distinct byte
  * strings; two threads for large files), then the same descriptions and the same assembly as DuckDB's path. Throws
  * `CsvUnsupported` for any file it does not read exactly as DuckDB would (the caller then uses DuckDB). `tuning` lets tests
@@ -212,18 +227,45 @@ const PARALLEL_FROM = 32 << 20;
  */
 export async function profileCsv(file: string, opts: ReadOptions = {}, tuning: Tuning = { parallelFrom: PARALLEL_FROM, block: BLOCK }): Promise<FileProfile> {
   const size = checkFile(file, opts.maxBytes);
-  const { names, scanned } = size >= tuning.parallelFrom ? await scanInParallel(file, size, tuning) : scanInSequence(file, tuning.block);
-  if (scanned.rows === 0) throw new CsvUnsupported('no records');
-  checkShape(file, names.length, scanned.rows, opts);
-  const described: DescribedColumn[] = names.map((name, j) => {
-    const kind = scanned.kinds[j];
-    if (kind === NUMBER) return { name, storage: scanned.integral[j] === 1 ? 'BIGINT' : 'DOUBLE', numbers: describeNumbers(scanned.numbers[j], QUANTILES) };
-    const state = scanned.texts[j];
-    if (kind !== TEXT || state === undefined) return { name, storage: 'VARCHAR', text: { count: 0, distinct: 0, avgLength: NaN, top: [] } };
-    const values = TextValues.from(state);
-    if (!values.isUtf8()) throw new CsvUnsupported(`column "${name}" is not UTF-8`);
-    if (!values.some((v) => !mightBeTyped(v))) throw new CsvUnsupported(`column "${name}" may hold dates or numbers in another notation`);
-    return { name, storage: 'VARCHAR', text: values.summary(TOP) };
+  const spillDir = size >= (tuning.spillFrom ?? SPILL_FROM) ? mkdtempSync(join(tmpdir(), 'capstan-profile-')) : null;
+  const spills: NumberSpill[] = [];
+  try {
+    const { names, scanned } = size >= tuning.parallelFrom ? await scanInParallel(file, size, tuning, spillDir) : scanInSequence(file, tuning.block, spillDir);
+    if (scanned.rows === 0) throw new CsvUnsupported('no records');
+    checkShape(file, names.length, scanned.rows, opts);
+    for (const part of scanned.spilled ?? []) spills.push(new NumberSpill(part.path, names.length, PIECE, 'read'));
+    const described: DescribedColumn[] = names.map((name, j) => {
+      const kind = scanned.kinds[j];
+      if (kind === NUMBER) return { name, storage: scanned.integral[j] === 1 ? 'BIGINT' : 'DOUBLE', numbers: describeNumbers(numbersOf(scanned, spills, j), QUANTILES) };
+      const state = scanned.texts[j];
+      if (kind !== TEXT || state === undefined) return { name, storage: 'VARCHAR', text: { count: 0, distinct: 0, avgLength: NaN, top: [] } };
+      const values = TextValues.from(state);
+      if (!values.isUtf8()) throw new CsvUnsupported(`column "${name}" is not UTF-8`);
+      if (!values.some((v) => !mightBeTyped(v))) throw new CsvUnsupported(`column "${name}" may hold dates or numbers in another notation`);
+      return { name, storage: 'VARCHAR', text: values.summary(TOP) };
+    });
+    return assembleProfile(basename(file), scanned.rows, described);
+  } finally {
+    for (const s of spills) s.close();
+    if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Column j's numbers in the file's order: the pieces in memory, or read back from the threads' spill files block by block
+ * (each pass over them reads the files again, through one buffer).
+ */
+function numbersOf(scanned: ScannedColumns, spills: NumberSpill[], j: number): Iterable<Float64Array> {
+  if (scanned.spilled === undefined) return scanned.numbers[j];
+  const order: { block: number; spill: NumberSpill; start: number; end: number }[] = [];
+  scanned.spilled.forEach((part, i) => {
+    for (let k = 0; k < part.spans.length; k += 3) if (part.spans[k + 2] > part.spans[k + 1]) order.push({ block: part.spans[k], spill: spills[i], start: part.spans[k + 1], end: part.spans[k + 2] });
   });
-  return assembleProfile(basename(file), scanned.rows, described);
+  order.sort((x, y) => x.block - y.block);
+  const buffer = new Float64Array(PIECE);
+  return {
+    *[Symbol.iterator]() {
+      for (const o of order) yield* o.spill.rows(j, o.start, o.end, buffer);
+    },
+  };
 }

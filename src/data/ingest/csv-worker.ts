@@ -8,7 +8,7 @@ import { scanBlocks, type BlockPlan } from './csv-blocks.ts';
 const plan = (workerData as { payload: BlockPlan }).payload;
 const fd = openSync(plan.file, 'r');
 try {
-  const { scanned } = scanBlocks(fd, plan);
+  const { scanned } = scanBlocks(fd, plan, 'worker');
   const transfer = new Set<ArrayBuffer>();
   for (const pieces of scanned.numbers) for (const p of pieces) transfer.add(p.buffer as ArrayBuffer);
   for (const t of scanned.texts) if (t) for (const a of [t.bytes, t.hashes, t.starts, t.lengths, t.counts]) transfer.add(a.buffer as ArrayBuffer);
