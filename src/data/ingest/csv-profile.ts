@@ -214,10 +214,11 @@ interface Tuning {
 const PARALLEL_FROM = 32 << 20;
 
 /**
- * Files from this size keep their numbers in temporary files while they are described (about 1.6 million rows of 20
- * columns): memory then holds a piece per column and the text columns' distinct values, whatever the number of rows.
+ * Files from this size keep their numbers in temporary files while they are described (about 200 000 rows of 20 columns):
+ * memory then holds a piece per column and the text columns' distinct values, whatever the number of rows. Reading the
+ * pieces back costs no measurable time (1M rows: 1113 ms spilled, 1117 ms in memory, in-process medians of 5).
  */
-const SPILL_FROM = 512 << 20;
+const SPILL_FROM = 64 << 20;
 
 /**
  * Profile a CSV file without DuckDB: a byte scanner (numbers parsed as they are read, text counted as distinct byte
