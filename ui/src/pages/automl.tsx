@@ -3,6 +3,7 @@ import { call, callText, query, type Page, type Principal, type Run } from '../a
 import { Chart, type Series } from '../parts/chart.tsx';
 import { when } from '../parts/format.ts';
 import { PickList } from '../parts/pick-list.tsx';
+import { TableHead } from '../parts/table-head.tsx';
 
 /** The run's leaderboard as `capstan automl --json` prints it (the run's automl.json artifact). */
 interface Leaderboard {
@@ -100,17 +101,7 @@ function Board({ board }: { board: Leaderboard }) {
         </p>
       )}
       <table className="leaderboard">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Learner</th>
-            <th>CV mean</th>
-            <th>CV std</th>
-            <th>Fit s</th>
-            <th>Status</th>
-            <th>Params</th>
-          </tr>
-        </thead>
+        <TableHead columns={['#', 'Learner', 'CV mean', 'CV std', 'Fit s', 'Status', 'Params']} />
         <tbody>
           {board.leaderboard.map((c) => (
             <tr key={c.id} className={c === best || kept.has(c.id) ? 'winner' : c.status !== 'complete' ? 'pruned' : ''}>

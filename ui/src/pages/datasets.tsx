@@ -6,6 +6,7 @@ import { Chart } from '../parts/chart.tsx';
 import { when } from '../parts/format.ts';
 import { PickList } from '../parts/pick-list.tsx';
 import { useRowWindow } from '../parts/virtual-rows.tsx';
+import { TableHead } from '../parts/table-head.tsx';
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '' : Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : String(Number(v.toFixed(4))));
 
@@ -73,16 +74,7 @@ export default function DatasetsPage({ path }: { me: Principal; path: string[] }
           <>
             <h3>{name}: versions</h3>
             <table className="versions">
-              <thead>
-                <tr>
-                  <th>Version</th>
-                  <th>Rows</th>
-                  <th>Columns</th>
-                  <th>Content hash</th>
-                  <th>Source</th>
-                  <th>Registered</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Version', 'Rows', 'Columns', 'Content hash', 'Source', 'Registered']} />
               <tbody>
                 {versions.map((v) => (
                   <tr key={v.version} className={v.version === version ? 'current' : ''}>
@@ -110,21 +102,7 @@ export default function DatasetsPage({ path }: { me: Principal; path: string[] }
             </h3>
             <div className="table-wrap" ref={win.ref}>
               <table className="profile virtual">
-                <thead>
-                  <tr>
-                    <th>Column</th>
-                    <th>Type</th>
-                    <th>Nullable</th>
-                    <th>Missing</th>
-                    <th>Distinct</th>
-                    <th>Mean</th>
-                    <th>Std</th>
-                    <th>Min</th>
-                    <th>Max</th>
-                    <th>Domain</th>
-                    <th>Anomalies</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Column', 'Type', 'Nullable', 'Missing', 'Distinct', 'Mean', 'Std', 'Min', 'Max', 'Domain', 'Anomalies']} />
                 <tbody>
                   {win.before}
                   {profile.slice(win.start, win.end).map((c) => {
@@ -193,14 +171,7 @@ function Validation({ v, count }: { v: DatasetValidation; count: number }) {
       </p>
       {v.anomalies.length > 0 && (
         <table className="anomalies">
-          <thead>
-            <tr>
-              <th>Severity</th>
-              <th>Kind</th>
-              <th>Column</th>
-              <th>Message</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Severity', 'Kind', 'Column', 'Message']} />
           <tbody>
             {v.anomalies.map((a, i) => (
               <tr key={i} className={`severity-${a.severity}`}>
@@ -219,15 +190,7 @@ function Validation({ v, count }: { v: DatasetValidation; count: number }) {
             Drift against {against}: {v.drift.datasetDrift ? 'the data set drifted' : 'no data set drift'} ({(v.drift.share * 100).toFixed(0)}% of tested columns)
           </h4>
           <table className="drift">
-            <thead>
-              <tr>
-                <th>Column</th>
-                <th>Test</th>
-                <th>Statistic</th>
-                <th>Threshold</th>
-                <th>Drifted</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Column', 'Test', 'Statistic', 'Threshold', 'Drifted']} />
             <tbody>
               {tested.map((f) => (
                 <tr key={f.name} className={f.drifted ? 'severity-warning' : ''}>

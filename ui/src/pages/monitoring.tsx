@@ -3,6 +3,7 @@ import { call, hasRole, query, type Alert, type MonitorReport, type Principal, t
 import { Chart, type Series } from '../parts/chart.tsx';
 import { Retraining } from '../parts/retraining.tsx';
 import { when } from '../parts/format.ts';
+import { TableHead } from '../parts/table-head.tsx';
 
 const WINDOWS = ['1h', '6h', '1d'] as const;
 /** features drawn over time: the most drifted (then most important) of the whole period */
@@ -90,17 +91,7 @@ export default function MonitoringPage({ me }: { me: Principal; path: string[] }
         <p className="muted">none</p>
       ) : (
         <table className="alerts">
-          <thead>
-            <tr>
-              <th>Rule</th>
-              <th>Status</th>
-              <th>Value</th>
-              <th>Threshold</th>
-              <th>Fired</th>
-              <th>Acknowledged by</th>
-              <th />
-            </tr>
-          </thead>
+          <TableHead columns={['Rule', 'Status', 'Value', 'Threshold', 'Fired', 'Acknowledged by', '']} />
           <tbody>
             {alerts.map((a) => (
               <tr key={a.id} className={a.status}>
@@ -155,19 +146,7 @@ function VersionMonitoring({ version: v }: { version: MonitorReport['versions'][
       </div>
       <h4>Drift (whole period): {t.drift.datasetDrift ? 'dataset drift' : 'no dataset drift'}, {fixed(t.drift.share * 100, 0)}% of features drifted</h4>
       <table className="drift">
-        <thead>
-          <tr>
-            <th>Feature</th>
-            <th>Test</th>
-            <th>Statistic</th>
-            <th>Threshold</th>
-            <th>Drifted</th>
-            <th>Importance</th>
-            <th>Missing</th>
-            <th>Out of range</th>
-            <th>Unseen</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Feature', 'Test', 'Statistic', 'Threshold', 'Drifted', 'Importance', 'Missing', 'Out of range', 'Unseen']} />
         <tbody>
           {t.drift.features.map((f) => {
             const q = t.quality.find((x) => x.name === f.name);

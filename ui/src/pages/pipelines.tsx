@@ -5,6 +5,7 @@ import { layout } from '../parts/dag-layout.ts';
 import { call, callText, query, type Page, type PipelineRun, type PipelineRunSummary, type Principal } from '../api.ts';
 import { when } from '../parts/format.ts';
 import { PickList } from '../parts/pick-list.tsx';
+import { TableHead } from '../parts/table-head.tsx';
 
 /** how often a run under way is asked for again */
 const POLL_MS = 1_000;
@@ -116,17 +117,7 @@ export default function PipelinesPage({ path }: { me: Principal; path: string[] 
               </ReactFlow>
             </div>
             <table className="steps">
-              <thead>
-                <tr>
-                  <th>Step</th>
-                  <th>Status</th>
-                  <th>Time</th>
-                  <th>Cache</th>
-                  <th>Attempts</th>
-                  <th>Error</th>
-                  <th />
-                </tr>
-              </thead>
+              <TableHead columns={['Step', 'Status', 'Time', 'Cache', 'Attempts', 'Error', '']} />
               <tbody>
                 {run.steps.map((s) => (
                   <tr key={s.step}>

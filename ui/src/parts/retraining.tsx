@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { call, query, type Page, type PolicyRecord, type RegisteredModel, type Run } from '../api.ts';
 import { when } from './format.ts';
+import { TableHead } from './table-head.tsx';
 
 /** What the last retraining left in the model's `retrained` tag (src/pipeline/retrain.ts). */
 interface LastRetraining {
@@ -65,14 +66,7 @@ export function Retraining({ model }: { model: RegisteredModel }) {
       )}
       {runs.length > 0 && (
         <table className="retrain-runs">
-          <thead>
-            <tr>
-              <th>Retraining run</th>
-              <th>Status</th>
-              <th>Started</th>
-              <th>Why</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Retraining run', 'Status', 'Started', 'Why']} />
           <tbody>
             {runs.map((r) => (
               <tr key={r.id}>
