@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { fstatSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Rng } from '../src/core/random.ts';
 import { CsvUnsupported } from '../src/data/csv/scanner.ts';
 import { profileCsv } from '../src/data/ingest/csv-profile.ts';
+import { anonymousFiles, closeFiles } from '../src/data/ingest/number-spill.ts';
 import { profileWithDuckDb } from '../src/data/ingest/duckdb-profile.ts';
 import { profileFile } from '../src/data/index.ts';
 import { TELCO } from './helpers.ts';
@@ -98,7 +99,11 @@ describe('CSV profiles without DuckDB', () => {
     }
   });
 
-  it('keeps the numbers of a large file in temporary files, with the same profile, and removes them', async () => {
+  it('keeps the numbers of a large file in temporary files without names, with the same profile', async () => {
+    // nameless from the start: whatever ends the process, nothing is left behind
+    const fds = anonymousFiles(2);
+    assert.deepEqual(fds.map((fd) => fstatSync(fd).nlink), [0, 0]);
+    closeFiles(fds);
     // more rows than a piece (65 536), so full pieces go to the file and their arrays are filled again; a column missing
     // for the first 70 000 rows that then holds numbers, and one that then holds text (its spilled pieces are not read)
     const rng = new Rng(11);
@@ -110,7 +115,7 @@ describe('CSV profiles without DuckDB', () => {
     }
     const f = file('large.csv', lines.join('\n') + '\n');
     const inMemory = await profileCsv(f, {}, { parallelFrom: Infinity, block: 1 << 16 });
-    const leftovers = () => readdirSync(tmpdir()).filter((n) => n.startsWith('capstan-profile-')).length;
+    const leftovers = () => readdirSync(tmpdir()).filter((n) => n.startsWith('capstan-spill-')).length;
     const before = leftovers();
     assert.deepEqual(await profileCsv(f, {}, { parallelFrom: Infinity, block: 1 << 16, spillFrom: 0 }), inMemory, 'in sequence');
     assert.deepEqual(await profileCsv(f, {}, { parallelFrom: 0, block: 1 << 16, together: true, spillFrom: 0 }), inMemory, 'on two threads');

@@ -42,15 +42,15 @@ export interface ScannedColumns {
 
 /** Where a scanner puts full pieces of numbers instead of keeping them (a file: see ingest/number-spill.ts). */
 export interface PieceSink {
-  /** named in the scan's result, to read the numbers back from */
-  readonly path: string;
+  /** the file's descriptor, named in the scan's result to read the numbers back from */
+  readonly fd: number;
   /** the first `rows` numbers of `values` as piece `piece` of `column` */
   write(piece: number, column: number, values: Float64Array, rows?: number): void;
 }
 
 /** One scanning thread's spill file and which of the file's blocks its rows came from (triples as ScannedColumns.spans). */
 export interface SpilledPart {
-  path: string;
+  fd: number;
   spans: number[];
 }
 
@@ -233,7 +233,7 @@ export class CsvScanner {
     const tail = this.rows - (this.pieces - 1) * PIECE;
     if (this.spill) {
       if (this.pieces > 0) this.spillPiece(tail);
-      return { rows: this.rows, spans, kinds: this.kinds, integral: this.integral, numbers: this.numbers.map(() => []), texts: this.texts.map((t) => t?.state()), spilled: [{ path: this.spill.path, spans }] };
+      return { rows: this.rows, spans, kinds: this.kinds, integral: this.integral, numbers: this.numbers.map(() => []), texts: this.texts.map((t) => t?.state()), spilled: [{ fd: this.spill.fd, spans }] };
     }
     return {
       rows: this.rows,

@@ -1,5 +1,4 @@
 import { readSync } from 'node:fs';
-import { join } from 'node:path';
 import { NumberSpill } from './number-spill.ts';
 import { CsvScanner, PIECE, type ScannedColumns } from '../csv/scanner.ts';
 
@@ -14,8 +13,8 @@ export interface BlockPlan {
   width: number;
   /** Int32Array over a SharedArrayBuffer: the next block to claim; waiters on it are woken at a thread's first claim */
   next: Int32Array;
-  /** a directory where each thread writes its numbers (a file named after the thread), instead of keeping them */
-  spillDir: string | null;
+  /** files (descriptors) where the main thread and the worker write their numbers, instead of keeping them */
+  spill: { main: number; worker: number } | null;
 }
 
 const NL = 10;
@@ -25,16 +24,14 @@ const NL = 10;
  * scan the records that start in each. Rows come in no particular order. Throws `CsvInSequence` at a quote: a block may
  * begin inside a quoted field, so such a file is read in sequence instead.
  */
-export function scanBlocks(fd: number, plan: BlockPlan, thread: string): { scanned: ScannedColumns; blocks: number } {
-  const spill = plan.spillDir === null ? null : new NumberSpill(join(plan.spillDir, `${thread}.f64`), plan.width, PIECE);
+export function scanBlocks(fd: number, plan: BlockPlan, thread: 'main' | 'worker'): { scanned: ScannedColumns; blocks: number } {
+  const spill = plan.spill === null ? null : new NumberSpill(plan.spill[thread], plan.width, PIECE);
   try {
     return scanEach(fd, plan, spill);
   } catch (e) {
     // the other thread stops claiming blocks: this reading is over
     Atomics.store(plan.next, 0, plan.blocks);
     throw e;
-  } finally {
-    spill?.close();
   }
 }
 

@@ -1,7 +1,6 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, extname, join } from 'node:path';
-import { NumberSpill } from './number-spill.ts';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { anonymousFiles, closeFiles, NumberSpill } from './number-spill.ts';
 import { CsvInSequence, CsvScanner, CsvUnsupported, mergeScans, NUMBER, PIECE, TEXT, type ScannedColumns } from '../csv/scanner.ts';
 import { TextValues } from '../csv/text-values.ts';
 import { siblingModule, startThread } from '../../threads/pool.ts';
@@ -77,10 +76,9 @@ function namesOf(header: { names: string[] }): string[] {
   return names;
 }
 
-/** Read a CSV file in sequence, a block at a time through one buffer (its numbers to a file in `spillDir` when given). */
-function scanInSequence(file: string, block: number, spillDir: string | null): { names: string[]; scanned: ScannedColumns } {
+/** Read a CSV file in sequence, a block at a time through one buffer (its numbers to the file `spill` when given). */
+function scanInSequence(file: string, block: number, spill: Spill | null): { names: string[]; scanned: ScannedColumns } {
   const fd = openSync(file, 'r');
-  let spill: NumberSpill | null = null;
   try {
     // one spare byte for the line feed a last line may lack
     let buf = Buffer.allocUnsafe(block + 1);
@@ -100,8 +98,7 @@ function scanInSequence(file: string, block: number, spillDir: string | null): {
         const header = headerOf(buf, filled);
         if (header !== undefined) {
           names = namesOf(header);
-          if (spillDir !== null) spill = new NumberSpill(join(spillDir, 'sequence.f64'), names.length, PIECE);
-          scanner = new CsvScanner(names.length, true, spill);
+          scanner = new CsvScanner(names.length, true, spill === null ? null : new NumberSpill(spill.sequence, names.length, PIECE));
           pos = header.end;
         } else if (eof) throw new CsvUnsupported('no complete header line');
       }
@@ -125,7 +122,6 @@ function scanInSequence(file: string, block: number, spillDir: string | null): {
       }
     }
   } finally {
-    spill?.close();
     closeSync(fd);
   }
 }
@@ -133,7 +129,7 @@ function scanInSequence(file: string, block: number, spillDir: string | null): {
 type WorkerReply = { scanned?: ScannedColumns; failed?: string; inSequence?: boolean };
 
 /** A worker thread reading blocks of the plan: its one reply, and a way to stop it. */
-function blockWorker(plan: BlockPlan): { reply: Promise<WorkerReply>; stop: () => void } {
+function blockWorker(plan: BlockPlan): { reply: Promise<WorkerReply>; stop: () => Promise<void> } {
   const worker = startThread(siblingModule(import.meta.url, './csv-worker'), plan);
   const reply = new Promise<WorkerReply>((resolve, reject) => {
     worker.once('message', resolve);
@@ -141,7 +137,8 @@ function blockWorker(plan: BlockPlan): { reply: Promise<WorkerReply>; stop: () =
     worker.once('exit', (code) => reject(new Error(`the reading thread exited with code ${code}`)));
   });
   reply.catch(() => undefined);
-  return { reply, stop: () => void worker.terminate() };
+  // stopped means stopped: it may be writing to a spill file the caller is about to close
+  return { reply, stop: () => worker.terminate().then(() => undefined) };
 }
 
 /**
@@ -149,31 +146,33 @@ function blockWorker(plan: BlockPlan): { reply: Promise<WorkerReply>; stop: () =
  * claims fewer), and their columns are merged. Falls back to reading in sequence when a quote appears (a block could start
  * inside a quoted field) or the threads' columns disagree.
  */
-async function scanInParallel(file: string, size: number, tuning: Tuning, spillDir: string | null): Promise<{ names: string[]; scanned: ScannedColumns }> {
+async function scanInParallel(file: string, size: number, tuning: Tuning, spill: Spill | null): Promise<{ names: string[]; scanned: ScannedColumns }> {
   const block = tuning.block;
   const fd = openSync(file, 'r');
   try {
     const head = Buffer.allocUnsafe(Math.min(size, 1 << 20) + 1);
     const n = readSync(fd, head, 0, head.length - 1, 0);
     const header = headerOf(head, n);
-    if (header === undefined) return scanInSequence(file, block, spillDir);
+    if (header === undefined) return scanInSequence(file, block, spill);
     const names = namesOf(header);
-    const plan: BlockPlan = { file, size, dataStart: header.end, block, blocks: Math.ceil((size - header.end) / block), width: names.length, next: new Int32Array(new SharedArrayBuffer(4)), spillDir };
+    const plan: BlockPlan = { file, size, dataStart: header.end, block, blocks: Math.ceil((size - header.end) / block), width: names.length, next: new Int32Array(new SharedArrayBuffer(4)), spill };
     const worker = blockWorker(plan);
+    // a worker writing to a spill file is waited for (the file is closed after); otherwise it is let go
+    const halt = () => (spill ? worker.stop() : void worker.stop());
     // for tests: start once the worker has claimed its first block, so that both threads read some
     if (tuning.together) Atomics.wait(plan.next, 0, 0, 30_000);
     let mine: { scanned: ScannedColumns; blocks: number };
     try {
       mine = scanBlocks(fd, plan, 'main');
     } catch (e) {
-      worker.stop();
-      if (e instanceof CsvInSequence) return scanInSequence(file, block, plan.spillDir);
+      await halt();
+      if (e instanceof CsvInSequence) return scanInSequence(file, block, spill);
       throw e;
     }
     tuning.split?.(mine.blocks, plan.blocks);
     // every block read here: the worker, perhaps still starting, has none
     if (mine.blocks === plan.blocks) {
-      worker.stop();
+      await halt();
       return { names, scanned: mine.scanned };
     }
     let theirs: WorkerReply;
@@ -181,16 +180,16 @@ async function scanInParallel(file: string, size: number, tuning: Tuning, spillD
       theirs = await worker.reply;
     } catch {
       // the thread could not run (it read nothing that counts): read the file here
-      return scanInSequence(file, block, plan.spillDir);
+      return scanInSequence(file, block, spill);
     }
     if (theirs.scanned === undefined) {
-      if (theirs.inSequence) return scanInSequence(file, block, plan.spillDir);
+      if (theirs.inSequence) return scanInSequence(file, block, spill);
       throw new CsvUnsupported(theirs.failed ?? 'the reading thread failed');
     }
     try {
       return { names, scanned: mergeScans(mine.scanned, theirs.scanned) };
     } catch (e) {
-      if (e instanceof CsvInSequence) return scanInSequence(file, block, plan.spillDir);
+      if (e instanceof CsvInSequence) return scanInSequence(file, block, spill);
       throw e;
     }
   } finally {
@@ -208,6 +207,13 @@ interface Tuning {
   block: number;
   together?: boolean;
   split?: (mainBlocks: number, blocks: number) => void;
+}
+
+/** The temporary files a profile's numbers go to (see SPILL_FROM). */
+interface Spill {
+  main: number;
+  worker: number;
+  sequence: number;
 }
 
 /** Files from this size are read on two threads. */
@@ -228,13 +234,14 @@ const SPILL_FROM = 64 << 20;
  */
 export async function profileCsv(file: string, opts: ReadOptions = {}, tuning: Tuning = { parallelFrom: PARALLEL_FROM, block: BLOCK }): Promise<FileProfile> {
   const size = checkFile(file, opts.maxBytes);
-  const spillDir = size >= (tuning.spillFrom ?? SPILL_FROM) ? mkdtempSync(join(tmpdir(), 'capstan-profile-')) : null;
-  const spills: NumberSpill[] = [];
+  // one file for each thread, and one for a reading in sequence (the fallback after a failed reading on two threads)
+  const files = size >= (tuning.spillFrom ?? SPILL_FROM) ? anonymousFiles(3) : [];
+  const spill: Spill | null = files.length ? { main: files[0], worker: files[1], sequence: files[2] } : null;
   try {
-    const { names, scanned } = size >= tuning.parallelFrom ? await scanInParallel(file, size, tuning, spillDir) : scanInSequence(file, tuning.block, spillDir);
+    const { names, scanned } = size >= tuning.parallelFrom ? await scanInParallel(file, size, tuning, spill) : scanInSequence(file, tuning.block, spill);
     if (scanned.rows === 0) throw new CsvUnsupported('no records');
     checkShape(file, names.length, scanned.rows, opts);
-    for (const part of scanned.spilled ?? []) spills.push(new NumberSpill(part.path, names.length, PIECE, 'read'));
+    const spills = (scanned.spilled ?? []).map((part) => new NumberSpill(part.fd, names.length, PIECE));
     const described: DescribedColumn[] = names.map((name, j) => {
       const kind = scanned.kinds[j];
       if (kind === NUMBER) return { name, storage: scanned.integral[j] === 1 ? 'BIGINT' : 'DOUBLE', numbers: describeNumbers(numbersOf(scanned, spills, j), QUANTILES) };
@@ -247,8 +254,7 @@ export async function profileCsv(file: string, opts: ReadOptions = {}, tuning: T
     });
     return assembleProfile(basename(file), scanned.rows, described);
   } finally {
-    for (const s of spills) s.close();
-    if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
+    closeFiles(files);
   }
 }
 

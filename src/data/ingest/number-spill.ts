@@ -1,22 +1,44 @@
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PieceSink } from '../csv/scanner.ts';
+
+/**
+ * `count` temporary files, open for reading and writing, whose names are already gone: the space is the system's again when
+ * they are closed or the process ends, however it ends. Descriptors are the process's, so threads share them.
+ */
+export function anonymousFiles(count: number): number[] {
+  const dir = mkdtempSync(join(tmpdir(), 'capstan-spill-'));
+  try {
+    return Array.from({ length: count }, (_, i) => {
+      const path = join(dir, String(i));
+      const fd = openSync(path, 'w+');
+      unlinkSync(path);
+      return fd;
+    });
+  } finally {
+    rmdirSync(dir);
+  }
+}
+
+/** Close descriptors from anonymousFiles. */
+export function closeFiles(fds: readonly number[]): void {
+  for (const fd of fds) closeSync(fd);
+}
 
 /**
  * A scan's numbers kept in a file instead of memory, so a profile of any number of rows holds one piece per column: piece p
  * of column j (`piece` rows, 8 bytes a number) is at byte ((p * width) + j) * piece * 8. Pieces of text columns are never
- * written (the file has holes there). One file per scanning thread; the caller removes it.
+ * written (the file has holes there). One file per scanning thread, opened by the caller (see anonymousFiles), who closes it;
+ * reads and writes name their position, so several views of one descriptor never disturb each other.
  */
 export class NumberSpill implements PieceSink {
-  private readonly fd: number;
   constructor(
-    readonly path: string,
+    readonly fd: number,
     readonly width: number,
     /** rows per piece */
     readonly piece: number,
-    mode: 'write' | 'read' = 'write',
-  ) {
-    this.fd = openSync(path, mode === 'write' ? 'w+' : 'r');
-  }
+  ) {}
 
   private offset(piece: number, column: number, row = 0): number {
     return ((piece * this.width + column) * this.piece + row) * 8;
@@ -42,15 +64,11 @@ export class NumberSpill implements PieceSink {
       let got = 0;
       while (got < want) {
         const n = readSync(this.fd, bytes, got, want - got, this.offset(piece, column, row - piece * this.piece) + got);
-        if (n === 0) throw new Error(`${this.path}: ends before row ${row + got / 8} of column ${column + 1}`);
+        if (n === 0) throw new Error(`the profile's temporary file ends before row ${row + got / 8} of column ${column + 1}`);
         got += n;
       }
       yield buffer.subarray(0, upto - row);
       row = upto;
     }
-  }
-
-  close(): void {
-    closeSync(this.fd);
   }
 }
