@@ -108,9 +108,8 @@ function wrk(port: number, s: number, pid: number): { rps: number; p99: number; 
  */
 async function round(first: 'A' | 'B'): Promise<{ rps: number; cpu: number }> {
   const sides = first === 'A' ? (['A', 'B'] as const) : (['B', 'A'] as const);
-  // both trained before either server starts: when the first server warmed up beside the second side's training, the
-  // first came out 10-13% slower per request for the whole round (session 21, monitoring on the first side), which read as
-  // a cost of what that side was running
+  // both trained before either server starts: a server that warms up beside a training run stays 2-7% slower for minutes
+  // (an A/A check in session 21; 10-13% in rounds with monitoring on the first side), which read as a cost of its settings
   const starts = sides.map((side, i) => prepare(side === 'A' ? dirA : dirB, 7951 + i, side));
   const procs = starts.map((go) => go());
   const port = (side: 'A' | 'B') => 7951 + sides.indexOf(side);
