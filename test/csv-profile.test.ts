@@ -124,6 +124,15 @@ describe('CSV profiles without DuckDB', () => {
     const quotedInMemory = await profileCsv(quoted, {}, { parallelFrom: Infinity, block: 1 << 16 });
     assert.deepEqual(await profileCsv(quoted, {}, { parallelFrom: 0, block: 1 << 16, spillFrom: 0 }), quotedInMemory, 'after a quote');
     assert.equal(leftovers(), before);
+    // a temporary directory that cannot take them: the numbers stay in memory
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = join(dir, 'missing', 'tmp');
+    try {
+      assert.deepEqual(await profileCsv(f, {}, { parallelFrom: Infinity, block: 1 << 16, spillFrom: 0 }), inMemory, 'without a temporary directory');
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
   });
 
   it('applies the byte, column and row limits', async () => {

@@ -235,7 +235,7 @@ const SPILL_FROM = 64 << 20;
 export async function profileCsv(file: string, opts: ReadOptions = {}, tuning: Tuning = { parallelFrom: PARALLEL_FROM, block: BLOCK }): Promise<FileProfile> {
   const size = checkFile(file, opts.maxBytes);
   // one file for each thread, and one for a reading in sequence (the fallback after a failed reading on two threads)
-  const files = size >= (tuning.spillFrom ?? SPILL_FROM) ? anonymousFiles(3) : [];
+  const files = size >= (tuning.spillFrom ?? SPILL_FROM) ? spillFiles() : [];
   const spill: Spill | null = files.length ? { main: files[0], worker: files[1], sequence: files[2] } : null;
   try {
     const { names, scanned } = size >= tuning.parallelFrom ? await scanInParallel(file, size, tuning, spill) : scanInSequence(file, tuning.block, spill);
@@ -255,6 +255,15 @@ export async function profileCsv(file: string, opts: ReadOptions = {}, tuning: T
     return assembleProfile(basename(file), scanned.rows, described);
   } finally {
     closeFiles(files);
+  }
+}
+
+/** Three nameless temporary files, or none where the temporary directory cannot take them (the numbers then stay in memory). */
+function spillFiles(): number[] {
+  try {
+    return anonymousFiles(3);
+  } catch {
+    return [];
   }
 }
 
