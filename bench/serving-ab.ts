@@ -11,7 +11,7 @@
  * One checkout with two settings: the same DIR twice, with AB_FLAGS_A / AB_FLAGS_B (extra `capstan serve` flags, e.g.
  * `--no-monitor`) and AB_HUMILITY_A / AB_HUMILITY_B (a humility rules file set on that side's model version first).
  * AB_WORKERS=N serves with N workers (default 2); AB_PIN=1 pins the servers to the first core and wrk to the second;
- * AB_ROUNDS=N runs N rounds (default 2), the start order alternating.
+ * AB_ROUNDS=N runs N rounds (default 2), the start order alternating; AB_NODE_OPTIONS_A / _B set NODE_OPTIONS for a side.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,7 +48,10 @@ function prepare(dir: string, port: number, side: 'A' | 'B'): () => ChildProcess
   }
   const flags = (process.env[`AB_FLAGS_${side}`] ?? '').split(' ').filter(Boolean);
   const args = [bin, 'serve', 'churn', '--port', String(port), '--workers', String(workers), ...flags];
-  return () => (pinned ? spawn('taskset', ['-c', '0', process.execPath, ...args], { env, stdio: 'ignore' }) : spawn(process.execPath, args, { env, stdio: 'ignore' }));
+  // AB_NODE_OPTIONS_A / _B: Node's own options for that side's processes (its workers inherit them)
+  const nodeOptions = process.env[`AB_NODE_OPTIONS_${side}`];
+  const runEnv = nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env;
+  return () => (pinned ? spawn('taskset', ['-c', '0', process.execPath, ...args], { env: runEnv, stdio: 'ignore' }) : spawn(process.execPath, args, { env: runEnv, stdio: 'ignore' }));
 }
 
 async function ready(port: number): Promise<void> {
