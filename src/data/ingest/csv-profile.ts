@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { anonymousFiles, closeFiles, NumberSpill } from './number-spill.ts';
+import { anonymousFiles, closeFiles, NumberSpill, spillRefused } from './number-spill.ts';
 import { CsvInSequence, CsvScanner, CsvUnsupported, mergeScans, NUMBER, PIECE, TEXT, type ScannedColumns } from '../csv/scanner.ts';
 import { TextValues } from '../csv/text-values.ts';
 import { siblingModule, startThread } from '../../threads/pool.ts';
@@ -126,7 +126,7 @@ function scanInSequence(file: string, block: number, spill: Spill | null): { nam
   }
 }
 
-type WorkerReply = { scanned?: ScannedColumns; failed?: string; inSequence?: boolean };
+type WorkerReply = { scanned?: ScannedColumns; failed?: string; code?: string; inSequence?: boolean };
 
 /** A worker thread reading blocks of the plan: its one reply, and a way to stop it. */
 function blockWorker(plan: BlockPlan): { reply: Promise<WorkerReply>; stop: () => Promise<void> } {
@@ -184,6 +184,8 @@ async function scanInParallel(file: string, size: number, tuning: Tuning, spill:
     }
     if (theirs.scanned === undefined) {
       if (theirs.inSequence) return scanInSequence(file, block, spill);
+      // a spill file that ran out of room is the caller's to handle (it profiles in memory then)
+      if (spillRefused(theirs)) throw Object.assign(new Error(theirs.failed), { code: theirs.code });
       throw new CsvUnsupported(theirs.failed ?? 'the reading thread failed');
     }
     try {
@@ -253,6 +255,10 @@ export async function profileCsv(file: string, opts: ReadOptions = {}, tuning: T
       return { name, storage: 'VARCHAR', text: values.summary(TOP) };
     });
     return assembleProfile(basename(file), scanned.rows, described);
+  } catch (e) {
+    // the temporary files ran out of room: the profile in memory instead, as before there were spill files
+    if (spill !== null && spillRefused(e)) return profileCsv(file, opts, { ...tuning, spillFrom: Infinity });
+    throw e;
   } finally {
     closeFiles(files);
   }

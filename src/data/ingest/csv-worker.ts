@@ -14,7 +14,7 @@ try {
   for (const t of scanned.texts) if (t) for (const a of [t.bytes, t.hashes, t.starts, t.lengths, t.counts]) transfer.add(a.buffer as ArrayBuffer);
   parentPort!.postMessage({ scanned }, [...transfer]);
 } catch (e) {
-  parentPort!.postMessage({ failed: e instanceof Error ? e.message : String(e), inSequence: e instanceof CsvInSequence });
+  parentPort!.postMessage({ failed: e instanceof Error ? e.message : String(e), code: (e as { code?: unknown }).code, inSequence: e instanceof CsvInSequence });
 } finally {
   closeSync(fd);
 }

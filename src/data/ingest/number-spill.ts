@@ -9,16 +9,26 @@ import type { PieceSink } from '../csv/scanner.ts';
  */
 export function anonymousFiles(count: number): number[] {
   const dir = mkdtempSync(join(tmpdir(), 'capstan-spill-'));
+  const fds: number[] = [];
   try {
-    return Array.from({ length: count }, (_, i) => {
+    for (let i = 0; i < count; i++) {
       const path = join(dir, String(i));
-      const fd = openSync(path, 'w+');
+      fds.push(openSync(path, 'w+'));
       unlinkSync(path);
-      return fd;
-    });
+    }
+    return fds;
+  } catch (e) {
+    closeFiles(fds);
+    throw e;
   } finally {
     rmdirSync(dir);
   }
+}
+
+/** Whether an error is the file system refusing a spill file more data (full, over quota, too large, failing). */
+export function spillRefused(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' || code === 'EIO';
 }
 
 /** Close descriptors from anonymousFiles. */
