@@ -54,6 +54,16 @@ export interface SpilledPart {
   spans: number[];
 }
 
+/**
+ * The row ranges of several threads' scans (each with its `spans`) in the file's order: block by block, each block's rows
+ * in the scan (`from`) that read them. What puts numbers back in the order a reading in sequence gives.
+ */
+export function inFileOrder<T extends { spans: number[] }>(parts: readonly T[]): { from: T; start: number; end: number }[] {
+  const order: { block: number; from: T; start: number; end: number }[] = [];
+  for (const s of parts) for (let i = 0; i < s.spans.length; i += 3) if (s.spans[i + 2] > s.spans[i + 1]) order.push({ block: s.spans[i], from: s, start: s.spans[i + 1], end: s.spans[i + 2] });
+  return order.sort((x, y) => x.block - y.block);
+}
+
 /** Rows [start, end) of a column kept in consecutive arrays, as views of those arrays. */
 function rowsOf(pieces: Float64Array[], start: number, end: number): Float64Array[] {
   const out: Float64Array[] = [];
@@ -80,9 +90,7 @@ export function mergeScans(a: ScannedColumns, b: ScannedColumns): ScannedColumns
   if (spilled) out.spilled = spilled;
   // numbers are put back in the file's order, block by block, so sums add up in the same order on every run (and as a
   // reading in sequence would)
-  const order: { block: number; from: ScannedColumns; start: number; end: number }[] = [];
-  for (const s of [a, b]) for (let i = 0; i < s.spans.length; i += 3) if (s.spans[i + 2] > s.spans[i + 1]) order.push({ block: s.spans[i], from: s, start: s.spans[i + 1], end: s.spans[i + 2] });
-  order.sort((x, y) => x.block - y.block);
+  const order = inFileOrder([a, b]);
   for (let j = 0; j < width; j++) {
     const ka = a.kinds[j];
     const kb = b.kinds[j];

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { anonymousFiles, closeFiles, NumberSpill, spillRefused } from './number-spill.ts';
-import { CsvInSequence, CsvScanner, CsvUnsupported, mergeScans, NUMBER, PIECE, TEXT, type ScannedColumns } from '../csv/scanner.ts';
+import { CsvInSequence, CsvScanner, CsvUnsupported, inFileOrder, mergeScans, NUMBER, PIECE, TEXT, type ScannedColumns } from '../csv/scanner.ts';
 import { TextValues } from '../csv/text-values.ts';
 import { siblingModule, startThread } from '../../threads/pool.ts';
 import { describeNumbers } from '../describe-numbers.ts';
@@ -279,15 +279,11 @@ function spillFiles(): number[] {
  */
 function numbersOf(scanned: ScannedColumns, spills: NumberSpill[], j: number): Iterable<Float64Array> {
   if (scanned.spilled === undefined) return scanned.numbers[j];
-  const order: { block: number; spill: NumberSpill; start: number; end: number }[] = [];
-  scanned.spilled.forEach((part, i) => {
-    for (let k = 0; k < part.spans.length; k += 3) if (part.spans[k + 2] > part.spans[k + 1]) order.push({ block: part.spans[k], spill: spills[i], start: part.spans[k + 1], end: part.spans[k + 2] });
-  });
-  order.sort((x, y) => x.block - y.block);
+  const order = inFileOrder(scanned.spilled.map((part, i) => ({ spans: part.spans, spill: spills[i] })));
   const buffer = new Float64Array(PIECE);
   return {
     *[Symbol.iterator]() {
-      for (const o of order) yield* o.spill.rows(j, o.start, o.end, buffer);
+      for (const o of order) yield* o.from.spill.rows(j, o.start, o.end, buffer);
     },
   };
 }
