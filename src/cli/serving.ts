@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { HttpServer } from '../server/index.ts';
 import { Server as NetServer } from 'node:net';
 
 /** The first SIGINT or SIGTERM (listeners removed once it arrives). */
@@ -24,13 +24,12 @@ const KEEP_ALIVE_GRACE_MS = 1500;
  * at once raced with the request its client was sending (ECONNRESET). The server stops accepting new connections at once;
  * after the grace what is idle is closed, and connections with a request in progress close when it is answered.
  */
-export async function untilSignal(server: Server, onSignal?: (sig: string) => void, drain?: () => void, graceMs = KEEP_ALIVE_GRACE_MS): Promise<void> {
+export async function untilSignal(server: HttpServer, onSignal?: (sig: string) => void, drain?: () => void, graceMs = KEEP_ALIVE_GRACE_MS): Promise<void> {
   const sig = await stopSignal();
   drain?.();
   onSignal?.(sig);
-  // responses written from now on ask the client to close its connection (set before the app's handler runs: it may answer
-  // at once, and a header cannot be set on a response already sent)
-  server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+  // responses written from now on ask the client to close its connection
+  server.stopKeepAlive();
   // stop accepting at once, but without the idle-connection sweep http's close() does (since Node 19): a keep-alive client
   // may be sending on its idle connection right now
   const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));

@@ -1,9 +1,9 @@
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import { CapstanError } from '../core/errors.ts';
 import { CAPSTAN_VERSION } from '../core/config.ts';
 import { api, openApiDocument } from '../api/index.ts';
 import type { Principal, Stores } from '../store/index.ts';
-import { createHttpServer, type Refusal } from './http.ts';
+import { createHttpServer, type HttpServer, type Refusal } from './http.ts';
 import type { ModelProvider } from './model-provider.ts';
 import { Router } from './router.ts';
 import { AuthThrottle } from './throttle.ts';
@@ -46,7 +46,7 @@ export interface AppOptions {
 }
 
 /** Build the Capstan HTTP server (not yet listening). Everything it needs is injected; nothing is module state. */
-export function createApp(opts: AppOptions): { server: Server; router: Router; drain: () => void } {
+export function createApp(opts: AppOptions): { server: HttpServer; router: Router; drain: () => void } {
   const router = new Router();
   // readiness turns 503 the moment shutdown starts, while in-flight requests finish
   let draining = false;

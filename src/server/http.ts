@@ -1,12 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { CapstanError, isCapstanError, type ErrorCode } from '../core/errors.ts';
 import { decodeFully } from '../core/names.ts';
 import { hasRole, type Principal } from '../store/index.ts';
 import { jsonDepth, MAX_JSON_DEPTH, parsePythonJson, stringifyApiJson, stringifyPythonJson } from '../core/json.ts';
 import type { ApiResponse, Route, Router } from './router.ts';
 import { AuthThrottle } from './throttle.ts';
-import { sendUiFile, type UiFiles } from './static-ui.ts';
+import type { UiFiles } from './static-ui.ts';
+import { NodeExchange, type Exchange } from './exchange.ts';
+import { LeanReader, type Target } from './lean-http.ts';
 
 export interface HttpOptions {
   /** who a bearer token belongs to; null = no auth at all (single-model `capstan serve` on loopback without a token file) */
@@ -21,6 +23,8 @@ export interface HttpOptions {
   throttle?: AuthThrottle;
   /** the web UI's files (public: the pages hold no data; they call the API with the user's token) */
   ui?: UiFiles | null;
+  /** prediction requests read by the lean reader (lean-http.ts) rather than node's HTTP parser; default true */
+  lean?: boolean;
 }
 
 /** Who was refused what, and why: for the audit log. */
@@ -48,46 +52,17 @@ const MLFLOW_CODES: Record<ErrorCode, string> = {
   INTERNAL: 'INTERNAL_ERROR',
 };
 
-function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
 function errorBody(route: Route | undefined, e: CapstanError): string {
   if (route?.errors === 'v2') return JSON.stringify({ error: e.message });
   if (route?.errors === 'mlflow') return JSON.stringify({ error_code: MLFLOW_CODES[e.code], message: e.message });
   return JSON.stringify({ error: { code: e.code, message: e.message } });
 }
 
-/** The request body (null when empty), refused past `limit` bytes; `done` is called once. */
-function readBody(req: IncomingMessage, limit: number, done: (e: CapstanError | null, body: Buffer | null) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let failed = false;
-  req.on('data', (chunk: Buffer) => {
-    if (failed) return;
-    size += chunk.length;
-    if (size > limit) {
-      failed = true;
-      done(new CapstanError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`), null);
-      return;
-    }
-    chunks.push(chunk);
-  });
-  req.on('end', () => {
-    if (!failed) done(null, size === 0 ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-  });
-  req.on('error', (e) => {
-    if (!failed) done(new CapstanError('INVALID_ARGUMENT', `request body could not be read: ${e.message}`), null);
-    failed = true;
-  });
-}
-
 /** The JSON body, or undefined when there is none; `done` is called once (at once for an oversized declared length). */
-function readJson(req: IncomingMessage, limit: number, python: boolean, done: (e: unknown, body: unknown) => void): void {
-  const declared = Number(req.headers['content-length'] ?? 0);
+function readJson(ex: Exchange, limit: number, python: boolean, done: (e: unknown, body: unknown) => void): void {
+  const declared = Number(ex.headers['content-length'] ?? 0);
   if (declared > limit) return done(new CapstanError('PAYLOAD_TOO_LARGE', `request body is ${declared} bytes; the limit is ${limit}`), undefined);
-  readBody(req, limit, (e, buf) => {
+  ex.body(limit, (e, buf) => {
     if (e) return done(e, undefined);
     if (buf === null) return done(null, undefined);
     // refused before parsing: a deeply nested body would be stored, then fail every reader's serialisation
@@ -145,16 +120,24 @@ const NO_FIELDS = Object.freeze({});
 /** The query of a URL without one (most requests): shared, never written to. */
 const NO_QUERY = new URLSearchParams();
 
+/** Where a request goes: its path's raw segments and the route (or the methods allowed there). Throws for a refused path. */
+function targetOf(router: Router, method: string, rawUrl: string): Target {
+  const q = rawUrl.indexOf('?');
+  const parts = rawSegments(q >= 0 ? rawUrl.slice(0, q) : rawUrl);
+  return { parts, found: router.match(method, parts), query: q >= 0 ? rawUrl.slice(q + 1) : null };
+}
+
 /**
- * The thin HTTP adapter: routing, authentication and roles, JSON bodies with a size limit, and one mapping from CapstanError
- * codes to statuses. Anything unexpected becomes a 500 without internals in the body (logged instead). A request whose
- * steps all finish at once (no token to look up, a handler that answers synchronously) is answered without a promise turn.
+ * The request handler, whichever reader parsed the request: routing, authentication and roles, JSON bodies with a size limit,
+ * and one mapping from CapstanError codes to statuses. Anything unexpected becomes a 500 without internals in the body
+ * (logged instead). A request whose steps all finish at once (no token to look up, a handler that answers synchronously) is
+ * answered without a promise turn. `target`: where the request goes, when the reader has already found it.
  */
-export function createHttpServer(router: Router, opts: HttpOptions): Server {
+function requestHandler(router: Router, opts: HttpOptions): (ex: Exchange, target?: Target) => void {
   const maxInFlight = opts.maxInFlight ?? 1024;
   const throttle = opts.throttle ?? new AuthThrottle();
   let inFlight = 0;
-  return createServer((req, res) => {
+  return (ex, known) => {
     let route: Route | undefined;
     let counted = false;
     const release = () => {
@@ -163,63 +146,57 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
     };
     const fail = (e: unknown) => {
       release();
-      if (res.headersSent) {
-        res.destroy();
+      if (ex.sent) {
+        ex.destroy();
         return;
       }
       const err = isCapstanError(e) ? e : new CapstanError('INTERNAL', 'internal error');
-      if (!isCapstanError(e)) opts.log?.(`internal error on ${req.method} ${req.url?.slice(0, 200)}: ${(e as Error)?.stack ?? String(e)}`);
+      if (!isCapstanError(e)) opts.log?.(`internal error on ${ex.method} ${ex.url.slice(0, 200)}: ${(e as Error)?.stack ?? String(e)}`);
       // details a client is not told (a library's own message, paths) go to the server log
-      else if (e.cause !== undefined) opts.log?.(`${req.method} ${req.url?.slice(0, 200)} answered ${e.httpStatus} (${e.message}): ${(e.cause as Error)?.message ?? String(e.cause)}`);
-      send(res, err.httpStatus, errorBody(route, err), err.code === 'UNAVAILABLE' ? { 'retry-after': '1' } : {});
-      if (!req.complete) req.resume();
+      else if (e.cause !== undefined) opts.log?.(`${ex.method} ${ex.url.slice(0, 200)} answered ${e.httpStatus} (${e.message}): ${(e.cause as Error)?.message ?? String(e.cause)}`);
+      ex.send(err.httpStatus, errorBody(route, err), err.code === 'UNAVAILABLE' ? { 'retry-after': '1' } : undefined);
+      ex.discard();
     };
     const respond = (out: ApiResponse) => {
       if (out.stream) {
-        res.writeHead(out.status, { 'content-type': 'application/octet-stream', ...out.headers });
-        pipeline(out.stream, res).then(release, fail);
+        ex.stream(out.status, out.headers, out.stream).then(release, fail);
         return;
       }
-      if (out.json !== undefined) send(res, out.status, out.json, out.headers);
-      else if (out.body === undefined) {
-        res.writeHead(out.status, out.headers);
-        res.end();
-      } else send(res, out.status, route!.json === 'python' ? stringifyPythonJson(out.body) : stringifyApiJson(out.body), out.headers);
+      if (out.json !== undefined) ex.send(out.status, out.json, out.headers);
+      else if (out.body === undefined) ex.send(out.status, null, out.headers);
+      else ex.send(out.status, route!.json === 'python' ? stringifyPythonJson(out.body) : stringifyApiJson(out.body), out.headers);
       release();
     };
     try {
-      const rawUrl = req.url ?? '/';
-      const method = req.method ?? 'GET';
-      const q = rawUrl.indexOf('?');
-      const query = q >= 0 ? new URLSearchParams(rawUrl.slice(q + 1)) : NO_QUERY;
+      const method = ex.method;
       // an unknown route is a 404 and a bad parameter a 400, but parameters are judged only after authentication
-      const parts = rawSegments(q >= 0 ? rawUrl.slice(0, q) : rawUrl);
-      const found = router.match(method, parts);
+      const { parts, found, query: rawQuery } = known ?? targetOf(router, method, ex.url);
+      const query = rawQuery === null ? NO_QUERY : new URLSearchParams(rawQuery);
       /**
        * The caller's principal (null: missing or invalid token), after the failed-attempt throttle; `then` runs unless the
        * client is throttled. Only routes that need a token come here: the client and the header are read then.
        */
       const identify = (then: (p: Principal | null) => void, refuse: (e: CapstanError) => void) => {
-        const client = req.socket.remoteAddress ?? '';
+        const client = ex.client;
         const wait = throttle.retryAfter(client);
         if (wait > 0) {
-          send(res, 429, errorBody(route, new CapstanError('UNAVAILABLE', `too many failed authentications from this client; retry in ${wait} s`)), { 'retry-after': String(wait) });
-          if (!req.complete) req.resume();
+          ex.send(429, errorBody(route, new CapstanError('UNAVAILABLE', `too many failed authentications from this client; retry in ${wait} s`)), { 'retry-after': String(wait) });
+          ex.discard();
           return;
         }
-        const bearer = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
+        const bearer = /^Bearer ([\x21-\x7e]{1,512})$/.exec(ex.headers.authorization ?? '');
         if (!bearer) return then(null);
         opts.authenticate!(bearer[1]).then((p) => {
           if (p === null && throttle.fail(client)) opts.log?.(`authentication: ${client} reached the limit of failed attempts; throttled`);
           then(p);
         }, refuse);
       };
-      if (found === null && opts.ui && (method === 'GET' || method === 'HEAD') && sendUiFile(opts.ui, '/' + parts.join('/'), method === 'HEAD', res)) return;
+      if (found === null && opts.ui && (method === 'GET' || method === 'HEAD') && ex.uiFile(opts.ui, '/' + parts.join('/'), method === 'HEAD')) return;
       if (found === null || 'allowed' in found) {
         // the route table is not shown to anonymous callers: without a valid token, every path answers 401
         const answer = () => {
           if (found === null) return fail(new CapstanError('NOT_FOUND', `no route ${method} /${parts.join('/').slice(0, 200)}`));
-          send(res, 405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${found.allowed.join(', ')})` } }), { allow: found.allowed.join(', ') });
+          ex.send(405, JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: `method ${method} not allowed here (allowed: ${found.allowed.join(', ')})` } }), { allow: found.allowed.join(', ') });
         };
         if (!opts.authenticate) return answer();
         return identify((p) => (p ? answer() : fail(new CapstanError('UNAUTHENTICATED', NO_TOKEN))), fail);
@@ -227,14 +204,14 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
       const r = (route = found);
       // a browser page of another site may send requests here but not read the answers: a state-changing one is refused
       // unless it comes from this server's own pages (clients other than browsers send no Origin)
-      if (method !== 'GET' && method !== 'HEAD' && !sameOrigin(req.headers.origin, req.headers.host)) {
-        return fail(new CapstanError('PERMISSION_DENIED', `cross-origin ${method} refused: Origin ${String(req.headers.origin).slice(0, 100)} is not this server (${String(req.headers.host).slice(0, 100)})`));
+      if (method !== 'GET' && method !== 'HEAD' && !sameOrigin(ex.headers.origin, ex.headers.host)) {
+        return fail(new CapstanError('PERMISSION_DENIED', `cross-origin ${method} refused: Origin ${String(ex.headers.origin).slice(0, 100)} is not this server (${String(ex.headers.host).slice(0, 100)})`));
       }
       if (r.shed) {
         // shed before reading the body: a saturated server answers at once instead of queueing work it cannot finish in time
         if (inFlight >= maxInFlight) {
-          send(res, 503, errorBody(r, new CapstanError('UNAVAILABLE', `overloaded: ${inFlight} requests in flight; retry shortly`)), { 'retry-after': '1' });
-          req.resume();
+          ex.send(503, errorBody(r, new CapstanError('UNAVAILABLE', `overloaded: ${inFlight} requests in flight; retry shortly`)), { 'retry-after': '1' });
+          ex.discard();
           return;
         }
         inFlight++;
@@ -244,12 +221,12 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
         const params = router.params(r, parts);
         const call = (given: unknown) => {
           const checked = r.check?.(query, given);
-          const out = r.handler({ method, path: '/' + parts.join('/'), params, query, q: checked?.q ?? NO_FIELDS, headers: req.headers, body: checked ? checked.body : given, raw: req, principal });
+          const out = r.handler({ method, path: '/' + parts.join('/'), params, query, q: checked?.q ?? NO_FIELDS, headers: ex.headers, body: checked ? checked.body : given, raw: ex.raw, principal });
           if (out instanceof Promise) out.then(respond).catch(fail);
           else respond(out);
         };
         if (!r.jsonBody) return call(undefined);
-        readJson(req, opts.maxBodyBytes, r.json === 'python', (e, body) => {
+        readJson(ex, opts.maxBodyBytes, r.json === 'python', (e, body) => {
           if (e) return fail(e);
           try {
             call(body);
@@ -269,13 +246,13 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
           // invalid parameters: the refusal is recorded against the route
         }
         Promise.resolve()
-          .then(() => opts.refused!({ method, route: r, params, principal, code, reason, client: req.socket.remoteAddress ?? '' }))
+          .then(() => opts.refused!({ method, route: r, params, principal, code, reason, client: ex.client }))
           .catch((err: Error) => opts.log?.(`recording a refused request failed: ${err.message}`))
           .then(() => fail(e));
       };
       const authorised = (principal: Principal | null) => {
         if (!principal) refuse(null, 'UNAUTHENTICATED', NO_TOKEN);
-        else if (!hasRole(principal, r.role!)) refuse(principal, 'PERMISSION_DENIED', `${req.method} ${r.pattern} needs the ${r.role} role; ${principal.name} has ${principal.role}`);
+        else if (!hasRole(principal, r.role!)) refuse(principal, 'PERMISSION_DENIED', `${method} ${r.pattern} needs the ${r.role} role; ${principal.name} has ${principal.role}`);
         else handle(principal);
       };
       identify((p) => {
@@ -288,5 +265,62 @@ export function createHttpServer(router: Router, opts: HttpOptions): Server {
     } catch (e) {
       fail(e);
     }
-  });
+  };
+}
+
+/**
+ * Capstan's HTTP server: node's, with prediction requests read by the lean reader (lean-http.ts), which hands a connection
+ * to node's parser at its first request it does not take. Its connection methods cover both kinds of connection.
+ */
+export class HttpServer extends Server {
+  private readonly lean: LeanReader | null;
+
+  constructor(router: Router, opts: HttpOptions) {
+    const handle = requestHandler(router, opts);
+    super((req: IncomingMessage, res: ServerResponse) => handle(new NodeExchange(req, res)));
+    if (opts.lean === false) {
+      this.lean = null;
+      return;
+    }
+    // node's own connection listener (added by its constructor) gets the connections the lean reader hands over
+    const [nodeListener] = this.listeners('connection') as ((s: Socket) => void)[];
+    this.off('connection', nodeListener);
+    const lean = (this.lean = new LeanReader(this, {
+      accept: (method, url) => {
+        if (method !== 'POST') return null;
+        try {
+          const t = targetOf(router, method, url);
+          // prediction routes only: JSON bodies, answers that are not streamed
+          return t.found !== null && !('allowed' in t.found) && t.found.shed && t.found.jsonBody ? t : null;
+        } catch {
+          return null;
+        }
+      },
+      handle,
+      handOff: (socket) => nodeListener.call(this, socket),
+    }));
+    this.on('connection', (socket: Socket) => lean.take(socket));
+  }
+
+  override closeIdleConnections(): void {
+    super.closeIdleConnections();
+    this.lean?.closeIdle();
+  }
+
+  override closeAllConnections(): void {
+    super.closeAllConnections();
+    this.lean?.closeAll();
+  }
+
+  /** Every answer from now on (either reader's) asks its client to close the connection. */
+  stopKeepAlive(): void {
+    // set before the app's handler runs: it may answer at once, and a header cannot be set on a response already sent
+    this.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('connection', 'close'));
+    this.lean?.stopKeepAlive();
+  }
+}
+
+/** The HTTP server over `router` (not yet listening). */
+export function createHttpServer(router: Router, opts: HttpOptions): HttpServer {
+  return new HttpServer(router, opts);
 }

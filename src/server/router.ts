@@ -19,8 +19,8 @@ export interface ApiRequest {
   headers: IncomingHttpHeaders;
   /** parsed JSON (checked against the route's schema, unless the route checks its own) */
   body: unknown;
-  /** the raw request, for streamed bodies */
-  raw: IncomingMessage;
+  /** the raw request, for routes that stream their body (null only where the body was read whole: see HttpServer) */
+  raw: IncomingMessage | null;
   /** who is calling (null only on public routes and on servers without auth) */
   principal: Principal | null;
 }
@@ -91,7 +91,7 @@ interface Node {
 }
 
 const node = (): Node => ({ fixed: new Map(), param: null, routes: new Map(), rest: new Map() });
-type Found = Route | { allowed: string[] } | null;
+export type Found = Route | { allowed: string[] } | null;
 
 /**
  * The route table: a tree of path segments (fixed segments before parameters, `*path` taking the rest), so a request is

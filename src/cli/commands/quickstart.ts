@@ -18,7 +18,7 @@ import { CapstanError } from '../../core/errors.ts';
 import { localActor, localPrincipal, outputsOf, PACKAGE_ROOT, parseIntOption, runStages, stores } from '../common.ts';
 import { Output } from '../output.ts';
 import { untilSignal } from '../serving.ts';
-import type { Server } from 'node:http';
+import type { HttpServer } from '../../server/index.ts';
 
 const MODEL = 'telco-churn';
 const EXAMPLE = join(PACKAGE_ROOT, 'examples', 'telco-churn', 'telco_churn.csv');
@@ -92,7 +92,7 @@ async function tableOfBlob(s: Stores, ref: FileRef): Promise<Table> {
   }
 }
 
-async function startServer(s: Stores, out: Output, port: number): Promise<{ server: Server; token: string; url: string }> {
+async function startServer(s: Stores, out: Output, port: number): Promise<{ server: HttpServer; token: string; url: string }> {
   const auth = adminToken(capstanHome());
   const { server } = createApp({ models: new RegistryModelProvider(s), stores: s, authenticate: createAuthenticator(auth.token, s.metadata.tokens), log: (l) => process.stderr.write(l + '\n') });
   const bound = await listen(server, port, '127.0.0.1');
@@ -160,7 +160,7 @@ export function quickstartCommand(program: Command): void {
       const t0 = performance.now();
       out.line(`Capstan quickstart: telco churn (IBM sample data), state in ${capstanHome()}`);
       const s = await stores();
-      let server: Server | undefined;
+      let server: HttpServer | undefined;
       try {
         await ensureQuickstartModel(s, out);
         const result = await runStages(s, out, await quickstartSpec(), { experiment: 'quickstart', titles: TITLES, stagesAfter: o.serve ? 2 : 1 });
@@ -168,7 +168,7 @@ export function quickstartCommand(program: Command): void {
         const { version } = outputsOf(result, 'register', components.register);
         const test = await tableOfBlob(s, outputsOf(result, 'split', components.split).test);
         const stages = result.steps.length + (o.serve ? 2 : 1);
-        let served: { server: Server; token: string; url: string } | null = null;
+        let served: { server: HttpServer; token: string; url: string } | null = null;
         if (o.serve) {
           out.stage(result.steps.length, stages, 'start the server');
           served = await startServer(s, out, port);

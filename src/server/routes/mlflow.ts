@@ -220,7 +220,8 @@ export function mlflowRoutes(router: Router, stores: Stores, maxArtifactBytes = 
 
   router.on(mlflow.putArtifact, async ({ params, raw }) => {
     await store.runs.get(params.runId);
-    const blob = await artifacts.putBlob(raw, { maxBytes: maxArtifactBytes });
+    // a streamed body: always read by node's parser (the lean reader takes only JSON bodies)
+    const blob = await artifacts.putBlob(raw!, { maxBytes: maxArtifactBytes });
     await store.runs.putArtifact({ runId: params.runId, path: params.path, digest: blob.digest, size: blob.size });
     return { status: 200, body: {} };
   });

@@ -6,7 +6,8 @@ import type { Router } from '../../router.ts';
 export function artifactRoutes(router: Router, store: MetadataStore, artifacts: ArtifactStore, maxBytes: number): void {
   router.on(api.putArtifact, async ({ params, raw }) => {
     await store.runs.get(params.runId);
-    const blob = await artifacts.putBlob(raw, { maxBytes });
+    // a streamed body: always read by node's parser (the lean reader takes only JSON bodies)
+    const blob = await artifacts.putBlob(raw!, { maxBytes });
     return { status: 201, body: await store.runs.putArtifact({ runId: params.runId, path: params.path, digest: blob.digest, size: blob.size }) };
   });
   router.on(api.getArtifact, async ({ params }) => {
