@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonNumber, jsonString, jsonStringArray, jsonStrings } from './json.ts';
+import { jsonNumber, jsonString, jsonStringArray, jsonStrings, nestsDeeperThan } from './json.ts';
 
 describe('jsonString', () => {
   it('equals JSON.stringify for plain text and for everything that needs escaping', () => {
@@ -26,5 +26,20 @@ describe('jsonNumber and jsonStrings', () => {
     list.push('y');
     assert.deepEqual(jsonStrings(list), ['"x"', '"y"']);
     assert.equal(jsonStringArray(list), '["x","y"]');
+  });
+});
+
+describe('nestsDeeperThan', () => {
+  it('is true only past the limit, whether counted or walked, and brackets in strings do not count', () => {
+    const nested = (d: number) => '['.repeat(d) + ']'.repeat(d);
+    assert.equal(nestsDeeperThan(nested(64)), false);
+    assert.equal(nestsDeeperThan(nested(65)), true);
+    assert.equal(nestsDeeperThan(Buffer.from(nested(65))), true);
+    assert.equal(nestsDeeperThan(new Uint8Array(Buffer.from(`{"a":${nested(65)}}`)).subarray(0)), true);
+    // more openings than the limit, side by side or inside strings: shallow
+    assert.equal(nestsDeeperThan(JSON.stringify(Array.from({ length: 200 }, () => [{}]))), false);
+    assert.equal(nestsDeeperThan(JSON.stringify({ s: '['.repeat(500), t: '{\\"['.repeat(100) })), false);
+    assert.equal(nestsDeeperThan(`["${'['.repeat(100)}", ${nested(3)}]`, 3), true);
+    assert.equal(nestsDeeperThan(`["${'['.repeat(100)}", ${nested(2)}]`, 3), false);
   });
 });

@@ -131,11 +131,22 @@ export function jsonStringArray(list: readonly string[]): string {
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * The deepest nesting of arrays and objects in JSON text (bytes or a string), found without parsing it: brackets inside
- * strings do not count. Stops counting once past `limit`. For refusing hostile bodies before they are parsed or stored.
+ * Whether JSON text (bytes or a string) nests arrays and objects deeper than `limit`, found without parsing it: brackets
+ * inside strings do not count. For refusing hostile bodies before they are parsed or stored. Text with no more opening
+ * brackets than `limit` cannot nest deeper, and most text has few: they are counted by native searches first (a tenth of the
+ * walk's time on a one-row prediction request, which comes here every time).
  */
-export function jsonDepth(text: Uint8Array | string, limit = MAX_JSON_DEPTH): number {
-  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+export function nestsDeeperThan(text: Uint8Array | string, limit = MAX_JSON_DEPTH): boolean {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : Buffer.isBuffer(text) ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  let openings = 0;
+  for (const bracket of [91, 123]) {
+    for (let i = bytes.indexOf(bracket); i >= 0; i = bytes.indexOf(bracket, i + 1)) if (++openings > limit) return jsonDepth(bytes, limit) > limit;
+  }
+  return false;
+}
+
+/** The deepest nesting of arrays and objects in JSON bytes (brackets inside strings do not count), counted up to past `limit`. */
+function jsonDepth(bytes: Uint8Array, limit: number): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;

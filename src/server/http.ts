@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { CapstanError, isCapstanError, type ErrorCode } from '../core/errors.ts';
 import { decodeFully } from '../core/names.ts';
 import { hasRole, type Principal } from '../store/index.ts';
-import { jsonDepth, MAX_JSON_DEPTH, parsePythonJson, stringifyApiJson, stringifyPythonJson } from '../core/json.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan, parsePythonJson, stringifyApiJson, stringifyPythonJson } from '../core/json.ts';
 import type { ApiResponse, Route, Router } from './router.ts';
 import { AuthThrottle } from './throttle.ts';
 import type { UiFiles } from './static-ui.ts';
@@ -66,7 +66,7 @@ function readJson(ex: Exchange, limit: number, python: boolean, done: (e: unknow
     if (e) return done(e, undefined);
     if (buf === null) return done(null, undefined);
     // refused before parsing: a deeply nested body would be stored, then fail every reader's serialisation
-    if (jsonDepth(buf) > MAX_JSON_DEPTH) return done(new CapstanError('INVALID_ARGUMENT', `request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`), undefined);
+    if (nestsDeeperThan(buf)) return done(new CapstanError('INVALID_ARGUMENT', `request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`), undefined);
     let body: unknown;
     try {
       const text = buf.toString('utf8');

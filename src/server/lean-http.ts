@@ -31,6 +31,8 @@ const MAX_WAITING = 1024 * 1024;
 /** unsent output past which the next request waits until the client has read */
 const MAX_UNSENT = 64 * 1024;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** 1 for the character codes a header name (an HTTP token) may have */
+const IS_TOKEN = new Uint8Array(128).map((_, c) => (TOKEN.test(String.fromCharCode(c)) ? 1 : 0));
 const REQUEST_LINE = /^([A-Z]+) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
 // eslint-disable-next-line no-control-regex
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -56,26 +58,32 @@ interface Head {
  * refuses it as it always does (so this reader never decides what is malformed, only what is plainly fine).
  */
 export function parseHead(text: string): Head | null {
-  const lines = text.split('\r\n');
-  const m = REQUEST_LINE.exec(lines[0]);
+  let eol = text.indexOf('\r\n');
+  if (eol < 0) eol = text.length;
+  const m = REQUEST_LINE.exec(text.slice(0, eol));
   if (!m) return null;
   const headers: IncomingHttpHeaders = Object.create(null);
   let length = 0;
   let close = false;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
-    if (colon <= 0) return null;
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return null;
+  // one header line per turn, read by character codes (this runs on every prediction request)
+  while (eol < text.length) {
+    const start = eol + 2;
+    eol = text.indexOf('\r\n', start);
+    if (eol < 0) eol = text.length;
+    let colon = start;
+    while (colon < eol && IS_TOKEN[text.charCodeAt(colon)] === 1) colon++;
+    if (colon === start || colon === eol || text.charCodeAt(colon) !== 58) return null;
     let a = colon + 1;
-    let b = line.length;
-    while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++;
-    while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--;
-    const value = line.slice(a, b);
-    if (BAD_VALUE.test(value)) return null;
-    const key = name.toLowerCase();
+    while (a < eol && isSpace(text.charCodeAt(a))) a++;
+    let b = a;
+    for (let i = a; i < eol; i++) {
+      const c = text.charCodeAt(i);
+      if ((c < 32 && c !== 9) || c === 127) return null;
+      if (!isSpace(c)) b = i + 1;
+    }
+    const key = text.slice(start, colon).toLowerCase();
     if (headers[key] !== undefined || NODE_ONLY.has(key)) return null;
+    const value = text.slice(a, b);
     headers[key] = value;
     if (key === 'content-length') {
       if (!DIGITS.test(value)) return null;
@@ -88,6 +96,8 @@ export function parseHead(text: string): Head | null {
   if (headers.host === undefined) return null;
   return { method: m[1], url: m[2], headers, length, close };
 }
+
+const isSpace = (c: number) => c === 32 || c === 9;
 
 /**
  * The lean reader: a connection's requests parsed here, from the socket's bytes, while they are prediction requests

@@ -1,4 +1,4 @@
-import { jsonDepth, MAX_JSON_DEPTH } from '../../core/json.ts';
+import { nestsDeeperThan } from '../../core/json.ts';
 import { invalid } from '../../core/errors.ts';
 import type { Page, PageRequest } from '../types.ts';
 import type { SqlExecutor, SqlValue } from './driver.ts';
@@ -46,7 +46,7 @@ export async function insertMany(q: SqlExecutor, head: string, width: number, ro
  */
 export function parseJson<T>(text: unknown, fallback: T): T {
   if (typeof text !== 'string' || text === '') return fallback;
-  if (jsonDepth(text) > MAX_JSON_DEPTH) return fallback;
+  if (nestsDeeperThan(text)) return fallback;
   return JSON.parse(text) as T;
 }
 
