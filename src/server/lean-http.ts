@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { CapstanError } from '../core/errors.ts';
-import type { Exchange } from './exchange.ts';
+import { textHeaders, type Exchange } from './exchange.ts';
 import type { Found } from './router.ts';
 
 /** Where a request goes: its path's raw segments, its route (or the methods allowed there), its raw query. */
@@ -411,10 +411,10 @@ class LeanExchange implements Exchange {
 
   send(status: number, text: string | null, headers?: Record<string, string>): void {
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-    if (text !== null && headers?.['content-type'] === undefined) head += 'content-type: application/json\r\n';
-    if (text !== null || (status !== 204 && status !== 304)) head += `content-length: ${text === null ? 0 : Buffer.byteLength(text)}\r\n`;
-    for (const name in headers) {
-      const value = headers[name];
+    // the same headers as node's path sends (textHeaders); without a body, node's Content-Length of 0
+    const all = text !== null ? textHeaders(text, headers) : status === 204 || status === 304 ? headers : { 'content-length': '0', ...headers };
+    for (const name in all) {
+      const value = all[name];
       // the values are this server's own (ids, labels); a bad one is a bug, answered as one (500), never sent
       if (!TOKEN.test(name) || BAD_VALUE.test(value)) throw new CapstanError('INTERNAL', `response header ${name.slice(0, 64)} is not valid HTTP`);
       head += `${name}: ${value}\r\n`;
