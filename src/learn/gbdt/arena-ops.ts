@@ -1,5 +1,5 @@
 import type { ArenaLayout, ArenaViews } from './arena-layout.ts';
-import { gradients, softmax } from './loss.ts';
+import { gradients, softmax, TASK_CODE } from './loss.ts';
 import type { ArenaKernels } from './wasm-kernels.ts';
 
 /**
@@ -43,7 +43,8 @@ export function runPart(k: ArenaKernels, v: ArenaViews, L: ArenaLayout, op: Op, 
       out[0] = k.quantize(L.gh, idxAt, L.dither, L.packed, to - from, nums[0], nums[1], nums[2], nums[3]);
       return;
     case OP.gradients:
-      gradients(ints[0], v.y, v.raw, v.prob, ints[1], ints[2], v.gh, from, to);
+      if (ints[0] === TASK_CODE.binary) k.logistic(L.raw, L.y, L.gh, from, to);
+      else gradients(ints[0], v.y, v.raw, v.prob, ints[1], ints[2], v.gh, from, to);
       return;
     case OP.softmax:
       softmax(v.raw, ints[0], v.prob, from, to);

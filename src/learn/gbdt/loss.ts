@@ -3,6 +3,8 @@
  * helper threads can each take a share: the same code on every thread, so the result does not depend on how rows are shared.
  */
 
+import { expLike } from '../wasm/exp.ts';
+
 /** A task as a number, for the helper threads' control words. */
 export const TASK_CODE = { regression: 0, binary: 1, multiclass: 2 } as const;
 
@@ -17,7 +19,10 @@ export function softmax(raw: Float64Array, K: number, prob: Float64Array, from: 
   }
 }
 
-/** Gradients and hessians of the loss for output k, interleaved into gh (multiclass reads the round's softmax from prob). */
+/**
+ * Gradients and hessians of the loss for output k, interleaved into gh (multiclass reads the round's softmax from prob). The
+ * binary loss's exp is expLike, the arena's `logistic` kernel's in JavaScript, so both give the same trees.
+ */
 export function gradients(task: number, y: Float64Array, raw: Float64Array, prob: Float64Array, K: number, k: number, gh: Float64Array, from: number, to: number): void {
   if (task === TASK_CODE.regression) {
     for (let i = from; i < to; i++) {
@@ -26,7 +31,7 @@ export function gradients(task: number, y: Float64Array, raw: Float64Array, prob
     }
   } else if (task === TASK_CODE.binary) {
     for (let i = from; i < to; i++) {
-      const p = 1 / (1 + Math.exp(-raw[i]));
+      const p = 1 / (1 + expLike(-raw[i]));
       gh[2 * i] = p - y[i];
       gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
     }

@@ -1,4 +1,5 @@
-import { ADD, BLOCK, BR, BRIF, countedLoop, END, F64, F64ABS, F64ADD, f64const, F64FLOOR, F64GE, F64LOAD, F64MAX, F64MUL, F64STORE, F64SUB, GES, get, i32, I32, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SELECT, set, SHL, SUB, TEE, uleb, VOID } from '../wasm/assembler.ts';
+import { ADD, BLOCK, BR, BRIF, countedLoop, END, F64, F64ABS, F64ADD, f64const, f64x2const, F64DIV, F64FLOOR, F64GE, F64LOAD, F64MAX, F64MUL, F64NEG, F64STORE, F64SUB, GES, get, i32, I32, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SELECT, set, SHL, simd, SUB, TEE, uleb, V, V128, VOID } from '../wasm/assembler.ts';
+import { EXP_X2_LOCALS, expCode, expCodeX2, expConstantsX2 } from '../wasm/exp.ts';
 
 // hist(histPtr, binsPtr, F, packedPtr, idxPtr, start, end): for rows idx[start..end), hist[f * 256 + bin] += packed[row];
 // hist2 (slots of two, for a minimum leaf size): hist[(f * 256 + bin) * 2] += packed[row] and the next slot += 1 (a count)
@@ -56,6 +57,9 @@ const histUnrolled = (slot: 1 | 2, F: number) => [
 
 /** Past this many features the unrolled kernel's code would be large; the looping one serves. */
 const UNROLL_UP_TO = 512;
+
+/** i32.gt_s */
+const GTS = 0x4a;
 
 // partition(binsPtr, F, f, lutPtr, idxPtr, tmpPtr, start, end) -> mid: stable, branch-free split of idx[start..end) by
 // lut[bins[row * F + f]] (1 = left); the right side goes through tmp
@@ -153,6 +157,39 @@ const ADD_LEAF = (() => {
   ];
 })();
 
+// logistic(raw, y, gh, from, to): the binary log-loss's gradients for rows [from, to), as loss.ts's gradients():
+// p = 1 / (1 + exp(-raw[i])); gh[2i] = p - y[i]; gh[2i + 1] = max(p (1 - p), 1e-16). Two rows at a time in the lanes of a
+// vector (each lane's operations are the scalar ones), an odd last row alone.
+const LOGISTIC = (() => {
+  // f64 locals x, k, p and three temporaries; v128 locals vx, vk, vp, one, tiny, three temporaries and exp's constants
+  const [raw, y, gh, i, end, x, k, p, t] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [vx, vk, vp, one, tiny, vt, c] = [11, 12, 13, 14, 15, 16, 19];
+  const v = simd;
+  // [g0, h0] and [g1, h1] from the vectors [g0, g1] and [h0, h1]
+  const lanes = (from: number) => [...Array.from({ length: 8 }, (_, j) => from + j), ...Array.from({ length: 8 }, (_, j) => 16 + from + j)];
+  return [
+    ...f64x2const(1), ...set(one), ...f64x2const(1e-16), ...set(tiny), ...expConstantsX2(c),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(i), ...i32(2), ADD, ...get(end), GTS, BRIF, 1,
+    ...addr(raw, i, 3), ...v(V.load), 3, 0, ...v(V.f64x2Neg), ...set(vx),
+    ...get(one), ...get(one), ...expCodeX2(vx, vk, vt, c), ...v(V.f64x2Add), ...v(V.f64x2Div), ...set(vp),
+    ...get(vp), ...addr(y, i, 3), ...v(V.load), 3, 0, ...v(V.f64x2Sub), ...set(vx),
+    ...get(vp), ...get(one), ...get(vp), ...v(V.f64x2Sub), ...v(V.f64x2Mul), ...get(tiny), ...v(V.f64x2Pmax), ...set(vk),
+    ...addr(gh, i, 4), ...get(vx), ...get(vk), ...v(V.shuffle), ...lanes(0), ...v(V.store), 3, 0,
+    ...addr(gh, i, 4), ...get(vx), ...get(vk), ...v(V.shuffle), ...lanes(8), ...v(V.store), 3, 16,
+    ...get(i), ...i32(2), ADD, ...set(i),
+    BR, 0,
+    END, END,
+    ...countedLoop(i, end, [
+      ...addr(raw, i, 3), F64LOAD, 3, 0, F64NEG, ...set(x),
+      ...f64const(1), ...f64const(1), ...expCode(x, k, t), F64ADD, F64DIV, ...set(p),
+      ...addr(gh, i, 4), ...get(p), ...addr(y, i, 3), F64LOAD, 3, 0, F64SUB, F64STORE, 3, 0,
+      ...addr(gh, i, 4), ...get(p), ...f64const(1), ...get(p), F64SUB, F64MUL, ...f64const(1e-16), F64MAX, F64STORE, 3, 8,
+    ]),
+    END,
+  ];
+})();
+
 // subtract / add (parent, small, count): parent[j] -= (+=) small[j] for j in [0, count)
 const combine = (op: number) => {
   const [parent, small, count, j, a] = [0, 1, 2, 3, 4];
@@ -184,6 +221,7 @@ export function arenaModule(F: number): WebAssembly.Module {
       { name: 'addLeaf', params: [I32, I32, I32, I32, I32, F64], results: 0, locals: [[2, I32]], code: ADD_LEAF },
       { name: 'subtract', params: 3, results: 0, locals: [[2, I32]], code: combine(F64SUB) },
       { name: 'add', params: 3, results: 0, locals: [[2, I32]], code: combine(F64ADD) },
+      { name: 'logistic', params: 5, results: 0, locals: [[6, F64], [8 + EXP_X2_LOCALS, V128]], code: LOGISTIC },
     ], true);
     compiled.set(key, module);
   }
@@ -203,6 +241,7 @@ export interface ArenaKernels {
   addLeaf: Fn;
   subtract: Fn;
   add: Fn;
+  logistic: Fn;
 }
 
 /** An instance of the arena's module on `memory`, and its kernels. */

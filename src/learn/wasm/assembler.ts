@@ -47,6 +47,21 @@ export const IF = 0x04, ELSE = 0x05, I32STORE8 = 0x3a, I32LTU = 0x49, I32EQ = 0x
 /** i32.trunc_sat_f64_s (non-trapping: NaN is 0, out of range saturates) */
 export const I32_TRUNC_SAT_F64_S = [0xfc, 0x02];
 export const F64SUB = 0xa1, F64MUL = 0xa2, F64MAX = 0xa5, F64ABS = 0x99, F64FLOOR = 0x9c, F64GE = 0x66, SELECT = 0x1b, I32GTU = 0x4b;
+export const F64DIV = 0xa3, F64MIN = 0xa4, F64NEG = 0x9a, F64NEAREST = 0x9e;
+export const I64C = 0x42, I64ADD = 0x7c, I64SHL = 0x86, I64_TRUNC_F64_S = 0xb0, F64_REINTERPRET_I64 = 0xbf;
+/** the 128-bit vector type (fixed-width SIMD) */
+export const V128 = 0x7b;
+/** a SIMD instruction: the 0xfd prefix and its opcode */
+export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+// SIMD opcodes (lane-wise IEEE arithmetic, as the scalar instructions per lane)
+export const V = {
+  load: 0x00, store: 0x0b, const: 0x0c, shuffle: 0x0d, f64x2Splat: 0x14, f64x2Nearest: 0x94, i64x2Shl: 0xcb,
+  f64x2Neg: 0xed, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Div: 0xf3,
+  /** pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a: one instruction each, where min / max must order -0 and NaN */
+  f64x2Pmin: 0xf6, f64x2Pmax: 0xf7,
+} as const;
+/** v128.const of two f64 lanes holding v */
+export const f64x2const = (v: number): number[] => [...simd(V.const), ...new Uint8Array(Float64Array.of(v, v).buffer)];
 
 /** local.get / local.set / local.tee of local i, and i32.const v. */
 export const get = (i: number): number[] => [GET, i];
