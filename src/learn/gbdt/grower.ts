@@ -195,6 +195,8 @@ export class TreeGrower {
     if (n < 2 * p.minSamplesLeaf || (p.maxDepth > 0 && leaf.depth >= p.maxDepth)) return null;
     const { G, H, hist } = leaf;
     const { shift, scaleG, scaleH } = this.q;
+    // shift is a power of two, so multiplying by its inverse is exact and gives the quotient a division would (at a fraction of its cost)
+    const perShift = 1 / shift;
     const slot = this.slot;
     const counts = slot === 2;
     const lambda = p.l2;
@@ -208,7 +210,7 @@ export class TreeGrower {
       const base = f * this.stride;
       const m = this.mappers[f];
       const mSum = hist[base + MISSING_BIN * slot];
-      const gqM = Math.floor(mSum / shift);
+      const gqM = Math.floor(mSum * perShift);
       const Gm = gqM * scaleG;
       const Hm = (mSum - gqM * shift) * scaleH;
       const Nm = counts ? hist[base + MISSING_BIN * slot + 1] : Hm > 0 ? 1 : 0;
@@ -224,16 +226,18 @@ export class TreeGrower {
           const s = base + b * slot;
           acc += hist[s];
           if (counts) NL += hist[s + 1];
-          const gq = Math.floor(acc / shift);
+          const gq = Math.floor(acc * perShift);
           const GL = gq * scaleG;
           const HL = (acc - gq * shift) * scaleH;
           if (HL === 0 && (!counts || NL === 0)) continue;
           // option 1: missing values go right
           const NR = counts ? n - NL : 1;
           if ((!counts || (NL >= minLeaf && NR >= minLeaf)) && HL >= mcw && H - HL >= mcw) {
-            const gain = (GL * GL) / (HL + lambda) + ((G - GL) * (G - GL)) / (H - HL + lambda) - parent;
-            if (gain > bestGain) {
-              bestGain = gain;
+            // gain = GL^2 / dl + GR^2 / dr - parent; compared without dividing (dl, dr > 0), divided only when it wins
+            const dl = HL + lambda;
+            const dr = H - HL + lambda;
+            if (GL * GL * dr + (G - GL) * (G - GL) * dl > (bestGain + parent) * dl * dr) {
+              bestGain = (GL * GL) / dl + ((G - GL) * (G - GL)) / dr - parent;
               splitBin = b;
               // with no missing values seen here, send future missing values to the larger side
               splitMissingLeft = Nm === 0 && (counts ? NL >= NR : HL >= H - HL);
@@ -248,9 +252,10 @@ export class TreeGrower {
             const HL2 = HL + Hm;
             const NL2 = NL + Nm;
             if ((!counts || (NL2 >= minLeaf && n - NL2 >= minLeaf)) && HL2 >= mcw && H - HL2 >= mcw) {
-              const gain = (GL2 * GL2) / (HL2 + lambda) + ((G - GL2) * (G - GL2)) / (H - HL2 + lambda) - parent;
-              if (gain > bestGain) {
-                bestGain = gain;
+              const dl = HL2 + lambda;
+              const dr = H - HL2 + lambda;
+              if (GL2 * GL2 * dr + (G - GL2) * (G - GL2) * dl > (bestGain + parent) * dl * dr) {
+                bestGain = (GL2 * GL2) / dl + ((G - GL2) * (G - GL2)) / dr - parent;
                 splitBin = b;
                 splitMissingLeft = true;
                 bestGL = GL2;
