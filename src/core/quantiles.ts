@@ -76,6 +76,13 @@ function selectRanks(chunks: Iterable<Float64Array>, n: number, min: number, max
     }
   for (const [k, inner] of wanted) {
     const part = parts[k]!;
+    const offset = starts.get(k)!;
+    if (part.length <= SMALL) {
+      // the part is this call's own copy: sort it in place
+      part.sort();
+      for (const r of inner) out.set(r + offset, part[r]);
+      continue;
+    }
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < part.length; i++) {
@@ -84,7 +91,6 @@ function selectRanks(chunks: Iterable<Float64Array>, n: number, min: number, max
     }
     const found = new Map<number, number>();
     selectRanks([part], part.length, lo, hi, inner, found, depth + 1);
-    const offset = starts.get(k)!;
     for (const [r, v] of found) out.set(r + offset, v);
   }
 }

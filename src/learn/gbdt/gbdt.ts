@@ -1,12 +1,13 @@
 import { invalid } from '../../core/errors.ts';
 import { Rng } from '../../core/random.ts';
 import type { Task } from '../../core/schema.ts';
-import { takeMatrixRows, takeValues, type FeatureMatrix } from '../matrix.ts';
+import { takeValues, type FeatureMatrix } from '../matrix.ts';
 import { binMatrix, binRows } from '../trees/binning.ts';
 import type { Forest } from '../trees/forest.ts';
-import { binGoesLeft, flatten } from '../trees/flatten.ts';
+import { flatten } from '../trees/flatten.ts';
 import { TreeGrower, type BinTree } from './grower.ts';
 import { TASK_CODE } from './loss.ts';
+import { TreeScorer } from './tree-scorer.ts';
 
 export interface GbdtParams {
   /** boosting rounds (scikit-learn: max_iter / n_estimators) */
@@ -82,34 +83,6 @@ function baseScores(task: Task, y: Float64Array, nClasses: number): Float64Array
   return counts.map((c) => Math.log(Math.max(eps, c / n)));
 }
 
-/**
- * scores[r * K + k] += the tree's value for every row r (of a row-major binned matrix with F features) but those with
- * skip[r] = 1. The tree is laid out flat first (a 256-entry table of the side each bin goes per internal node, a child
- * array indexed by it): the validation rows' walk through every tree was a tenth of a fit through binGoesLeft's generic layout.
- */
-function addTree(tree: BinTree, bins: Uint8Array, F: number, scores: Float64Array, K: number, k: number, skip: Uint8Array | null = null): void {
-  const N = tree.feature.length;
-  const feature = Int32Array.from(tree.feature);
-  const value = Float64Array.from(tree.value);
-  // child[2 node + side]: the right child at side 0, the left at side 1, side = goesLeft[256 node + bin] (no branch to mispredict)
-  const child = new Int32Array(2 * N);
-  const goesLeft = new Uint8Array(N * 256);
-  for (let node = 0; node < N; node++) {
-    if (feature[node] < 0) continue;
-    child[2 * node] = tree.right[node];
-    child[2 * node + 1] = tree.left[node];
-    for (let b = 0; b < 256; b++) goesLeft[node * 256 + b] = binGoesLeft(tree, node, b) ? 1 : 0;
-  }
-  const rows = bins.length / F;
-  for (let r = 0; r < rows; r++) {
-    if (skip !== null && skip[r] === 1) continue;
-    const at = r * F;
-    let node = 0;
-    for (let f = feature[0]; f >= 0; f = feature[node]) node = child[2 * node + goesLeft[(node << 8) | bins[at + f]]];
-    scores[r * K + k] += value[node];
-  }
-}
-
 function lossOf(task: Task, y: Float64Array, raw: Float64Array, K: number): number {
   let s = 0;
   const n = y.length;
@@ -172,28 +145,27 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   for (let i = 0; i < yAll.length; i++) if (!Number.isFinite(yAll[i])) throw invalid(`target value at row ${i + 1} is not a finite number`);
   const rng = new Rng(params.seed);
   const early = params.earlyStopping === 1 || (params.earlyStopping === -1 && Xall.rows > 10_000);
-  let X = Xall;
   let y = yAll;
-  let valid: { bins: Uint8Array; y: Float64Array; raw: Float64Array } | null = null;
+  let valid: { scorer: TreeScorer; y: Float64Array; raw: Float64Array } | null = null;
+  let trainRows: Uint32Array | undefined;
   let validRows: Uint32Array = new Uint32Array(0);
   if (early) {
     const split = holdout(yAll, task, params.validationFraction, rng);
     if (split.valid.length > 0 && split.train.length > 0) {
-      X = takeMatrixRows(Xall, split.train);
+      trainRows = split.train;
       y = takeValues(yAll, split.train);
       validRows = split.valid;
     }
   }
-  const n = X.rows;
-  const { mappers, bins, columns } = binMatrix(X, rng);
+  const n = y.length;
+  const { mappers, bins, columns } = binMatrix(Xall, rng, trainRows);
   const F = mappers.length;
   const K = task === 'multiclass' ? nClasses : 1;
   const base = baseScores(task, y, nClasses);
   if (validRows.length > 0) {
-    const Xv = takeMatrixRows(Xall, validRows);
     const vr = new Float64Array(validRows.length * K);
     for (let i = 0; i < validRows.length; i++) for (let k = 0; k < K; k++) vr[i * K + k] = base[k];
-    valid = { bins: binRows(Xv, mappers), y: takeValues(yAll, validRows), raw: vr };
+    valid = { scorer: new TreeScorer(binRows(Xall, mappers, validRows), F), y: takeValues(yAll, validRows), raw: vr };
   }
   const usable = Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
   const grower = new TreeGrower(bins, columns, mappers, {
@@ -234,6 +206,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   const nCols = Math.max(1, Math.round(params.colsample * usable.length));
   let bestLoss = Infinity;
   let bestRounds = 0;
+  let outOfBag: TreeScorer | null = null;
   for (let iter = 0; iter < params.nEstimators; iter++) {
     if (deadline !== undefined && iter > 0 && Date.now() > deadline) break;
     if (K > 1) step.fill(0);
@@ -250,8 +223,8 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
       const features = nCols < usable.length ? Int32Array.from(rng.shuffle(Int32Array.from(usable)).subarray(0, nCols)).sort() : Int32Array.from(usable);
       const { tree, leaves } = grower.grow(features, rng);
       grower.addLeaves(leaves, k);
-      if (m < n) addTree(tree, bins, F, step, K, k, inBag);
-      if (valid) addTree(tree, valid.bins, F, valid.raw, K, k);
+      if (m < n) (outOfBag ??= new TreeScorer(bins, F)).add(tree, step, K, k, inBag);
+      if (valid) valid.scorer.add(tree, valid.raw, K, k);
       trees.push(tree);
       treeOutput.push(k);
     }
@@ -266,6 +239,6 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     }
   }
   const rounds = valid ? Math.max(1, Math.min(bestRounds, trees.length / K)) : trees.length / K;
-  return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, X.nCategories, base);
+  return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, Xall.nCategories, base);
   }
 }

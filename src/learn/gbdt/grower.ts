@@ -14,6 +14,8 @@ export type LeafRows = ShardRanges & { value: number };
 
 
 const EMPTY = new Float64Array(0);
+/** placeholder for a numeric split's bin table until the split wins */
+const NUMERIC = new Uint8Array(0);
 /** largest integer a double holds exactly is 2^53; keep a bit of margin */
 const EXACT_BITS = 52;
 
@@ -204,6 +206,7 @@ export class TreeGrower {
     const minLeaf = p.minSamplesLeaf;
     const mcw = p.minChildWeight;
     let best: Split | null = null;
+    let bestMissingLeft = false;
     let bestGain = 1e-10;
     for (let j = 0; j < features.length; j++) {
       const f = features[j];
@@ -266,10 +269,9 @@ export class TreeGrower {
           }
         }
         if (splitBin >= 0) {
-          const lut = new Uint8Array(256);
-          for (let b = 0; b <= splitBin; b++) lut[b] = 1;
-          lut[MISSING_BIN] = splitMissingLeft ? 1 : 0;
-          best = { gain: bestGain, feature: f, lut, bin: splitBin, gl: bestGL, hl: bestHL, nl: bestNL };
+          // the bin table is made once, for the winner (below)
+          best = { gain: bestGain, feature: f, lut: NUMERIC, bin: splitBin, gl: bestGL, hl: bestHL, nl: bestNL };
+          bestMissingLeft = splitMissingLeft;
         }
       } else {
         const found = this.categorical.find(hist, base, m.nBins, n, G, H, bestGain, this.params, this.slot === 2, this.q);
@@ -278,6 +280,11 @@ export class TreeGrower {
           best = { ...found, feature: f };
         }
       }
+    }
+    if (best !== null && best.lut === NUMERIC) {
+      best.lut = new Uint8Array(256);
+      best.lut.fill(1, 0, best.bin + 1);
+      best.lut[MISSING_BIN] = bestMissingLeft ? 1 : 0;
     }
     return best;
   }

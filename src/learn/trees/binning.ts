@@ -58,20 +58,22 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
 /**
  * Discretise every feature into at most 255 bins (numeric: quantiles of a sample; categorical: the code itself, codes past 254
  * count as missing), so split finding scans small histograms instead of sorted values. Bins are stored row-major (row r's
- * features at r*F..r*F+F-1): a histogram pass then reads each row's bytes and gradients once.
+ * features at r*F..r*F+F-1): a histogram pass then reads each row's bytes and gradients once. With `rows`, only those rows of
+ * `m` are binned (in that order) and the bins fitted on them: a held-out share needs no copy of the training rows' values.
  */
-export function binMatrix(m: FeatureMatrix, rng: Rng): { mappers: BinMapper[]; bins: Uint8Array; columns: Uint8Array[] } {
+export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array): { mappers: BinMapper[]; bins: Uint8Array; columns: Uint8Array[] } {
   const mappers: BinMapper[] = [];
   const F = m.columns.length;
-  const bins = new Uint8Array(m.rows * F);
+  const n = rows ? rows.length : m.rows;
+  const bins = new Uint8Array(n * F);
   const columns: Uint8Array[] = [];
   for (let f = 0; f < F; f++) {
-    const col = m.columns[f];
-    const out = new Uint8Array(m.rows);
+    const col = rows ? gather(m.columns[f], rows) : m.columns[f];
+    const out = new Uint8Array(n);
     columns.push(out);
     if (m.kinds[f] === 'categorical') {
       const nBins = Math.min(m.nCategories[f], MAX_VALUE_BINS);
-      for (let i = 0; i < m.rows; i++) {
+      for (let i = 0; i < n; i++) {
         const v = col[i];
         out[i] = Number.isNaN(v) || v >= nBins || v < 0 ? MISSING_BIN : v;
       }
@@ -81,9 +83,15 @@ export function binMatrix(m: FeatureMatrix, rng: Rng): { mappers: BinMapper[]; b
       binColumn(col, edges, out);
       mappers.push({ kind: 'numeric', nBins: edges.length + 1, edges });
     }
-    for (let i = 0; i < m.rows; i++) bins[i * F + f] = out[i];
+    for (let i = 0; i < n; i++) bins[i * F + f] = out[i];
   }
   return { mappers, bins, columns };
+}
+
+function gather(col: Float64Array, rows: Uint32Array): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = col[rows[i]];
+  return out;
 }
 
 const LOOKUP = 4096;
@@ -121,15 +129,16 @@ function binColumn(col: Float64Array, edges: Float64Array, out: Uint8Array): voi
   }
 }
 
-/** Bin new rows (row-major) with mappers fitted elsewhere: validation rows during early stopping. */
-export function binRows(m: FeatureMatrix, mappers: BinMapper[]): Uint8Array {
+/** Bin new rows (row-major) with mappers fitted elsewhere: validation rows during early stopping (`rows` of m, or all). */
+export function binRows(m: FeatureMatrix, mappers: BinMapper[], rows?: Uint32Array): Uint8Array {
   const F = mappers.length;
-  const out = new Uint8Array(m.rows * F);
+  const n = rows ? rows.length : m.rows;
+  const out = new Uint8Array(n * F);
   for (let f = 0; f < F; f++) {
     const col = m.columns[f];
     const mp = mappers[f];
-    for (let i = 0; i < m.rows; i++) {
-      const v = col[i];
+    for (let i = 0; i < n; i++) {
+      const v = col[rows ? rows[i] : i];
       out[i * F + f] = Number.isNaN(v) ? MISSING_BIN : mp.kind === 'categorical' ? (v >= 0 && v < mp.nBins ? v : MISSING_BIN) : binOf(mp.edges, v);
     }
   }
