@@ -1,10 +1,13 @@
 import { Rng } from '../../core/random.ts';
 import type { BinMapper } from '../trees/binning.ts';
-import { binGoesLeft, type BinTree } from '../trees/flatten.ts';
+import type { BinTree } from '../trees/flatten.ts';
+import { TreeScorer } from '../trees/tree-scorer.ts';
 import { ForestTreeGrower, type ForestTreeParams } from './grower.ts';
 
 export interface GrowJob {
   columns: Uint8Array[];
+  /** the same bins row-major (binMatrix's): the out-of-bag rows walk each tree through them */
+  bins: Uint8Array;
   mappers: BinMapper[];
   y: Float64Array;
   /** 0 for regression */
@@ -22,12 +25,6 @@ export interface GrowResult {
   /** out-of-bag sums of tree outputs (rows x width) and how many trees each row was out of bag for */
   oob: Float64Array;
   oobCount: Float64Array;
-}
-
-function treeVector(t: BinTree, columns: Uint8Array[], r: number): Float64Array {
-  let node = 0;
-  while (t.feature[node] >= 0) node = binGoesLeft(t, node, columns[t.feature[node]][r]) ? t.left[node] : t.right[node];
-  return t.vectors![node]!;
 }
 
 /** Trees as a few flat typed arrays: what a worker thread sends back (transferred, where BinTree objects would be cloned node by node). */
@@ -106,6 +103,7 @@ export function growTrees(job: GrowJob): GrowResult {
   const oob = new Float64Array(n * K);
   const oobCount = new Float64Array(n);
   const trees: BinTree[] = [];
+  let oobScorer: TreeScorer | null = null;
   for (const seed of job.seeds) {
     if (job.deadline !== undefined && trees.length > 0 && Date.now() > job.deadline) break;
     const rng = new Rng(seed);
@@ -118,12 +116,8 @@ export function growTrees(job: GrowJob): GrowResult {
     const tree = grower.grow(idx, m, w, features, rng);
     trees.push(tree);
     if (!job.bootstrap) continue;
-    for (let i = 0; i < n; i++) {
-      if (w[i] > 0) continue;
-      const v = treeVector(tree, job.columns, i);
-      for (let k = 0; k < K; k++) oob[i * K + k] += v[k];
-      oobCount[i]++;
-    }
+    (oobScorer ??= new TreeScorer(job.bins, job.mappers.length)).add(tree, oob, K, 0, w);
+    for (let i = 0; i < n; i++) if (w[i] === 0) oobCount[i]++;
   }
   return { trees, oob, oobCount };
 }

@@ -28,9 +28,10 @@ export interface ForestParams {
 async function growInWorkers(job: GrowJob, threads: number): Promise<GrowResult> {
   const per = Math.ceil(job.seeds.length / threads);
   const columns = job.columns.map((c) => shared(c));
+  const bins = shared(job.bins);
   const y = shared(job.y);
   const jobs: GrowJob[] = [];
-  for (let s = 0; s < job.seeds.length; s += per) jobs.push({ ...job, columns, y, seeds: job.seeds.slice(s, s + per) });
+  for (let s = 0; s < job.seeds.length; s += per) jobs.push({ ...job, columns, bins, y, seeds: job.seeds.slice(s, s + per) });
   const K = Math.max(1, job.classes);
   const parts = (await runInWorkers<GrowJob, Omit<GrowResult, 'trees'> & { packed: PackedTrees }>(siblingModule(import.meta.url, './worker'), jobs)).map((p) => ({ ...p, trees: unpackTrees(p.packed, K) }));
   const oob = new Float64Array(parts[0].oob.length);
@@ -87,7 +88,7 @@ export const forestLearner: Learner<ForestParams> = {
     const n = X.rows;
     if (n === 0) throw invalid('cannot train on an empty training set (0 rows)');
     const rng = new Rng(seed);
-    const { mappers, columns } = binMatrix(X, rng);
+    const { mappers, columns, bins } = binMatrix(X, rng);
     const F = mappers.length;
     const classes = info.task === 'regression' ? 0 : info.nClasses;
     const K = Math.max(1, classes);
@@ -95,7 +96,7 @@ export const forestLearner: Learner<ForestParams> = {
     const mtry = Math.max(1, Math.round(share * F));
     const treeParams = { maxDepth: params.maxDepth, minSamplesLeaf: params.minSamplesLeaf, minSamplesSplit: params.minSamplesSplit, mtry, extraTrees: params.extraTrees === 1 };
     const seeds = Array.from({ length: params.nEstimators }, () => rng.int(2 ** 31));
-    const job = { columns, mappers, y, classes, params: treeParams, bootstrap: params.bootstrap === 1, seeds, deadline: info.deadline };
+    const job = { columns, bins, mappers, y, classes, params: treeParams, bootstrap: params.bootstrap === 1, seeds, deadline: info.deadline };
     const { trees, oob, oobCount } = threads > 1 && seeds.length > 1 ? await growInWorkers(job, threads) : growTrees(job);
     for (const t of trees) {
       for (let i = 0; i < t.feature.length; i++) {

@@ -7,7 +7,7 @@ import type { Forest } from '../trees/forest.ts';
 import { flatten } from '../trees/flatten.ts';
 import { TreeGrower, type BinTree } from './grower.ts';
 import { TASK_CODE } from './loss.ts';
-import { TreeScorer } from './tree-scorer.ts';
+import { TreeScorer } from '../trees/tree-scorer.ts';
 
 export interface GbdtParams {
   /** boosting rounds (scikit-learn: max_iter / n_estimators) */

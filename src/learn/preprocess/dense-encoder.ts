@@ -1,4 +1,5 @@
 import { invalid } from '../../core/errors.ts';
+import { orderStatistics } from '../../core/quantiles.ts';
 import { Rng } from '../../core/random.ts';
 import type { FeatureSpec, Task } from '../../core/schema.ts';
 import { columnByName, type Column, type Table } from '../../core/table.ts';
@@ -61,33 +62,60 @@ function labels(col: Column): (string | null)[] {
   return Array.from(col.codes, (c) => (c < 0 ? null : col.categories[c]));
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+/**
+ * Quantiles qs of finite values, each linear between the order statistics around position q (n - 1), from the order
+ * statistics themselves (bucket selection, orderStatistics) instead of a sort: sorting each numeric column was most of a
+ * dense encoder's fit (0.9 s of a forest's at 200 000 rows x 20).
+ */
+function quantiles(values: Float64Array, qs: number[]): number[] {
+  const n = values.length;
+  if (n === 0) return qs.map(() => 0);
+  const pos = qs.map((q) => q * (n - 1));
+  const ranks = [...new Set(pos.flatMap((p) => [Math.floor(p), Math.min(n - 1, Math.floor(p) + 1)]))].sort((x, y) => x - y);
+  const found = orderStatistics(values, ranks);
+  const at = (r: number) => found[ranks.indexOf(r)];
+  return pos.map((p) => {
+    const lo = Math.floor(p);
+    const hi = Math.min(n - 1, lo + 1);
+    return at(lo) + (at(hi) - at(lo)) * (p - lo);
+  });
 }
 
 function fitNumeric(name: string, v: Float64Array, o: DenseOptions): DenseFeature & { kind: 'numeric' } {
-  const present = v.filter((x) => Number.isFinite(x)).sort();
+  let n = 0;
+  for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) n++;
+  let present = v;
+  if (n < v.length) {
+    present = new Float64Array(n);
+    for (let i = 0, j = 0; i < v.length; i++) if (Number.isFinite(v[i])) present[j++] = v[i];
+  }
   let fill = 0;
-  if (o.impute === 'median') fill = quantile(present, 0.5);
-  else if (o.impute === 'mean') fill = present.reduce((a, b) => a + b, 0) / Math.max(1, present.length);
-  const filled = Float64Array.from(v, (x) => (Number.isFinite(x) ? x : fill));
+  if (o.impute === 'median') fill = quantiles(present, [0.5])[0];
+  else if (o.impute === 'mean') {
+    for (let i = 0; i < n; i++) fill += present[i];
+    fill /= Math.max(1, n);
+  }
+  let filled = v;
+  if (n < v.length) {
+    filled = new Float64Array(v.length);
+    for (let i = 0; i < v.length; i++) filled[i] = Number.isFinite(v[i]) ? v[i] : fill;
+  }
   let center = 0;
   let scale = 1;
   if (o.scaler === 'standard') {
-    center = filled.reduce((a, b) => a + b, 0) / Math.max(1, filled.length);
-    const std = Math.sqrt(filled.reduce((a, b) => a + (b - center) ** 2, 0) / Math.max(1, filled.length));
+    for (let i = 0; i < filled.length; i++) center += filled[i];
+    center /= Math.max(1, filled.length);
+    let ss = 0;
+    for (let i = 0; i < filled.length; i++) ss += (filled[i] - center) ** 2;
+    const std = Math.sqrt(ss / Math.max(1, filled.length));
     scale = std > 1e-12 ? std : 1;
   } else if (o.scaler === 'robust') {
-    const sorted = filled.slice().sort();
-    center = quantile(sorted, 0.5);
-    const iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+    const [q25, q50, q75] = quantiles(filled, [0.25, 0.5, 0.75]);
+    center = q50;
+    const iqr = q75 - q25;
     scale = iqr > 1e-12 ? iqr : 1;
   }
-  return { name, kind: 'numeric', fill, center, scale, indicator: present.length < v.length };
+  return { name, kind: 'numeric', fill, center, scale, indicator: n < v.length };
 }
 
 /** Target statistics per category: columns = class shares (classification) or the mean (regression). */

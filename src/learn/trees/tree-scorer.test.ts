@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../core/random.ts';
-import { binGoesLeft, type BinTree } from '../trees/flatten.ts';
+import { binGoesLeft, type BinTree } from './flatten.ts';
 import { TreeScorer } from './tree-scorer.ts';
 
 /** A random bin-space tree of `leaves` leaves grown at random leaves (uneven depths), numeric splits and bin tables mixed. */
@@ -29,11 +29,11 @@ function randomTree(rng: Rng, F: number, leaves: number): BinTree {
   return t;
 }
 
-/** The plain walk the scorer replaces. */
-function walk(t: BinTree, bins: Uint8Array, F: number, r: number): number {
+/** The plain walk the scorer replaces: the leaf holding row r. */
+function leafOf(t: BinTree, bins: Uint8Array, F: number, r: number): number {
   let node = 0;
   while (t.feature[node] >= 0) node = binGoesLeft(t, node, bins[r * F + t.feature[node]]) ? t.left[node] : t.right[node];
-  return t.value[node];
+  return node;
 }
 
 describe('TreeScorer', () => {
@@ -52,8 +52,25 @@ describe('TreeScorer', () => {
       const k = i % K;
       const skipped = i % 2 === 1 ? skip : null;
       scorer.add(tree, got, K, k, skipped);
-      for (let r = 0; r < rows; r++) if (!skipped || skipped[r] === 0) want[r * K + k] += walk(tree, bins, F, r);
+      for (let r = 0; r < rows; r++) if (!skipped || skipped[r] === 0) want[r * K + k] += tree.value[leafOf(tree, bins, F, r)];
     });
+    assert.deepEqual(got, want);
+  });
+
+  it("adds a forest's leaf vectors (threshold splits only) to all K outputs", () => {
+    const rng = new Rng(11);
+    const F = 4;
+    const rows = 2000;
+    const K = 3;
+    const bins = Uint8Array.from({ length: rows * F }, () => (rng.next() < 0.1 ? 255 : rng.int(255)));
+    const tree = randomTree(rng, F, 300);
+    tree.lut = tree.lut.map(() => null);
+    tree.vectors = tree.feature.map((f) => (f < 0 ? Float64Array.from({ length: K }, () => rng.next()) : null));
+    const weights = Float64Array.from({ length: rows }, () => rng.int(3));
+    const got = new Float64Array(rows * K);
+    new TreeScorer(bins, F).add(tree, got, K, 0, weights);
+    const want = new Float64Array(rows * K);
+    for (let r = 0; r < rows; r++) if (weights[r] === 0) want.set(tree.vectors[leafOf(tree, bins, F, r)]!, r * K);
     assert.deepEqual(got, want);
   });
 });
