@@ -319,15 +319,23 @@ export class ForestTreeGrower {
       const col = this.columns[best.feature];
       const cut = best.bin;
       const missingLeft = best.missingLeft;
+      const ml = missingLeft ? 1 : 0;
+      const tmp = this.tmp;
       let l = start;
       let t = 0;
+      // branch-free (a row's side is unpredictable): each row is written to both sides, and one side's end moves on
       for (let i = start; i < end; i++) {
         const r = idx[i];
         const b = col[r];
-        if (b === MISSING_BIN ? missingLeft : b <= cut) idx[l++] = r;
-        else this.tmp[t++] = r;
+        const le = ((cut - b) >>> 31) ^ 1;
+        // (b + 1) >> 8 is 1 for MISSING_BIN (255) alone
+        const left = le ^ (((b + 1) >> 8) & (le ^ ml));
+        idx[l] = r;
+        tmp[t] = r;
+        l += left;
+        t += left ^ 1;
       }
-      idx.set(this.tmp.subarray(0, t), l);
+      idx.set(tmp.subarray(0, t), l);
       tree.feature[node] = best.feature;
       tree.missingLeft![node] = missingLeft;
       tree.bin[node] = best.bin;
