@@ -140,9 +140,10 @@ export class ForestTreeGrower {
       const r = x.total[c] - l;
       b += r * r;
     }
-    const score = a / WLm + b / (x.W - WLm);
-    if (score > this.bestScore + 1e-12) {
-      this.bestScore = score;
+    // score = a / WL + b / WR, compared without dividing (WL, WR > 0), divided only when it wins
+    const WRm = x.W - WLm;
+    if (a * WRm + b * WLm > (this.bestScore + 1e-12) * WLm * WRm) {
+      this.bestScore = a / WLm + b / WRm;
       this.bestK = k;
       this.bestMissingLeft = missingLeft;
     }
