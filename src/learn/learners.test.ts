@@ -37,6 +37,18 @@ describe('forest on worker threads', () => {
     assert.deepEqual(two.fitted.state().meta, one.fitted.state().meta);
   });
 
+  it('scores the out-of-bag rows only when asked (oob_score=1, as scikit-learn), the same on 1 and 2 threads', async () => {
+    const { checkTable } = await import('./check-estimator.ts');
+    const { trainModel } = await import('./train.ts');
+    const { table, y, target, features } = checkTable('binary');
+    const fit = (params: Record<string, number>, threads: number) => trainModel(table, y, target, features, { learner: 'forest', params: { n_estimators: 12, ...params }, seed: 5, threads });
+    assert.equal((await fit({}, 1)).fitted.state().meta.oob_score, undefined);
+    const one = (await fit({ oob_score: 1 }, 1)).fitted.state().meta.oob_score as number;
+    assert.ok(one > 0.5 && one <= 1, `oob_score ${one}`);
+    assert.equal((await fit({ oob_score: 1 }, 2)).fitted.state().meta.oob_score, one);
+    assert.equal((await fit({ oob_score: 1, bootstrap: 0 }, 1)).fitted.state().meta.oob_score, undefined);
+  });
+
   it('grows the same trees with its JavaScript loops as with its WebAssembly arena (classes with leaf sizes, values)', async () => {
     const { checkTable } = await import('./check-estimator.ts');
     const { trainModel } = await import('./train.ts');

@@ -14,6 +14,8 @@ export interface GrowJob {
   classes: number;
   params: ForestTreeParams;
   bootstrap: boolean;
+  /** score the out-of-bag rows (with bootstrap only) */
+  oob: boolean;
   /** one seed per tree: a tree depends on its seed only, never on which thread grows it */
   seeds: number[];
   /** epoch ms: stop growing more trees after it (at least one is grown) */
@@ -115,7 +117,7 @@ export function growTrees(job: GrowJob): GrowResult {
     for (let i = 0; i < n; i++) if (w[i] > 0) idx[m++] = i;
     const tree = grower.grow(idx, m, w, features, rng);
     trees.push(tree);
-    if (!job.bootstrap) continue;
+    if (!job.bootstrap || !job.oob) continue;
     (oobScorer ??= new TreeScorer(job.bins, job.mappers.length)).add(tree, oob, K, 0, w);
     for (let i = 0; i < n; i++) if (w[i] === 0) oobCount[i]++;
   }

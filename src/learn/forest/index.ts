@@ -22,6 +22,8 @@ export interface ForestParams {
   maxFeatures: number;
   bootstrap: number;
   extraTrees: number;
+  /** 1: score the out-of-bag rows (as scikit-learn's oob_score; off by default there too: it walked every tree again, a tenth of a fit) */
+  oobScore: number;
 }
 
 /** Split the seeds into one contiguous share per thread; shares come back in order, so the forest does not depend on threads. */
@@ -81,6 +83,7 @@ export const forestLearner: Learner<ForestParams> = {
     { name: 'max_features', key: 'maxFeatures', type: 'float', min: 0, max: 1, default: 0 },
     { name: 'bootstrap', key: 'bootstrap', type: 'bool', default: 1 },
     { name: 'extra_trees', key: 'extraTrees', type: 'bool', default: 0 },
+    { name: 'oob_score', key: 'oobScore', type: 'bool', default: 0 },
 
     ...DENSE_PARAMS,
   ],
@@ -96,7 +99,7 @@ export const forestLearner: Learner<ForestParams> = {
     const mtry = Math.max(1, Math.round(share * F));
     const treeParams = { maxDepth: params.maxDepth, minSamplesLeaf: params.minSamplesLeaf, minSamplesSplit: params.minSamplesSplit, mtry, extraTrees: params.extraTrees === 1 };
     const seeds = Array.from({ length: params.nEstimators }, () => rng.int(2 ** 31));
-    const job = { columns, bins, mappers, y, classes, params: treeParams, bootstrap: params.bootstrap === 1, seeds, deadline: info.deadline };
+    const job = { columns, bins, mappers, y, classes, params: treeParams, bootstrap: params.bootstrap === 1, oob: params.oobScore === 1, seeds, deadline: info.deadline };
     const { trees, oob, oobCount } = threads > 1 && seeds.length > 1 ? await growInWorkers(job, threads) : growTrees(job);
     for (const t of trees) {
       for (let i = 0; i < t.feature.length; i++) {

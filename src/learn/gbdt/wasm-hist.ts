@@ -44,6 +44,7 @@ export class HistogramArena {
   private readonly bagRanges: Int32Array;
   private readonly ranges: Int32Array;
   private readonly args = new Float64Array(4);
+  private identity: Uint32Array | null = null;
 
   private constructor(private readonly L: ArenaLayout) {
     const module = arenaModule(L.F);
@@ -85,9 +86,14 @@ export class HistogramArena {
   setRows(inBag: Uint8Array | null, root: ShardRanges): number {
     const { idx, L } = this;
     let n = 0;
+    // every row: a copy of 0, 1, 2, ... (a loop writing them cost 0.4 ms a tree)
+    if (inBag === null) this.identity ??= Uint32Array.from({ length: L.rows }, (_, r) => r);
     for (let p = 0; p < L.parts; p++) {
       let at = L.shards[p];
-      for (let r = L.shards[p]; r < L.shards[p + 1]; r++) if (inBag === null || inBag[r] === 1) idx[at++] = r;
+      if (inBag === null) {
+        idx.set(this.identity!.subarray(L.shards[p], L.shards[p + 1]), at);
+        at = L.shards[p + 1];
+      } else for (let r = L.shards[p]; r < L.shards[p + 1]; r++) if (inBag[r] === 1) idx[at++] = r;
       root.starts[p] = this.bagRanges[2 * p] = L.shards[p];
       root.ends[p] = this.bagRanges[2 * p + 1] = at;
       n += at - L.shards[p];
