@@ -28,9 +28,10 @@ describe('capstan quickstart --no-serve', () => {
     assert.match(datasets[0].contentHash, /^sha256:[0-9a-f]{64}$/);
     assert.deepEqual((await s.runs.listSteps(run.id)).map((x) => [x.name, x.status]), ['load', 'split', 'train', 'register', 'champion'].map((n) => [n, 'SUCCEEDED']));
     // the split and the model's test score are pinned: a change to either is one to make on purpose (0.8426 until the GBDT's
-    // safeguards for categoricals of many levels, session 17)
+    // safeguards for categoricals of many levels, session 17; 0.8421 until the binary gradients' own exp and the split search's
+    // division-free comparison, session 23)
     assert.match(r.stdout, /5634 train rows, 1409 test rows/);
-    assert.equal(v.metrics.test_roc_auc.toFixed(4), '0.8421');
+    assert.equal(v.metrics.test_roc_auc.toFixed(4), '0.8420');
     await s.close();
   });
 
