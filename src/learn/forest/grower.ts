@@ -1,6 +1,6 @@
 import { Rng } from '../../core/random.ts';
 import { MISSING_BIN, type BinMapper } from '../trees/binning.ts';
-import type { BinTree } from '../trees/flatten.ts';
+import { thresholdGoesLeft, type BinTree } from '../trees/flatten.ts';
 import { ForestArena } from './wasm-forest.ts';
 
 export interface ForestTreeParams {
@@ -328,9 +328,7 @@ export class ForestTreeGrower {
       for (let i = start; i < end; i++) {
         const r = idx[i];
         const b = col[r];
-        const le = ((cut - b) >>> 31) ^ 1;
-        // (b + 1) >> 8 is 1 for MISSING_BIN (255) alone
-        const left = le ^ (((b + 1) >> 8) & (le ^ ml));
+        const left = thresholdGoesLeft(b, cut, ml);
         idx[l] = r;
         tmp[t] = r;
         l += left;

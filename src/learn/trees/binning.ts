@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/random.ts';
 import { orderStatistics } from '../../core/quantiles.ts';
 import { binOf } from '../../core/search.ts';
-import type { FeatureMatrix } from '../matrix.ts';
+import { takeValues, type FeatureMatrix } from '../matrix.ts';
 
 /** Bin 255 of every feature holds missing values, so a histogram slot layout of 256 per feature fits every feature. */
 export const MISSING_BIN = 255;
@@ -68,7 +68,7 @@ export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array): { map
   const bins = new Uint8Array(n * F);
   const columns: Uint8Array[] = [];
   for (let f = 0; f < F; f++) {
-    const col = rows ? gather(m.columns[f], rows) : m.columns[f];
+    const col = rows ? takeValues(m.columns[f], rows) : m.columns[f];
     const out = new Uint8Array(n);
     columns.push(out);
     if (m.kinds[f] === 'categorical') {
@@ -88,11 +88,6 @@ export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array): { map
   return { mappers, bins, columns };
 }
 
-function gather(col: Float64Array, rows: Uint32Array): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = col[rows[i]];
-  return out;
-}
 
 const LOOKUP = 4096;
 

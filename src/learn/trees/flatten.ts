@@ -25,6 +25,15 @@ export function binGoesLeft(t: BinTree, node: number, b: number): boolean {
   return b === MISSING_BIN ? t.missingLeft![node] : b <= t.bin[node];
 }
 
+/**
+ * 1 when bin b goes left at a threshold split (bins <= bin left, the missing bin to the side missingLeft says), else 0,
+ * without a branch: (b + 1) >> 8 is 1 for MISSING_BIN (255) alone. For loops where a row's side is unpredictable.
+ */
+export function thresholdGoesLeft(b: number, bin: number, missingLeft: number): number {
+  const le = ((bin - b) >>> 31) ^ 1;
+  return le ^ (((b + 1) >> 8) & (le ^ missingLeft));
+}
+
 /** Map bin-space trees to raw thresholds and flatten them into one Forest (GBDT and random forest alike). */
 export function flatten(trees: BinTree[], treeOutput: number[], mappers: BinMapper[], nCategories: number[], base: Float64Array, leafWidth = 1): Forest {
   let total = 0;

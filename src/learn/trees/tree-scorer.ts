@@ -1,4 +1,4 @@
-import type { BinTree } from './flatten.ts';
+import { thresholdGoesLeft, type BinTree } from './flatten.ts';
 
 /**
  * Adds bin-space trees' leaf values to the scores of the rows of a row-major binned matrix with F features: GBDT's validation
@@ -71,10 +71,7 @@ export class TreeScorer {
         const node = nodeOf[r];
         const b = bins[r * F + feature[node]];
         const li = lutOf[node];
-        // threshold split: left when b <= bin, or for the missing bin (MISSING_BIN, 255: (b + 1) >> 8 is 1 for it alone) the
-        // node's missing side
-        const le = ((bin[node] - b) >>> 31) ^ 1;
-        const side = li >= 0 ? goesLeft[(li << 8) | b] : le ^ (((b + 1) >> 8) & (le ^ missingLeft[node]));
+        const side = li >= 0 ? goesLeft[(li << 8) | b] : thresholdGoesLeft(b, bin[node], missingLeft[node]);
         const next = child[2 * node + side];
         nodeOf[r] = next;
         to[still] = r;
