@@ -25,20 +25,26 @@ export function prepareTarget(table: Table, target: string, task: Task | 'auto',
     const names = table.columns.map((c) => c.name);
     throw invalid(`target column "${target}" not found in ${file} (columns: ${names.slice(0, 30).join(', ')}${names.length > 30 ? ', ...' : ''})`);
   }
-  const keep: number[] = [];
-  for (let i = 0; i < table.rows; i++) {
-    if (col.kind === 'numeric' ? !Number.isNaN(col.values[i]) : col.codes[i] >= 0) keep.push(i);
+  const present = (i: number) => (col.kind === 'numeric' ? !Number.isNaN(col.values[i]) : col.codes[i] >= 0);
+  let n = 0;
+  for (let i = 0; i < table.rows; i++) if (present(i)) n++;
+  if (n === 0) throw invalid(`${file}: target column "${target}" has no values`);
+  // the kept rows; none listed when every row has a target, whose features are then the table's columns themselves (no copy)
+  let keep: Int32Array | null = null;
+  if (n < table.rows) {
+    keep = new Int32Array(n);
+    for (let i = 0, k = 0; i < table.rows; i++) if (present(i)) keep[k++] = i;
   }
-  if (keep.length === 0) throw invalid(`${file}: target column "${target}" has no values`);
-  const features = takeRows({ rows: table.rows, columns: table.columns.filter((c) => c !== col) }, keep);
+  const row = (i: number) => (keep ? keep[i] : i);
+  const others = { rows: table.rows, columns: table.columns.filter((c) => c !== col) };
+  const features = keep ? takeRows(others, keep) : others;
   if (features.columns.length === 0) throw invalid(`${file}: no feature columns besides the target "${target}"`);
-  const dropped = table.rows - keep.length;
-  const n = keep.length;
+  const dropped = table.rows - n;
 
   let raw: Float64Array | undefined;
   if (col.kind === 'numeric') {
     raw = new Float64Array(n);
-    for (let i = 0; i < n; i++) raw[i] = col.values[keep[i]];
+    for (let i = 0; i < n; i++) raw[i] = col.values[row(i)];
     const distinct = new Set(raw);
     const integers = [...distinct].every(Number.isInteger);
     const resolved = task === 'auto' ? (integers && distinct.size <= 2 ? 'binary' : 'regression') : task;
@@ -49,14 +55,30 @@ export function prepareTarget(table: Table, target: string, task: Task | 'auto',
   } else if (task === 'regression') {
     throw invalid(`target "${target}" holds text, which cannot be a regression target`);
   }
-  const strings = new Array<string>(n);
-  for (let i = 0; i < n; i++) strings[i] = raw ? formatNumber(raw[i]) : col.kind === 'categorical' ? col.categories[col.codes[keep[i]]] : '';
-  const classes = [...new Set(strings)].sort((a, b) => (raw ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0));
+  // each row's class as an index into `labels` (the distinct numbers, or the categories), then the labels in class order
+  const labelOf = new Int32Array(n);
+  let labels: string[];
+  if (col.kind === 'categorical') {
+    for (let i = 0; i < n; i++) labelOf[i] = col.codes[row(i)];
+    labels = col.categories;
+  } else {
+    const distinct = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      let k = distinct.get(raw![i]);
+      if (k === undefined) distinct.set(raw![i], (k = distinct.size));
+      labelOf[i] = k;
+    }
+    labels = [...distinct.keys()].map(formatNumber);
+  }
+  const seen = new Uint8Array(labels.length);
+  for (let i = 0; i < n; i++) seen[labelOf[i]] = 1;
+  const classes = labels.filter((_, k) => seen[k] === 1).sort((a, b) => (raw ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0));
   if (classes.length < 2) throw invalid(`target "${target}" has only one class ("${classes[0]}"): a classifier needs at least two`);
   const resolved: Task = task === 'auto' ? (classes.length === 2 ? 'binary' : 'multiclass') : task;
   if (resolved === 'binary' && classes.length !== 2) throw invalid(`--task binary needs exactly 2 classes in "${target}", found ${classes.length}`);
   const index = new Map(classes.map((c, i) => [c, i]));
+  const classOf = labels.map((l) => index.get(l) ?? -1);
   const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = index.get(strings[i])!;
+  for (let i = 0; i < n; i++) y[i] = classOf[labelOf[i]];
   return { spec: { name: target, task: resolved, classes }, y, features, droppedMissingTarget: dropped };
 }
