@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Rng } from '../src/core/random.ts';
 import { CsvUnsupported } from '../src/data/csv/scanner.ts';
-import { profileCsv } from '../src/data/ingest/csv-profile.ts';
+import { profileCsv, readCsv, readCsvTable } from '../src/data/ingest/csv-profile.ts';
+import { loadFile, readTableWithDuckDb } from '../src/data/ingest/duckdb.ts';
+import { profiledLoaded } from '../src/data/ingest/duckdb-profile.ts';
+import type { Table } from '../src/core/table.ts';
 import { anonymousFiles, closeFiles } from '../src/data/ingest/number-spill.ts';
 import { profileWithDuckDb } from '../src/data/ingest/duckdb-profile.ts';
-import { profileFile } from '../src/data/index.ts';
-import { TELCO } from './helpers.ts';
+import { profileFile, readProfiled, readTable } from '../src/data/index.ts';
+import { PENGUINS, TELCO } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'capstan-csv-'));
 function file(name: string, text: string | Buffer): string {
@@ -140,5 +143,81 @@ describe('CSV profiles without DuckDB', () => {
     await assert.rejects(profileCsv(f, { maxBytes: 10 }), /limits.csv has 18 bytes; the limit is 10/);
     await assert.rejects(profileCsv(f, { maxColumns: 2 }), /3 columns; the limit is 2/);
     await assert.rejects(profileCsv(f, { maxRows: 1 }), /2 rows; the limit is 1/);
+  });
+});
+
+/** Tables compared column by column: names and kinds, numbers to the bit, categories and codes. */
+function assertSameTable(ours: Table, duck: Table, where: string): void {
+  assert.equal(ours.rows, duck.rows, where);
+  assert.deepEqual(
+    ours.columns.map((c) => [c.name, c.kind]),
+    duck.columns.map((c) => [c.name, c.kind]),
+    where,
+  );
+  ours.columns.forEach((a, j) => {
+    const b = duck.columns[j];
+    if (a.kind === 'numeric' && b.kind === 'numeric') {
+      assert.equal(a.temporal, b.temporal, `${where} ${a.name}`);
+      const bad = a.values.findIndex((v, i) => !Object.is(v, b.values[i]));
+      assert.equal(bad, -1, `${where} ${a.name} row ${bad}: ${a.values[bad]} against ${b.values[bad]}`);
+    } else if (a.kind === 'categorical' && b.kind === 'categorical') {
+      assert.deepEqual(a.categories, b.categories, `${where} ${a.name}`);
+      const bad = a.codes.findIndex((v, i) => v !== b.codes[i]);
+      assert.equal(bad, -1, `${where} ${a.name} row ${bad}`);
+    }
+  });
+}
+
+/** Text columns whose values first show up all over the file (so on either thread), with gaps; numbers with gaps. */
+function spread(rows: number, seed: number): string {
+  const rng = new Rng(seed);
+  const lines = ['id,word,amount,empty,code'];
+  for (let i = 0; i < rows; i++) {
+    const word = rng.next() < 0.1 ? '' : `w${rng.int(Math.min(2000, 1 + i))}`;
+    lines.push(`${i},${word},${rng.next() < 0.05 ? '' : (rng.next() * 1e4).toFixed(rng.int(5))},,${rng.int(2)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+describe('CSV tables without DuckDB', () => {
+  it("equal DuckDB's tables, profiles and category domains, read in sequence and on two threads", async () => {
+    const files = [TELCO, PENGUINS, file('mixed.csv', mixed(3000, 1)), file('crlf.csv', mixed(500, 2, true)), file('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(mixed(100, 4))])), file('spread.csv', spread(30_000, 5))];
+    for (const f of files) {
+      const duck = await readTableWithDuckDb(f);
+      assertSameTable(await readCsvTable(f), duck, `${f} in sequence`);
+      assertSameTable(await readCsvTable(f, {}, { parallelFrom: 0, block: 256 }), duck, `${f} in 256-byte blocks`);
+      const loaded = await loadFile(f);
+      try {
+        const expected = await profiledLoaded(loaded, 'data.csv', duck);
+        const read = await readCsv(f, {}, { table: true, name: 'data.csv' });
+        assertSameTable(read.table!, duck, `${f} with its profile`);
+        assertSameProfile(read.profile, expected.profile, f);
+        assert.deepEqual(read.domains, expected.domains, f);
+      } finally {
+        await loaded.drop();
+      }
+    }
+  });
+
+  it('reads on two threads the same table as in sequence, categories in the order the file shows them', async () => {
+    const f = file('spread-large.csv', spread(60_000, 6));
+    const sequence = await readCsvTable(f);
+    const splits: number[][] = [];
+    while (splits.length < 5 && !splits.some(([mine, all]) => mine > 0 && mine < all)) {
+      assertSameTable(await readCsvTable(f, {}, { parallelFrom: 0, block: 8192, together: true, split: (mine, all) => splits.push([mine, all]) }), sequence, 'two threads');
+    }
+    assert.ok(splits.some(([mine, all]) => mine > 0 && mine < all), `blocks read on the main thread: ${splits.map((s) => s.join(' of ')).join(', ')}`);
+    const word = sequence.columns[1];
+    assert.ok(word.kind === 'categorical' && word.categories.length > 1000, 'the test has many categories');
+  });
+
+  it('leaves to DuckDB what the scanner does not read, through readTable and readProfiled alike', async () => {
+    const dates = file('dates-table.csv', 'day,v\n2024-01-01,1\n2024-01-02,2\n');
+    await assert.rejects(readCsvTable(dates), CsvUnsupported);
+    const t = await readTable(dates);
+    assert.equal(t.columns[0].kind === 'numeric' && t.columns[0].temporal, true);
+    assertSameTable((await readProfiled(dates, {}, { table: true })).table!, t, 'dates');
+    await assert.rejects(readTable(file('ragged-table.csv', 'a,b\n1,2\n3\n')), /ragged-table.csv.*cannot parse as CSV/);
+    await assert.rejects(readTable(file('limited.csv', 'a\n1\n2\n'), { maxRows: 1 }), /2 rows; the limit is 1/);
   });
 });

@@ -8,6 +8,7 @@ import { FsArtifactStore, type MetadataStore, type Stores } from '../src/store/i
 export const ROOT = join(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'capstan.js');
 export const TELCO = join(ROOT, 'examples', 'telco-churn', 'telco_churn.csv');
+export const PENGUINS = join(ROOT, 'test', 'fixtures', 'penguins.csv');
 
 export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'capstan-test-'));

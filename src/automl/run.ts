@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { Task } from '../core/schema.ts';
-import { cvFolds, inferFeatures, loadFile, prepareTarget, profileLoaded, tableOf, type FileProfile } from '../data/index.ts';
+import { cvFolds, inferFeatures, prepareTarget, readProfiled, readTable, type FileProfile } from '../data/index.ts';
+import type { Table } from '../core/table.ts';
 import { ensembleModel, LEARNERS, primaryMetric, trainModel, type TabularModel } from '../learn/index.ts';
 import { onnxBlocker, ONNX_LEARNERS } from '../onnx/index.ts';
 import { checkQueueName, checkRedisUrl, openWorkQueue } from '../queue/index.ts';
@@ -76,15 +77,13 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
   const say = ctx.say ?? (() => undefined);
 
   const name = ctx.fileName ?? basename(file);
-  const loaded = await loadFile(file, { formatName: name });
-  let table;
+  // the profile goes with a dataset registration, which a pipeline's load step has done already
   let profile: FileProfile | null = null;
-  try {
-    table = await tableOf(loaded);
-    // the profile goes with a dataset registration, which a pipeline's load step has done already
-    if (!ctx.record) profile = await profileLoaded(loaded, name, table);
-  } finally {
-    await loaded.drop();
+  let table: Table;
+  if (ctx.record) table = await readTable(file, { formatName: name });
+  else {
+    const read = await readProfiled(file, { formatName: name }, { table: true });
+    [table, profile] = [read.table!, read.profile];
   }
   const profiled = async () => profile!;
   if (o.task === 'clustering') return runClusters({ file, name, table, profile: profiled, exclude: o.target, budget, seed, register: o.register, elapsed }, ctx);

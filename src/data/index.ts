@@ -1,6 +1,6 @@
-export { readTable, tableOf, loadFile, formatOf, fileColumns, type ReadOptions, type ColumnParse } from './ingest/duckdb.ts';
-export { profileLoaded, domainOf } from './ingest/duckdb-profile.ts';
-export { profileFile } from './profile-file.ts';
+export { tableOf, loadFile, formatOf, fileColumns, type ReadOptions, type ColumnParse } from './ingest/duckdb.ts';
+export { profileLoaded, profiledLoaded, domainOf } from './ingest/duckdb-profile.ts';
+export { profileFile, readProfiled, readTable, type ProfiledRead, type Domains } from './read.ts';
 export { inferFeatures } from './schema.ts';
 export { inferSchema, parseSchema, type DataSchema, type SchemaColumn } from './schema-file.ts';
 export { findingsOf, validateFile, validateLoaded, type Anomaly, type AnomalyKind, type ValidationReport, type ValidateOptions } from './validate.ts';
@@ -9,5 +9,5 @@ export { cvFolds, type CvScheme } from './cv-folds.ts';
 export { prepareTarget, type PreparedTarget } from './target.ts';
 export { fileSha256 } from './hash.ts';
 export type { FileProfile, ColumnProfile, ColumnType } from './profile-types.ts';
-export { registerAndValidate, registerDatasetFile, registerLoadedFile, registerDataset, datasetNameOf } from './register.ts';
+export { registerAndValidate, registerDatasetFile, registerRead, registerDataset, datasetNameOf } from './register.ts';
 export { numbersFromText } from './coerce.ts';

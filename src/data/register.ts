@@ -1,9 +1,9 @@
 import { basename, resolve } from 'node:path';
 import { orNullIfNotFound } from '../core/errors.ts';
 import type { MetadataStore, DatasetValidation, DatasetVersion } from '../store/index.ts';
-import type { Table } from '../core/table.ts';
-import { domainOf, profileLoaded } from './ingest/duckdb-profile.ts';
-import { loadFile, type LoadedFile, type ReadOptions } from './ingest/duckdb.ts';
+import { profiledLoaded } from './ingest/duckdb-profile.ts';
+import { loadFile, type ReadOptions } from './ingest/duckdb.ts';
+import { readProfiled, type ProfiledRead } from './read.ts';
 import { fileSha256 } from './hash.ts';
 import { inferSchema, parseSchema } from './schema-file.ts';
 import { findingsOf, validateLoaded } from './validate.ts';
@@ -28,12 +28,12 @@ export async function registerDataset(store: MetadataStore, file: string, name: 
  * completely (a malformed file registers nothing). `contentHash`: the file's sha256 when the caller has it already.
  */
 export async function registerDatasetFile(store: MetadataStore, file: string, name: string, opts: ReadOptions & { contentHash?: string } = {}): Promise<DatasetVersion> {
-  const f = await loadFile(file, opts);
-  try {
-    return await registerLoadedFile(store, f, file, name, opts.contentHash);
-  } finally {
-    await f.drop();
-  }
+  return registerRead(store, file, name, await readProfiled(file, opts), opts.contentHash);
+}
+
+/** Register a file already read (`readProfiled`: a step that trains on it reads it once) with its schema and profile. */
+export async function registerRead(store: MetadataStore, file: string, name: string, read: Pick<ProfiledRead, 'profile' | 'domains'>, contentHash?: string): Promise<DatasetVersion> {
+  return registerDataset(store, file, name, read.profile, inferSchema(read.profile, read.domains), contentHash);
 }
 
 /**
@@ -45,7 +45,7 @@ export async function registerAndValidate(store: MetadataStore, file: string, na
   const previous = await orNullIfNotFound(store.datasets.get(name));
   const f = await loadFile(file, opts);
   try {
-    const version = await registerLoadedFile(store, f, file, name);
+    const version = await registerRead(store, file, name, await profiledLoaded(f, basename(file)));
     if (!previous || version.version <= previous.version || previous.schema === undefined || previous.schema === null) return { version, validation: null };
     const schema = parseSchema(JSON.stringify(previous.schema), `dataset ${name} v${previous.version}`);
     const report = await validateLoaded(f, file, version.profile as FileProfile, schema, previous.profile ? { baseline: previous.profile as FileProfile } : {});
@@ -54,12 +54,4 @@ export async function registerAndValidate(store: MetadataStore, file: string, na
   } finally {
     await f.drop();
   }
-}
-
-/** The same, for a file the caller has loaded (and may read further, as a table, before dropping it). */
-export async function registerLoadedFile(store: MetadataStore, f: LoadedFile, file: string, name: string, contentHash?: string, table?: Table): Promise<DatasetVersion> {
-  const profile = await profileLoaded(f, basename(file), table);
-  const domains = new Map<string, string[] | null>();
-  for (const c of profile.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
-  return registerDataset(store, file, name, profile, inferSchema(profile, domains), contentHash);
 }

@@ -5,7 +5,7 @@ import { invalid } from '../../core/errors.ts';
 import { checkName } from '../../core/names.ts';
 import type { FileProfile } from '../../data/index.ts';
 import type { DatasetValidation, ValidationAnomaly } from '../../store/index.ts';
-import { profileFile } from '../../data/profile-file.ts';
+import { profileFile } from '../../data/read.ts';
 import { localActor, parseIntOption, stores } from '../common.ts';
 import { printJson } from '../output.ts';
 import { safe, table, when } from '../target.ts';
@@ -122,20 +122,13 @@ export function dataCommand(program: Command): void {
     .description('infer an editable schema (types, nullability, category domains, ranges)')
     .option('--out <file>', 'write the schema here instead of stdout');
   withLimits(data.commands[data.commands.length - 1]).action(async (file: string, o: { out?: string } & LimitOptions) => {
-      const { domainOf, inferSchema, loadFile, profileLoaded } = await dataLayer();
-      const f = await loadFile(file, limits(o));
-      try {
-        const p = await profileLoaded(f, basename(file));
-        const domains = new Map<string, string[] | null>();
-        for (const c of p.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
-        const text = JSON.stringify(inferSchema(p, domains), null, 1) + '\n';
-        if (o.out) {
-          writeFileSync(o.out, text);
-          process.stdout.write(`wrote the schema of ${p.columns.length} columns to ${o.out}\n`);
-        } else process.stdout.write(text);
-      } finally {
-        await f.drop();
-      }
+      const { inferSchema, readProfiled } = await dataLayer();
+      const { profile, domains } = await readProfiled(file, limits(o));
+      const text = JSON.stringify(inferSchema(profile, domains), null, 1) + '\n';
+      if (o.out) {
+        writeFileSync(o.out, text);
+        process.stdout.write(`wrote the schema of ${profile.columns.length} columns to ${o.out}\n`);
+      } else process.stdout.write(text);
     });
   data
     .command('validate')

@@ -76,17 +76,12 @@ const TITLES = { load: 'load data (register the dataset version, profile it)', s
 
 /** A file output of a step as a table (the test rows the quickstart sends to its server). */
 async function tableOfBlob(s: Stores, ref: FileRef): Promise<Table> {
-  const { loadFile, tableOf } = await import('../../data/index.ts');
+  const { readTable } = await import('../../data/index.ts');
   const dir = await mkdtemp(join(tmpdir(), 'capstan-quickstart-'));
   try {
     const path = join(dir, ref.name ?? 'rows.csv');
     await writeFile(path, await readBlob(s.artifacts, ref.blob));
-    const loaded = await loadFile(path);
-    try {
-      return await tableOf(loaded);
-    } finally {
-      await loaded.drop();
-    }
+    return await readTable(path);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

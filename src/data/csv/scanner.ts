@@ -36,6 +36,8 @@ export interface ScannedColumns {
   /** per column: its numbers (NaN = missing) in pieces; none for text columns, and none when they were spilled */
   numbers: Float64Array[][];
   texts: (TextValuesState | undefined)[];
+  /** when the scanner kept them: per text column, each row's value id in `texts` (-1 = missing) in pieces; none for others */
+  codes?: Int32Array[][];
   /** the numbers were written to files instead (see NumberSpill): each thread's file, with the spans of its rows */
   spilled?: SpilledPart[];
 }
@@ -65,15 +67,27 @@ export function inFileOrder<T extends { spans: number[] }>(parts: readonly T[]):
 }
 
 /** Rows [start, end) of a column kept in consecutive arrays, as views of those arrays. */
-function rowsOf(pieces: Float64Array[], start: number, end: number): Float64Array[] {
-  const out: Float64Array[] = [];
+function rowsOf<T extends Float64Array | Int32Array>(pieces: T[], start: number, end: number): T[] {
+  const out: T[] = [];
   let offset = 0;
   for (const p of pieces) {
     const from = Math.max(start, offset);
     const to = Math.min(end, offset + p.length);
-    if (from < to) out.push(p.subarray(from - offset, to - offset));
+    if (from < to) out.push(p.subarray(from - offset, to - offset) as T);
     offset += p.length;
     if (offset >= end) break;
+  }
+  return out;
+}
+
+/** Rows [start, end) of a part's column j as value ids of the merged table (`ids`: the part's ids there; null: all missing). */
+function mergedCodes(part: ScannedColumns, j: number, start: number, end: number, ids: Int32Array | null): Int32Array {
+  const out = new Int32Array(end - start).fill(-1);
+  if (ids === null) return out;
+  let at = 0;
+  for (const piece of rowsOf(part.codes![j], start, end)) {
+    for (let r = 0; r < piece.length; r++) out[at + r] = piece[r] < 0 ? -1 : ids[piece[r]];
+    at += piece.length;
   }
   return out;
 }
@@ -88,6 +102,7 @@ export function mergeScans(a: ScannedColumns, b: ScannedColumns): ScannedColumns
   // spilled numbers stay in their files, read back in the file's order (see the profile's numbersOf)
   const spilled = a.spilled || b.spilled ? [...(a.spilled ?? []), ...(b.spilled ?? [])] : undefined;
   if (spilled) out.spilled = spilled;
+  const codes: Int32Array[][] | undefined = a.codes && b.codes ? (out.codes = []) : undefined;
   // numbers are put back in the file's order, block by block, so sums add up in the same order on every run (and as a
   // reading in sequence would)
   const order = inFileOrder([a, b]);
@@ -101,9 +116,18 @@ export function mergeScans(a: ScannedColumns, b: ScannedColumns): ScannedColumns
     out.numbers.push(kind === TEXT || spilled ? [] : order.flatMap((o) => rowsOf(o.from.numbers[j], o.start, o.end)));
     if (kind === TEXT) {
       const values = new TextValues();
-      for (const t of [a.texts[j], b.texts[j]]) if (t) values.absorb(t);
+      // each part's value ids as the merged table's
+      const ids = new Map<ScannedColumns, Int32Array | null>();
+      for (const part of [a, b]) {
+        const t = part.texts[j];
+        ids.set(part, t ? values.absorb(t) : null);
+      }
       out.texts.push(values.state());
-    } else out.texts.push(undefined);
+      codes?.push(order.map((o) => mergedCodes(o.from, j, o.start, o.end, ids.get(o.from)!)));
+    } else {
+      out.texts.push(undefined);
+      codes?.push([]);
+    }
   }
   return out;
 }
@@ -122,7 +146,10 @@ export class CsvScanner {
   /** per column: the pieces of its numbers (text columns have none) */
   readonly numbers: Float64Array[][];
   readonly texts: (TextValues | undefined)[];
+  /** per text column, when kept: the pieces of each row's value id (-1 = missing) */
+  readonly codes: Int32Array[][] | null;
   private current: Float64Array[];
+  private currentCodes: Int32Array[];
   private pieces = 0;
   private unescaped = new Uint8Array(256);
   /** text values added by the record being read, taken back when it is incomplete */
@@ -130,18 +157,23 @@ export class CsvScanner {
 
   /**
    * `quotes`: false when records are read from blocks that may start inside a quoted field, so any quote stops the reading;
-   * `spill`: where full pieces of numbers go instead of staying in memory (one piece per column is then all it holds)
+   * `spill`: where full pieces of numbers go instead of staying in memory (one piece per column is then all it holds);
+   * `keepCodes`: keep which value each row of a text column holds (to build a table), not only the values' counts
    */
   constructor(
     readonly width: number,
     private readonly quotes = true,
     private readonly spill: PieceSink | null = null,
+    keepCodes = false,
   ) {
+    if (keepCodes && spill) throw new Error('CsvScanner: kept codes go with numbers kept in memory, not spilled');
     this.kinds = new Uint8Array(width);
     this.integral = new Uint8Array(width).fill(1);
     this.numbers = Array.from({ length: width }, () => []);
     this.texts = new Array<TextValues | undefined>(width);
     this.current = new Array<Float64Array>(width);
+    this.codes = keepCodes ? Array.from({ length: width }, () => []) : null;
+    this.currentCodes = new Array<Int32Array>(width);
     this.added = new Int32Array(2 * width);
   }
 
@@ -153,6 +185,7 @@ export class CsvScanner {
     const width = this.width;
     const kinds = this.kinds;
     const current = this.current;
+    const codes = this.codes && this.currentCodes;
     const view = viewOf(buf);
     let row = this.rows;
     while (pos < limit) {
@@ -166,6 +199,7 @@ export class CsvScanner {
         if (c === COMMA || c === NL || (c === CR && buf[pos + 1] === NL)) {
           end = pos;
           if (kinds[j] !== TEXT) current[j][at] = NaN;
+          else if (codes) codes[j][at] = -1;
         } else if (c === QUOTE) {
           if (!this.quotes) throw new CsvInSequence('a quoted field');
           let p = pos + 1;
@@ -190,10 +224,13 @@ export class CsvScanner {
           if (p === pos + 1) {
             // "" is missing, as an empty field
             if (kinds[j] !== TEXT) current[j][at] = NaN;
+            else if (codes) codes[j][at] = -1;
           } else {
             if (kinds[j] === NUMBER) throw new CsvUnsupported(`record ${row + 1}: a quoted value in a column of numbers`);
+            const id = escaped ? this.addUnescaped(j, buf, pos + 1, p, hash) : this.addText(j, buf, pos + 1, p, hash);
             this.added[added++] = j;
-            this.added[added++] = escaped ? this.addUnescaped(j, buf, pos + 1, p, hash) : this.addText(j, buf, pos + 1, p, hash);
+            this.added[added++] = id;
+            if (codes) codes[j][at] = id;
           }
         } else {
           let p = -1;
@@ -220,8 +257,10 @@ export class CsvScanner {
               q++;
             }
             if (kinds[j] === NUMBER) throw new CsvUnsupported(`record ${row + 1}: column ${j + 1} holds numbers and text`);
+            const id = this.addText(j, buf, pos, q, hash);
             this.added[added++] = j;
-            this.added[added++] = this.addText(j, buf, pos, q, hash);
+            this.added[added++] = id;
+            if (codes) codes[j][at] = id;
             end = q;
           }
         }
@@ -250,6 +289,7 @@ export class CsvScanner {
       integral: this.integral,
       numbers: this.numbers.map((pieces) => pieces.map((p, i) => (i === this.pieces - 1 ? p.subarray(0, tail) : p))),
       texts: this.texts.map((t) => t?.state()),
+      ...(this.codes ? { codes: this.codes.map((pieces) => pieces.map((p, i) => (i === this.pieces - 1 ? p.subarray(0, tail) : p))) } : {}),
     };
   }
 
@@ -266,7 +306,10 @@ export class CsvScanner {
       return;
     }
     for (let j = 0; j < this.width; j++) {
-      if (this.kinds[j] === TEXT) continue;
+      if (this.kinds[j] === TEXT) {
+        if (this.codes) this.codes[j].push((this.currentCodes[j] = new Int32Array(PIECE)));
+        continue;
+      }
       const piece = new Float64Array(PIECE);
       this.numbers[j].push(piece);
       this.current[j] = piece;
@@ -281,6 +324,11 @@ export class CsvScanner {
       values = this.texts[j] = new TextValues();
       this.kinds[j] = TEXT;
       this.numbers[j] = [];
+      if (this.codes) {
+        // the rows so far were all missing
+        this.codes[j] = Array.from({ length: this.pieces }, () => new Int32Array(PIECE).fill(-1));
+        this.currentCodes[j] = this.codes[j][this.pieces - 1];
+      }
     }
     return values.add(buf, start, end, hash);
   }

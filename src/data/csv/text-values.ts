@@ -71,14 +71,17 @@ export class TextValues {
     return { bytes: this.bytes, hashes: this.hashes, starts: this.starts, lengths: this.lengths, counts: this.counts, size: this.size };
   }
 
-  /** Count in every value of another table (read by another thread from other rows). */
-  absorb(other: TextValuesState): void {
+  /** Count in every value of another table (read by another thread from other rows); returns each of its ids' here (-1: none counted). */
+  absorb(other: TextValuesState): Int32Array {
+    const ids = new Int32Array(other.size).fill(-1);
     for (let id = 0; id < other.size; id++) {
       const k = other.counts[id];
       if (k <= 0) continue;
       const mine = this.add(other.bytes, other.starts[id], other.starts[id] + other.lengths[id], other.hashes[id]);
       this.counts[mine] += k - 1;
+      ids[id] = mine;
     }
+    return ids;
   }
 
   /** Take back one occurrence of a value (a record that turned out incomplete is read again later). */
@@ -126,6 +129,17 @@ export class TextValues {
   some(test: (value: string) => boolean): boolean {
     for (let id = 0; id < this.size; id++) if (this.counts[id] > 0 && test(this.text(id))) return true;
     return false;
+  }
+
+  /** The values counted at least once, in the order first seen; null when there are more than `limit`. */
+  counted(limit: number): string[] | null {
+    const out: string[] = [];
+    for (let id = 0; id < this.size; id++) {
+      if (this.counts[id] <= 0) continue;
+      if (out.length === limit) return null;
+      out.push(this.text(id));
+    }
+    return out;
   }
 
   /** Whether every value is UTF-8 (checked value by value only when some byte is not ASCII). */

@@ -15,6 +15,8 @@ export interface BlockPlan {
   next: Int32Array;
   /** files (descriptors) where the main thread and the worker write their numbers, instead of keeping them */
   spill: { main: number; worker: number } | null;
+  /** keep each row's text value ids (see CsvScanner) */
+  keepCodes: boolean;
 }
 
 const NL = 10;
@@ -36,7 +38,7 @@ export function scanBlocks(fd: number, plan: BlockPlan, thread: 'main' | 'worker
 }
 
 function scanEach(fd: number, plan: BlockPlan, spill: NumberSpill | null): { scanned: ScannedColumns; blocks: number } {
-  const scanner = new CsvScanner(plan.width, false, spill);
+  const scanner = new CsvScanner(plan.width, false, spill, plan.keepCodes);
   const spans: number[] = [];
   let tail = 1 << 16;
   let buf = Buffer.allocUnsafe(plan.block + tail + 1);

@@ -1,63 +1,18 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { anonymousFiles, closeFiles, NumberSpill, spillRefused } from './number-spill.ts';
-import { CsvInSequence, CsvScanner, CsvUnsupported, inFileOrder, mergeScans, NUMBER, PIECE, TEXT, type ScannedColumns } from '../csv/scanner.ts';
+import { CsvUnsupported, inFileOrder, NUMBER, PIECE, TEXT, type ScannedColumns } from '../csv/scanner.ts';
 import { TextValues } from '../csv/text-values.ts';
-import { siblingModule, startThread } from '../../threads/pool.ts';
+import { categoricalColumn, numericColumn, type Column, type Table } from '../../core/table.ts';
 import { describeNumbers } from '../describe-numbers.ts';
 import { assembleProfile, QUANTILES, TOP, type DescribedColumn } from '../profile.ts';
 import type { FileProfile } from '../profile-types.ts';
-import { scanBlocks, type BlockPlan } from './csv-blocks.ts';
+import { DEFAULT_TUNING, scanCsv, type Spill, type Tuning } from './csv-scan.ts';
+import { domainOfNumbers, domainOfValues, type Domains } from './domains.ts';
 import { checkFile, checkShape, type ReadOptions } from './file-limits.ts';
 
-/** Bytes read at a time into one reused buffer (fresh memory is slow to fault in: ~3 ms a MB on these machines). */
-const BLOCK = 1 << 22;
-const NL = 10;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Whether `profileCsv` may read this file with these options: a .csv file read whole, with the reader's own types. */
-export function csvProfileApplies(file: string, opts: ReadOptions): boolean {
-  return extname(file).toLowerCase() === '.csv' && opts.sampleRows === undefined && opts.types === undefined;
-}
-
-/** The header's names from the first line (BOM skipped), and where the records start; undefined when it is not complete. */
-function headerOf(buf: Uint8Array, filled: number): { names: string[]; end: number } | undefined {
-  let pos = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-  const names: string[] = [];
-  for (;;) {
-    let start = pos;
-    let end: number;
-    let escaped = false;
-    if (buf[pos] === 34) {
-      start = ++pos;
-      for (;;) {
-        if (pos >= filled) return undefined;
-        if (buf[pos] === 34) {
-          if (buf[pos + 1] !== 34) break;
-          escaped = true;
-          pos++;
-        }
-        pos++;
-      }
-      end = pos++;
-    } else {
-      while (pos < filled && buf[pos] !== 44 && buf[pos] !== NL && buf[pos] !== 34) pos++;
-      if (buf[pos] === 34) throw new CsvUnsupported('a quote inside an unquoted header name');
-      end = pos > start && buf[pos] === NL && buf[pos - 1] === 13 ? pos - 1 : pos;
-    }
-    if (pos >= filled) return undefined;
-    let name: string;
-    try {
-      name = utf8.decode(buf.subarray(start, end));
-    } catch {
-      throw new CsvUnsupported('a header name that is not UTF-8');
-    }
-    names.push(escaped ? name.replaceAll('""', '"') : name);
-    if (buf[pos] === 13 && buf[pos + 1] === NL) pos++;
-    if (buf[pos] === NL) return { names, end: pos + 1 };
-    if (buf[pos] !== 44) throw new CsvUnsupported('a stray character after a quoted header name');
-    pos++;
-  }
+/** Whether `readCsv` may read this file with these options: a .csv file read whole, with the reader's own types. */
+export function csvReadApplies(file: string, opts: ReadOptions): boolean {
+  return extname(opts.formatName ?? file).toLowerCase() === '.csv' && opts.sampleRows === undefined && opts.types === undefined;
 }
 
 /**
@@ -69,199 +24,143 @@ function mightBeTyped(v: string): boolean {
   return (/^\s*[-+]?\.?\d/.test(v) && /^[\s\d+\-.:/,_eEtTzZaApPmM]*$/.test(v)) || /^\s*[-+]?(nan|inf|infinity)\s*$/i.test(v) || /^0x[0-9a-f]+$/i.test(v);
 }
 
-/** The header line's names, checked (DuckDB renames empty and repeated names; such files are left to it). */
-function namesOf(header: { names: string[] }): string[] {
-  const names = header.names;
-  if (names.some((n) => n.length === 0) || new Set(names).size !== names.length) throw new CsvUnsupported('empty or repeated column names');
-  return names;
-}
-
-/** Read a CSV file in sequence, a block at a time through one buffer (its numbers to the file `spill` when given). */
-function scanInSequence(file: string, block: number, spill: Spill | null): { names: string[]; scanned: ScannedColumns } {
-  const fd = openSync(file, 'r');
-  try {
-    // one spare byte for the line feed a last line may lack
-    let buf = Buffer.allocUnsafe(block + 1);
-    let filled = 0;
-    let eof = false;
-    let names: string[] | undefined;
-    let scanner: CsvScanner | undefined;
-    for (;;) {
-      while (!eof && filled < buf.length - 1) {
-        const n = readSync(fd, buf, filled, buf.length - 1 - filled, null);
-        if (n === 0) eof = true;
-        filled += n;
-      }
-      if (eof && filled > 0 && buf[filled - 1] !== NL) buf[filled++] = NL;
-      let pos = 0;
-      if (scanner === undefined) {
-        const header = headerOf(buf, filled);
-        if (header !== undefined) {
-          names = namesOf(header);
-          scanner = new CsvScanner(names.length, true, spill === null ? null : new NumberSpill(spill.sequence, names.length, PIECE));
-          pos = header.end;
-        } else if (eof) throw new CsvUnsupported('no complete header line');
-      }
-      let stop = pos;
-      if (scanner !== undefined) {
-        const limit = buf.lastIndexOf(NL, filled - 1) + 1;
-        if (limit > pos) stop = scanner.scan(buf, pos, limit);
-      }
-      if (eof) {
-        if (stop < filled) throw new CsvUnsupported('a quoted field runs to the end of the file');
-        return { names: names!, scanned: scanner!.result() };
-      }
-      if (stop === 0) {
-        // a record (or the header) longer than the buffer
-        const bigger = Buffer.allocUnsafe(2 * buf.length - 1);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      } else {
-        buf.copyWithin(0, stop, filled);
-        filled -= stop;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-type WorkerReply = { scanned?: ScannedColumns; failed?: string; code?: string; inSequence?: boolean };
-
-/** A worker thread reading blocks of the plan: its one reply, and a way to stop it. */
-function blockWorker(plan: BlockPlan): { reply: Promise<WorkerReply>; stop: () => Promise<void> } {
-  const worker = startThread(siblingModule(import.meta.url, './csv-worker'), plan);
-  const reply = new Promise<WorkerReply>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the reading thread exited with code ${code}`)));
-  });
-  reply.catch(() => undefined);
-  // stopped means stopped: it may be writing to a spill file the caller is about to close
-  return { reply, stop: () => worker.terminate().then(() => undefined) };
-}
-
-/**
- * Read a large CSV file on two threads: both claim blocks of it until none are left (the worker's start-up just means it
- * claims fewer), and their columns are merged. Falls back to reading in sequence when a quote appears (a block could start
- * inside a quoted field) or the threads' columns disagree.
- */
-async function scanInParallel(file: string, size: number, tuning: Tuning, spill: Spill | null): Promise<{ names: string[]; scanned: ScannedColumns }> {
-  const block = tuning.block;
-  const fd = openSync(file, 'r');
-  try {
-    const head = Buffer.allocUnsafe(Math.min(size, 1 << 20) + 1);
-    const n = readSync(fd, head, 0, head.length - 1, 0);
-    const header = headerOf(head, n);
-    if (header === undefined) return scanInSequence(file, block, spill);
-    const names = namesOf(header);
-    const plan: BlockPlan = { file, size, dataStart: header.end, block, blocks: Math.ceil((size - header.end) / block), width: names.length, next: new Int32Array(new SharedArrayBuffer(4)), spill };
-    const worker = blockWorker(plan);
-    // a worker writing to a spill file is waited for (the file is closed after); otherwise it is let go
-    const halt = () => (spill ? worker.stop() : void worker.stop());
-    // for tests: start once the worker has claimed its first block, so that both threads read some
-    if (tuning.together) Atomics.wait(plan.next, 0, 0, 30_000);
-    let mine: { scanned: ScannedColumns; blocks: number };
-    try {
-      mine = scanBlocks(fd, plan, 'main');
-    } catch (e) {
-      await halt();
-      if (e instanceof CsvInSequence) return scanInSequence(file, block, spill);
-      throw e;
-    }
-    tuning.split?.(mine.blocks, plan.blocks);
-    // every block read here: the worker, perhaps still starting, has none
-    if (mine.blocks === plan.blocks) {
-      await halt();
-      return { names, scanned: mine.scanned };
-    }
-    let theirs: WorkerReply;
-    try {
-      theirs = await worker.reply;
-    } catch {
-      // the thread could not run (it read nothing that counts): read the file here
-      return scanInSequence(file, block, spill);
-    }
-    if (theirs.scanned === undefined) {
-      if (theirs.inSequence) return scanInSequence(file, block, spill);
-      // a spill file that ran out of room is the caller's to handle (it profiles in memory then)
-      if (spillRefused(theirs)) throw Object.assign(new Error(theirs.failed), { code: theirs.code });
-      throw new CsvUnsupported(theirs.failed ?? 'the reading thread failed');
-    }
-    try {
-      return { names, scanned: mergeScans(mine.scanned, theirs.scanned) };
-    } catch (e) {
-      if (e instanceof CsvInSequence) return scanInSequence(file, block, spill);
-      throw e;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * How a file is read: from what size on two threads, in blocks of how many bytes, from what size its numbers go to
- * temporary files; for tests, whether the main thread waits for the worker's first block, and how the blocks were shared.
- */
-interface Tuning {
-  parallelFrom: number;
-  spillFrom?: number;
-  block: number;
-  together?: boolean;
-  split?: (mainBlocks: number, blocks: number) => void;
-}
-
-/** The temporary files a profile's numbers go to (see SPILL_FROM). */
-interface Spill {
-  main: number;
-  worker: number;
-  sequence: number;
-}
-
-/** Files from this size are read on two threads. */
-const PARALLEL_FROM = 32 << 20;
-
 /**
  * Files from this size keep their numbers in temporary files while they are described (about 200 000 rows of 20 columns):
  * memory then holds a piece per column and the text columns' distinct values, whatever the number of rows. Reading the
- * pieces back costs no measurable time (1M rows: 1113 ms spilled, 1117 ms in memory, in-process medians of 5).
+ * pieces back costs no measurable time (1M rows: 1113 ms spilled, 1117 ms in memory, in-process medians of 5). A reading
+ * that builds a table keeps its numbers in memory.
  */
 const SPILL_FROM = 64 << 20;
 
+/** A file read once: its profile, the category domains its schema keeps and, when asked for, its table. */
+export interface ProfiledRead {
+  profile: FileProfile;
+  domains: Domains;
+  table?: Table;
+}
+
+/** What a reading makes: the table too (`table`), and the name the profile gives the file (default: its base name). */
+export interface ReadWants {
+  table?: boolean;
+  name?: string;
+}
+
 /**
- * Profile a CSV file without DuckDB: a byte scanner (numbers parsed as they are read, text counted as distinct byte
- * strings; two threads for large files), then the same descriptions and the same assembly as DuckDB's path. Throws
- * `CsvUnsupported` for any file it does not read exactly as DuckDB would (the caller then uses DuckDB). `tuning` lets tests
- * read small files on two threads in small blocks.
+ * Read a CSV file without DuckDB: a byte scanner (numbers parsed as they are read, text counted as distinct byte strings;
+ * two threads for large files), then the same descriptions and the same assembly as DuckDB's path, and the same table as
+ * `tableOf` when asked for one. Throws `CsvUnsupported` for any file it does not read exactly as DuckDB would (the caller
+ * then uses DuckDB). `tuning` lets tests read small files on two threads in small blocks.
  */
-export async function profileCsv(file: string, opts: ReadOptions = {}, tuning: Tuning = { parallelFrom: PARALLEL_FROM, block: BLOCK }): Promise<FileProfile> {
+export async function readCsv(file: string, opts: ReadOptions = {}, wants: ReadWants = {}, tuning: Tuning = DEFAULT_TUNING): Promise<ProfiledRead> {
+  const read = await readParts(file, opts, { ...wants, profile: true }, tuning);
+  return { profile: read.profile!, domains: read.domains!, ...(read.table ? { table: read.table } : {}) };
+}
+
+/** `readCsv`'s table alone (no profile made). */
+export async function readCsvTable(file: string, opts: ReadOptions = {}, tuning: Tuning = DEFAULT_TUNING): Promise<Table> {
+  return (await readParts(file, opts, { table: true, profile: false }, tuning)).table!;
+}
+
+/** `readCsv`'s profile alone (numbers spilled to temporary files for large files). */
+export async function profileCsv(file: string, opts: ReadOptions = {}, tuning: Tuning = DEFAULT_TUNING): Promise<FileProfile> {
+  return (await readCsv(file, opts, {}, tuning)).profile;
+}
+
+async function readParts(file: string, opts: ReadOptions, wants: ReadWants & { profile: boolean }, tuning: Tuning): Promise<Partial<ProfiledRead>> {
   const size = checkFile(file, opts.maxBytes);
   // one file for each thread, and one for a reading in sequence (the fallback after a failed reading on two threads)
-  const files = size >= (tuning.spillFrom ?? SPILL_FROM) ? spillFiles() : [];
+  const files = !wants.table && size >= (tuning.spillFrom ?? SPILL_FROM) ? spillFiles() : [];
   const spill: Spill | null = files.length ? { main: files[0], worker: files[1], sequence: files[2] } : null;
   try {
-    const { names, scanned } = size >= tuning.parallelFrom ? await scanInParallel(file, size, tuning, spill) : scanInSequence(file, tuning.block, spill);
+    const { names, scanned } = await scanCsv(file, size, tuning, spill, wants.table === true);
     if (scanned.rows === 0) throw new CsvUnsupported('no records');
     checkShape(file, names.length, scanned.rows, opts);
+    const texts = names.map((name, j) => textsOf(scanned, j, name));
     const spills = (scanned.spilled ?? []).map((part) => new NumberSpill(part.fd, names.length, PIECE));
+    const columns: Column[] = [];
     const described: DescribedColumn[] = names.map((name, j) => {
-      const kind = scanned.kinds[j];
-      if (kind === NUMBER) return { name, storage: scanned.integral[j] === 1 ? 'BIGINT' : 'DOUBLE', numbers: describeNumbers(numbersOf(scanned, spills, j), QUANTILES) };
-      const state = scanned.texts[j];
-      if (kind !== TEXT || state === undefined) return { name, storage: 'VARCHAR', text: { count: 0, distinct: 0, avgLength: NaN, top: [] } };
-      const values = TextValues.from(state);
-      if (!values.isUtf8()) throw new CsvUnsupported(`column "${name}" is not UTF-8`);
-      if (!values.some((v) => !mightBeTyped(v))) throw new CsvUnsupported(`column "${name}" may hold dates or numbers in another notation`);
-      return { name, storage: 'VARCHAR', text: values.summary(TOP) };
+      const values = texts[j];
+      if (scanned.kinds[j] === NUMBER) {
+        const storage = scanned.integral[j] === 1 ? 'BIGINT' : 'DOUBLE';
+        if (!wants.table) return { name, storage, numbers: describeNumbers(numbersOf(scanned, spills, j), QUANTILES) };
+        const column = numericColumn(name, joined(scanned.numbers[j], scanned.rows));
+        // the pieces go as soon as the column has them: a table's worth of memory, not two
+        scanned.numbers[j] = [];
+        columns.push(column);
+        return { name, storage, ...(wants.profile ? { numbers: describeNumbers(column.values, QUANTILES) } : {}) };
+      }
+      if (wants.table) columns.push(values ? categoricalOf(name, scanned.codes![j], values, scanned.rows) : categoricalColumn(name, new Int32Array(scanned.rows).fill(-1), []));
+      return { name, storage: 'VARCHAR', ...(wants.profile ? { text: values ? values.table.summary(TOP) : { count: 0, distinct: 0, avgLength: NaN, top: [] } } : {}) };
     });
-    return assembleProfile(basename(file), scanned.rows, described);
+    const table = wants.table ? { table: { rows: scanned.rows, columns } } : {};
+    if (!wants.profile) return table;
+    const profile = assembleProfile(wants.name ?? basename(opts.formatName ?? file), scanned.rows, described);
+    const domains: Domains = new Map();
+    profile.columns.forEach((c, j) => {
+      if (c.type !== 'categorical' && c.type !== 'boolean') return;
+      const values = texts[j];
+      domains.set(c.name, values ? domainOfValues(values.table) : domainOfNumbers(c, described[j].storage));
+    });
+    return { profile, domains, ...table };
   } catch (e) {
     // the temporary files ran out of room: the profile in memory instead, as before there were spill files
-    if (spill !== null && spillRefused(e)) return profileCsv(file, opts, { ...tuning, spillFrom: Infinity });
+    if (spill !== null && spillRefused(e)) return readParts(file, opts, wants, { ...tuning, spillFrom: Infinity });
     throw e;
   } finally {
     closeFiles(files);
   }
+}
+
+/** A text column's distinct values (and the scan's value ids as theirs), checked to be text DuckDB would read as such. */
+function textsOf(scanned: ScannedColumns, j: number, name: string): { table: TextValues; ids: Int32Array } | undefined {
+  const state = scanned.texts[j];
+  if (scanned.kinds[j] !== TEXT || state === undefined) return undefined;
+  const table = new TextValues();
+  const ids = table.absorb(state);
+  if (!table.isUtf8()) throw new CsvUnsupported(`column "${name}" is not UTF-8`);
+  if (!table.some((v) => !mightBeTyped(v))) throw new CsvUnsupported(`column "${name}" may hold dates or numbers in another notation`);
+  return { table, ids };
+}
+
+/** Pieces of a column's numbers as one array of `rows`. */
+function joined(pieces: Float64Array[], rows: number): Float64Array {
+  if (pieces.length === 1 && pieces[0].length === rows) return pieces[0];
+  const out = new Float64Array(rows);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * A text column as the table's categorical column: categories in the order the file first shows them (as `encodeStrings`
+ * gives DuckDB's reading), whichever thread read which rows.
+ */
+function categoricalOf(name: string, pieces: Int32Array[], values: { table: TextValues; ids: Int32Array }, rows: number): Column {
+  const category = new Int32Array(values.table.size).fill(-1);
+  const categories: string[] = [];
+  const codes = new Int32Array(rows);
+  let at = 0;
+  for (const piece of pieces) {
+    for (let r = 0; r < piece.length; r++) {
+      const id = piece[r];
+      if (id < 0) {
+        codes[at + r] = -1;
+        continue;
+      }
+      const v = values.ids[id];
+      let c = category[v];
+      if (c < 0) {
+        c = category[v] = categories.length;
+        categories.push(values.table.text(v));
+      }
+      codes[at + r] = c;
+    }
+    at += piece.length;
+  }
+  return categoricalColumn(name, codes, categories);
 }
 
 /** Three nameless temporary files, or none where the temporary directory cannot take them (the numbers then stay in memory). */

@@ -4,6 +4,7 @@ import { describeNumbers, type NumberStats } from '../describe-numbers.ts';
 import { assembleProfile, isNumericType, isTemporalType, QUANTILES, TOP, type TextStats } from '../profile.ts';
 import type { FileProfile } from '../profile-types.ts';
 import type { Table } from '../../core/table.ts';
+import { DOMAIN_LIMIT, type Domains } from './domains.ts';
 import { ident, loadFile, quote, type LoadedFile, type ReadOptions } from './duckdb.ts';
 
 function num(v: unknown): number {
@@ -24,7 +25,7 @@ export async function profileWithDuckDb(file: string, opts: ReadOptions = {}): P
   // a profile does not depend on row order, which lets DuckDB parse in parallel without putting rows back in sequence
   const f = await loadFile(file, { ...opts, anyOrder: true });
   try {
-    return await profileLoaded(f, basename(file));
+    return await profileLoaded(f, basename(opts.formatName ?? file));
   } finally {
     await f.drop();
   }
@@ -183,8 +184,16 @@ export async function singleFeaturePurity(f: LoadedFile, target: string): Promis
 
 export { quote };
 
+/** The profile of a loaded file with the domains of its categorical and boolean columns (see profileLoaded for `table`). */
+export async function profiledLoaded(f: LoadedFile, name: string, table?: Table): Promise<{ profile: FileProfile; domains: Domains }> {
+  const profile = await profileLoaded(f, name, table);
+  const domains: Domains = new Map();
+  for (const c of profile.columns) if (c.type === 'categorical' || c.type === 'boolean') domains.set(c.name, await domainOf(f, c.name));
+  return { profile, domains };
+}
+
 /** Every distinct value of a text column, when there are at most `limit` of them (else null). */
-export async function domainOf(f: LoadedFile, column: string, limit = 1000): Promise<string[] | null> {
+export async function domainOf(f: LoadedFile, column: string, limit = DOMAIN_LIMIT): Promise<string[] | null> {
   const x = `CAST(${ident(column)} AS VARCHAR)`;
   const r = await rowsOf(f, `SELECT DISTINCT ${x} FROM ${f.table} WHERE ${ident(column)} IS NOT NULL LIMIT ${limit + 1}`);
   if (r.length > limit) return null;

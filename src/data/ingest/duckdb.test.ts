@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { writeTemp } from '../../../test/helpers.ts';
-import { loadFile, readTable, tableOf } from './duckdb.ts';
+import { loadFile, readTableWithDuckDb as readTable, tableOf } from './duckdb.ts';
 import { profileLoaded } from './duckdb-profile.ts';
 
-describe('readTable', () => {
+describe('readTableWithDuckDb', () => {
   it('reads numbers as Float64 with NaN for missing and text as categories', async () => {
     const t = await readTable(writeTemp('a.csv', 'x,y,label\n1,a,Yes\n,b,No\n3.5,a,Yes\n'));
     assert.equal(t.rows, 3);

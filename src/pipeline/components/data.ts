@@ -64,18 +64,11 @@ export const load = component({
       throw e;
     }
     const file = { blob: blob.digest, size: blob.size, name: basename(path) };
-    const loaded = await m.loadFile(path);
-    let d;
-    try {
-      // a step after this one reads the data as a table: it gets this parse rather than making its own, and the profile
-      // describes the table's numbers rather than querying them again
-      const table = ctx.tableWanted('data') ? await m.tableOf(loaded) : undefined;
-      // the blob's name is the content's sha256: the dataset version's hash, without reading the file once more
-      d = await m.registerLoadedFile(ctx.stores.metadata, loaded, path, name, `sha256:${blob.digest}`, table);
-      if (table) ctx.shareTable(file, table);
-    } finally {
-      await loaded.drop();
-    }
+    // a step after this one reads the data as a table: it gets this reading rather than making its own
+    const read = await m.readProfiled(path, {}, { table: ctx.tableWanted('data') });
+    // the blob's name is the content's sha256: the dataset version's hash, without reading the file once more
+    const d = await m.registerRead(ctx.stores.metadata, path, name, read, `sha256:${blob.digest}`);
+    if (read.table) ctx.shareTable(file, read.table);
     await ctx.stores.metadata.runs.linkDataset(ctx.pipelineRunId, d.id, i.role);
     await ctx.stores.metadata.runs.linkDataset(ctx.runId, d.id, i.role);
     ctx.log(`${d.rows} rows x ${d.columns} columns from ${basename(path)} (dataset ${d.name} v${d.version}, ${d.contentHash.slice(0, 19)}...)`);
@@ -98,13 +91,7 @@ export const profile = component({
   async run(i, ctx) {
     const m = await data();
     const name = i.data.name ?? 'data';
-    const loaded = await m.loadFile(await ctx.localPath(i.data), { formatName: name, anyOrder: true });
-    let p: FileProfile;
-    try {
-      p = await m.profileLoaded(loaded, name);
-    } finally {
-      await loaded.drop();
-    }
+    const p = await m.profileFile(await ctx.localPath(i.data), { formatName: name });
     ctx.log(`${p.rows} rows x ${p.columns.length} columns`);
     for (const line of profileLines(p)) ctx.log(line);
     return { profile: p, rows: p.rows, columns: p.columns.length };

@@ -44,13 +44,8 @@ export function componentContext(o: {
     readTable: async (ref) => {
       const kept = o.tables?.shared.get(ref.blob);
       if (kept) return kept;
-      const { loadFile, tableOf } = await import('../../data/index.ts');
-      const loaded = await loadFile(await ctx.localPath(ref), ref.name ? { formatName: ref.name } : {});
-      try {
-        return await tableOf(loaded);
-      } finally {
-        await loaded.drop();
-      }
+      const { readTable } = await import('../../data/index.ts');
+      return readTable(await ctx.localPath(ref), ref.name ? { formatName: ref.name } : {});
     },
     tableWanted: (port) => o.tables?.wanted.has(port) ?? false,
     shareTable: (ref, table) => void o.tables?.shared.set(ref.blob, table),
