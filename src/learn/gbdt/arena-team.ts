@@ -41,6 +41,7 @@ export class ArenaTeam {
   /** whether shard p's share of the last pass ran on its helper (else here) */
   readonly helped: Uint8Array;
   private seq = 0;
+  private waited = false;
 
   constructor(private readonly k: ArenaKernels, private readonly v: ArenaViews, private readonly L: ArenaLayout, module: WebAssembly.Module, memory: WebAssembly.Memory) {
     const helpers = L.parts - 1;
@@ -58,7 +59,14 @@ export class ArenaTeam {
       w.unref();
       this.workers.push(w);
     }
-    // they boot in parallel; wait (bounded) until they listen, so a fit's passes are shared from its first tree on
+  }
+
+  /**
+   * Wait (bounded) until the helpers listen, once, at the first pass: they boot in parallel with whatever the caller does
+   * meanwhile (the binning of the features), and a fit's passes are shared from its first tree on.
+   */
+  private awaitHelpers(): void {
+    this.waited = true;
     const until = Date.now() + START_MS;
     for (const c of this.ctrl) while (Atomics.load(c, CTRL.ready) === 0 && Date.now() < until) Atomics.wait(c, CTRL.ready, 0, 50);
   }
@@ -79,6 +87,7 @@ export class ArenaTeam {
    */
   run(op: Op, ranges: ArrayLike<number>, parallel: boolean, ints: ArrayLike<number> = [], nums: ArrayLike<number> = []): void {
     const parts = this.L.parts;
+    if (!this.waited) this.awaitHelpers();
     const seq = ++this.seq;
     for (let p = 1; p < parts; p++) {
       const c = this.ctrl[p - 1];

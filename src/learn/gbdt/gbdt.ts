@@ -5,7 +5,9 @@ import { takeValues, type FeatureMatrix } from '../matrix.ts';
 import { binMatrix, binRows } from '../trees/binning.ts';
 import type { Forest } from '../trees/forest.ts';
 import { flatten } from '../trees/flatten.ts';
-import { TreeGrower, type BinTree } from './grower.ts';
+import { growerArena, TreeGrower, type BinTree } from './grower.ts';
+import type { GrowParams } from './grow-types.ts';
+import type { HistogramArena } from './wasm-hist.ts';
 import { TASK_CODE } from './loss.ts';
 import { TreeScorer } from '../trees/tree-scorer.ts';
 
@@ -158,17 +160,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     }
   }
   const n = y.length;
-  const { mappers, bins, columns } = binMatrix(Xall, rng, trainRows);
-  const F = mappers.length;
-  const K = task === 'multiclass' ? nClasses : 1;
-  const base = baseScores(task, y, nClasses);
-  if (validRows.length > 0) {
-    const vr = new Float64Array(validRows.length * K);
-    for (let i = 0; i < validRows.length; i++) for (let k = 0; k < K; k++) vr[i * K + k] = base[k];
-    valid = { scorer: new TreeScorer(binRows(Xall, mappers, validRows), F), y: takeValues(yAll, validRows), raw: vr };
-  }
-  const usable = Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
-  const grower = new TreeGrower(bins, columns, mappers, {
+  const growParams: GrowParams = {
     maxLeafNodes: params.maxLeafNodes,
     maxDepth: params.maxDepth,
     minSamplesLeaf: params.minSamplesLeaf,
@@ -185,7 +177,27 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     catMinGroup: 100,
     catMaxThreshold: 32,
     maxDeltaStep: params.maxDeltaStep > 0 ? params.maxDeltaStep : params.maxDeltaStep === 0 ? 0 : task === 'regression' ? 0 : 10,
-  }, n, K, threads);
+  };
+  const K = task === 'multiclass' ? nClasses : 1;
+  // the arena first: its helper threads boot while the features are binned, straight into its memory
+  const arena = growerArena(n, Xall.columns.length, growParams, K, threads);
+  try {
+    return grow(arena);
+  } finally {
+    // its helper threads stop, whatever happened
+    arena?.close();
+  }
+  function grow(arena: HistogramArena | null): Forest {
+  const { mappers, bins, columns } = binMatrix(Xall, rng, trainRows, arena?.bins);
+  const F = mappers.length;
+  const base = baseScores(task, y, nClasses);
+  if (validRows.length > 0) {
+    const vr = new Float64Array(validRows.length * K);
+    for (let i = 0; i < validRows.length; i++) for (let k = 0; k < K; k++) vr[i * K + k] = base[k];
+    valid = { scorer: new TreeScorer(binRows(Xall, mappers, validRows), F), y: takeValues(yAll, validRows), raw: vr };
+  }
+  const usable = Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
+  const grower = new TreeGrower(bins, columns, mappers, growParams, n, K, arena);
   // with several outputs every class of a round must see the same raw scores, so a round's trees add to the grower's scores
   // (`step`) and the raw scores take them at the end of the round; with one output they are the same array
   const step = grower.scores;
@@ -193,11 +205,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
   grower.y.set(y);
   const taskCode = TASK_CODE[task as keyof typeof TASK_CODE];
-  try {
-    return boost();
-  } finally {
-    grower.close();
-  }
+  return boost();
   function boost(): Forest {
   const trees: BinTree[] = [];
   const treeOutput: number[] = [];
@@ -240,5 +248,6 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   }
   const rounds = valid ? Math.max(1, Math.min(bestRounds, trees.length / K)) : trees.length / K;
   return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, Xall.nCategories, base);
+  }
   }
 }

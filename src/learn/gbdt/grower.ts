@@ -34,6 +34,19 @@ interface Leaf {
 }
 
 
+/** Doubles per histogram bin: the packed gradient sum, and the row count when leaves need a minimum of rows. */
+function slotsOf(params: GrowParams): 1 | 2 {
+  return params.minSamplesLeaf > 1 ? 2 : 1;
+}
+
+/**
+ * The WebAssembly arena a grower with these parameters works in (null where WebAssembly or its memory budget says no). Made
+ * before the features are binned, its helper threads boot meanwhile; the bins may be written straight into `arena.bins`.
+ */
+export function growerArena(rows: number, F: number, params: GrowParams, outputs: number, threads: number): HistogramArena | null {
+  return HistogramArena.start(rows, F, params.maxLeafNodes + 4, slotsOf(params), outputs, threads);
+}
+
 /**
  * Grows one regression tree on gradients leaf-wise (best gain first) over binned features, the LightGBM / scikit-learn
  * HistGradientBoosting strategy. Rows are kept in `idx` with each leaf owning a contiguous range in each shard of rows
@@ -78,15 +91,15 @@ export class TreeGrower {
     private readonly params: GrowParams,
     rows: number,
     private readonly outputs = 1,
-    threads = 1,
+    /** the arena the per-row passes run in, shared among its threads (growerArena), or null: JavaScript kernels here */
+    arena: HistogramArena | null,
   ) {
     this.nFeatures = mappers.length;
     this.tmp = new Uint32Array(rows);
-    this.slot = params.minSamplesLeaf > 1 ? 2 : 1;
+    this.slot = slotsOf(params);
     this.stride = 256 * this.slot;
-    // The per-row passes run in WebAssembly, shared among `threads` threads; JavaScript kernels on this thread only where
-    // WebAssembly or its memory budget says no.
-    const arena = (this.arena = HistogramArena.create(bins, rows, this.nFeatures, params.maxLeafNodes + 4, this.slot as 1 | 2, outputs, threads));
+    this.arena = arena;
+    if (arena && arena.bins !== bins) arena.bins.set(bins);
     if (arena) this.histPool.push(...arena.hists);
     this.packed = arena ? arena.packed : new Float64Array(rows);
     this.idx = arena ? arena.idx : new Uint32Array(rows);
@@ -307,11 +320,6 @@ export class TreeGrower {
     }
     idx.set(tmp.subarray(0, t), l);
     mids[0] = l;
-  }
-
-  /** Stop the helper threads, if any. */
-  close(): void {
-    this.arena?.close();
   }
 
   /**

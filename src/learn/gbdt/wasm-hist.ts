@@ -67,11 +67,19 @@ export class HistogramArena {
    * WebAssembly or the memory budget says no.
    */
   static create(bins: Uint8Array, rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1, threads = 1): HistogramArena | null {
+    const arena = HistogramArena.start(rows, F, histograms, slot, outputs, threads);
+    arena?.bins.set(bins);
+    return arena;
+  }
+
+  /**
+   * The same before the bins are known (fill `bins` before the first pass): its helper threads start now and boot while the
+   * caller bins the features.
+   */
+  static start(rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1, threads = 1): HistogramArena | null {
     const layout = arenaLayout(rows, F, histograms, slot, outputs, Math.max(1, Math.min(threads, Math.floor(rows / MIN_PARALLEL_ROWS))));
     if (typeof WebAssembly !== 'object' || layout.total > ARENA_BUDGET.bytes) return null;
-    const arena = new HistogramArena(layout);
-    arena.bins.set(bins);
-    return arena;
+    return new HistogramArena(layout);
   }
 
   /** Whether an array lives in this arena (only those can be worked on here). */

@@ -61,11 +61,13 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
  * features at r*F..r*F+F-1): a histogram pass then reads each row's bytes and gradients once. With `rows`, only those rows of
  * `m` are binned (in that order) and the bins fitted on them: a held-out share needs no copy of the training rows' values.
  */
-export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array): { mappers: BinMapper[]; bins: Uint8Array; columns: Uint8Array[] } {
+export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array, into?: Uint8Array): { mappers: BinMapper[]; bins: Uint8Array; columns: Uint8Array[] } {
   const mappers: BinMapper[] = [];
   const F = m.columns.length;
   const n = rows ? rows.length : m.rows;
-  const bins = new Uint8Array(n * F);
+  // `into`: where the row-major bins go (a grower's arena), else a new array
+  const bins = into ?? new Uint8Array(n * F);
+  if (bins.length !== n * F) throw new Error(`binMatrix: ${bins.length} bytes for ${n} rows of ${F} features`);
   const columns: Uint8Array[] = [];
   for (let f = 0; f < F; f++) {
     const col = rows ? takeValues(m.columns[f], rows) : m.columns[f];
