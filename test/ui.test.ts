@@ -387,13 +387,24 @@ describe('web UI (Chromium against capstan server)', () => {
     await page.getByText('refused: train.target takes a string; load.data is a file').waitFor();
     assert.equal(await page.locator('.react-flow__edge').count(), 0);
     assert.doesNotMatch(await yaml.inputValue(), /target:/);
-    const edges = (n: number) => page.waitForFunction((k) => document.querySelectorAll('.react-flow__edge').length === k, n, { timeout: 5_000 });
-    await link('load', 'data', 'split', 'data');
-    await edges(1);
+    const edges = (n: number, timeout: number) => page.waitForFunction((k) => document.querySelectorAll('.react-flow__edge').length === k, n, { timeout });
+    // a drag that starts while the canvas is still settling (a node measured, the view fitted) can miss its handle, as a
+    // user's can: the drag is made again, from freshly read handle positions, up to three times, before the edge must be there
+    const connect = async (edgesAfter: number, ...ports: [string, string, string, string]) => {
+      for (let attempt = 1; ; attempt++) {
+        await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+        await link(...ports);
+        try {
+          return await edges(edgesAfter, attempt < 3 ? 2_000 : 5_000);
+        } catch (e) {
+          if (attempt === 3) throw e;
+        }
+      }
+    };
+    await connect(1, 'load', 'data', 'split', 'data');
     // the linter has seen the link (split's input is no longer missing)
     await page.locator('.react-flow__node[data-id="split"] .design-step:not(.has-problems)').waitFor();
-    await link('split', 'train', 'train', 'data');
-    await edges(2);
+    await connect(2, 'split', 'train', 'train', 'data');
     assert.equal(await page.locator('.react-flow__edge').count(), 2);
 
     const setInput = async (step: string, input: string, value: string) => {
