@@ -205,8 +205,6 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
   grower.y.set(y);
   const taskCode = TASK_CODE[task as keyof typeof TASK_CODE];
-  return boost();
-  function boost(): Forest {
   const trees: BinTree[] = [];
   const treeOutput: number[] = [];
   const inBag = new Uint8Array(n);
@@ -248,6 +246,5 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   }
   const rounds = valid ? Math.max(1, Math.min(bestRounds, trees.length / K)) : trees.length / K;
   return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, Xall.nCategories, base);
-  }
   }
 }
