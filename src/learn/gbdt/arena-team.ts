@@ -82,16 +82,16 @@ export class ArenaTeam {
   }
 
   /**
-   * Run `op` shard by shard over ranges [ranges[2p], ranges[2p + 1]); with `parallel`, shards whose helper has started run
-   * there, the rest here after shard 0.
+   * Run `op` shard by shard over ranges [ranges[2p], ranges[2p + 1]): shards whose helper has started run there, the rest here
+   * after shard 0.
    */
-  run(op: Op, ranges: ArrayLike<number>, parallel: boolean, ints: ArrayLike<number> = [], nums: ArrayLike<number> = []): void {
+  run(op: Op, ranges: ArrayLike<number>, ints: ArrayLike<number> = [], nums: ArrayLike<number> = []): void {
     const parts = this.L.parts;
     if (!this.waited) this.awaitHelpers();
     const seq = ++this.seq;
     for (let p = 1; p < parts; p++) {
       const c = this.ctrl[p - 1];
-      const go = parallel && Atomics.load(c, CTRL.ready) === 1;
+      const go = Atomics.load(c, CTRL.ready) === 1;
       this.helped[p] = go ? 1 : 0;
       if (!go) continue;
       c[CTRL.op] = op;

@@ -193,7 +193,7 @@ export class TreeGrower {
   }
 
   private buildHist(hist: Float64Array, leaf: Leaf, features: Int32Array): void {
-    if (this.arena && features.length === this.nFeatures && this.arena.owns(hist)) return this.arena.build(hist, leaf, leaf.n);
+    if (this.arena && features.length === this.nFeatures && this.arena.owns(hist)) return this.arena.build(hist, leaf);
     for (let s = 0; s < this.P; s++) buildHistogram(hist, this.bins, this.nFeatures, this.packed, this.idx, leaf.starts[s], leaf.ends[s], features, features.length, this.slot);
   }
 
@@ -304,7 +304,7 @@ export class TreeGrower {
 
   /** Stable in-place partition of a leaf's rows by the split's bin table, branch-free (the side of a row is unpredictable). */
   private partition(leaf: Leaf, split: Split, mids: Int32Array): void {
-    if (this.arena) return this.arena.partition(split.feature, split.lut, leaf, leaf.n, mids);
+    if (this.arena) return this.arena.partition(split.feature, split.lut, leaf, mids);
     const { idx, tmp } = this;
     const col = this.columns[split.feature];
     const lut = split.lut;

@@ -23,7 +23,7 @@ describe('WebAssembly histogram arena', () => {
     }
     const h = arena.hists[0];
     h.fill(0);
-    arena.build(h, whole(100, 4000), 3900);
+    arena.build(h, whole(100, 4000));
     const expected = new Float64Array(F * 256);
     buildHistogram(expected, bins, F, arena.packed, arena.idx, 100, 4000, allFeatures(F), F, 1);
     assert.deepEqual(Array.from(h), Array.from(expected));
@@ -35,7 +35,7 @@ describe('WebAssembly histogram arena', () => {
     arena2.packed.set(arena.packed);
     const h = arena2.hists[0];
     h.fill(0);
-    arena2.build(h, whole(0, 3000), 3000);
+    arena2.build(h, whole(0, 3000));
     const expected = new Float64Array(F * 256 * 2);
     buildHistogram(expected, bins, F, arena2.packed, arena2.idx, 0, 3000, allFeatures(F), F, 2);
     assert.deepEqual(Array.from(h), Array.from(expected));
@@ -53,7 +53,7 @@ describe('WebAssembly histogram arena', () => {
     }
     const h = a.hists[0];
     h.fill(0);
-    a.build(h, whole(5, n), n - 5);
+    a.build(h, whole(5, n));
     const expected = new Float64Array(wide * 256);
     buildHistogram(expected, wideBins, wide, a.packed, a.idx, 5, n, allFeatures(wide), wide, 1);
     assert.deepEqual(Array.from(h), Array.from(expected));
@@ -65,7 +65,7 @@ describe('WebAssembly histogram arena', () => {
     for (let b = 0; b < 100; b++) table[b] = 1;
     const before = Array.from(arena.idx.subarray(10, 2010));
     const mids = new Int32Array(1);
-    arena.partition(3, table, whole(10, 2010), 2000, mids);
+    arena.partition(3, table, whole(10, 2010), mids);
     const left = before.filter((r) => table[bins[r * F + 3]] === 1);
     const right = before.filter((r) => table[bins[r * F + 3]] === 0);
     assert.equal(mids[0], 10 + left.length);
@@ -104,14 +104,14 @@ describe('WebAssembly histogram arena', () => {
       const hists = [solo, team].map((a, i) => {
         const h = a.hists[0];
         h.fill(0);
-        a.build(h, roots[i].root, roots[i].count);
+        a.build(h, roots[i].root);
         return Array.from(h);
       });
       assert.deepEqual(hists[1], hists[0]);
       const table = new Uint8Array(256).fill(1, 0, 90);
       const sides = [solo, team].map((a, i) => {
         const mids = new Int32Array(a.parts);
-        a.partition(2, table, roots[i].root, roots[i].count, mids);
+        a.partition(2, table, roots[i].root, mids);
         const left = { starts: roots[i].root.starts, ends: mids };
         const right = { starts: mids, ends: roots[i].root.ends };
         a.addLeaves([{ ...left, value: 0.5 }, { ...right, value: -0.25 }], 0, 1);

@@ -6,8 +6,13 @@ import { arenaKernels, arenaModule, type ArenaKernels } from './wasm-kernels.ts'
 /** Largest arena made; past it the grower runs its JavaScript kernels (tests lower it to exercise them). */
 export const ARENA_BUDGET = { bytes: 1 << 30 };
 
-/** Fewest rows of a leaf for which its helpers are woken: below, this thread works through every shard alone. */
-export const MIN_PARALLEL_ROWS = 4096;
+/**
+ * Fewest rows per shard: smaller data takes fewer threads. Every pass of a leaf, however small, is shared among the threads:
+ * a shard's rows were last written (partitioned, quantised) by its own thread, and this thread reading another's shard from
+ * that core's cache made the histograms of small leaves slower than waking the helper (1 100 leaves under 4 096 rows of
+ * a 200 000-row fit on two threads: 145 ms here alone, 55 ms shared).
+ */
+export const MIN_SHARD_ROWS = 4096;
 
 /** A leaf's rows: its range [starts[p], ends[p]) of the row order in each shard p. */
 export interface ShardRanges {
@@ -77,7 +82,7 @@ export class HistogramArena {
    * caller bins the features.
    */
   static start(rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1, threads = 1): HistogramArena | null {
-    const layout = arenaLayout(rows, F, histograms, slot, outputs, Math.max(1, Math.min(threads, Math.floor(rows / MIN_PARALLEL_ROWS))));
+    const layout = arenaLayout(rows, F, histograms, slot, outputs, Math.max(1, Math.min(threads, Math.floor(rows / MIN_SHARD_ROWS))));
     if (typeof WebAssembly !== 'object' || layout.total > ARENA_BUDGET.bytes) return null;
     return new HistogramArena(layout);
   }
@@ -118,21 +123,21 @@ export class HistogramArena {
   }
 
   /** Stable in-place partition of a leaf's rows by table[bin of feature f] (1 = left); each shard's right side starts at mids[p]. */
-  partition(f: number, table: Uint8Array, leaf: ShardRanges, n: number, mids: Int32Array): void {
+  partition(f: number, table: Uint8Array, leaf: ShardRanges, mids: Int32Array): void {
     this.v.lut.set(table);
-    this.team.run(OP.partition, this.rangesOf(leaf), n >= MIN_PARALLEL_ROWS, [f]);
+    this.team.run(OP.partition, this.rangesOf(leaf), [f]);
     for (let p = 0; p < this.L.parts; p++) mids[p] = this.team.out(p)[0];
   }
 
   /** hist[f * 256 + bin] += packed[row] (with slots of two: and the bin's row count += 1) for every feature of a leaf's rows. */
-  build(hist: Float64Array, leaf: ShardRanges, n: number): void {
-    this.team.run(OP.hist, this.rangesOf(leaf), n >= MIN_PARALLEL_ROWS, [hist.byteOffset]);
+  build(hist: Float64Array, leaf: ShardRanges): void {
+    this.team.run(OP.hist, this.rangesOf(leaf), [hist.byteOffset]);
     for (let p = 1; p < this.L.parts; p++) if (this.team.helped[p]) this.k.add(hist.byteOffset, this.v.partHists[p - 1].byteOffset, hist.length);
   }
 
   /** [max |g|, max h] over the tree's rows. */
   maxima(): [number, number] {
-    this.team.run(OP.maxima, this.bagRanges, true);
+    this.team.run(OP.maxima, this.bagRanges);
     let g = 0;
     let h = 0;
     for (let p = 0; p < this.L.parts; p++) {
@@ -146,7 +151,7 @@ export class HistogramArena {
   quantize(rot: number, invG: number, invH: number, shift: number): number {
     const a = this.args;
     [a[0], a[1], a[2], a[3]] = [rot, invG, invH, shift];
-    this.team.run(OP.quantize, this.bagRanges, true, [], a);
+    this.team.run(OP.quantize, this.bagRanges, [], a);
     // the shards' sums are exact integers, so their total does not depend on how rows were shared
     let total = 0;
     for (let p = 0; p < this.L.parts; p++) total += this.team.out(p)[0];
@@ -155,12 +160,12 @@ export class HistogramArena {
 
   /** Gradients and hessians of every row for output k (of K), from y and raw (and, for multiclass, prob). */
   gradients(task: number, K: number, k: number): void {
-    this.team.run(OP.gradients, this.rowRanges, true, [task, K, k]);
+    this.team.run(OP.gradients, this.rowRanges, [task, K, k]);
   }
 
   /** prob = the softmax of raw, row by row. */
   softmax(K: number): void {
-    this.team.run(OP.softmax, this.rowRanges, true, [K]);
+    this.team.run(OP.softmax, this.rowRanges, [K]);
   }
 
   /** [sum of g, sum of h] over a leaf's rows, added in row order here (a float sum depends on its order). */
@@ -182,7 +187,7 @@ export class HistogramArena {
         leafRanges[2 * (j * P + p) + 1] = leaf.ends[p];
       }
     });
-    this.team.run(OP.addLeaves, this.rowRanges, true, [leaves.length, k, outputs]);
+    this.team.run(OP.addLeaves, this.rowRanges, [leaves.length, k, outputs]);
   }
 
   /** parent[from..to) -= small[from..to) (two histograms of this arena). */
