@@ -1,5 +1,5 @@
 import type { ArenaLayout, ArenaViews } from './arena-layout.ts';
-import { gradients, softmax, TASK_CODE } from './loss.ts';
+import { gradients, losses, softmax, TASK_CODE } from './loss.ts';
 import type { ArenaKernels } from './wasm-kernels.ts';
 
 /**
@@ -7,14 +7,15 @@ import type { ArenaKernels } from './wasm-kernels.ts';
  * helper thread its own shard, on the same memory. Every pass gives the same answer however shards are shared among threads:
  * histograms and quantised sums add exact integers, maxima and partitions do not depend on order, the rest work row by row.
  */
-export const OP = { hist: 1, partition: 2, maxima: 3, quantize: 4, gradients: 5, softmax: 6, addLeaves: 7 } as const;
+export const OP = { hist: 1, partition: 2, maxima: 3, quantize: 4, gradients: 5, softmax: 6, addLeaves: 7, loss: 8 } as const;
 export type Op = (typeof OP)[keyof typeof OP];
 
 /**
- * Run shard `part`'s share of an operation over [from, to) (rows, or positions in the row order); `ints`/`nums` are its
- * arguments, `out` its results. A helper (`helper`) builds histograms into its own buffer, which the caller then adds.
+ * Run shard `part`'s share of an operation over [from, to) (rows, or positions in the row order): of its training rows
+ * (`seg` 0) or of its held-out rows (`seg` 1; partitions and score updates only). `ints`/`nums` are its arguments, `out` its
+ * results. A helper (`helper`) builds histograms into its own buffer, which the caller then adds.
  */
-export function runPart(k: ArenaKernels, v: ArenaViews, L: ArenaLayout, op: Op, part: number, helper: boolean, from: number, to: number, ints: ArrayLike<number>, nums: ArrayLike<number>, out: Float64Array): void {
+export function runPart(k: ArenaKernels, v: ArenaViews, L: ArenaLayout, op: Op, part: number, helper: boolean, seg: number, from: number, to: number, ints: ArrayLike<number>, nums: ArrayLike<number>, out: Float64Array): void {
   const idxAt = L.idx + 4 * from;
   switch (op) {
     case OP.hist: {
@@ -31,7 +32,7 @@ export function runPart(k: ArenaKernels, v: ArenaViews, L: ArenaLayout, op: Op, 
       // stable, in place: left rows to the front, right rows through tmp to the back
       const mid = k.partition(L.bins, L.F, ints[0], L.lut, L.idx, L.tmp + 4 * from, from, to);
       v.idx.set(v.tmp.subarray(from, from + to - mid), mid);
-      out[0] = mid;
+      out[seg] = mid;
       return;
     }
     case OP.maxima:
@@ -51,11 +52,15 @@ export function runPart(k: ArenaKernels, v: ArenaViews, L: ArenaLayout, op: Op, 
       return;
     case OP.addLeaves: {
       const [count, output, outputs] = [ints[0], ints[1], ints[2]];
+      const segment = part + seg * L.parts;
       for (let j = 0; j < count; j++) {
-        const at = 2 * (j * L.parts + part);
+        const at = 2 * (j * 2 * L.parts + segment);
         k.addLeaf(L.scores + 8 * output, L.idx, v.leafRanges[at], v.leafRanges[at + 1], 8 * outputs, v.leafValues[j]);
       }
       return;
     }
+    case OP.loss:
+      losses(ints[0], v.y, v.raw, ints[1], v.loss, L.rows, from, to);
+      return;
   }
 }

@@ -5,8 +5,11 @@ import type { ArenaLayout, ArenaViews } from './arena-layout.ts';
 import { runPart, type Op } from './arena-ops.ts';
 import type { ArenaKernels } from './wasm-kernels.ts';
 
-/** Control words of one helper (16 int32s, then 8 doubles: 4 arguments and 3 results), on their own cache lines. */
-export const CTRL = { seq: 0, done: 1, op: 2, ready: 3, from: 4, to: 5, ints: 6, failed: 10 } as const;
+/**
+ * Control words of one helper (16 int32s, then 8 doubles: 4 arguments and 3 results), on their own cache lines: a pass's
+ * segments (1 or 2) and their ranges [from, to) at `ranges`.
+ */
+export const CTRL = { seq: 0, done: 1, op: 2, ready: 3, ints: 4, failed: 8, segments: 9, ranges: 10 } as const;
 export const CTRL_BYTES = 128;
 /** the op that tells a helper to end */
 export const STOP = -1;
@@ -82,11 +85,12 @@ export class ArenaTeam {
   }
 
   /**
-   * Run `op` shard by shard over ranges [ranges[2p], ranges[2p + 1]): shards whose helper has started run there, the rest here
-   * after shard 0.
+   * Run `op` shard by shard over ranges [ranges[2s], ranges[2s + 1]) of segments s: one per shard (s = p), or two (training
+   * rows s = p, held-out rows s = parts + p). Shards whose helper has started run there, the rest here after shard 0.
    */
   run(op: Op, ranges: ArrayLike<number>, ints: ArrayLike<number> = [], nums: ArrayLike<number> = []): void {
     const parts = this.L.parts;
+    const segments = ranges.length / (2 * parts);
     if (!this.waited) this.awaitHelpers();
     const seq = ++this.seq;
     for (let p = 1; p < parts; p++) {
@@ -95,15 +99,21 @@ export class ArenaTeam {
       this.helped[p] = go ? 1 : 0;
       if (!go) continue;
       c[CTRL.op] = op;
-      c[CTRL.from] = ranges[2 * p];
-      c[CTRL.to] = ranges[2 * p + 1];
+      c[CTRL.segments] = segments;
+      for (let g = 0; g < segments; g++) {
+        c[CTRL.ranges + 2 * g] = ranges[2 * (g * parts + p)];
+        c[CTRL.ranges + 2 * g + 1] = ranges[2 * (g * parts + p) + 1];
+      }
       for (let i = 0; i < 4; i++) c[CTRL.ints + i] = ints[i] ?? 0;
       const d = this.nums[p - 1];
       for (let i = 0; i < 4; i++) d[i] = nums[i] ?? 0;
       Atomics.store(c, CTRL.seq, seq);
       Atomics.notify(c, CTRL.seq);
     }
-    for (let p = 0; p < parts; p++) if (!this.helped[p]) runPart(this.k, this.v, this.L, op, p, false, ranges[2 * p], ranges[2 * p + 1], ints, nums, this.local[p]);
+    for (let p = 0; p < parts; p++) {
+      if (this.helped[p]) continue;
+      for (let g = 0; g < segments; g++) runPart(this.k, this.v, this.L, op, p, false, g, ranges[2 * (g * parts + p)], ranges[2 * (g * parts + p) + 1], ints, nums, this.local[p]);
+    }
     for (let p = 1; p < parts; p++) {
       if (!this.helped[p]) continue;
       const c = this.ctrl[p - 1];

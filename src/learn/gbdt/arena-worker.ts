@@ -23,7 +23,7 @@ for (;;) {
   const op = c[CTRL.op];
   if (op === STOP) break;
   try {
-    runPart(k, v, layout, op as Op, part, true, c[CTRL.from], c[CTRL.to], ints, args, out);
+    for (let g = 0; g < c[CTRL.segments]; g++) runPart(k, v, layout, op as Op, part, true, g, c[CTRL.ranges + 2 * g], c[CTRL.ranges + 2 * g + 1], ints, args, out);
   } catch {
     c[CTRL.failed] = 1;
   }

@@ -85,25 +85,6 @@ function baseScores(task: Task, y: Float64Array, nClasses: number): Float64Array
   return counts.map((c) => Math.log(Math.max(eps, c / n)));
 }
 
-function lossOf(task: Task, y: Float64Array, raw: Float64Array, K: number): number {
-  let s = 0;
-  const n = y.length;
-  for (let i = 0; i < n; i++) {
-    if (task === 'regression') s += (raw[i] - y[i]) ** 2;
-    else if (task === 'binary') {
-      const p = 1 / (1 + Math.exp(-raw[i]));
-      s -= Math.log(Math.max(1e-15, y[i] === 1 ? p : 1 - p));
-    } else {
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) max = Math.max(max, raw[i * K + k]);
-      let z = 0;
-      for (let k = 0; k < K; k++) z += Math.exp(raw[i * K + k] - max);
-      s -= raw[i * K + y[i]] - max - Math.log(z);
-    }
-  }
-  return s / n;
-}
-
 /** Rows held out for early stopping: stratified by class for classification, seeded; both lists in row order. */
 function holdout(y: Float64Array, task: Task, fraction: number, rng: Rng): { train: Uint32Array; valid: Uint32Array } {
   const n = y.length;
@@ -148,7 +129,6 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   const rng = new Rng(params.seed);
   const early = params.earlyStopping === 1 || (params.earlyStopping === -1 && Xall.rows > 10_000);
   let y = yAll;
-  let valid: { scorer: TreeScorer; y: Float64Array; raw: Float64Array } | null = null;
   let trainRows: Uint32Array | undefined;
   let validRows: Uint32Array = new Uint32Array(0);
   if (early) {
@@ -179,8 +159,9 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     maxDeltaStep: params.maxDeltaStep > 0 ? params.maxDeltaStep : params.maxDeltaStep === 0 ? 0 : task === 'regression' ? 0 : 10,
   };
   const K = task === 'multiclass' ? nClasses : 1;
+  const nValid = validRows.length;
   // the arena first: its helper threads boot while the features are binned, straight into its memory
-  const arena = growerArena(n, Xall.columns.length, growParams, K, threads);
+  const arena = growerArena(n, nValid, Xall.columns.length, growParams, K, threads);
   try {
     return grow(arena);
   } finally {
@@ -188,22 +169,22 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
     arena?.close();
   }
   function grow(arena: HistogramArena | null): Forest {
-  const { mappers, bins, columns } = binMatrix(Xall, rng, trainRows, arena?.bins);
-  const F = mappers.length;
+  // the training rows' bins, then the held-out rows' (binned as the training rows were)
+  const F = Xall.columns.length;
+  const allBins = arena?.bins ?? new Uint8Array((n + nValid) * F);
+  const bins = allBins.subarray(0, n * F);
+  const { mappers } = binMatrix(Xall, rng, trainRows, bins);
+  if (nValid > 0) binRows(Xall, mappers, validRows, allBins.subarray(n * F));
   const base = baseScores(task, y, nClasses);
-  if (validRows.length > 0) {
-    const vr = new Float64Array(validRows.length * K);
-    for (let i = 0; i < validRows.length; i++) for (let k = 0; k < K; k++) vr[i * K + k] = base[k];
-    valid = { scorer: new TreeScorer(binRows(Xall, mappers, validRows), F), y: takeValues(yAll, validRows), raw: vr };
-  }
   const usable = Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');
-  const grower = new TreeGrower(bins, columns, mappers, growParams, n, K, arena);
+  const grower = new TreeGrower(allBins, mappers, growParams, n, nValid, K, arena);
   // with several outputs every class of a round must see the same raw scores, so a round's trees add to the grower's scores
   // (`step`) and the raw scores take them at the end of the round; with one output they are the same array
   const step = grower.scores;
   const raw = grower.raw;
-  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
+  for (let i = 0; i < n + nValid; i++) for (let k = 0; k < K; k++) raw[i * K + k] = base[k];
   grower.y.set(y);
+  for (let i = 0; i < nValid; i++) grower.y[n + i] = yAll[validRows[i]];
   const taskCode = TASK_CODE[task as keyof typeof TASK_CODE];
   const trees: BinTree[] = [];
   const treeOutput: number[] = [];
@@ -230,21 +211,20 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
       const { tree, leaves } = grower.grow(features, rng);
       grower.addLeaves(leaves, k);
       if (m < n) (outOfBag ??= new TreeScorer(bins, F)).add(tree, step, K, k, inBag);
-      if (valid) valid.scorer.add(tree, valid.raw, K, k);
       trees.push(tree);
       treeOutput.push(k);
     }
     // all classes of a round see the same raw scores, as in the softmax gradient
     if (K > 1) for (let i = 0; i < raw.length; i++) raw[i] += step[i];
-    if (valid) {
-      const loss = lossOf(task, valid.y, valid.raw, K);
+    if (nValid > 0) {
+      const loss = grower.validationLoss(taskCode);
       if (loss < bestLoss - 1e-7) {
         bestLoss = loss;
         bestRounds = iter + 1;
       } else if (iter + 1 - bestRounds >= params.nIterNoChange) break;
     }
   }
-  const rounds = valid ? Math.max(1, Math.min(bestRounds, trees.length / K)) : trees.length / K;
+  const rounds = nValid > 0 ? Math.max(1, Math.min(bestRounds, trees.length / K)) : trees.length / K;
   return flatten(trees.slice(0, rounds * K), treeOutput.slice(0, rounds * K), mappers, Xall.nCategories, base);
   }
 }

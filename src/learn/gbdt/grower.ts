@@ -3,13 +3,13 @@ import { MISSING_BIN, type BinMapper } from '../trees/binning.ts';
 import { CategoricalSplitter } from './categorical-split.ts';
 import type { GrowParams, Quantizer, Split } from './grow-types.ts';
 import { buildHistogram } from './histogram.ts';
-import { gradients, softmax } from './loss.ts';
+import { gradients, losses, softmax } from './loss.ts';
 import { HistogramArena, type ShardRanges } from './wasm-hist.ts';
 import type { BinTree } from '../trees/flatten.ts';
 
 export type { BinTree, GrowParams };
 
-/** A grown tree's leaf: its rows (ranges per shard of the row order) and its value, for addLeaves(). */
+/** A grown tree's leaf: its rows (ranges per segment of the row order) and its value, for addLeaves(). */
 export type LeafRows = ShardRanges & { value: number };
 
 
@@ -22,7 +22,7 @@ const EXACT_BITS = 52;
 
 interface Leaf {
   node: number;
-  /** its range [starts[p], ends[p]) of the row order in each shard p, and its number of rows */
+  /** its range [starts[s], ends[s]) of the row order in each segment s (wasm-hist.ts), and its number of training rows */
   starts: Int32Array;
   ends: Int32Array;
   n: number;
@@ -43,15 +43,16 @@ function slotsOf(params: GrowParams): 1 | 2 {
  * The WebAssembly arena a grower with these parameters works in (null where WebAssembly or its memory budget says no). Made
  * before the features are binned, its helper threads boot meanwhile; the bins may be written straight into `arena.bins`.
  */
-export function growerArena(rows: number, F: number, params: GrowParams, outputs: number, threads: number): HistogramArena | null {
-  return HistogramArena.start(rows, F, params.maxLeafNodes + 4, slotsOf(params), outputs, threads);
+export function growerArena(rows: number, valid: number, F: number, params: GrowParams, outputs: number, threads: number): HistogramArena | null {
+  return HistogramArena.start(rows, F, params.maxLeafNodes + 4, slotsOf(params), outputs, threads, valid);
 }
 
 /**
  * Grows one regression tree on gradients leaf-wise (best gain first) over binned features, the LightGBM / scikit-learn
  * HistGradientBoosting strategy. Rows are kept in `idx` with each leaf owning a contiguous range in each shard of rows
  * (one shard per thread, wasm-hist.ts), so a split is an in-place partition and a histogram is a scan of those ranges; the
- * larger child's histogram is parent minus smaller child.
+ * larger child's histogram is parent minus smaller child. Held-out rows (early stopping) follow the splits too, in segments
+ * of their own, and take their leaf's value with the training rows: no tree walk per row, and no histogram counts them.
  * A histogram slot is [packed g/h sum] or, when a minimum leaf size needs row counts, [packed sum, count].
  */
 export class TreeGrower {
@@ -63,9 +64,11 @@ export class TreeGrower {
   readonly scores: Float64Array;
   /** the raw scores gradients() reads: `scores` with one output; with several, the caller adds a round's scores to it */
   readonly raw: Float64Array;
-  /** the target (class index or value) per row: the caller writes it once */
+  /** the target (class index or value) per row, held-out rows after training rows: the caller writes it once */
   readonly y: Float64Array;
   private readonly prob: Float64Array;
+  /** each held-out row's loss (JavaScript kernels; the arena keeps its own) */
+  private readonly lossTerms: Float64Array;
   private readonly nFeatures: number;
   private readonly tmp: Uint32Array;
   private readonly packed: Float64Array;
@@ -83,33 +86,35 @@ export class TreeGrower {
   private bagged = 0;
 
   constructor(
-    /** row-major bins, nFeatures per row (histograms read a row's features together) */
+    /** row-major bins, nFeatures per row (histograms read a row's features together), held-out rows after training rows */
     private readonly bins: Uint8Array,
-    /** the same bins column-major (a partition reads one feature of many rows) */
-    private readonly columns: Uint8Array[],
     private readonly mappers: BinMapper[],
     private readonly params: GrowParams,
-    rows: number,
+    private readonly rows: number,
+    /** held-out rows: their scores are kept (addLeaves) for validationLoss() */
+    private readonly valid: number,
     private readonly outputs = 1,
     /** the arena the per-row passes run in, shared among its threads (growerArena), or null: JavaScript kernels here */
     arena: HistogramArena | null,
   ) {
+    const all = rows + valid;
     this.nFeatures = mappers.length;
-    this.tmp = new Uint32Array(rows);
+    this.tmp = new Uint32Array(all);
     this.slot = slotsOf(params);
     this.stride = 256 * this.slot;
     this.arena = arena;
     if (arena && arena.bins !== bins) arena.bins.set(bins);
     if (arena) this.histPool.push(...arena.hists);
     this.packed = arena ? arena.packed : new Float64Array(rows);
-    this.idx = arena ? arena.idx : new Uint32Array(rows);
+    this.idx = arena ? arena.idx : new Uint32Array(all);
     this.gh = arena ? arena.gh : new Float64Array(2 * rows);
-    this.scores = arena ? arena.scores : new Float64Array(rows * outputs);
-    this.raw = arena ? arena.raw : outputs > 1 ? new Float64Array(rows * outputs) : this.scores;
+    this.scores = arena ? arena.scores : new Float64Array(all * outputs);
+    this.raw = arena ? arena.raw : outputs > 1 ? new Float64Array(all * outputs) : this.scores;
     this.prob = arena ? arena.prob : new Float64Array(outputs > 1 ? rows * outputs : 0);
-    this.y = arena ? arena.y : new Float64Array(rows);
+    this.y = arena ? arena.y : new Float64Array(all);
+    this.lossTerms = arena ? EMPTY : new Float64Array(valid);
     this.P = arena ? arena.parts : 1;
-    this.root = { starts: new Int32Array(this.P), ends: new Int32Array(this.P) };
+    this.root = { starts: new Int32Array(2 * this.P), ends: new Int32Array(2 * this.P) };
   }
 
   private takeHist(): Float64Array {
@@ -121,13 +126,13 @@ export class TreeGrower {
     return new Float64Array(this.nFeatures * this.stride);
   }
 
-  /** The rows the next tree grows on: all, or those marked 1 in `inBag`. Returns how many. */
+  /** The rows the next tree grows on: all, or those marked 1 in `inBag`; and every held-out row. Returns how many training rows. */
   setRows(inBag: Uint8Array | null): number {
     if (this.arena) return (this.bagged = this.arena.setRows(inBag, this.root));
     let n = 0;
-    for (let r = 0; r < this.y.length; r++) if (inBag === null || inBag[r] === 1) this.idx[n++] = r;
-    this.root.starts[0] = 0;
-    this.root.ends[0] = n;
+    for (let r = 0; r < this.rows; r++) if (inBag === null || inBag[r] === 1) this.idx[n++] = r;
+    for (let r = this.rows; r < this.rows + this.valid; r++) this.idx[r] = r;
+    [this.root.starts[0], this.root.ends[0], this.root.starts[1], this.root.ends[1]] = [0, n, this.rows, this.rows + this.valid];
     return (this.bagged = n);
   }
 
@@ -183,13 +188,23 @@ export class TreeGrower {
   /** Gradients and hessians of output k for every row (loss.ts's task codes); with several outputs, after softmax(). */
   gradients(task: number, k: number): void {
     if (this.arena) this.arena.gradients(task, this.outputs, k);
-    else gradients(task, this.y, this.raw, this.prob, this.outputs, k, this.gh, 0, this.y.length);
+    else gradients(task, this.y, this.raw, this.prob, this.outputs, k, this.gh, 0, this.rows);
   }
 
   /** The round's class probabilities from the raw scores (several outputs). */
   softmax(): void {
     if (this.arena) this.arena.softmax(this.outputs);
-    else softmax(this.raw, this.outputs, this.prob, 0, this.y.length);
+    else softmax(this.raw, this.outputs, this.prob, 0, this.rows);
+  }
+
+  /** The mean loss of the held-out rows' raw scores, added in row order (the same on any thread count). */
+  validationLoss(task: number): number {
+    if (this.arena) return this.arena.validationLoss(task, this.outputs);
+    const loss = this.lossTerms;
+    losses(task, this.y, this.raw, this.outputs, loss, this.rows, this.rows, this.rows + this.valid);
+    let s = 0;
+    for (let i = 0; i < loss.length; i++) s += loss[i];
+    return s / loss.length;
   }
 
   private buildHist(hist: Float64Array, leaf: Leaf, features: Int32Array): void {
@@ -302,24 +317,29 @@ export class TreeGrower {
     return best;
   }
 
-  /** Stable in-place partition of a leaf's rows by the split's bin table, branch-free (the side of a row is unpredictable). */
+  /**
+   * Stable in-place partition of a leaf's rows (held-out rows too) by the split's bin table, branch-free (the side of a row is
+   * unpredictable); each segment's right side starts at mids[s].
+   */
   private partition(leaf: Leaf, split: Split, mids: Int32Array): void {
     if (this.arena) return this.arena.partition(split.feature, split.lut, leaf, mids);
-    const { idx, tmp } = this;
-    const col = this.columns[split.feature];
+    const { idx, tmp, bins, nFeatures: F } = this;
+    const f = split.feature;
     const lut = split.lut;
-    let l = leaf.starts[0];
-    let t = 0;
-    for (let i = leaf.starts[0]; i < leaf.ends[0]; i++) {
-      const r = idx[i];
-      const left = lut[col[r]];
-      idx[l] = r;
-      tmp[t] = r;
-      l += left;
-      t += 1 - left;
+    for (let s = 0; s < 2; s++) {
+      let l = leaf.starts[s];
+      let t = 0;
+      for (let i = leaf.starts[s]; i < leaf.ends[s]; i++) {
+        const r = idx[i];
+        const left = lut[bins[r * F + f]];
+        idx[l] = r;
+        tmp[t] = r;
+        l += left;
+        t += 1 - left;
+      }
+      idx.set(tmp.subarray(0, t), l);
+      mids[s] = l;
     }
-    idx.set(tmp.subarray(0, t), l);
-    mids[0] = l;
   }
 
   /**
@@ -344,7 +364,7 @@ export class TreeGrower {
       const leaf = open[bi];
       open.splice(bi, 1);
       const split = leaf.split!;
-      const mids = new Int32Array(P);
+      const mids = new Int32Array(2 * P);
       this.partition(leaf, split, mids);
       let nLeft = 0;
       for (let s = 0; s < P; s++) nLeft += mids[s] - leaf.starts[s];
@@ -430,11 +450,11 @@ export class TreeGrower {
     return { tree, leaves };
   }
 
-  /** Add a grown tree's leaf values to output k of the raw scores of the rows each leaf holds. */
+  /** Add a grown tree's leaf values to output k of the raw scores of the rows each leaf holds (held-out rows too). */
   addLeaves(leaves: LeafRows[], k: number): void {
     const K = this.outputs;
     if (this.arena) return this.arena.addLeaves(leaves, k, K);
     const { idx, scores } = this;
-    for (const { starts, ends, value } of leaves) for (let i = starts[0]; i < ends[0]; i++) scores[idx[i] * K + k] += value;
+    for (const { starts, ends, value } of leaves) for (let s = 0; s < 2; s++) for (let i = starts[s]; i < ends[s]; i++) scores[idx[i] * K + k] += value;
   }
 }

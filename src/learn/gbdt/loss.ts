@@ -43,3 +43,23 @@ export function gradients(task: number, y: Float64Array, raw: Float64Array, prob
     }
   }
 }
+
+/**
+ * Each row's loss for rows [from, to), into loss[row - first]: squared error, log-loss (binary) or cross-entropy (multiclass,
+ * raw scores K per row). The caller sums them in row order, so the total does not depend on how rows were shared.
+ */
+export function losses(task: number, y: Float64Array, raw: Float64Array, K: number, loss: Float64Array, first: number, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    if (task === TASK_CODE.regression) loss[i - first] = (raw[i] - y[i]) ** 2;
+    else if (task === TASK_CODE.binary) {
+      const p = 1 / (1 + Math.exp(-raw[i]));
+      loss[i - first] = -Math.log(Math.max(1e-15, y[i] === 1 ? p : 1 - p));
+    } else {
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) max = Math.max(max, raw[i * K + k]);
+      let z = 0;
+      for (let k = 0; k < K; k++) z += Math.exp(raw[i * K + k] - max);
+      loss[i - first] = -(raw[i * K + y[i]] - max - Math.log(z));
+    }
+  }
+}

@@ -72,12 +72,14 @@ describe('WebAssembly histogram arena', () => {
     assert.deepEqual(Array.from(arena.idx.subarray(10, 2010)), [...left, ...right]);
   });
 
-  it('shares every pass with helper threads, each on its own shard of rows, and answers as one thread does', async () => {
+  it('shares every pass with helper threads, each on its own shard of rows (held-out rows too), and answers as one thread does', async () => {
     const n = 20_000;
+    // held-out rows after the training rows: partitioned and scored with them, never in a histogram
+    const V = 3_001;
     const G = 5;
-    const b = Uint8Array.from({ length: n * G }, () => rng.int(200));
-    const solo = HistogramArena.create(b, n, G, 2, 2)!;
-    const team = HistogramArena.create(b, n, G, 2, 2, 1, 3)!;
+    const b = Uint8Array.from({ length: (n + V) * G }, () => rng.int(200));
+    const solo = HistogramArena.create(b, n, G, 2, 2, 1, 1, V)!;
+    const team = HistogramArena.create(b, n, G, 2, 2, 1, 3, V)!;
     try {
       assert.equal(team.parts, 3);
       for (let waited = 0; team.helpers() < 2; waited += 20) {
@@ -86,10 +88,10 @@ describe('WebAssembly histogram arena', () => {
       }
       const inBag = Uint8Array.from({ length: n }, () => (rng.next() < 0.8 ? 1 : 0));
       const roots = [solo, team].map((a) => {
-        a.y.set(Float64Array.from({ length: n }, (_, i) => i % 2));
-        a.scores.set(Float64Array.from({ length: n }, () => rng.next() * 4 - 2));
+        a.y.set(Float64Array.from({ length: n + V }, (_, i) => i % 2));
+        a.scores.set(Float64Array.from({ length: n + V }, () => rng.next() * 4 - 2));
         a.dither.set(Float64Array.from({ length: n }, (_, i) => (i * 0.37) % 1));
-        const root = { starts: new Int32Array(a.parts), ends: new Int32Array(a.parts) };
+        const root = { starts: new Int32Array(2 * a.parts), ends: new Int32Array(2 * a.parts) };
         return { count: a.setRows(inBag, root), root };
       });
       team.scores.set(solo.scores);
@@ -108,9 +110,11 @@ describe('WebAssembly histogram arena', () => {
         return Array.from(h);
       });
       assert.deepEqual(hists[1], hists[0]);
+      // feature 0's row counts add up to the tree's training rows: no held-out row counted
+      assert.equal(hists[0].filter((_, i) => i % 2 === 1 && i < 512).reduce((x, y) => x + y, 0), roots[0].count);
       const table = new Uint8Array(256).fill(1, 0, 90);
       const sides = [solo, team].map((a, i) => {
-        const mids = new Int32Array(a.parts);
+        const mids = new Int32Array(2 * a.parts);
         a.partition(2, table, roots[i].root, mids);
         const left = { starts: roots[i].root.starts, ends: mids };
         const right = { starts: mids, ends: roots[i].root.ends };
@@ -119,7 +123,17 @@ describe('WebAssembly histogram arena', () => {
       });
       assert.deepEqual(sides[1], sides[0]);
       assert.ok(sides[0].left.length > 0 && sides[0].right.length > 0);
+      const heldLeft = sides[0].left.filter((r) => r >= n);
+      assert.deepEqual(heldLeft, Array.from({ length: V }, (_, i) => n + i).filter((r) => table[b[r * G + 2]] === 1));
       assert.deepEqual(team.scores, solo.scores);
+      // the held-out rows' mean log-loss, from their scores after the leaves were added
+      let expected = 0;
+      for (let r = n; r < n + V; r++) {
+        const p = 1 / (1 + Math.exp(-solo.scores[r]));
+        expected -= Math.log(r % 2 === 1 ? p : 1 - p);
+      }
+      assert.equal(team.validationLoss(TASK_CODE.binary, 1), solo.validationLoss(TASK_CODE.binary, 1));
+      assert.ok(Math.abs(solo.validationLoss(TASK_CODE.binary, 1) - expected / V) < 1e-12);
     } finally {
       solo.close();
       team.close();

@@ -14,7 +14,10 @@ export const ARENA_BUDGET = { bytes: 1 << 30 };
  */
 export const MIN_SHARD_ROWS = 4096;
 
-/** A leaf's rows: its range [starts[p], ends[p]) of the row order in each shard p. */
+/**
+ * A leaf's rows: its range [starts[s], ends[s]) of the row order in each segment s: training rows in shards 0..parts - 1
+ * and, for a tree's leaves, held-out rows in segments parts..2 parts - 1 (arena-layout.ts).
+ */
 export interface ShardRanges {
   starts: Int32Array;
   ends: Int32Array;
@@ -44,9 +47,14 @@ export class HistogramArena {
   private readonly k: ArenaKernels;
   private readonly team: ArenaTeam;
   private readonly buffer: ArrayBufferLike;
-  /** each shard's rows [shards[p], shards[p + 1]), and the rows of this tree (setRows) at the front of them */
+  /**
+   * each shard's training rows [shards[p], shards[p + 1]), the rows of this tree (setRows) at the front of them, every
+   * segment (held-out rows too) and the held-out rows alone
+   */
   private readonly rowRanges: Int32Array;
   private readonly bagRanges: Int32Array;
+  private readonly segmentRanges: Int32Array;
+  private readonly validRanges: Int32Array;
   private readonly ranges: Int32Array;
   private readonly args = new Float64Array(4);
   private identity: Uint32Array | null = null;
@@ -60,10 +68,12 @@ export class HistogramArena {
     ({ bins: this.bins, packed: this.packed, gh: this.gh, scores: this.scores, raw: this.raw, prob: this.prob, y: this.y } = v);
     ({ dither: this.dither, idx: this.idx, hists: this.hists } = v);
     this.parts = L.parts;
-    this.rowRanges = new Int32Array(2 * L.parts);
-    for (let p = 0; p < L.parts; p++) [this.rowRanges[2 * p], this.rowRanges[2 * p + 1]] = [L.shards[p], L.shards[p + 1]];
+    this.segmentRanges = new Int32Array(4 * L.parts);
+    for (let s = 0; s < 2 * L.parts; s++) [this.segmentRanges[2 * s], this.segmentRanges[2 * s + 1]] = [L.shards[s], L.shards[s + 1]];
+    this.rowRanges = this.segmentRanges.slice(0, 2 * L.parts);
+    this.validRanges = this.segmentRanges.slice(2 * L.parts);
     this.bagRanges = this.rowRanges.slice();
-    this.ranges = new Int32Array(2 * L.parts);
+    this.ranges = new Int32Array(4 * L.parts);
     this.team = new ArenaTeam(this.k, v, L, module, memory);
   }
 
@@ -71,18 +81,18 @@ export class HistogramArena {
    * An arena for this many rows, histograms and raw scores per row, sharing its passes among `threads` threads, or null where
    * WebAssembly or the memory budget says no.
    */
-  static create(bins: Uint8Array, rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1, threads = 1): HistogramArena | null {
-    const arena = HistogramArena.start(rows, F, histograms, slot, outputs, threads);
+  static create(bins: Uint8Array, rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1, threads = 1, valid = 0): HistogramArena | null {
+    const arena = HistogramArena.start(rows, F, histograms, slot, outputs, threads, valid);
     arena?.bins.set(bins);
     return arena;
   }
 
   /**
    * The same before the bins are known (fill `bins` before the first pass): its helper threads start now and boot while the
-   * caller bins the features.
+   * caller bins the features. `valid` held-out rows follow the training rows (bins, scores, target).
    */
-  static start(rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1, threads = 1): HistogramArena | null {
-    const layout = arenaLayout(rows, F, histograms, slot, outputs, Math.max(1, Math.min(threads, Math.floor(rows / MIN_SHARD_ROWS))));
+  static start(rows: number, F: number, histograms: number, slot: 1 | 2 = 1, outputs = 1, threads = 1, valid = 0): HistogramArena | null {
+    const layout = arenaLayout(rows, F, histograms, slot, outputs, Math.max(1, Math.min(threads, Math.floor(rows / MIN_SHARD_ROWS))), valid);
     if (typeof WebAssembly !== 'object' || layout.total > ARENA_BUDGET.bytes) return null;
     return new HistogramArena(layout);
   }
@@ -93,15 +103,18 @@ export class HistogramArena {
   }
 
   /**
-   * The rows the next tree grows on (all, or those marked in `inBag`), in row order at the front of each shard; returns how
-   * many, and the ranges they take (the root's rows).
+   * The rows the next tree grows on (all, or those marked in `inBag`), in row order at the front of each shard, and every
+   * held-out row; returns how many training rows, and the ranges all take (the root's rows).
    */
   setRows(inBag: Uint8Array | null, root: ShardRanges): number {
     const { idx, L } = this;
     let n = 0;
     // every row: a copy of 0, 1, 2, ... (a loop writing them cost 0.4 ms a tree)
-    if (inBag === null) this.identity ??= Uint32Array.from({ length: L.rows }, (_, r) => r);
+    this.identity ??= Uint32Array.from({ length: L.rows + L.valid }, (_, r) => r);
+    idx.set(this.identity.subarray(L.rows), L.rows);
     for (let p = 0; p < L.parts; p++) {
+      root.starts[L.parts + p] = L.shards[L.parts + p];
+      root.ends[L.parts + p] = L.shards[L.parts + p + 1];
       let at = L.shards[p];
       if (inBag === null) {
         idx.set(this.identity!.subarray(L.shards[p], L.shards[p + 1]), at);
@@ -114,24 +127,29 @@ export class HistogramArena {
     return n;
   }
 
-  private rangesOf(leaf: ShardRanges): Int32Array {
-    for (let p = 0; p < this.L.parts; p++) {
-      this.ranges[2 * p] = leaf.starts[p];
-      this.ranges[2 * p + 1] = leaf.ends[p];
+  /** A leaf's ranges in its first `segments` segments. */
+  private rangesOf(leaf: ShardRanges, segments: number): Int32Array {
+    for (let s = 0; s < segments; s++) {
+      this.ranges[2 * s] = leaf.starts[s];
+      this.ranges[2 * s + 1] = leaf.ends[s];
     }
-    return this.ranges;
+    return this.ranges.subarray(0, 2 * segments);
   }
 
-  /** Stable in-place partition of a leaf's rows by table[bin of feature f] (1 = left); each shard's right side starts at mids[p]. */
+  /**
+   * Stable in-place partition of a leaf's rows, held-out rows too, by table[bin of feature f] (1 = left); each segment's right
+   * side starts at mids[s].
+   */
   partition(f: number, table: Uint8Array, leaf: ShardRanges, mids: Int32Array): void {
+    const P = this.L.parts;
     this.v.lut.set(table);
-    this.team.run(OP.partition, this.rangesOf(leaf), [f]);
-    for (let p = 0; p < this.L.parts; p++) mids[p] = this.team.out(p)[0];
+    this.team.run(OP.partition, this.rangesOf(leaf, 2 * P), [f]);
+    for (let p = 0; p < P; p++) [mids[p], mids[P + p]] = [this.team.out(p)[0], this.team.out(p)[1]];
   }
 
-  /** hist[f * 256 + bin] += packed[row] (with slots of two: and the bin's row count += 1) for every feature of a leaf's rows. */
+  /** hist[f * 256 + bin] += packed[row] (with slots of two: and the bin's row count += 1) for every feature of a leaf's training rows. */
   build(hist: Float64Array, leaf: ShardRanges): void {
-    this.team.run(OP.hist, this.rangesOf(leaf), [hist.byteOffset]);
+    this.team.run(OP.hist, this.rangesOf(leaf, this.L.parts), [hist.byteOffset]);
     for (let p = 1; p < this.L.parts; p++) if (this.team.helped[p]) this.k.add(hist.byteOffset, this.v.partHists[p - 1].byteOffset, hist.length);
   }
 
@@ -176,18 +194,27 @@ export class HistogramArena {
     return [scratch[0], scratch[1]];
   }
 
-  /** scores[row * outputs + k] += the value of the leaf holding the row, for every leaf of a grown tree. */
+  /** scores[row * outputs + k] += the value of the leaf holding the row, for every leaf of a grown tree (held-out rows too). */
   addLeaves(leaves: (ShardRanges & { value: number })[], k: number, outputs: number): void {
     const { leafValues, leafRanges } = this.v;
-    const P = this.L.parts;
+    const S = 2 * this.L.parts;
     leaves.forEach((leaf, j) => {
       leafValues[j] = leaf.value;
-      for (let p = 0; p < P; p++) {
-        leafRanges[2 * (j * P + p)] = leaf.starts[p];
-        leafRanges[2 * (j * P + p) + 1] = leaf.ends[p];
+      for (let s = 0; s < S; s++) {
+        leafRanges[2 * (j * S + s)] = leaf.starts[s];
+        leafRanges[2 * (j * S + s) + 1] = leaf.ends[s];
       }
     });
-    this.team.run(OP.addLeaves, this.rowRanges, [leaves.length, k, outputs]);
+    this.team.run(OP.addLeaves, this.segmentRanges, [leaves.length, k, outputs]);
+  }
+
+  /** The mean loss of the held-out rows (loss.ts's task codes, raw scores `outputs` per row), added in row order. */
+  validationLoss(task: number, outputs: number): number {
+    this.team.run(OP.loss, this.validRanges, [task, outputs]);
+    const loss = this.v.loss;
+    let s = 0;
+    for (let i = 0; i < loss.length; i++) s += loss[i];
+    return s / loss.length;
   }
 
   /** parent[from..to) -= small[from..to) (two histograms of this arena). */

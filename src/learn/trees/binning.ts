@@ -91,11 +91,15 @@ export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array, into?:
 }
 
 
-/** Bin new rows (row-major) with mappers fitted elsewhere: validation rows during early stopping (`rows` of m, or all). */
-export function binRows(m: FeatureMatrix, mappers: BinMapper[], rows?: Uint32Array): Uint8Array {
+/**
+ * Bin new rows (row-major) with mappers fitted elsewhere: validation rows during early stopping (`rows` of m, or all), into
+ * `into` or a new array.
+ */
+export function binRows(m: FeatureMatrix, mappers: BinMapper[], rows?: Uint32Array, into?: Uint8Array): Uint8Array {
   const F = mappers.length;
   const n = rows ? rows.length : m.rows;
-  const out = new Uint8Array(n * F);
+  const out = into ?? new Uint8Array(n * F);
+  if (out.length !== n * F) throw new Error(`binRows: ${out.length} bytes for ${n} rows of ${F} features`);
   for (let f = 0; f < F; f++) {
     const col = m.columns[f];
     const mp = mappers[f];
