@@ -11,6 +11,8 @@ import type { ArenaKernels } from './wasm-kernels.ts';
  */
 export const CTRL = { seq: 0, done: 1, op: 2, ready: 3, ints: 4, failed: 8, segments: 9, ranges: 10 } as const;
 export const CTRL_BYTES = 128;
+/** the double (of the 8 after the control words) where a helper leaves how long its share of the last pass took, in ms */
+export const BUSY = 7;
 /** the op that tells a helper to end */
 export const STOP = -1;
 /** a helper that answers nothing for this long has died */
@@ -43,6 +45,8 @@ export class ArenaTeam {
   private readonly local: Float64Array[];
   /** whether shard p's share of the last pass ran on its helper (else here) */
   readonly helped: Uint8Array;
+  /** milliseconds each shard's passes took (on whichever thread ran them) since the caller last reset it */
+  readonly busy: Float64Array;
   private seq = 0;
   private waited = false;
 
@@ -51,6 +55,7 @@ export class ArenaTeam {
     const sab = new SharedArrayBuffer(Math.max(1, CTRL_BYTES * helpers));
     this.local = Array.from({ length: L.parts }, () => new Float64Array(3));
     this.helped = new Uint8Array(L.parts);
+    this.busy = new Float64Array(L.parts);
     for (let h = 0; h < helpers; h++) {
       this.ctrl.push(new Int32Array(sab, h * CTRL_BYTES, 16));
       this.nums.push(new Float64Array(sab, h * CTRL_BYTES + 64, 8));
@@ -112,7 +117,9 @@ export class ArenaTeam {
     }
     for (let p = 0; p < parts; p++) {
       if (this.helped[p]) continue;
+      const t0 = performance.now();
       for (let g = 0; g < segments; g++) runPart(this.k, this.v, this.L, op, p, false, g, ranges[2 * (g * parts + p)], ranges[2 * (g * parts + p) + 1], ints, nums, this.local[p]);
+      this.busy[p] += performance.now() - t0;
     }
     for (let p = 1; p < parts; p++) {
       if (!this.helped[p]) continue;
@@ -126,6 +133,7 @@ export class ArenaTeam {
         if (performance.now() - since > STALL_MS) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread stopped answering');
       }
       if (c[CTRL.failed] !== 0) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread failed');
+      this.busy[p] += this.nums[p - 1][BUSY];
     }
   }
 

@@ -1,7 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import { arenaViews } from './arena-layout.ts';
 import { runPart, type Op } from './arena-ops.ts';
-import { CTRL, CTRL_BYTES, SPIN_MS, STOP, type TeamPayload } from './arena-team.ts';
+import { BUSY, CTRL, CTRL_BYTES, SPIN_MS, STOP, type TeamPayload } from './arena-team.ts';
 import { arenaKernels } from './wasm-kernels.ts';
 
 // A grower's helper thread: its own instance of the arena's module on the shared memory; waits for a pass, runs its shard's share.
@@ -23,7 +23,9 @@ for (;;) {
   const op = c[CTRL.op];
   if (op === STOP) break;
   try {
+    const t0 = performance.now();
     for (let g = 0; g < c[CTRL.segments]; g++) runPart(k, v, layout, op as Op, part, true, g, c[CTRL.ranges + 2 * g], c[CTRL.ranges + 2 * g + 1], ints, args, out);
+    d[BUSY] = performance.now() - t0;
   } catch {
     c[CTRL.failed] = 1;
   }

@@ -13,6 +13,8 @@ export const ARENA_BUDGET = { bytes: 1 << 30 };
  * a 200 000-row fit on two threads: 145 ms here alone, 55 ms shared).
  */
 export const MIN_SHARD_ROWS = 4096;
+/** milliseconds of measured passes after which the shards' cuts are moved to the threads' speeds */
+const REBALANCE_MS = 50;
 
 /**
  * A leaf's rows: its range [starts[s], ends[s]) of the row order in each segment s: training rows in shards 0..parts - 1
@@ -56,8 +58,13 @@ export class HistogramArena {
   private readonly segmentRanges: Int32Array;
   private readonly validRanges: Int32Array;
   private readonly ranges: Int32Array;
+  /**
+   * where each segment's rows start in the row order (segment s: [shards[s], shards[s + 1])); the training shards' cuts move
+   * between trees (rebalance)
+   */
+  private readonly shards: Int32Array;
   private readonly args = new Float64Array(4);
-  private identity: Uint32Array | null = null;
+  private readonly identity: Uint32Array;
 
   private constructor(private readonly L: ArenaLayout) {
     const module = arenaModule(L.F);
@@ -68,9 +75,12 @@ export class HistogramArena {
     ({ bins: this.bins, packed: this.packed, gh: this.gh, scores: this.scores, raw: this.raw, prob: this.prob, y: this.y } = v);
     ({ dither: this.dither, idx: this.idx, hists: this.hists } = v);
     this.parts = L.parts;
+    this.shards = Int32Array.from(L.shards);
+    this.identity = new Uint32Array(L.rows + L.valid);
+    for (let r = 0; r < this.identity.length; r++) this.identity[r] = r;
     this.segmentRanges = new Int32Array(4 * L.parts);
-    for (let s = 0; s < 2 * L.parts; s++) [this.segmentRanges[2 * s], this.segmentRanges[2 * s + 1]] = [L.shards[s], L.shards[s + 1]];
-    this.rowRanges = this.segmentRanges.slice(0, 2 * L.parts);
+    this.rowRanges = new Int32Array(2 * L.parts);
+    this.cutsChanged();
     this.validRanges = this.segmentRanges.slice(2 * L.parts);
     this.bagRanges = this.rowRanges.slice();
     this.ranges = new Int32Array(4 * L.parts);
@@ -107,24 +117,58 @@ export class HistogramArena {
    * held-out row; returns how many training rows, and the ranges all take (the root's rows).
    */
   setRows(inBag: Uint8Array | null, root: ShardRanges): number {
-    const { idx, L } = this;
+    this.rebalance();
+    const { idx, L, shards } = this;
     let n = 0;
     // every row: a copy of 0, 1, 2, ... (a loop writing them cost 0.4 ms a tree)
-    this.identity ??= Uint32Array.from({ length: L.rows + L.valid }, (_, r) => r);
     idx.set(this.identity.subarray(L.rows), L.rows);
     for (let p = 0; p < L.parts; p++) {
-      root.starts[L.parts + p] = L.shards[L.parts + p];
-      root.ends[L.parts + p] = L.shards[L.parts + p + 1];
-      let at = L.shards[p];
+      root.starts[L.parts + p] = shards[L.parts + p];
+      root.ends[L.parts + p] = shards[L.parts + p + 1];
+      let at = shards[p];
       if (inBag === null) {
-        idx.set(this.identity!.subarray(L.shards[p], L.shards[p + 1]), at);
-        at = L.shards[p + 1];
-      } else for (let r = L.shards[p]; r < L.shards[p + 1]; r++) if (inBag[r] === 1) idx[at++] = r;
-      root.starts[p] = this.bagRanges[2 * p] = L.shards[p];
+        idx.set(this.identity.subarray(shards[p], shards[p + 1]), at);
+        at = shards[p + 1];
+      } else for (let r = shards[p]; r < shards[p + 1]; r++) if (inBag[r] === 1) idx[at++] = r;
+      root.starts[p] = this.bagRanges[2 * p] = shards[p];
       root.ends[p] = this.bagRanges[2 * p + 1] = at;
-      n += at - L.shards[p];
+      n += at - shards[p];
     }
     return n;
+  }
+
+  /**
+   * Move the cuts between the training shards so each thread's share of rows follows its measured speed: two cores of one
+   * machine need not run alike (here one took 13% longer over the same loop, the one taking the disk's interrupts), and with
+   * even shares the faster thread waited at every pass. Only where rows are kept changes, so the trees do not (every pass's
+   * answer is the same however rows are shared).
+   */
+  private rebalance(): void {
+    const { busy } = this.team;
+    const P = this.L.parts;
+    const { shards } = this;
+    let total = 0;
+    for (let p = 0; p < P; p++) total += busy[p];
+    // a few trees' worth of passes, measured on every shard
+    if (P === 1 || total < REBALANCE_MS || busy.some((b) => b <= 0)) return;
+    const speed = Array.from(busy, (b, p) => (shards[p + 1] - shards[p]) / b);
+    const sum = speed.reduce((a, b) => a + b, 0);
+    const rows = this.L.rows;
+    // halfway from the current cut to the measured one (a single noisy measure moves it by half), on whole cache lines
+    let before = 0;
+    for (let p = 1; p < P; p++) {
+      before += speed[p - 1] / sum;
+      const target = Math.round(((shards[p] + rows * before) / 2) / 16) * 16;
+      shards[p] = Math.max(shards[p - 1] + MIN_SHARD_ROWS / 2, Math.min(rows - (P - p) * (MIN_SHARD_ROWS / 2), target));
+    }
+    busy.fill(0);
+    this.cutsChanged();
+  }
+
+  private cutsChanged(): void {
+    const { shards, segmentRanges, rowRanges } = this;
+    for (let s = 0; s < 2 * this.L.parts; s++) [segmentRanges[2 * s], segmentRanges[2 * s + 1]] = [shards[s], shards[s + 1]];
+    rowRanges.set(segmentRanges.subarray(0, rowRanges.length));
   }
 
   /** A leaf's ranges in its first `segments` segments. */
