@@ -173,7 +173,7 @@ export function fitGbdt(Xall: FeatureMatrix, yAll: Float64Array, task: Task, nCl
   const F = Xall.columns.length;
   const allBins = arena?.bins ?? new Uint8Array((n + nValid) * F);
   const bins = allBins.subarray(0, n * F);
-  const { mappers } = binMatrix(Xall, rng, trainRows, bins);
+  const { mappers } = binMatrix(Xall, rng, trainRows, bins, false);
   if (nValid > 0) binRows(Xall, mappers, validRows, allBins.subarray(n * F));
   const base = baseScores(task, y, nClasses);
   const usable = Array.from(mappers.keys()).filter((f) => mappers[f].nBins > 1 || mappers[f].kind === 'categorical');

@@ -60,8 +60,9 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
  * count as missing), so split finding scans small histograms instead of sorted values. Bins are stored row-major (row r's
  * features at r*F..r*F+F-1): a histogram pass then reads each row's bytes and gradients once. With `rows`, only those rows of
  * `m` are binned (in that order) and the bins fitted on them: a held-out share needs no copy of the training rows' values.
+ * `columns` also keeps them column-major (the forest's splits read one feature of many rows; a GBDT's do not).
  */
-export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array, into?: Uint8Array): { mappers: BinMapper[]; bins: Uint8Array; columns: Uint8Array[] } {
+export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array, into?: Uint8Array, keepColumns = true): { mappers: BinMapper[]; bins: Uint8Array; columns: Uint8Array[] } {
   const mappers: BinMapper[] = [];
   const F = m.columns.length;
   const n = rows ? rows.length : m.rows;
@@ -69,10 +70,11 @@ export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array, into?:
   const bins = into ?? new Uint8Array(n * F);
   if (bins.length !== n * F) throw new Error(`binMatrix: ${bins.length} bytes for ${n} rows of ${F} features`);
   const columns: Uint8Array[] = [];
+  let scratch: Uint8Array | null = null;
   for (let f = 0; f < F; f++) {
     const col = rows ? takeValues(m.columns[f], rows) : m.columns[f];
-    const out = new Uint8Array(n);
-    columns.push(out);
+    const out = keepColumns ? new Uint8Array(n) : (scratch ??= new Uint8Array(n));
+    if (keepColumns) columns.push(out);
     if (m.kinds[f] === 'categorical') {
       const nBins = Math.min(m.nCategories[f], MAX_VALUE_BINS);
       for (let i = 0; i < n; i++) {
