@@ -199,9 +199,9 @@ export class TreeGrower {
 
   /** The mean loss of the held-out rows' raw scores, added in row order (the same on any thread count). */
   validationLoss(task: number): number {
-    if (this.arena) return this.arena.validationLoss(task, this.outputs);
-    const loss = this.lossTerms;
-    losses(task, this.y, this.raw, this.outputs, loss, this.rows, this.rows, this.rows + this.valid);
+    let loss = this.lossTerms;
+    if (this.arena) loss = this.arena.validationLosses(task, this.outputs);
+    else losses(task, this.y, this.raw, this.outputs, loss, this.rows, this.rows, this.rows + this.valid);
     let s = 0;
     for (let i = 0; i < loss.length; i++) s += loss[i];
     return s / loss.length;

@@ -252,13 +252,10 @@ export class HistogramArena {
     this.team.run(OP.addLeaves, this.segmentRanges, [leaves.length, k, outputs]);
   }
 
-  /** The mean loss of the held-out rows (loss.ts's task codes, raw scores `outputs` per row), added in row order. */
-  validationLoss(task: number, outputs: number): number {
+  /** Each held-out row's loss (loss.ts's task codes, raw scores `outputs` per row), held-out row i at i. */
+  validationLosses(task: number, outputs: number): Float64Array {
     this.team.run(OP.loss, this.validRanges, [task, outputs]);
-    const loss = this.v.loss;
-    let s = 0;
-    for (let i = 0; i < loss.length; i++) s += loss[i];
-    return s / loss.length;
+    return this.v.loss;
   }
 
   /** parent[from..to) -= small[from..to) (two histograms of this arena). */

@@ -60,7 +60,8 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
  * count as missing), so split finding scans small histograms instead of sorted values. Bins are stored row-major (row r's
  * features at r*F..r*F+F-1): a histogram pass then reads each row's bytes and gradients once. With `rows`, only those rows of
  * `m` are binned (in that order) and the bins fitted on them: a held-out share needs no copy of the training rows' values.
- * `columns` also keeps them column-major (the forest's splits read one feature of many rows; a GBDT's do not).
+ * With `keepColumns`, `columns` also holds them column-major (the forest's splits read one feature of many rows; a GBDT's
+ * do not, and passes false).
  */
 export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array, into?: Uint8Array, keepColumns = true): { mappers: BinMapper[]; bins: Uint8Array; columns: Uint8Array[] } {
   const mappers: BinMapper[] = [];
