@@ -1,4 +1,4 @@
-import { orderStatistics } from '../core/quantiles.ts';
+import { orderStatistics, presentCount } from '../core/quantiles.ts';
 import { binOf, binsOf } from '../core/search.ts';
 import type { FeatureSpec } from '../core/schema.ts';
 import { categoryIndex, categoryRemap, columnByName, type Column, type RemapMemo, type Table } from '../core/table.ts';
@@ -25,8 +25,7 @@ const DECILES = 10;
 
 /** Decile edges of a sample (ties merged; the top value is never an edge): the order statistics alone, not a sorted copy. */
 export function quantileEdges(values: Float64Array): number[] {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
+  const n = presentCount(values);
   if (n === 0) return [];
   const ranks: number[] = [];
   for (let q = 1; q < DECILES; q++) {

@@ -16,6 +16,21 @@ export interface BinMapper {
   edges: Float64Array;
 }
 
+/**
+ * Add `values`' distinct non-NaN values to `seen` until it holds `limit`; returns how many values are not NaN. (A loop of its
+ * own: in numericEdges, optimised while the code after it had not run, it was deoptimised at every feature.)
+ */
+function distinctUpTo(values: Float64Array, seen: Set<number>, limit: number): number {
+  let present = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    present++;
+    if (seen.size < limit) seen.add(v);
+  }
+  return present;
+}
+
 function numericEdges(col: Float64Array, rng: Rng): Float64Array {
   let values: Float64Array;
   if (col.length > SAMPLE) {
@@ -24,13 +39,7 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
   } else values = col;
   // at most 255 distinct values: an edge between each two; a set that outgrows that stops early
   const seen = new Set<number>();
-  let present = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== v) continue;
-    present++;
-    if (seen.size <= MAX_VALUE_BINS) seen.add(v);
-  }
+  const present = distinctUpTo(values, seen, MAX_VALUE_BINS + 1);
   if (present === 0 || seen.size <= 1) return new Float64Array(0);
   if (seen.size <= MAX_VALUE_BINS) {
     const distinct = Float64Array.from(seen).sort();
