@@ -22,6 +22,10 @@ export const SPIN_MS = 2;
 /** how long a new team waits for its helpers to start (past it, shards of those not started run on the calling thread) */
 const START_MS = 30_000;
 
+/** a pass without arguments (one array type per argument: a pass called with several is deoptimised, and compiled again) */
+const NO_INTS: readonly number[] = [];
+const NO_NUMS = new Float64Array(0);
+
 export interface TeamPayload {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
@@ -93,7 +97,7 @@ export class ArenaTeam {
    * Run `op` shard by shard over ranges [ranges[2s], ranges[2s + 1]) of segments s: one per shard (s = p), or two (training
    * rows s = p, held-out rows s = parts + p). Shards whose helper has started run there, the rest here after shard 0.
    */
-  run(op: Op, ranges: ArrayLike<number>, ints: ArrayLike<number> = [], nums: ArrayLike<number> = []): void {
+  run(op: Op, ranges: Int32Array, ints: readonly number[] = NO_INTS, nums: Float64Array = NO_NUMS): void {
     const parts = this.L.parts;
     const segments = ranges.length / (2 * parts);
     if (!this.waited) this.awaitHelpers();
