@@ -103,21 +103,9 @@ export class ArenaTeam {
     if (!this.waited) this.awaitHelpers();
     const seq = ++this.seq;
     for (let p = 1; p < parts; p++) {
-      const c = this.ctrl[p - 1];
-      const go = Atomics.load(c, CTRL.ready) === 1;
+      const go = Atomics.load(this.ctrl[p - 1], CTRL.ready) === 1;
       this.helped[p] = go ? 1 : 0;
-      if (!go) continue;
-      c[CTRL.op] = op;
-      c[CTRL.segments] = segments;
-      for (let g = 0; g < segments; g++) {
-        c[CTRL.ranges + 2 * g] = ranges[2 * (g * parts + p)];
-        c[CTRL.ranges + 2 * g + 1] = ranges[2 * (g * parts + p) + 1];
-      }
-      for (let i = 0; i < 4; i++) c[CTRL.ints + i] = ints[i] ?? 0;
-      const d = this.nums[p - 1];
-      for (let i = 0; i < 4; i++) d[i] = nums[i] ?? 0;
-      Atomics.store(c, CTRL.seq, seq);
-      Atomics.notify(c, CTRL.seq);
+      if (go) this.give(p, seq, op, ranges, segments, ints, nums);
     }
     for (let p = 0; p < parts; p++) {
       if (this.helped[p]) continue;
@@ -125,20 +113,41 @@ export class ArenaTeam {
       for (let g = 0; g < segments; g++) runPart(this.k, this.v, this.L, op, p, false, g, ranges[2 * (g * parts + p)], ranges[2 * (g * parts + p) + 1], ints, nums, this.local[p]);
       this.busy[p] += performance.now() - t0;
     }
-    for (let p = 1; p < parts; p++) {
-      if (!this.helped[p]) continue;
-      const c = this.ctrl[p - 1];
-      const since = performance.now();
-      // the helper's share takes about as long as ours, so it is done or nearly: spin (waking from a sleep costs tens of
-      // microseconds, and a tree makes a hundred passes), and sleep in short bounded waits only past SPIN_MS
-      for (let spin = 0; Atomics.load(c, CTRL.done) !== seq; spin++) {
-        if ((spin & 1023) !== 0 || performance.now() - since < SPIN_MS) continue;
-        Atomics.wait(c, CTRL.done, Atomics.load(c, CTRL.done), 1);
-        if (performance.now() - since > STALL_MS) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread stopped answering');
-      }
-      if (c[CTRL.failed] !== 0) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread failed');
-      this.busy[p] += this.nums[p - 1][BUSY];
+    for (let p = 1; p < parts; p++) if (this.helped[p]) this.collect(p, seq);
+  }
+
+  /** Post pass `seq` (shard p's share of `op`) to helper p. */
+  private give(p: number, seq: number, op: Op, ranges: Int32Array, segments: number, ints: readonly number[], nums: Float64Array): void {
+    const parts = this.L.parts;
+    const c = this.ctrl[p - 1];
+    c[CTRL.op] = op;
+    c[CTRL.segments] = segments;
+    for (let g = 0; g < segments; g++) {
+      c[CTRL.ranges + 2 * g] = ranges[2 * (g * parts + p)];
+      c[CTRL.ranges + 2 * g + 1] = ranges[2 * (g * parts + p) + 1];
     }
+    for (let i = 0; i < 4; i++) c[CTRL.ints + i] = ints[i] ?? 0;
+    const d = this.nums[p - 1];
+    for (let i = 0; i < 4; i++) d[i] = nums[i] ?? 0;
+    Atomics.store(c, CTRL.seq, seq);
+    Atomics.notify(c, CTRL.seq);
+  }
+
+  /**
+   * Wait until helper p has done pass `seq`. Its share takes about as long as ours, so it is done or nearly: spin (waking
+   * from a sleep costs tens of microseconds, and a tree makes a hundred passes), and sleep in short bounded waits only past
+   * SPIN_MS. (A method of its own: a spin loop inside run() had the whole of run() compiled on it, then deoptimised.)
+   */
+  private collect(p: number, seq: number): void {
+    const c = this.ctrl[p - 1];
+    const since = performance.now();
+    for (let spin = 0; Atomics.load(c, CTRL.done) !== seq; spin++) {
+      if ((spin & 1023) !== 0 || performance.now() - since < SPIN_MS) continue;
+      Atomics.wait(c, CTRL.done, Atomics.load(c, CTRL.done), 1);
+      if (performance.now() - since > STALL_MS) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread stopped answering');
+    }
+    if (c[CTRL.failed] !== 0) throw new CapstanError('INTERNAL', 'a gradient boosting helper thread failed');
+    this.busy[p] += this.nums[p - 1][BUSY];
   }
 
   close(): void {
