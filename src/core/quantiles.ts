@@ -141,15 +141,8 @@ export function quantilesFromBuckets(chunks: Iterable<Float64Array>, n: number, 
   });
 }
 
-/** How many values are not NaN. */
-export function presentCount(values: Float64Array): number {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
-  return n;
-}
-
 /** How many values are not NaN, and their smallest and largest. */
-function presentRange(values: Float64Array): { n: number; min: number; max: number } {
+export function presentRange(values: Float64Array): { n: number; min: number; max: number } {
   let n = 0;
   let min = Infinity;
   let max = -Infinity;

@@ -1,4 +1,4 @@
-import { orderStatistics, presentCount } from '../core/quantiles.ts';
+import { orderStatistics, presentRange } from '../core/quantiles.ts';
 import { binOf, binsOf } from '../core/search.ts';
 import type { FeatureSpec } from '../core/schema.ts';
 import { categoryIndex, categoryRemap, columnByName, type Column, type RemapMemo, type Table } from '../core/table.ts';
@@ -25,7 +25,7 @@ const DECILES = 10;
 
 /** Decile edges of a sample (ties merged; the top value is never an edge): the order statistics alone, not a sorted copy. */
 export function quantileEdges(values: Float64Array): number[] {
-  const n = presentCount(values);
+  const { n } = presentRange(values);
   if (n === 0) return [];
   const ranks: number[] = [];
   for (let q = 1; q < DECILES; q++) {
