@@ -60,7 +60,8 @@ export function runPart(k: ArenaKernels, v: ArenaViews, L: ArenaLayout, op: Op, 
       return;
     }
     case OP.loss:
-      losses(ints[0], v.y, v.raw, ints[1], v.loss, L.rows, from, to);
+      if (ints[0] === TASK_CODE.binary) k.logLoss(L.raw, L.y, L.loss, from, to, L.rows);
+      else losses(ints[0], v.y, v.raw, ints[1], v.loss, L.rows, from, to);
       return;
   }
 }

@@ -92,7 +92,7 @@ describe('fitGbdt', () => {
   it('grows the same trees with its JavaScript kernels as with its WebAssembly arena (every task, subsampling, leaf sizes)', () => {
     const { X } = train;
     const settings = [
-      { task: 'binary', y: train.y, K: 2, extra: { minSamplesLeaf: 1 } },
+      { task: 'binary', y: train.y, K: 2, extra: { minSamplesLeaf: 1, earlyStopping: 1 } },
       { task: 'multiclass', y: X.columns[2].map((v) => v % 3), K: 3, extra: { subsample: 0.7, colsample: 0.6 } },
       { task: 'regression', y: X.columns[0].map((v, i) => 3 * v + (train.y[i] ?? 0)), K: 1, extra: { earlyStopping: 1 } },
     ] as const;
@@ -114,7 +114,7 @@ describe('fitGbdt', () => {
     const big = synthetic(20_000, 3);
     const { X } = big;
     const settings = [
-      { task: 'binary', y: big.y, K: 2, extra: { minSamplesLeaf: 1 } },
+      { task: 'binary', y: big.y, K: 2, extra: { minSamplesLeaf: 1, earlyStopping: 1 } },
       { task: 'multiclass', y: X.columns[2].map((v) => v % 3), K: 3, extra: { subsample: 0.7, colsample: 0.6 } },
       { task: 'regression', y: X.columns[0].map((v, i) => 3 * v + big.y[i]), K: 1, extra: { earlyStopping: 1 } },
     ] as const;

@@ -4,6 +4,7 @@
  */
 
 import { expLike } from '../wasm/exp.ts';
+import { log1pLike } from '../wasm/log1p.ts';
 
 /** A task as a number, for the helper threads' control words. */
 export const TASK_CODE = { regression: 0, binary: 1, multiclass: 2 } as const;
@@ -52,8 +53,10 @@ export function losses(task: number, y: Float64Array, raw: Float64Array, K: numb
   for (let i = from; i < to; i++) {
     if (task === TASK_CODE.regression) loss[i - first] = (raw[i] - y[i]) ** 2;
     else if (task === TASK_CODE.binary) {
-      const p = 1 / (1 + Math.exp(-raw[i]));
-      loss[i - first] = -Math.log(Math.max(1e-15, y[i] === 1 ? p : 1 - p));
+      // -log p(y): log(1 + exp(t)) with t = -raw for y = 1 and raw for y = 0, as max(t, 0) + log(1 + exp(-|t|)) so exp never
+      // overflows; with expLike and log1pLike, the arena's logLoss kernel in JavaScript
+      const t = y[i] === 1 ? -raw[i] : raw[i];
+      loss[i - first] = Math.max(t, 0) + log1pLike(expLike(-Math.abs(t)));
     } else {
       let max = -Infinity;
       for (let k = 0; k < K; k++) max = Math.max(max, raw[i * K + k]);

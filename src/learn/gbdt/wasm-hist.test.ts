@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { Rng } from '../../core/random.ts';
 import { buildHistogram } from './histogram.ts';
-import { TASK_CODE } from './loss.ts';
+import { losses, TASK_CODE } from './loss.ts';
 import { HistogramArena, type ShardRanges } from './wasm-hist.ts';
 
 const whole = (start: number, end: number): ShardRanges => ({ starts: Int32Array.of(start), ends: Int32Array.of(end) });
@@ -135,6 +135,10 @@ describe('WebAssembly histogram arena', () => {
       const meanLoss = (a: HistogramArena) => a.validationLosses(TASK_CODE.binary, 1).reduce((x, y) => x + y, 0) / V;
       assert.equal(meanLoss(team), meanLoss(solo));
       assert.ok(Math.abs(meanLoss(solo) - expected / V) < 1e-12);
+      // the arena's log-loss kernel gives the JavaScript kernels' bits
+      const js = new Float64Array(V);
+      losses(TASK_CODE.binary, solo.y, solo.raw, 1, js, n, n, n + V);
+      assert.deepEqual(solo.validationLosses(TASK_CODE.binary, 1), js);
     } finally {
       solo.close();
       team.close();

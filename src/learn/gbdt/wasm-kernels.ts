@@ -1,5 +1,6 @@
-import { ADD, BLOCK, BR, BRIF, countedLoop, END, F64, F64ABS, F64ADD, f64const, f64x2const, F64DIV, F64FLOOR, F64GE, F64LOAD, F64MAX, F64MUL, F64NEG, F64STORE, F64SUB, GES, get, i32, I32, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SELECT, set, SHL, simd, SUB, TEE, uleb, V, V128, VOID } from '../wasm/assembler.ts';
+import { ADD, BLOCK, BR, BRIF, countedLoop, END, F64, F64ABS, F64ADD, f64const, f64x2const, F64DIV, F64EQ, F64FLOOR, F64GE, F64LOAD, F64MAX, F64MUL, F64NEG, F64STORE, F64SUB, GES, get, i32, I32, I32LOAD, I32LOAD8U, I32STORE, LOOP, moduleOf, MUL, SELECT, set, SHL, simd, SUB, TEE, uleb, V, V128, VOID } from '../wasm/assembler.ts';
 import { EXP_X2_LOCALS, expCode, expCodeX2, expConstantsX2 } from '../wasm/exp.ts';
+import { log1pCode } from '../wasm/log1p.ts';
 
 // hist(histPtr, binsPtr, F, packedPtr, idxPtr, start, end): for rows idx[start..end), hist[f * 256 + bin] += packed[row];
 // hist2 (slots of two, for a minimum leaf size): hist[(f * 256 + bin) * 2] += packed[row] and the next slot += 1 (a count)
@@ -190,6 +191,22 @@ const LOGISTIC = (() => {
   ];
 })();
 
+// logLoss(raw, y, loss, from, to, first): the binary log-loss of rows [from, to) into loss[row - first], as loss.ts's losses():
+// t = -raw[i] where y[i] = 1, raw[i] where y[i] = 0; loss = max(t, 0) + log(1 + exp(-|t|)), with expCode and log1pCode
+const LOG_LOSS = (() => {
+  const [raw, y, loss, i, end, first, x, k, t, signed, u, l] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13];
+  return [
+    ...countedLoop(i, end, [
+      ...addr(raw, i, 3), F64LOAD, 3, 0, F64NEG, ...addr(raw, i, 3), F64LOAD, 3, 0, ...addr(y, i, 3), F64LOAD, 3, 0, ...f64const(1), F64EQ, SELECT, ...set(signed),
+      ...get(signed), F64ABS, F64NEG, ...set(x),
+      ...expCode(x, k, t), ...set(u),
+      ...get(loss), ...get(i), ...get(first), SUB, ...i32(3), SHL, ADD,
+      ...get(signed), ...f64const(0), F64MAX, ...log1pCode(u, l), F64ADD, F64STORE, 3, 0,
+    ]),
+    END,
+  ];
+})();
+
 // subtract / add (parent, small, count): parent[j] -= (+=) small[j] for j in [0, count)
 const combine = (op: number) => {
   const [parent, small, count, j, a] = [0, 1, 2, 3, 4];
@@ -221,6 +238,7 @@ export function arenaModule(F: number): WebAssembly.Module {
       { name: 'addLeaf', params: [I32, I32, I32, I32, I32, F64], results: 0, locals: [[2, I32]], code: ADD_LEAF },
       { name: 'subtract', params: 3, results: 0, locals: [[2, I32]], code: combine(F64SUB) },
       { name: 'add', params: 3, results: 0, locals: [[2, I32]], code: combine(F64ADD) },
+      { name: 'logLoss', params: 6, results: 0, locals: [[13, F64]], code: LOG_LOSS },
       { name: 'logistic', params: 5, results: 0, locals: [[6, F64], [8 + EXP_X2_LOCALS, V128]], code: LOGISTIC },
     ], true);
     compiled.set(key, module);
@@ -242,6 +260,7 @@ export interface ArenaKernels {
   subtract: Fn;
   add: Fn;
   logistic: Fn;
+  logLoss: Fn;
 }
 
 /** An instance of the arena's module on `memory`, and its kernels. */
