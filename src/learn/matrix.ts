@@ -21,8 +21,8 @@ export function takeMatrixRows(m: FeatureMatrix, rows: ArrayLike<number>): Featu
   return { ...m, rows: n, columns };
 }
 
-export function takeValues(y: Float64Array, rows: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(rows.length);
+/** y's values at `rows`, in that order, into `out` (a new array unless given: a caller taking many columns reuses one). */
+export function takeValues(y: Float64Array, rows: ArrayLike<number>, out = new Float64Array(rows.length)): Float64Array {
   for (let i = 0; i < rows.length; i++) out[i] = y[rows[i]];
   return out;
 }
