@@ -158,10 +158,11 @@ export function presentRange(values: Float64Array): { n: number; min: number; ma
 
 /**
  * The values at `ranks` (0-based positions in sorted order, ascending and distinct, each below the count) among the non-NaN
- * values of `values`: what sorting a copy and reading those positions gives, in a few linear passes.
+ * values of `values`: what sorting a copy and reading those positions gives, in a few linear passes. `range`: their
+ * presentRange, where the caller has it.
  */
-export function orderStatistics(values: Float64Array, ranks: number[]): number[] {
-  const { n, min, max } = presentRange(values);
+export function orderStatistics(values: Float64Array, ranks: number[], range = presentRange(values)): number[] {
+  const { n, min, max } = range;
   const at = new Map<number, number>();
   if (ranks.length > 0) selectRanks([values], n, min, max, ranks, at, 0);
   return ranks.map((r) => at.get(r)!);

@@ -17,18 +17,23 @@ export interface BinMapper {
 }
 
 /**
- * Add `values`' distinct non-NaN values to `seen` until it holds `limit`; returns how many values are not NaN. (A loop of its
- * own: in numericEdges, optimised while the code after it had not run, it was deoptimised at every feature.)
+ * Add `values`' distinct non-NaN values to `seen` until it holds `limit`; returns how many values are not NaN, and their
+ * smallest and largest (presentRange, in the same pass). (A loop of its own: in numericEdges, optimised while the code after
+ * it had not run, it was deoptimised at every feature.)
  */
-function distinctUpTo(values: Float64Array, seen: Set<number>, limit: number): number {
-  let present = 0;
+function distinctUpTo(values: Float64Array, seen: Set<number>, limit: number): { n: number; min: number; max: number } {
+  let n = 0;
+  let min = Infinity;
+  let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== v) continue;
-    present++;
+    n++;
+    if (v < min) min = v;
+    if (v > max) max = v;
     if (seen.size < limit) seen.add(v);
   }
-  return present;
+  return { n, min, max };
 }
 
 function numericEdges(col: Float64Array, rng: Rng): Float64Array {
@@ -39,7 +44,8 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
   } else values = col;
   // at most 255 distinct values: an edge between each two; a set that outgrows that stops early
   const seen = new Set<number>();
-  const present = distinctUpTo(values, seen, MAX_VALUE_BINS + 1);
+  const range = distinctUpTo(values, seen, MAX_VALUE_BINS + 1);
+  const present = range.n;
   if (present === 0 || seen.size <= 1) return new Float64Array(0);
   if (seen.size <= MAX_VALUE_BINS) {
     const distinct = Float64Array.from(seen).sort();
@@ -51,7 +57,7 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
   // come by selection, not a sort (the sort of 160 000 values per feature was a tenth of a GBDT fit); same edges.
   const positions = Array.from({ length: MAX_VALUE_BINS - 1 }, (_, k) => Math.floor(((k + 1) / MAX_VALUE_BINS) * (present - 1)));
   const ranks = [...new Set([...positions.flatMap((p) => [p, Math.min(present - 1, p + 1)]), present - 1])].sort((a, b) => a - b);
-  const found = orderStatistics(values, ranks);
+  const found = orderStatistics(values, ranks, range);
   const value = new Map(ranks.map((r, i) => [r, found[i]]));
   const edges: number[] = [];
   for (const p of positions) {
@@ -80,17 +86,18 @@ export function binMatrix(m: FeatureMatrix, rng: Rng, rows?: Uint32Array, into?:
   const bins = into ?? new Uint8Array(n * F);
   if (bins.length !== n * F) throw new Error(`binMatrix: ${bins.length} bytes for ${n} rows of ${F} features`);
   const columns: Uint8Array[] = [];
-  let scratch: Uint8Array | null = null;
   // the rows' values of one feature at a time, in one array (a new one per feature was 1.4 MB of garbage a feature at 180 000 rows)
   const taken = rows ? new Float64Array(n) : null;
   for (let f = 0; f < F; f++) {
     const col = rows ? takeValues(m.columns[f], rows, taken!) : m.columns[f];
-    const out = keepColumns ? new Uint8Array(n) : (scratch ??= new Uint8Array(n));
-    if (keepColumns) columns.push(out);
     const mapper: BinMapper = m.kinds[f] === 'categorical' ? { kind: 'categorical', nBins: Math.min(m.nCategories[f], MAX_VALUE_BINS), edges: new Float64Array(0) } : numericMapper(numericEdges(col, rng));
     mappers.push(mapper);
-    binColumn(col, mapper, out);
-    interleave(out, bins, f, F);
+    if (keepColumns) {
+      const out = new Uint8Array(n);
+      columns.push(out);
+      binColumn(col, mapper, out, 0, 1);
+      interleave(out, bins, f, F);
+    } else binColumn(col, mapper, bins, f, F);
   }
   return { mappers, bins, columns };
 }
@@ -101,13 +108,16 @@ function numericMapper(edges: Float64Array): BinMapper {
   return { kind: 'numeric', nBins: edges.length + 1, edges };
 }
 
-/** Each value's bin by its feature's mapper: categorical codes past the mapper's bins, and NaN, are missing. */
-function binColumn(col: Float64Array, mapper: BinMapper, out: Uint8Array): void {
-  if (mapper.kind === 'numeric') return binsOf(col, mapper.edges, out, MISSING_BIN);
+/**
+ * Each value's bin by its feature's mapper, value i's at out[at + i * stride]: categorical codes past the mapper's bins, and
+ * NaN, are missing.
+ */
+function binColumn(col: Float64Array, mapper: BinMapper, out: Uint8Array, at: number, stride: number): void {
+  if (mapper.kind === 'numeric') return binsOf(col, mapper.edges, out, MISSING_BIN, at, stride);
   const nBins = mapper.nBins;
   for (let i = 0; i < col.length; i++) {
     const v = col[i];
-    out[i] = Number.isNaN(v) || v >= nBins || v < 0 ? MISSING_BIN : v;
+    out[at + i * stride] = Number.isNaN(v) || v >= nBins || v < 0 ? MISSING_BIN : v;
   }
 }
 
@@ -125,11 +135,7 @@ export function binRows(m: FeatureMatrix, mappers: BinMapper[], rows?: Uint32Arr
   const n = rows ? rows.length : m.rows;
   const out = into ?? new Uint8Array(n * F);
   if (out.length !== n * F) throw new Error(`binRows: ${out.length} bytes for ${n} rows of ${F} features`);
-  const column = new Uint8Array(n);
   const taken = rows ? new Float64Array(n) : null;
-  for (let f = 0; f < F; f++) {
-    binColumn(rows ? takeValues(m.columns[f], rows, taken!) : m.columns[f], mappers[f], column);
-    interleave(column, out, f, F);
-  }
+  for (let f = 0; f < F; f++) binColumn(rows ? takeValues(m.columns[f], rows, taken!) : m.columns[f], mappers[f], out, f, F);
   return out;
 }
