@@ -7,9 +7,10 @@ import type { ArenaKernels } from './wasm-kernels.ts';
 
 /**
  * Control words of one helper (16 int32s, then 8 doubles: 4 arguments and 3 results), on their own cache lines: a pass's
- * segments (1 or 2) and their ranges [from, to) at `ranges`.
+ * segments (1 or 2) and their ranges [from, to) at `ranges`; `claim`: the last pass whose share someone took (the helper, or
+ * the calling thread where the helper had not started it).
  */
-export const CTRL = { seq: 0, done: 1, op: 2, ready: 3, ints: 4, failed: 8, segments: 9, ranges: 10 } as const;
+export const CTRL = { seq: 0, done: 1, op: 2, ready: 3, ints: 4, failed: 8, segments: 9, ranges: 10, claim: 14 } as const;
 export const CTRL_BYTES = 128;
 /** the double (of the 8 after the control words) where a helper leaves how long its share of the last pass took, in ms */
 export const BUSY = 7;
@@ -95,7 +96,9 @@ export class ArenaTeam {
 
   /**
    * Run `op` shard by shard over ranges [ranges[2s], ranges[2s + 1]) of segments s: one per shard (s = p), or two (training
-   * rows s = p, held-out rows s = parts + p). Shards whose helper has started run there, the rest here after shard 0.
+   * rows s = p, held-out rows s = parts + p). Shards whose helper has started run there, the rest here after shard 0; so does
+   * a helper's share that it has not taken by the time shard 0 is done. (A helper off its core, behind a compiler or collector
+   * thread on two cores, took 3-8 ms to start a pass, some 40 times in a fit: its share takes a tenth of that here.)
    */
   run(op: Op, ranges: Int32Array, ints: readonly number[] = NO_INTS, nums: Float64Array = NO_NUMS): void {
     const parts = this.L.parts;
@@ -107,13 +110,29 @@ export class ArenaTeam {
       this.helped[p] = go ? 1 : 0;
       if (go) this.give(p, seq, op, ranges, segments, ints, nums);
     }
-    for (let p = 0; p < parts; p++) {
-      if (this.helped[p]) continue;
-      const t0 = performance.now();
-      for (let g = 0; g < segments; g++) runPart(this.k, this.v, this.L, op, p, false, g, ranges[2 * (g * parts + p)], ranges[2 * (g * parts + p) + 1], ints, nums, this.local[p]);
-      this.busy[p] += performance.now() - t0;
+    for (let p = 0; p < parts; p++) if (!this.helped[p]) this.runHere(p, op, ranges, segments, ints, nums);
+    for (let p = 1; p < parts; p++) {
+      if (!this.helped[p]) continue;
+      if (this.take(p, seq)) {
+        this.helped[p] = 0;
+        this.runHere(p, op, ranges, segments, ints, nums);
+      } else this.collect(p, seq);
     }
-    for (let p = 1; p < parts; p++) if (this.helped[p]) this.collect(p, seq);
+  }
+
+  /** Run shard p's share of a pass on this thread. */
+  private runHere(p: number, op: Op, ranges: Int32Array, segments: number, ints: readonly number[], nums: Float64Array): void {
+    const parts = this.L.parts;
+    const t0 = performance.now();
+    for (let g = 0; g < segments; g++) runPart(this.k, this.v, this.L, op, p, false, g, ranges[2 * (g * parts + p)], ranges[2 * (g * parts + p) + 1], ints, nums, this.local[p]);
+    this.busy[p] += performance.now() - t0;
+  }
+
+  /** Take pass `seq`'s share from helper p if it has not taken it yet (it then skips the pass); whether this thread has it. */
+  private take(p: number, seq: number): boolean {
+    const c = this.ctrl[p - 1];
+    const claimed = Atomics.load(c, CTRL.claim);
+    return claimed !== seq && Atomics.compareExchange(c, CTRL.claim, claimed, seq) === claimed;
   }
 
   /** Post pass `seq` (shard p's share of `op`) to helper p. */

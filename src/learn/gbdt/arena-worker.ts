@@ -22,6 +22,9 @@ for (;;) {
   seen = Atomics.load(c, CTRL.seq);
   const op = c[CTRL.op];
   if (op === STOP) break;
+  // the pass is ours unless the calling thread took it, having found it untaken (then it is done there, and not waited for)
+  const claimed = Atomics.load(c, CTRL.claim);
+  if (claimed === seen || Atomics.compareExchange(c, CTRL.claim, claimed, seen) !== claimed) continue;
   try {
     const t0 = performance.now();
     for (let g = 0; g < c[CTRL.segments]; g++) runPart(k, v, layout, op as Op, part, true, g, c[CTRL.ranges + 2 * g], c[CTRL.ranges + 2 * g + 1], ints, args, out);

@@ -72,6 +72,38 @@ describe('WebAssembly histogram arena', () => {
     assert.deepEqual(Array.from(arena.idx.subarray(10, 2010)), [...left, ...right]);
   });
 
+  it('takes the share of a pass that its helper has not started: the same answers, and no wait', async () => {
+    const n = 16_384;
+    const G = 4;
+    const b = Uint8Array.from({ length: n * G }, () => rng.int(100));
+    const solo = HistogramArena.create(b, n, G, 2, 1, 1, 1)!;
+    const team = HistogramArena.create(b, n, G, 2, 1, 1, 2)!;
+    try {
+      for (let waited = 0; team.helpers() < 1; waited += 20) {
+        assert.ok(waited < 20_000, 'helper thread did not start');
+        await sleep(20);
+      }
+      // the helper stops: it still counts as started, so every pass is posted to it, and none is taken there
+      team.close();
+      await sleep(50);
+      const hists = [solo, team].map((a) => {
+        const root = { starts: new Int32Array(2 * a.parts), ends: new Int32Array(2 * a.parts) };
+        a.setRows(null, root);
+        a.packed.set(Float64Array.from({ length: n }, (_, i) => (i % 97) * 2 ** 20 + (i % 13)));
+        const h = a.hists[0];
+        h.fill(0);
+        const t0 = performance.now();
+        a.build(h, root);
+        return { h: Array.from(h), ms: performance.now() - t0 };
+      });
+      assert.equal(team.parts, 2);
+      assert.deepEqual(hists[1].h, hists[0].h);
+      assert.ok(hists[1].ms < 1000, `the pass waited ${hists[1].ms} ms for a helper that had stopped`);
+    } finally {
+      solo.close();
+    }
+  });
+
   it('shares every pass with helper threads, each on its own shard of rows (held-out rows too), and answers as one thread does', async () => {
     const n = 20_000;
     // held-out rows after the training rows: partitioned and scored with them, never in a histogram
