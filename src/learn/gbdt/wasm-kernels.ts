@@ -5,7 +5,23 @@ import { log1pCode } from '../wasm/log1p.ts';
 // hist(histPtr, binsPtr, F, packedPtr, idxPtr, start, end): for rows idx[start..end), hist[f * 256 + bin] += packed[row];
 // hist2 (slots of two, for a minimum leaf size): hist[(f * 256 + bin) * 2] += packed[row] and the next slot += 1 (a count)
 const P = { hist: 0, bins: 1, F: 2, packed: 3, idx: 4, start: 5, end: 6 };
-const L = { i: 7, row: 8, f: 9, a: 10, v: 11 };
+const L = { i: 7, row: 8, f: 9, a: 10, v: 11, j: 12, pf: 13 };
+
+/** i32.lt_s */
+const LTS = 0x48;
+/** rows ahead whose bins are read early (prefetchRow) */
+const AHEAD = 12;
+
+/**
+ * Read the first bin of the row AHEAD positions on (idx[min(i + AHEAD, end - 1)]) into `pf`, so that row's cache line is on
+ * its way when its turn comes: a leaf's rows are scattered through a large bin matrix, and WebAssembly has no prefetch
+ * instruction (XGBoost's histogram kernel prefetches rows ahead too). Histograms at a million rows took ~15% less time; the
+ * partition's short loop (one byte a row) keeps enough rows in flight on its own, and was slower with it.
+ */
+const prefetchRow = (bins: number, idx: number, i: number, end: number, F: number[], j: number, pf: number) => [
+  ...get(i), ...i32(AHEAD), ADD, ...get(end), ...i32(1), SUB, ...get(i), ...i32(AHEAD), ADD, ...get(end), ...i32(1), SUB, LTS, SELECT, ...set(j),
+  ...get(pf), ...get(bins), ...get(idx), ...get(j), ...i32(2), SHL, ADD, I32LOAD, 2, 0, ...F, MUL, ADD, I32LOAD8U, 0, 0, ADD, ...set(pf),
+];
 
 const histCode = (slot: 1 | 2) => [
   ...get(P.start), ...set(L.i),
@@ -39,6 +55,7 @@ const histUnrolled = (slot: 1 | 2, F: number) => [
   ...get(P.start), ...set(L.i),
   BLOCK, VOID, LOOP, VOID,
   ...get(L.i), ...get(P.end), GES, BRIF, 1,
+  ...prefetchRow(P.bins, P.idx, L.i, P.end, i32(F), L.j, L.pf),
   ...get(P.idx), ...get(L.i), ...i32(2), SHL, ADD, I32LOAD, 2, 0, TEE, L.row,
   ...i32(3), SHL, ...get(P.packed), ADD, F64LOAD, 3, 0, ...set(L.v),
   ...get(P.bins), ...get(L.row), ...i32(F), MUL, ADD, ...set(L.row),
@@ -229,8 +246,8 @@ export function arenaModule(F: number): WebAssembly.Module {
   let module = compiled.get(key);
   if (!module) {
     module = moduleOf([
-      { name: 'hist', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: key ? histUnrolled(1, F) : histCode(1) },
-      { name: 'hist2', params: 7, results: 0, locals: [[4, I32], [1, F64]], code: key ? histUnrolled(2, F) : histCode(2) },
+      { name: 'hist', params: 7, results: 0, locals: [[4, I32], [1, F64], [2, I32]], code: key ? histUnrolled(1, F) : histCode(1) },
+      { name: 'hist2', params: 7, results: 0, locals: [[4, I32], [1, F64], [2, I32]], code: key ? histUnrolled(2, F) : histCode(2) },
       { name: 'partition', params: 8, results: 1, locals: [[5, I32]], code: PARTITION },
       { name: 'maxima', params: 4, results: 0, locals: [[2, I32], [2, F64]], code: MAXIMA },
       { name: 'quantize', params: [I32, I32, I32, I32, I32, F64, F64, F64, F64], results: [F64], locals: [[2, I32], [3, F64]], code: QUANTIZE },
