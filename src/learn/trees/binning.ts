@@ -1,5 +1,5 @@
 import type { Rng } from '../../core/random.ts';
-import { orderStatistics } from '../../core/quantiles.ts';
+import { orderStatistics, presentRange } from '../../core/quantiles.ts';
 import { binsOf } from '../../core/search.ts';
 import { takeValues, type FeatureMatrix } from '../matrix.ts';
 
@@ -17,23 +17,15 @@ export interface BinMapper {
 }
 
 /**
- * Add `values`' distinct non-NaN values to `seen` until it holds `limit`; returns how many values are not NaN, and their
- * smallest and largest (presentRange, in the same pass). (A loop of its own: in numericEdges, optimised while the code after
+ * Add `values`' distinct non-NaN values to `seen` until it holds `limit`, and stop there: continuous values fill it within a
+ * few hundred values, so this is no pass over the rest. (A loop of its own: in numericEdges, optimised while the code after
  * it had not run, it was deoptimised at every feature.)
  */
-function distinctUpTo(values: Float64Array, seen: Set<number>, limit: number): { n: number; min: number; max: number } {
-  let n = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
+function distinctUpTo(values: Float64Array, seen: Set<number>, limit: number): void {
+  for (let i = 0; i < values.length && seen.size < limit; i++) {
     const v = values[i];
-    if (v !== v) continue;
-    n++;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    if (seen.size < limit) seen.add(v);
+    if (v === v) seen.add(v);
   }
-  return { n, min, max };
 }
 
 function numericEdges(col: Float64Array, rng: Rng): Float64Array {
@@ -44,7 +36,8 @@ function numericEdges(col: Float64Array, rng: Rng): Float64Array {
   } else values = col;
   // at most 255 distinct values: an edge between each two; a set that outgrows that stops early
   const seen = new Set<number>();
-  const range = distinctUpTo(values, seen, MAX_VALUE_BINS + 1);
+  distinctUpTo(values, seen, MAX_VALUE_BINS + 1);
+  const range = presentRange(values);
   const present = range.n;
   if (present === 0 || seen.size <= 1) return new Float64Array(0);
   if (seen.size <= MAX_VALUE_BINS) {
