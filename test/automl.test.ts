@@ -10,7 +10,7 @@ const PENGUINS = join(ROOT, 'test', 'fixtures', 'penguins.csv');
 interface AutomlDoc {
   task: string;
   metric: string;
-  cv: { mean: number; folds: number[] };
+  cv: { mean: number; folds: number[]; repeats: number };
   leaderboard: { id: number; learner: string; params: Record<string, unknown>; cv_mean: number | null; status: string; onnx: boolean }[];
   ensemble: { kept: boolean; note: string } | null;
   insights: { featureImpact: unknown[]; notes: string[] };
@@ -37,6 +37,9 @@ describe('capstan automl', () => {
     assert.equal(da.leaderboard.length, 9);
     assert.equal(da.task, 'multiclass');
     assert.ok(da.cv.mean > 0.95, `penguins accuracy ${da.cv.mean}`);
+    // 344 rows: the 3 folds are repeated 3 times by default, and the winner was scored on all 9
+    assert.equal(da.cv.repeats, 3);
+    assert.equal(da.cv.folds.length, 9);
     assert.deepEqual(new Set(da.leaderboard.map((c) => c.learner)), new Set(['gbdt', 'forest', 'linear', 'knn', 'bayes']), 'every learner\'s defaults are tried first');
     // the leaderboard says which candidates have no ONNX form
     for (const c of da.leaderboard) assert.equal(c.onnx, c.learner !== 'knn', c.learner);
@@ -155,6 +158,7 @@ describe('capstan automl', () => {
       [['--budget', '0'], /--budget must be an integer from 1/],
       [['--learners', 'gbdt,nope'], /unknown learner "nope"/],
       [['--cv', '1'], /--cv must be an integer from 2/],
+      [['--cv-repeats', '0'], /--cv-repeats must be an integer from 1/],
       [['--task', 'clustering', '--metric', 'accuracy'], /--task clustering searches k-means by silhouette: --redis, --metric/],
     ] as const) {
       const r = await cliAsync(['automl', PENGUINS, '--target', 'species', ...args], home);

@@ -59,7 +59,7 @@ export async function searchClusters(table: Table, features: FeatureSpec[], o: C
     const last = candidates.at(-1);
     // the next k costs a little more than the last: stop when it would overrun
     if (last && elapsed + last.fitSeconds * 1.3 > o.budgetSeconds) break;
-    const c: Candidate = { id: candidates.length, learner: 'kmeans', params: { n_clusters: k }, foldScores: [], cvMean: NaN, cvStd: 0, fitSeconds: 0, status: 'complete' };
+    const c: Candidate = { id: candidates.length, learner: 'kmeans', params: { n_clusters: k }, foldScores: [], cvMean: NaN, cvStd: 0, fitSeconds: 0, predictSeconds: 0, predictedRows: 0, status: 'complete' };
     const t0 = now();
     const model = await trainModel(fitTable, zeros, CLUSTER_TARGET, features, { learner: 'kmeans', params: c.params, seed: o.seed });
     const X = encode(model.encoder, sample);

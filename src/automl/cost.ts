@@ -1,9 +1,12 @@
 import type { Params } from './space.ts';
 
 /*
- * Seconds one fit is expected to take, so the search can decide what still fits in the budget. A prior per learner (measured
- * on the 2-core reference machine, 2026-11-27: credit_scoring, letters, ames_housing at default parameters) scaled by a
- * correction learned from every fit this search has timed (a running mean of observed / predicted).
+ * Seconds one fold is expected to take (the fit and the prediction of the fold's test rows), so the search can decide what
+ * still fits in the budget. A prior per learner, scaled by a correction learned from every fold this search has timed (a
+ * running mean of observed / predicted). The priors were fitted to one fold of each shared data set at default parameters
+ * (2-core Xeon, 2026-12-06; within about 3x of every one, except forests on shuttle's easy splits, 10x faster): a prior
+ * that is too high keeps a learner out of the search altogether (the GBDT's 2026-11-27 prior, 20x too high by now, kept it
+ * out of letters), one too low costs one fold's overrun before the correction learns it.
  */
 
 export interface Shape {
@@ -21,14 +24,14 @@ function prior(learner: string, p: Params, s: Shape): number {
   switch (learner) {
     case 'gbdt': {
       const trees = num('early_stopping', 0) === 1 ? Math.min(num('n_estimators', 100), 150) : num('n_estimators', 100);
-      return 1e-7 * n * d * trees * k;
+      return 0.05 + 3e-9 * n * d * trees * k;
     }
     case 'forest': {
       const mf = num('max_features', 0) || (s.classes > 0 ? Math.sqrt(d) / d : 1);
-      return 8e-8 * n * Math.log2(Math.max(2, n)) * Math.max(1, mf * d) * num('n_estimators', 100) * (s.classes > 0 ? 1 : 1.5);
+      return 2.4e-8 * n * Math.log2(Math.max(2, n)) * Math.max(1, mf * d) * num('n_estimators', 100) * (s.classes > 0 ? 1 : 1.5);
     }
     case 'linear':
-      return 3.5e-6 * n * d * k;
+      return 9e-7 * n * d * k;
     case 'knn':
       return 1e-6 * n * d + 2e-9 * n * s.testRows * d;
     default:

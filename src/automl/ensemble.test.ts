@@ -24,4 +24,23 @@ describe('greedy ensemble selection', () => {
     assert.equal(choice.bestSingleId, 1);
     assert.ok(choice.score <= choice.bestSingle + 1e-12);
   });
+
+  it('with a cost limit, chooses among the members the limit allows and says that it left some out', () => {
+    const n = 200;
+    const y = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    const a = Float64Array.from(y, (v, i) => (i % 2 ? v + 1 : v));
+    const b = Float64Array.from(y, (v, i) => (i % 2 ? v : v - 1));
+    const c = Float64Array.from(y, (v, i) => (i % 2 ? v - 0.8 : v + 0.3));
+    const oof = new Map([[0, a], [1, b], [2, c]]);
+    // b, the best partner of a, costs too much beside it: a blends with c instead
+    const limited = greedyEnsemble(oof, y, 'regression', 'r2', 1, 1, { of: (id) => [1, 5, 1][id], limit: 3 });
+    assert.equal(limited.weights.get(1) ?? 0, 0, JSON.stringify([...limited.weights]));
+    assert.ok(limited.limited);
+    assert.ok(limited.score > limited.bestSingle, `${limited.score} vs ${limited.bestSingle}`);
+    const free = greedyEnsemble(oof, y, 'regression', 'r2', 1, 1, { of: (id) => [1, 5, 1][id], limit: 100 });
+    assert.ok((free.weights.get(1) ?? 0) > 0 && !free.limited && free.score > limited.score);
+    // nothing affordable: an empty choice
+    assert.equal(greedyEnsemble(oof, y, 'regression', 'r2', 1, 1, { of: () => 10, limit: 1 }).weights.size, 0);
+  });
 });
+

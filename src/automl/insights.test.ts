@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rocAuc } from '../learn/metrics/index.ts';
-import { predictionInsights } from './insights.ts';
+import { insightPlan, insightSeconds, predictionInsights } from './insights.ts';
+import type { Candidate } from './search.ts';
 
 describe('prediction insights', () => {
   const n = 1000;
@@ -40,3 +41,26 @@ describe('prediction insights', () => {
     assert.equal(rr.lift!.length, 10);
   });
 });
+
+describe('the insights within the budget', () => {
+  // a member whose fold fits took 2 s and whose predictions take 1 ms per row (k-NN-like), 16 features, 4000 held-out rows
+  const c: Candidate = { id: 0, learner: 'knn', params: {}, foldScores: [1, 1, 1, 1, 1], cvMean: 1, cvStd: 0, fitSeconds: 10, predictSeconds: 16, predictedRows: 16_000, status: 'complete' };
+  const full = insightSeconds([c], 16, 2000);
+
+  it('counts the refit and the predictions: 17 passes over the rows and partial dependence', () => {
+    assert.ok(Math.abs(full - (1.2 * 2 + 1.25 * 0.001 * (17 * 2000 + 9000) + 0.5)) < 1e-9, String(full));
+    assert.ok(Math.abs(insightSeconds([c], 16, 2000, false) - (full - 2.4)) < 1e-9);
+  });
+
+  it('measures impact on 2000 refit rows when they fit, on fewer when not, without the refit when even 300 do not fit', () => {
+    assert.deepEqual(insightPlan([c], 16, 4000, full + 0.01), { refit: true, rows: 2000 });
+    const some = insightPlan([c], 16, 4000, full / 2);
+    assert.equal(some.refit, true);
+    assert.ok(some.rows >= 300 && some.rows < 2000 && insightSeconds([c], 16, some.rows) <= full / 2, JSON.stringify(some));
+    assert.equal(insightPlan([c], 16, 4000, insightSeconds([c], 16, 300) - 1).refit, false);
+    assert.deepEqual(insightPlan([c], 16, 4000, 0), { refit: false, rows: 300 });
+    // never more rows than the fold holds out
+    assert.deepEqual(insightPlan([c], 16, 150, 1e9), { refit: true, rows: 150 });
+  });
+});
+

@@ -59,7 +59,58 @@ export function permutationImpact(model: TabularModel, heldOut: Table, y: Float6
  * Held-out rows permutation impact predicts on (once per feature): enough to rank features, and bounded, so a model that is
  * slow to predict (k-NN on a large table) cannot spend the budget here.
  */
-const IMPACT_ROWS = 2000;
+export const IMPACT_ROWS = 2000;
+/**
+ * Partial dependence: rows predicted per grid point (fewer, down to 50, when permutation impact gets fewer rows), grid
+ * points per feature, and features.
+ */
+const PD_ROWS = 300;
+const pdRows = (impactRows: number) => Math.max(50, Math.min(PD_ROWS, Math.round((PD_ROWS * impactRows) / IMPACT_ROWS)));
+const PD_POINTS = 10;
+const PD_FEATURES = 3;
+
+/** The fewest held-out rows permutation impact is measured on when the budget is short (fewer rank features poorly). */
+export const MIN_IMPACT_ROWS = 300;
+
+/**
+ * Seconds the insights are expected to take for these members (the budget plan's estimate, from what their fold fits
+ * measured): the held-out refit behind feature impact (their fold fits, x1.2; none with `refit: false`), their predictions
+ * of `impactRows` rows once unpermuted and once per feature plus partial dependence's rows, and half a second.
+ */
+export function insightSeconds(members: Pick<Candidate, 'fitSeconds' | 'foldScores' | 'predictSeconds' | 'predictedRows'>[], features: number, impactRows: number, refit = true): number {
+  const fits = members.reduce((a, c) => a + c.fitSeconds / c.foldScores.length, 0);
+  return (refit ? 1.2 * fits : 0) + finalPredictSeconds(members, (features + 1) * impactRows + PD_FEATURES * PD_POINTS * pdRows(impactRows)) + 0.5;
+}
+
+/**
+ * Seconds the final model of these members takes to predict `rows` rows, from their fold predictions' time per row (x1.25:
+ * the final model has seen a fifth more rows, which slows k-NN).
+ */
+export function finalPredictSeconds(members: Pick<Candidate, 'predictSeconds' | 'predictedRows'>[], rows: number): number {
+  return 1.25 * rows * members.reduce((a, c) => a + (c.predictedRows > 0 ? c.predictSeconds / c.predictedRows : 0), 0);
+}
+
+/**
+ * How the insights fit in `seconds`: permutation impact on a refit held out from the first fold's test rows (up to 2000 of
+ * them), on fewer rows (down to 300) when that is what fits, else on the final model without the refit.
+ */
+export function insightPlan(members: Candidate[], features: number, heldOutRows: number, seconds: number): { refit: boolean; rows: number } {
+  const full = Math.min(IMPACT_ROWS, heldOutRows);
+  const least = Math.min(MIN_IMPACT_ROWS, full);
+  for (const refit of [true, false]) {
+    if (insightSeconds(members, features, full, refit) <= seconds) return { refit, rows: full };
+    if (insightSeconds(members, features, least, refit) > seconds) continue;
+    // the most rows that fit (the cost grows with the rows)
+    let [lo, hi] = [least, full];
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (insightSeconds(members, features, mid, refit) <= seconds) lo = mid;
+      else hi = mid;
+    }
+    return { refit, rows: lo };
+  }
+  return { refit: false, rows: least };
+}
 
 function downsample<T>(xs: T[], max: number): T[] {
   if (xs.length <= max) return xs;
@@ -133,9 +184,9 @@ function liftChart(order: number[], predicted: (i: number) => number, actual: (i
 }
 
 /** Mean prediction (class-1 probability, the values, or the most likely class's probability) as one feature sweeps its range. */
-export function partialDependence(model: TabularModel, table: Table, features: string[], seed: number): Insights['partialDependence'] {
+export function partialDependence(model: TabularModel, table: Table, features: string[], seed: number, sampleRows = PD_ROWS): Insights['partialDependence'] {
   const rng = new Rng(seed);
-  const rows = Array.from({ length: Math.min(300, table.rows) }, () => rng.int(table.rows));
+  const rows = Array.from({ length: Math.min(sampleRows, table.rows) }, () => rng.int(table.rows));
   const sample: Table = { rows: rows.length, columns: table.columns.map((c) => (c.kind === 'numeric' ? { ...c, values: Float64Array.from(rows, (r) => c.values[r]) } : { ...c, codes: Int32Array.from(rows, (r) => c.codes[r]) })) };
   const k = model.target.classes?.length ?? 1;
   const summary = (out: Float64Array) => {
@@ -150,12 +201,12 @@ export function partialDependence(model: TabularModel, table: Table, features: s
     let points: { value: number | string; mean: number }[];
     if (c.kind === 'numeric') {
       const present = Array.from(c.values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-      const grid = [...new Set(Array.from({ length: 10 }, (_, i) => present[Math.floor((i * (present.length - 1)) / 9)]))];
+      const grid = [...new Set(Array.from({ length: PD_POINTS }, (_, i) => present[Math.floor((i * (present.length - 1)) / (PD_POINTS - 1))]))];
       points = grid.map((v) => ({ value: v, mean: summary(predictionOutput(predictTable(model, withColumn(sample, index, { ...c, values: new Float64Array(sample.rows).fill(v) })))) }));
     } else {
       const counts = new Map<number, number>();
       for (const code of c.codes) if (code >= 0) counts.set(code, (counts.get(code) ?? 0) + 1);
-      const top = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 10).map(([code]) => code);
+      const top = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, PD_POINTS).map(([code]) => code);
       points = top.map((code) => ({ value: c.categories[code], mean: summary(predictionOutput(predictTable(model, withColumn(sample, index, { ...c, codes: new Int32Array(sample.rows).fill(code) })))) }));
     }
     return { feature: name, points };
@@ -181,8 +232,6 @@ export async function modelInsights(a: {
   sign: number;
   seed: number;
   timeLeft: () => number;
-  /** what the held-out refit for feature impact is expected to take (the budget plan's estimate) */
-  impactSeconds: (members: Candidate[]) => number;
 }): Promise<Insights & { notes: string[] }> {
   const notes: string[] = [];
   const members = a.ensemble ?? [{ id: a.win.id, weight: 1 }];
@@ -195,7 +244,9 @@ export async function modelInsights(a: {
   }
   const charts = output ? predictionInsights(a.t.spec, a.t.y, output) : {};
   let featureImpact: Insights['featureImpact'];
-  if (a.impactSeconds(members.map((m) => a.byId.get(m.id)!)) < a.timeLeft()) {
+  const plan = insightPlan(members.map((m) => a.byId.get(m.id)!), a.features.length, a.folds[0].test.length, a.timeLeft());
+  const rows = downsample(a.folds[0].test, plan.rows);
+  if (plan.refit) {
     const f = a.folds[0];
     const train = takeRows(a.t.features, f.train);
     const fitted: { weight: number; model: TabularModel }[] = [];
@@ -204,15 +255,14 @@ export async function modelInsights(a: {
       fitted.push({ weight: m.weight, model: await trainModel(train, takeValues(a.t.y, f.train), a.t.spec, a.features, { learner: c.learner, params: c.params, seed: a.seed }) });
     }
     const foldModel = fitted.length === 1 ? fitted[0].model : ensembleModel(fitted);
-    const rows = downsample(f.test, IMPACT_ROWS);
     featureImpact = permutationImpact(foldModel, takeRows(a.t.features, rows), takeValues(a.t.y, rows), a.t.spec, a.metric, a.sign, a.seed);
   } else {
     // no time for the held-out refit: the final model on the first fold's rows (which it was fitted on) still ranks the
     // features, if optimistically; a report without feature impact helps nobody
-    const rows = downsample(a.folds[0].test, IMPACT_ROWS);
     featureImpact = permutationImpact(a.model, takeRows(a.t.features, rows), takeValues(a.t.y, rows), a.t.spec, a.metric, a.sign, a.seed);
     notes.push('feature impact measured on the final model with rows it was fitted on (no time left in the budget for a held-out refit): the ranking holds, the sizes are optimistic');
   }
-  const top = (featureImpact.length ? featureImpact.map((x) => x.feature) : a.features.map((x) => x.name)).slice(0, 3);
-  return { metric: a.metric, featureImpact, ...charts, partialDependence: partialDependence(a.model, a.t.features, top, a.seed), notes };
+  if (rows.length < Math.min(IMPACT_ROWS, a.folds[0].test.length)) notes.push(`feature impact measured on ${rows.length} held-out rows, as many as the budget left time for`);
+  const top = (featureImpact.length ? featureImpact.map((x) => x.feature) : a.features.map((x) => x.name)).slice(0, PD_FEATURES);
+  return { metric: a.metric, featureImpact, ...charts, partialDependence: partialDependence(a.model, a.t.features, top, a.seed, pdRows(plan.rows)), notes };
 }

@@ -18,6 +18,8 @@ interface FoldJobResult {
   /** null when the metric is undefined on the fold (JSON has no NaN) */
   score: number | null;
   seconds: number;
+  /** absent from workers of before it was recorded */
+  predictSeconds?: number;
   /** the Float64Array's bytes, base64: exact and compact */
   predictions: string;
 }
@@ -46,7 +48,7 @@ export async function remoteEvaluator(q: WorkQueue, p: Problem, searchId: string
       const timeoutMs = job.deadline !== undefined ? Math.max(0, job.deadline - Date.now()) + 60_000 : 6 * 3_600_000;
       const r = await q.run<FoldJobResult>(FOLD_JOB, `${searchId}-${digest}`, { problem: searchId, job } satisfies FoldJobData, timeoutMs);
       const bytes = Buffer.from(r.predictions, 'base64');
-      return { score: r.score ?? NaN, seconds: r.seconds, predictions: new Float64Array(new Uint8Array(bytes).buffer) } satisfies FoldResult;
+      return { score: r.score ?? NaN, seconds: r.seconds, predictSeconds: r.predictSeconds ?? 0, predictions: new Float64Array(new Uint8Array(bytes).buffer) } satisfies FoldResult;
     },
     close: () => q.deleteBlob(searchId),
   };
@@ -69,7 +71,7 @@ export function foldJobHandler(): { handler: JobHandler; close(): Promise<void> 
     }
     if ('missing' in reply) throw new Error('the fold thread lost its data');
     const r = reply.result;
-    return { score: Number.isFinite(r.score) ? r.score : null, seconds: r.seconds, predictions: Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength).toString('base64') } satisfies FoldJobResult;
+    return { score: Number.isFinite(r.score) ? r.score : null, seconds: r.seconds, predictSeconds: r.predictSeconds, predictions: Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength).toString('base64') } satisfies FoldJobResult;
   };
   return { handler, close: () => thread.close() };
 }

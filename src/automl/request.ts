@@ -13,6 +13,8 @@ export interface AutomlRequest {
   /** wall-clock seconds for the whole run */
   budget: number;
   cv: number;
+  /** repeats of the K folds with fresh shuffles; by default 3 up to 2000 rows (where one split's noise can pick the winner), else 1 */
+  cvRepeats?: number;
   seed: number;
   /** a fixed number of candidates instead of a time budget (the leaderboard then depends on the seed alone) */
   trials?: number;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { Task } from '../core/schema.ts';
@@ -10,8 +11,10 @@ import { checkQueueName, checkRedisUrl, openWorkQueue } from '../queue/index.ts'
 import { logMetrics, logParams } from '../store/index.ts';
 import { greedyEnsemble } from './ensemble.ts';
 import { guardrails } from './guardrails.ts';
-import { modelInsights } from './insights.ts';
+import { bundlePredictionRows } from '../registry/index.ts';
+import { finalPredictSeconds, IMPACT_ROWS, insightSeconds, MIN_IMPACT_ROWS, modelInsights } from './insights.ts';
 import { remoteEvaluator } from './remote.ts';
+import { threadEvaluator } from './thread-evaluator.ts';
 import { runClusters } from './run-clusters.ts';
 import { formatScore, METRICS } from './score.ts';
 import { searchModels, type Candidate } from './search.ts';
@@ -24,6 +27,9 @@ import { keepWinner, putJsonArtifact, startAutomlRun } from './tracking.ts';
 const ENSEMBLE_RESERVE = 4;
 /** Seconds kept for what does not scale with fit times: recording, registration, the report. */
 const FIXED_FINISH = 1;
+/** Up to this many rows the folds are repeated by default: one split's noise can otherwise pick the winner. */
+const SMALL_DATA_ROWS = 2000;
+const SMALL_DATA_REPEATS = 3;
 
 /** Seconds to fit a candidate on all rows: its mean fold fit, scaled from a fold's training rows to all of them. */
 function refitSeconds(c: Candidate, folds: number): number {
@@ -32,24 +38,17 @@ function refitSeconds(c: Candidate, folds: number): number {
 
 /**
  * What the run needs after the search, with the margins the decisions after it use: refitting an ensemble's members on all
- * rows (x1.2: the ensemble is kept only if that fits) and the feature-impact refit of them on one fold (x1.2, plus half a
- * second for the permutations). The plan keeps time for as many of the best candidates (4, 2, else 1) as fit in a third of
- * the budget: the search is worth more than an ensemble it would starve. (The ensemble may still take more members, cheap
- * ones, when their refits fit in what is actually left.)
+ * rows (x1.2: the ensemble's members are chosen among those whose refits fit) and the insights (the feature-impact refit
+ * of them on one fold and their predictions: see insightSeconds). The plan keeps time for as many of the best candidates
+ * (4, 2, else 1) as fit in a third of the budget: the search is worth more than an ensemble it would starve. (The ensemble
+ * may still take other members, cheap ones, when their refits fit in what is actually left.)
  */
-function finishSeconds(top: Candidate[], folds: number, budget: number): number {
+function finishSeconds(top: Candidate[], folds: number, budget: number, insights: (members: Candidate[]) => number): number {
   if (top.length === 0) return 0;
-  const plan = (cs: Candidate[]) => 1.2 * cs.reduce((a, c) => a + refitSeconds(c, folds), 0) + impactSeconds(cs);
+  const plan = (cs: Candidate[]) => 1.2 * cs.reduce((a, c) => a + refitSeconds(c, folds), 0) + insights(cs);
   for (const k of [4, 2]) if (top.length >= k && plan(top.slice(0, k)) <= budget / 3) return plan(top.slice(0, k));
   return plan(top.slice(0, 1));
 }
-
-/** The held-out refit behind feature impact: the members' fold fits, x1.2, and half a second for the permutations. */
-export function impactSeconds(members: { fitSeconds: number; foldScores: number[] }[]): number {
-  return 1.2 * members.reduce((a, c) => a + c.fitSeconds / c.foldScores.length, 0) + 0.5;
-}
-
-
 
 /**
  * Search learners and hyperparameters for FILE within a budget, track every candidate as a child run, refit the winner (or
@@ -71,7 +70,8 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
   const deadline = () => Date.now() + Math.max(1, budget - elapsed()) * 1000;
   if (!AUTOML_TASKS.includes(o.task)) throw invalid(`--task must be one of ${AUTOML_TASKS.join(', ')}, got "${o.task}"`);
   if (o.target === undefined && o.task !== 'clustering') throw invalid('--target is required (the column to predict), except with --task clustering');
-  if (o.task === 'clustering' && (o.redis || o.metric || o.learners || o.trials)) throw invalid('--task clustering searches k-means by silhouette: --redis, --metric, --learners and --trials do not apply');
+  if (o.task === 'clustering' && (o.redis || o.metric || o.learners || o.trials || o.cvRepeats)) throw invalid('--task clustering searches k-means by silhouette: --redis, --metric, --learners, --trials and --cv-repeats do not apply');
+  if (o.cvRepeats !== undefined && !(Number.isInteger(o.cvRepeats) && o.cvRepeats >= 1 && o.cvRepeats <= 10)) throw invalid(`--cv-repeats must be an integer from 1 to 10, got ${o.cvRepeats}`);
   if (o.redis) checkRedisUrl(o.redis);
   checkQueueName(o.queue);
   const say = ctx.say ?? (() => undefined);
@@ -91,11 +91,12 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
   const metric = o.metric ?? primaryMetric(t.spec.task);
   if (!METRICS[metric]) throw invalid(`--metric must be one of ${Object.keys(METRICS).join(', ')}, got "${metric}"`);
   const g = guardrails(t, inferFeatures(t.features, name), k);
-  say(`${name}: ${t.features.rows} rows, task ${t.spec.task}, optimising ${metric} with ${g.report.folds}-fold cross-validation, budget ${budget} s`);
+  const repeats = o.cvRepeats ?? (t.features.rows <= SMALL_DATA_ROWS ? SMALL_DATA_REPEATS : 1);
+  say(`${name}: ${t.features.rows} rows, task ${t.spec.task}, optimising ${metric} with ${g.report.folds}-fold cross-validation${repeats > 1 ? ` repeated ${repeats} times` : ''}, budget ${budget} s`);
   for (const d of g.report.dropped) say(`  dropped ${d.column}: ${d.reason}`);
   for (const w of g.report.warnings) say(`  note: ${w}`);
 
-  const folds = cvFolds(t, g.report.folds, seed, { kind: 'kfold' });
+  const folds = cvFolds(t, g.report.folds, seed, { kind: 'kfold', repeats });
   const problem = { t, features: g.features, folds, metric, seed };
   // workers are checked before anything is recorded: no run is left behind by a missing worker
   const queue = o.redis ? await openWorkQueue(o.redis, o.queue) : null;
@@ -105,6 +106,10 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
         throw e;
       })
     : null;
+  // without workers, a time-budgeted search fits folds on a thread per core; a fixed number of trials stays on this thread,
+  // so that its leaderboard depends on the seed alone (not on the machine's core count)
+  const cores = availableParallelism();
+  const local = !remote && trials === undefined && cores > 1 ? threadEvaluator(problem, cores) : null;
   const s = ctx.stores;
   let parentId: string | null = null;
   try {
@@ -113,7 +118,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     const { parent } = rec;
     // a run this search opened is ended by it; a pipeline step's is ended by the pipeline
     if (rec.owned) parentId = parent.id;
-    await logParams(meta.runs, parent.id, { metric, budget, 'cv.folds': g.report.folds, 'cv.seed': seed, ...(trials ? { trials } : {}), 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(',') });
+    await logParams(meta.runs, parent.id, { metric, budget, 'cv.folds': g.report.folds, 'cv.repeats': repeats, 'cv.seed': seed, ...(trials ? { trials } : {}), 'guardrails.dropped': g.report.dropped.map((d) => d.column).join(',') });
 
     if (remote) {
       say(`  fanning candidates out to ${remote.workers} worker${remote.workers === 1 ? '' : 's'} on ${o.redis} (queue ${o.queue})`);
@@ -129,34 +134,41 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     const pending: Promise<void>[] = [];
     // the budget plan: the search stops in time for what follows it, estimated from the fit times it measured: refitting an
     // ensemble of the best few on all rows, the held-out refit behind feature impact, registration
-    const finish = (top: Candidate[]) => finishSeconds(top.slice(0, ENSEMBLE_RESERVE), g.report.folds, budget);
-    const result = await searchModels(problem, { budgetSeconds: budget - elapsed() - FIXED_FINISH, trials, learners, finish, ...(remote ? { evaluator: remote } : {}) }, (c, state) => {
+    // after the refits: the insights (the plan keeps time for them in full, an ensemble's members are chosen so that they fit
+    // on the fewest rows without their refit) and the model bundle's predictions (its output baseline and importance)
+    const bundleRows = bundlePredictionRows(t.features.rows, g.features.length);
+    const insightsCost = (members: Candidate[], rows = IMPACT_ROWS, refit = true) => insightSeconds(members, g.features.length, Math.min(rows, folds[0].test.length), refit) + finalPredictSeconds(members, bundleRows);
+    const finish = (top: Candidate[]) => finishSeconds(top.slice(0, ENSEMBLE_RESERVE), g.report.folds, budget, insightsCost);
+    const result = await searchModels(problem, { budgetSeconds: budget - elapsed() - FIXED_FINISH, trials, learners, finish, ...(remote ? { evaluator: remote } : local ? { evaluator: local } : {}) }, (c, state) => {
       pending.push(record(c));
       if (ctx.onCandidate) ctx.onCandidate(c, state, elapsed());
       else say(`  ${c.learner.padEnd(7)} ${c.status.padEnd(8)} ${metric} ${formatScore(c.cvMean)} +- ${formatScore(c.cvStd)} (${c.foldScores.length} folds, ${c.fitSeconds.toFixed(2)} s)`);
     });
     await Promise.all(pending);
+    await local?.close();
 
     const win = result.best;
     const sign = result.higher ? 1 : -1;
-    // an ensemble of the best candidates, kept only when its out-of-fold score beats the best single model's and its
-    // members can be refit on all rows within the budget
+    // an ensemble of the kept candidates (the best overall and the best of each learner), chosen among those whose refits
+    // on all rows and the insights' predictions (on the fewest rows, without their held-out refit) fit in what is left of
+    // the budget; kept when it beats the best single model out of fold
     const byId = new Map(result.candidates.map((c) => [c.id, c]));
     const refitOf = (c: Candidate) => refitSeconds(c, g.report.folds);
-    // the ensemble from every kept candidate; when its refits would not fit in what is left, from the best 4, then the
-    // best 2 (the budget plan kept time for those), so a slow machine gets a smaller ensemble rather than none
-    const ranked = [...result.oof.keys()].sort((x, y) => sign * (byId.get(y)!.cvMean - byId.get(x)!.cvMean) || x - y);
+    const memberCost = (id: number) => {
+      const c = byId.get(id)!;
+      return 1.2 * refitOf(c) + insightsCost([c], MIN_IMPACT_ROWS, false) - insightsCost([], MIN_IMPACT_ROWS, false);
+    };
     let ensemble: { members: { id: number; weight: number }[]; oof_score: number; best_single_oof_score: number; kept: boolean; note: string } | null = null;
-    for (const size of [...new Set([ranked.length, 4, 2])].filter((n) => n >= 2 && n <= ranked.length)) {
-      const pool = new Map(ranked.slice(0, size).map((id) => [id, result.oof.get(id)!]));
-      const choice = greedyEnsemble(pool, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign);
+    if (result.oof.size >= 2) {
+      const limit = trials === undefined ? budget - elapsed() - insightsCost([], MIN_IMPACT_ROWS, false) : Infinity;
+      const choice = greedyEnsemble(result.oof, t.y, t.spec.task, metric, t.spec.classes?.length ?? 1, sign, { of: memberCost, limit });
       const members = [...choice.weights].map(([id, weight]) => ({ id, weight }));
       const better = sign * (choice.score - choice.bestSingle) > 1e-4 && members.length > 1;
-      const fits = members.reduce((a, m) => a + refitOf(byId.get(m.id)!), 0) * 1.2 < budget - elapsed();
-      const candidate = { members, oof_score: choice.score, best_single_oof_score: choice.bestSingle, kept: better && fits, note: !better ? 'no better than the best single model' : !fits ? 'refitting its members would exceed the budget' : 'beats the best single model out of fold' };
-      // the first decision stands unless a smaller ensemble is kept where the larger one did not fit
-      if (!ensemble || candidate.kept) ensemble = candidate;
-      if (ensemble.kept || !better) break;
+      const limited = choice.limited ? ' (among the candidates whose refits the budget left time for)' : '';
+      ensemble =
+        members.length === 0
+          ? { members, oof_score: choice.bestSingle, best_single_oof_score: choice.bestSingle, kept: false, note: 'not tried: refitting any candidate beside the winner would exceed the budget' }
+          : { members, oof_score: choice.score, best_single_oof_score: choice.bestSingle, kept: better, note: (better ? 'beats the best single model out of fold' : 'no better than the best single model') + limited };
     }
     const fitStart = performance.now();
     let model: TabularModel;
@@ -164,12 +176,14 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
       const members: { weight: number; model: TabularModel }[] = [];
       for (const m of ensemble.members) {
         const c = byId.get(m.id)!;
-        members.push({ weight: m.weight, model: await trainModel(t.features, t.y, t.spec, g.features, { learner: c.learner, params: c.params, seed, ...(trials === undefined ? { deadline: deadline() } : {}) }) });
+        members.push({ weight: m.weight, model: await trainModel(t.features, t.y, t.spec, g.features, { learner: c.learner, params: c.params, seed, threads: cores, ...(trials === undefined ? { deadline: deadline() } : {}) }) });
       }
       model = ensembleModel(members);
-    } else model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed, ...(trials === undefined ? { deadline: deadline() } : {}) });
+    } else model = await trainModel(t.features, t.y, t.spec, g.features, { learner: win.learner, params: win.params, seed, threads: cores, ...(trials === undefined ? { deadline: deadline() } : {}) });
     const fitSeconds = (performance.now() - fitStart) / 1000;
-    const insights = await modelInsights({ t, features: g.features, folds, model, win, ensemble: ensemble?.kept ? ensemble.members : null, byId, oof: result.oof, metric, sign, seed, timeLeft: () => budget - elapsed(), impactSeconds });
+    const finalMembers = ensemble?.kept ? ensemble.members.map((m) => byId.get(m.id)!) : [win];
+    // the insights get what is left once the bundle's predictions are kept back
+    const insights = await modelInsights({ t, features: g.features, folds, model, win, ensemble: ensemble?.kept ? ensemble.members : null, byId, oof: result.oof, metric, sign, seed, timeLeft: () => budget - elapsed() - finalPredictSeconds(finalMembers, bundleRows) });
     await putJsonArtifact(s, parent.id, 'insights.json', insights);
     if (ensemble) await logMetrics(meta.runs, parent.id, { [`oof_${metric}_ensemble`]: ensemble.oof_score, [`oof_${metric}_best_single`]: ensemble.best_single_oof_score });
     await logParams(meta.runs, parent.id, { 'winner.learner': win.learner, 'winner.candidate': win.id });
@@ -184,7 +198,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
       task: t.spec.task,
       target: o.target,
       metric,
-      cv: { mean: win.cvMean, std: win.cvStd, folds: win.foldScores },
+      cv: { mean: win.cvMean, std: win.cvStd, folds: win.foldScores, repeats },
       leaderboard: board.map((c) => ({ id: c.id, learner: c.learner, params: c.params, cv_mean: Number.isFinite(c.cvMean) ? c.cvMean : null, cv_std: Number.isFinite(c.cvStd) ? c.cvStd : null, folds: c.foldScores, fit_seconds: c.fitSeconds, status: c.status, onnx: exportable(c.learner), ...(c.note ? { note: c.note } : {}) })),
       model: version ? { name: version.name, version: version.version, uri: `models:/${version.name}/${version.version}`, path: s.artifacts.locate(version.source) } : null,
       ensemble,
@@ -213,6 +227,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     if (parentId) await s.metadata.runs.update(parentId, { status: 'FAILED' }).catch(() => undefined);
     throw e;
   } finally {
+    await local?.close().catch(() => undefined);
     await remote?.close().catch(() => undefined);
     await queue?.close().catch(() => undefined);
   }

@@ -17,6 +17,9 @@ export interface Candidate {
   cvStd: number;
   /** total fit time over its folds */
   fitSeconds: number;
+  /** total time to predict its folds' test rows, and how many rows that was */
+  predictSeconds: number;
+  predictedRows: number;
   status: 'complete' | 'pruned' | 'failed';
   note?: string;
 }
@@ -74,14 +77,21 @@ export async function searchModels(p: Problem, o: SearchOptions, onEvent: (c: Ca
   const tried = new Set<string>();
   const width = task === 'regression' ? 1 : nClasses;
   const oof = new Map<number, Float64Array>();
+  // how often each row is tested: repeated folds test it once per repeat, and its out-of-fold prediction is their mean
+  const tested = new Int32Array(t.features.rows);
+  for (const f of folds) for (const row of f.test) tested[row]++;
   const late = new Set<number>();
   const deadline = () => (o.trials === undefined ? { deadline: Date.now() + Math.max(0, o.budgetSeconds - (now() - start)) * 1000 } : {});
   // one fold of one candidate; its test predictions land in the candidate's out-of-fold array
   const fit = async (c: Candidate, k: number, into: Float64Array): Promise<number> => {
     const r = await evaluator.evaluate({ learner: c.learner, params: c.params, fold: k, ...deadline() });
-    cost.observe(c.learner, c.params, shape, r.seconds);
-    folds[k].test.forEach((row, i) => into.set(r.predictions.subarray(i * width, (i + 1) * width), row * width));
+    cost.observe(c.learner, c.params, shape, r.seconds + r.predictSeconds);
+    folds[k].test.forEach((row, i) => {
+      for (let j = 0; j < width; j++) into[row * width + j] += r.predictions[i * width + j] / tested[row];
+    });
     c.fitSeconds += r.seconds;
+    c.predictSeconds += r.predictSeconds;
+    c.predictedRows += folds[k].test.length;
     // a fit that ended past the budget ran into the deadline and was cut short: its score is not comparable
     if (o.trials === undefined && now() - start > o.budgetSeconds) late.add(c.id);
     return r.score;
@@ -123,7 +133,7 @@ export async function searchModels(p: Problem, o: SearchOptions, onEvent: (c: Ca
           continue;
         }
       }
-      round.push({ c: { id: nextId++, learner: bp.learner, params, foldScores: [], cvMean: NaN, cvStd: NaN, fitSeconds: 0, status: 'complete' }, predictions: new Float64Array(t.features.rows * width) });
+      round.push({ c: { id: nextId++, learner: bp.learner, params, foldScores: [], cvMean: NaN, cvStd: NaN, fitSeconds: 0, predictSeconds: 0, predictedRows: 0, status: 'complete' }, predictions: new Float64Array(t.features.rows * width) });
     }
     if (round.length === 0) break;
     await Promise.all(round.map(async (r) => {
@@ -176,10 +186,9 @@ export async function searchModels(p: Problem, o: SearchOptions, onEvent: (c: Ca
       if (o.trials === undefined && now() - start > o.budgetSeconds) stopped = true;
       candidates.push(c);
       if (c.status === 'complete') {
-        // keep the out-of-fold predictions of the best few complete candidates, for ensembling
         oof.set(c.id, predictions);
-        const keep = candidates.filter((x) => oof.has(x.id)).sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id);
-        for (const x of keep.slice(OOF_KEEP)) oof.delete(x.id);
+        const kept = new Set(ensemblePool(candidates.filter((x) => oof.has(x.id)), sign).map((x) => x.id));
+        for (const id of oof.keys()) if (!kept.has(id)) oof.delete(id);
       }
       onEvent(c, { tried: candidates.length, best: best(), secondsLeft: left() });
     }
@@ -195,8 +204,24 @@ export async function searchModels(p: Problem, o: SearchOptions, onEvent: (c: Ca
   return { candidates, best: winner, higher: m.higher, oof };
 }
 
-/** How many candidates' out-of-fold predictions are kept for ensemble selection. */
+/** How many of the best candidates' out-of-fold predictions are kept for ensemble selection, overall and per learner. */
 const OOF_KEEP = 12;
+const OOF_KEEP_PER_LEARNER = 3;
+
+/**
+ * The candidates whose out-of-fold predictions are kept for ensemble selection: the best 12 overall and the best 3 of every
+ * learner, so that an ensemble can blend families (a linear model with trees errs on other rows than a fourth tree model
+ * does) even when one family fills the top of the board.
+ */
+export function ensemblePool(complete: Candidate[], sign: number): Candidate[] {
+  const ranked = [...complete].sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id);
+  const perLearner = new Map<string, number>();
+  return ranked.filter((c, rank) => {
+    const n = (perLearner.get(c.learner) ?? 0) + 1;
+    perLearner.set(c.learner, n);
+    return rank < OOF_KEEP || n <= OOF_KEEP_PER_LEARNER;
+  });
+}
 
 /** A candidate's parameters with the learner's defaults filled in for searched ones it left unset (the defaults candidates). */
 function completed(bp: Blueprint, params: Params): Params {

@@ -3,8 +3,11 @@ import { cellValue, columnByName } from '../core/table.ts';
 import { groupKFold, kFold, timeSeriesSplits } from './split.ts';
 import type { PreparedTarget } from './target.ts';
 
-/** How rows are dealt into folds: stratified K-fold (random for regression), whole groups, or expanding windows in time. */
-export type CvScheme = { kind: 'kfold' } | { kind: 'group'; column: string } | { kind: 'time'; column: string };
+/**
+ * How rows are dealt into folds: stratified K-fold (random for regression), whole groups, or expanding windows in time.
+ * K-fold may be repeated with fresh shuffles (repeat r shuffles with seed + r), so that every row is tested `repeats` times.
+ */
+export type CvScheme = { kind: 'kfold'; repeats?: number } | { kind: 'group'; column: string } | { kind: 'time'; column: string };
 
 function columnValues(t: PreparedTarget, name: string): (number | string)[] {
   const col = columnByName(t.features, name);
@@ -12,9 +15,14 @@ function columnValues(t: PreparedTarget, name: string): (number | string)[] {
   return Array.from({ length: t.features.rows }, (_, r) => cellValue(col, r) ?? '');
 }
 
-/** Train/test row lists of every fold. */
+/** Train/test row lists of every fold (of every repeat, repeat by repeat). */
 export function cvFolds(t: PreparedTarget, folds: number, seed: number, scheme: CvScheme): { train: number[]; test: number[] }[] {
   const n = t.features.rows;
+  if (scheme.kind === 'kfold' && (scheme.repeats ?? 1) !== 1) {
+    const repeats = scheme.repeats!;
+    if (!Number.isInteger(repeats) || repeats < 1) throw invalid(`cross-validation repeats must be an integer >= 1, got ${repeats}`);
+    return Array.from({ length: repeats }, (_, r) => cvFolds(t, folds, seed + r, { kind: 'kfold' })).flat();
+  }
   if (scheme.kind === 'time') {
     const v = columnValues(t, scheme.column).map((x) => (typeof x === 'number' ? x : Date.parse(x)));
     if (v.some((x) => Number.isNaN(x))) throw invalid(`time column "${scheme.column}" must hold numbers or dates in every row`);

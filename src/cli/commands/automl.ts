@@ -12,6 +12,7 @@ interface AutomlOptions {
   metric?: string;
   budget: string;
   cv: string;
+  cvRepeats?: string;
   seed: string;
   trials?: string;
   learners?: string;
@@ -33,6 +34,7 @@ export function automlCommand(program: Command): void {
     .option('--metric <name>', `what to optimise (${Object.keys(METRICS).join(', ')}); default roc_auc / accuracy / r2`)
     .option('--budget <seconds>', 'wall-clock budget for the whole command', '60')
     .option('--cv <k>', 'cross-validation folds (the same folds for every candidate)', '5')
+    .option('--cv-repeats <n>', 'repeat the folds with fresh shuffles, every row tested n times (default: 3 up to 2000 rows, else 1)')
     .option('--seed <n>', 'random seed', '0')
     .option('--trials <n>', 'stop after this many candidates instead of by time (the leaderboard then depends on the seed alone)')
     .option('--learners <list>', `comma-separated subset of ${Object.keys(LEARNERS).filter((l) => l !== 'kmeans').join(',')}`)
@@ -71,6 +73,7 @@ export function automlCommand(program: Command): void {
         ...(o.metric !== undefined ? { metric: o.metric } : {}),
         budget,
         cv: parseIntOption('--cv', o.cv, 2, 20),
+        ...(o.cvRepeats !== undefined ? { cvRepeats: parseIntOption('--cv-repeats', o.cvRepeats, 1, 10) } : {}),
         seed: parseIntOption('--seed', o.seed, 0, 2 ** 31 - 1),
         ...(o.trials !== undefined ? { trials: parseIntOption('--trials', o.trials, 1, 100_000) } : {}),
         ...(learners ? { learners } : {}),

@@ -10,7 +10,7 @@ import { component, fileLabel } from './component.ts';
  */
 export const automl = component({
   name: 'capstan/automl',
-  version: '1',
+  version: '2',
   description: 'search learners and hyperparameters within a time budget; the winner refit on all rows',
   inputs: {
     data: { type: 'file', description: 'the data (with the target column)' },
@@ -19,6 +19,7 @@ export const automl = component({
     metric: { type: 'string', description: 'what to optimise (default: ROC AUC, accuracy or R2 by task)', optional: true },
     budget: { type: 'number', description: 'wall-clock seconds for the search, the refit and the insights', default: 60 },
     cv: { type: 'number', description: 'cross-validation folds (the same folds for every candidate)', default: 5 },
+    cvRepeats: { type: 'number', description: 'repeats of the folds with fresh shuffles (default: 3 up to 2000 rows, else 1)', optional: true },
     seed: { type: 'number', description: 'the random seed', default: 0 },
     trials: { type: 'number', description: 'stop after this many candidates instead of by time', optional: true },
     learners: { type: 'list', description: 'the learners to search (default: all)', optional: true },
@@ -38,6 +39,7 @@ export const automl = component({
     const [{ runAutoml }, { putBundle }] = await Promise.all([import('../../automl/index.ts'), import('../../registry/index.ts')]);
     checkInteger('budget', i.budget, 1, 7 * 24 * 3600);
     checkInteger('cv', i.cv, 2, 20);
+    if (i.cvRepeats !== undefined) checkInteger('cvRepeats', i.cvRepeats, 1, 10);
     checkInteger('seed', i.seed, 0, 2 ** 31 - 1);
     if (i.trials !== undefined) checkInteger('trials', i.trials, 1, 100_000);
     const learners = i.learners?.map((l) => {
@@ -61,6 +63,7 @@ export const automl = component({
         ...(i.metric !== undefined ? { metric: i.metric } : {}),
         budget: i.budget,
         cv: i.cv,
+        ...(i.cvRepeats !== undefined ? { cvRepeats: i.cvRepeats } : {}),
         seed: i.seed,
         ...(i.trials !== undefined ? { trials: i.trials } : {}),
         ...(learners ? { learners } : {}),

@@ -126,6 +126,11 @@ function outputBaseline(model: TabularModel, training: Table): FeatureBaseline {
 /** Rows the importance of each feature is measured on (a prediction per feature). */
 const IMPORTANCE_ROWS = 1000;
 
+/** How many rows encoding a bundle predicts (its output baseline, and feature importance's passes), for time planning. */
+export function bundlePredictionRows(trainingRows: number, features: number): number {
+  return Math.min(trainingRows, OUTPUT_BASELINE_ROWS) + (features + 1) * Math.min(trainingRows, IMPORTANCE_ROWS);
+}
+
 /**
  * How much the model's answers move when one feature's values are shuffled among the rows (mean absolute change of the
  * output: every class probability, or the value over the training output's spread), scaled so the largest is 1. Needs no
