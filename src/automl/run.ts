@@ -23,8 +23,6 @@ import { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest
 export { AUTOML_TASKS, type AutomlContext, type AutomlReport, type AutomlRequest };
 import { keepWinner, putJsonArtifact, startAutomlRun } from './tracking.ts';
 
-/** The most candidates whose refits the budget plan keeps time for (an ensemble's usual size). */
-const ENSEMBLE_RESERVE = 4;
 /** Seconds kept for what does not scale with fit times: recording, registration, the report. */
 const FIXED_FINISH = 1;
 /** Up to this many rows the folds are repeated by default: one split's noise can otherwise pick the winner. */
@@ -38,16 +36,26 @@ function refitSeconds(c: Candidate, folds: number): number {
 
 /**
  * What the run needs after the search, with the margins the decisions after it use: refitting an ensemble's members on all
- * rows (x1.2: the ensemble's members are chosen among those whose refits fit) and the insights (the feature-impact refit
- * of them on one fold and their predictions: see insightSeconds). The plan keeps time for as many of the best candidates
- * (4, 2, else 1) as fit in a third of the budget: the search is worth more than an ensemble it would starve. (The ensemble
- * may still take other members, cheap ones, when their refits fit in what is actually left.)
+ * rows (x1.2: the ensemble's members are chosen among those whose refits fit) and the insights (their predictions, and for
+ * a single model the feature-impact refit on one fold: an ensemble's is dropped first when time is short, see
+ * insightPlan). The plan keeps time for as many candidates (4, 2, else 1) as fit in a third of the budget, the best of
+ * each learner first, as the ensemble blends families: the search is worth more than an ensemble it would starve. (The
+ * ensemble may still take other members, cheap ones, when their refits fit in what is actually left.)
  */
-function finishSeconds(top: Candidate[], folds: number, budget: number, insights: (members: Candidate[]) => number): number {
-  if (top.length === 0) return 0;
-  const plan = (cs: Candidate[]) => 1.2 * cs.reduce((a, c) => a + refitSeconds(c, folds), 0) + insights(cs);
+function finishSeconds(ranked: Candidate[], folds: number, budget: number, insights: (members: Candidate[], refit: boolean) => number): number {
+  if (ranked.length === 0) return 0;
+  const seen = new Set<string>();
+  const firsts: Candidate[] = [];
+  for (const c of ranked) {
+    if (firsts.length === 4) break;
+    if (seen.has(c.learner)) continue;
+    seen.add(c.learner);
+    firsts.push(c);
+  }
+  const top = [...firsts, ...ranked.slice(0, 4).filter((c) => !firsts.includes(c))];
+  const plan = (cs: Candidate[]) => 1.2 * cs.reduce((a, c) => a + refitSeconds(c, folds), 0) + insights(cs, cs.length === 1);
   for (const k of [4, 2]) if (top.length >= k && plan(top.slice(0, k)) <= budget / 3) return plan(top.slice(0, k));
-  return plan(top.slice(0, 1));
+  return plan(ranked.slice(0, 1));
 }
 
 /**
@@ -138,7 +146,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     // on the fewest rows without their refit) and the model bundle's predictions (its output baseline and importance)
     const bundleRows = bundlePredictionRows(t.features.rows, g.features.length);
     const insightsCost = (members: Candidate[], rows = IMPACT_ROWS, refit = true) => insightSeconds(members, g.features.length, Math.min(rows, folds[0].test.length), refit) + finalPredictSeconds(members, bundleRows);
-    const finish = (top: Candidate[]) => finishSeconds(top.slice(0, ENSEMBLE_RESERVE), g.report.folds, budget, insightsCost);
+    const finish = (ranked: Candidate[]) => finishSeconds(ranked, g.report.folds, budget, (members, refit) => insightsCost(members, IMPACT_ROWS, refit));
     const result = await searchModels(problem, { budgetSeconds: budget - elapsed() - FIXED_FINISH, trials, learners, finish, ...(remote ? { evaluator: remote } : local ? { evaluator: local } : {}) }, (c, state) => {
       pending.push(record(c));
       if (ctx.onCandidate) ctx.onCandidate(c, state, elapsed());

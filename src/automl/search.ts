@@ -81,10 +81,12 @@ export async function searchModels(p: Problem, o: SearchOptions, onEvent: (c: Ca
   const tested = new Int32Array(t.features.rows);
   for (const f of folds) for (const row of f.test) tested[row]++;
   const late = new Set<number>();
-  const deadline = () => (o.trials === undefined ? { deadline: Date.now() + Math.max(0, o.budgetSeconds - (now() - start)) * 1000 } : {});
   // one fold of one candidate; its test predictions land in the candidate's out-of-fold array
   const fit = async (c: Candidate, k: number, into: Float64Array): Promise<number> => {
-    const r = await evaluator.evaluate({ learner: c.learner, params: c.params, fold: k, ...deadline() });
+    // a fold must end within what is left for fits: past that it would eat the time kept back for the refits and insights
+    const seconds = Math.max(0, left());
+    const until = now() - start + seconds;
+    const r = await evaluator.evaluate({ learner: c.learner, params: c.params, fold: k, ...(o.trials === undefined ? { deadline: Date.now() + seconds * 1000 } : {}) });
     cost.observe(c.learner, c.params, shape, r.seconds + r.predictSeconds);
     folds[k].test.forEach((row, i) => {
       for (let j = 0; j < width; j++) into[row * width + j] += r.predictions[i * width + j] / tested[row];
@@ -92,8 +94,8 @@ export async function searchModels(p: Problem, o: SearchOptions, onEvent: (c: Ca
     c.fitSeconds += r.seconds;
     c.predictSeconds += r.predictSeconds;
     c.predictedRows += folds[k].test.length;
-    // a fit that ended past the budget ran into the deadline and was cut short: its score is not comparable
-    if (o.trials === undefined && now() - start > o.budgetSeconds) late.add(c.id);
+    // a fit that ended past its deadline was cut short: its score is not comparable
+    if (o.trials === undefined && now() - start > until) late.add(c.id);
     return r.score;
   };
   const ranked = () => candidates.filter((c) => c.status === 'complete').sort((a, b) => sign * (b.cvMean - a.cvMean) || a.id - b.id);
