@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { CapstanError } from '../core/errors.ts';
-import { siblingModule, startService } from '../threads/pool.ts';
 import { JobRejected, type JobHandler, type WorkQueue } from '../queue/index.ts';
 import { encodeProblem, type Evaluator, type FoldJob, type FoldResult, type Problem } from './evaluate.ts';
-import type { FoldCall, FoldReply } from './fold-thread.ts';
+import { fitOnFoldThread, startFoldThread } from './thread-evaluator.ts';
 
 /** The job kind of one candidate on one fold. */
 export const FOLD_JOB = 'automl.fold';
@@ -56,21 +55,18 @@ export async function remoteEvaluator(q: WorkQueue, p: Problem, searchId: string
 
 /** The worker side: fold fits run in a thread of their own, so the worker keeps renewing its job locks while it fits. */
 export function foldJobHandler(): { handler: JobHandler; close(): Promise<void> } {
-  const thread = startService<FoldCall, FoldReply>(siblingModule(import.meta.url, './fold-thread'));
+  const thread = startFoldThread();
   const handler: JobHandler = async (data, ctx) => {
     const d = data as FoldJobData;
     if (typeof d?.problem !== 'string' || typeof d.job?.learner !== 'string') throw new JobRejected('malformed automl.fold job');
-    let reply: FoldReply;
+    let r: FoldResult;
     try {
-      reply = await thread.call({ key: d.problem, job: d.job });
-      if ('missing' in reply) reply = await thread.call({ key: d.problem, job: d.job, bytes: new Uint8Array(await ctx.getBlob(d.problem)) });
+      r = await fitOnFoldThread(thread, d.problem, d.job, async () => new Uint8Array(await ctx.getBlob(d.problem)));
     } catch (e) {
       // the learner refused the candidate: retrying elsewhere would fail the same way
       if (e instanceof CapstanError && e.code === 'INVALID_ARGUMENT') throw new JobRejected(e.message);
       throw e;
     }
-    if ('missing' in reply) throw new Error('the fold thread lost its data');
-    const r = reply.result;
     return { score: Number.isFinite(r.score) ? r.score : null, seconds: r.seconds, predictSeconds: r.predictSeconds, predictions: Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength).toString('base64') } satisfies FoldJobResult;
   };
   return { handler, close: () => thread.close() };

@@ -164,6 +164,7 @@ export async function runAutoml(file: string, o: AutomlRequest, ctx: AutomlConte
     const refitOf = (c: Candidate) => refitSeconds(c, g.report.folds);
     const memberCost = (id: number) => {
       const c = byId.get(id)!;
+      // its share of the insights: what they cost with it, less their fixed part (counted once, in the limit)
       return 1.2 * refitOf(c) + insightsCost([c], MIN_IMPACT_ROWS, false) - insightsCost([], MIN_IMPACT_ROWS, false);
     };
     let ensemble: { members: { id: number; weight: number }[]; oof_score: number; best_single_oof_score: number; kept: boolean; note: string } | null = null;
